@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// Loading a model folder and running it.
+//
+//   auto model = Model::load("/path/to/bert");          // config, weights and tokenizer
+//   ModelInput in = model->prepare({"The capital of France is [MASK]."});
+//   ForwardResult out = model->forward(in, TraceRequest{/*attentions=*/true});
+//   out.trace.attentions[layer]  // [batch, heads, query, key]
+//
+// Thread safety: load on any thread; one Model must be used by one thread at a time (the
+// GUI's engine worker owns its models).
+
+#include "lumen/engine/run_control.h"
+#include "lumen/engine/tensor.h"
+#include "lumen/engine/tokenizer.h"
+#include "lumen/engine/trace.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+
+/// Something that went partly wrong while loading, reported rather than thrown.
+struct LoadWarning {
+    std::string kind;   ///< "unexpected-key", "missing-key", "tied-weight", ...
+    std::string detail; ///< the key or file it is about
+};
+
+struct ModelInfo {
+    std::string dir;
+    std::string modelType;    ///< config.json model_type ("bert")
+    std::string architecture; ///< config.json architectures[0] ("BertForPreTraining")
+    std::string headKind;     ///< "masked-lm", "pretraining", "base", ...
+    std::string weightsFile;  ///< the file the weights came from
+    int64_t vocabSize = 0;
+    int64_t hiddenSize = 0;
+    int64_t numLayers = 0;
+    int64_t numHeads = 0;
+    int64_t intermediateSize = 0;
+    int64_t maxPositions = 0;
+    int64_t parameterCount = 0; ///< unique parameters (tied weights counted once)
+    std::string dtype = "float32";
+    std::string device = "cpu";
+    std::vector<LoadWarning> warnings;
+};
+
+struct LoadOptions {
+    std::string device = "cpu"; ///< "cpu" or "cuda" / "cuda:N"
+    bool loadTokenizer = true;
+};
+
+/// A padded batch: ids, mask and token types, each [batch, seq].
+struct ModelInput {
+    IntTensor inputIds;
+    IntTensor attentionMask;
+    IntTensor tokenTypeIds;
+    std::vector<std::vector<std::string>> tokens; ///< per row, padded with the pad token
+    std::vector<Encoding> encodings;              ///< the unpadded encodings, when from text
+
+    int64_t batchSize() const { return inputIds.shape.empty() ? 0 : inputIds.shape[0]; }
+    int64_t seqLen() const { return inputIds.shape.size() < 2 ? 0 : inputIds.shape[1]; }
+};
+
+struct ForwardResult {
+    FloatTensor lastHiddenState;       ///< [batch, seq, hidden]
+    FloatTensor poolerOutput;          ///< [batch, hidden] where the model has a pooler
+    FloatTensor logits;                ///< [batch, seq, vocab] where the model has an LM head
+    FloatTensor seqRelationshipLogits; ///< [batch, 2] for BertForPreTraining
+    Trace trace;
+    double elapsedMs = 0.0;
+};
+
+class Model {
+public:
+    /// Throws lumen::Error (missing folder, no config.json, unknown model_type, bad weights).
+    static std::unique_ptr<Model> load(const std::string& dir, const LoadOptions& options = {});
+    ~Model();
+
+    const ModelInfo& info() const;
+    /// nullptr when the folder has no tokenizer (or LoadOptions::loadTokenizer was false)
+    const Tokenizer* tokenizer() const;
+
+    /// Tokenises and pads to the longest text (right padding), like the reference.
+    /// Throws lumen::Error for an empty list or an empty text.
+    ModelInput prepare(const std::vector<std::string>& texts, int64_t maxLength = 0) const;
+    /// One text pair (segment A, segment B) with token type ids.
+    ModelInput preparePair(const std::string& text, const std::string& pair) const;
+
+    ForwardResult forward(const ModelInput& input, const TraceRequest& trace = {},
+                          const RunControl& control = {});
+
+    struct Impl;
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Writes a randomly initialised model of `configPath`'s configuration to `outDir` in the
+/// Hugging Face layout (config.json + model.safetensors). Copies tokenizer files that sit
+/// beside the config. Returns the number of parameters written.
+int64_t createRandomModel(const std::string& configPath, const std::string& outDir, uint64_t seed);
+
+/// The model types Lumen can load, for error messages and the Open dialog.
+std::vector<std::string> supportedModelTypes();
+
+} // namespace lumen::engine

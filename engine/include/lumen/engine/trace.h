@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// What a forward pass records on request. Recording costs memory and a little time, so a
+// caller asks only for what it will show.
+// Thread safety: plain value types.
+
+#include "lumen/engine/tensor.h"
+
+#include <vector>
+
+namespace lumen::engine {
+
+struct TraceRequest {
+    bool attentions = false;   ///< attention probabilities per layer [batch, heads, query, key]
+    bool hiddenStates = false; ///< embeddings output and every layer's output [batch, seq, hidden]
+};
+
+struct Trace {
+    std::vector<FloatTensor> attentions;   ///< one per layer, [batch, heads, query, key]
+    std::vector<FloatTensor> hiddenStates; ///< num layers + 1, [batch, seq, hidden]
+};
+
+} // namespace lumen::engine
