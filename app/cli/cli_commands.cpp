@@ -1,2 +1,916 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "cli_commands.h"
+
+#include "arg_parser.h"
+#include "run_recorder.h"
+
+#include "lumen/engine/bench.h"
+#include "lumen/engine/error.h"
+#include "lumen/engine/model.h"
+#include "lumen/engine/safetensors.h"
+#include "lumen/engine/system_info.h"
+#include "lumen/engine/tokenizer.h"
+#include "lumen/projects/project_error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iomanip>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+namespace lumen::app::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace engine = lumen::engine;
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing shared by the commands
+
+/// Thrown by an action that stopped because the user pressed Ctrl-C; not a failure.
+struct Cancelled {
+    Json summary;
+};
+
+std::atomic<bool> gInterrupted{false};
+
+extern "C" void onInterrupt(int)
+{
+    gInterrupted.store(true);
+}
+
+/// Ctrl-C sets a flag the engine polls instead of killing the process, so a benchmark stops
+/// between repeats and its run is recorded as Cancelled. A second Ctrl-C kills as usual.
+class InterruptScope {
+public:
+    InterruptScope()
+    {
+        struct sigaction action = {};
+        action.sa_handler = onInterrupt;
+        action.sa_flags = SA_RESETHAND;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &previous_);
+    }
+    ~InterruptScope() { sigaction(SIGINT, &previous_, nullptr); }
+
+private:
+    struct sigaction previous_ = {};
+};
+
+struct CommandContext {
+    std::ostream& out;
+    std::ostream& err;
+    RunRecorder* recorder = nullptr;
+
+    void metric(const std::string& key, int64_t step, double value) const
+    {
+        if (recorder != nullptr) {
+            recorder->addMetric(key, step, value);
+        }
+    }
+    void warn(const std::string& message) const { err << "lumen-cli: warning: " << message << '\n'; }
+};
+
+using Action = std::function<Json(CommandContext&)>;
+
+/// What a command's argument check hands back: the model it works on (recorded in the
+/// project) and the work to do.
+struct Prepared {
+    std::string model;
+    std::string device; ///< empty where the command runs no model
+    Action action;
+};
+
+struct Command {
+    CommandSpec spec;
+    std::string usage;   ///< one line, starting with "lumen-cli"
+    std::string summary; ///< one line for the command list
+    std::string details; ///< the rest of `help COMMAND`
+    Prepared (*prepare)(const ParsedArgs&);
+};
+
+/// JSON on one line with Python's default separators (", " and ": "), keys in insertion
+/// order, UTF-8 kept as is: `{"ids": [2, 5], "tokens": ["[CLS]", "hi"]}`.
+void writeInline(std::ostream& out, const Json& j)
+{
+    if (j.is_object()) {
+        out << '{';
+        bool first = true;
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            out << (first ? "" : ", ") << Json(it.key()).dump() << ": ";
+            writeInline(out, it.value());
+            first = false;
+        }
+        out << '}';
+    } else if (j.is_array()) {
+        out << '[';
+        for (size_t i = 0; i < j.size(); ++i) {
+            out << (i == 0 ? "" : ", ");
+            writeInline(out, j[i]);
+        }
+        out << ']';
+    } else {
+        out << j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+}
+
+void writePretty(std::ostream& out, const Json& j)
+{
+    out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+/// An absolute, normalised path without a trailing slash: what the project records.
+std::string absolutePath(const std::string& path)
+{
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(path, ec);
+    if (ec) {
+        return path;
+    }
+    std::string s = p.lexically_normal().string();
+    while (s.size() > 1 && s.back() == '/') {
+        s.pop_back();
+    }
+    return s;
+}
+
+/// 109482240 -> "109,482,240"
+std::string withThousands(int64_t n)
+{
+    std::string digits = std::to_string(n < 0 ? -n : n);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+std::string fixed(double value, int decimals)
+{
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(decimals) << value;
+    return s.str();
+}
+
+/// Number of Unicode code points in UTF-8 text (for aligning table columns).
+size_t displayWidth(const std::string& s)
+{
+    size_t n = 0;
+    for (unsigned char c : s) {
+        if ((c & 0xC0) != 0x80) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+std::string padRight(const std::string& s, size_t width)
+{
+    const size_t w = displayWidth(s);
+    return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+std::string padLeft(const std::string& s, size_t width)
+{
+    const size_t w = displayWidth(s);
+    return w >= width ? s : std::string(width - w, ' ') + s;
+}
+
+void requireNonEmptyText(const std::string& text)
+{
+    if (text.empty()) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the text is empty: give --text a non-empty string, e.g. --text \"Hello "
+                    "world\"");
+    }
+}
+
+std::string deviceOption(const ParsedArgs& args)
+{
+    return args.value("device").value_or("cpu");
+}
+
+void printLoadWarnings(const CommandContext& ctx, const engine::ModelInfo& info)
+{
+    for (const engine::LoadWarning& w : info.warnings) {
+        ctx.warn(info.dir + ": " + w.kind + ": " + w.detail);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// info
+
+Json modelInfoJson(const engine::Model& model)
+{
+    const engine::ModelInfo& info = model.info();
+    Json j;
+    j["model_dir"] = info.dir;
+    j["model_type"] = info.modelType;
+    j["architecture"] = info.architecture;
+    j["head"] = info.headKind;
+    j["vocab_size"] = info.vocabSize;
+    j["hidden_size"] = info.hiddenSize;
+    j["num_layers"] = info.numLayers;
+    j["num_heads"] = info.numHeads;
+    j["intermediate_size"] = info.intermediateSize;
+    j["max_positions"] = info.maxPositions;
+    j["parameters"] = info.parameterCount;
+    j["dtype"] = info.dtype;
+    j["device"] = info.device;
+    j["weights_file"] = info.weightsFile;
+    if (const engine::Tokenizer* tokenizer = model.tokenizer()) {
+        j["tokenizer"] = tokenizer->kind();
+        j["tokenizer_vocab_size"] = tokenizer->vocabSize();
+    } else {
+        j["tokenizer"] = nullptr;
+        j["tokenizer_vocab_size"] = nullptr;
+    }
+    Json warnings = Json::array();
+    for (const engine::LoadWarning& w : info.warnings) {
+        warnings.push_back(Json{{"kind", w.kind}, {"detail", w.detail}});
+    }
+    j["warnings"] = warnings;
+    return j;
+}
+
+void printModelInfo(std::ostream& out, const engine::Model& model)
+{
+    const engine::ModelInfo& info = model.info();
+    const auto row = [&out](const std::string& label, const std::string& value) {
+        out << padRight(label, 15) << value << '\n';
+    };
+    row("Model", info.dir);
+    row("Architecture", info.architecture + " (model_type " + info.modelType + ", head "
+                            + (info.headKind.empty() ? "none" : info.headKind) + ")");
+    row("Vocabulary", withThousands(info.vocabSize));
+    row("Hidden size", std::to_string(info.hiddenSize));
+    row("Layers", std::to_string(info.numLayers));
+    row("Heads", std::to_string(info.numHeads));
+    row("Intermediate", std::to_string(info.intermediateSize));
+    row("Max positions", std::to_string(info.maxPositions));
+    row("Parameters", withThousands(info.parameterCount) + " ("
+                          + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");
+    row("Dtype", info.dtype);
+    row("Device", info.device);
+    row("Weights", info.weightsFile);
+    if (const engine::Tokenizer* tokenizer = model.tokenizer()) {
+        row("Tokenizer", tokenizer->kind() + " (" + withThousands(tokenizer->vocabSize())
+                             + " tokens)");
+    } else {
+        row("Tokenizer", "none (the folder has no tokenizer files)");
+    }
+    if (info.warnings.empty()) {
+        row("Load warnings", "none");
+    } else {
+        row("Load warnings", std::to_string(info.warnings.size()));
+        for (const engine::LoadWarning& w : info.warnings) {
+            out << "  " << w.kind << ": " << w.detail << '\n';
+        }
+    }
+}
+
+Json systemInfoJson(const engine::SystemInfo& s)
+{
+    Json j;
+    j["lumen_version"] = s.lumenVersion;
+    j["torch_version"] = s.torchVersion;
+    j["blas_library"] = s.blasLibrary;
+    j["blas_kind"] = s.blasKind;
+    j["blas_is_reference"] = s.blasIsReference;
+    j["intra_op_threads"] = s.intraOpThreads;
+    j["inter_op_threads"] = s.interOpThreads;
+    j["hardware_threads"] = s.hardwareThreads;
+    j["devices"] = s.devices;
+    j["cuda_available"] = s.cudaAvailable;
+    return j;
+}
+
+Prepared prepareInfo(const ParsedArgs& args)
+{
+    const bool system = args.flag("system");
+    const bool json = args.flag("json");
+    if (system && !args.positionals.empty()) {
+        throw UsageError("info", "give either MODEL_DIR or --system, not both");
+    }
+    if (!system && args.positionals.empty()) {
+        throw UsageError("info", "missing argument MODEL_DIR (or --system for the machine)");
+    }
+    if (system) {
+        return {"", "", [json](CommandContext& ctx) {
+                    const engine::SystemInfo s = engine::systemInfo();
+                    const Json j = systemInfoJson(s);
+                    if (json) {
+                        writePretty(ctx.out, j);
+                    } else {
+                        const auto row = [&ctx](const std::string& label, const std::string& v) {
+                            ctx.out << padRight(label, 10) << v << '\n';
+                        };
+                        row("Lumen", s.lumenVersion);
+                        row("LibTorch", s.torchVersion);
+                        row("BLAS", s.blasKind + " (" + s.blasLibrary + ")");
+                        row("Threads", "intra-op " + std::to_string(s.intraOpThreads)
+                                           + ", inter-op " + std::to_string(s.interOpThreads)
+                                           + ", hardware " + std::to_string(s.hardwareThreads));
+                        std::string devices;
+                        for (const std::string& d : s.devices) {
+                            devices += (devices.empty() ? "" : ", ") + d;
+                        }
+                        row("Devices", devices);
+                        row("CUDA", s.cudaAvailable ? "available" : "not available");
+                    }
+                    if (const std::string warning = engine::blasWarning(s); !warning.empty()) {
+                        ctx.warn(warning);
+                    }
+                    return j;
+                }};
+    }
+    const std::string dir = args.positionals[0];
+    const std::string device = deviceOption(args);
+    return {absolutePath(dir), device, [dir, device, json](CommandContext& ctx) {
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(dir, options);
+                const Json j = modelInfoJson(*model);
+                if (json) {
+                    writePretty(ctx.out, j);
+                } else {
+                    printModelInfo(ctx.out, *model);
+                }
+                return j;
+            }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// tokenize
+
+Prepared prepareTokenize(const ParsedArgs& args)
+{
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("tokenize", "missing --text T (the text to tokenize)");
+    }
+    const std::string dir = args.positionals[0];
+    const bool json = args.flag("json");
+    return {absolutePath(dir), "", [dir, text = *text, json](CommandContext& ctx) {
+                requireNonEmptyText(text);
+                // Only the tokenizer: no need to read (possibly gigabytes of) weights.
+                const auto tokenizer = engine::loadTokenizer(dir);
+                const engine::Encoding e = tokenizer->encode(text);
+                Json offsets = Json::array();
+                for (const auto& [start, end] : e.offsets) {
+                    offsets.push_back(Json::array({start, end}));
+                }
+                Json j;
+                j["ids"] = e.ids;
+                j["tokens"] = e.tokens;
+                j["offsets"] = offsets;
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    size_t tokenWidth = 5;
+                    for (const std::string& t : e.tokens) {
+                        tokenWidth = std::max(tokenWidth, displayWidth(t));
+                    }
+                    ctx.out << padLeft("index", 5) << "  " << padLeft("id", 7) << "  "
+                            << padRight("token", tokenWidth) << "  offsets\n";
+                    for (size_t i = 0; i < e.size(); ++i) {
+                        ctx.out << padLeft(std::to_string(i), 5) << "  "
+                                << padLeft(std::to_string(e.ids[i]), 7) << "  "
+                                << padRight(e.tokens[i], tokenWidth) << "  "
+                                << e.offsets[i].first << "-" << e.offsets[i].second << '\n';
+                    }
+                    ctx.out << e.size() << " tokens (" << tokenizer->kind() << ")"
+                            << (e.truncated ? ", truncated" : "") << '\n';
+                }
+                return Json{{"tokens", e.size()}, {"tokenizer", tokenizer->kind()},
+                            {"truncated", e.truncated}};
+            }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// forward
+
+Prepared prepareForward(const ParsedArgs& args)
+{
+    const std::vector<std::string> texts = args.all("text");
+    if (texts.empty()) {
+        throw UsageError("forward", "missing --text T (give it once per text of the batch)");
+    }
+    const std::optional<std::string> out = args.value("out");
+    if (!out) {
+        throw UsageError("forward", "missing --out FILE.safetensors (where to write the tensors)");
+    }
+    const std::string dir = args.positionals[0];
+    const std::string device = deviceOption(args);
+    return {absolutePath(dir), device, [dir, texts, outPath = *out, device](CommandContext& ctx) {
+                for (const std::string& text : texts) {
+                    requireNonEmptyText(text);
+                }
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(dir, options);
+                printLoadWarnings(ctx, model->info());
+                const engine::ModelInput input = model->prepare(texts);
+                engine::TraceRequest trace;
+                trace.attentions = true;
+                trace.hiddenStates = true;
+                const engine::ForwardResult result = model->forward(input, trace);
+
+                using engine::TensorToWrite;
+                std::vector<TensorToWrite> tensors;
+                tensors.push_back(TensorToWrite::fromFloat("last_hidden_state",
+                                                           result.lastHiddenState));
+                for (size_t i = 0; i < result.trace.hiddenStates.size(); ++i) {
+                    tensors.push_back(TensorToWrite::fromFloat("hidden_states." + std::to_string(i),
+                                                               result.trace.hiddenStates[i]));
+                }
+                for (size_t i = 0; i < result.trace.attentions.size(); ++i) {
+                    tensors.push_back(TensorToWrite::fromFloat("attentions." + std::to_string(i),
+                                                               result.trace.attentions[i]));
+                }
+                // Ids and masks stay integers (I64, as the reference's tensors): a float
+                // would round ids above 2^24.
+                tensors.push_back(TensorToWrite::fromInt64("input_ids", input.inputIds));
+                tensors.push_back(TensorToWrite::fromInt64("attention_mask", input.attentionMask));
+                if (!input.tokenTypeIds.empty()) {
+                    tensors.push_back(TensorToWrite::fromInt64("token_type_ids",
+                                                               input.tokenTypeIds));
+                }
+                if (!result.logits.empty()) {
+                    tensors.push_back(TensorToWrite::fromFloat("logits", result.logits));
+                }
+                if (!result.poolerOutput.empty()) {
+                    tensors.push_back(TensorToWrite::fromFloat("pooler_output",
+                                                               result.poolerOutput));
+                }
+                if (!result.seqRelationshipLogits.empty()) {
+                    tensors.push_back(TensorToWrite::fromFloat("seq_relationship_logits",
+                                                               result.seqRelationshipLogits));
+                }
+                std::map<std::string, std::string> metadata;
+                metadata["format"] = "pt";
+                metadata["lumen_model"] = model->info().dir;
+                metadata["lumen_texts"] = Json(texts).dump();
+                engine::writeSafetensors(outPath, tensors, metadata);
+
+                int64_t realTokens = 0;
+                for (int64_t m : input.attentionMask.data) {
+                    realTokens += m;
+                }
+                ctx.out << "wrote " << tensors.size() << " tensors to " << outPath << " (batch "
+                        << input.batchSize() << ", " << input.seqLen() << " positions, forward "
+                        << fixed(result.elapsedMs, 1) << " ms)\n";
+                return Json{{"output", absolutePath(outPath)},
+                            {"batch", input.batchSize()},
+                            {"seq_len", input.seqLen()},
+                            {"tokens", realTokens},
+                            {"tensors", tensors.size()},
+                            {"forward_ms", result.elapsedMs}};
+            }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// new-model
+
+Prepared prepareNewModel(const ParsedArgs& args)
+{
+    const std::optional<std::string> config = args.value("config");
+    if (!config) {
+        throw UsageError("new-model", "missing --config CONFIG.json (the configuration to build)");
+    }
+    const std::optional<std::string> out = args.value("out");
+    if (!out) {
+        throw UsageError("new-model", "missing --out DIR (the folder to write the model to)");
+    }
+    const uint64_t seed = static_cast<uint64_t>(
+        parseIntOption("new-model", "seed", args.value("seed").value_or("0"), 0,
+                       std::numeric_limits<long long>::max()));
+    return {absolutePath(*out), "", [config = *config, out = *out, seed](CommandContext& ctx) {
+                const int64_t parameters = engine::createRandomModel(config, out, seed);
+                ctx.out << "wrote a random model with " << withThousands(parameters)
+                        << " parameters (seed " << seed << ") to " << out << '\n';
+                return Json{{"output", absolutePath(out)},
+                            {"config", absolutePath(config)},
+                            {"parameters", parameters},
+                            {"seed", seed}};
+            }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench
+
+Json benchRunJson(const engine::BenchResult& r, bool attention)
+{
+    return Json{{"capture_attention", attention}, {"median_ms", r.medianMs},
+                {"min_ms", r.minMs},            {"max_ms", r.maxMs},
+                {"tokens_per_second", r.tokensPerSecond}, {"times_ms", r.timesMs}};
+}
+
+Prepared prepareBench(const ParsedArgs& args)
+{
+    engine::BenchConfig config;
+    const int kMaxInt = std::numeric_limits<int>::max();
+    config.seqLen = parseIntOption("bench", "seq-len", args.value("seq-len").value_or("128"), 1,
+                                   1 << 20);
+    config.batch = parseIntOption("bench", "batch", args.value("batch").value_or("1"), 1, 1 << 16);
+    config.repeats = static_cast<int>(
+        parseIntOption("bench", "repeats", args.value("repeats").value_or("10"), 1, kMaxInt));
+    config.warmup = static_cast<int>(
+        parseIntOption("bench", "warmup", args.value("warmup").value_or("3"), 0, kMaxInt));
+    config.seed = static_cast<uint64_t>(parseIntOption(
+        "bench", "seed", args.value("seed").value_or("0"), 0, std::numeric_limits<long long>::max()));
+    const bool attention = args.flag("attention");
+    const bool compare = args.flag("compare-attention");
+    if (attention && compare) {
+        throw UsageError("bench", "--attention and --compare-attention exclude each other "
+                                  "(--compare-attention already runs with and without capture)");
+    }
+    config.captureAttention = attention;
+    const bool json = args.flag("json");
+    const std::string dir = args.positionals[0];
+    const std::string device = deviceOption(args);
+
+    return {absolutePath(dir), device, [=](CommandContext& ctx) {
+                const engine::SystemInfo system = engine::systemInfo();
+                if (const std::string warning = engine::blasWarning(system); !warning.empty()) {
+                    ctx.warn(warning);
+                }
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(dir, options);
+                printLoadWarnings(ctx, model->info());
+                const engine::ModelInfo& info = model->info();
+
+                if (!json) {
+                    ctx.out << "model    " << info.dir << " (" << info.modelType << ", "
+                            << info.numLayers << " layers, hidden " << info.hiddenSize << ", "
+                            << withThousands(info.parameterCount) << " parameters)\n"
+                            << "input    batch " << config.batch << " x " << config.seqLen
+                            << " tokens (random ids, seed " << config.seed << "), device "
+                            << info.device << "\n"
+                            << "runs     " << config.warmup << " warm-up + " << config.repeats
+                            << " timed\n"
+                            << "system   LibTorch " << system.torchVersion << ", BLAS "
+                            << system.blasKind << ", " << system.intraOpThreads
+                            << " intra-op threads\n";
+                }
+
+                InterruptScope interrupt;
+                gInterrupted.store(false);
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                // Progress on a terminal only, throttled: a redirected stdout stays clean.
+                const bool tty = ::isatty(STDERR_FILENO) == 1;
+                auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+                control.progress = [&](double fraction, const std::string& step) {
+                    const auto now = std::chrono::steady_clock::now();
+                    if (!tty || now - lastReport < std::chrono::milliseconds(100)) {
+                        return;
+                    }
+                    lastReport = now;
+                    ctx.err << "\r  " << step << " (" << static_cast<int>(fraction * 100)
+                            << " %)   " << std::flush;
+                };
+
+                std::vector<std::pair<bool, engine::BenchResult>> runs;
+                const std::vector<bool> modes
+                    = compare ? std::vector<bool>{false, true} : std::vector<bool>{attention};
+                for (const bool capture : modes) {
+                    engine::BenchConfig c = config;
+                    c.captureAttention = capture;
+                    engine::BenchResult r = engine::benchmarkForward(*model, c, control);
+                    if (tty) {
+                        ctx.err << "\r" << std::string(40, ' ') << "\r" << std::flush;
+                    }
+                    // In a comparison, the capture run's repeats get their own series.
+                    const std::string key = compare && capture ? "forward_ms_attention"
+                                                               : "forward_ms";
+                    for (size_t i = 0; i < r.timesMs.size(); ++i) {
+                        ctx.metric(key, static_cast<int64_t>(i), r.timesMs[i]);
+                    }
+                    runs.emplace_back(capture, std::move(r));
+                    if (runs.back().second.status == engine::JobStatus::Cancelled) {
+                        break;
+                    }
+                }
+
+                Json summary;
+                summary["model_dir"] = info.dir;
+                summary["seq_len"] = config.seqLen;
+                summary["batch"] = config.batch;
+                summary["warmup"] = config.warmup;
+                summary["repeats"] = config.repeats;
+                summary["seed"] = config.seed;
+                summary["device"] = info.device;
+                summary["blas"] = system.blasKind;
+                summary["intra_op_threads"] = system.intraOpThreads;
+                Json results = Json::array();
+                for (const auto& [capture, r] : runs) {
+                    results.push_back(benchRunJson(r, capture));
+                }
+                summary["runs"] = results;
+                const bool complete = runs.size() == modes.size()
+                    && runs.back().second.status == engine::JobStatus::Completed;
+                double overheadPercent = 0.0;
+                if (compare && complete && runs[0].second.medianMs > 0.0) {
+                    overheadPercent
+                        = 100.0 * (runs[1].second.medianMs / runs[0].second.medianMs - 1.0);
+                    summary["attention_overhead_percent"] = overheadPercent;
+                }
+                if (!complete) {
+                    throw Cancelled{summary};
+                }
+
+                if (json) {
+                    writePretty(ctx.out, summary);
+                } else {
+                    for (const auto& [capture, r] : runs) {
+                        ctx.out << padRight(capture ? "attention capture" : "no capture", 19)
+                                << "median " << padLeft(fixed(r.medianMs, 2), 10) << " ms   min "
+                                << padLeft(fixed(r.minMs, 2), 10) << "   max "
+                                << padLeft(fixed(r.maxMs, 2), 10) << "   "
+                                << padLeft(fixed(r.tokensPerSecond, 1), 10) << " tokens/s\n";
+                    }
+                    if (summary.contains("attention_overhead_percent")) {
+                        ctx.out << padRight("capture overhead", 19)
+                                << (overheadPercent >= 0 ? "+" : "") << fixed(overheadPercent, 1)
+                                << " %\n";
+                    }
+                }
+                return summary;
+            }};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command table
+
+const OptionSpec kProject{"project", true, false};
+const OptionSpec kDevice{"device", true, false};
+const OptionSpec kJson{"json", false, false};
+const OptionSpec kHelp{"help", false, false};
+
+const std::vector<Command>& commands()
+{
+    static const std::vector<Command> table = {
+        {{"info", {"MODEL_DIR"}, 1, {{"system", false, false}, kJson, kDevice, kProject, kHelp}},
+         "lumen-cli info MODEL_DIR [--json] [--device cpu|cuda]\n"
+         "       lumen-cli info --system [--json]",
+         "describe a model folder, or the machine (--system)",
+         "With MODEL_DIR: architecture, model_type, sizes (vocabulary, hidden, layers, heads,\n"
+         "intermediate, max positions), parameter count (tied weights once), dtype, device,\n"
+         "weights file, tokenizer and load warnings. The model is loaded to count them.\n"
+         "With --system: Lumen and LibTorch versions, the BLAS library in use, thread counts\n"
+         "and devices; warns on stderr when the slow reference BLAS is in use.\n"
+         "  --json           print one JSON object instead of a table\n"
+         "  --device DEVICE  cpu (default), cuda or cuda:N\n",
+         &prepareInfo},
+        {{"tokenize", {"MODEL_DIR"}, 0, {{"text", true, false}, kJson, kProject, kHelp}},
+         "lumen-cli tokenize MODEL_DIR --text T [--json]",
+         "tokenize a text with a model's tokenizer",
+         "Prints each token's index, id, string and [start, end) offsets in Unicode code\n"
+         "points of the text, special tokens included (they get 0-0). Reads only the\n"
+         "tokenizer files, not the weights.\n"
+         "  --text T   the text (required, not empty)\n"
+         "  --json     print {\"ids\": [...], \"tokens\": [...], \"offsets\": [[start, end], ...]}\n",
+         &prepareTokenize},
+        {{"forward",
+          {"MODEL_DIR"},
+          0,
+          {{"text", true, true}, {"out", true, false}, kDevice, kProject, kHelp}},
+         "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors "
+         "[--device cpu|cuda]",
+         "run a forward pass and write every output tensor to a safetensors file",
+         "Several --text options make a batch, right-padded to the longest text like the\n"
+         "reference implementation. Writes F32 tensors last_hidden_state [batch, seq, hidden],\n"
+         "hidden_states.N (N = 0 for the embeddings .. num layers), attentions.N (N = 0 ..\n"
+         "num layers - 1, [batch, heads, query, key]), logits where the model has a head,\n"
+         "pooler_output and seq_relationship_logits where present, and I64 tensors input_ids,\n"
+         "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n",
+         &prepareForward},
+        {{"new-model",
+          {},
+          0,
+          {{"config", true, false}, {"out", true, false}, {"seed", true, false}, kProject, kHelp}},
+         "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]",
+         "write a randomly initialised model of a configuration",
+         "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout, and\n"
+         "copies tokenizer files that sit beside CONFIG.json. The same seed (default 0)\n"
+         "writes identical files.\n",
+         &prepareNewModel},
+        {{"bench",
+          {"MODEL_DIR"},
+          0,
+          {{"seq-len", true, false},
+           {"batch", true, false},
+           {"repeats", true, false},
+           {"warmup", true, false},
+           {"seed", true, false},
+           {"attention", false, false},
+           {"compare-attention", false, false},
+           kJson,
+           kDevice,
+           kProject,
+           kHelp}},
+         "lumen-cli bench MODEL_DIR --seq-len L --batch B [--repeats N] [--warmup N]\n"
+         "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]",
+         "time forward passes on random token ids",
+         "Runs --warmup untimed forward passes (default 3), then --repeats timed ones\n"
+         "(default 10) on B x L random token ids (--seed, default 0) and prints the median,\n"
+         "min and max time and tokens per second. --seq-len defaults to 128, --batch to 1.\n"
+         "  --attention          record attention probabilities during the timed passes\n"
+         "  --compare-attention  time without, then with attention capture, and print the\n"
+         "                       overhead of capture in percent\n"
+         "With --project, every timed pass is a metric \"forward_ms\" (step = repeat; the\n"
+         "capture pass of --compare-attention is \"forward_ms_attention\"). Ctrl-C stops\n"
+         "between passes and records the run as Cancelled.\n",
+         &prepareBench},
+    };
+    return table;
+}
+
+const Command* findCommand(const std::string& name)
+{
+    for (const Command& c : commands()) {
+        if (c.spec.name == name) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+std::string versionText()
+{
+    const engine::SystemInfo s = engine::systemInfo();
+    return "lumen-cli " + s.lumenVersion + " (LibTorch " + s.torchVersion + ", BLAS " + s.blasKind
+        + ")";
+}
+
+std::string commandHelp(const Command& c)
+{
+    return "usage: " + c.usage + "\n\n" + c.summary + ".\n\n" + c.details
+        + "  --project FILE.lumen  record this run in a project (created if missing)\n"
+          "  --help               show this help\n";
+}
+
+/// The command's arguments as a JSON object for the project: positionals by name, options by
+/// name (dashes become underscores), repeatable options as arrays, flags as true.
+Json parametersJson(const Command& c, const ParsedArgs& args)
+{
+    Json j = Json::object();
+    for (size_t i = 0; i < args.positionals.size() && i < c.spec.positionals.size(); ++i) {
+        std::string name = c.spec.positionals[i];
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        j[name] = args.positionals[i];
+    }
+    for (const OptionSpec& o : c.spec.options) {
+        if (o.name == "project" || o.name == "help") {
+            continue;
+        }
+        std::string key = o.name;
+        std::replace(key.begin(), key.end(), '-', '_');
+        if (o.takesValue && args.has(o.name)) {
+            if (o.repeatable) {
+                j[key] = args.all(o.name);
+            } else {
+                j[key] = *args.value(o.name);
+            }
+        } else if (!o.takesValue && args.flag(o.name)) {
+            j[key] = true;
+        }
+    }
+    return j;
+}
+
+int usageError(std::ostream& err, const UsageError& e)
+{
+    err << "lumen-cli: error: " << e.what() << '\n';
+    if (const Command* c = findCommand(e.command())) {
+        err << "usage: " << c->usage << '\n'
+            << "Run 'lumen-cli help " << c->spec.name << "' for details.\n";
+    } else {
+        err << "Run 'lumen-cli --help' for the list of commands.\n";
+    }
+    return kExitUsage;
+}
+
+} // namespace
+
+std::string generalUsage()
+{
+    std::string s = "usage: lumen-cli COMMAND [ARGS] [--project FILE.lumen]\n"
+                    "       lumen-cli help [COMMAND] | --help | --version\n\n"
+                    "Commands:\n";
+    for (const Command& c : commands()) {
+        s += "  " + padRight(c.spec.name, 11) + c.summary + "\n";
+    }
+    s += "\nEvery command takes --project FILE.lumen to record the run in a project (created\n"
+         "if missing). Errors go to stderr; the exit status is 0 on success, 1 when the\n"
+         "command failed, 2 for wrong usage.\n"
+         "Run 'lumen-cli help COMMAND' for a command's options.\n";
+    return s;
+}
+
+int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err)
+{
+    if (args.empty()) {
+        err << generalUsage();
+        return kExitUsage;
+    }
+    const std::string& name = args[0];
+    if (name == "--help" || name == "-h" || (name == "help" && args.size() == 1)) {
+        out << generalUsage();
+        return kExitOk;
+    }
+    if (name == "--version") {
+        out << versionText() << '\n';
+        return kExitOk;
+    }
+    if (name == "help") {
+        if (args.size() > 2) {
+            return usageError(err, UsageError("", "'help' takes at most one COMMAND"));
+        }
+        const Command* c = findCommand(args[1]);
+        if (c == nullptr) {
+            return usageError(err, UsageError("", "unknown command '" + args[1] + "'"));
+        }
+        out << commandHelp(*c);
+        return kExitOk;
+    }
+    const Command* command = findCommand(name);
+    if (command == nullptr) {
+        err << "lumen-cli: error: unknown command '" << name << "'\n\n" << generalUsage();
+        return kExitUsage;
+    }
+
+    ParsedArgs parsed;
+    Prepared prepared;
+    try {
+        const std::vector<std::string> rest(args.begin() + 1, args.end());
+        if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+            out << commandHelp(*command);
+            return kExitOk;
+        }
+        parsed = parseCommandArgs(command->spec, rest);
+        prepared = command->prepare(parsed);
+    } catch (const UsageError& e) {
+        return usageError(err, e);
+    }
+
+    std::unique_ptr<RunRecorder> recorder;
+    try {
+        if (const std::optional<std::string> project = parsed.value("project")) {
+            recorder = std::make_unique<RunRecorder>(*project, command->spec.name, prepared.model,
+                                                     prepared.device,
+                                                     parametersJson(*command, parsed));
+        }
+        CommandContext ctx{out, err, recorder.get()};
+        const Json summary = prepared.action(ctx);
+        out.flush();
+        if (recorder) {
+            recorder->completed(summary);
+        }
+        return kExitOk;
+    } catch (const Cancelled& c) {
+        err << "lumen-cli: " << command->spec.name << " cancelled\n";
+        if (recorder) {
+            try {
+                recorder->cancelled(c.summary);
+            } catch (const std::exception& e) {
+                err << "lumen-cli: error: " << e.what() << '\n';
+            }
+        }
+        return 130; // the shell's convention for "stopped by SIGINT"
+    } catch (const std::exception& e) {
+        // lumen::Error, lumen::projects::ProjectError and anything else: the message is
+        // written for the user as it is.
+        err << "lumen-cli: error: " << e.what() << '\n';
+        if (recorder) {
+            try {
+                recorder->failed(e.what());
+            } catch (const std::exception& inner) {
+                err << "lumen-cli: error: could not record the failure in the project: "
+                    << inner.what() << '\n';
+            }
+        }
+        return kExitFailure;
+    }
+}
+
+} // namespace lumen::app::cli

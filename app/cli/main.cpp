@@ -1,2 +1,27 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+// lumen-cli: Lumen without a GUI (see docs/cli.md). Builds with -DLUMEN_BUILD_GUI=OFF.
+//
+// It links LibTorch and SentencePiece, which both bring protobuf: app/CMakeLists.txt links it
+// through lumen_link_engine() so libprotobuf comes first in NEEDED (DESIGN.md, "Known traps");
+// tests/app/tst_cli.cpp starts this executable to keep that honest.
+
+#include "cli_commands.h"
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv)
+{
+    try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        return lumen::app::cli::runCli(args, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+        // runCli catches what its commands throw; this is for what escapes it (out of memory
+        // while printing, say).
+        std::cerr << "lumen-cli: error: " << e.what() << '\n';
+        return lumen::app::cli::kExitFailure;
+    }
+}

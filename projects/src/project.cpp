@@ -1,2 +1,920 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "lumen/projects/project.h"
+
+#include "file_header.h"
+#include "process_identity.h"
+#include "schema.h"
+#include "sqlite_db.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace lumen::projects {
+
+using detail::Connection;
+using detail::Statement;
+using detail::Transaction;
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, kind, model, device, host, status, parameters, summary, created_ms, started_ms, "
+    "finished_ms, error, notes";
+
+constexpr const char* kInterruptedByCrash =
+    "Interrupted: the program running it stopped before it finished (it crashed, was killed, "
+    "or the computer restarted).";
+constexpr const char* kInterruptedByClose =
+    "Interrupted: the project was closed while the run was still running.";
+
+fs::path absolutePath(const std::string& path)
+{
+    std::error_code ec;
+    fs::path absolute = fs::absolute(fs::path(path), ec);
+    if (ec) {
+        absolute = fs::path(path);
+    }
+    return absolute.lexically_normal();
+}
+
+fs::path artifactsDirFor(const fs::path& projectFile)
+{
+    return projectFile.parent_path() / (projectFile.stem().string() + "_artifacts");
+}
+
+RunRecord readRun(const Statement& row)
+{
+    RunRecord run;
+    run.id = row.int64(0);
+    run.kind = row.text(1);
+    run.model = row.text(2);
+    run.device = row.text(3);
+    run.host = row.text(4);
+    // Only this code writes the status; an unknown one can only come from a hand-edited file.
+    run.status = runStatusFromName(row.text(5)).value_or(RunStatus::Failed);
+    run.parametersJson = row.text(6);
+    run.summaryJson = row.text(7);
+    run.createdMs = row.int64(8);
+    if (!row.isNull(9)) {
+        run.startedMs = row.int64(9);
+    }
+    if (!row.isNull(10)) {
+        run.finishedMs = row.int64(10);
+    }
+    run.errorMessage = row.text(11);
+    run.notes = row.text(12);
+    return run;
+}
+
+ArtifactRecord readArtifact(const Statement& row)
+{
+    ArtifactRecord artifact;
+    artifact.id = row.int64(0);
+    artifact.runId = row.int64(1);
+    artifact.kind = row.text(2);
+    artifact.relativePath = row.text(3);
+    artifact.sizeBytes = row.int64(4);
+    artifact.createdMs = row.int64(5);
+    return artifact;
+}
+
+std::string foreignMessage(const std::string& displayPath)
+{
+    return displayPath
+           + " is an SQLite database but not a Lumen project. Choose a .lumen file made by "
+             "Lumen; the file was not changed.";
+}
+
+// The rules shared by the header check (before SQLite opens the file) and the check through
+// SQLite (which also sees a WAL file's newer pages). `tableCount` < 0: not known yet.
+void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_t userVersion,
+                   int64_t tableCount)
+{
+    if (applicationId == Project::kApplicationId) {
+        if (userVersion > Project::kSchemaVersion) {
+            throw ProjectError(ProjectErrorKind::NewerSchema,
+                               detail::newerSchemaMessage(displayPath, userVersion));
+        }
+        if (userVersion < 0) {
+            throw ProjectError(ProjectErrorKind::Damaged,
+                               displayPath + " is damaged: its schema version is "
+                                   + std::to_string(userVersion)
+                                   + ". Restore it from a backup; the file was not changed.");
+        }
+        return;
+    }
+    // A blank SQLite database (no tables, no ids) holds nothing to lose: it becomes a project.
+    if (applicationId == 0 && userVersion == 0 && tableCount <= 0) {
+        return;
+    }
+    throw ProjectError(ProjectErrorKind::NotAProject, foreignMessage(displayPath));
+}
+
+} // namespace
+
+struct Project::Impl {
+    static std::unique_ptr<Impl> make(const std::string& path)
+    {
+        if (path.empty()) {
+            throw ProjectError(ProjectErrorKind::InvalidArgument,
+                               "No project file was given. Choose a .lumen file.");
+        }
+        auto impl = std::make_unique<Impl>();
+        const fs::path absolute = absolutePath(path);
+        impl->path = absolute.string();
+        impl->displayPath = path;
+        impl->artifactsDir = artifactsDirFor(absolute);
+        return impl;
+    }
+
+    std::string path;
+    std::string displayPath;
+    fs::path artifactsDir;
+    std::unique_ptr<Connection> db;
+    int schemaVersion = 0;
+    bool readOnly = false;
+    std::vector<int64_t> ownRunningRuns; ///< begun here, not finished yet
+
+    void requireWritable(const std::string& action) const
+    {
+        if (readOnly) {
+            throw ProjectError(ProjectErrorKind::ReadOnly,
+                               displayPath + " is open read-only, so Lumen cannot " + action
+                                   + ". Nothing was changed. Make the file writable (or work "
+                                     "on a copy) and open it again.");
+        }
+    }
+
+    [[noreturn]] void invalid(const std::string& what) const
+    {
+        throw ProjectError(ProjectErrorKind::InvalidArgument,
+                           displayPath + ": " + what + " Nothing was changed.");
+    }
+
+    [[noreturn]] void noSuchRun(int64_t runId) const
+    {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           displayPath + ": run " + std::to_string(runId)
+                               + " does not exist (it may have been deleted). Nothing was "
+                                 "changed.");
+    }
+
+    /// The run's status; throws NotFound if there is no such run.
+    RunStatus runStatus(int64_t runId, const std::string& action) const
+    {
+        Statement query(*db, "SELECT status FROM runs WHERE id = ?", action);
+        query.bind(1, runId);
+        if (!query.step()) {
+            noSuchRun(runId);
+        }
+        return runStatusFromName(query.text(0)).value_or(RunStatus::Failed);
+    }
+
+    std::string jsonObject(const std::string& text, const std::string& what) const
+    {
+        if (text.empty()) {
+            return "{}";
+        }
+        try {
+            if (!nlohmann::json::parse(text).is_object()) {
+                invalid(what + " must be a JSON object ({...}), not \"" + text.substr(0, 40)
+                        + "\".");
+            }
+        } catch (const nlohmann::json::exception& error) {
+            invalid(what + " are not valid JSON (" + error.what() + ").");
+        }
+        return text;
+    }
+
+    void setJournalMode()
+    {
+        const std::string mode = db->pragmaText("journal_mode = WAL", "switch to WAL journaling");
+        if (mode != "wal") {
+            throw ProjectError(ProjectErrorKind::Io,
+                               displayPath + ": could not switch to WAL journaling (SQLite kept "
+                                   + "\"" + mode
+                                   + "\"). Keep projects on a local disk. Nothing was changed.");
+        }
+        // With WAL, NORMAL keeps the database consistent through crashes; only the last
+        // transactions before a power cut may be lost.
+        db->exec("PRAGMA synchronous = NORMAL", "set the sync mode");
+    }
+
+    /// Marks runs whose process has ended as interrupted. Runs of live processes are left.
+    void markInterruptedRuns()
+    {
+        std::vector<int64_t> dead;
+        {
+            Statement query(*db, "SELECT id, owner FROM runs WHERE status = 'running'",
+                            "look for interrupted runs");
+            while (query.step()) {
+                if (!detail::processTokenIsAlive(query.text(1))) {
+                    dead.push_back(query.int64(0));
+                }
+            }
+        }
+        if (dead.empty()) {
+            return;
+        }
+        Transaction transaction(*db, "mark interrupted runs");
+        Statement update(*db,
+                         "UPDATE runs SET status = 'interrupted', error = ? "
+                         "WHERE id = ? AND status = 'running'",
+                         "mark interrupted runs");
+        for (int64_t id : dead) {
+            update.bind(1, std::string_view(kInterruptedByCrash)).bind(2, id);
+            update.run();
+            update.reset();
+        }
+        transaction.commit();
+    }
+
+    /// Called when the Project goes away: its own unfinished runs become interrupted.
+    void interruptOwnRuns() noexcept
+    {
+        if (ownRunningRuns.empty() || readOnly || !db) {
+            return;
+        }
+        try {
+            Transaction transaction(*db, "mark unfinished runs interrupted");
+            Statement update(*db,
+                             "UPDATE runs SET status = 'interrupted', error = ?, finished_ms = ? "
+                             "WHERE id = ? AND status = 'running'",
+                             "mark unfinished runs interrupted");
+            const int64_t now = currentUnixMs();
+            for (int64_t id : ownRunningRuns) {
+                update.bind(1, std::string_view(kInterruptedByClose)).bind(2, now).bind(3, id);
+                update.run();
+                update.reset();
+            }
+            transaction.commit();
+        } catch (...) {
+            // The next open marks them anyway (this process will have ended by then).
+        }
+    }
+
+    /// Adds an artifact row inside its own transaction.
+    ArtifactRecord insertArtifact(int64_t runId, const std::string& kind,
+                                  const std::string& relativePath, int64_t sizeBytes)
+    {
+        const std::string action = "record an artifact for run " + std::to_string(runId);
+        Transaction transaction(*db, action);
+        runStatus(runId, action);
+        ArtifactRecord artifact;
+        artifact.runId = runId;
+        artifact.kind = kind;
+        artifact.relativePath = relativePath;
+        artifact.sizeBytes = sizeBytes;
+        artifact.createdMs = currentUnixMs();
+        Statement insert(*db,
+                         "INSERT INTO artifacts (run_id, kind, path, size_bytes, created_ms) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         action);
+        insert.bind(1, runId)
+            .bind(2, std::string_view(kind))
+            .bind(3, std::string_view(relativePath))
+            .bind(4, sizeBytes)
+            .bind(5, artifact.createdMs);
+        insert.run();
+        artifact.id = db->lastInsertRowid();
+        transaction.commit();
+        return artifact;
+    }
+};
+
+Project::Project(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl))
+{
+}
+
+Project::~Project()
+{
+    if (impl_) {
+        impl_->interruptOwnRuns();
+    }
+}
+
+
+std::unique_ptr<Project> Project::open(const std::string& path)
+{
+    return openExisting(path, false);
+}
+
+std::unique_ptr<Project> Project::openReadOnly(const std::string& path)
+{
+    return openExisting(path, true);
+}
+
+std::unique_ptr<Project> Project::openExisting(const std::string& path, bool readOnly)
+{
+    std::unique_ptr<Impl> impl = Impl::make(path);
+    const std::string& display = impl->displayPath;
+
+    std::error_code ec;
+    const fs::file_status status = fs::status(impl->path, ec);
+    if (!fs::exists(status)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           display
+                               + " does not exist. Check the path, or create a new project "
+                                 "there.");
+    }
+    if (fs::is_directory(status)) {
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           display + " is a folder, not a project file. Choose a .lumen file.");
+    }
+    if (!fs::is_regular_file(status)) {
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           display
+                               + " is not a regular file, so it is not a Lumen project. Choose "
+                                 "a .lumen file.");
+    }
+
+    // Judge the file from its first bytes before SQLite touches it: SQLite would treat an
+    // empty file as a new database and may create -wal/-shm files beside it.
+    const detail::FileHeader header = detail::readFileHeader(impl->path, display);
+    switch (header.kind) {
+    case detail::FileHeader::Kind::Empty:
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           display
+                               + " is an empty file, not a Lumen project. Choose a .lumen file "
+                                 "made by Lumen; the file was not changed.");
+    case detail::FileHeader::Kind::NotSqlite:
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           display
+                               + " is not a Lumen project: it is not an SQLite database. Choose "
+                                 "a .lumen file made by Lumen; the file was not changed.");
+    case detail::FileHeader::Kind::Sqlite:
+        checkIdentity(display, header.applicationId, header.userVersion, -1);
+        break;
+    }
+
+    impl->readOnly = readOnly || ::access(impl->path.c_str(), W_OK) != 0;
+    impl->db = std::make_unique<Connection>(impl->path, display, impl->readOnly);
+    if (impl->db->isReadOnly()) {
+        impl->readOnly = true;
+    }
+    Connection& db = *impl->db;
+    db.exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
+
+    // The same checks through SQLite, which also sees committed pages still in the WAL file.
+    // (Reads only: nothing is written before the file is known to be a project.)
+    const int64_t applicationId = db.pragmaInt("application_id", "read the application id");
+    const int64_t version = db.pragmaInt("user_version", "read the schema version");
+    {
+        Statement tables(db, "SELECT count(*) FROM sqlite_schema", "read the schema");
+        tables.step();
+        checkIdentity(display, applicationId, version, tables.int64(0));
+    }
+
+    if (version < kSchemaVersion && impl->readOnly) {
+        throw ProjectError(ProjectErrorKind::ReadOnly,
+                           display + " uses an older project format (schema version "
+                               + std::to_string(version)
+                               + ") that must be upgraded, but it is read-only. Make it "
+                                 "writable, or open a copy; the file was not changed.");
+    }
+    if (!impl->readOnly) {
+        impl->setJournalMode();
+        detail::migrate(db);
+        impl->markInterruptedRuns();
+    }
+    impl->schemaVersion = kSchemaVersion;
+    return std::unique_ptr<Project>(new Project(std::move(impl)));
+}
+
+std::unique_ptr<Project> Project::create(const std::string& path)
+{
+    std::unique_ptr<Impl> impl = Impl::make(path);
+    const std::string& display = impl->displayPath;
+
+    std::error_code ec;
+    if (fs::symlink_status(impl->path, ec).type() != fs::file_type::not_found) {
+        throw ProjectError(ProjectErrorKind::AlreadyExists,
+                           display
+                               + " already exists. Lumen never overwrites a file: open it, or "
+                                 "choose another name.");
+    }
+    const fs::path folder = fs::path(impl->path).parent_path();
+    if (!fs::is_directory(folder, ec)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           display + ": the folder " + folder.string()
+                               + " does not exist. Create it first, or choose another place "
+                                 "for the project.");
+    }
+    if (fs::exists(impl->artifactsDir, ec) && !fs::is_empty(impl->artifactsDir, ec)) {
+        throw ProjectError(ProjectErrorKind::AlreadyExists,
+                           display + ": " + impl->artifactsDir.string()
+                               + " already exists and holds files (from an earlier project of "
+                                 "that name?). Move that folder away, or choose another name.");
+    }
+
+    // O_EXCL: if something appeared at the path since the check above, fail, never overwrite.
+    const int fd = ::open(impl->path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        const int error = errno;
+        if (error == EEXIST) {
+            throw ProjectError(ProjectErrorKind::AlreadyExists,
+                               display
+                                   + " already exists. Lumen never overwrites a file: open it, "
+                                     "or choose another name.");
+        }
+        throw ProjectError(error == ENOSPC || error == EDQUOT ? ProjectErrorKind::DiskFull
+                                                              : ProjectErrorKind::Io,
+                           display + ": could not create the file (" + std::strerror(error)
+                               + "). Check that the folder is writable and the disk is not "
+                                 "full.");
+    }
+    ::close(fd);
+
+    try {
+        impl->db = std::make_unique<Connection>(impl->path, display, false);
+        impl->db->exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
+        impl->setJournalMode();
+        detail::migrate(*impl->db);
+    } catch (...) {
+        impl->db.reset();
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+            fs::remove(impl->path + suffix, ec);
+        }
+        throw;
+    }
+    impl->schemaVersion = kSchemaVersion;
+    return std::unique_ptr<Project>(new Project(std::move(impl)));
+}
+
+std::unique_ptr<Project> Project::openOrCreate(const std::string& path)
+{
+    std::error_code ec;
+    if (!path.empty() && fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
+        try {
+            return create(path);
+        } catch (const ProjectError& error) {
+            if (error.kind() != ProjectErrorKind::AlreadyExists
+                || fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
+                throw;
+            }
+            // Another process created it meanwhile: open theirs.
+        }
+    }
+    return open(path);
+}
+
+const std::string& Project::path() const
+{
+    return impl_->path;
+}
+
+std::string Project::artifactsDir() const
+{
+    return impl_->artifactsDir.string();
+}
+
+int Project::schemaVersion() const
+{
+    return impl_->schemaVersion;
+}
+
+bool Project::isReadOnly() const
+{
+    return impl_->readOnly;
+}
+
+// --- runs ---------------------------------------------------------------------------------
+
+int64_t Project::beginRun(const RunSpec& spec)
+{
+    impl_->requireWritable("start a run");
+    if (spec.kind.empty()) {
+        impl_->invalid("a run needs a kind (\"forward\", \"train\", ...).");
+    }
+    const std::string parameters = impl_->jsonObject(spec.parametersJson, "the run's parameters");
+    const std::string action = "start a " + spec.kind + " run";
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    Statement insert(db,
+                     "INSERT INTO runs (kind, model, device, host, owner, status, parameters, "
+                     "created_ms, started_ms, notes) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                     action);
+    const int64_t now = currentUnixMs();
+    insert.bind(1, std::string_view(spec.kind))
+        .bind(2, std::string_view(spec.model))
+        .bind(3, std::string_view(spec.device))
+        .bind(4, std::string_view(detail::hostName()))
+        .bind(5, std::string_view(detail::currentProcessToken()))
+        .bind(6, std::string_view(parameters))
+        .bind(7, now)
+        .bind(8, now)
+        .bind(9, std::string_view(spec.notes));
+    insert.run();
+    const int64_t id = db.lastInsertRowid();
+    transaction.commit();
+    impl_->ownRunningRuns.push_back(id);
+    return id;
+}
+
+void Project::finishRun(int64_t runId, RunStatus status, const std::string& summaryJson,
+                        const std::string& error)
+{
+    const std::string action = "finish run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    if (status != RunStatus::Completed && status != RunStatus::Cancelled
+        && status != RunStatus::Failed) {
+        impl_->invalid(std::string("a run finishes completed, cancelled or failed, not ")
+                       + runStatusName(status) + ".");
+    }
+    const std::string summary = impl_->jsonObject(summaryJson, "the run's summary");
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    const RunStatus current = impl_->runStatus(runId, action);
+    if (current != RunStatus::Running) {
+        impl_->invalid("run " + std::to_string(runId) + " is already " + runStatusName(current)
+                       + "; it cannot be finished again.");
+    }
+    Statement update(db,
+                     "UPDATE runs SET status = ?, summary = ?, error = ?, finished_ms = ? "
+                     "WHERE id = ?",
+                     action);
+    update.bind(1, std::string_view(runStatusName(status)))
+        .bind(2, std::string_view(summary))
+        .bind(3, std::string_view(error))
+        .bind(4, currentUnixMs())
+        .bind(5, runId);
+    update.run();
+    transaction.commit();
+    auto& own = impl_->ownRunningRuns;
+    own.erase(std::remove(own.begin(), own.end(), runId), own.end());
+}
+
+void Project::setNotes(int64_t runId, const std::string& notes)
+{
+    const std::string action = "save the notes of run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    Statement update(db, "UPDATE runs SET notes = ? WHERE id = ?", action);
+    update.bind(1, std::string_view(notes)).bind(2, runId);
+    update.run();
+    if (db.changes() == 0) {
+        impl_->noSuchRun(runId);
+    }
+    transaction.commit();
+}
+
+void Project::deleteRun(int64_t runId)
+{
+    const std::string action = "delete run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    std::vector<std::string> unreferenced;
+    {
+        Transaction transaction(db, action);
+        if (impl_->runStatus(runId, action) == RunStatus::Running) {
+            impl_->invalid("run " + std::to_string(runId)
+                           + " is still running; finish or cancel it before deleting it.");
+        }
+        std::vector<std::string> paths;
+        {
+            Statement query(db, "SELECT DISTINCT path FROM artifacts WHERE run_id = ?", action);
+            query.bind(1, runId);
+            while (query.step()) {
+                paths.push_back(query.text(0));
+            }
+        }
+        Statement remove(db, "DELETE FROM runs WHERE id = ?", action); // cascades
+        remove.bind(1, runId);
+        remove.run();
+        // A file another run also recorded stays.
+        Statement shared(db, "SELECT count(*) FROM artifacts WHERE path = ?", action);
+        for (const std::string& path : paths) {
+            shared.bind(1, std::string_view(path));
+            shared.step();
+            if (shared.int64(0) == 0) {
+                unreferenced.push_back(path);
+            }
+            shared.reset();
+        }
+        transaction.commit();
+    }
+    // The database is the record; files go only after the commit. Leftovers are harmless.
+    std::error_code ec;
+    for (const std::string& path : unreferenced) {
+        fs::remove(impl_->artifactsDir / fs::path(path), ec);
+    }
+    const fs::path runFolder = impl_->artifactsDir / ("run-" + std::to_string(runId));
+    if (fs::is_directory(fs::symlink_status(runFolder, ec))) {
+        fs::remove_all(runFolder, ec);
+    }
+}
+
+std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
+{
+    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1";
+    if (filter.kind) {
+        sql += " AND kind = :kind";
+    }
+    if (filter.model) {
+        sql += " AND model = :model";
+    }
+    if (filter.status) {
+        sql += " AND status = :status";
+    }
+    sql += filter.newestFirst ? " ORDER BY created_ms DESC, id DESC" : " ORDER BY created_ms, id";
+    sql += " LIMIT :limit OFFSET :offset";
+    Statement query(*impl_->db, sql, "list the runs");
+    int index = 1;
+    if (filter.kind) {
+        query.bind(index++, std::string_view(*filter.kind));
+    }
+    if (filter.model) {
+        query.bind(index++, std::string_view(*filter.model));
+    }
+    if (filter.status) {
+        query.bind(index++, std::string_view(runStatusName(*filter.status)));
+    }
+    query.bind(index++, filter.limit > 0 ? filter.limit : int64_t{-1});
+    query.bind(index++, std::max<int64_t>(filter.offset, 0));
+    std::vector<RunRecord> runs;
+    while (query.step()) {
+        runs.push_back(readRun(query));
+    }
+    return runs;
+}
+
+std::optional<RunRecord> Project::run(int64_t runId) const
+{
+    Statement query(*impl_->db, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?",
+                    "read run " + std::to_string(runId));
+    query.bind(1, runId);
+    if (!query.step()) {
+        return std::nullopt;
+    }
+    return readRun(query);
+}
+
+// --- metrics ------------------------------------------------------------------------------
+
+void Project::addMetric(int64_t runId, const std::string& key, int64_t step, double value)
+{
+    addMetrics(runId, {MetricPoint{key, step, value, 0}});
+}
+
+void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points)
+{
+    const std::string action = "record metrics for run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    for (const MetricPoint& point : points) {
+        if (point.key.empty()) {
+            impl_->invalid("a metric needs a name (\"loss\", \"forward_ms\", ...).");
+        }
+    }
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    impl_->runStatus(runId, action);
+    Statement insert(db,
+                     "INSERT INTO metrics (run_id, key, step, value, time_ms) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     action);
+    const int64_t now = currentUnixMs();
+    for (const MetricPoint& point : points) {
+        insert.bind(1, runId)
+            .bind(2, std::string_view(point.key))
+            .bind(3, point.step)
+            .bind(5, point.timeMs != 0 ? point.timeMs : now);
+        if (std::isnan(point.value)) {
+            insert.bindNull(4); // SQLite would store NaN as NULL anyway; say so explicitly
+        } else {
+            insert.bind(4, point.value);
+        }
+        insert.run();
+        insert.reset();
+    }
+    transaction.commit();
+}
+
+std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key) const
+{
+    std::string sql = "SELECT key, step, value, time_ms FROM metrics WHERE run_id = ?";
+    if (!key.empty()) {
+        sql += " AND key = ?";
+    }
+    sql += " ORDER BY key, step, rowid";
+    Statement query(*impl_->db, sql, "read the metrics of run " + std::to_string(runId));
+    query.bind(1, runId);
+    if (!key.empty()) {
+        query.bind(2, std::string_view(key));
+    }
+    std::vector<MetricPoint> points;
+    while (query.step()) {
+        const double value =
+            query.isNull(2) ? std::numeric_limits<double>::quiet_NaN() : query.real(2);
+        points.push_back(MetricPoint{query.text(0), query.int64(1), value, query.int64(3)});
+    }
+    return points;
+}
+
+std::vector<std::string> Project::metricKeys(int64_t runId) const
+{
+    Statement query(*impl_->db, "SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key",
+                    "read the metric names of run " + std::to_string(runId));
+    query.bind(1, runId);
+    std::vector<std::string> keys;
+    while (query.step()) {
+        keys.push_back(query.text(0));
+    }
+    return keys;
+}
+
+MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const
+{
+    Statement query(*impl_->db,
+                    "SELECT step, value, time_ms FROM metrics WHERE run_id = ? AND key = ? "
+                    "ORDER BY step, rowid",
+                    "read metric " + key + " of run " + std::to_string(runId));
+    query.bind(1, runId).bind(2, std::string_view(key));
+    MetricSeries series;
+    series.key = key;
+    while (query.step()) {
+        series.steps.push_back(query.int64(0));
+        series.values.push_back(query.isNull(1) ? std::numeric_limits<double>::quiet_NaN()
+                                                : query.real(1));
+        series.timesMs.push_back(query.int64(2));
+    }
+    return series;
+}
+
+// --- artifacts ----------------------------------------------------------------------------
+
+ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
+                                        const std::string& relativePath)
+{
+    impl_->requireWritable("record an artifact");
+    if (kind.empty()) {
+        impl_->invalid("an artifact needs a kind (\"attention\", \"checkpoint\", ...).");
+    }
+    const fs::path relative = fs::path(relativePath).lexically_normal();
+    bool escapes = relativePath.empty() || relative.is_absolute() || relative.has_root_name();
+    for (const fs::path& part : relative) {
+        escapes = escapes || part == ".." || part == ".";
+    }
+    if (escapes) {
+        impl_->invalid("artifact path \"" + relativePath + "\" must be a path inside "
+                       + impl_->artifactsDir.string() + ", relative to it, without \"..\".");
+    }
+    const fs::path full = impl_->artifactsDir / relative;
+    std::error_code ec;
+    if (!fs::is_regular_file(full, ec)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           impl_->displayPath + ": artifact file " + full.string()
+                               + " does not exist. Put the file inside "
+                               + impl_->artifactsDir.string()
+                               + " before recording it. Nothing was changed.");
+    }
+    const auto size = fs::file_size(full, ec);
+    return impl_->insertArtifact(runId, kind, relative.generic_string(),
+                                 ec ? 0 : static_cast<int64_t>(size));
+}
+
+namespace {
+
+std::atomic<unsigned> temporaryCounter{0};
+
+[[noreturn]] void artifactWriteFailed(const std::string& displayPath, const fs::path& file,
+                                      int error)
+{
+    const bool full = error == ENOSPC || error == EDQUOT || error == EFBIG;
+    throw ProjectError(full ? ProjectErrorKind::DiskFull : ProjectErrorKind::Io,
+                       displayPath + ": could not write artifact " + file.string() + " ("
+                           + std::strerror(error) + ")"
+                           + (full ? "; the disk is full" : "")
+                           + ". Nothing was recorded and no partial file was left. "
+                           + (full ? "Free some disk space and try again."
+                                   : "Check that the artifacts folder is writable."));
+}
+
+// Writes and flushes `bytes` into a new file; on failure removes it and throws.
+void writeNewFile(const std::string& displayPath, const fs::path& file, std::string_view bytes)
+{
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        artifactWriteFailed(displayPath, file, errno);
+    }
+    size_t written = 0;
+    int error = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            error = n < 0 ? errno : EIO;
+            break;
+        }
+        written += static_cast<size_t>(n);
+    }
+    if (error == 0 && ::fsync(fd) != 0) {
+        error = errno;
+    }
+    if (::close(fd) != 0 && error == 0) {
+        error = errno;
+    }
+    if (error != 0) {
+        ::unlink(file.c_str());
+        artifactWriteFailed(displayPath, file, error);
+    }
+}
+
+} // namespace
+
+ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
+                                      const std::string& fileName, std::string_view bytes)
+{
+    const std::string action = "write an artifact for run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    if (kind.empty()) {
+        impl_->invalid("an artifact needs a kind (\"attention\", \"checkpoint\", ...).");
+    }
+    if (fileName.empty() || fileName == "." || fileName == ".." || fileName.size() > 200
+        || fileName.find_first_of(std::string("/\\\0", 3)) != std::string::npos) {
+        impl_->invalid("artifact file name \"" + fileName
+                       + "\" must be a plain file name (no folders, at most 200 characters).");
+    }
+    impl_->runStatus(runId, action); // before writing any file
+
+    const std::string folderName = "run-" + std::to_string(runId);
+    const fs::path folder = impl_->artifactsDir / folderName;
+    std::error_code ec;
+    fs::create_directories(folder, ec);
+    if (ec) {
+        artifactWriteFailed(impl_->displayPath, folder, ec.value());
+    }
+
+    const fs::path temporary =
+        folder
+        / ("." + fileName + ".tmp-" + std::to_string(::getpid()) + "-"
+           + std::to_string(temporaryCounter.fetch_add(1)));
+    writeNewFile(impl_->displayPath, temporary, bytes);
+
+    // Never overwrite: pick the first free name. A run's folder is written by the one process
+    // running it, so nothing races with this check.
+    const fs::path name(fileName);
+    std::string finalName = fileName;
+    for (int n = 2; fs::symlink_status(folder / finalName, ec).type() != fs::file_type::not_found;
+         ++n) {
+        finalName = name.stem().string() + "-" + std::to_string(n) + name.extension().string();
+    }
+    const fs::path target = folder / finalName;
+    if (std::rename(temporary.c_str(), target.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(temporary.c_str());
+        artifactWriteFailed(impl_->displayPath, target, error);
+    }
+    // Make the rename itself durable.
+    const int folderFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (folderFd >= 0) {
+        ::fsync(folderFd);
+        ::close(folderFd);
+    }
+
+    try {
+        return impl_->insertArtifact(runId, kind, folderName + "/" + finalName,
+                                     static_cast<int64_t>(bytes.size()));
+    } catch (...) {
+        fs::remove(target, ec); // not recorded, so not kept
+        throw;
+    }
+}
+
+std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
+{
+    Statement query(*impl_->db,
+                    "SELECT id, run_id, kind, path, size_bytes, created_ms FROM artifacts "
+                    "WHERE run_id = ? ORDER BY id",
+                    "read the artifacts of run " + std::to_string(runId));
+    query.bind(1, runId);
+    std::vector<ArtifactRecord> artifacts;
+    while (query.step()) {
+        artifacts.push_back(readArtifact(query));
+    }
+    return artifacts;
+}
+
+std::string Project::artifactPath(const ArtifactRecord& artifact) const
+{
+    return (impl_->artifactsDir / fs::path(artifact.relativePath)).string();
+}
+
+} // namespace lumen::projects

@@ -1,2 +1,232 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "lumen/widgets/attention_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSignalBlocker>
+#include <QSpinBox>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+namespace lumen::widgets {
+
+bool AttentionSet::isValid() const
+{
+    return layers > 0 && heads > 0 && seq > 0 && tokens.size() == seq
+           && weights.size() == static_cast<size_t>(layers) * heads * seq * seq;
+}
+
+AttentionView::AttentionView(QWidget* parent)
+    : QWidget(parent)
+{
+    controls_ = new QWidget(this);
+    auto* controls = new QHBoxLayout(controls_);
+    controls->setContentsMargins(0, 0, 0, 0);
+
+    auto* layerLabel = new QLabel(tr("&Layer"), controls_);
+    layerBox_ = new QSpinBox(controls_);
+    layerBox_->setObjectName(QStringLiteral("layerSelector"));
+    layerBox_->setToolTip(tr("Layer, counted from 0 (the first encoder layer)"));
+    layerLabel->setBuddy(layerBox_);
+
+    auto* headLabel = new QLabel(tr("&Head"), controls_);
+    headBox_ = new QComboBox(controls_);
+    headBox_->setObjectName(QStringLiteral("headSelector"));
+    headBox_->setToolTip(tr("Attention head, counted from 0, or the mean over all heads"));
+    headBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    headLabel->setBuddy(headBox_);
+
+    controls->addWidget(layerLabel);
+    controls->addWidget(layerBox_);
+    controls->addSpacing(16);
+    controls->addWidget(headLabel);
+    controls->addWidget(headBox_);
+    controls->addStretch(1);
+    countsLabel_ = new QLabel(controls_);
+    countsLabel_->setObjectName(QStringLiteral("attentionCounts"));
+    controls->addWidget(countsLabel_);
+
+    heatmap_ = new AttentionHeatmap(this);
+    hintLabel_ = new QLabel(tr("Open a model and press Run"), this);
+    hintLabel_->setObjectName(QStringLiteral("attentionHint"));
+    hintLabel_->setAlignment(Qt::AlignCenter);
+    hintLabel_->setWordWrap(true);
+    QFont hintFont = hintLabel_->font();
+    hintFont.setPointSizeF(hintFont.pointSizeF() * 1.3);
+    hintLabel_->setFont(hintFont);
+    hintLabel_->setEnabled(false); // greyed, it is a hint
+
+    stack_ = new QStackedWidget(this);
+    stack_->addWidget(hintLabel_);
+    stack_->addWidget(heatmap_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(controls_);
+    layout->addWidget(stack_, 1);
+
+    connect(layerBox_, qOverload<int>(&QSpinBox::valueChanged), this,
+            [this](int value) { setLayer(value); });
+    connect(headBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        if (index >= 0) {
+            setHead(headBox_->itemData(index).toInt());
+        }
+    });
+
+    clear();
+}
+
+void AttentionView::setData(const AttentionSet& set)
+{
+    if (!set.isValid()) {
+        if (!set.weights.empty() || set.seq > 0) {
+            qWarning("AttentionView: inconsistent attention set (%d layers, %d heads, seq %d, "
+                     "%lld tokens, %zu weights); not drawing",
+                     set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
+                     set.weights.size());
+        }
+        clear();
+        return;
+    }
+    set_ = set;
+    layer_ = qBound(0, layer_, set_.layers - 1);
+    if (head_ != kMeanOfHeads) {
+        head_ = qBound(0, head_, set_.heads - 1);
+    }
+    updateSelectors();
+    stack_->setCurrentWidget(heatmap_);
+    controls_->setEnabled(true);
+    showSlice();
+}
+
+void AttentionView::clear()
+{
+    set_ = AttentionSet();
+    heatmap_->clear();
+    updateSelectors();
+    stack_->setCurrentWidget(hintLabel_);
+    controls_->setEnabled(false);
+}
+
+void AttentionView::setLayer(int layer)
+{
+    if (!hasData()) {
+        return;
+    }
+    layer = qBound(0, layer, set_.layers - 1);
+    if (layer == layer_) {
+        return;
+    }
+    layer_ = layer;
+    {
+        const QSignalBlocker block(layerBox_);
+        layerBox_->setValue(layer_);
+    }
+    showSlice();
+    Q_EMIT layerChanged(layer_);
+}
+
+void AttentionView::setHead(int head)
+{
+    if (!hasData()) {
+        return;
+    }
+    if (head != kMeanOfHeads) {
+        head = qBound(0, head, set_.heads - 1);
+    }
+    if (head == head_) {
+        return;
+    }
+    head_ = head;
+    {
+        const QSignalBlocker block(headBox_);
+        headBox_->setCurrentIndex(headBox_->findData(head_));
+    }
+    showSlice();
+    Q_EMIT headChanged(head_);
+}
+
+AttentionHeatmapData AttentionView::slice(int layer, int head) const
+{
+    AttentionHeatmapData d;
+    if (!hasData() || layer < 0 || layer >= set_.layers
+        || (head != kMeanOfHeads && (head < 0 || head >= set_.heads))) {
+        return d;
+    }
+    const size_t n = static_cast<size_t>(set_.seq) * set_.seq;
+    d.queryTokens = set_.tokens;
+    d.keyTokens = set_.tokens;
+    if (head == kMeanOfHeads) {
+        // Accumulate in double so the mean does not depend on the head order's rounding.
+        std::vector<double> sum(n, 0.0);
+        for (int h = 0; h < set_.heads; ++h) {
+            const float* src = set_.weights.data() + set_.sliceOffset(layer, h);
+            for (size_t i = 0; i < n; ++i) {
+                sum[i] += src[i];
+            }
+        }
+        d.weights.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            d.weights[i] = static_cast<float>(sum[i] / set_.heads);
+        }
+        d.title = tr("Layer %1 · Mean of heads").arg(layer);
+    } else {
+        const auto begin = set_.weights.begin() + static_cast<std::ptrdiff_t>(
+                                                      set_.sliceOffset(layer, head));
+        d.weights.assign(begin, begin + static_cast<std::ptrdiff_t>(n));
+        d.title = tr("Layer %1 · Head %2").arg(layer).arg(head);
+    }
+    return d;
+}
+
+void AttentionView::setHint(const QString& text)
+{
+    hintLabel_->setText(text);
+}
+
+QString AttentionView::hint() const
+{
+    return hintLabel_->text();
+}
+
+bool AttentionView::isShowingHint() const
+{
+    return stack_->currentWidget() == hintLabel_;
+}
+
+void AttentionView::updateSelectors()
+{
+    const QSignalBlocker blockLayer(layerBox_);
+    const QSignalBlocker blockHead(headBox_);
+    layerBox_->setRange(0, qMax(0, set_.layers - 1));
+    layerBox_->setValue(layer_);
+    countsLabel_->setText(hasData() ? tr("%1 layers · %2 heads · %3 tokens")
+                                          .arg(set_.layers)
+                                          .arg(set_.heads)
+                                          .arg(set_.seq)
+                                    : QString());
+
+    headBox_->clear();
+    for (int h = 0; h < set_.heads; ++h) {
+        headBox_->addItem(QString::number(h), h);
+    }
+    if (set_.heads > 1) {
+        headBox_->addItem(tr("Mean of heads"), kMeanOfHeads);
+    }
+    if (!hasData()) {
+        return;
+    }
+    if (head_ == kMeanOfHeads && set_.heads <= 1) {
+        head_ = 0;
+    }
+    headBox_->setCurrentIndex(headBox_->findData(head_));
+}
+
+void AttentionView::showSlice()
+{
+    heatmap_->setData(slice(layer_, head_));
+}
+
+} // namespace lumen::widgets

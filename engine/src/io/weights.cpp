@@ -1,2 +1,179 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "io/weights.h"
+
+#include "io/json_file.h"
+#include "io/torch_pickle.h"
+#include "lumen/engine/error.h"
+#include "lumen/engine/safetensors.h"
+
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+namespace lumen::engine {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+torch::ScalarType torchType(DType dtype)
+{
+    switch (dtype) {
+    case DType::F64:
+        return torch::kFloat64;
+    case DType::F32:
+        return torch::kFloat32;
+    case DType::F16:
+        return torch::kFloat16;
+    case DType::BF16:
+        return torch::kBFloat16;
+    case DType::I64:
+        return torch::kInt64;
+    case DType::I32:
+        return torch::kInt32;
+    case DType::I16:
+        return torch::kInt16;
+    case DType::I8:
+        return torch::kInt8;
+    case DType::U8:
+        return torch::kUInt8;
+    case DType::Bool:
+        return torch::kBool;
+    }
+    throw Error(ErrorKind::Internal, "unknown DType");
+}
+
+/// What the models expect: floating tensors as float32, integer ones as int64, bool kept.
+torch::Tensor normalise(const torch::Tensor& t)
+{
+    if (t.is_floating_point()) {
+        return t.to(torch::kFloat32);
+    }
+    if (t.scalar_type() == torch::kBool) {
+        return t;
+    }
+    return t.to(torch::kInt64);
+}
+
+using ShardLoader = std::map<std::string, torch::Tensor> (*)(const std::string& path);
+
+std::map<std::string, torch::Tensor> readSafetensorsShard(const std::string& path)
+{
+    return loadSafetensorsWeights(path).tensors;
+}
+
+std::map<std::string, torch::Tensor> readTorchShard(const std::string& path)
+{
+    return readTorchStateDict(path);
+}
+
+WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoader load)
+{
+    const std::string index = indexPath.string();
+    const nlohmann::json json = readJsonFile(index);
+    if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object()) {
+        throw Error(ErrorKind::InvalidInput,
+                    index + " has no \"weight_map\" object; expected {\"weight_map\": "
+                            "{\"tensor name\": \"shard file\", ...}}");
+    }
+    std::map<std::string, std::vector<std::string>> namesByShard;
+    for (const auto& [name, shard] : json["weight_map"].items()) {
+        if (!shard.is_string()) {
+            throw Error(ErrorKind::InvalidInput, index + ": weight_map entry '" + name +
+                                                     "' is not a file name string");
+        }
+        const std::string file = shard.get<std::string>();
+        if (file.empty() || file.find('/') != std::string::npos || file == "." ||
+            file == "..") {
+            throw Error(ErrorKind::InvalidInput,
+                        index + ": weight_map entry '" + name + "' names '" + file +
+                            "', expected a file name in the same folder");
+        }
+        namesByShard[file].push_back(name);
+    }
+    if (namesByShard.empty()) {
+        throw Error(ErrorKind::InvalidInput, index + " lists no weights in its weight_map");
+    }
+    for (const auto& [shard, names] : namesByShard) {
+        if (!fs::is_regular_file(dir / shard)) {
+            throw Error(ErrorKind::InvalidInput,
+                        index + " lists shard " + shard + ", which is missing from " +
+                            dir.string() + "; download the complete checkpoint");
+        }
+    }
+
+    WeightSet result;
+    result.files.push_back(index);
+    for (const auto& [shard, names] : namesByShard) {
+        const std::string shardPath = (dir / shard).string();
+        std::map<std::string, torch::Tensor> tensors = load(shardPath);
+        for (const auto& name : names) {
+            const auto it = tensors.find(name);
+            if (it == tensors.end()) {
+                throw Error(ErrorKind::InvalidInput,
+                            shardPath + " has no tensor '" + name + "', though " + index +
+                                " says it holds it");
+            }
+            result.tensors[name] = normalise(it->second);
+        }
+        result.files.push_back(shardPath);
+    }
+    return result;
+}
+
+} // namespace
+
+WeightSet loadSafetensorsWeights(const std::string& path)
+{
+    const SafetensorsFile file = SafetensorsFile::open(path);
+    WeightSet result;
+    result.files.push_back(path);
+    for (const auto& entry : file.tensors()) {
+        torch::Tensor t = torch::empty(entry.shape, torch::TensorOptions().dtype(
+                                                        torchType(entry.dtype)));
+        if (entry.end > entry.begin) {
+            std::memcpy(t.data_ptr(), file.data(entry), entry.end - entry.begin);
+        }
+        result.tensors[entry.name] = normalise(t);
+    }
+    return result;
+}
+
+WeightSet loadWeights(const std::string& modelDir)
+{
+    const fs::path dir(modelDir);
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) {
+        throw Error(ErrorKind::InvalidInput, modelDir + " does not exist");
+    }
+    if (!fs::is_directory(dir, ec)) {
+        throw Error(ErrorKind::InvalidInput,
+                    modelDir + " is not a folder; expected a model folder with config.json "
+                               "and model weights");
+    }
+    if (fs::is_regular_file(dir / "model.safetensors", ec)) {
+        return loadSafetensorsWeights((dir / "model.safetensors").string());
+    }
+    if (fs::is_regular_file(dir / "model.safetensors.index.json", ec)) {
+        return loadSharded(dir, dir / "model.safetensors.index.json", readSafetensorsShard);
+    }
+    if (fs::is_regular_file(dir / "pytorch_model.bin", ec)) {
+        const std::string path = (dir / "pytorch_model.bin").string();
+        WeightSet result;
+        result.files.push_back(path);
+        for (auto& [name, tensor] : readTorchStateDict(path)) {
+            result.tensors[name] = normalise(tensor);
+        }
+        return result;
+    }
+    if (fs::is_regular_file(dir / "pytorch_model.bin.index.json", ec)) {
+        return loadSharded(dir, dir / "pytorch_model.bin.index.json", readTorchShard);
+    }
+    throw Error(ErrorKind::InvalidInput,
+                modelDir + " has no model weights: looked for model.safetensors, "
+                           "model.safetensors.index.json, pytorch_model.bin, "
+                           "pytorch_model.bin.index.json");
+}
+
+} // namespace lumen::engine

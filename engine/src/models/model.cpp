@@ -1,2 +1,398 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "lumen/engine/model.h"
+
+#include "io/model_config.h"
+#include "io/weights.h"
+#include "lumen/engine/error.h"
+#include "models/architecture.h"
+#include "torch_convert.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <unordered_set>
+
+namespace fs = std::filesystem;
+
+namespace lumen::engine {
+
+struct Model::Impl {
+    ModelInfo info;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::shared_ptr<Architecture> arch;
+    torch::Device device{torch::kCPU};
+};
+
+namespace {
+
+std::string shapeString(c10::IntArrayRef shape)
+{
+    std::ostringstream out;
+    out << '[';
+    for (size_t i = 0; i < shape.size(); ++i) {
+        out << (i ? ", " : "") << shape[i];
+    }
+    out << ']';
+    return out.str();
+}
+
+bool startsWith(const std::string& s, const std::string& prefix)
+{
+    return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// Finds a parameter's checkpoint key: itself, or with the base-model prefix removed or
+// added (a BertModel checkpoint loads into BertForMaskedLM's encoder and vice versa).
+const torch::Tensor* findWeight(const WeightSet& weights, const std::string& name,
+                                const std::string& prefix, std::string* key)
+{
+    std::vector<std::string> candidates{name};
+    if (!prefix.empty()) {
+        candidates.push_back(startsWith(name, prefix) ? name.substr(prefix.size()) : prefix + name);
+    }
+    for (const auto& candidate : candidates) {
+        const auto it = weights.tensors.find(candidate);
+        if (it != weights.tensors.end()) {
+            *key = candidate;
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
+void loadParameters(Architecture& arch, const WeightSet& weights, const std::string& source,
+                    std::vector<LoadWarning>& warnings)
+{
+    torch::NoGradGuard noGrad;
+    const std::string prefix = arch.basePrefix();
+    std::set<std::string> used;
+    std::vector<std::string> missing;
+    for (auto& item : arch.named_parameters(/*recurse=*/true)) {
+        std::string key;
+        const torch::Tensor* weight = findWeight(weights, item.key(), prefix, &key);
+        if (weight == nullptr) {
+            missing.push_back(item.key());
+            continue;
+        }
+        torch::Tensor& param = item.value();
+        if (weight->sizes() != param.sizes()) {
+            throw Error(ErrorKind::InvalidInput,
+                        source + ": tensor \"" + key + "\" has shape " +
+                            shapeString(weight->sizes()) + ", but the model config.json "
+                            "describes needs " + shapeString(param.sizes()) +
+                            ". The weights and config.json do not belong together.");
+        }
+        if (!weight->is_floating_point()) {
+            throw Error(ErrorKind::InvalidInput, source + ": tensor \"" + key +
+                                                     "\" holds integers, but a floating-point "
+                                                     "weight was expected.");
+        }
+        param.copy_(weight->to(param.scalar_type()));
+        used.insert(key);
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (size_t i = 0; i < missing.size() && i < 5; ++i) {
+            list += (i ? ", " : "") + missing[i];
+        }
+        if (missing.size() > 5) {
+            list += " and " + std::to_string(missing.size() - 5) + " more";
+        }
+        throw Error(ErrorKind::InvalidInput,
+                    source + " lacks " + std::to_string(missing.size()) +
+                        " tensor(s) the model needs: " + list +
+                        ". The checkpoint is incomplete or belongs to another architecture.");
+    }
+    // Tied copies (stored in pytorch_model.bin, dropped from safetensors) are not separate
+    // parameters; a copy that differs from what it is tied to is worth a warning.
+    for (const auto& [tiedKey, target] : arch.tiedKeys()) {
+        std::string key;
+        const torch::Tensor* copy = findWeight(weights, tiedKey, prefix, &key);
+        if (copy == nullptr) {
+            continue;
+        }
+        used.insert(key);
+        std::string targetKey;
+        const torch::Tensor* original = findWeight(weights, target, prefix, &targetKey);
+        if (original != nullptr &&
+            (copy->sizes() != original->sizes() || !torch::equal(*copy, *original))) {
+            warnings.push_back({"tied-weight-differs",
+                                key + " differs from " + targetKey + "; Lumen uses " + targetKey});
+        }
+    }
+    for (const auto& [key, tensor] : weights.tensors) {
+        if (used.count(key) == 0 && key.find("position_ids") == std::string::npos) {
+            warnings.push_back({"unexpected-key", key});
+        }
+    }
+}
+
+int64_t countParameters(torch::nn::Module& module)
+{
+    std::unordered_set<const void*> seen;
+    int64_t count = 0;
+    for (const auto& p : module.parameters(/*recurse=*/true)) {
+        if (seen.insert(p.data_ptr()).second) {
+            count += p.numel();
+        }
+    }
+    return count;
+}
+
+bool hasTokenizerFiles(const std::string& dir)
+{
+    static const char* kFiles[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt",
+                                   "vocab.json", "spiece.model", "tokenizer.model",
+                                   "sentencepiece.bpe.model"};
+    std::error_code ec;
+    return std::any_of(std::begin(kFiles), std::end(kFiles),
+                       [&](const char* f) { return fs::exists(fs::path(dir) / f, ec); });
+}
+
+torch::Device parseDevice(const std::string& name)
+{
+    if (name.empty() || name == "cpu") {
+        return torch::kCPU;
+    }
+    if (startsWith(name, "cuda")) {
+        if (!torch::cuda::is_available()) {
+            throw Error(ErrorKind::Unsupported,
+                        "device \"" + name + "\" was asked for, but this LibTorch build sees no "
+                        "CUDA GPU. Use --device cpu, or build Lumen against a CUDA LibTorch.");
+        }
+        try {
+            return torch::Device(name);
+        } catch (const c10::Error&) {
+        }
+    }
+    throw Error(ErrorKind::InvalidInput,
+                "unknown device \"" + name + "\": use cpu, cuda or cuda:N.");
+}
+
+bool isBlank(const std::string& text)
+{
+    return std::all_of(text.begin(), text.end(),
+                       [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
+}
+
+} // namespace
+
+Model::Model(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl))
+{
+}
+
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& options)
+{
+    auto impl = std::make_unique<Impl>();
+    const ModelConfig config = ModelConfig::load(dir);
+    impl->device = parseDevice(options.device);
+    impl->arch = createArchitecture(config);
+
+    const WeightSet weights = loadWeights(dir);
+    const std::string source = weights.files.empty() ? dir : weights.files.front();
+    std::vector<LoadWarning> warnings;
+    loadParameters(*impl->arch, weights, source, warnings);
+    impl->arch->eval();
+    impl->arch->to(impl->device);
+
+    if (options.loadTokenizer) {
+        if (hasTokenizerFiles(dir)) {
+            impl->tokenizer = loadTokenizer(dir);
+        } else {
+            warnings.push_back({"no-tokenizer", dir + " has no tokenizer files; token ids "
+                                                      "must be given directly"});
+        }
+    }
+
+    impl->info = impl->arch->describe();
+    impl->info.dir = dir;
+    impl->info.weightsFile = fs::path(source).filename().string();
+    impl->info.parameterCount = countParameters(*impl->arch);
+    impl->info.device = impl->device.str();
+    impl->info.warnings = std::move(warnings);
+    return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+
+const Tokenizer* Model::tokenizer() const { return impl_->tokenizer.get(); }
+
+namespace {
+
+ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokenizer)
+{
+    size_t longest = 0;
+    for (const auto& e : encodings) {
+        longest = std::max(longest, e.size());
+    }
+    const int64_t padId = tokenizer.specialTokens().pad.value_or(0);
+    const std::string padToken = tokenizer.idToToken(padId);
+    const auto batch = static_cast<int64_t>(encodings.size());
+    const auto seq = static_cast<int64_t>(longest);
+
+    ModelInput input;
+    input.inputIds.shape = {batch, seq};
+    input.attentionMask.shape = {batch, seq};
+    input.tokenTypeIds.shape = {batch, seq};
+    input.inputIds.data.assign(static_cast<size_t>(batch * seq), padId);
+    input.attentionMask.data.assign(static_cast<size_t>(batch * seq), 0);
+    input.tokenTypeIds.data.assign(static_cast<size_t>(batch * seq), 0);
+    for (int64_t b = 0; b < batch; ++b) {
+        const Encoding& e = encodings[static_cast<size_t>(b)];
+        std::vector<std::string> tokens = e.tokens;
+        tokens.resize(longest, padToken);
+        input.tokens.push_back(std::move(tokens));
+        for (size_t i = 0; i < e.size(); ++i) {
+            const size_t at = static_cast<size_t>(b * seq) + i;
+            input.inputIds.data[at] = e.ids[i];
+            input.attentionMask.data[at] = 1;
+            input.tokenTypeIds.data[at] = i < e.typeIds.size() ? e.typeIds[i] : 0;
+        }
+    }
+    input.encodings = std::move(encodings);
+    return input;
+}
+
+} // namespace
+
+static const Tokenizer& requireTokenizer(const Model::Impl& impl)
+{
+    if (!impl.tokenizer) {
+        throw Error(ErrorKind::InvalidInput,
+                    impl.info.dir + " has no tokenizer (no vocab.txt, tokenizer.json or "
+                                    "similar), so Lumen cannot turn text into tokens. Copy the "
+                                    "tokenizer files of the checkpoint into the folder.");
+    }
+    return *impl.tokenizer;
+}
+
+ModelInput Model::prepare(const std::vector<std::string>& texts, int64_t maxLength) const
+{
+    const Tokenizer& tokenizer = requireTokenizer(*impl_);
+    if (texts.empty()) {
+        throw Error(ErrorKind::InvalidInput, "no text was given. Type a sentence to run the "
+                                             "model on.");
+    }
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (isBlank(texts[i])) {
+            throw Error(ErrorKind::InvalidInput,
+                        texts.size() == 1
+                            ? std::string("the text is empty. Type a sentence to run the model on.")
+                            : "text " + std::to_string(i + 1) +
+                                  " is empty. Type a sentence to run the model on.");
+        }
+    }
+    EncodeOptions options;
+    options.maxLength = maxLength;
+    if (options.maxLength <= 0) {
+        // Truncate to what the model accepts rather than fail on a long paste.
+        options.maxLength = impl_->arch->maxSequenceLength();
+        const int64_t tokenizerMax = tokenizer.modelMaxLength();
+        if (tokenizerMax > 0 && (options.maxLength <= 0 || tokenizerMax < options.maxLength)) {
+            options.maxLength = tokenizerMax;
+        }
+    }
+    std::vector<Encoding> encodings;
+    encodings.reserve(texts.size());
+    for (const auto& text : texts) {
+        encodings.push_back(tokenizer.encode(text, options));
+    }
+    return padEncodings(std::move(encodings), tokenizer);
+}
+
+ModelInput Model::preparePair(const std::string& text, const std::string& pair) const
+{
+    const Tokenizer& tokenizer = requireTokenizer(*impl_);
+    if (isBlank(text) || isBlank(pair)) {
+        throw Error(ErrorKind::InvalidInput,
+                    "both texts of a pair must be non-empty. Type a sentence in each.");
+    }
+    EncodeOptions options;
+    options.maxLength = impl_->arch->maxSequenceLength();
+    return padEncodings({tokenizer.encodePair(text, pair, options)}, tokenizer);
+}
+
+ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
+                             const RunControl& control)
+{
+    const auto start = std::chrono::steady_clock::now();
+    Architecture& arch = *impl_->arch;
+    const IntTensor& ids = input.inputIds;
+    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0 ||
+        static_cast<int64_t>(ids.data.size()) != ids.numel()) {
+        throw Error(ErrorKind::InvalidInput,
+                    "input ids must be a non-empty [batch, sequence] matrix.");
+    }
+    const int64_t maxLen = arch.maxSequenceLength();
+    if (maxLen > 0 && ids.shape[1] > maxLen) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the input has " + std::to_string(ids.shape[1]) + " tokens, but " +
+                        impl_->info.architecture + " accepts at most " + std::to_string(maxLen) +
+                        " (max_position_embeddings). Shorten the text.");
+    }
+    const int64_t vocab = arch.vocabSize();
+    for (int64_t id : ids.data) {
+        if (id < 0 || id >= vocab) {
+            throw Error(ErrorKind::InvalidInput,
+                        "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                            std::to_string(vocab - 1) + ").");
+        }
+    }
+    auto sameShape = [&](const IntTensor& t, const char* what) {
+        if (!t.data.empty() && t.shape != ids.shape) {
+            throw Error(ErrorKind::InvalidInput,
+                        std::string(what) + " must have the same shape as the input ids.");
+        }
+    };
+    sameShape(input.attentionMask, "the attention mask");
+    sameShape(input.tokenTypeIds, "the token type ids");
+    for (int64_t t : input.tokenTypeIds.data) {
+        if (t < 0 || t >= std::max<int64_t>(arch.typeVocabSize(), 1)) {
+            throw Error(ErrorKind::InvalidInput,
+                        "token type id " + std::to_string(t) + " is outside 0.." +
+                            std::to_string(std::max<int64_t>(arch.typeVocabSize(), 1) - 1) + ".");
+        }
+    }
+    control.report(0.0, "forward");
+
+    torch::InferenceMode inferenceMode;
+    const torch::Device device = impl_->device;
+    ArchInput in;
+    in.inputIds = toTorch(ids).to(device);
+    in.attentionMask = input.attentionMask.data.empty() ? torch::ones_like(in.inputIds)
+                                                        : toTorch(input.attentionMask).to(device);
+    in.tokenTypeIds = input.tokenTypeIds.data.empty() ? torch::zeros_like(in.inputIds)
+                                                      : toTorch(input.tokenTypeIds).to(device);
+    const ArchOutput out = arch.run(in, trace);
+
+    ForwardResult result;
+    result.lastHiddenState = toFloatTensor(out.lastHidden);
+    if (out.pooler.defined()) {
+        result.poolerOutput = toFloatTensor(out.pooler);
+    }
+    if (out.logits.defined()) {
+        result.logits = toFloatTensor(out.logits);
+    }
+    if (out.seqRelationship.defined()) {
+        result.seqRelationshipLogits = toFloatTensor(out.seqRelationship);
+    }
+    for (const auto& a : out.attentions) {
+        result.trace.attentions.push_back(toFloatTensor(a));
+    }
+    for (const auto& h : out.hiddenStates) {
+        result.trace.hiddenStates.push_back(toFloatTensor(h));
+    }
+    result.elapsedMs = std::chrono::duration<double, std::milli>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    control.report(1.0, "forward");
+    return result;
+}
+
+} // namespace lumen::engine

@@ -1,3 +1,101 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
+// An attention heatmap with layer and head selectors, over every layer's and head's
+// attention for one text.
+//
+//   AttentionSet set;
+//   set.tokens = {...}; set.layers = 3; set.heads = 4; set.seq = tokens.size();
+//   set.weights = ...;                  // [layer][head][query][key], row-major
+//   view->setData(set);
+//   view->setLayer(2); view->setHead(1);  // or setHead(AttentionView::kMeanOfHeads)
+//
+// Layers and heads are numbered from 0, as in the engine's trace and `lumen-cli forward`.
+// With no data the view shows a hint instead of an empty plot.
+// Thread safety: GUI thread only.
+
+#include "lumen/widgets/attention_heatmap.h"
+
+#include <QStringList>
+#include <QWidget>
+
+#include <vector>
+
+class QComboBox;
+class QLabel;
+class QSpinBox;
+class QStackedWidget;
+
+namespace lumen::widgets {
+
+struct AttentionSet {
+    QStringList tokens; ///< seq tokens, used for both queries and keys
+    int layers = 0;
+    int heads = 0;
+    int seq = 0;
+    std::vector<float> weights; ///< [layer][head][query][key], layers x heads x seq x seq
+
+    /// sizes agree with each other and with the weight count, and none is zero
+    bool isValid() const;
+    /// offset of weight (layer, head, 0, 0)
+    size_t sliceOffset(int layer, int head) const
+    {
+        return (static_cast<size_t>(layer) * heads + head) * static_cast<size_t>(seq) * seq;
+    }
+};
+
+class AttentionView : public QWidget {
+    Q_OBJECT
+
+public:
+    /// setHead() value that shows the mean over all heads of the layer.
+    static constexpr int kMeanOfHeads = -1;
+
+    explicit AttentionView(QWidget* parent = nullptr);
+
+    /// Shows `set`, keeping the current layer and head where they still exist. An empty or
+    /// inconsistent set shows the hint instead.
+    void setData(const AttentionSet& set);
+    void clear();
+    const AttentionSet& data() const { return set_; }
+    bool hasData() const { return set_.isValid(); }
+
+    int layer() const { return layer_; }
+    int head() const { return head_; }
+    void setLayer(int layer);
+    void setHead(int head); ///< 0 .. heads-1, or kMeanOfHeads
+
+    /// The matrix for (layer, head) as the heatmap gets it, titled "Layer L · Head H"
+    /// ("Layer L · Mean of heads" for kMeanOfHeads).
+    AttentionHeatmapData slice(int layer, int head) const;
+
+    /// The hint shown while there is no data.
+    void setHint(const QString& text);
+    QString hint() const;
+    bool isShowingHint() const;
+
+    AttentionHeatmap* heatmap() const { return heatmap_; }
+    QSpinBox* layerSelector() const { return layerBox_; }
+    QComboBox* headSelector() const { return headBox_; }
+
+Q_SIGNALS:
+    void layerChanged(int layer);
+    void headChanged(int head);
+
+private:
+    void updateSelectors();
+    void showSlice();
+
+    AttentionSet set_;
+    int layer_ = 0;
+    int head_ = 0;
+    AttentionHeatmap* heatmap_ = nullptr;
+    QSpinBox* layerBox_ = nullptr;
+    QComboBox* headBox_ = nullptr;
+    QLabel* hintLabel_ = nullptr;
+    QLabel* countsLabel_ = nullptr;
+    QStackedWidget* stack_ = nullptr;
+    QWidget* controls_ = nullptr;
+};
+
+} // namespace lumen::widgets

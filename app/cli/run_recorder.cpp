@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "run_recorder.h"
+
+#include "lumen/projects/project.h"
+
+namespace lumen::app::cli {
+namespace {
+
+std::string dumpJson(const nlohmann::ordered_json& j)
+{
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+} // namespace
+
+RunRecorder::RunRecorder(const std::string& projectPath, const std::string& kind,
+                         const std::string& model, const std::string& device,
+                         const nlohmann::ordered_json& parameters)
+    : project_(projects::Project::openOrCreate(projectPath))
+{
+    projects::RunSpec spec;
+    spec.kind = kind;
+    spec.model = model;
+    spec.device = device;
+    spec.parametersJson = dumpJson(parameters);
+    runId_ = project_->beginRun(spec);
+}
+
+// A recorder destroyed without completed()/failed() (an exception we did not see) leaves the
+// run to Project's destructor, which marks it interrupted.
+RunRecorder::~RunRecorder() = default;
+
+void RunRecorder::addMetric(const std::string& key, int64_t step, double value)
+{
+    project_->addMetric(runId_, key, step, value);
+}
+
+void RunRecorder::completed(const nlohmann::ordered_json& summary)
+{
+    project_->finishRun(runId_, projects::RunStatus::Completed, dumpJson(summary));
+}
+
+void RunRecorder::cancelled(const nlohmann::ordered_json& summary)
+{
+    project_->finishRun(runId_, projects::RunStatus::Cancelled, dumpJson(summary));
+}
+
+void RunRecorder::failed(const std::string& message)
+{
+    project_->finishRun(runId_, projects::RunStatus::Failed, "{}", message);
+}
+
+} // namespace lumen::app::cli

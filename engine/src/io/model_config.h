@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// A model folder's config.json with typed, checked accessors (engine-internal). Every
+// accessor's error names the file and the field, so a user knows what to fix.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace lumen::engine {
+
+class ModelConfig {
+public:
+    /// Reads `<dir>/config.json`. Throws lumen::Error: the folder does not exist, has no
+    /// config.json, the JSON is malformed or not an object, or model_type is missing.
+    static ModelConfig load(const std::string& modelDir);
+    static ModelConfig fromJson(nlohmann::json json, std::string path);
+
+    const std::string& path() const { return path_; }
+    const std::string& modelType() const { return modelType_; }
+    /// architectures[0], or "" when absent
+    std::string architecture() const;
+    const nlohmann::json& json() const { return json_; }
+
+    bool has(const char* key) const;
+    int64_t requireInt(const char* key) const;
+    int64_t getInt(const char* key, int64_t fallback) const;
+    double getDouble(const char* key, double fallback) const;
+    bool getBool(const char* key, bool fallback) const;
+    std::string getString(const char* key, const std::string& fallback) const;
+
+    /// Throws lumen::Error(InvalidInput) "<path>: <key> <problem>".
+    [[noreturn]] void fail(const char* key, const std::string& problem) const;
+
+private:
+    nlohmann::json json_;
+    std::string path_;
+    std::string modelType_;
+};
+
+} // namespace lumen::engine

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// The interface every model family implements (engine-internal). A family is a
+// torch::nn::Module whose parameter names are exactly the Hugging Face state-dict keys, so
+// loading, saving and counting parameters are generic (see model.cpp, random_init.cpp).
+
+#include "io/model_config.h"
+#include "lumen/engine/model.h"
+#include "lumen/engine/trace.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+
+struct ArchInput {
+    torch::Tensor inputIds;      ///< [batch, seq] int64
+    torch::Tensor attentionMask; ///< [batch, seq] int64, 1 = real token
+    torch::Tensor tokenTypeIds;  ///< [batch, seq] int64
+};
+
+struct ArchOutput {
+    torch::Tensor lastHidden;      ///< [batch, seq, hidden]
+    torch::Tensor pooler;          ///< [batch, hidden] or undefined
+    torch::Tensor logits;          ///< [batch, seq, vocab] or undefined
+    torch::Tensor seqRelationship; ///< [batch, 2] or undefined
+    std::vector<torch::Tensor> attentions;
+    std::vector<torch::Tensor> hiddenStates;
+};
+
+class Architecture : public torch::nn::Module {
+public:
+    ~Architecture() override = default;
+
+    virtual ArchOutput run(const ArchInput& input, const TraceRequest& trace) = 0;
+
+    /// Sizes for ModelInfo (the caller fills dir, weights file, parameter count, device).
+    virtual ModelInfo describe() const = 0;
+
+    /// Checkpoint keys that are tied copies of a parameter (decoder weight = word
+    /// embeddings): not loaded, not saved, not counted twice.
+    virtual std::map<std::string, std::string> tiedKeys() const { return {}; }
+
+    /// The prefix of the base model's keys ("bert."), so a checkpoint of the bare base
+    /// model (keys without the prefix) loads into a model with heads, and vice versa.
+    virtual std::string basePrefix() const { return {}; }
+
+    /// Initialises every parameter as the reference's `_init_weights` does.
+    virtual void initWeights() = 0;
+
+    /// Largest sequence the model accepts (0 = no limit).
+    virtual int64_t maxSequenceLength() const = 0;
+    virtual int64_t vocabSize() const = 0;
+    virtual int64_t typeVocabSize() const { return 0; }
+};
+
+/// Builds an architecture from its config. Throws lumen::Error(Unsupported) for an unknown
+/// model_type or head, listing what Lumen supports.
+std::shared_ptr<Architecture> createArchitecture(const ModelConfig& config);
+
+} // namespace lumen::engine

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// BERT's tokenizer (engine-internal): the reference's slow `BertTokenizer` (transformers
+// 4.40) step by step, with offsets.
+//
+//   1. Lower-case the text outside special tokens (when do_lower_case), then split out the
+//      added tokens ([CLS], [MASK], ...) with a longest-match search, honouring their
+//      lstrip / rstrip / single_word flags.
+//   2. Basic tokenizer on the rest: drop NUL, U+FFFD and C* characters, whitespace -> space,
+//      spaces around CJK ideographs, NFC, split on whitespace, lower-case and strip accents
+//      (NFD, drop Mn), split off punctuation.
+//   3. WordPiece: greedy longest match first, "##" for continuations, [UNK] for a word that
+//      cannot be covered or is longer than 100 characters.
+//
+// Every character carries the range of original code points it came from (unicode.h), so
+// each token's offsets survive lower-casing, NFC/NFD and dropped characters.
+// Thread safety: immutable after construction; every method is const and reentrant.
+
+#include "lumen/engine/tokenizer.h"
+#include "tokenizers/unicode.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace lumen::engine {
+
+/// One entry of tokenizer_config.json's `added_tokens_decoder`, or a special token.
+struct AddedTokenSpec {
+    std::string content;
+    int64_t id = -1; ///< -1: take the vocabulary's id, or the next free one
+    bool lstrip = false;
+    bool rstrip = false;
+    bool singleWord = false;
+    bool normalized = false;
+    bool special = true;
+};
+
+/// What tokenizer_config.json and special_tokens_map.json say, with BertTokenizer's defaults.
+struct WordPieceSettings {
+    bool doLowerCase = true;
+    std::optional<bool> stripAccents; ///< unset: follows doLowerCase
+    bool tokenizeChineseChars = true;
+    bool doBasicTokenize = true;
+    bool cleanUpTokenizationSpaces = true;
+    std::vector<std::string> neverSplit;
+    /// named special tokens in the reference's order; unset = none
+    std::optional<AddedTokenSpec> bos, eos, unk, sep, pad, cls, mask;
+    std::vector<AddedTokenSpec> additionalSpecial;
+    std::vector<AddedTokenSpec> addedTokens; ///< added_tokens_decoder / added_tokens.json
+    int64_t modelMaxLength = 0;              ///< 0: none
+    int64_t maxInputCharsPerWord = 100;
+
+    WordPieceSettings();
+};
+
+class WordPieceTokenizer final : public Tokenizer {
+public:
+    /// `vocab` holds the lines of vocab.txt: line i is the token with id i.
+    WordPieceTokenizer(std::vector<std::string> vocab, WordPieceSettings settings);
+
+    /// Reads `<dir>/vocab.txt` and, when present, tokenizer_config.json,
+    /// special_tokens_map.json and added_tokens.json. Throws lumen::Error naming the file.
+    static std::unique_ptr<WordPieceTokenizer> fromFolder(const std::string& dir);
+    /// Splits vocab.txt's text into tokens as Python's readlines() + rstrip("\n") does.
+    static std::vector<std::string> parseVocab(const std::string& text);
+
+    std::string kind() const override { return "wordpiece"; }
+    /// the number of ids: vocab.txt's lines, plus added tokens beyond them
+    int64_t vocabSize() const override { return static_cast<int64_t>(idToToken_.size()); }
+    std::vector<std::string> tokenize(const std::string& text) const override;
+    Encoding encode(const std::string& text, const EncodeOptions& options = {}) const override;
+    Encoding encodePair(const std::string& text, const std::string& pair,
+                        const EncodeOptions& options = {}) const override;
+    std::string decode(const std::vector<int64_t>& ids, bool skipSpecial = false) const override;
+    std::string idToToken(int64_t id) const override;
+    std::optional<int64_t> tokenToId(const std::string& token) const override;
+    const SpecialTokens& specialTokens() const override { return specialIds_; }
+    int64_t modelMaxLength() const override { return settings_.modelMaxLength; }
+
+    const WordPieceSettings& settings() const { return settings_; }
+
+private:
+    struct Piece {
+        int64_t id = 0;
+        std::string token;
+        int64_t begin = 0;
+        int64_t end = 0;
+        bool special = false; ///< an added special token found in the text
+    };
+    struct AddedToken {
+        AddedTokenSpec spec;
+        std::u32string content;
+    };
+
+    std::vector<Piece> tokenizePieces(const std::string& text) const;
+    void tokenizeSegment(const unicode::MappedText& segment, std::vector<Piece>& out) const;
+    void basicWord(unicode::MappedText word, std::vector<Piece>& out) const;
+    void wordPiece(const unicode::MappedText& word, std::vector<Piece>& out) const;
+    void registerAdded(AddedTokenSpec spec);
+    int64_t convertTokenToId(const std::string& token) const;
+    void appendPieces(Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const;
+    void appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const;
+    int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name) const;
+
+    WordPieceSettings settings_;
+    std::unordered_map<std::string, int64_t> vocab_;        ///< vocab.txt (last line wins)
+    std::unordered_map<std::string, int64_t> addedEncoder_; ///< added token content -> id
+    std::vector<std::string> idToToken_;
+    std::vector<AddedToken> added_;
+    std::unordered_map<char32_t, std::vector<size_t>> addedByFirstChar_; ///< longest first
+    std::vector<std::u32string> protectedFromLowering_;
+    std::unordered_set<std::string> neverSplitAll_; ///< never_split + all special tokens
+    std::unordered_set<std::string> neverSplitConfig_;
+    std::unordered_set<int64_t> allSpecialIds_;
+    std::unordered_set<std::string> legacyAdded_; ///< non-special added tokens (decode)
+    std::string unkToken_;
+    SpecialTokens specialIds_;
+    size_t maxPieceChars_ = 0;
+};
+
+} // namespace lumen::engine
