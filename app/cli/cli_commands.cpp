@@ -80,7 +80,11 @@ struct CommandContext {
             recorder->addMetric(key, step, value);
         }
     }
-    void warn(const std::string& message) const { err << "lumen-cli: warning: " << message << '\n'; }
+    void warn(const std::string& message) const
+    {
+        out.flush(); // keep the order of stdout and stderr on a terminal
+        err << "lumen-cli: warning: " << message << '\n';
+    }
 };
 
 using Action = std::function<Json(CommandContext&)>;
@@ -205,10 +209,15 @@ std::string deviceOption(const ParsedArgs& args)
     return args.value("device").value_or("cpu");
 }
 
-void printLoadWarnings(const CommandContext& ctx, const engine::ModelInfo& info)
+/// Load warnings on stderr; `ignore` names a kind that does not matter to the command (a
+/// benchmark on random ids needs no tokenizer).
+void printLoadWarnings(const CommandContext& ctx, const engine::ModelInfo& info,
+                       const std::string& ignore = {})
 {
     for (const engine::LoadWarning& w : info.warnings) {
-        ctx.warn(info.dir + ": " + w.kind + ": " + w.detail);
+        if (w.kind != ignore) {
+            ctx.warn(w.kind + ": " + w.detail);
+        }
     }
 }
 
@@ -465,7 +474,7 @@ Prepared prepareForward(const ParsedArgs& args)
                 }
                 std::map<std::string, std::string> metadata;
                 metadata["format"] = "pt";
-                metadata["lumen_model"] = model->info().dir;
+                metadata["lumen_model"] = absolutePath(dir);
                 metadata["lumen_texts"] = Json(texts).dump();
                 engine::writeSafetensors(outPath, tensors, metadata);
 
@@ -554,7 +563,7 @@ Prepared prepareBench(const ParsedArgs& args)
                 engine::LoadOptions options;
                 options.device = device;
                 const auto model = engine::Model::load(dir, options);
-                printLoadWarnings(ctx, model->info());
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
                 const engine::ModelInfo& info = model->info();
 
                 if (!json) {
@@ -567,8 +576,8 @@ Prepared prepareBench(const ParsedArgs& args)
                             << "runs     " << config.warmup << " warm-up + " << config.repeats
                             << " timed\n"
                             << "system   LibTorch " << system.torchVersion << ", BLAS "
-                            << system.blasKind << ", " << system.intraOpThreads
-                            << " intra-op threads\n";
+                            << system.blasKind << ", intra-op threads " << system.intraOpThreads
+                            << "\n";
                 }
 
                 InterruptScope interrupt;

@@ -1,2 +1,130 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "app_options.h"
+
+#include "lumen/widgets/attention_view.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+namespace lumen::app {
+
+namespace {
+
+std::optional<int> parseIndex(const QString& text, const QString& option, QString* error)
+{
+    bool ok = false;
+    const int value = text.toInt(&ok);
+    if (!ok || value < 0) {
+        *error = QStringLiteral("--%1 expects a number from 0 (got \"%2\").").arg(option, text);
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace
+
+AppOptionsParse parseAppOptions(const QStringList& arguments)
+{
+    AppOptionsParse result;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Lumen: a workbench for looking inside language models."));
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    const QCommandLineOption project(
+        QStringLiteral("project"),
+        QStringLiteral("Record runs in FILE (a .lumen project; created when missing)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption model(QStringLiteral("model"),
+                                   QStringLiteral("Open the model folder DIR (Hugging Face "
+                                                  "layout). Without it the demo model opens."),
+                                   QStringLiteral("DIR"));
+    const QCommandLineOption text(QStringLiteral("text"),
+                                  QStringLiteral("Run the model on T once it is loaded."),
+                                  QStringLiteral("T"));
+    const QCommandLineOption layer(QStringLiteral("layer"),
+                                   QStringLiteral("Show layer N (from 0)."), QStringLiteral("N"));
+    const QCommandLineOption head(QStringLiteral("head"),
+                                  QStringLiteral("Show head N (from 0), or \"mean\" for the mean "
+                                                 "of the layer's heads."),
+                                  QStringLiteral("N"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
+                       "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
+        QStringLiteral("OUT"));
+    parser.addOptions({project, model, text, layer, head, screenshot});
+
+    if (!parser.parse(arguments)) {
+        result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
+        return result;
+    }
+    if (parser.isSet(help)) {
+        result.ok = true;
+        result.exitNow = true;
+        result.message = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.ok = true;
+        result.exitNow = true;
+        result.message = QCoreApplication::applicationName() + QLatin1Char(' ')
+                         + QCoreApplication::applicationVersion() + QLatin1Char('\n');
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.message = QStringLiteral("unexpected argument \"%1\". Give the model folder with "
+                                        "--model DIR.")
+                             .arg(parser.positionalArguments().constFirst());
+        return result;
+    }
+
+    AppOptions& o = result.options;
+    o.projectPath = parser.value(project);
+    o.modelDir = parser.value(model);
+    o.text = parser.value(text);
+    o.screenshotPath = parser.value(screenshot);
+    QString error;
+    if (parser.isSet(layer)) {
+        o.layer = parseIndex(parser.value(layer), QStringLiteral("layer"), &error);
+    }
+    if (error.isEmpty() && parser.isSet(head)) {
+        if (parser.value(head).compare(QStringLiteral("mean"), Qt::CaseInsensitive) == 0) {
+            o.head = widgets::AttentionView::kMeanOfHeads;
+        } else {
+            o.head = parseIndex(parser.value(head), QStringLiteral("head"), &error);
+        }
+    }
+    if (parser.isSet(text) && o.text.trimmed().isEmpty()) {
+        error = QStringLiteral("--text is empty. Give a sentence to run the model on.");
+    }
+    if (!error.isEmpty()) {
+        result.message = error;
+        return result;
+    }
+    result.ok = true;
+    return result;
+}
+
+QString demoModelDir()
+{
+    const QString fromEnv = qEnvironmentVariable("LUMEN_DEMO_MODEL_DIR");
+    if (!fromEnv.isEmpty()) {
+        return fromEnv;
+    }
+    const QString installed = QDir(QCoreApplication::applicationDirPath())
+                                  .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/bert"));
+    if (QFileInfo::exists(installed + QStringLiteral("/config.json"))) {
+        return QDir::cleanPath(installed);
+    }
+#ifdef LUMEN_DEMO_MODEL_DIR
+    return QStringLiteral(LUMEN_DEMO_MODEL_DIR);
+#else
+    return QDir::cleanPath(installed);
+#endif
+}
+
+} // namespace lumen::app

@@ -1,2 +1,231 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "attention_controller.h"
+
+#include <QJsonObject>
+
+namespace lumen::app {
+
+widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* error)
+{
+    auto fail = [error](const QString& why) {
+        if (error != nullptr) {
+            *error = why;
+        }
+        return widgets::AttentionSet();
+    };
+    widgets::AttentionSet set;
+    const int seq = static_cast<int>(output.tokens.size());
+    if (seq == 0 || output.attentions.empty()) {
+        return fail(QStringLiteral("the model returned no tokens or no attention"));
+    }
+    set.seq = seq;
+    set.layers = static_cast<int>(output.attentions.size());
+    const auto& first = output.attentions.front();
+    if (first.shape.size() != 4) {
+        return fail(QStringLiteral("attention of layer 0 has %1 dimensions, expected 4 "
+                                   "[batch, heads, query, key]")
+                        .arg(first.shape.size()));
+    }
+    set.heads = static_cast<int>(first.shape[1]);
+    const size_t perLayer = static_cast<size_t>(set.heads) * seq * seq;
+    set.weights.reserve(perLayer * set.layers);
+    for (int layer = 0; layer < set.layers; ++layer) {
+        const engine::FloatTensor& a = output.attentions[static_cast<size_t>(layer)];
+        const std::vector<int64_t> expected{1, set.heads, seq, seq};
+        if (a.shape != expected || a.data.size() != perLayer) {
+            return fail(QStringLiteral("attention of layer %1 does not have the shape "
+                                       "[1, %2, %3, %3]")
+                            .arg(layer)
+                            .arg(set.heads)
+                            .arg(seq));
+        }
+        // Batch 1: the layer's [heads, query, key] block is already in the view's order.
+        set.weights.insert(set.weights.end(), a.data.begin(), a.data.end());
+    }
+    for (const std::string& token : output.tokens) {
+        set.tokens << QString::fromStdString(token);
+    }
+    return set;
+}
+
+AttentionController::AttentionController(ProjectController* projects, QObject* parent)
+    : QObject(parent)
+    , projects_(projects)
+{
+    thread_.setObjectName(QStringLiteral("lumen-engine"));
+    worker_ = new EngineWorker;
+    worker_->moveToThread(&thread_);
+    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+
+    connect(this, &AttentionController::loadRequested, worker_, &EngineWorker::loadModel);
+    connect(this, &AttentionController::runRequested, worker_, &EngineWorker::runAttention);
+    connect(worker_, &EngineWorker::modelLoaded, this, &AttentionController::onModelLoaded);
+    connect(worker_, &EngineWorker::loadFailed, this, &AttentionController::onLoadFailed);
+    connect(worker_, &EngineWorker::attentionReady, this, &AttentionController::onAttentionReady);
+    connect(worker_, &EngineWorker::runFailed, this, &AttentionController::onRunFailed);
+    connect(worker_, &EngineWorker::runCancelled, this, &AttentionController::onRunCancelled);
+    connect(worker_, &EngineWorker::progress, this, &AttentionController::progressChanged);
+    thread_.start();
+}
+
+AttentionController::~AttentionController()
+{
+    cancel();
+    thread_.quit();
+    thread_.wait();
+    // A run still open was cut short by closing the window.
+    if (currentRun_.valid()) {
+        projects_->finishRun(currentRun_, projects::RunStatus::Cancelled, {},
+                             QStringLiteral("the window was closed while it ran"));
+    }
+}
+
+void AttentionController::loadModel(const QString& dir)
+{
+    ++pendingLoads_;
+    jobStarted(tr("Loading %1…").arg(dir));
+    Q_EMIT loadRequested(dir);
+}
+
+bool AttentionController::run(const QString& text)
+{
+    if (isBusy()) {
+        Q_EMIT runFailed(tr("Lumen is still busy with the previous job. Wait for it to finish "
+                            "or press Cancel."));
+        return false;
+    }
+    if (!hasModel_) {
+        Q_EMIT runFailed(tr("No model is loaded. Open a model folder first (File > Open "
+                            "Model…, or drop the folder on the window)."));
+        return false;
+    }
+    if (text.trimmed().isEmpty()) {
+        Q_EMIT runFailed(tr("The text is empty. Type a sentence to run the model on."));
+        return false;
+    }
+
+    QJsonObject parameters;
+    parameters.insert(QStringLiteral("text"), text);
+    parameters.insert(QStringLiteral("layer"), layer_);
+    if (head_ == widgets::AttentionView::kMeanOfHeads) {
+        parameters.insert(QStringLiteral("head"), QStringLiteral("mean"));
+    } else {
+        parameters.insert(QStringLiteral("head"), head_);
+    }
+    currentRun_ = projects_->beginRun(QStringLiteral("attention"), model_.dir, model_.device,
+                                      parameters);
+    lastRun_ = currentRun_;
+
+    AttentionRequest request;
+    request.id = nextRequestId_++;
+    request.text = text;
+    request.cancel = std::make_shared<std::atomic<bool>>(false);
+    currentRequest_ = request.id;
+    currentCancel_ = request.cancel;
+    jobStarted(tr("Running %1…").arg(model_.architecture));
+    Q_EMIT runRequested(request);
+    return true;
+}
+
+void AttentionController::cancel()
+{
+    if (currentCancel_) {
+        currentCancel_->store(true);
+    }
+}
+
+void AttentionController::setSelection(int layer, int head)
+{
+    layer_ = layer;
+    head_ = head;
+}
+
+void AttentionController::jobStarted(const QString& what)
+{
+    ++pendingJobs_;
+    Q_EMIT busyChanged(true, what);
+}
+
+void AttentionController::jobEnded()
+{
+    pendingJobs_ = qMax(0, pendingJobs_ - 1);
+    if (pendingJobs_ == 0) {
+        Q_EMIT busyChanged(false, QString());
+    }
+}
+
+void AttentionController::onModelLoaded(const ModelSummary& model)
+{
+    --pendingLoads_;
+    model_ = model;
+    hasModel_ = true;
+    attention_ = widgets::AttentionSet();
+    jobEnded();
+    Q_EMIT modelLoaded(model);
+}
+
+void AttentionController::onLoadFailed(const QString& dir, const QString& message)
+{
+    --pendingLoads_;
+    jobEnded();
+    Q_EMIT loadFailed(dir, message);
+}
+
+void AttentionController::onAttentionReady(const AttentionOutput& output)
+{
+    if (output.requestId != currentRequest_) {
+        return;
+    }
+    const RecordedRun run = currentRun_;
+    currentRun_ = RecordedRun();
+    currentCancel_.reset();
+
+    QString error;
+    widgets::AttentionSet set = toAttentionSet(output, &error);
+    if (!set.isValid()) {
+        const QString message = tr("The model's attention could not be shown: %1.").arg(error);
+        projects_->finishRun(run, projects::RunStatus::Failed, {}, message);
+        jobEnded();
+        Q_EMIT runFailed(message);
+        return;
+    }
+    QJsonObject summary;
+    summary.insert(QStringLiteral("seq_len"), set.seq);
+    summary.insert(QStringLiteral("layers"), set.layers);
+    summary.insert(QStringLiteral("heads"), set.heads);
+    summary.insert(QStringLiteral("elapsed_ms"), output.elapsedMs);
+    summary.insert(QStringLiteral("forward_ms"), output.forwardMs);
+    projects_->addMetric(run, QStringLiteral("forward_ms"), 0, output.forwardMs);
+    projects_->finishRun(run, projects::RunStatus::Completed, summary);
+
+    attention_ = std::move(set);
+    jobEnded();
+    Q_EMIT attentionReady(attention_);
+}
+
+void AttentionController::onRunFailed(quint64 requestId, const QString& message)
+{
+    if (requestId != currentRequest_) {
+        return;
+    }
+    projects_->finishRun(currentRun_, projects::RunStatus::Failed, {}, message);
+    currentRun_ = RecordedRun();
+    currentCancel_.reset();
+    jobEnded();
+    Q_EMIT runFailed(message);
+}
+
+void AttentionController::onRunCancelled(quint64 requestId)
+{
+    if (requestId != currentRequest_) {
+        return;
+    }
+    projects_->finishRun(currentRun_, projects::RunStatus::Cancelled);
+    currentRun_ = RecordedRun();
+    currentCancel_.reset();
+    jobEnded();
+    Q_EMIT runCancelled();
+}
+
+} // namespace lumen::app

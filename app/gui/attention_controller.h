@@ -1,3 +1,99 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
+// The attention feature: owns the engine worker and its thread, loads models, runs a text
+// and hands the result to the view as widget data, recording every run in the project.
+//
+//   auto* attention = new AttentionController(projects, this);
+//   connect(attention, &AttentionController::attentionReady, view, &AttentionView::setData);
+//   attention->loadModel(dir);   // -> modelLoaded or loadFailed
+//   attention->run(text);        // -> attentionReady, runFailed or runCancelled
+//
+// One job runs at a time on the worker; run() refuses while busy. Each run is recorded as
+// kind "attention" with parameters {text, layer, head} (the view's selection when it
+// started) and, when it ends, status completed / failed / cancelled with the summary
+// {seq_len, layers, heads, elapsed_ms, forward_ms}. Text the controller refuses before
+// running (empty, no model) is not recorded: nothing ran.
+// Thread safety: GUI thread only; the worker runs on its own thread.
+
+#include "engine_worker.h"
+#include "project_controller.h"
+
+#include "lumen/widgets/attention_view.h"
+
+#include <QObject>
+#include <QThread>
+
+namespace lumen::app {
+
+/// Engine output -> widget data: the tokens as labels and the per-layer
+/// [1, heads, seq, seq] tensors laid out [layer][head][query][key]. Returns an empty set and
+/// sets `error` when the shapes do not fit together.
+widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* error = nullptr);
+
+class AttentionController : public QObject {
+    Q_OBJECT
+
+public:
+    AttentionController(ProjectController* projects, QObject* parent = nullptr);
+    /// Cancels what runs and waits for the worker thread to finish.
+    ~AttentionController() override;
+
+    /// Queues a load of `dir`; the current model stays until the new one has loaded.
+    void loadModel(const QString& dir);
+    /// Starts a run on `text`. Returns false (and emits runFailed) for an empty text, with
+    /// no model loaded, or while another job runs.
+    bool run(const QString& text);
+    /// Asks the running job to stop; it ends with runCancelled.
+    void cancel();
+    /// The view selection recorded with the next run.
+    void setSelection(int layer, int head);
+
+    bool isBusy() const { return pendingJobs_ > 0; }
+    bool hasModel() const { return hasModel_; }
+    bool isLoading() const { return pendingLoads_ > 0; }
+    const ModelSummary& model() const { return model_; }
+    const widgets::AttentionSet& lastAttention() const { return attention_; }
+    /// The run last recorded (invalid before the first).
+    const RecordedRun& lastRun() const { return lastRun_; }
+
+Q_SIGNALS:
+    void busyChanged(bool busy, const QString& what);
+    void progressChanged(double fraction, const QString& step);
+    void modelLoaded(const lumen::app::ModelSummary& model);
+    void loadFailed(const QString& dir, const QString& message);
+    void attentionReady(const lumen::widgets::AttentionSet& attention);
+    void runFailed(const QString& message);
+    void runCancelled();
+
+    // To the worker (queued across threads).
+    void loadRequested(const QString& dir);
+    void runRequested(const lumen::app::AttentionRequest& request);
+
+private:
+    void jobStarted(const QString& what);
+    void jobEnded();
+    void onModelLoaded(const ModelSummary& model);
+    void onLoadFailed(const QString& dir, const QString& message);
+    void onAttentionReady(const AttentionOutput& output);
+    void onRunFailed(quint64 requestId, const QString& message);
+    void onRunCancelled(quint64 requestId);
+
+    ProjectController* projects_;
+    QThread thread_;
+    EngineWorker* worker_ = nullptr;
+    int pendingJobs_ = 0;
+    int pendingLoads_ = 0;
+    bool hasModel_ = false;
+    ModelSummary model_;
+    widgets::AttentionSet attention_;
+    int layer_ = 0;
+    int head_ = 0;
+    quint64 nextRequestId_ = 1;
+    quint64 currentRequest_ = 0;
+    std::shared_ptr<std::atomic<bool>> currentCancel_;
+    RecordedRun currentRun_;
+    RecordedRun lastRun_;
+};
+
+} // namespace lumen::app

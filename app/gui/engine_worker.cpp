@@ -1,2 +1,148 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "engine_worker.h"
+
+#include "lumen/engine/error.h"
+#include "lumen/engine/model.h"
+#include "lumen/engine/run_control.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+
+#include <new>
+
+namespace lumen::app {
+
+namespace {
+
+QString fromStd(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+ModelSummary summarize(const engine::ModelInfo& info)
+{
+    ModelSummary s;
+    s.dir = QFile::decodeName(QByteArray::fromStdString(info.dir));
+    s.modelType = fromStd(info.modelType);
+    s.architecture = fromStd(info.architecture);
+    s.weightsFile = fromStd(info.weightsFile);
+    s.dtype = fromStd(info.dtype);
+    s.device = fromStd(info.device);
+    s.parameterCount = info.parameterCount;
+    s.vocabSize = info.vocabSize;
+    s.hiddenSize = info.hiddenSize;
+    s.layers = static_cast<int>(info.numLayers);
+    s.heads = static_cast<int>(info.numHeads);
+    for (const auto& w : info.warnings) {
+        s.warnings << fromStd(w.kind) + QStringLiteral(": ") + fromStd(w.detail);
+    }
+    return s;
+}
+
+} // namespace
+
+QString formatParameterCount(qint64 count)
+{
+    const double n = static_cast<double>(count);
+    if (count < 1000) {
+        return QString::number(count);
+    }
+    if (count < 1000000) {
+        return QString::number(n / 1e3, 'f', 1) + QStringLiteral(" k");
+    }
+    if (count < 1000000000) {
+        return QString::number(n / 1e6, 'f', 1) + QStringLiteral(" M");
+    }
+    return QString::number(n / 1e9, 'f', 1) + QStringLiteral(" B");
+}
+
+EngineWorker::EngineWorker()
+{
+    qRegisterMetaType<ModelSummary>();
+    qRegisterMetaType<AttentionRequest>();
+    qRegisterMetaType<AttentionOutput>();
+}
+
+// The model is destroyed here, on the worker's thread (deleteLater from QThread::finished).
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::loadModel(const QString& dir)
+{
+    try {
+        // Loaded beside the current model and swapped in only once complete, so a failed
+        // load leaves the previous model in place.
+        auto model = engine::Model::load(QFile::encodeName(dir).toStdString());
+        model_ = std::move(model);
+        ModelSummary summary = summarize(model_->info());
+        if (summary.dir.isEmpty()) {
+            summary.dir = dir;
+        }
+        Q_EMIT modelLoaded(summary);
+    } catch (const lumen::Error& e) {
+        Q_EMIT loadFailed(dir, QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT loadFailed(dir, tr("Out of memory while loading the model. Close other "
+                                  "programs or open a smaller model."));
+    } catch (const std::exception& e) {
+        Q_EMIT loadFailed(dir, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void EngineWorker::runAttention(const AttentionRequest& request)
+{
+    auto cancelled = [&request] { return request.cancel && request.cancel->load(); };
+    if (cancelled()) {
+        Q_EMIT runCancelled(request.id);
+        return;
+    }
+    if (!model_) {
+        Q_EMIT runFailed(request.id, tr("No model is loaded. Open a model folder first "
+                                        "(File > Open Model…)."));
+        return;
+    }
+    try {
+        QElapsedTimer timer;
+        timer.start();
+        engine::RunControl control;
+        control.cancel = request.cancel.get();
+        QElapsedTimer sinceReport;
+        sinceReport.start();
+        control.progress = [this, &sinceReport](double fraction, const std::string& step) {
+            if (fraction >= 1.0 || sinceReport.elapsed() >= 50) {
+                sinceReport.restart();
+                Q_EMIT progress(fraction, QString::fromStdString(step));
+            }
+        };
+
+        const engine::ModelInput input = model_->prepare({request.text.toStdString()});
+        engine::TraceRequest trace;
+        trace.attentions = true;
+        engine::ForwardResult result = model_->forward(input, trace, control);
+        if (cancelled()) {
+            Q_EMIT runCancelled(request.id);
+            return;
+        }
+
+        AttentionOutput out;
+        out.requestId = request.id;
+        out.text = request.text;
+        out.modelDir = QFile::decodeName(QByteArray::fromStdString(model_->info().dir));
+        out.device = QString::fromStdString(model_->info().device);
+        out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
+        out.attentions = std::move(result.trace.attentions);
+        out.forwardMs = result.elapsedMs;
+        out.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+        Q_EMIT attentionReady(out);
+    } catch (const lumen::Error& e) {
+        Q_EMIT runFailed(request.id, QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT runFailed(request.id, tr("Out of memory while running the model. Try a shorter "
+                                        "text or a smaller model."));
+    } catch (const std::exception& e) {
+        Q_EMIT runFailed(request.id,
+                         tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+} // namespace lumen::app

@@ -1,3 +1,111 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
+// The engine worker: a QObject that lives on its own QThread and owns the loaded model. The
+// GUI thread never runs a model; it sends commands with queued calls to the slots below and
+// gets value types back through the signals.
+//
+//   auto* worker = new EngineWorker;             // no parent: it moves to the thread
+//   worker->moveToThread(&thread);
+//   connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+//   connect(this, &X::loadRequested, worker, &EngineWorker::loadModel);  // queued
+//
+// Every lumen::Error and std::exception the engine throws is caught here, at the boundary,
+// and becomes loadFailed / runFailed with a message for the user. A failed load keeps the
+// previous model. Cancelling is a flag (AttentionRequest::cancel) the GUI thread sets; the
+// worker checks it before and after the forward pass and then reports runCancelled instead
+// of a result.
+// Thread safety: the slots run on the worker's thread; construct on any thread.
+
+#include "lumen/engine/tensor.h"
+
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+class Model;
+}
+
+namespace lumen::app {
+
+/// What the GUI shows about a loaded model (from engine::ModelInfo).
+struct ModelSummary {
+    QString dir;
+    QString modelType;    ///< "bert"
+    QString architecture; ///< "BertForPreTraining"
+    QString weightsFile;
+    QString dtype;
+    QString device;
+    qint64 parameterCount = 0;
+    qint64 vocabSize = 0;
+    qint64 hiddenSize = 0;
+    int layers = 0;
+    int heads = 0;
+    QStringList warnings; ///< "kind: detail" for each load warning
+};
+
+/// One attention run asked of the worker.
+struct AttentionRequest {
+    quint64 id = 0;
+    QString text;
+    /// Set from the GUI thread to cancel; shared so it outlives whichever side ends first.
+    std::shared_ptr<std::atomic<bool>> cancel;
+};
+
+/// The engine's answer to an AttentionRequest, still in engine types; attention_controller
+/// turns it into widget data.
+struct AttentionOutput {
+    quint64 requestId = 0;
+    QString text;
+    QString modelDir;
+    QString device;
+    std::vector<std::string> tokens;             ///< one per position (UTF-8)
+    std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
+    double forwardMs = 0.0;                      ///< the forward pass, as the engine timed it
+    double elapsedMs = 0.0;                      ///< tokenising + forward, on the worker
+};
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+
+public:
+    EngineWorker();
+    ~EngineWorker() override;
+
+    bool hasModel() const { return model_ != nullptr; }
+
+public Q_SLOTS:
+    /// Loads `dir`; on success it replaces the current model, on failure the current model
+    /// stays.
+    void loadModel(const QString& dir);
+    /// Tokenises `request.text` and runs the forward pass recording attention.
+    void runAttention(const lumen::app::AttentionRequest& request);
+
+Q_SIGNALS:
+    void modelLoaded(const lumen::app::ModelSummary& model);
+    void loadFailed(const QString& dir, const QString& message);
+    void attentionReady(const lumen::app::AttentionOutput& output);
+    void runFailed(quint64 requestId, const QString& message);
+    void runCancelled(quint64 requestId);
+    /// Throttled to at most ~20 a second; fraction in [0, 1].
+    void progress(double fraction, const QString& step);
+
+private:
+    std::unique_ptr<engine::Model> model_;
+};
+
+/// "1.2 M", "130.4 k", "950": a parameter count for the status bar.
+QString formatParameterCount(qint64 count);
+
+} // namespace lumen::app
+
+Q_DECLARE_METATYPE(lumen::app::ModelSummary)
+Q_DECLARE_METATYPE(lumen::app::AttentionRequest)
+Q_DECLARE_METATYPE(lumen::app::AttentionOutput)

@@ -1,2 +1,361 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "main_window.h"
+
+#include "about_dialog.h"
+
+#include "lumen/engine/system_info.h"
+#include "lumen/widgets/attention_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QKeySequence>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+namespace lumen::app {
+
+namespace {
+
+/// The first dropped URL when it is a local folder, else empty.
+QString droppedFolder(const QMimeData* mime)
+{
+    if (mime == nullptr || !mime->hasUrls() || mime->urls().isEmpty()) {
+        return {};
+    }
+    const QUrl url = mime->urls().constFirst();
+    if (!url.isLocalFile()) {
+        return {};
+    }
+    const QFileInfo info(url.toLocalFile());
+    return info.isDir() ? info.absoluteFilePath() : QString();
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+{
+    setObjectName(QStringLiteral("lumenMainWindow"));
+    setAcceptDrops(true);
+    projects_ = new ProjectController(this);
+    attention_ = new AttentionController(projects_, this);
+
+    buildMenus();
+    buildCentre();
+    buildStatusBar();
+
+    connect(projects_, &ProjectController::errorOccurred, this, &MainWindow::showError);
+    connect(projects_, &ProjectController::projectChanged, this, [this](const QString& path) {
+        projectLabel_->setText(tr("Project: %1").arg(QFileInfo(path).fileName()));
+        projectLabel_->setToolTip(path);
+        updateTitle();
+    });
+
+    connect(attention_, &AttentionController::busyChanged, this, &MainWindow::onBusyChanged);
+    connect(attention_, &AttentionController::modelLoaded, this, &MainWindow::onModelLoaded);
+    connect(attention_, &AttentionController::loadFailed, this,
+            [this](const QString& dir, const QString& message) {
+                QString text = tr("Could not open the model folder “%1”.").arg(dir);
+                if (attention_->hasModel()) {
+                    text += tr(" %1 stays loaded.").arg(attention_->model().architecture);
+                }
+                showError(tr("Could not open the model"),
+                          text + QStringLiteral("\n\n") + message);
+            });
+    connect(attention_, &AttentionController::attentionReady, view_,
+            &widgets::AttentionView::setData);
+    connect(attention_, &AttentionController::attentionReady, this,
+            [this](const widgets::AttentionSet& set) {
+                statusBar()->showMessage(tr("%1 tokens, %2 layers × %3 heads").arg(set.seq)
+                                             .arg(set.layers)
+                                             .arg(set.heads),
+                                         8000);
+            });
+    connect(attention_, &AttentionController::runFailed, this,
+            [this](const QString& message) { showError(tr("Could not run the model"), message); });
+    connect(attention_, &AttentionController::runCancelled, this,
+            [this] { statusBar()->showMessage(tr("Run cancelled"), 5000); });
+    connect(attention_, &AttentionController::progressChanged, this,
+            [this](double fraction, const QString&) {
+                if (fraction > 0.0 && fraction < 1.0) {
+                    busyBar_->setRange(0, 100);
+                    busyBar_->setValue(static_cast<int>(fraction * 100));
+                }
+            });
+    // The run records which layer and head the user was looking at.
+    auto selection = [this] { attention_->setSelection(view_->layer(), view_->head()); };
+    connect(view_, &widgets::AttentionView::layerChanged, this, selection);
+    connect(view_, &widgets::AttentionView::headChanged, this, selection);
+
+    updateTitle();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow()
+{
+    // The attention controller finishes its open run in the project, so it goes first.
+    delete attention_;
+    attention_ = nullptr;
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* newProject = file->addAction(tr("&New Project…"), this, &MainWindow::newProject);
+    newProject->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    QAction* openProject = file->addAction(tr("Open &Project…"), this, &MainWindow::chooseProject);
+    openProject->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    file->addSeparator();
+    QAction* openModel = file->addAction(tr("Open &Model…"), this, &MainWindow::chooseModel);
+    openModel->setShortcut(QKeySequence::Open);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildCentre()
+{
+    auto* centre = new QWidget(this);
+    auto* layout = new QVBoxLayout(centre);
+    layout->setContentsMargins(12, 10, 12, 6);
+    layout->setSpacing(8);
+
+    // Shown only when the engine would be slow (the reference BLAS).
+    banner_ = new QLabel(centre);
+    banner_->setObjectName(QStringLiteral("warningBanner"));
+    banner_->setWordWrap(true);
+    banner_->setStyleSheet(QStringLiteral("QLabel { background: #fff3cd; color: #664d03; "
+                                          "border: 1px solid #ffe69c; border-radius: 4px; "
+                                          "padding: 6px 10px; }"));
+    const std::string warning = engine::blasWarning(engine::systemInfo());
+    banner_->setText(QString::fromStdString(warning));
+    banner_->setVisible(!warning.empty());
+    layout->addWidget(banner_);
+
+    auto* input = new QHBoxLayout;
+    input->setSpacing(8);
+    auto* label = new QLabel(tr("&Text"), centre);
+    textEdit_ = new QLineEdit(centre);
+    textEdit_->setObjectName(QStringLiteral("textEdit"));
+    textEdit_->setPlaceholderText(tr("Type a sentence, e.g. The capital of France is [MASK]."));
+    textEdit_->setClearButtonEnabled(true);
+    QFont big = textEdit_->font();
+    big.setPointSizeF(big.pointSizeF() * 1.15);
+    textEdit_->setFont(big);
+    label->setBuddy(textEdit_);
+    runButton_ = new QPushButton(tr("&Run"), centre);
+    runButton_->setObjectName(QStringLiteral("runButton"));
+    runButton_->setIcon(QIcon(QStringLiteral(":/icons/run.svg")));
+    runButton_->setDefault(true);
+    runButton_->setToolTip(tr("Run the model on the text and show its attention (Enter)"));
+    cancelButton_ = new QPushButton(tr("Cancel"), centre);
+    cancelButton_->setObjectName(QStringLiteral("cancelButton"));
+    cancelButton_->setVisible(false);
+    input->addWidget(label);
+    input->addWidget(textEdit_, 1);
+    input->addWidget(runButton_);
+    input->addWidget(cancelButton_);
+    layout->addLayout(input);
+
+    view_ = new widgets::AttentionView(centre);
+    view_->setObjectName(QStringLiteral("attentionView"));
+    layout->addWidget(view_, 1);
+    setCentralWidget(centre);
+
+    connect(runButton_, &QPushButton::clicked, this, &MainWindow::run);
+    connect(textEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
+    connect(cancelButton_, &QPushButton::clicked, attention_, &AttentionController::cancel);
+}
+
+void MainWindow::buildStatusBar()
+{
+    busyLabel_ = new QLabel(this);
+    busyBar_ = new QProgressBar(this);
+    busyBar_->setRange(0, 0); // busy indicator until the engine reports a fraction
+    busyBar_->setFixedWidth(140);
+    busyBar_->setMaximumHeight(14);
+    busyBar_->setTextVisible(false);
+    busyLabel_->setVisible(false);
+    busyBar_->setVisible(false);
+    statusBar()->addWidget(busyLabel_);
+    statusBar()->addWidget(busyBar_);
+
+    modelLabel_ = new QLabel(tr("No model loaded"), this);
+    modelLabel_->setObjectName(QStringLiteral("modelStatus"));
+    projectLabel_ = new QLabel(this);
+    projectLabel_->setObjectName(QStringLiteral("projectStatus"));
+    statusBar()->addPermanentWidget(modelLabel_);
+    statusBar()->addPermanentWidget(projectLabel_);
+}
+
+void MainWindow::openModel(const QString& dir)
+{
+    // Resolve here so the status bar and the project record the folder the user meant.
+    const QString path = dir.isEmpty() ? dir : QFileInfo(dir).absoluteFilePath();
+    attention_->loadModel(path);
+}
+
+bool MainWindow::openProject(const QString& path)
+{
+    return projects_->openOrCreateProject(path);
+}
+
+void MainWindow::runText(const QString& text)
+{
+    textEdit_->setText(text);
+    run();
+}
+
+void MainWindow::run()
+{
+    attention_->setSelection(view_->layer(), view_->head());
+    attention_->run(textEdit_->text());
+}
+
+void MainWindow::showError(const QString& title, const QString& message)
+{
+    lastError_ = message;
+    Q_EMIT errorShown(message);
+    if (!interactiveErrors_) {
+        return;
+    }
+    // open(), not exec(): the window (and the engine's results) keep flowing meanwhile.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+QString MainWindow::modelStatusText() const
+{
+    if (!attention_->hasModel()) {
+        return {};
+    }
+    const ModelSummary& m = attention_->model();
+    const QString name = m.architecture.isEmpty() ? m.modelType : m.architecture;
+    return tr("%1 · %2 parameters · %3")
+        .arg(name, formatParameterCount(m.parameterCount), m.device);
+}
+
+void MainWindow::onModelLoaded(const ModelSummary& model)
+{
+    modelLabel_->setText(modelStatusText());
+    QStringList details;
+    details << tr("Folder: %1").arg(model.dir);
+    details << tr("model_type: %1").arg(model.modelType);
+    details << tr("%1 layers, %2 heads, hidden size %3, vocabulary %4")
+                   .arg(model.layers)
+                   .arg(model.heads)
+                   .arg(model.hiddenSize)
+                   .arg(model.vocabSize);
+    details << tr("%1 parameters (%2)").arg(model.parameterCount).arg(model.dtype);
+    details << tr("Weights: %1").arg(model.weightsFile);
+    for (const QString& w : model.warnings) {
+        details << tr("Warning: %1").arg(w);
+    }
+    modelLabel_->setToolTip(details.join(QLatin1Char('\n')));
+    view_->clear();
+    view_->setHint(tr("%1 is loaded. Type a sentence and press Run.").arg(model.architecture));
+    statusBar()->showMessage(tr("Loaded %1").arg(model.dir), 5000);
+    updateTitle();
+}
+
+void MainWindow::onBusyChanged(bool busy, const QString& what)
+{
+    busyLabel_->setText(what);
+    busyLabel_->setVisible(busy);
+    busyBar_->setRange(0, 0);
+    busyBar_->setVisible(busy);
+    runButton_->setEnabled(!busy);
+    cancelButton_->setVisible(busy && !attention_->isLoading());
+    if (busy) {
+        statusBar()->clearMessage();
+    }
+}
+
+void MainWindow::updateTitle()
+{
+    QStringList parts;
+    if (attention_->hasModel()) {
+        parts << QFileInfo(attention_->model().dir).fileName();
+    }
+    if (projects_->hasProject()) {
+        parts << QFileInfo(projects_->projectPath()).fileName();
+    }
+    parts << QStringLiteral("Lumen");
+    setWindowTitle(parts.join(QStringLiteral(" — ")));
+}
+
+void MainWindow::newProject()
+{
+    QFileDialog dialog(this, tr("New Project"));
+    dialog.setAcceptMode(QFileDialog::AcceptSave);
+    dialog.setNameFilter(tr("Lumen projects (*.lumen)"));
+    dialog.setDefaultSuffix(QStringLiteral("lumen"));
+    // Lumen never overwrites: an existing file is refused by Project::create with a message.
+    dialog.setOption(QFileDialog::DontConfirmOverwrite);
+    if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) {
+        return;
+    }
+    projects_->createProject(dialog.selectedFiles().constFirst());
+}
+
+void MainWindow::chooseProject()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
+                                                      tr("Lumen projects (*.lumen)"));
+    if (!path.isEmpty()) {
+        projects_->openProject(path);
+    }
+}
+
+void MainWindow::chooseModel()
+{
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Open Model Folder (config.json, weights, tokenizer)"));
+    if (!dir.isEmpty()) {
+        openModel(dir);
+    }
+}
+
+void MainWindow::showAbout()
+{
+    auto* dialog = new AboutDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!droppedFolder(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QString dir = droppedFolder(event->mimeData());
+    if (dir.isEmpty()) {
+        return;
+    }
+    event->acceptProposedAction();
+    openModel(dir);
+}
+
+} // namespace lumen::app

@@ -1,3 +1,96 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
+// The main window: menus, the text box with Run / Cancel, the attention view and a status
+// bar with the model's architecture, parameter count and device. It only lays things out
+// and routes; the attention controller owns the engine worker and the project controller
+// the project.
+//
+// Errors go through showError(): it emits errorShown(message) and, unless interactive
+// errors are off (tests, --screenshot), opens a window-modal QMessageBox with open(), so
+// the event loop keeps running either way.
+// Thread safety: GUI thread only.
+
+#include "attention_controller.h"
+#include "project_controller.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace lumen::widgets {
+class AttentionView;
+}
+
+namespace lumen::app {
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// The path File > Open Model… and drag and drop take once they have a folder.
+    void openModel(const QString& dir);
+    /// --project FILE: opens it, creating it when missing.
+    bool openProject(const QString& path);
+    /// Sets the text box and runs it (the Run button's path).
+    void runText(const QString& text);
+    void run();
+
+    /// Off: errors are only emitted as errorShown and written to stderr (tests, headless).
+    void setInteractiveErrors(bool on) { interactiveErrors_ = on; }
+    void showError(const QString& title, const QString& message);
+    QString lastError() const { return lastError_; }
+
+    /// "BertForPreTraining · 1.2 M parameters · cpu", empty without a model.
+    QString modelStatusText() const;
+
+    AttentionController* attentionController() const { return attention_; }
+    ProjectController* projectController() const { return projects_; }
+    widgets::AttentionView* attentionView() const { return view_; }
+    QLineEdit* textEdit() const { return textEdit_; }
+    QPushButton* runButton() const { return runButton_; }
+    QPushButton* cancelButton() const { return cancelButton_; }
+    QLabel* modelStatusLabel() const { return modelLabel_; }
+    QLabel* warningBanner() const { return banner_; }
+
+Q_SIGNALS:
+    void errorShown(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildCentre();
+    void buildStatusBar();
+    void newProject();
+    void chooseProject();
+    void chooseModel();
+    void showAbout();
+    void onBusyChanged(bool busy, const QString& what);
+    void onModelLoaded(const ModelSummary& model);
+    void updateTitle();
+
+    ProjectController* projects_ = nullptr;
+    AttentionController* attention_ = nullptr;
+    widgets::AttentionView* view_ = nullptr;
+    QLineEdit* textEdit_ = nullptr;
+    QPushButton* runButton_ = nullptr;
+    QPushButton* cancelButton_ = nullptr;
+    QLabel* banner_ = nullptr;
+    QLabel* modelLabel_ = nullptr;
+    QLabel* projectLabel_ = nullptr;
+    QLabel* busyLabel_ = nullptr;
+    QProgressBar* busyBar_ = nullptr;
+    bool interactiveErrors_ = true;
+    QString lastError_;
+};
+
+} // namespace lumen::app

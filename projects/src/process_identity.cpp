@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -15,16 +16,14 @@ namespace lumen::projects::detail {
 
 namespace {
 
-std::string readFirstLine(const std::string& path)
-{
+std::string readFirstLine(const std::string& path) {
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);
     return line;
 }
 
-std::string bootId()
-{
+std::string bootId() {
     static const std::string id = readFirstLine("/proc/sys/kernel/random/boot_id");
     return id;
 }
@@ -35,8 +34,7 @@ struct ProcStat {
 };
 
 // Together with the pid, the start time names one process: a reused pid has a later one.
-ProcStat readProcStat(long pid)
-{
+ProcStat readProcStat(long pid) {
     ProcStat result;
     const std::string stat = readFirstLine("/proc/" + std::to_string(pid) + "/stat");
     const size_t commEnd = stat.rfind(')'); // the command name may hold spaces and ')'
@@ -57,17 +55,21 @@ ProcStat readProcStat(long pid)
 
 } // namespace
 
-const std::string& currentProcessToken()
-{
-    static const std::string token = [] {
-        const long pid = static_cast<long>(getpid());
-        return bootId() + "/" + std::to_string(pid) + "/" + readProcStat(pid).startTime;
-    }();
-    return token;
+std::string currentProcessToken() {
+    // Cached per pid: a forked child is another process and needs its own token.
+    static std::mutex mutex;
+    static long cachedPid = -1;
+    static std::string cachedToken;
+    const long pid = static_cast<long>(getpid());
+    std::lock_guard<std::mutex> lock(mutex);
+    if (pid != cachedPid) {
+        cachedToken = bootId() + "/" + std::to_string(pid) + "/" + readProcStat(pid).startTime;
+        cachedPid = pid;
+    }
+    return cachedToken;
 }
 
-bool processTokenIsAlive(const std::string& token)
-{
+bool processTokenIsAlive(const std::string& token) {
     if (token == currentProcessToken()) {
         return true;
     }
@@ -104,8 +106,7 @@ bool processTokenIsAlive(const std::string& token)
     return true;
 }
 
-std::string hostName()
-{
+std::string hostName() {
     char name[256] = {};
     if (gethostname(name, sizeof(name) - 1) != 0) {
         return {};

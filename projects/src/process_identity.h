@@ -12,7 +12,7 @@
 namespace lumen::projects::detail {
 
 /// "<boot id>/<pid>/<process start time>" for this process.
-const std::string& currentProcessToken();
+std::string currentProcessToken();
 /// False when the process a token names has certainly ended (another boot, no such pid, or
 /// a pid reused by a later process); true when it is alive or it cannot be told.
 bool processTokenIsAlive(const std::string& token);

@@ -41,8 +41,7 @@ constexpr const char* kInterruptedByCrash =
 constexpr const char* kInterruptedByClose =
     "Interrupted: the project was closed while the run was still running.";
 
-fs::path absolutePath(const std::string& path)
-{
+fs::path absolutePath(const std::string& path) {
     std::error_code ec;
     fs::path absolute = fs::absolute(fs::path(path), ec);
     if (ec) {
@@ -51,13 +50,11 @@ fs::path absolutePath(const std::string& path)
     return absolute.lexically_normal();
 }
 
-fs::path artifactsDirFor(const fs::path& projectFile)
-{
+fs::path artifactsDirFor(const fs::path& projectFile) {
     return projectFile.parent_path() / (projectFile.stem().string() + "_artifacts");
 }
 
-RunRecord readRun(const Statement& row)
-{
+RunRecord readRun(const Statement& row) {
     RunRecord run;
     run.id = row.int64(0);
     run.kind = row.text(1);
@@ -80,8 +77,7 @@ RunRecord readRun(const Statement& row)
     return run;
 }
 
-ArtifactRecord readArtifact(const Statement& row)
-{
+ArtifactRecord readArtifact(const Statement& row) {
     ArtifactRecord artifact;
     artifact.id = row.int64(0);
     artifact.runId = row.int64(1);
@@ -92,8 +88,7 @@ ArtifactRecord readArtifact(const Statement& row)
     return artifact;
 }
 
-std::string foreignMessage(const std::string& displayPath)
-{
+std::string foreignMessage(const std::string& displayPath) {
     return displayPath
            + " is an SQLite database but not a Lumen project. Choose a .lumen file made by "
              "Lumen; the file was not changed.";
@@ -102,8 +97,7 @@ std::string foreignMessage(const std::string& displayPath)
 // The rules shared by the header check (before SQLite opens the file) and the check through
 // SQLite (which also sees a WAL file's newer pages). `tableCount` < 0: not known yet.
 void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_t userVersion,
-                   int64_t tableCount)
-{
+                   int64_t tableCount) {
     if (applicationId == Project::kApplicationId) {
         if (userVersion > Project::kSchemaVersion) {
             throw ProjectError(ProjectErrorKind::NewerSchema,
@@ -127,8 +121,7 @@ void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_
 } // namespace
 
 struct Project::Impl {
-    static std::unique_ptr<Impl> make(const std::string& path)
-    {
+    static std::unique_ptr<Impl> make(const std::string& path) {
         if (path.empty()) {
             throw ProjectError(ProjectErrorKind::InvalidArgument,
                                "No project file was given. Choose a .lumen file.");
@@ -149,8 +142,7 @@ struct Project::Impl {
     bool readOnly = false;
     std::vector<int64_t> ownRunningRuns; ///< begun here, not finished yet
 
-    void requireWritable(const std::string& action) const
-    {
+    void requireWritable(const std::string& action) const {
         if (readOnly) {
             throw ProjectError(ProjectErrorKind::ReadOnly,
                                displayPath + " is open read-only, so Lumen cannot " + action
@@ -159,14 +151,12 @@ struct Project::Impl {
         }
     }
 
-    [[noreturn]] void invalid(const std::string& what) const
-    {
+    [[noreturn]] void invalid(const std::string& what) const {
         throw ProjectError(ProjectErrorKind::InvalidArgument,
                            displayPath + ": " + what + " Nothing was changed.");
     }
 
-    [[noreturn]] void noSuchRun(int64_t runId) const
-    {
+    [[noreturn]] void noSuchRun(int64_t runId) const {
         throw ProjectError(ProjectErrorKind::NotFound,
                            displayPath + ": run " + std::to_string(runId)
                                + " does not exist (it may have been deleted). Nothing was "
@@ -174,8 +164,7 @@ struct Project::Impl {
     }
 
     /// The run's status; throws NotFound if there is no such run.
-    RunStatus runStatus(int64_t runId, const std::string& action) const
-    {
+    RunStatus runStatus(int64_t runId, const std::string& action) const {
         Statement query(*db, "SELECT status FROM runs WHERE id = ?", action);
         query.bind(1, runId);
         if (!query.step()) {
@@ -184,8 +173,7 @@ struct Project::Impl {
         return runStatusFromName(query.text(0)).value_or(RunStatus::Failed);
     }
 
-    std::string jsonObject(const std::string& text, const std::string& what) const
-    {
+    std::string jsonObject(const std::string& text, const std::string& what) const {
         if (text.empty()) {
             return "{}";
         }
@@ -200,8 +188,7 @@ struct Project::Impl {
         return text;
     }
 
-    void setJournalMode()
-    {
+    void setJournalMode() {
         const std::string mode = db->pragmaText("journal_mode = WAL", "switch to WAL journaling");
         if (mode != "wal") {
             throw ProjectError(ProjectErrorKind::Io,
@@ -215,8 +202,7 @@ struct Project::Impl {
     }
 
     /// Marks runs whose process has ended as interrupted. Runs of live processes are left.
-    void markInterruptedRuns()
-    {
+    void markInterruptedRuns() {
         std::vector<int64_t> dead;
         {
             Statement query(*db, "SELECT id, owner FROM runs WHERE status = 'running'",
@@ -244,8 +230,7 @@ struct Project::Impl {
     }
 
     /// Called when the Project goes away: its own unfinished runs become interrupted.
-    void interruptOwnRuns() noexcept
-    {
+    void interruptOwnRuns() noexcept {
         if (ownRunningRuns.empty() || readOnly || !db) {
             return;
         }
@@ -269,8 +254,7 @@ struct Project::Impl {
 
     /// Adds an artifact row inside its own transaction.
     ArtifactRecord insertArtifact(int64_t runId, const std::string& kind,
-                                  const std::string& relativePath, int64_t sizeBytes)
-    {
+                                  const std::string& relativePath, int64_t sizeBytes) {
         const std::string action = "record an artifact for run " + std::to_string(runId);
         Transaction transaction(*db, action);
         runStatus(runId, action);
@@ -297,30 +281,23 @@ struct Project::Impl {
 };
 
 Project::Project(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl))
-{
-}
+    : impl_(std::move(impl)) {}
 
-Project::~Project()
-{
+Project::~Project() {
     if (impl_) {
         impl_->interruptOwnRuns();
     }
 }
 
-
-std::unique_ptr<Project> Project::open(const std::string& path)
-{
+std::unique_ptr<Project> Project::open(const std::string& path) {
     return openExisting(path, false);
 }
 
-std::unique_ptr<Project> Project::openReadOnly(const std::string& path)
-{
+std::unique_ptr<Project> Project::openReadOnly(const std::string& path) {
     return openExisting(path, true);
 }
 
-std::unique_ptr<Project> Project::openExisting(const std::string& path, bool readOnly)
-{
+std::unique_ptr<Project> Project::openExisting(const std::string& path, bool readOnly) {
     std::unique_ptr<Impl> impl = Impl::make(path);
     const std::string& display = impl->displayPath;
 
@@ -363,7 +340,19 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
     }
 
     impl->readOnly = readOnly || ::access(impl->path.c_str(), W_OK) != 0;
-    impl->db = std::make_unique<Connection>(impl->path, display, impl->readOnly);
+    if (impl->readOnly && header.kind == detail::FileHeader::Kind::Sqlite
+        && header.applicationId == 0) {
+        // Blank (needs an upgrade, impossible read-only) or foreign: refused either way. A
+        // read-only connection would leave -wal/-shm files beside a WAL file, so look at the
+        // tables through an immutable one, only to pick the message.
+        Connection probe(impl->path, display, detail::OpenMode::Immutable);
+        Statement tables(probe, "SELECT count(*) FROM sqlite_schema", "read the schema");
+        tables.step();
+        checkIdentity(display, 0, 0, tables.int64(0));
+    }
+    impl->db = std::make_unique<Connection>(impl->path, display,
+                                            impl->readOnly ? detail::OpenMode::ReadOnly
+                                                           : detail::OpenMode::ReadWrite);
     if (impl->db->isReadOnly()) {
         impl->readOnly = true;
     }
@@ -396,8 +385,7 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
     return std::unique_ptr<Project>(new Project(std::move(impl)));
 }
 
-std::unique_ptr<Project> Project::create(const std::string& path)
-{
+std::unique_ptr<Project> Project::create(const std::string& path) {
     std::unique_ptr<Impl> impl = Impl::make(path);
     const std::string& display = impl->displayPath;
 
@@ -441,7 +429,7 @@ std::unique_ptr<Project> Project::create(const std::string& path)
     ::close(fd);
 
     try {
-        impl->db = std::make_unique<Connection>(impl->path, display, false);
+        impl->db = std::make_unique<Connection>(impl->path, display, detail::OpenMode::ReadWrite);
         impl->db->exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
         impl->setJournalMode();
         detail::migrate(*impl->db);
@@ -456,8 +444,7 @@ std::unique_ptr<Project> Project::create(const std::string& path)
     return std::unique_ptr<Project>(new Project(std::move(impl)));
 }
 
-std::unique_ptr<Project> Project::openOrCreate(const std::string& path)
-{
+std::unique_ptr<Project> Project::openOrCreate(const std::string& path) {
     std::error_code ec;
     if (!path.empty() && fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
         try {
@@ -473,30 +460,25 @@ std::unique_ptr<Project> Project::openOrCreate(const std::string& path)
     return open(path);
 }
 
-const std::string& Project::path() const
-{
+const std::string& Project::path() const {
     return impl_->path;
 }
 
-std::string Project::artifactsDir() const
-{
+std::string Project::artifactsDir() const {
     return impl_->artifactsDir.string();
 }
 
-int Project::schemaVersion() const
-{
+int Project::schemaVersion() const {
     return impl_->schemaVersion;
 }
 
-bool Project::isReadOnly() const
-{
+bool Project::isReadOnly() const {
     return impl_->readOnly;
 }
 
 // --- runs ---------------------------------------------------------------------------------
 
-int64_t Project::beginRun(const RunSpec& spec)
-{
+int64_t Project::beginRun(const RunSpec& spec) {
     impl_->requireWritable("start a run");
     if (spec.kind.empty()) {
         impl_->invalid("a run needs a kind (\"forward\", \"train\", ...).");
@@ -510,11 +492,13 @@ int64_t Project::beginRun(const RunSpec& spec)
                      "created_ms, started_ms, notes) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
                      action);
     const int64_t now = currentUnixMs();
+    const std::string host = detail::hostName();
+    const std::string owner = detail::currentProcessToken();
     insert.bind(1, std::string_view(spec.kind))
         .bind(2, std::string_view(spec.model))
         .bind(3, std::string_view(spec.device))
-        .bind(4, std::string_view(detail::hostName()))
-        .bind(5, std::string_view(detail::currentProcessToken()))
+        .bind(4, std::string_view(host))
+        .bind(5, std::string_view(owner))
         .bind(6, std::string_view(parameters))
         .bind(7, now)
         .bind(8, now)
@@ -527,8 +511,7 @@ int64_t Project::beginRun(const RunSpec& spec)
 }
 
 void Project::finishRun(int64_t runId, RunStatus status, const std::string& summaryJson,
-                        const std::string& error)
-{
+                        const std::string& error) {
     const std::string action = "finish run " + std::to_string(runId);
     impl_->requireWritable(action);
     if (status != RunStatus::Completed && status != RunStatus::Cancelled
@@ -559,8 +542,7 @@ void Project::finishRun(int64_t runId, RunStatus status, const std::string& summ
     own.erase(std::remove(own.begin(), own.end(), runId), own.end());
 }
 
-void Project::setNotes(int64_t runId, const std::string& notes)
-{
+void Project::setNotes(int64_t runId, const std::string& notes) {
     const std::string action = "save the notes of run " + std::to_string(runId);
     impl_->requireWritable(action);
     Connection& db = *impl_->db;
@@ -574,8 +556,7 @@ void Project::setNotes(int64_t runId, const std::string& notes)
     transaction.commit();
 }
 
-void Project::deleteRun(int64_t runId)
-{
+void Project::deleteRun(int64_t runId) {
     const std::string action = "delete run " + std::to_string(runId);
     impl_->requireWritable(action);
     Connection& db = *impl_->db;
@@ -620,8 +601,7 @@ void Project::deleteRun(int64_t runId)
     }
 }
 
-std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
-{
+std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const {
     std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1";
     if (filter.kind) {
         sql += " AND kind = :kind";
@@ -654,8 +634,7 @@ std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
     return runs;
 }
 
-std::optional<RunRecord> Project::run(int64_t runId) const
-{
+std::optional<RunRecord> Project::run(int64_t runId) const {
     Statement query(*impl_->db, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?",
                     "read run " + std::to_string(runId));
     query.bind(1, runId);
@@ -667,13 +646,11 @@ std::optional<RunRecord> Project::run(int64_t runId) const
 
 // --- metrics ------------------------------------------------------------------------------
 
-void Project::addMetric(int64_t runId, const std::string& key, int64_t step, double value)
-{
+void Project::addMetric(int64_t runId, const std::string& key, int64_t step, double value) {
     addMetrics(runId, {MetricPoint{key, step, value, 0}});
 }
 
-void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points)
-{
+void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points) {
     const std::string action = "record metrics for run " + std::to_string(runId);
     impl_->requireWritable(action);
     for (const MetricPoint& point : points) {
@@ -705,8 +682,7 @@ void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points)
     transaction.commit();
 }
 
-std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key) const
-{
+std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key) const {
     std::string sql = "SELECT key, step, value, time_ms FROM metrics WHERE run_id = ?";
     if (!key.empty()) {
         sql += " AND key = ?";
@@ -726,8 +702,7 @@ std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key)
     return points;
 }
 
-std::vector<std::string> Project::metricKeys(int64_t runId) const
-{
+std::vector<std::string> Project::metricKeys(int64_t runId) const {
     Statement query(*impl_->db, "SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key",
                     "read the metric names of run " + std::to_string(runId));
     query.bind(1, runId);
@@ -738,8 +713,7 @@ std::vector<std::string> Project::metricKeys(int64_t runId) const
     return keys;
 }
 
-MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const
-{
+MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const {
     Statement query(*impl_->db,
                     "SELECT step, value, time_ms FROM metrics WHERE run_id = ? AND key = ? "
                     "ORDER BY step, rowid",
@@ -759,8 +733,7 @@ MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const
 // --- artifacts ----------------------------------------------------------------------------
 
 ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
-                                        const std::string& relativePath)
-{
+                                        const std::string& relativePath) {
     impl_->requireWritable("record an artifact");
     if (kind.empty()) {
         impl_->invalid("an artifact needs a kind (\"attention\", \"checkpoint\", ...).");
@@ -793,21 +766,18 @@ namespace {
 std::atomic<unsigned> temporaryCounter{0};
 
 [[noreturn]] void artifactWriteFailed(const std::string& displayPath, const fs::path& file,
-                                      int error)
-{
+                                      int error) {
     const bool full = error == ENOSPC || error == EDQUOT || error == EFBIG;
     throw ProjectError(full ? ProjectErrorKind::DiskFull : ProjectErrorKind::Io,
                        displayPath + ": could not write artifact " + file.string() + " ("
-                           + std::strerror(error) + ")"
-                           + (full ? "; the disk is full" : "")
+                           + std::strerror(error) + ")" + (full ? "; the disk is full" : "")
                            + ". Nothing was recorded and no partial file was left. "
                            + (full ? "Free some disk space and try again."
                                    : "Check that the artifacts folder is writable."));
 }
 
 // Writes and flushes `bytes` into a new file; on failure removes it and throws.
-void writeNewFile(const std::string& displayPath, const fs::path& file, std::string_view bytes)
-{
+void writeNewFile(const std::string& displayPath, const fs::path& file, std::string_view bytes) {
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         artifactWriteFailed(displayPath, file, errno);
@@ -840,8 +810,7 @@ void writeNewFile(const std::string& displayPath, const fs::path& file, std::str
 } // namespace
 
 ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
-                                      const std::string& fileName, std::string_view bytes)
-{
+                                      const std::string& fileName, std::string_view bytes) {
     const std::string action = "write an artifact for run " + std::to_string(runId);
     impl_->requireWritable(action);
     if (kind.empty()) {
@@ -862,10 +831,9 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
         artifactWriteFailed(impl_->displayPath, folder, ec.value());
     }
 
-    const fs::path temporary =
-        folder
-        / ("." + fileName + ".tmp-" + std::to_string(::getpid()) + "-"
-           + std::to_string(temporaryCounter.fetch_add(1)));
+    const fs::path temporary = folder
+                               / ("." + fileName + ".tmp-" + std::to_string(::getpid()) + "-"
+                                  + std::to_string(temporaryCounter.fetch_add(1)));
     writeNewFile(impl_->displayPath, temporary, bytes);
 
     // Never overwrite: pick the first free name. A run's folder is written by the one process
@@ -898,8 +866,7 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
     }
 }
 
-std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
-{
+std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const {
     Statement query(*impl_->db,
                     "SELECT id, run_id, kind, path, size_bytes, created_ms FROM artifacts "
                     "WHERE run_id = ? ORDER BY id",
@@ -912,8 +879,7 @@ std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
     return artifacts;
 }
 
-std::string Project::artifactPath(const ArtifactRecord& artifact) const
-{
+std::string Project::artifactPath(const ArtifactRecord& artifact) const {
     return (impl_->artifactsDir / fs::path(artifact.relativePath)).string();
 }
 

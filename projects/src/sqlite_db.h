@@ -17,10 +17,18 @@ struct sqlite3_stmt;
 
 namespace lumen::projects::detail {
 
+enum class OpenMode {
+    ReadWrite, ///< read-write if the file allows it, else read-only
+    ReadOnly,
+    /// Read-only, no locks, no -wal/-shm files, pages in a WAL file not seen: only for a quick
+    /// look at a file that will be refused anyway.
+    Immutable,
+};
+
 class Connection {
 public:
     /// Opens an existing file (never creates one). `displayPath` is what messages call it.
-    Connection(const std::string& file, const std::string& displayPath, bool readOnly);
+    Connection(const std::string& file, const std::string& displayPath, OpenMode mode);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

@@ -1,2 +1,643 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+// lumen-cli as a user runs it: the real executable (LUMEN_CLI_PATH) started with QProcess,
+// checked against the reference outputs in tests/data/conformance/bert.
+
+#include "conformance.h"
+#include "tensor_compare.h"
+
+#include "lumen/engine/safetensors.h"
+#include "lumen/projects/project.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+
+using lumen::engine::DType;
+using lumen::engine::FloatTensor;
+using lumen::engine::SafetensorsFile;
+using lumen::projects::Project;
+using lumen::projects::RunRecord;
+using lumen::projects::RunStatus;
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+CliResult runCli(const QStringList& args)
+{
+    QProcess process;
+    process.start(QStringLiteral(LUMEN_CLI_PATH), args);
+    CliResult result;
+    if (!process.waitForStarted(30000) || !process.waitForFinished(300000)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = "lumen-cli did not start or did not finish: " + process.errorString().toUtf8();
+        return result;
+    }
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    // A crash (the protobuf static-initialiser trap segfaults before main) is not an exit.
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    return result;
+}
+
+QString describe(const CliResult& r)
+{
+    return QStringLiteral("exit %1\n--- stdout:\n%2\n--- stderr:\n%3")
+        .arg(r.exitCode)
+        .arg(QString::fromUtf8(r.out.left(4000)), QString::fromUtf8(r.err.left(4000)));
+}
+
+#define RUN_OK(result)                                                                         \
+    QVERIFY2((result).exitCode == 0, qPrintable(describe(result)))
+
+QString bertDir()
+{
+    return QString::fromStdString(lumen::test::conformanceDir("bert"));
+}
+
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+nlohmann::json readJson(const QString& path)
+{
+    std::ifstream in(path.toStdString());
+    return nlohmann::json::parse(in);
+}
+
+void writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return f.readAll();
+}
+
+/// Copies the bert case's config, tokenizer files and model.safetensors (not the .bin, so a
+/// damaged safetensors cannot be papered over) into `dir`.
+bool copyBert(const QString& dir)
+{
+    if (!QDir().mkpath(dir)) {
+        return false;
+    }
+    for (const char* name : {"config.json", "model.safetensors", "vocab.txt",
+                             "tokenizer_config.json", "special_tokens_map.json"}) {
+        const QString file = QString::fromLatin1(name);
+        if (!QFile::copy(bertDir() + QLatin1Char('/') + file, dir + QLatin1Char('/') + file)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Unique parameters of the bert case: every state-dict tensor except tied copies.
+int64_t manifestParameterCount()
+{
+    const nlohmann::json manifest = readJson(bertDir() + QStringLiteral("/state_dict_manifest.json"));
+    int64_t count = 0;
+    for (const auto& [name, entry] : manifest.at("tensors").items()) {
+        if (entry.contains("tied_to")) {
+            continue;
+        }
+        int64_t n = 1;
+        for (const auto& d : entry.at("shape")) {
+            n *= d.get<int64_t>();
+        }
+        count += n;
+    }
+    return count;
+}
+
+std::vector<int64_t> readInt64(const SafetensorsFile& file, const std::string& name)
+{
+    const lumen::engine::TensorEntry* entry = file.find(name);
+    if (entry == nullptr || entry->dtype != DType::I64) {
+        return {};
+    }
+    std::vector<int64_t> values((entry->end - entry->begin) / sizeof(int64_t));
+    std::memcpy(values.data(), file.data(*entry), values.size() * sizeof(int64_t));
+    return values;
+}
+
+/// Code points [start, end) of UTF-8 text.
+QString codePointSlice(const QString& text, int64_t start, int64_t end)
+{
+    const QList<uint> ucs4 = text.toUcs4();
+    QList<uint> part;
+    for (int64_t i = start; i < end && i < ucs4.size(); ++i) {
+        part.append(ucs4[static_cast<qsizetype>(i)]);
+    }
+    return QString::fromUcs4(reinterpret_cast<const char32_t*>(part.constData()), part.size());
+}
+
+const nlohmann::json& tokenizationCase(const std::string& name)
+{
+    for (const auto& c : lumen::test::expected("bert").at("tokenization")) {
+        if (c.at("name") == name) {
+            return c;
+        }
+    }
+    throw std::runtime_error("no tokenization case " + name);
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir tmp_;
+    QString dir(const QString& name) const { return tmp_.filePath(name); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        QVERIFY(QFile::exists(QStringLiteral(LUMEN_CLI_PATH)));
+    }
+
+    // lumen-cli links LibTorch and SentencePiece, which both carry protobuf. With the wrong
+    // NEEDED order (libsentencepiece before libprotobuf) the process segfaults inside
+    // protobuf's static initialisers before main() runs (DESIGN.md, "Known traps"); exit code
+    // 0 and the version text prove main() ran.
+    void versionStarts()
+    {
+        const CliResult r = runCli({QStringLiteral("--version")});
+        RUN_OK(r);
+        QVERIFY2(r.out.startsWith("lumen-cli "), r.out.constData());
+        QVERIFY2(QString::fromUtf8(r.out).contains(
+                     QRegularExpression(QStringLiteral(R"(LibTorch \d+\.\d+\.\d+)"))),
+                 r.out.constData());
+    }
+
+    void helpAndUsage()
+    {
+        const CliResult help = runCli({QStringLiteral("--help")});
+        RUN_OK(help);
+        for (const char* command : {"info", "tokenize", "forward", "new-model", "bench"}) {
+            QVERIFY2(help.out.contains(QByteArray("\n  ") + command + ' '), command);
+        }
+        const CliResult commandHelp = runCli({QStringLiteral("help"), QStringLiteral("forward")});
+        RUN_OK(commandHelp);
+        QVERIFY(commandHelp.out.startsWith(
+            "usage: lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors"));
+
+        const CliResult none = runCli({});
+        QCOMPARE(none.exitCode, 2);
+        QVERIFY(none.err.startsWith("usage: lumen-cli COMMAND"));
+
+        const CliResult unknown = runCli({QStringLiteral("flubber")});
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY2(unknown.err.startsWith("lumen-cli: error: unknown command 'flubber'"),
+                 unknown.err.constData());
+
+        const CliResult noText = runCli({QStringLiteral("tokenize"), bertDir()});
+        QCOMPARE(noText.exitCode, 2);
+        QVERIFY2(noText.err.startsWith("lumen-cli: error: missing --text T"), noText.err.constData());
+        QVERIFY(noText.err.contains("usage: lumen-cli tokenize MODEL_DIR --text T [--json]"));
+
+        const CliResult badOption = runCli(
+            {QStringLiteral("tokenize"), bertDir(), QStringLiteral("--txt"), QStringLiteral("a")});
+        QCOMPARE(badOption.exitCode, 2);
+        QVERIFY2(badOption.err.contains("unknown option '--txt' for 'tokenize'"),
+                 badOption.err.constData());
+
+        const CliResult badNumber
+            = runCli({QStringLiteral("bench"), bertDir(), QStringLiteral("--seq-len"),
+                      QStringLiteral("ten")});
+        QCOMPARE(badNumber.exitCode, 2);
+        QVERIFY2(badNumber.err.contains("option '--seq-len' expects a whole number, got 'ten'"),
+                 badNumber.err.constData());
+    }
+
+    void tokenizeJson()
+    {
+        const nlohmann::json& expected = tokenizationCase("mask");
+        const QString text = q(expected.at("text").get<std::string>());
+        const CliResult r
+            = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"), text,
+                      QStringLiteral("--json")});
+        RUN_OK(r);
+        QVERIFY2(r.out.startsWith("{\"ids\": ["), r.out.constData());
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.size(), size_t(3)); // exactly ids, tokens, offsets
+        QCOMPARE(j.at("ids"), expected.at("ids"));
+        QCOMPARE(j.at("tokens"), expected.at("tokens"));
+
+        const auto& offsets = j.at("offsets");
+        const auto& tokens = j.at("tokens");
+        QCOMPARE(offsets.size(), tokens.size());
+        const std::set<std::string> specials{"[CLS]", "[SEP]"};
+        for (size_t i = 0; i < tokens.size(); ++i) {
+            const std::string token = tokens[i].get<std::string>();
+            const int64_t start = offsets[i].at(0).get<int64_t>();
+            const int64_t end = offsets[i].at(1).get<int64_t>();
+            if (specials.count(token) > 0) {
+                QCOMPARE(start, int64_t(0));
+                QCOMPARE(end, int64_t(0));
+                continue;
+            }
+            // Lower-cased WordPiece: the slice of the original text, lower-cased, is the
+            // token without its "##" continuation mark.
+            QString piece = q(token);
+            if (piece.startsWith(QLatin1String("##"))) {
+                piece = piece.mid(2);
+            }
+            QCOMPARE(codePointSlice(text, start, end).toLower(), piece);
+        }
+    }
+
+    void tokenizeTable()
+    {
+        const nlohmann::json& expected = tokenizationCase("mask");
+        const CliResult r = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
+                                    q(expected.at("text").get<std::string>())});
+        RUN_OK(r);
+        const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'),
+                                                                   Qt::SkipEmptyParts);
+        const size_t n = expected.at("ids").size();
+        QCOMPARE(size_t(lines.size()), n + 2); // header, one row per token, count
+        QVERIFY(lines.front().contains(QLatin1String("token")));
+        // Row 7 is the mask: index, id, token, offsets 25-31 in "The capital of France is [MASK]."
+        const QStringList row = lines[8].split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        QCOMPARE(row, (QStringList{QStringLiteral("7"), QStringLiteral("4"),
+                                   QStringLiteral("[MASK]"), QStringLiteral("25-31")}));
+        QCOMPARE(lines.back(), QStringLiteral("%1 tokens (wordpiece)").arg(n));
+    }
+
+    void forwardBatch()
+    {
+        const nlohmann::json& batch = lumen::test::expected("bert").at("batch");
+        const nlohmann::json config = readJson(bertDir() + QStringLiteral("/config.json"));
+        const int64_t layers = config.at("num_hidden_layers");
+        const QString out = dir(QStringLiteral("batch.safetensors"));
+        QStringList args{QStringLiteral("forward"), bertDir()};
+        for (const auto& text : batch.at("text")) {
+            args << QStringLiteral("--text") << q(text.get<std::string>());
+        }
+        args << QStringLiteral("--out") << out;
+        const CliResult r = runCli(args);
+        RUN_OK(r);
+
+        const SafetensorsFile file = SafetensorsFile::open(out.toStdString());
+        std::set<std::string> names;
+        for (const auto& t : file.tensors()) {
+            names.insert(t.name);
+        }
+        std::set<std::string> wanted{"last_hidden_state", "input_ids", "attention_mask",
+                                     "token_type_ids", "logits", "pooler_output",
+                                     "seq_relationship_logits"};
+        for (int64_t i = 0; i <= layers; ++i) {
+            wanted.insert("hidden_states." + std::to_string(i));
+        }
+        for (int64_t i = 0; i < layers; ++i) {
+            wanted.insert("attentions." + std::to_string(i));
+        }
+        QCOMPARE(names, wanted);
+
+        // Ids and mask: I64, identical to the reference's padded batch.
+        std::vector<int64_t> ids;
+        std::vector<int64_t> mask;
+        for (const auto& row : batch.at("input_ids")) {
+            for (const auto& v : row) {
+                ids.push_back(v);
+            }
+        }
+        for (const auto& row : batch.at("attention_mask")) {
+            for (const auto& v : row) {
+                mask.push_back(v);
+            }
+        }
+        const int64_t rows = batch.at("input_ids").size();
+        const int64_t seq = batch.at("input_ids").at(0).size();
+        QCOMPARE(file.find("input_ids")->shape, (std::vector<int64_t>{rows, seq}));
+        QCOMPARE(readInt64(file, "input_ids"), ids);
+        QCOMPARE(readInt64(file, "attention_mask"), mask);
+
+        for (const std::string name : {"last_hidden_state", "logits", "pooler_output",
+                                       "seq_relationship_logits", "hidden_states.0",
+                                       "attentions.0"}) {
+            QCOMPARE(file.find(name)->dtype, DType::F32);
+        }
+        const int64_t hidden = config.at("hidden_size");
+        const int64_t heads = config.at("num_attention_heads");
+        QCOMPARE(file.find("attentions.0")->shape, (std::vector<int64_t>{rows, heads, seq, seq}));
+        QCOMPARE(file.find("hidden_states.0")->shape, (std::vector<int64_t>{rows, seq, hidden}));
+        QCOMPARE(file.find("logits")->shape,
+                 (std::vector<int64_t>{rows, seq, config.at("vocab_size").get<int64_t>()}));
+
+        using lumen::test::jsonToFloat;
+        using lumen::test::slice;
+        // Compare real positions only: values at pads are whatever the reference computed.
+        for (int64_t b = 0; b < rows; ++b) {
+            int64_t len = 0;
+            for (const auto& m : batch.at("attention_mask").at(b)) {
+                len += m.get<int64_t>();
+            }
+            const std::vector<std::pair<int64_t, int64_t>> real{{b, b + 1}, {0, len}};
+            LUMEN_COMPARE_HIDDEN(slice(file.readFloat("last_hidden_state"), real),
+                                 slice(jsonToFloat(batch.at("last_hidden_state")), real));
+            LUMEN_COMPARE_HIDDEN(slice(file.readFloat("logits"), real),
+                                 slice(jsonToFloat(batch.at("logits")), real));
+            for (int64_t i = 0; i <= layers; ++i) {
+                LUMEN_COMPARE_HIDDEN(
+                    slice(file.readFloat("hidden_states." + std::to_string(i)), real),
+                    slice(jsonToFloat(batch.at("hidden_states").at(i)), real));
+            }
+            const std::vector<std::pair<int64_t, int64_t>> realAttention{
+                {b, b + 1}, {0, heads}, {0, len}, {0, len}};
+            for (int64_t i = 0; i < layers; ++i) {
+                LUMEN_COMPARE_ATTENTION(
+                    slice(file.readFloat("attentions." + std::to_string(i)), realAttention),
+                    slice(jsonToFloat(batch.at("attentions").at(i)), realAttention));
+            }
+        }
+        // The pooler reads the first ([CLS]) position, which is real in every row.
+        LUMEN_COMPARE_HIDDEN(file.readFloat("pooler_output"), jsonToFloat(batch.at("pooler_output")));
+        LUMEN_COMPARE_HIDDEN(file.readFloat("seq_relationship_logits"),
+                             jsonToFloat(batch.at("seq_relationship_logits")));
+    }
+
+    void infoJson()
+    {
+        const CliResult r = runCli({QStringLiteral("info"), bertDir(), QStringLiteral("--json")});
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        const nlohmann::json config = readJson(bertDir() + QStringLiteral("/config.json"));
+        QCOMPARE(j.at("model_type"), config.at("model_type"));
+        QCOMPARE(j.at("architecture"), config.at("architectures").at(0));
+        QCOMPARE(j.at("vocab_size"), config.at("vocab_size"));
+        QCOMPARE(j.at("hidden_size"), config.at("hidden_size"));
+        QCOMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
+        QCOMPARE(j.at("num_heads"), config.at("num_attention_heads"));
+        QCOMPARE(j.at("intermediate_size"), config.at("intermediate_size"));
+        QCOMPARE(j.at("max_positions"), config.at("max_position_embeddings"));
+        QCOMPARE(j.at("parameters").get<int64_t>(), manifestParameterCount());
+        QCOMPARE(j.at("dtype"), nlohmann::json("float32"));
+        QCOMPARE(j.at("device"), nlohmann::json("cpu"));
+        QVERIFY(q(j.at("weights_file").get<std::string>()).endsWith(QLatin1String("model.safetensors")));
+        QCOMPARE(j.at("tokenizer"), nlohmann::json("wordpiece"));
+        QVERIFY(j.at("warnings").is_array());
+
+        const CliResult text = runCli({QStringLiteral("info"), bertDir()});
+        RUN_OK(text);
+        QVERIFY2(text.out.contains("Parameters"), text.out.constData());
+        QVERIFY(QString::fromUtf8(text.out).contains(QRegularExpression(
+            QStringLiteral("Layers +%1\n").arg(config.at("num_hidden_layers").get<int>()))));
+    }
+
+    void infoSystem()
+    {
+        const CliResult r = runCli({QStringLiteral("info"), QStringLiteral("--system"),
+                                    QStringLiteral("--json")});
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QVERIFY(QRegularExpression(QStringLiteral(R"(^\d+\.\d+\.\d+$)"))
+                    .match(q(j.at("torch_version").get<std::string>()))
+                    .hasMatch());
+        const std::string kind = j.at("blas_kind");
+        const std::set<std::string> kinds{"openblas", "reference", "mkl", "blis", "atlas",
+                                          "unknown"};
+        QVERIFY2(kinds.count(kind) == 1, kind.c_str());
+        QCOMPARE(j.at("blas_is_reference").get<bool>(), kind == "reference");
+        // The warning goes to stderr exactly when the slow reference BLAS is in use.
+        QCOMPARE(r.err.contains("The reference BLAS ("), kind == "reference");
+        QVERIFY(j.at("intra_op_threads").get<int>() >= 1);
+        QVERIFY(j.at("hardware_threads").get<int>() >= 1);
+        QCOMPARE(j.at("devices").at(0), nlohmann::json("cpu"));
+        if (kind != "unknown") {
+            QVERIFY(QFile::exists(q(j.at("blas_library").get<std::string>())));
+        }
+    }
+
+    void newModelRoundTrip()
+    {
+        // The config alone in its folder: no tokenizer travels with the model.
+        const QString configDir = dir(QStringLiteral("config-only"));
+        QVERIFY(QDir().mkpath(configDir));
+        const QString configPath = configDir + QStringLiteral("/config.json");
+        QVERIFY(QFile::copy(bertDir() + QStringLiteral("/config.json"), configPath));
+
+        const auto make = [&](const QString& out, const QString& seed) {
+            return runCli({QStringLiteral("new-model"), QStringLiteral("--config"), configPath,
+                           QStringLiteral("--out"), out, QStringLiteral("--seed"), seed});
+        };
+        const QString a = dir(QStringLiteral("random-a"));
+        const QString b = dir(QStringLiteral("random-b"));
+        const QString c = dir(QStringLiteral("random-c"));
+        const CliResult ra = make(a, QStringLiteral("7"));
+        RUN_OK(ra);
+        RUN_OK(make(b, QStringLiteral("7")));
+        RUN_OK(make(c, QStringLiteral("8")));
+
+        const int64_t expectedCount = manifestParameterCount();
+        QVERIFY2(ra.out.contains(a.toUtf8()), ra.out.constData());
+        const auto m = QRegularExpression(QStringLiteral(R"(with ([\d,]+) parameters)"))
+                           .match(QString::fromUtf8(ra.out));
+        QVERIFY2(m.hasMatch(), ra.out.constData());
+        QCOMPARE(m.captured(1).remove(QLatin1Char(',')).toLongLong(), expectedCount);
+
+        const QByteArray weightsA = readFile(a + QStringLiteral("/model.safetensors"));
+        QVERIFY(!weightsA.isEmpty());
+        QCOMPARE(weightsA, readFile(b + QStringLiteral("/model.safetensors")));
+        QVERIFY(weightsA != readFile(c + QStringLiteral("/model.safetensors")));
+        QVERIFY(!QFile::exists(a + QStringLiteral("/vocab.txt")));
+
+        const CliResult info = runCli({QStringLiteral("info"), a, QStringLiteral("--json")});
+        RUN_OK(info);
+        const nlohmann::json j = nlohmann::json::parse(info.out.toStdString());
+        const nlohmann::json config = readJson(configPath);
+        QCOMPARE(j.at("parameters").get<int64_t>(), expectedCount);
+        QCOMPARE(j.at("hidden_size"), config.at("hidden_size"));
+        QCOMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
+        QVERIFY(j.at("tokenizer").is_null());
+    }
+
+    void benchWithProject()
+    {
+        const QString project = dir(QStringLiteral("bench.lumen"));
+        const CliResult r = runCli({QStringLiteral("bench"), bertDir(), QStringLiteral("--seq-len"),
+                                    QStringLiteral("16"), QStringLiteral("--batch"),
+                                    QStringLiteral("2"), QStringLiteral("--repeats"),
+                                    QStringLiteral("3"), QStringLiteral("--warmup"),
+                                    QStringLiteral("1"), QStringLiteral("--compare-attention"),
+                                    QStringLiteral("--json"), QStringLiteral("--project"), project});
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("runs").size(), size_t(2));
+        QCOMPARE(j.at("runs").at(0).at("capture_attention"), nlohmann::json(false));
+        QCOMPARE(j.at("runs").at(1).at("capture_attention"), nlohmann::json(true));
+        for (const auto& run : j.at("runs")) {
+            QCOMPARE(run.at("times_ms").size(), size_t(3));
+            const double median = run.at("median_ms");
+            QVERIFY(run.at("min_ms").get<double>() <= median);
+            QVERIFY(median <= run.at("max_ms").get<double>());
+            QVERIFY(median > 0.0);
+            QCOMPARE(run.at("tokens_per_second").get<double>(), 2 * 16 / (median / 1000.0));
+        }
+        QVERIFY(j.contains("attention_overhead_percent"));
+
+        const auto p = Project::open(project.toStdString());
+        const std::vector<RunRecord> runs = p->listRuns();
+        QCOMPARE(runs.size(), size_t(1));
+        QCOMPARE(runs[0].kind, std::string("bench"));
+        QCOMPARE(runs[0].status, RunStatus::Completed);
+        const auto series = p->metricSeries(runs[0].id, "forward_ms");
+        QCOMPARE(series.steps, (std::vector<int64_t>{0, 1, 2}));
+        for (size_t i = 0; i < 3; ++i) {
+            QCOMPARE(series.values[i], j.at("runs").at(0).at("times_ms").at(i).get<double>());
+        }
+        QCOMPARE(p->metricSeries(runs[0].id, "forward_ms_attention").values.size(), size_t(3));
+
+        const CliResult tooLong = runCli({QStringLiteral("bench"), bertDir(),
+                                          QStringLiteral("--seq-len"), QStringLiteral("65")});
+        QCOMPARE(tooLong.exitCode, 1);
+        QVERIFY2(tooLong.err.contains("sequence length 65 exceeds the model's "
+                                      "max_position_embeddings (64)"),
+                 tooLong.err.constData());
+    }
+
+    void projectRecordsRuns()
+    {
+        const QString project = dir(QStringLiteral("runs.lumen"));
+        const QString text = QStringLiteral("Hello, world!");
+        const CliResult ok = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
+                                     text, QStringLiteral("--project"), project});
+        RUN_OK(ok);
+        {
+            const auto p = Project::open(project.toStdString());
+            const std::vector<RunRecord> runs = p->listRuns();
+            QCOMPARE(runs.size(), size_t(1));
+            QCOMPARE(runs[0].kind, std::string("tokenize"));
+            QCOMPARE(runs[0].status, RunStatus::Completed);
+            QCOMPARE(q(runs[0].model), QDir::cleanPath(bertDir()));
+            const nlohmann::json params = nlohmann::json::parse(runs[0].parametersJson);
+            QCOMPARE(params.at("text"), nlohmann::json(text.toStdString()));
+            const nlohmann::json summary = nlohmann::json::parse(runs[0].summaryJson);
+            QCOMPARE(summary.at("tokens").get<int64_t>(), int64_t(7)); // [CLS] hello , wor ##ld ! [SEP]
+        }
+
+        // A failing command records a Failed run with its message and keeps the earlier run.
+        const QString missing = dir(QStringLiteral("no-such-model"));
+        const CliResult bad = runCli({QStringLiteral("info"), missing, QStringLiteral("--project"),
+                                      project});
+        QCOMPARE(bad.exitCode, 1);
+        const auto p = Project::open(project.toStdString());
+        lumen::projects::RunFilter oldestFirst;
+        oldestFirst.newestFirst = false;
+        const std::vector<RunRecord> runs = p->listRuns(oldestFirst);
+        QCOMPARE(runs.size(), size_t(2));
+        QCOMPARE(runs[0].kind, std::string("tokenize"));
+        QCOMPARE(runs[0].status, RunStatus::Completed);
+        QCOMPARE(runs[1].kind, std::string("info"));
+        QCOMPARE(runs[1].status, RunStatus::Failed);
+        QCOMPARE(q(runs[1].model), QDir::cleanPath(missing));
+        QVERIFY2(q(runs[1].errorMessage).contains(QLatin1String("does not exist")),
+                 runs[1].errorMessage.c_str());
+        QVERIFY(bad.err.contains(runs[1].errorMessage.c_str()));
+    }
+
+    void errors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+
+        const QString missing = dir(QStringLiteral("missing-model"));
+        QTest::newRow("missing folder")
+            << QStringList{QStringLiteral("info"), missing}
+            << QStringLiteral("model folder %1 does not exist. Choose a folder that holds a "
+                              "Hugging Face checkpoint (config.json and model weights).")
+                   .arg(missing);
+
+        const QString noConfig = dir(QStringLiteral("no-config"));
+        QDir().mkpath(noConfig);
+        QFile::copy(bertDir() + QStringLiteral("/model.safetensors"),
+                    noConfig + QStringLiteral("/model.safetensors"));
+        QTest::newRow("no config.json")
+            << QStringList{QStringLiteral("info"), noConfig}
+            << QStringLiteral("%1 has no config.json, so it is not a Hugging Face model folder. "
+                              "Choose the folder that holds config.json and the model weights.")
+                   .arg(noConfig);
+
+        const QString truncated = dir(QStringLiteral("truncated"));
+        copyBert(truncated);
+        {
+            QFile weights(truncated + QStringLiteral("/model.safetensors"));
+            weights.resize(weights.size() / 2);
+        }
+        QTest::newRow("truncated safetensors")
+            << QStringList{QStringLiteral("info"), truncated}
+            << QStringLiteral("%1/model.safetensors: TRUNCATED").arg(truncated);
+
+        const QString flubber = dir(QStringLiteral("flubber"));
+        copyBert(flubber);
+        {
+            nlohmann::json config = readJson(flubber + QStringLiteral("/config.json"));
+            config["model_type"] = "flubber";
+            writeFile(flubber + QStringLiteral("/config.json"), QByteArray::fromStdString(config.dump(2)));
+        }
+        QTest::newRow("unknown model_type")
+            << QStringList{QStringLiteral("info"), flubber}
+            << QStringLiteral("%1/config.json: model_type \"flubber\" is not an architecture "
+                              "Lumen can load (it loads: ")
+                   .arg(flubber);
+
+        const QString malformed = dir(QStringLiteral("malformed"));
+        copyBert(malformed);
+        writeFile(malformed + QStringLiteral("/config.json"),
+                  QByteArrayLiteral("{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 48,,\n}\n"));
+        QTest::newRow("malformed config.json")
+            << QStringList{QStringLiteral("info"), malformed}
+            << QStringLiteral("%1/config.json is not valid JSON (line 3, column ").arg(malformed);
+
+        QTest::newRow("empty text")
+            << QStringList{QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
+                           QString()}
+            << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
+                              "\"Hello world\"");
+        QTest::newRow("empty text in a batch")
+            << QStringList{QStringLiteral("forward"), bertDir(), QStringLiteral("--text"),
+                           QStringLiteral("fine"), QStringLiteral("--text"), QString(),
+                           QStringLiteral("--out"), dir(QStringLiteral("never.safetensors"))}
+            << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
+                              "\"Hello world\"");
+    }
+
+    void errors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const CliResult r = runCli(args);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("lumen-cli: error: " + message.toUtf8()), qPrintable(describe(r)));
+        QVERIFY(r.out.isEmpty());
+        QVERIFY(!QFile::exists(dir(QStringLiteral("never.safetensors"))));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,2 +1,1165 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+// The project database: create, write, reopen and read back; the pragmas a project file
+// carries; migration from a blank SQLite file and from a frozen version-1 file; refusing a
+// newer schema, a non-SQLite file and a foreign SQLite database without touching them;
+// interrupted runs; cascading deletes; artifacts; several writers at once; an I/O failure
+// that rolls back. Files are inspected through the SQLite C API directly, not through
+// lumen_projects, so the checks do not trust the code under test.
+
+#include "lumen/projects/project.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <thread>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace lumen::projects;
+
+namespace {
+
+QString q(const std::string& text) {
+    return QString::fromStdString(text);
+}
+
+std::string s(const QString& text) {
+    return text.toStdString();
+}
+
+/// The ProjectError `call` throws, or nullopt if it throws none.
+std::optional<ProjectError> errorFrom(const std::function<void()>& call) {
+    try {
+        call();
+    } catch (const ProjectError& error) {
+        return error;
+    }
+    return std::nullopt;
+}
+
+QByteArray fileHash(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+}
+
+QByteArray fileBytes(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+void writeFile(const QString& path, const QByteArray& bytes) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QCOMPARE(file.write(bytes), bytes.size());
+}
+
+QStringList entries(const QString& dir) {
+    return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
+}
+
+/// A plain SQLite connection for making and inspecting files behind lumen_projects' back.
+class RawDb {
+public:
+    explicit RawDb(const QString& path, bool create = false) {
+        const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+        rc_ = sqlite3_open_v2(path.toUtf8().constData(), &db_, flags, nullptr);
+        sqlite3_busy_timeout(db_, 5000);
+    }
+    ~RawDb() { sqlite3_close(db_); }
+    RawDb(const RawDb&) = delete;
+    RawDb& operator=(const RawDb&) = delete;
+
+    bool ok() const { return rc_ == SQLITE_OK; }
+    /// Runs SQL; returns "" or SQLite's error message.
+    QString exec(const QString& sql) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db_, sql.toUtf8().constData(), nullptr, nullptr, &message);
+        QString error;
+        if (rc != SQLITE_OK) {
+            error = QString::fromUtf8(message != nullptr ? message : "error");
+        }
+        sqlite3_free(message);
+        return error;
+    }
+    /// A column of the first row, as text ("" when there is no row).
+    QString value(const QString& sql, int column = 0) {
+        sqlite3_stmt* statement = nullptr;
+        QString result;
+        if (sqlite3_prepare_v2(db_, sql.toUtf8().constData(), -1, &statement, nullptr) == SQLITE_OK
+            && sqlite3_step(statement) == SQLITE_ROW) {
+            const auto* text =
+                reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+            result = QString::fromUtf8(text != nullptr ? text : "");
+        }
+        sqlite3_finalize(statement);
+        return result;
+    }
+    qint64 integer(const QString& sql) { return value(sql).toLongLong(); }
+
+private:
+    sqlite3* db_ = nullptr;
+    int rc_ = SQLITE_ERROR;
+};
+
+/// A blank SQLite database with a written header (an untouched one is 0 bytes).
+void makeBlankSqlite(const QString& path) {
+    RawDb db(path, true);
+    QVERIFY(db.ok());
+    QCOMPARE(db.exec(QStringLiteral("CREATE TABLE t (x); DROP TABLE t;")), QString());
+}
+
+bool sameDouble(double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+} // namespace
+
+class TestProject : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void createWriteReopenRead();
+    void listRunsFilters();
+    void filePragmasAndSchema();
+    void migratesBlankSqliteFile();
+    void opensFrozenVersion1File();
+    void concurrentOpenOfBlankFile();
+    void refusesNewerSchema();
+    void refusesNewerSchemaSeenOnlyInWal();
+    void refusesNonSqliteFile_data();
+    void refusesNonSqliteFile();
+    void refusesForeignSqlite_data();
+    void refusesForeignSqlite();
+    void missingPathsAndOverwrites();
+    void crashedRunMarkedInterrupted();
+    void liveRunOfAnotherProjectIsLeftRunning();
+    void closingMarksOwnRunsInterrupted();
+    void deleteRunCascades();
+    void writeArtifactIsAtomicAndRelative();
+    void addArtifactFileChecksPaths();
+    void twoWritersAtOnce();
+    void writerWaitsForBusyLock();
+    void ioFailureRollsBack();
+    void readOnlyProject();
+    void invalidInput();
+    void timeFormatting();
+    void statusNames();
+
+private:
+    QTemporaryDir dir_;
+    QString file(const QString& name) const { return dir_.filePath(name); }
+};
+
+void TestProject::createWriteReopenRead() {
+    QVERIFY(dir_.isValid());
+    const QString path = file(QStringLiteral("roundtrip.lumen"));
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<MetricPoint> lossPoints = {
+        {"loss", 0, 2.302585092994046, 1000},
+        {"loss", 1, 1.25, 2000},
+        {"loss", 2, nan, 3000},
+        {"loss", 3, -inf, 4000},
+        {"accuracy", 1, 0.1 + 0.2, 2500},
+        {"loss", 4, 1e-300, 5000},
+    };
+    const std::string bytes("\x00\x01weights\xff", 10);
+    int64_t first = 0;
+    int64_t second = 0;
+    RunRecord firstWritten;
+    {
+        auto project = Project::create(s(path));
+        QCOMPARE(q(project->path()), QDir::cleanPath(path));
+        QCOMPARE(q(project->artifactsDir()), file(QStringLiteral("roundtrip_artifacts")));
+        QVERIFY(!QFileInfo::exists(q(project->artifactsDir()))); // made lazily
+        QCOMPARE(project->schemaVersion(), Project::kSchemaVersion);
+        QVERIFY(!project->isReadOnly());
+
+        const int64_t before = currentUnixMs();
+        first = project->beginRun({"train", "/models/tiny bert", "cpu",
+                                   R"({"lr":0.001,"texts":["a","b"]})", "first notes"});
+        const int64_t after = currentUnixMs();
+        second = project->beginRun({"forward", "bert-base-uncased", "", "", ""});
+        QVERIFY(second > first);
+
+        project->addMetrics(first, lossPoints);
+        project->addMetric(second, "forward_ms", 0, 12.5);
+        const ArtifactRecord artifact =
+            project->writeArtifact(first, "checkpoint", "model.safetensors", bytes);
+        QCOMPARE(q(artifact.relativePath), QStringLiteral("run-%1/model.safetensors").arg(first));
+        project->setNotes(first, "edited notes \xc3\xa9");
+        project->finishRun(first, RunStatus::Completed, R"({"final_loss":1.25})");
+        project->finishRun(second, RunStatus::Failed, "", "model.safetensors is truncated");
+
+        const std::optional<RunRecord> record = project->run(first);
+        QVERIFY(record);
+        firstWritten = *record;
+        QVERIFY(firstWritten.createdMs >= before && firstWritten.createdMs <= after);
+        QVERIFY(firstWritten.startedMs && *firstWritten.startedMs >= before);
+        QVERIFY(firstWritten.finishedMs && *firstWritten.finishedMs >= *firstWritten.startedMs);
+    }
+
+    auto project = Project::open(s(path));
+    const std::optional<RunRecord> run = project->run(first);
+    QVERIFY(run);
+    QCOMPARE(run->id, first);
+    QCOMPARE(q(run->kind), QStringLiteral("train"));
+    QCOMPARE(q(run->model), QStringLiteral("/models/tiny bert"));
+    QCOMPARE(q(run->device), QStringLiteral("cpu"));
+    QCOMPARE(run->status, RunStatus::Completed);
+    QCOMPARE(q(run->parametersJson), QStringLiteral(R"({"lr":0.001,"texts":["a","b"]})"));
+    QCOMPARE(q(run->summaryJson), QStringLiteral(R"({"final_loss":1.25})"));
+    QCOMPARE(q(run->notes), QString::fromUtf8("edited notes \xc3\xa9"));
+    QCOMPARE(q(run->errorMessage), QString());
+    QCOMPARE(run->createdMs, firstWritten.createdMs);
+    QCOMPARE(run->startedMs, firstWritten.startedMs);
+    QCOMPARE(run->finishedMs, firstWritten.finishedMs);
+    QCOMPARE(run->durationMs(), *firstWritten.finishedMs - *firstWritten.startedMs);
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    QCOMPARE(q(run->host), QString::fromUtf8(host));
+
+    const std::optional<RunRecord> failed = project->run(second);
+    QVERIFY(failed);
+    QCOMPARE(failed->status, RunStatus::Failed);
+    QCOMPARE(q(failed->errorMessage), QStringLiteral("model.safetensors is truncated"));
+    QCOMPARE(q(failed->parametersJson), QStringLiteral("{}")); // "" counts as {}
+    QCOMPARE(q(failed->summaryJson), QStringLiteral("{}"));
+    QVERIFY(!project->run(second + 100));
+
+    // Metrics come back ordered by key, then step, with every double bit for bit.
+    const std::vector<MetricPoint> points = project->metrics(first);
+    QCOMPARE(points.size(), lossPoints.size());
+    std::vector<MetricPoint> expected = lossPoints;
+    std::stable_sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+        return a.key != b.key ? a.key < b.key : a.step < b.step;
+    });
+    for (size_t i = 0; i < points.size(); ++i) {
+        QCOMPARE(q(points[i].key), q(expected[i].key));
+        QCOMPARE(points[i].step, expected[i].step);
+        QVERIFY2(sameDouble(points[i].value, expected[i].value),
+                 qPrintable(QStringLiteral("point %1: %2 != %3")
+                                .arg(i)
+                                .arg(points[i].value, 0, 'g', 17)
+                                .arg(expected[i].value, 0, 'g', 17)));
+        QCOMPARE(points[i].timeMs, expected[i].timeMs);
+    }
+    QCOMPARE(project->metrics(first, "accuracy").size(), size_t{1});
+    QCOMPARE(project->metrics(first, "accuracy")[0].value, 0.1 + 0.2);
+    QCOMPARE(project->metricKeys(first), (std::vector<std::string>{"accuracy", "loss"}));
+    const MetricSeries series = project->metricSeries(first, "loss");
+    QCOMPARE(series.steps, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+    QCOMPARE(series.timesMs, (std::vector<int64_t>{1000, 2000, 3000, 4000, 5000}));
+    QVERIFY(std::isnan(series.values[2]));
+    QCOMPARE(series.values[3], -inf);
+    const std::vector<MetricPoint> forward = project->metrics(second);
+    QCOMPARE(forward.size(), size_t{1});
+    QCOMPARE(forward[0].value, 12.5);
+    QVERIFY(forward[0].timeMs > 0); // 0 means "now" on insert
+
+    const std::vector<ArtifactRecord> artifacts = project->artifacts(first);
+    QCOMPARE(artifacts.size(), size_t{1});
+    QCOMPARE(q(artifacts[0].kind), QStringLiteral("checkpoint"));
+    QCOMPARE(q(artifacts[0].relativePath), QStringLiteral("run-%1/model.safetensors").arg(first));
+    QCOMPARE(artifacts[0].sizeBytes, int64_t(bytes.size()));
+    QCOMPARE(artifacts[0].runId, first);
+    const QString artifactFile = q(project->artifactPath(artifacts[0]));
+    QCOMPARE(artifactFile,
+             file(QStringLiteral("roundtrip_artifacts/run-%1/model.safetensors").arg(first)));
+    QCOMPARE(fileBytes(artifactFile), QByteArray(bytes.data(), int(bytes.size())));
+    QVERIFY(project->artifacts(second).empty());
+}
+
+void TestProject::listRunsFilters() {
+    const QString path = file(QStringLiteral("list.lumen"));
+    auto project = Project::create(s(path));
+    std::vector<int64_t> ids;
+    for (int i = 0; i < 6; ++i) {
+        ids.push_back(project->beginRun(
+            {i % 2 == 0 ? "forward" : "bench", i < 3 ? "modelA" : "modelB", "cpu", "{}", ""}));
+        if (i != 5) {
+            project->finishRun(ids.back(), i == 4 ? RunStatus::Cancelled : RunStatus::Completed);
+        }
+    }
+    auto idsOf = [](const std::vector<RunRecord>& runs) {
+        std::vector<int64_t> result;
+        for (const RunRecord& run : runs) {
+            result.push_back(run.id);
+        }
+        return result;
+    };
+    // Runs made within one millisecond share created_ms; the id breaks the tie.
+    QCOMPARE(idsOf(project->listRuns()),
+             (std::vector<int64_t>{ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}));
+    RunFilter oldest;
+    oldest.newestFirst = false;
+    oldest.limit = 2;
+    oldest.offset = 1;
+    QCOMPARE(idsOf(project->listRuns(oldest)), (std::vector<int64_t>{ids[1], ids[2]}));
+    RunFilter kind;
+    kind.kind = "bench";
+    QCOMPARE(idsOf(project->listRuns(kind)), (std::vector<int64_t>{ids[5], ids[3], ids[1]}));
+    RunFilter status;
+    status.status = RunStatus::Cancelled;
+    QCOMPARE(idsOf(project->listRuns(status)), (std::vector<int64_t>{ids[4]}));
+    RunFilter combined;
+    combined.model = "modelB";
+    combined.status = RunStatus::Completed;
+    QCOMPARE(idsOf(project->listRuns(combined)), (std::vector<int64_t>{ids[3]}));
+    project->finishRun(ids[5], RunStatus::Completed);
+}
+
+void TestProject::filePragmasAndSchema() {
+    const QString path = file(QStringLiteral("pragmas.lumen"));
+    Project::create(s(path));
+    // journal_mode=wal is stored in the file (header bytes 18 and 19 are 2).
+    const QByteArray header = fileBytes(path).left(100);
+    QCOMPARE(int(header[18]), 2);
+    QCOMPARE(int(header[19]), 2);
+    RawDb db(path);
+    QVERIFY(db.ok());
+    QCOMPARE(db.value(QStringLiteral("PRAGMA journal_mode")), QStringLiteral("wal"));
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA application_id")), qint64(Project::kApplicationId));
+    QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    for (const char* name :
+         {"runs", "metrics", "artifacts", "metrics_run_key_step", "runs_created"}) {
+        QVERIFY2(db.integer(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE name = '%1'")
+                                .arg(QLatin1String(name)))
+                     == 1,
+                 name);
+    }
+    // The metrics index serves a run's series in order, without a sort step.
+    const QString plan = db.value(
+        QStringLiteral(
+            "EXPLAIN QUERY PLAN SELECT step, value FROM metrics WHERE run_id = 1 AND key = 'loss' "
+            "ORDER BY step"),
+        /*column=*/3);
+    QVERIFY2(plan.contains(QStringLiteral("metrics_run_key_step")), qPrintable(plan));
+
+    // foreign_keys is a per-connection setting: a project's own connection has it on, which
+    // shows as the cascade in deleteRunCascades. Here: the schema declares the cascade.
+    QCOMPARE(db.value(QStringLiteral(
+                 "SELECT on_delete FROM pragma_foreign_key_list('metrics') WHERE \"table\" = "
+                 "'runs'")),
+             QStringLiteral("CASCADE"));
+    QCOMPARE(db.value(QStringLiteral(
+                 "SELECT on_delete FROM pragma_foreign_key_list('artifacts') WHERE \"table\" = "
+                 "'runs'")),
+             QStringLiteral("CASCADE"));
+}
+
+void TestProject::migratesBlankSqliteFile() {
+    const QString path = file(QStringLiteral("blank.lumen"));
+    makeBlankSqlite(path);
+    {
+        RawDb db(path);
+        QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(0));
+        QCOMPARE(db.value(QStringLiteral("PRAGMA journal_mode")), QStringLiteral("delete"));
+    }
+    {
+        auto project = Project::open(s(path));
+        QCOMPARE(project->schemaVersion(), Project::kSchemaVersion);
+        const int64_t id = project->beginRun({"tokenize", "m", "", "{}", ""});
+        project->addMetric(id, "tokens", 0, 7);
+        project->finishRun(id, RunStatus::Completed);
+    }
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA application_id")), qint64(Project::kApplicationId));
+    QCOMPARE(db.value(QStringLiteral("PRAGMA journal_mode")), QStringLiteral("wal"));
+    QCOMPARE(db.value(QStringLiteral("SELECT value FROM metrics WHERE key = 'tokens'")),
+             QStringLiteral("7.0"));
+}
+
+// A version-1 file written with the version-1 SQL frozen here, holding data. When schema v2
+// lands, this is the test that v1 -> v2 keeps everything.
+void TestProject::opensFrozenVersion1File() {
+    const QString path = file(QStringLiteral("frozen_v1.lumen"));
+    {
+        RawDb db(path, true);
+        QVERIFY(db.ok());
+        QCOMPARE(db.exec(QStringLiteral(R"sql(
+PRAGMA journal_mode = WAL;
+BEGIN;
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, model TEXT NOT NULL DEFAULT '',
+    device TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
+    parameters TEXT NOT NULL DEFAULT '{}', summary TEXT NOT NULL DEFAULT '{}',
+    created_ms INTEGER NOT NULL, started_ms INTEGER, finished_ms INTEGER,
+    error TEXT NOT NULL DEFAULT '', notes TEXT NOT NULL DEFAULT '');
+CREATE INDEX runs_created ON runs (created_ms);
+CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE, key TEXT NOT NULL,
+    step INTEGER NOT NULL, value REAL, time_ms INTEGER NOT NULL);
+CREATE INDEX metrics_run_key_step ON metrics (run_id, key, step);
+CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL, path TEXT NOT NULL, size_bytes INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL);
+CREATE INDEX artifacts_run ON artifacts (run_id);
+INSERT INTO runs (id, kind, model, device, host, owner, status, parameters, summary,
+                  created_ms, started_ms, finished_ms, error, notes)
+VALUES (7, 'bench', 'bert', 'cpu', 'box', 'x/1/2', 'completed', '{"batch":8}',
+        '{"median_ms":185}', 1700000000000, 1700000000100, 1700000005100, '', 'old');
+INSERT INTO metrics VALUES (7, 'forward_ms', 0, 185.5, 1700000001000);
+INSERT INTO metrics VALUES (7, 'forward_ms', 1, NULL, 1700000002000);
+INSERT INTO artifacts VALUES (3, 7, 'report', 'run-7/report.json', 42, 1700000005000);
+PRAGMA user_version = 1;
+PRAGMA application_id = 1280658766;
+COMMIT;
+)sql")),
+                 QString());
+    }
+    auto project = Project::open(s(path));
+    QCOMPARE(project->schemaVersion(), Project::kSchemaVersion);
+    const std::optional<RunRecord> run = project->run(7);
+    QVERIFY(run);
+    QCOMPARE(q(run->kind), QStringLiteral("bench"));
+    QCOMPARE(run->status, RunStatus::Completed);
+    QCOMPARE(q(run->parametersJson), QStringLiteral(R"({"batch":8})"));
+    QCOMPARE(q(run->summaryJson), QStringLiteral(R"({"median_ms":185})"));
+    QCOMPARE(run->createdMs, int64_t(1700000000000));
+    QCOMPARE(run->durationMs(), int64_t(5000));
+    QCOMPARE(q(run->notes), QStringLiteral("old"));
+    const std::vector<MetricPoint> points = project->metrics(7);
+    QCOMPARE(points.size(), size_t{2});
+    QCOMPARE(points[0].value, 185.5);
+    QVERIFY(std::isnan(points[1].value));
+    const std::vector<ArtifactRecord> artifacts = project->artifacts(7);
+    QCOMPARE(artifacts.size(), size_t{1});
+    QCOMPARE(q(artifacts[0].relativePath), QStringLiteral("run-7/report.json"));
+    QCOMPARE(artifacts[0].sizeBytes, int64_t(42));
+    // AUTOINCREMENT continues after the highest id ever used.
+    QCOMPARE(project->beginRun({"forward", "", "", "{}", ""}), int64_t(8));
+}
+
+void TestProject::concurrentOpenOfBlankFile() {
+    const QString path = file(QStringLiteral("race.lumen"));
+    makeBlankSqlite(path);
+    std::atomic<int> opened{0};
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                auto project = Project::open(s(path));
+                const int64_t id = project->beginRun({"forward", "", "", "{}", ""});
+                project->finishRun(id, RunStatus::Completed);
+                ++opened;
+            } catch (const std::exception& error) {
+                errors[t] = error.what();
+            }
+        });
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    for (const std::string& error : errors) {
+        QCOMPARE(q(error), QString());
+    }
+    QCOMPARE(opened.load(), 4);
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs")), qint64(4));
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
+}
+
+void TestProject::refusesNewerSchema() {
+    const QString sub = file(QStringLiteral("newer"));
+    QVERIFY(QDir().mkpath(sub));
+    const QString path = sub + QStringLiteral("/future.lumen");
+    {
+        auto project = Project::create(s(path));
+        project->finishRun(project->beginRun({"forward", "", "", "{}", ""}), RunStatus::Completed);
+    }
+    {
+        RawDb db(path);
+        QCOMPARE(
+            db.exec(QStringLiteral("PRAGMA user_version = %1").arg(Project::kSchemaVersion + 1)),
+            QString());
+    }
+    const QByteArray hash = fileHash(path);
+    const QStringList before = entries(sub);
+    QCOMPARE(before, QStringList{QStringLiteral("future.lumen")});
+    const QString expected =
+        path
+        + QStringLiteral(" was written by a newer Lumen (schema version %1; this Lumen reads up "
+                         "to %2). Open it with a newer Lumen; the file was not changed.")
+              .arg(Project::kSchemaVersion + 1)
+              .arg(Project::kSchemaVersion);
+    for (const auto& opener : {&Project::open, &Project::openReadOnly, &Project::openOrCreate}) {
+        const std::optional<ProjectError> error = errorFrom([&] { opener(s(path)); });
+        QVERIFY(error);
+        QCOMPARE(error->kind(), ProjectErrorKind::NewerSchema);
+        QCOMPARE(q(error->what()), expected);
+        QCOMPARE(fileHash(path), hash);
+        QCOMPARE(entries(sub), before); // no -wal, no -shm
+    }
+}
+
+// The newer version is committed in the WAL but not yet in the main file's header (another
+// connection keeps the WAL from being checkpointed): the check through SQLite catches it.
+void TestProject::refusesNewerSchemaSeenOnlyInWal() {
+    const QString path = file(QStringLiteral("future_wal.lumen"));
+    Project::create(s(path));
+    RawDb holder(path);
+    QCOMPARE(holder.exec(QStringLiteral("PRAGMA wal_autocheckpoint = 0; PRAGMA user_version = %1")
+                             .arg(Project::kSchemaVersion + 1)),
+             QString());
+    // The main file's header still says the current version.
+    const QByteArray header = fileBytes(path).left(100);
+    QCOMPARE(int(header[63]), Project::kSchemaVersion);
+    const std::optional<ProjectError> error = errorFrom([&] { Project::open(s(path)); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NewerSchema);
+    QVERIFY2(q(error->what())
+                 .contains(QStringLiteral("(schema version %1; this Lumen reads up to")
+                               .arg(Project::kSchemaVersion + 1)),
+             error->what());
+    QCOMPARE(holder.integer(QStringLiteral("PRAGMA user_version")),
+             qint64(Project::kSchemaVersion + 1));
+}
+
+void TestProject::refusesNonSqliteFile_data() {
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("message");
+    const QString notSqlite = QStringLiteral(
+        " is not a Lumen project: it is not an SQLite database. Choose a .lumen file made by "
+        "Lumen; the file was not changed.");
+    QTest::newRow("text") << QByteArray("hello") << notSqlite;
+    QTest::newRow("png") << QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16).repeated(20)
+                         << notSqlite;
+    QTest::newRow("sqlite-magic-only") << QByteArray("SQLite format 3\0abc", 19) << notSqlite;
+    QTest::newRow("empty") << QByteArray()
+                           << QStringLiteral(" is an empty file, not a Lumen project. Choose a "
+                                             ".lumen file made by Lumen; the file was not "
+                                             "changed.");
+}
+
+void TestProject::refusesNonSqliteFile() {
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, message);
+    const QString sub =
+        file(QStringLiteral("notsqlite-%1").arg(QString::fromLatin1(QTest::currentDataTag())));
+    QVERIFY(QDir().mkpath(sub));
+    const QString path = sub + QStringLiteral("/p.lumen");
+    writeFile(path, bytes);
+    for (const auto& opener : {&Project::open, &Project::openReadOnly, &Project::openOrCreate}) {
+        const std::optional<ProjectError> error = errorFrom([&] { opener(s(path)); });
+        QVERIFY(error);
+        QCOMPARE(error->kind(), ProjectErrorKind::NotAProject);
+        QCOMPARE(q(error->what()), path + message);
+        QCOMPARE(fileBytes(path), bytes);
+        QCOMPARE(entries(sub), QStringList{QStringLiteral("p.lumen")});
+    }
+}
+
+void TestProject::refusesForeignSqlite_data() {
+    QTest::addColumn<QString>("sql");
+    QTest::newRow("other-application-id")
+        << QStringLiteral("PRAGMA application_id = 305419896; CREATE TABLE notes (x);"
+                          "INSERT INTO notes VALUES ('keep me');");
+    QTest::newRow("no-application-id-with-tables")
+        << QStringLiteral("CREATE TABLE notes (x); INSERT INTO notes VALUES ('keep me');");
+    QTest::newRow("no-application-id-wal-with-tables")
+        << QStringLiteral("PRAGMA journal_mode = WAL; CREATE TABLE notes (x);"
+                          "INSERT INTO notes VALUES ('keep me');");
+    QTest::newRow("no-application-id-user-version")
+        << QStringLiteral("PRAGMA user_version = 3; CREATE TABLE t (x); DROP TABLE t;");
+}
+
+void TestProject::refusesForeignSqlite() {
+    QFETCH(QString, sql);
+    const QString sub =
+        file(QStringLiteral("foreign-%1").arg(QString::fromLatin1(QTest::currentDataTag())));
+    QVERIFY(QDir().mkpath(sub));
+    const QString path = sub + QStringLiteral("/other.lumen");
+    {
+        RawDb db(path, true);
+        QVERIFY(db.ok());
+        QCOMPARE(db.exec(sql), QString());
+    }
+    const QByteArray hash = fileHash(path);
+    QCOMPARE(entries(sub), QStringList{QStringLiteral("other.lumen")});
+    for (const auto& opener : {&Project::open, &Project::openReadOnly, &Project::openOrCreate}) {
+        const std::optional<ProjectError> error = errorFrom([&] { opener(s(path)); });
+        QVERIFY(error);
+        QCOMPARE(error->kind(), ProjectErrorKind::NotAProject);
+        QCOMPARE(q(error->what()),
+                 path
+                     + QStringLiteral(" is an SQLite database but not a Lumen project. Choose a "
+                                      ".lumen file made by Lumen; the file was not changed."));
+        QCOMPARE(fileHash(path), hash);
+        QCOMPARE(entries(sub), QStringList{QStringLiteral("other.lumen")});
+    }
+}
+
+void TestProject::missingPathsAndOverwrites() {
+    const QString missing = file(QStringLiteral("missing.lumen"));
+    std::optional<ProjectError> error = errorFrom([&] { Project::open(s(missing)); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
+    QCOMPARE(q(error->what()),
+             missing
+                 + QStringLiteral(" does not exist. Check the path, or create a new project "
+                                  "there."));
+    QVERIFY(!QFileInfo::exists(missing));
+
+    // create() never overwrites: not a text file, not a project.
+    const QString text = file(QStringLiteral("notes.lumen"));
+    writeFile(text, "hello");
+    const QString project = file(QStringLiteral("existing.lumen"));
+    Project::create(s(project));
+    const QByteArray projectHash = fileHash(project);
+    for (const QString& path : {text, project}) {
+        error = errorFrom([&] { Project::create(s(path)); });
+        QVERIFY(error);
+        QCOMPARE(error->kind(), ProjectErrorKind::AlreadyExists);
+        QCOMPARE(q(error->what()),
+                 path
+                     + QStringLiteral(" already exists. Lumen never overwrites a file: open it, "
+                                      "or choose another name."));
+    }
+    QCOMPARE(fileBytes(text), QByteArray("hello"));
+    QCOMPARE(fileHash(project), projectHash);
+
+    const QString noFolder = file(QStringLiteral("no/such/folder/p.lumen"));
+    error = errorFrom([&] { Project::create(s(noFolder)); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
+    QCOMPARE(q(error->what()), noFolder + QStringLiteral(": the folder ")
+                                   + file(QStringLiteral("no/such/folder"))
+                                   + QStringLiteral(" does not exist. Create it first, or choose "
+                                                    "another place for the project."));
+
+    error = errorFrom([&] { Project::open(s(dir_.path())); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotAProject);
+    QCOMPARE(q(error->what()),
+             dir_.path()
+                 + QStringLiteral(" is a folder, not a project file. Choose a .lumen file."));
+
+    // A leftover artifacts folder with files would mix two projects' files: refused.
+    const QString leftover = file(QStringLiteral("leftover_artifacts/run-1"));
+    QVERIFY(QDir().mkpath(leftover));
+    writeFile(leftover + QStringLiteral("/a.bin"), "x");
+    error = errorFrom([&] { Project::create(s(file(QStringLiteral("leftover.lumen")))); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::AlreadyExists);
+    QVERIFY(!QFileInfo::exists(file(QStringLiteral("leftover.lumen"))));
+
+    // openOrCreate makes a missing project, then opens the same one.
+    const QString fresh = file(QStringLiteral("fresh.lumen"));
+    int64_t id = 0;
+    {
+        auto created = Project::openOrCreate(s(fresh));
+        id = created->beginRun({"forward", "", "", "{}", ""});
+        created->finishRun(id, RunStatus::Completed);
+    }
+    QVERIFY(Project::openOrCreate(s(fresh))->run(id));
+}
+
+void TestProject::crashedRunMarkedInterrupted() {
+    const QString path = file(QStringLiteral("crash.lumen"));
+    Project::create(s(path));
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        // The child begins a run and dies without finishing it or closing the project.
+        int code = 1;
+        try {
+            auto project = Project::open(s(path));
+            const int64_t id = project->beginRun({"train", "m", "cpu", "{}", ""});
+            project->addMetric(id, "loss", 0, 3.0);
+            project.release(); // leaked on purpose: no destructor runs, like kill -9
+            code = 0;
+        } catch (...) {
+        }
+        _exit(code);
+    }
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY(WIFEXITED(status));
+    QCOMPARE(WEXITSTATUS(status), 0);
+    {
+        RawDb db(path);
+        QCOMPARE(db.value(QStringLiteral("SELECT status FROM runs")), QStringLiteral("running"));
+        QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    }
+    auto project = Project::open(s(path));
+    const std::vector<RunRecord> runs = project->listRuns();
+    QCOMPARE(runs.size(), size_t{1});
+    QCOMPARE(runs[0].status, RunStatus::Interrupted);
+    QVERIFY(!runs[0].finishedMs);
+    QCOMPARE(q(runs[0].errorMessage),
+             QStringLiteral("Interrupted: the program running it stopped before it finished (it "
+                            "crashed, was killed, or the computer restarted)."));
+    QCOMPARE(project->metrics(runs[0].id).size(), size_t{1}); // what it wrote is kept
+}
+
+void TestProject::liveRunOfAnotherProjectIsLeftRunning() {
+    const QString path = file(QStringLiteral("live.lumen"));
+    auto gui = Project::create(s(path));
+    const int64_t id = gui->beginRun({"train", "m", "cpu", "{}", ""});
+    {
+        auto cli = Project::open(s(path)); // like lumen-cli opening the GUI's project
+        QCOMPARE(cli->run(id)->status, RunStatus::Running);
+        cli->finishRun(cli->beginRun({"forward", "", "", "{}", ""}), RunStatus::Completed);
+    }
+    QCOMPARE(gui->run(id)->status, RunStatus::Running);
+    gui->addMetric(id, "loss", 1, 0.5);
+    gui->finishRun(id, RunStatus::Completed);
+    QCOMPARE(Project::open(s(path))->run(id)->status, RunStatus::Completed);
+}
+
+void TestProject::closingMarksOwnRunsInterrupted() {
+    const QString path = file(QStringLiteral("close.lumen"));
+    int64_t unfinished = 0;
+    int64_t finished = 0;
+    {
+        auto project = Project::create(s(path));
+        unfinished = project->beginRun({"train", "", "", "{}", ""});
+        finished = project->beginRun({"forward", "", "", "{}", ""});
+        project->finishRun(finished, RunStatus::Cancelled);
+    }
+    RawDb db(path);
+    QCOMPARE(db.value(QStringLiteral("SELECT status FROM runs WHERE id = %1").arg(unfinished)),
+             QStringLiteral("interrupted"));
+    QCOMPARE(db.value(QStringLiteral("SELECT error FROM runs WHERE id = %1").arg(unfinished)),
+             QStringLiteral("Interrupted: the project was closed while the run was still "
+                            "running."));
+    QVERIFY(db.integer(QStringLiteral("SELECT finished_ms FROM runs WHERE id = %1").arg(unfinished))
+            > 0);
+    QCOMPARE(db.value(QStringLiteral("SELECT status FROM runs WHERE id = %1").arg(finished)),
+             QStringLiteral("cancelled"));
+}
+
+void TestProject::deleteRunCascades() {
+    const QString path = file(QStringLiteral("delete.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t doomed = project->beginRun({"train", "", "", "{}", ""});
+    const int64_t kept = project->beginRun({"train", "", "", "{}", ""});
+    std::vector<MetricPoint> points;
+    for (int step = 0; step < 50; ++step) {
+        points.push_back({"loss", step, 1.0 / (step + 1), 0});
+    }
+    project->addMetrics(doomed, points);
+    project->addMetrics(kept, points);
+    const ArtifactRecord artifact = project->writeArtifact(doomed, "attention", "a.bin", "abc");
+    project->writeArtifact(kept, "attention", "a.bin", "def");
+    const QString artifactFile = q(project->artifactPath(artifact));
+    QVERIFY(QFileInfo::exists(artifactFile));
+
+    std::optional<ProjectError> error = errorFrom([&] { project->deleteRun(doomed); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+    QCOMPARE(q(error->what()),
+             path
+                 + QStringLiteral(": run %1 is still running; finish or cancel it before "
+                                  "deleting it. Nothing was changed.")
+                       .arg(doomed));
+
+    project->finishRun(doomed, RunStatus::Completed);
+    project->finishRun(kept, RunStatus::Completed);
+    project->deleteRun(doomed);
+    QVERIFY(!project->run(doomed));
+    {
+        RawDb db(path);
+        QCOMPARE(db.integer(
+                     QStringLiteral("SELECT count(*) FROM metrics WHERE run_id = %1").arg(doomed)),
+                 qint64(0));
+        QCOMPARE(
+            db.integer(
+                QStringLiteral("SELECT count(*) FROM artifacts WHERE run_id = %1").arg(doomed)),
+            qint64(0));
+        QCOMPARE(
+            db.integer(QStringLiteral("SELECT count(*) FROM metrics WHERE run_id = %1").arg(kept)),
+            qint64(50));
+    }
+    QVERIFY(!QFileInfo::exists(artifactFile));
+    QVERIFY(!QFileInfo::exists(q(project->artifactsDir()) + QStringLiteral("/run-%1").arg(doomed)));
+    QCOMPARE(project->metrics(kept).size(), size_t{50});
+    QCOMPARE(fileBytes(q(project->artifactPath(project->artifacts(kept).at(0)))),
+             QByteArray("def"));
+
+    error = errorFrom([&] { project->deleteRun(doomed); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
+    QCOMPARE(q(error->what()),
+             path
+                 + QStringLiteral(": run %1 does not exist (it may have been deleted). Nothing "
+                                  "was changed.")
+                       .arg(doomed));
+    // Ids are never reused, so a new run never inherits a deleted run's artifact folder.
+    const int64_t next = project->beginRun({"forward", "", "", "{}", ""});
+    QVERIFY(next > kept);
+    project->finishRun(next, RunStatus::Completed);
+}
+
+void TestProject::writeArtifactIsAtomicAndRelative() {
+    const QString path = file(QStringLiteral("artifacts.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t id = project->beginRun({"forward", "", "", "{}", ""});
+    const QString artifactsDir = file(QStringLiteral("artifacts_artifacts"));
+    QCOMPARE(q(project->artifactsDir()), artifactsDir);
+    QVERIFY(!QFileInfo::exists(artifactsDir));
+
+    const std::string big(3 * 1024 * 1024 + 17, 'x');
+    const ArtifactRecord first =
+        project->writeArtifact(id, "forward-output", "out.safetensors", big);
+    const ArtifactRecord second =
+        project->writeArtifact(id, "forward-output", "out.safetensors", "2");
+    const ArtifactRecord third =
+        project->writeArtifact(id, "forward-output", "out.safetensors", "3");
+    QCOMPARE(q(first.relativePath), QStringLiteral("run-%1/out.safetensors").arg(id));
+    QCOMPARE(q(second.relativePath), QStringLiteral("run-%1/out-2.safetensors").arg(id));
+    QCOMPARE(q(third.relativePath), QStringLiteral("run-%1/out-3.safetensors").arg(id));
+    const QString runDir = artifactsDir + QStringLiteral("/run-%1").arg(id);
+    QCOMPARE(fileBytes(runDir + QStringLiteral("/out.safetensors")),
+             QByteArray::fromStdString(big));
+    QCOMPARE(fileBytes(runDir + QStringLiteral("/out-2.safetensors")), QByteArray("2"));
+    // Only the final names: no temporary file is left behind.
+    QCOMPARE(entries(runDir),
+             (QStringList{QStringLiteral("out-2.safetensors"), QStringLiteral("out-3.safetensors"),
+                          QStringLiteral("out.safetensors")}));
+    QCOMPARE(first.sizeBytes, int64_t(big.size()));
+    QCOMPARE(project->artifacts(id).size(), size_t{3});
+
+    for (const char* bad : {"", ".", "..", "../escape.bin", "sub/file.bin"}) {
+        const std::optional<ProjectError> error =
+            errorFrom([&] { project->writeArtifact(id, "x", bad, "data"); });
+        QVERIFY2(error, bad);
+        QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+        QCOMPARE(q(error->what()),
+                 path
+                     + QStringLiteral(": artifact file name \"%1\" must be a plain file name (no "
+                                      "folders, at most 200 characters). Nothing was changed.")
+                           .arg(QString::fromUtf8(bad)));
+    }
+    QVERIFY(!QFileInfo::exists(file(QStringLiteral("escape.bin"))));
+    const std::optional<ProjectError> noRun =
+        errorFrom([&] { project->writeArtifact(id + 99, "x", "f.bin", "data"); });
+    QVERIFY(noRun);
+    QCOMPARE(noRun->kind(), ProjectErrorKind::NotFound);
+    QVERIFY(!QFileInfo::exists(artifactsDir + QStringLiteral("/run-%1").arg(id + 99)));
+    QCOMPARE(project->artifacts(id).size(), size_t{3});
+    project->finishRun(id, RunStatus::Completed);
+}
+
+void TestProject::addArtifactFileChecksPaths() {
+    const QString path = file(QStringLiteral("placed.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t id = project->beginRun({"train", "", "", "{}", ""});
+    const QString placedDir = q(project->artifactsDir()) + QStringLiteral("/checkpoints/step-10");
+    QVERIFY(QDir().mkpath(placedDir));
+    writeFile(placedDir + QStringLiteral("/model.safetensors"), QByteArray(1234, 'w'));
+
+    const ArtifactRecord record =
+        project->addArtifactFile(id, "checkpoint", "checkpoints/./step-10/model.safetensors");
+    QCOMPARE(q(record.relativePath), QStringLiteral("checkpoints/step-10/model.safetensors"));
+    QCOMPARE(record.sizeBytes, int64_t(1234));
+    QCOMPARE(q(project->artifactPath(record)), placedDir + QStringLiteral("/model.safetensors"));
+
+    writeFile(file(QStringLiteral("outside.bin")), "x");
+    for (const std::string& bad :
+         {std::string("../outside.bin"), s(file(QStringLiteral("outside.bin"))),
+          std::string("checkpoints/../../outside.bin"), std::string()}) {
+        const std::optional<ProjectError> error =
+            errorFrom([&] { project->addArtifactFile(id, "x", bad); });
+        QVERIFY2(error, bad.c_str());
+        QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+    }
+    const std::optional<ProjectError> missing =
+        errorFrom([&] { project->addArtifactFile(id, "x", "nothing/here.bin"); });
+    QVERIFY(missing);
+    QCOMPARE(missing->kind(), ProjectErrorKind::NotFound);
+    QCOMPARE(q(missing->what()),
+             path + QStringLiteral(": artifact file ") + q(project->artifactsDir())
+                 + QStringLiteral("/nothing/here.bin does not exist. Put the file inside ")
+                 + q(project->artifactsDir())
+                 + QStringLiteral(" before recording it. Nothing was changed."));
+    QCOMPARE(project->artifacts(id).size(), size_t{1});
+    project->finishRun(id, RunStatus::Completed);
+}
+
+void TestProject::twoWritersAtOnce() {
+    const QString path = file(QStringLiteral("writers.lumen"));
+    Project::create(s(path));
+    auto a = Project::open(s(path));
+    auto b = Project::open(s(path));
+    const int64_t runA = a->beginRun({"train", "", "", "{}", ""});
+    const int64_t runB = b->beginRun({"bench", "", "", "{}", ""});
+    constexpr int kWrites = 300;
+    std::string errorA;
+    std::string errorB;
+    auto writer = [](Project* project, int64_t run, std::string* error) {
+        try {
+            for (int step = 0; step < kWrites; ++step) {
+                project->addMetric(run, "value", step, step * 0.5); // one transaction each
+            }
+            project->finishRun(run, RunStatus::Completed);
+        } catch (const std::exception& e) {
+            *error = e.what();
+        }
+    };
+    std::thread threadA(writer, a.get(), runA, &errorA);
+    std::thread threadB(writer, b.get(), runB, &errorB);
+    threadA.join();
+    threadB.join();
+    QCOMPARE(q(errorA), QString());
+    QCOMPARE(q(errorB), QString());
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM metrics WHERE run_id = %1").arg(runA)),
+             qint64(kWrites));
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM metrics WHERE run_id = %1").arg(runB)),
+             qint64(kWrites));
+    QCOMPARE(a->run(runB)->status, RunStatus::Completed); // each sees the other's writes
+    QCOMPARE(b->run(runA)->status, RunStatus::Completed);
+}
+
+// Another program holds the write lock for a second: the write waits (busy timeout) and
+// succeeds instead of failing with "database is locked".
+void TestProject::writerWaitsForBusyLock() {
+    const QString path = file(QStringLiteral("busy.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t id = project->beginRun({"train", "", "", "{}", ""});
+    RawDb other(path);
+    QCOMPARE(other.exec(QStringLiteral("BEGIN IMMEDIATE; INSERT INTO metrics VALUES (%1, 'other', "
+                                       "0, 1.0, 1)")
+                            .arg(id)),
+             QString());
+    std::thread releaser([&other] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        other.exec(QStringLiteral("COMMIT"));
+    });
+    QElapsedTimer timer;
+    timer.start();
+    const std::optional<ProjectError> error =
+        errorFrom([&] { project->addMetric(id, "loss", 0, 1.5); });
+    const qint64 waitedMs = timer.elapsed();
+    releaser.join();
+    QVERIFY2(!error, error ? error->what() : "");
+    QVERIFY2(waitedMs >= 800, qPrintable(QString::number(waitedMs)));
+    QCOMPARE(project->metricKeys(id), (std::vector<std::string>{"loss", "other"}));
+    project->finishRun(id, RunStatus::Completed);
+}
+
+// A write that fails half-way (here: the file size limit, which makes write(2) fail like a
+// full disk does) is rolled back as a whole, and the message says so.
+void TestProject::ioFailureRollsBack() {
+    const QString path = file(QStringLiteral("io.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t id = project->beginRun({"train", "", "", "{}", ""});
+    project->addMetric(id, "loss", 0, 1.0);
+
+    qint64 largest = 0;
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        largest = std::max(largest, QFileInfo(path + QLatin1String(suffix)).size());
+    }
+    std::vector<MetricPoint> many;
+    for (int step = 1; step <= 200000; ++step) {
+        many.push_back({"a rather long metric name to fill pages", step, step * 1.5, 0});
+    }
+
+    struct sigaction ignore {};
+    struct sigaction previousAction {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ignore, &previousAction); // else exceeding the limit kills us
+    rlimit previous{};
+    getrlimit(RLIMIT_FSIZE, &previous);
+    rlimit limited = previous;
+    limited.rlim_cur = static_cast<rlim_t>(largest + 64 * 1024);
+    setrlimit(RLIMIT_FSIZE, &limited);
+    const std::optional<ProjectError> error = errorFrom([&] { project->addMetrics(id, many); });
+    const std::optional<ProjectError> artifactError = errorFrom(
+        [&] { project->writeArtifact(id, "checkpoint", "big.bin", std::string(1 << 20, 'b')); });
+    setrlimit(RLIMIT_FSIZE, &previous);
+    sigaction(SIGXFSZ, &previousAction, nullptr);
+
+    QVERIFY(error);
+    QVERIFY2(error->kind() == ProjectErrorKind::DiskFull || error->kind() == ProjectErrorKind::Io,
+             error->what());
+    const QString message = q(error->what());
+    QVERIFY2(message.startsWith(
+                 path + QStringLiteral(": could not record metrics for run %1: ").arg(id)),
+             error->what());
+    QVERIFY2(message.contains(QStringLiteral("the disk may be full"))
+                 || message.contains(QStringLiteral("the disk is full")),
+             error->what());
+    QVERIFY2(message.contains(QStringLiteral("Nothing was lost: the change was rolled back.")),
+             error->what());
+
+    QVERIFY(artifactError);
+    QCOMPARE(artifactError->kind(), ProjectErrorKind::DiskFull);
+    QVERIFY2(q(artifactError->what())
+                 .contains(QStringLiteral("Nothing was recorded and no partial file was left.")),
+             artifactError->what());
+    QCOMPARE(entries(q(project->artifactsDir()) + QStringLiteral("/run-%1").arg(id)),
+             QStringList());
+
+    // Nothing of the failed batch is stored, everything before it is, and writing works again.
+    QCOMPARE(project->metrics(id).size(), size_t{1});
+    project->addMetric(id, "loss", 1, 0.5);
+    project->finishRun(id, RunStatus::Completed);
+    project.reset();
+    RawDb db(path);
+    QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM metrics")), qint64(2));
+}
+
+void TestProject::readOnlyProject() {
+    const QString path = file(QStringLiteral("readonly.lumen"));
+    int64_t id = 0;
+    {
+        auto project = Project::create(s(path));
+        id = project->beginRun({"forward", "m", "", "{}", ""});
+        project->addMetric(id, "forward_ms", 0, 3.5);
+        project->finishRun(id, RunStatus::Completed);
+    }
+    const QByteArray hash = fileHash(path);
+    {
+        auto project = Project::openReadOnly(s(path));
+        QVERIFY(project->isReadOnly());
+        QCOMPARE(project->run(id)->status, RunStatus::Completed);
+        QCOMPARE(project->metrics(id).at(0).value, 3.5);
+        const std::optional<ProjectError> error = errorFrom([&] {
+            project->beginRun({"forward", "", "", "{}", ""});
+        });
+        QVERIFY(error);
+        QCOMPARE(error->kind(), ProjectErrorKind::ReadOnly);
+        QCOMPARE(q(error->what()),
+                 path
+                     + QStringLiteral(" is open read-only, so Lumen cannot start a run. Nothing "
+                                      "was changed. Make the file writable (or work on a copy) "
+                                      "and open it again."));
+        QVERIFY(errorFrom([&] { project->setNotes(id, "x"); }));
+        QVERIFY(errorFrom([&] { project->deleteRun(id); }));
+    }
+    QCOMPARE(fileHash(path), hash);
+
+    // An older file cannot be upgraded read-only.
+    const QString blank = file(QStringLiteral("readonly_blank.lumen"));
+    makeBlankSqlite(blank);
+    const QByteArray blankHash = fileHash(blank);
+    const std::optional<ProjectError> upgrade = errorFrom([&] { Project::openReadOnly(s(blank)); });
+    QVERIFY(upgrade);
+    QCOMPARE(upgrade->kind(), ProjectErrorKind::ReadOnly);
+    QCOMPARE(q(upgrade->what()),
+             blank
+                 + QStringLiteral(" uses an older project format (schema version 0) that must be "
+                                  "upgraded, but it is read-only. Make it writable, or open a "
+                                  "copy; the file was not changed."));
+    QCOMPARE(fileHash(blank), blankHash);
+
+    // A file this process cannot write opens read-only (root can write anything).
+    if (geteuid() == 0) {
+        QSKIP("running as root: file permissions do not stop writes");
+    }
+    QVERIFY(QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::ReadGroup));
+    auto project = Project::open(s(path));
+    QVERIFY(project->isReadOnly());
+    QCOMPARE(project->run(id)->kind, std::string("forward"));
+    QVERIFY(errorFrom([&] { project->addMetric(id, "x", 0, 1); }));
+    project.reset();
+    QCOMPARE(fileHash(path), hash);
+}
+
+void TestProject::invalidInput() {
+    const QString path = file(QStringLiteral("invalid.lumen"));
+    auto project = Project::create(s(path));
+    std::optional<ProjectError> error = errorFrom([&] {
+        project->beginRun({"forward", "", "", "{not json", ""});
+    });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+    QVERIFY2(q(error->what())
+                 .startsWith(path + QStringLiteral(": the run's parameters are not valid JSON (")),
+             error->what());
+    error = errorFrom([&] { project->beginRun({"forward", "", "", "[1, 2]", ""}); });
+    QVERIFY(error);
+    QCOMPARE(q(error->what()),
+             path
+                 + QStringLiteral(": the run's parameters must be a JSON object ({...}), not "
+                                  "\"[1, 2]\". Nothing was changed."));
+    error = errorFrom([&] { project->beginRun({"", "", "", "{}", ""}); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+    QVERIFY(project->listRuns().empty());
+
+    const int64_t id = project->beginRun({"forward", "", "", "{}", ""});
+    error = errorFrom([&] { project->finishRun(id, RunStatus::Running); });
+    QVERIFY(error);
+    QCOMPARE(q(error->what()),
+             path
+                 + QStringLiteral(": a run finishes completed, cancelled or failed, not running. "
+                                  "Nothing was changed."));
+    project->finishRun(id, RunStatus::Completed);
+    error = errorFrom([&] { project->finishRun(id, RunStatus::Failed); });
+    QVERIFY(error);
+    QCOMPARE(q(error->what()),
+             path
+                 + QStringLiteral(": run %1 is already completed; it cannot be finished again. "
+                                  "Nothing was changed.")
+                       .arg(id));
+    QCOMPARE(project->run(id)->status, RunStatus::Completed);
+
+    error = errorFrom([&] { project->addMetric(id + 5, "loss", 0, 1); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
+    error = errorFrom([&] { project->addMetrics(id, {{"ok", 0, 1, 0}, {"", 1, 2, 0}}); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::InvalidArgument);
+    QVERIFY(project->metrics(id).empty()); // all or nothing
+    error = errorFrom([&] { project->setNotes(id + 5, "x"); });
+    QVERIFY(error);
+    QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
+}
+
+void TestProject::timeFormatting() {
+    // Qt's own ISO-8601 formatting is the reference.
+    for (int64_t ms :
+         {int64_t(0), int64_t(1), int64_t(999), int64_t(1700000000123), int64_t(1709251199999),
+          int64_t(-1), int64_t(-86400001), int64_t(4102444800000)}) {
+        const QString expected =
+            QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+        QCOMPARE(q(formatIsoUtc(ms)), expected);
+    }
+    const int64_t before = QDateTime::currentMSecsSinceEpoch();
+    const int64_t now = currentUnixMs();
+    QVERIFY(now >= before && now - before < 5000);
+}
+
+void TestProject::statusNames() {
+    for (RunStatus status : {RunStatus::Running, RunStatus::Completed, RunStatus::Cancelled,
+                             RunStatus::Failed, RunStatus::Interrupted}) {
+        QCOMPARE(runStatusFromName(runStatusName(status)), std::optional<RunStatus>(status));
+    }
+    QCOMPARE(QLatin1String(runStatusName(RunStatus::Interrupted)), QLatin1String("interrupted"));
+    QVERIFY(!runStatusFromName("finished"));
+}
+
+QTEST_GUILESS_MAIN(TestProject)
+#include "tst_project.moc"

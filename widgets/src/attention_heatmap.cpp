@@ -232,7 +232,8 @@ int AttentionHeatmap::labelStep(int count, double pixels) const
 {
     // A label needs about one line of text; label every n-th token when they would overlap.
     const double lineHeight = QFontMetrics(plot_->xAxis->tickLabelFont()).height();
-    if (count <= 1 || pixels <= 0.0) {
+    // A hidden plot has not been laid out, so its axis rect size means nothing yet.
+    if (count <= 1 || pixels <= 0.0 || !plot_->isVisible()) {
         return 1;
     }
     const double perLabel = pixels / count;

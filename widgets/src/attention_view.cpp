@@ -113,6 +113,8 @@ void AttentionView::clear()
 void AttentionView::setLayer(int layer)
 {
     if (!hasData()) {
+        // Remembered and clamped when data arrives (a --layer given before the first run).
+        layer_ = qMax(0, layer);
         return;
     }
     layer = qBound(0, layer, set_.layers - 1);
@@ -131,6 +133,7 @@ void AttentionView::setLayer(int layer)
 void AttentionView::setHead(int head)
 {
     if (!hasData()) {
+        head_ = head == kMeanOfHeads ? head : qMax(0, head);
         return;
     }
     if (head != kMeanOfHeads) {

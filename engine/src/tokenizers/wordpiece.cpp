@@ -1,2 +1,1017 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+#include "tokenizers/wordpiece.h"
+
+#include "io/json_file.h"
+#include "lumen/engine/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+namespace lumen::engine {
+
+using unicode::MappedChar;
+using unicode::MappedText;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- BERT's character classes (transformers' tokenization_bert.py) ----
+
+bool isBertWhitespace(char32_t c)
+{
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        return true;
+    }
+    return c >= 0x80 && unicode::isSpaceSeparator(c);
+}
+
+bool isBertControl(char32_t c)
+{
+    if (c == '\t' || c == '\n' || c == '\r') {
+        return false;
+    }
+    return unicode::isOtherCategory(c);
+}
+
+bool isBertPunctuation(char32_t c)
+{
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96)
+        || (c >= 123 && c <= 126)) {
+        return true;
+    }
+    return c >= 0x80 && unicode::isPunctuationCategory(c);
+}
+
+// The "CJK Unified Ideographs" blocks BERT splits; kana and hangul are not among them.
+bool isBertChineseChar(char32_t c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF)
+        || (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F)
+        || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF)
+        || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/// Python's str.replace: every non-overlapping occurrence, left to right.
+std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
+{
+    std::string out;
+    out.reserve(text.size());
+    size_t position = 0;
+    while (true) {
+        const size_t found = text.find(from, position);
+        if (found == std::string::npos) {
+            out.append(text, position, std::string::npos);
+            return out;
+        }
+        out.append(text, position, found - position);
+        out.append(to);
+        position = found + from.size();
+    }
+}
+
+/// Python's str.strip() on UTF-8 text.
+std::string pythonStrip(const std::string& text)
+{
+    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
+    const auto [first, last] = unicode::pythonStripBounds(chars);
+    if (first == 0 && last == chars.size()) {
+        return text;
+    }
+    return unicode::encodeUtf8(chars.data() + first, chars.data() + last);
+}
+
+// The reference's clean_up_tokenization.
+std::string cleanUpTokenization(std::string text)
+{
+    static const std::pair<const char*, const char*> kReplacements[] = {
+        {" .", "."},   {" ?", "?"},     {" !", "!"},     {" ,", ","},     {" ' ", "'"},
+        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+    };
+    for (const auto& [from, to] : kReplacements) {
+        text = replaceAll(text, from, to);
+    }
+    return text;
+}
+
+/// Splits on Python whitespace, appending the non-empty words of `text`.
+void splitOnSpace(const MappedText& text, std::vector<MappedText>& words)
+{
+    size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && unicode::isPythonSpace(text[i].cp)) {
+            ++i;
+        }
+        size_t j = i;
+        while (j < text.size() && !unicode::isPythonSpace(text[j].cp)) {
+            ++j;
+        }
+        if (j > i) {
+            words.emplace_back(text.begin() + static_cast<std::ptrdiff_t>(i),
+                               text.begin() + static_cast<std::ptrdiff_t>(j));
+        }
+        i = j;
+    }
+}
+
+// ---- reading tokenizer_config.json and friends ----
+
+[[noreturn]] void badField(const std::string& path, const std::string& key,
+                           const std::string& expected)
+{
+    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
+                                             + ". Fix the value or remove the key.");
+}
+
+bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return fallback;
+    }
+    if (!it->is_boolean()) {
+        badField(path, key, "true or false");
+    }
+    return it->get<bool>();
+}
+
+/// A special token given as a string or as {"content": ..., "lstrip": ...}; null -> none.
+std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
+                                        const std::string& key)
+{
+    if (value.is_null()) {
+        return std::nullopt;
+    }
+    AddedTokenSpec spec;
+    if (value.is_string()) {
+        spec.content = value.get<std::string>();
+        return spec;
+    }
+    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
+        badField(path, key, "a string or an object with a \"content\" string");
+    }
+    spec.content = value["content"].get<std::string>();
+    spec.lstrip = boolField(value, path, "lstrip", false);
+    spec.rstrip = boolField(value, path, "rstrip", false);
+    spec.singleWord = boolField(value, path, "single_word", false);
+    spec.normalized = boolField(value, path, "normalized", false);
+    spec.special = boolField(value, path, "special", true);
+    return spec;
+}
+
+std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
+                                          const std::string& key)
+{
+    std::vector<AddedTokenSpec> out;
+    if (value.is_null()) {
+        return out;
+    }
+    if (!value.is_array()) {
+        badField(path, key, "a list of tokens");
+    }
+    for (const json& item : value) {
+        if (auto spec = tokenSpec(item, path, key)) {
+            out.push_back(std::move(*spec));
+        }
+    }
+    return out;
+}
+
+json readObject(const fs::path& file)
+{
+    json value = readJsonFile(file.string());
+    if (!value.is_object()) {
+        throw Error(ErrorKind::InvalidInput,
+                    file.string() + ": expected a JSON object. Fix or replace the file.");
+    }
+    return value;
+}
+
+struct NamedToken {
+    const char* key;
+    std::optional<AddedTokenSpec> WordPieceSettings::*member;
+};
+
+const NamedToken kNamedTokens[] = {
+    {"bos_token", &WordPieceSettings::bos}, {"eos_token", &WordPieceSettings::eos},
+    {"unk_token", &WordPieceSettings::unk}, {"sep_token", &WordPieceSettings::sep},
+    {"pad_token", &WordPieceSettings::pad}, {"cls_token", &WordPieceSettings::cls},
+    {"mask_token", &WordPieceSettings::mask},
+};
+
+/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
+/// reference's all_special_tokens).
+std::vector<AddedTokenSpec> allSpecialTokens(const WordPieceSettings& settings)
+{
+    std::vector<AddedTokenSpec> out;
+    auto add = [&out](const AddedTokenSpec& spec) {
+        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
+            return s.content == spec.content;
+        });
+        if (!seen) {
+            out.push_back(spec);
+        }
+    };
+    for (const NamedToken& named : kNamedTokens) {
+        if (const auto& spec = settings.*(named.member)) {
+            add(*spec);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
+        add(spec);
+    }
+    return out;
+}
+
+} // namespace
+
+WordPieceSettings::WordPieceSettings()
+{
+    auto spec = [](const char* content) {
+        AddedTokenSpec s;
+        s.content = content;
+        return std::optional<AddedTokenSpec>(s);
+    };
+    unk = spec("[UNK]");
+    sep = spec("[SEP]");
+    pad = spec("[PAD]");
+    cls = spec("[CLS]");
+    mask = spec("[MASK]");
+}
+
+// ---- construction ----
+
+WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPieceSettings settings)
+    : settings_(std::move(settings))
+    , idToToken_(std::move(vocab))
+{
+    unkToken_ = settings_.unk ? settings_.unk->content : std::string("[UNK]");
+    vocab_.reserve(idToToken_.size());
+    for (size_t i = 0; i < idToToken_.size(); ++i) {
+        vocab_[idToToken_[i]] = static_cast<int64_t>(i);
+    }
+    for (size_t i = 0; i < idToToken_.size(); ++i) {
+        const size_t length = unicode::decodeUtf8(idToToken_[i]).size();
+        maxPieceChars_ = std::max(maxPieceChars_, length);
+    }
+    // A repeated line keeps the last id; the reference's ids_to_tokens has no entry for the
+    // earlier ones, so they decode as the unknown token.
+    for (size_t i = 0; i < idToToken_.size(); ++i) {
+        if (vocab_.at(idToToken_[i]) != static_cast<int64_t>(i)) {
+            idToToken_[i] = unkToken_;
+        }
+    }
+
+    for (const AddedTokenSpec& spec : settings_.addedTokens) {
+        registerAdded(spec);
+    }
+    // Special tokens become added tokens too (PreTrainedTokenizer.__init__).
+    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
+    for (AddedTokenSpec spec : specials) {
+        if (addedEncoder_.count(spec.content) == 0) {
+            spec.id = -1;
+            spec.special = true;
+            registerAdded(std::move(spec));
+        }
+    }
+
+    // The trie: every added token, longest first for each first character.
+    for (size_t i = 0; i < added_.size(); ++i) {
+        addedByFirstChar_[added_[i].content.front()].push_back(i);
+    }
+    for (auto& [first, indices] : addedByFirstChar_) {
+        std::stable_sort(indices.begin(), indices.end(), [this](size_t a, size_t b) {
+            return added_[a].content.size() > added_[b].content.size();
+        });
+    }
+
+    // Lower-casing skips the special tokens and the normalized non-special added tokens.
+    for (const AddedTokenSpec& spec : specials) {
+        if (!spec.content.empty()) {
+            protectedFromLowering_.push_back(unicode::decodeUtf8(spec.content));
+        }
+    }
+    for (const AddedToken& token : added_) {
+        if (!token.spec.special && token.spec.normalized) {
+            protectedFromLowering_.push_back(token.content);
+        }
+    }
+
+    neverSplitConfig_.insert(settings_.neverSplit.begin(), settings_.neverSplit.end());
+    neverSplitAll_ = neverSplitConfig_;
+    std::unordered_set<std::string> specialNames;
+    for (const AddedTokenSpec& spec : specials) {
+        neverSplitAll_.insert(spec.content);
+        specialNames.insert(spec.content);
+        if (const auto id = tokenToId(spec.content)) {
+            allSpecialIds_.insert(*id);
+        }
+    }
+    for (const auto& [content, id] : addedEncoder_) {
+        if (specialNames.count(content) == 0) {
+            legacyAdded_.insert(content);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings_.additionalSpecial) {
+        const auto id = tokenToId(spec.content);
+        if (id && *id >= static_cast<int64_t>(vocab_.size())) {
+            legacyAdded_.insert(spec.content);
+        }
+    }
+
+    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
+        if (!spec) {
+            return std::nullopt;
+        }
+        return tokenToId(spec->content);
+    };
+    specialIds_.pad = idOf(settings_.pad);
+    specialIds_.unk = idOf(settings_.unk);
+    specialIds_.cls = idOf(settings_.cls);
+    specialIds_.sep = idOf(settings_.sep);
+    specialIds_.mask = idOf(settings_.mask);
+    specialIds_.bos = idOf(settings_.bos);
+    specialIds_.eos = idOf(settings_.eos);
+}
+
+void WordPieceTokenizer::registerAdded(AddedTokenSpec spec)
+{
+    if (spec.content.empty()) {
+        return;
+    }
+    if (spec.id < 0) {
+        if (const auto it = addedEncoder_.find(spec.content); it != addedEncoder_.end()) {
+            spec.id = it->second;
+        } else if (const auto v = vocab_.find(spec.content); v != vocab_.end()) {
+            spec.id = v->second;
+        } else {
+            spec.id = static_cast<int64_t>(idToToken_.size());
+        }
+    }
+    const auto id = static_cast<size_t>(spec.id);
+    if (id >= idToToken_.size()) {
+        idToToken_.resize(id + 1, unkToken_);
+    }
+    idToToken_[id] = spec.content;
+    addedEncoder_[spec.content] = spec.id;
+    AddedToken token;
+    token.content = unicode::decodeUtf8(spec.content);
+    token.spec = std::move(spec);
+    // One trie entry per content; a later entry with the same content replaces it.
+    const auto same = std::find_if(added_.begin(), added_.end(), [&token](const AddedToken& t) {
+        return t.content == token.content;
+    });
+    if (same != added_.end()) {
+        *same = std::move(token);
+    } else {
+        added_.push_back(std::move(token));
+    }
+}
+
+std::vector<std::string> WordPieceTokenizer::parseVocab(const std::string& text)
+{
+    // Python's text mode: "\r\n", "\r" and "\n" all end a line.
+    std::vector<std::string> lines;
+    size_t start = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '\n' || c == '\r') {
+            lines.emplace_back(text, start, i - start);
+            i += (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
+            start = i;
+        } else {
+            ++i;
+        }
+    }
+    if (start < text.size()) {
+        lines.emplace_back(text, start, std::string::npos);
+    }
+    return lines;
+}
+
+std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::string& dir)
+{
+    const fs::path folder(dir);
+    const fs::path vocabPath = folder / "vocab.txt";
+    std::error_code error;
+    if (!fs::is_regular_file(vocabPath, error)) {
+        throw Error(ErrorKind::InvalidInput,
+                    dir + " has no vocab.txt, which a WordPiece (BERT) tokenizer needs. "
+                          "Copy the model's vocab.txt into the folder.");
+    }
+    std::vector<std::string> vocab = parseVocab(readTextFile(vocabPath.string()));
+    if (vocab.empty()) {
+        throw Error(ErrorKind::InvalidInput, vocabPath.string()
+                                                 + " is empty; expected one token per line. "
+                                                   "Replace it with the model's vocabulary.");
+    }
+
+    WordPieceSettings settings;
+    const fs::path configPath = folder / "tokenizer_config.json";
+    json config = json::object();
+    if (fs::is_regular_file(configPath, error)) {
+        config = readObject(configPath);
+    }
+    const std::string path = configPath.string();
+
+    settings.doLowerCase = boolField(config, path, "do_lower_case", true);
+    settings.doBasicTokenize = boolField(config, path, "do_basic_tokenize", true);
+    settings.tokenizeChineseChars = boolField(config, path, "tokenize_chinese_chars", true);
+    settings.cleanUpTokenizationSpaces =
+        boolField(config, path, "clean_up_tokenization_spaces", true);
+    if (config.contains("strip_accents") && !config["strip_accents"].is_null()) {
+        settings.stripAccents = boolField(config, path, "strip_accents", false);
+    }
+    if (config.contains("never_split") && !config["never_split"].is_null()) {
+        const json& list = config["never_split"];
+        if (!list.is_array()
+            || !std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); })) {
+            badField(path, "never_split", "null or a list of strings");
+        }
+        for (const json& item : list) {
+            settings.neverSplit.push_back(item.get<std::string>());
+        }
+    }
+    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
+        const json& value = config["model_max_length"];
+        if (!value.is_number()) {
+            badField(path, "model_max_length", "a number");
+        }
+        // The reference writes int(1e30) for "no limit".
+        const double length = value.get<double>();
+        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
+    }
+    for (const NamedToken& named : kNamedTokens) {
+        if (config.contains(named.key)) {
+            settings.*(named.member) = tokenSpec(config[named.key], path, named.key);
+        }
+    }
+    if (config.contains("additional_special_tokens")) {
+        settings.additionalSpecial = tokenSpecList(config["additional_special_tokens"], path,
+                                                   "additional_special_tokens");
+    }
+
+    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
+    const fs::path mapPath = folder / "special_tokens_map.json";
+    if (fs::is_regular_file(mapPath, error)) {
+        const json map = readObject(mapPath);
+        const std::string mapFile = mapPath.string();
+        for (const NamedToken& named : kNamedTokens) {
+            if (map.contains(named.key)) {
+                settings.*(named.member) = tokenSpec(map[named.key], mapFile, named.key);
+            }
+        }
+        if (map.contains("additional_special_tokens")) {
+            settings.additionalSpecial = tokenSpecList(map["additional_special_tokens"], mapFile,
+                                                       "additional_special_tokens");
+        }
+    }
+
+    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
+        const json& decoder = config["added_tokens_decoder"];
+        if (!decoder.is_object()) {
+            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
+        }
+        for (const auto& [key, value] : decoder.items()) {
+            const std::string field = "added_tokens_decoder." + key;
+            int64_t id = -1;
+            try {
+                size_t used = 0;
+                id = std::stoll(key, &used);
+                if (used != key.size()) {
+                    id = -1;
+                }
+            } catch (const std::exception&) {
+                id = -1;
+            }
+            if (id < 0 || id > (int64_t(1) << 31)) {
+                badField(path, field, "keyed by a token id (a non-negative integer)");
+            }
+            auto spec = tokenSpec(value, path, field);
+            if (!spec) {
+                badField(path, field, "an object with a \"content\" string");
+            }
+            spec->id = id;
+            settings.addedTokens.push_back(std::move(*spec));
+        }
+    } else if (const fs::path addedPath = folder / "added_tokens.json";
+               fs::is_regular_file(addedPath, error)) {
+        // The older layout: {"content": id}; tokens that are not special get normalised.
+        const json added = readObject(addedPath);
+        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
+        for (const auto& [content, value] : added.items()) {
+            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+                badField(addedPath.string(), content, "a non-negative token id");
+            }
+            AddedTokenSpec spec;
+            spec.content = content;
+            spec.id = value.get<int64_t>();
+            spec.special = std::any_of(specials.begin(), specials.end(),
+                                       [&content](const AddedTokenSpec& s) {
+                                           return s.content == content;
+                                       });
+            spec.normalized = !spec.special;
+            settings.addedTokens.push_back(std::move(spec));
+        }
+    }
+    return std::make_unique<WordPieceTokenizer>(std::move(vocab), std::move(settings));
+}
+
+// ---- tokenizing ----
+
+std::vector<WordPieceTokenizer::Piece> WordPieceTokenizer::tokenizePieces(
+    const std::string& text) const
+{
+    const std::u32string original = unicode::decodeUtf8(text);
+    const size_t n = original.size();
+
+    // 1. PreTrainedTokenizer.tokenize lower-cases everything but the special tokens, one
+    //    character at a time (a regex `(special|...)|(.+?)`; "." skips "\n").
+    MappedText lowered;
+    lowered.reserve(n);
+    const bool lower = settings_.doBasicTokenize && settings_.doLowerCase;
+    for (size_t i = 0; i < n;) {
+        const auto index = static_cast<int64_t>(i);
+        if (lower) {
+            size_t matched = 0;
+            for (const std::u32string& token : protectedFromLowering_) {
+                if (token.front() == original[i] && original.compare(i, token.size(), token) == 0) {
+                    matched = token.size();
+                    break;
+                }
+            }
+            if (matched > 0) {
+                for (size_t k = 0; k < matched; ++k) {
+                    const auto at = static_cast<int64_t>(i + k);
+                    lowered.push_back({original[i + k], at, at + 1});
+                }
+                i += matched;
+                continue;
+            }
+            if (original[i] != U'\n') {
+                unicode::appendLower(original[i], index, index + 1, lowered);
+                ++i;
+                continue;
+            }
+        }
+        lowered.push_back({original[i], index, index + 1});
+        ++i;
+    }
+
+    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
+    struct Segment {
+        MappedText chars;
+        int64_t added = -1; ///< index into added_, or -1 for text
+    };
+    std::vector<Segment> segments;
+    auto slice = [&lowered](size_t first, size_t last) {
+        return MappedText(lowered.begin() + static_cast<std::ptrdiff_t>(first),
+                          lowered.begin() + static_cast<std::ptrdiff_t>(last));
+    };
+    size_t textStart = 0;
+    for (size_t i = 0; i < lowered.size();) {
+        size_t matchLength = 0;
+        size_t matchIndex = 0;
+        if (const auto it = addedByFirstChar_.find(lowered[i].cp); it != addedByFirstChar_.end()) {
+            for (const size_t candidate : it->second) {
+                const std::u32string& content = added_[candidate].content;
+                if (i + content.size() > lowered.size()) {
+                    continue;
+                }
+                bool same = true;
+                for (size_t k = 0; k < content.size() && same; ++k) {
+                    same = lowered[i + k].cp == content[k];
+                }
+                if (same) {
+                    matchLength = content.size();
+                    matchIndex = candidate;
+                    break;
+                }
+            }
+        }
+        if (matchLength == 0) {
+            ++i;
+            continue;
+        }
+        if (i > textStart) {
+            segments.push_back({slice(textStart, i), -1});
+        }
+        segments.push_back({slice(i, i + matchLength), static_cast<int64_t>(matchIndex)});
+        i += matchLength;
+        textStart = i;
+    }
+    if (textStart < lowered.size()) {
+        segments.push_back({slice(textStart, lowered.size()), -1});
+    }
+
+    // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
+    auto strip = [](Segment& segment, bool left, bool right) {
+        const auto [first, last] = unicode::pythonStripBounds(segment.chars);
+        const size_t from = left ? first : 0;
+        const size_t to = right ? last : segment.chars.size();
+        if (from == 0 && to == segment.chars.size()) {
+            return;
+        }
+        segment.chars = MappedText(segment.chars.begin() + static_cast<std::ptrdiff_t>(from),
+                                   segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
+        segment.added = -1;
+    };
+    for (size_t i = 0; i < segments.size(); ++i) {
+        if (segments[i].added < 0) {
+            continue;
+        }
+        const AddedTokenSpec& spec = added_[static_cast<size_t>(segments[i].added)].spec;
+        if (!spec.lstrip && !spec.rstrip && !spec.singleWord) {
+            continue;
+        }
+        // As in the reference, single_word looks at the neighbours as they were before the
+        // stripping, and a merge to the right appends the unstripped right neighbour.
+        const MappedText left = i > 0 ? segments[i - 1].chars : MappedText();
+        const MappedText right = i + 1 < segments.size() ? segments[i + 1].chars : MappedText();
+        if (spec.rstrip && !right.empty()) {
+            strip(segments[i + 1], /*left=*/true, /*right=*/false);
+        }
+        if (spec.lstrip && !left.empty()) {
+            strip(segments[i - 1], /*left=*/false, /*right=*/true);
+        }
+        if (spec.singleWord && !left.empty() && left.back().cp != U' ') {
+            MappedText& target = segments[i - 1].chars;
+            target.insert(target.end(), segments[i].chars.begin(), segments[i].chars.end());
+            segments[i - 1].added = -1;
+            segments[i].chars.clear();
+            segments[i].added = -1;
+        } else if (spec.singleWord && !right.empty() && right.front().cp != U' ') {
+            segments[i].chars.insert(segments[i].chars.end(), right.begin(), right.end());
+            segments[i].added = -1;
+            segments[i + 1].chars.clear();
+            segments[i + 1].added = -1;
+        }
+    }
+
+    // 4. Added tokens stay whole; the text between them goes through BERT's tokenizer.
+    std::vector<Piece> pieces;
+    pieces.reserve(n / 3 + 4);
+    for (const Segment& segment : segments) {
+        if (segment.chars.empty()) {
+            continue;
+        }
+        if (segment.added >= 0) {
+            const AddedToken& token = added_[static_cast<size_t>(segment.added)];
+            pieces.push_back({token.spec.id, token.spec.content, segment.chars.front().begin,
+                              segment.chars.back().end, token.spec.special});
+        } else {
+            tokenizeSegment(segment.chars, pieces);
+        }
+    }
+    return pieces;
+}
+
+void WordPieceTokenizer::tokenizeSegment(const MappedText& segment, std::vector<Piece>& out) const
+{
+    std::vector<MappedText> words;
+    if (!settings_.doBasicTokenize) {
+        splitOnSpace(segment, words);
+        for (const MappedText& word : words) {
+            wordPiece(word, out);
+        }
+        return;
+    }
+
+    // BasicTokenizer: clean, space out CJK ideographs, NFC, split on whitespace.
+    MappedText cleaned;
+    cleaned.reserve(segment.size());
+    for (const MappedChar& c : segment) {
+        if (c.cp == 0 || c.cp == 0xFFFD || isBertControl(c.cp)) {
+            continue;
+        }
+        if (isBertWhitespace(c.cp)) {
+            cleaned.push_back({U' ', c.begin, c.end});
+        } else if (settings_.tokenizeChineseChars && isBertChineseChar(c.cp)) {
+            cleaned.push_back({U' ', c.begin, c.begin});
+            cleaned.push_back(c);
+            cleaned.push_back({U' ', c.end, c.end});
+        } else {
+            cleaned.push_back(c);
+        }
+    }
+    const MappedText normalized = unicode::normalize(cleaned, unicode::NormalForm::Nfc);
+    splitOnSpace(normalized, words);
+    for (MappedText& word : words) {
+        basicWord(std::move(word), out);
+    }
+}
+
+void WordPieceTokenizer::basicWord(MappedText word, std::vector<Piece>& out) const
+{
+    std::vector<MappedText> parts;
+    if (neverSplitAll_.count(unicode::encodeUtf8(word)) > 0) {
+        parts.push_back(std::move(word));
+    } else {
+        const bool strip = settings_.doLowerCase ? settings_.stripAccents.value_or(true)
+                                                 : settings_.stripAccents.value_or(false);
+        if (settings_.doLowerCase) {
+            word = unicode::lowerEachChar(word);
+        }
+        if (strip) {
+            word = unicode::stripAccents(word);
+        }
+        if (neverSplitAll_.count(unicode::encodeUtf8(word)) > 0) {
+            parts.push_back(std::move(word));
+        } else {
+            // _run_split_on_punc: every punctuation character is a word of its own.
+            bool startNew = true;
+            for (const MappedChar& c : word) {
+                if (isBertPunctuation(c.cp)) {
+                    parts.push_back({c});
+                    startNew = true;
+                } else {
+                    if (startNew) {
+                        parts.emplace_back();
+                    }
+                    startNew = false;
+                    parts.back().push_back(c);
+                }
+            }
+        }
+    }
+    // The reference joins the parts with spaces and splits again: empty parts disappear.
+    std::vector<MappedText> tokens;
+    for (const MappedText& part : parts) {
+        splitOnSpace(part, tokens);
+    }
+    for (const MappedText& token : tokens) {
+        if (!neverSplitConfig_.empty()) {
+            std::string text = unicode::encodeUtf8(token);
+            if (neverSplitConfig_.count(text) > 0) {
+                const int64_t id = convertTokenToId(text);
+                out.push_back({id, std::move(text), token.front().begin, token.back().end, false});
+                continue;
+            }
+        }
+        wordPiece(token, out);
+    }
+}
+
+void WordPieceTokenizer::wordPiece(const MappedText& word, std::vector<Piece>& out) const
+{
+    const size_t n = word.size();
+    if (n == 0) {
+        return;
+    }
+    const int64_t wordBegin = word.front().begin;
+    const int64_t wordEnd = word.back().end;
+    if (static_cast<int64_t>(n) > settings_.maxInputCharsPerWord) {
+        out.push_back({convertTokenToId(unkToken_), unkToken_, wordBegin, wordEnd, false});
+        return;
+    }
+    std::string bytes;
+    std::vector<size_t> offsets(n + 1);
+    for (size_t k = 0; k < n; ++k) {
+        offsets[k] = bytes.size();
+        unicode::appendUtf8(bytes, word[k].cp);
+    }
+    offsets[n] = bytes.size();
+
+    const size_t firstPiece = out.size();
+    std::string key;
+    size_t start = 0;
+    while (start < n) {
+        // No vocabulary entry is longer than maxPieceChars_, so longer candidates can't match.
+        size_t end = std::min(n, start + maxPieceChars_);
+        const int64_t* found = nullptr;
+        while (start < end) {
+            key.assign(start > 0 ? "##" : "");
+            key.append(bytes, offsets[start], offsets[end] - offsets[start]);
+            if (const auto it = vocab_.find(key); it != vocab_.end()) {
+                found = &it->second;
+                break;
+            }
+            --end;
+        }
+        if (found == nullptr) {
+            out.resize(firstPiece);
+            out.push_back({convertTokenToId(unkToken_), unkToken_, wordBegin, wordEnd, false});
+            return;
+        }
+        const auto added = addedEncoder_.find(key);
+        const int64_t id = added != addedEncoder_.end() ? added->second : *found;
+        out.push_back({id, key, word[start].begin, word[end - 1].end, false});
+        start = end;
+    }
+}
+
+int64_t WordPieceTokenizer::convertTokenToId(const std::string& token) const
+{
+    if (const auto id = tokenToId(token)) {
+        return *id;
+    }
+    if (const auto unk = tokenToId(unkToken_)) {
+        return *unk;
+    }
+    throw Error(ErrorKind::InvalidInput,
+                "the token \"" + token + "\" is not in the vocabulary and the tokenizer has no "
+                    "unknown token \"" + unkToken_ + "\"; add it to vocab.txt.");
+}
+
+std::vector<std::string> WordPieceTokenizer::tokenize(const std::string& text) const
+{
+    std::vector<Piece> pieces = tokenizePieces(text);
+    std::vector<std::string> out;
+    out.reserve(pieces.size());
+    for (Piece& piece : pieces) {
+        out.push_back(std::move(piece.token));
+    }
+    return out;
+}
+
+// ---- encoding ----
+
+int64_t WordPieceTokenizer::requireSpecialId(const std::optional<int64_t>& id,
+                                             const char* name) const
+{
+    if (!id) {
+        throw Error(ErrorKind::InvalidInput,
+                    std::string("this tokenizer has no ") + name
+                        + " token, which BERT-style inputs need. Set " + name
+                        + "_token in tokenizer_config.json or encode without special tokens.");
+    }
+    return *id;
+}
+
+void WordPieceTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
+{
+    encoding.ids.push_back(id);
+    encoding.tokens.push_back(idToToken(id));
+    encoding.offsets.emplace_back(0, 0);
+    encoding.typeIds.push_back(typeId);
+    encoding.specialMask.push_back(1);
+}
+
+void WordPieceTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
+                                      int64_t typeId) const
+{
+    for (const Piece& piece : pieces) {
+        encoding.ids.push_back(piece.id);
+        encoding.tokens.push_back(idToToken(piece.id));
+        encoding.offsets.emplace_back(piece.begin, piece.end);
+        encoding.typeIds.push_back(typeId);
+        encoding.specialMask.push_back(piece.special ? 1 : 0);
+    }
+}
+
+Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions& options) const
+{
+    std::vector<Piece> pieces = tokenizePieces(text);
+    const int64_t specials = options.addSpecialTokens ? 2 : 0;
+    Encoding encoding;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens; use a larger maximum length.");
+        }
+        const auto keep = static_cast<size_t>(options.maxLength - specials);
+        if (pieces.size() > keep) {
+            pieces.resize(keep);
+            encoding.truncated = true;
+        }
+    }
+    const size_t total = pieces.size() + static_cast<size_t>(specials);
+    encoding.ids.reserve(total);
+    encoding.tokens.reserve(total);
+    encoding.offsets.reserve(total);
+    encoding.typeIds.reserve(total);
+    encoding.specialMask.reserve(total);
+    if (options.addSpecialTokens) {
+        const int64_t cls = requireSpecialId(specialIds_.cls, "cls");
+        const int64_t sep = requireSpecialId(specialIds_.sep, "sep");
+        appendSpecial(encoding, cls, 0);
+        appendPieces(encoding, pieces, 0);
+        appendSpecial(encoding, sep, 0);
+    } else {
+        appendPieces(encoding, pieces, 0);
+    }
+    return encoding;
+}
+
+Encoding WordPieceTokenizer::encodePair(const std::string& text, const std::string& pair,
+                                        const EncodeOptions& options) const
+{
+    std::vector<Piece> first = tokenizePieces(text);
+    std::vector<Piece> second = tokenizePieces(pair);
+    const int64_t specials = options.addSpecialTokens ? 3 : 0;
+    Encoding encoding;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens of a text pair; use a larger maximum length.");
+        }
+        // 'longest_first': one token at a time from the longer text, the second on a tie.
+        const auto limit = static_cast<size_t>(options.maxLength - specials);
+        while (first.size() + second.size() > limit) {
+            if (first.size() > second.size()) {
+                first.pop_back();
+            } else {
+                second.pop_back();
+            }
+            encoding.truncated = true;
+        }
+    }
+    if (options.addSpecialTokens) {
+        const int64_t cls = requireSpecialId(specialIds_.cls, "cls");
+        const int64_t sep = requireSpecialId(specialIds_.sep, "sep");
+        appendSpecial(encoding, cls, 0);
+        appendPieces(encoding, first, 0);
+        appendSpecial(encoding, sep, 0);
+        appendPieces(encoding, second, 1);
+        appendSpecial(encoding, sep, 1);
+    } else {
+        appendPieces(encoding, first, 0);
+        appendPieces(encoding, second, 1);
+    }
+    return encoding;
+}
+
+// ---- decoding ----
+
+std::string WordPieceTokenizer::idToToken(int64_t id) const
+{
+    if (id < 0 || id >= static_cast<int64_t>(idToToken_.size())) {
+        return unkToken_;
+    }
+    return idToToken_[static_cast<size_t>(id)];
+}
+
+std::optional<int64_t> WordPieceTokenizer::tokenToId(const std::string& token) const
+{
+    if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
+        return it->second;
+    }
+    if (const auto it = vocab_.find(token); it != vocab_.end()) {
+        return it->second;
+    }
+    return std::nullopt;
+}
+
+std::string WordPieceTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const
+{
+    // PreTrainedTokenizer._decode: non-special added tokens stand apart; the rest is joined by
+    // convert_tokens_to_string (spaces, " ##" removed, stripped).
+    auto tokensToString = [](const std::vector<const std::string*>& tokens) {
+        std::string joined;
+        for (size_t i = 0; i < tokens.size(); ++i) {
+            if (i > 0) {
+                joined.push_back(' ');
+            }
+            joined.append(*tokens[i]);
+        }
+        return pythonStrip(replaceAll(joined, " ##", ""));
+    };
+    std::vector<std::string> subTexts;
+    std::vector<const std::string*> current;
+    for (const int64_t id : ids) {
+        if (skipSpecial && allSpecialIds_.count(id) > 0) {
+            continue;
+        }
+        const std::string& token = (id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
+            ? unkToken_
+            : idToToken_[static_cast<size_t>(id)];
+        if (legacyAdded_.count(token) > 0) {
+            if (!current.empty()) {
+                std::string text = tokensToString(current);
+                if (!text.empty()) {
+                    subTexts.push_back(std::move(text));
+                }
+                current.clear();
+            }
+            subTexts.push_back(token);
+        } else {
+            current.push_back(&token);
+        }
+    }
+    if (!current.empty()) {
+        subTexts.push_back(tokensToString(current));
+    }
+    std::string text;
+    for (size_t i = 0; i < subTexts.size(); ++i) {
+        if (i > 0) {
+            text.push_back(' ');
+        }
+        text.append(subTexts[i]);
+    }
+    if (settings_.cleanUpTokenizationSpaces) {
+        text = cleanUpTokenization(std::move(text));
+    }
+    return text;
+}
+
+} // namespace lumen::engine

@@ -31,9 +31,9 @@ std::optional<RunStatus> runStatusFromName(const std::string& name);
 
 /// What beginRun() needs to start a run.
 struct RunSpec {
-    std::string kind;                  ///< "inference", "forward", "bench", "tokenize", "train", ...
-    std::string model;                 ///< model folder path or hub id; may be empty
-    std::string device;                ///< "cpu", "cuda:0", ...; may be empty
+    std::string kind;   ///< "inference", "forward", "bench", "tokenize", "train", ...
+    std::string model;  ///< model folder path or hub id; may be empty
+    std::string device; ///< "cpu", "cuda:0", ...; may be empty
     std::string parametersJson = "{}"; ///< a JSON object ("" counts as {})
     std::string notes;
 };
@@ -60,9 +60,9 @@ struct RunRecord {
 
 /// One metric value. `timeMs` 0 on insert means "now".
 struct MetricPoint {
-    std::string key;   ///< "loss", "accuracy", "forward_ms", ...
-    int64_t step = 0;  ///< training step, batch index, or 0 for a single value
-    double value = 0;  ///< NaN and infinities are kept as they are
+    std::string key;  ///< "loss", "accuracy", "forward_ms", ...
+    int64_t step = 0; ///< training step, batch index, or 0 for a single value
+    double value = 0; ///< NaN and infinities are kept as they are
     int64_t timeMs = 0;
 };
 

@@ -62,8 +62,10 @@ public:
 
     int layer() const { return layer_; }
     int head() const { return head_; }
+    /// Selects a layer, clamped to the data's range. Without data the choice is kept and
+    /// applied (clamped) by the next setData(); no signal is emitted then.
     void setLayer(int layer);
-    void setHead(int head); ///< 0 .. heads-1, or kMeanOfHeads
+    void setHead(int head); ///< 0 .. heads-1, or kMeanOfHeads; like setLayer without data
 
     /// The matrix for (layer, head) as the heatmap gets it, titled "Layer L · Head H"
     /// ("Layer L · Mean of heads" for kMeanOfHeads).

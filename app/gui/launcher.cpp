@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "launcher.h"
+
+#include "main_window.h"
+
+#include "lumen/widgets/attention_view.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QPixmap>
+
+#include <cstdio>
+
+// Q_INIT_RESOURCE must be used outside any namespace.
+static void initLumenResources()
+{
+    Q_INIT_RESOURCE(lumen);
+}
+
+namespace lumen::app {
+
+void initResources()
+{
+    initLumenResources();
+}
+
+Launcher::Launcher(MainWindow* window, const AppOptions& options, QObject* parent)
+    : QObject(parent)
+    , window_(window)
+    , options_(options)
+{
+    watchdog_.setSingleShot(true);
+    connect(&watchdog_, &QTimer::timeout, this, [this] {
+        fail(tr("timed out after %1 s waiting for the model to load and run.")
+                 .arg(kScreenshotTimeoutMs / 1000),
+             2);
+    });
+}
+
+void Launcher::start()
+{
+    AttentionController* attention = window_->attentionController();
+    if (screenshotMode()) {
+        window_->setInteractiveErrors(false);
+        // Any error shown while taking a screenshot ends it: the picture would be wrong.
+        connect(window_, &MainWindow::errorShown, this, [this](const QString& m) { fail(m); });
+        watchdog_.start(kScreenshotTimeoutMs);
+    }
+
+    if (!options_.projectPath.isEmpty()) {
+        if (!window_->openProject(options_.projectPath)) {
+            return; // reported through errorShown
+        }
+    } else if (window_->projectController()->project() == nullptr) {
+        return; // the default project could not be opened; reported
+    }
+
+    const bool demo = options_.modelDir.isEmpty();
+    const QString modelDir = demo ? demoModelDir() : options_.modelDir;
+    text_ = options_.text;
+    if (text_.isEmpty() && (demo || screenshotMode())) {
+        text_ = QString::fromUtf8(kDemoText);
+    }
+    window_->textEdit()->setText(text_);
+    if (options_.layer) {
+        window_->attentionView()->setLayer(*options_.layer);
+    }
+    if (options_.head) {
+        window_->attentionView()->setHead(*options_.head);
+    }
+
+    connect(attention, &AttentionController::modelLoaded, this, [this] {
+        if (!waitingForModel_) {
+            return;
+        }
+        waitingForModel_ = false;
+        if (!text_.isEmpty()) {
+            waitingForRun_ = true;
+            window_->runText(text_);
+        }
+    });
+    connect(attention, &AttentionController::loadFailed, this, [this] { waitingForModel_ = false; });
+    connect(attention, &AttentionController::attentionReady, this, [this] {
+        if (!waitingForRun_) {
+            return;
+        }
+        waitingForRun_ = false;
+        if (screenshotMode()) {
+            // Let queued replots (label thinning after the first layout) land first.
+            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+        }
+    });
+    connect(attention, &AttentionController::runCancelled, this, [this] {
+        if (waitingForRun_) {
+            fail(tr("the run was cancelled."));
+        }
+    });
+
+    waitingForModel_ = true;
+    window_->openModel(modelDir);
+}
+
+void Launcher::takeScreenshot()
+{
+    if (done_) {
+        return;
+    }
+    const QPixmap shot = window_->grab();
+    const QString path = QFileInfo(options_.screenshotPath).absoluteFilePath();
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    if (shot.isNull() || !shot.save(path, "PNG")) {
+        fail(tr("could not write the screenshot to %1.").arg(path));
+        return;
+    }
+    done_ = true;
+    watchdog_.stop();
+    std::fprintf(stdout, "%s\n", qPrintable(tr("Screenshot written to %1").arg(path)));
+    std::fflush(stdout);
+    Q_EMIT finished(0);
+}
+
+void Launcher::fail(const QString& message, int exitCode)
+{
+    if (done_ || !screenshotMode()) {
+        return;
+    }
+    done_ = true;
+    watchdog_.stop();
+    std::fprintf(stderr, "lumen: %s\n", qPrintable(message));
+    std::fflush(stderr);
+    Q_EMIT finished(exitCode);
+}
+
+} // namespace lumen::app
