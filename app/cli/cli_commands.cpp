@@ -195,12 +195,23 @@ std::string padLeft(const std::string& s, size_t width)
     return w >= width ? s : std::string(width - w, ' ') + s;
 }
 
-void requireNonEmptyText(const std::string& text)
+/// An empty --text is a mistake (an unset shell variable, say), not a request to tokenize
+/// nothing. Whitespace-only text is left to the engine: the tokenizer gives [CLS] [SEP].
+void requireNonEmptyTexts(const std::vector<std::string>& texts)
 {
-    if (text.empty()) {
-        throw Error(ErrorKind::InvalidInput,
-                    "the text is empty: give --text a non-empty string, e.g. --text \"Hello "
-                    "world\"");
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (!texts[i].empty()) {
+            continue;
+        }
+        if (texts.size() == 1) {
+            throw Error(ErrorKind::InvalidInput,
+                        "the text is empty: give --text a non-empty string, e.g. --text \"Hello "
+                        "world\"");
+        }
+        throw Error(ErrorKind::InvalidInput, "text " + std::to_string(i + 1) + " of "
+                                                 + std::to_string(texts.size())
+                                                 + " is empty: give every --text a non-empty "
+                                                   "string");
     }
 }
 
@@ -376,7 +387,7 @@ Prepared prepareTokenize(const ParsedArgs& args)
     const std::string dir = args.positionals[0];
     const bool json = args.flag("json");
     return {absolutePath(dir), "", [dir, text = *text, json](CommandContext& ctx) {
-                requireNonEmptyText(text);
+                requireNonEmptyTexts({text});
                 // Only the tokenizer: no need to read (possibly gigabytes of) weights.
                 const auto tokenizer = engine::loadTokenizer(dir);
                 const engine::Encoding e = tokenizer->encode(text);
@@ -428,13 +439,12 @@ Prepared prepareForward(const ParsedArgs& args)
     const std::string dir = args.positionals[0];
     const std::string device = deviceOption(args);
     return {absolutePath(dir), device, [dir, texts, outPath = *out, device](CommandContext& ctx) {
-                for (const std::string& text : texts) {
-                    requireNonEmptyText(text);
-                }
+                requireNonEmptyTexts(texts);
                 engine::LoadOptions options;
                 options.device = device;
                 const auto model = engine::Model::load(dir, options);
-                printLoadWarnings(ctx, model->info());
+                // prepare() says it better when the tokenizer is missing.
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
                 const engine::ModelInput input = model->prepare(texts);
                 engine::TraceRequest trace;
                 trace.attentions = true;

@@ -7,7 +7,10 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace lumen::app {
 
@@ -109,22 +112,38 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     return result;
 }
 
-QString demoModelDir()
+DemoProject demoProject()
 {
+    DemoProject demo;
+    demo.name = QStringLiteral("Lumen demo");
+    demo.text = QStringLiteral("The capital of France is [MASK].");
+    QString model = QStringLiteral("bert");
+    QFile file(QStringLiteral(":/demo/demo_project.json"));
+    if (file.open(QIODevice::ReadOnly)) {
+        const QJsonObject o = QJsonDocument::fromJson(file.readAll()).object();
+        demo.name = o.value(QStringLiteral("name")).toString(demo.name);
+        demo.text = o.value(QStringLiteral("text")).toString(demo.text);
+        model = o.value(QStringLiteral("model")).toString(model);
+        demo.layer = o.value(QStringLiteral("layer")).toInt(0);
+        demo.head = o.value(QStringLiteral("head")).toInt(0);
+    }
+
     const QString fromEnv = qEnvironmentVariable("LUMEN_DEMO_MODEL_DIR");
+    const QString installed =
+        QDir::cleanPath(QDir(QCoreApplication::applicationDirPath())
+                            .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/") + model));
     if (!fromEnv.isEmpty()) {
-        return fromEnv;
-    }
-    const QString installed = QDir(QCoreApplication::applicationDirPath())
-                                  .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/bert"));
-    if (QFileInfo::exists(installed + QStringLiteral("/config.json"))) {
-        return QDir::cleanPath(installed);
-    }
+        demo.modelDir = fromEnv;
+    } else if (QFileInfo::exists(installed + QStringLiteral("/config.json"))) {
+        demo.modelDir = installed;
+    } else {
 #ifdef LUMEN_DEMO_MODEL_DIR
-    return QStringLiteral(LUMEN_DEMO_MODEL_DIR);
+        demo.modelDir = QStringLiteral(LUMEN_DEMO_MODEL_DIR);
 #else
-    return QDir::cleanPath(installed);
+        demo.modelDir = installed;
 #endif
+    }
+    return demo;
 }
 
 } // namespace lumen::app

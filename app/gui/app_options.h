@@ -6,7 +6,7 @@
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--layer N] [--head N|mean]
 //         [--screenshot OUT.png]
 //
-// Without --model the window opens the bundled demo (demoModelDir() with kDemoText).
+// Without --model the window opens the bundled demo (demoProject()).
 // With --screenshot it runs the text, saves a PNG of the window and exits (see Launcher).
 // Thread safety: plain value types and pure functions.
 
@@ -37,13 +37,20 @@ struct AppOptionsParse {
 /// Parses `arguments` (argv, program name first). Never exits the process itself.
 AppOptionsParse parseAppOptions(const QStringList& arguments);
 
-/// The text the demo opens with.
-inline constexpr const char* kDemoText = "The capital of France is [MASK].";
+/// What Lumen opens without --model, described by resources/demo/demo_project.json: a
+/// model, a sentence and the layer and head to show first.
+struct DemoProject {
+    QString name;
+    QString modelDir;
+    QString text;
+    int layer = 0;
+    int head = 0;
+};
 
-/// The folder of the model the demo opens: $LUMEN_DEMO_MODEL_DIR when set, else the
-/// installed demo (<prefix>/share/lumen/demo/models/bert beside bin/), else the build tree's
-/// copy of the tiny test BERT (the compile definition LUMEN_DEMO_MODEL_DIR). Until trained
-/// demo models are bundled, the demo model is the conformance BERT from tests/data.
-QString demoModelDir();
+/// The bundled demo. Its model folder is $LUMEN_DEMO_MODEL_DIR when set, else the installed
+/// demo model (<prefix>/share/lumen/demo/models/<model> beside bin/), else the build tree's
+/// (the compile definition LUMEN_DEMO_MODEL_DIR). Until trained demo models are bundled, the
+/// demo model is the tiny conformance BERT from tests/data.
+DemoProject demoProject();
 
 } // namespace lumen::app

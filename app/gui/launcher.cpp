@@ -57,19 +57,20 @@ void Launcher::start()
         return; // the default project could not be opened; reported
     }
 
+    // Without --model: the bundled demo (its model, sentence, layer and head), each of which
+    // the command line may still override.
     const bool demo = options_.modelDir.isEmpty();
-    const QString modelDir = demo ? demoModelDir() : options_.modelDir;
+    const DemoProject demoSetup = demoProject();
+    const QString modelDir = demo ? demoSetup.modelDir : options_.modelDir;
     text_ = options_.text;
     if (text_.isEmpty() && (demo || screenshotMode())) {
-        text_ = QString::fromUtf8(kDemoText);
+        text_ = demoSetup.text;
     }
     window_->textEdit()->setText(text_);
-    if (options_.layer) {
-        window_->attentionView()->setLayer(*options_.layer);
-    }
-    if (options_.head) {
-        window_->attentionView()->setHead(*options_.head);
-    }
+    const int layer = options_.layer.value_or(demo ? demoSetup.layer : 0);
+    const int head = options_.head.value_or(demo ? demoSetup.head : 0);
+    window_->attentionView()->setLayer(layer);
+    window_->attentionView()->setHead(head);
 
     connect(attention, &AttentionController::modelLoaded, this, [this] {
         if (!waitingForModel_) {

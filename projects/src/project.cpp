@@ -88,6 +88,20 @@ ArtifactRecord readArtifact(const Statement& row) {
     return artifact;
 }
 
+// A relative path that stays inside the folder it is relative to (no root, no "..").
+bool isInsideFolder(const std::string& relativePath) {
+    const fs::path relative = fs::path(relativePath).lexically_normal();
+    if (relativePath.empty() || relative.empty() || relative.has_root_path()) {
+        return false;
+    }
+    for (const fs::path& part : relative) {
+        if (part == ".." || part == ".") {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string foreignMessage(const std::string& displayPath) {
     return displayPath
            + " is an SQLite database but not a Lumen project. Choose a .lumen file made by "
@@ -360,10 +374,13 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
     db.exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
 
     // The same checks through SQLite, which also sees committed pages still in the WAL file.
-    // (Reads only: nothing is written before the file is known to be a project.)
-    const int64_t applicationId = db.pragmaInt("application_id", "read the application id");
-    const int64_t version = db.pragmaInt("user_version", "read the schema version");
+    // Reads only, in one snapshot (another process may be upgrading the file right now);
+    // nothing is written before the file is known to be a project.
+    int64_t version = 0;
     {
+        detail::ReadTransaction snapshot(db, "read the project's identity");
+        const int64_t applicationId = db.pragmaInt("application_id", "read the application id");
+        version = db.pragmaInt("user_version", "read the schema version");
         Statement tables(db, "SELECT count(*) FROM sqlite_schema", "read the schema");
         tables.step();
         checkIdentity(display, applicationId, version, tables.int64(0));
@@ -593,7 +610,9 @@ void Project::deleteRun(int64_t runId) {
     // The database is the record; files go only after the commit. Leftovers are harmless.
     std::error_code ec;
     for (const std::string& path : unreferenced) {
-        fs::remove(impl_->artifactsDir / fs::path(path), ec);
+        if (isInsideFolder(path)) { // never follow a hand-edited path out of the folder
+            fs::remove(impl_->artifactsDir / fs::path(path), ec);
+        }
     }
     const fs::path runFolder = impl_->artifactsDir / ("run-" + std::to_string(runId));
     if (fs::is_directory(fs::symlink_status(runFolder, ec))) {
@@ -739,10 +758,7 @@ ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
         impl_->invalid("an artifact needs a kind (\"attention\", \"checkpoint\", ...).");
     }
     const fs::path relative = fs::path(relativePath).lexically_normal();
-    bool escapes = relativePath.empty() || relative.is_absolute() || relative.has_root_name();
-    for (const fs::path& part : relative) {
-        escapes = escapes || part == ".." || part == ".";
-    }
+    const bool escapes = !isInsideFolder(relativePath);
     if (escapes) {
         impl_->invalid("artifact path \"" + relativePath + "\" must be a path inside "
                        + impl_->artifactsDir.string() + ", relative to it, without \"..\".");

@@ -266,4 +266,17 @@ void Transaction::commit() {
     db_.setInWrite(false);
 }
 
+ReadTransaction::ReadTransaction(Connection& db, const std::string& action)
+    : db_(db)
+{
+    db_.exec("BEGIN", action);
+}
+
+ReadTransaction::~ReadTransaction()
+{
+    if (sqlite3_get_autocommit(db_.handle()) == 0) {
+        sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr); // nothing written
+    }
+}
+
 } // namespace lumen::projects::detail

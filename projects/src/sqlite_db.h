@@ -106,4 +106,16 @@ private:
     bool open_ = false;
 };
 
+/// BEGIN (deferred) on construction, ended on destruction: several reads see one snapshot.
+class ReadTransaction {
+public:
+    ReadTransaction(Connection& db, const std::string& action);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+private:
+    Connection& db_;
+};
+
 } // namespace lumen::projects::detail

@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -65,6 +66,16 @@ QString describe(const CliResult& r)
 #define RUN_OK(result)                                                                         \
     QVERIFY2((result).exitCode == 0, qPrintable(describe(result)))
 
+/// QCOMPARE cannot take nlohmann::json (its implicit conversions make Qt's overloads
+/// ambiguous); this prints both sides on failure.
+#define JSON_COMPARE(actual, expected)                                                         \
+    do {                                                                                       \
+        const nlohmann::json a_ = (actual);                                                    \
+        const nlohmann::json e_ = (expected);                                                  \
+        QVERIFY2(a_ == e_, (std::string(#actual) + " = " + a_.dump() + ", expected "            \
+                            + e_.dump()).c_str());                                             \
+    } while (false)
+
 QString bertDir()
 {
     return QString::fromStdString(lumen::test::conformanceDir("bert"));
@@ -112,6 +123,21 @@ bool copyBert(const QString& dir)
         }
     }
     return true;
+}
+
+/// The 8-byte little-endian header length at the start of a safetensors file.
+qint64 headerLength(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    const QByteArray bytes = f.read(8);
+    quint64 n = 0;
+    for (int i = 7; i >= 0; --i) {
+        n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+    }
+    return static_cast<qint64>(n);
 }
 
 /// Unique parameters of the bert case: every state-dict tensor except tied copies.
@@ -245,8 +271,8 @@ private Q_SLOTS:
         QVERIFY2(r.out.startsWith("{\"ids\": ["), r.out.constData());
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j.size(), size_t(3)); // exactly ids, tokens, offsets
-        QCOMPARE(j.at("ids"), expected.at("ids"));
-        QCOMPARE(j.at("tokens"), expected.at("tokens"));
+        JSON_COMPARE(j.at("ids"), expected.at("ids"));
+        JSON_COMPARE(j.at("tokens"), expected.at("tokens"));
 
         const auto& offsets = j.at("offsets");
         const auto& tokens = j.at("tokens");
@@ -262,12 +288,12 @@ private Q_SLOTS:
                 continue;
             }
             // Lower-cased WordPiece: the slice of the original text, lower-cased, is the
-            // token without its "##" continuation mark.
+            // token without its "##" continuation mark ([MASK] keeps its case).
             QString piece = q(token);
             if (piece.startsWith(QLatin1String("##"))) {
                 piece = piece.mid(2);
             }
-            QCOMPARE(codePointSlice(text, start, end).toLower(), piece);
+            QCOMPARE(codePointSlice(text, start, end).toLower(), piece.toLower());
         }
     }
 
@@ -388,19 +414,19 @@ private Q_SLOTS:
         RUN_OK(r);
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         const nlohmann::json config = readJson(bertDir() + QStringLiteral("/config.json"));
-        QCOMPARE(j.at("model_type"), config.at("model_type"));
-        QCOMPARE(j.at("architecture"), config.at("architectures").at(0));
-        QCOMPARE(j.at("vocab_size"), config.at("vocab_size"));
-        QCOMPARE(j.at("hidden_size"), config.at("hidden_size"));
-        QCOMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
-        QCOMPARE(j.at("num_heads"), config.at("num_attention_heads"));
-        QCOMPARE(j.at("intermediate_size"), config.at("intermediate_size"));
-        QCOMPARE(j.at("max_positions"), config.at("max_position_embeddings"));
+        JSON_COMPARE(j.at("model_type"), config.at("model_type"));
+        JSON_COMPARE(j.at("architecture"), config.at("architectures").at(0));
+        JSON_COMPARE(j.at("vocab_size"), config.at("vocab_size"));
+        JSON_COMPARE(j.at("hidden_size"), config.at("hidden_size"));
+        JSON_COMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
+        JSON_COMPARE(j.at("num_heads"), config.at("num_attention_heads"));
+        JSON_COMPARE(j.at("intermediate_size"), config.at("intermediate_size"));
+        JSON_COMPARE(j.at("max_positions"), config.at("max_position_embeddings"));
         QCOMPARE(j.at("parameters").get<int64_t>(), manifestParameterCount());
-        QCOMPARE(j.at("dtype"), nlohmann::json("float32"));
-        QCOMPARE(j.at("device"), nlohmann::json("cpu"));
+        JSON_COMPARE(j.at("dtype"), nlohmann::json("float32"));
+        JSON_COMPARE(j.at("device"), nlohmann::json("cpu"));
         QVERIFY(q(j.at("weights_file").get<std::string>()).endsWith(QLatin1String("model.safetensors")));
-        QCOMPARE(j.at("tokenizer"), nlohmann::json("wordpiece"));
+        JSON_COMPARE(j.at("tokenizer"), nlohmann::json("wordpiece"));
         QVERIFY(j.at("warnings").is_array());
 
         const CliResult text = runCli({QStringLiteral("info"), bertDir()});
@@ -428,7 +454,7 @@ private Q_SLOTS:
         QCOMPARE(r.err.contains("The reference BLAS ("), kind == "reference");
         QVERIFY(j.at("intra_op_threads").get<int>() >= 1);
         QVERIFY(j.at("hardware_threads").get<int>() >= 1);
-        QCOMPARE(j.at("devices").at(0), nlohmann::json("cpu"));
+        JSON_COMPARE(j.at("devices").at(0), nlohmann::json("cpu"));
         if (kind != "unknown") {
             QVERIFY(QFile::exists(q(j.at("blas_library").get<std::string>())));
         }
@@ -472,8 +498,8 @@ private Q_SLOTS:
         const nlohmann::json j = nlohmann::json::parse(info.out.toStdString());
         const nlohmann::json config = readJson(configPath);
         QCOMPARE(j.at("parameters").get<int64_t>(), expectedCount);
-        QCOMPARE(j.at("hidden_size"), config.at("hidden_size"));
-        QCOMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
+        JSON_COMPARE(j.at("hidden_size"), config.at("hidden_size"));
+        JSON_COMPARE(j.at("num_layers"), config.at("num_hidden_layers"));
         QVERIFY(j.at("tokenizer").is_null());
     }
 
@@ -489,8 +515,8 @@ private Q_SLOTS:
         RUN_OK(r);
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j.at("runs").size(), size_t(2));
-        QCOMPARE(j.at("runs").at(0).at("capture_attention"), nlohmann::json(false));
-        QCOMPARE(j.at("runs").at(1).at("capture_attention"), nlohmann::json(true));
+        JSON_COMPARE(j.at("runs").at(0).at("capture_attention"), nlohmann::json(false));
+        JSON_COMPARE(j.at("runs").at(1).at("capture_attention"), nlohmann::json(true));
         for (const auto& run : j.at("runs")) {
             QCOMPARE(run.at("times_ms").size(), size_t(3));
             const double median = run.at("median_ms");
@@ -536,7 +562,7 @@ private Q_SLOTS:
             QCOMPARE(runs[0].status, RunStatus::Completed);
             QCOMPARE(q(runs[0].model), QDir::cleanPath(bertDir()));
             const nlohmann::json params = nlohmann::json::parse(runs[0].parametersJson);
-            QCOMPARE(params.at("text"), nlohmann::json(text.toStdString()));
+            JSON_COMPARE(params.at("text"), nlohmann::json(text.toStdString()));
             const nlohmann::json summary = nlohmann::json::parse(runs[0].summaryJson);
             QCOMPARE(summary.at("tokens").get<int64_t>(), int64_t(7)); // [CLS] hello , wor ##ld ! [SEP]
         }
@@ -564,37 +590,44 @@ private Q_SLOTS:
     void errors_data()
     {
         QTest::addColumn<QStringList>("args");
-        QTest::addColumn<QString>("message");
+        QTest::addColumn<QString>("message"); // what stderr starts with, after "lumen-cli: error: "
+        QTest::addColumn<QString>("tail");    // and what it also says, where the middle varies
 
         const QString missing = dir(QStringLiteral("missing-model"));
         QTest::newRow("missing folder")
             << QStringList{QStringLiteral("info"), missing}
             << QStringLiteral("model folder %1 does not exist. Choose a folder that holds a "
                               "Hugging Face checkpoint (config.json and model weights).")
-                   .arg(missing);
+                   .arg(missing)
+            << QString();
 
         const QString noConfig = dir(QStringLiteral("no-config"));
-        QDir().mkpath(noConfig);
-        QFile::copy(bertDir() + QStringLiteral("/model.safetensors"),
-                    noConfig + QStringLiteral("/model.safetensors"));
+        QVERIFY(QDir().mkpath(noConfig));
+        QVERIFY(QFile::copy(bertDir() + QStringLiteral("/model.safetensors"),
+                            noConfig + QStringLiteral("/model.safetensors")));
         QTest::newRow("no config.json")
             << QStringList{QStringLiteral("info"), noConfig}
             << QStringLiteral("%1 has no config.json, so it is not a Hugging Face model folder. "
                               "Choose the folder that holds config.json and the model weights.")
-                   .arg(noConfig);
+                   .arg(noConfig)
+            << QString();
 
         const QString truncated = dir(QStringLiteral("truncated"));
-        copyBert(truncated);
+        QVERIFY(copyBert(truncated));
         {
             QFile weights(truncated + QStringLiteral("/model.safetensors"));
-            weights.resize(weights.size() / 2);
+            QVERIFY(weights.resize(weights.size() / 2));
         }
         QTest::newRow("truncated safetensors")
             << QStringList{QStringLiteral("info"), truncated}
-            << QStringLiteral("%1/model.safetensors: TRUNCATED").arg(truncated);
+            << QStringLiteral("%1/model.safetensors: tensor '").arg(truncated)
+            << QStringLiteral("past the end of the data area (%1 bytes); the file is truncated or "
+                              "corrupt")
+                   .arg(QFileInfo(truncated + QStringLiteral("/model.safetensors")).size() - 8
+                        - headerLength(truncated + QStringLiteral("/model.safetensors")));
 
         const QString flubber = dir(QStringLiteral("flubber"));
-        copyBert(flubber);
+        QVERIFY(copyBert(flubber));
         {
             nlohmann::json config = readJson(flubber + QStringLiteral("/config.json"));
             config["model_type"] = "flubber";
@@ -604,36 +637,41 @@ private Q_SLOTS:
             << QStringList{QStringLiteral("info"), flubber}
             << QStringLiteral("%1/config.json: model_type \"flubber\" is not an architecture "
                               "Lumen can load (it loads: ")
-                   .arg(flubber);
+                   .arg(flubber)
+            << QString();
 
         const QString malformed = dir(QStringLiteral("malformed"));
-        copyBert(malformed);
+        QVERIFY(copyBert(malformed));
         writeFile(malformed + QStringLiteral("/config.json"),
                   QByteArrayLiteral("{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 48,,\n}\n"));
         QTest::newRow("malformed config.json")
             << QStringList{QStringLiteral("info"), malformed}
-            << QStringLiteral("%1/config.json is not valid JSON (line 3, column ").arg(malformed);
+            << QStringLiteral("%1/config.json is not valid JSON (line 3, column ").arg(malformed)
+            << QString();
 
         QTest::newRow("empty text")
             << QStringList{QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
                            QString()}
             << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
-                              "\"Hello world\"");
+                              "\"Hello world\"")
+            << QString();
         QTest::newRow("empty text in a batch")
             << QStringList{QStringLiteral("forward"), bertDir(), QStringLiteral("--text"),
                            QStringLiteral("fine"), QStringLiteral("--text"), QString(),
                            QStringLiteral("--out"), dir(QStringLiteral("never.safetensors"))}
-            << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
-                              "\"Hello world\"");
+            << QStringLiteral("text 2 of 2 is empty: give every --text a non-empty string")
+            << QString();
     }
 
     void errors()
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
+        QFETCH(QString, tail);
         const CliResult r = runCli(args);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("lumen-cli: error: " + message.toUtf8()), qPrintable(describe(r)));
+        QVERIFY2(r.err.contains(tail.toUtf8()), qPrintable(describe(r)));
         QVERIFY(r.out.isEmpty());
         QVERIFY(!QFile::exists(dir(QStringLiteral("never.safetensors"))));
     }

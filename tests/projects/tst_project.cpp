@@ -116,6 +116,21 @@ public:
         return result;
     }
     qint64 integer(const QString& sql) { return value(sql).toLongLong(); }
+    /// One column of every row.
+    QStringList column(const QString& sql, int column) {
+        sqlite3_stmt* statement = nullptr;
+        QStringList result;
+        if (sqlite3_prepare_v2(db_, sql.toUtf8().constData(), -1, &statement, nullptr)
+            == SQLITE_OK) {
+            while (sqlite3_step(statement) == SQLITE_ROW) {
+                const auto* text =
+                    reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+                result << QString::fromUtf8(text != nullptr ? text : "");
+            }
+        }
+        sqlite3_finalize(statement);
+        return result;
+    }
 
 private:
     sqlite3* db_ = nullptr;
@@ -351,12 +366,19 @@ void TestProject::filePragmasAndSchema() {
                  name);
     }
     // The metrics index serves a run's series in order, without a sort step.
-    const QString plan = db.value(
-        QStringLiteral(
-            "EXPLAIN QUERY PLAN SELECT step, value FROM metrics WHERE run_id = 1 AND key = 'loss' "
-            "ORDER BY step"),
-        /*column=*/3);
-    QVERIFY2(plan.contains(QStringLiteral("metrics_run_key_step")), qPrintable(plan));
+    const QString plan =
+        db.column(QStringLiteral("EXPLAIN QUERY PLAN SELECT step, value, time_ms FROM metrics "
+                                 "WHERE run_id = 1 AND key = 'loss' ORDER BY step, rowid"),
+                  /*column=*/3)
+            .join(QLatin1Char('|'));
+    QVERIFY2(plan.contains(QStringLiteral("USING INDEX metrics_run_key_step")), qPrintable(plan));
+    QVERIFY2(!plan.contains(QStringLiteral("TEMP B-TREE")), qPrintable(plan));
+    const QString runsPlan = db.column(QStringLiteral("EXPLAIN QUERY PLAN SELECT id FROM runs "
+                                                      "ORDER BY created_ms DESC, id DESC LIMIT 50"),
+                                       /*column=*/3)
+                                 .join(QLatin1Char('|'));
+    QVERIFY2(runsPlan.contains(QStringLiteral("runs_created")), qPrintable(runsPlan));
+    QVERIFY2(!runsPlan.contains(QStringLiteral("TEMP B-TREE")), qPrintable(runsPlan));
 
     // foreign_keys is a per-connection setting: a project's own connection has it on, which
     // shows as the cascade in deleteRunCascades. Here: the schema declares the cascade.

@@ -10,6 +10,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -107,8 +108,7 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     colorScale_->axis()->setSubTicks(false);
     colorMap_->setColorScale(colorScale_);
     colorMap_->setGradient(viridis());
-    colorMap_->setDataRange(QCPRange(0.0, 1.0));
-    colorScale_->setDataRange(QCPRange(0.0, 1.0));
+    applyColorRange();
 
     // The colour bar spans exactly the height of the map.
     auto* margins = new QCPMarginGroup(plot_);
@@ -178,6 +178,7 @@ void AttentionHeatmap::setData(const AttentionHeatmapData& data)
     plot_->xAxis->setRange(-0.5, k - 0.5);
     plot_->yAxis->setRange(-0.5, q - 0.5);
     title_->setText(data_.title);
+    applyColorRange();
 
     queryLabelStep_ = labelStep(q, plot_->axisRect()->height());
     keyLabelStep_ = labelStep(k, plot_->axisRect()->width());
@@ -197,6 +198,33 @@ void AttentionHeatmap::clear()
     queryLabelStep_ = keyLabelStep_ = 1;
     rebuildTickLabels();
     plot_->replot();
+}
+
+void AttentionHeatmap::setColorRange(ColorRange range)
+{
+    if (range == colorRange_) {
+        return;
+    }
+    colorRange_ = range;
+    applyColorRange();
+    plot_->replot();
+}
+
+void AttentionHeatmap::applyColorRange()
+{
+    double upper = 1.0;
+    if (colorRange_ == ColorRange::ToMax && !data_.weights.empty()) {
+        const float max = *std::max_element(data_.weights.begin(), data_.weights.end());
+        if (max > 0.0f) {
+            upper = max;
+        }
+    }
+    // The colour scale drives the map's data range (they are linked).
+    colorScale_->setDataRange(QCPRange(0.0, upper));
+    colorMap_->setDataRange(QCPRange(0.0, upper));
+    colorScale_->axis()->setLabel(colorRange_ == ColorRange::Unit
+                                      ? tr("attention weight")
+                                      : tr("attention weight (scaled to the largest)"));
 }
 
 float AttentionHeatmap::cellValue(int query, int key) const

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "lumen/widgets/attention_view.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -43,6 +44,12 @@ AttentionView::AttentionView(QWidget* parent)
     controls->addSpacing(16);
     controls->addWidget(headLabel);
     controls->addWidget(headBox_);
+    controls->addSpacing(16);
+    stretchBox_ = new QCheckBox(tr("&Stretch colours"), controls_);
+    stretchBox_->setObjectName(QStringLiteral("stretchColors"));
+    stretchBox_->setToolTip(tr("Colours span 0 to the largest weight shown instead of 0 to 1, "
+                               "to see structure in diffuse heads"));
+    controls->addWidget(stretchBox_);
     controls->addStretch(1);
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("attentionCounts"));
@@ -67,6 +74,10 @@ AttentionView::AttentionView(QWidget* parent)
     layout->addWidget(controls_);
     layout->addWidget(stack_, 1);
 
+    connect(stretchBox_, &QCheckBox::toggled, this, [this](bool on) {
+        heatmap_->setColorRange(on ? AttentionHeatmap::ColorRange::ToMax
+                                   : AttentionHeatmap::ColorRange::Unit);
+    });
     connect(layerBox_, qOverload<int>(&QSpinBox::valueChanged), this,
             [this](int value) { setLayer(value); });
     connect(headBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {

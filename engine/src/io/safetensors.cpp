@@ -314,6 +314,10 @@ void SafetensorsFile::Impl::parseHeader(const char* text, size_t size)
     } catch (const nlohmann::json::parse_error& e) {
         fail("the header is not valid JSON (error at byte " + std::to_string(e.byte) +
              " of the header); the file is corrupt or not a safetensors file");
+    } catch (const nlohmann::json::exception&) {
+        // out_of_range: a number too large for a double, such as 1e400
+        fail("the header holds a number out of range; the file is corrupt or not a "
+             "safetensors file");
     }
     if (!header.is_object()) {
         fail(std::string("the header is a JSON ") + jsonTypeName(header) +

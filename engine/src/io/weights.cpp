@@ -71,7 +71,14 @@ std::map<std::string, torch::Tensor> readTorchShard(const std::string& path)
 WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoader load)
 {
     const std::string index = indexPath.string();
-    const nlohmann::json json = readJsonFile(index);
+    nlohmann::json json;
+    try {
+        json = readJsonFile(index);
+    } catch (const nlohmann::json::exception& e) {
+        // readJsonFile reports syntax errors; a number beyond a double's range lands here.
+        throw Error(ErrorKind::InvalidInput, index + " is not valid JSON (" + e.what() +
+                                                 "). Fix or replace the file.");
+    }
     if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object()) {
         throw Error(ErrorKind::InvalidInput,
                     index + " has no \"weight_map\" object; expected {\"weight_map\": "

@@ -90,7 +90,7 @@ std::string pythonStrip(const std::string& text)
 std::string cleanUpTokenization(std::string text)
 {
     static const std::pair<const char*, const char*> kReplacements[] = {
-        {" .", "."},   {" ?", "?"},     {" !", "!"},     {" ,", ","},     {" ' ", "'"},
+        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
         {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
     };
     for (const auto& [from, to] : kReplacements) {
@@ -430,8 +430,8 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::st
     }
     if (config.contains("never_split") && !config["never_split"].is_null()) {
         const json& list = config["never_split"];
-        if (!list.is_array()
-            || !std::all_of(list.begin(), list.end(), [](const json& v) { return v.is_string(); })) {
+        const auto isString = [](const json& v) { return v.is_string(); };
+        if (!list.is_array() || !std::all_of(list.begin(), list.end(), isString)) {
             badField(path, "never_split", "null or a list of strings");
         }
         for (const json& item : list) {
@@ -935,8 +935,9 @@ Encoding WordPieceTokenizer::encodePair(const std::string& text, const std::stri
         appendPieces(encoding, second, 1);
         appendSpecial(encoding, sep, 1);
     } else {
+        // Without special tokens the reference gives both texts type id 0.
         appendPieces(encoding, first, 0);
-        appendPieces(encoding, second, 1);
+        appendPieces(encoding, second, 0);
     }
     return encoding;
 }

@@ -15,6 +15,11 @@
 //
 // Every character carries the range of original code points it came from (unicode.h), so
 // each token's offsets survive lower-casing, NFC/NFD and dropped characters.
+//
+// Encodings: `tokens` are the reference's convert_ids_to_tokens(ids); `specialMask` is 1 for
+// the [CLS] / [SEP] put around the text and for special added tokens found in it ([MASK]),
+// 0 for an [UNK] that WordPiece produced. Truncation keeps the first pieces
+// ('longest_first'; for a pair, one piece at a time from the longer text).
 // Thread safety: immutable after construction; every method is const and reentrant.
 
 #include "lumen/engine/tokenizer.h"

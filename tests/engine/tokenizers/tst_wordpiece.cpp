@@ -215,7 +215,7 @@ private Q_SLOTS:
     void crlfVocabulary();
     void errors_data();
     void errors();
-    void tooShortMaxLength();
+    void otherErrors();
     void speed();
 };
 
@@ -397,7 +397,8 @@ void TestWordPiece::handOffsets_data()
         << QStringLiteral("0,5 6,12");
     QTest::newRow("punctuation")
         << bert << QStringLiteral("Hello, world!")
-        << QStringLiteral("hello | , | wor | ##ld | !") << QStringLiteral("0,5 5,6 7,10 10,12 12,13");
+        << QStringLiteral("hello | , | wor | ##ld | !")
+        << QStringLiteral("0,5 5,6 7,10 10,12 12,13");
     QTest::newRow("cjk and emoji") << bert << QStringLiteral("東京 🍕!")
                                    << QStringLiteral("東 | 京 | 🍕 | !")
                                    << QStringLiteral("0,1 1,2 3,4 4,5");
@@ -531,7 +532,7 @@ void TestWordPiece::errors()
     }
 }
 
-void TestWordPiece::tooShortMaxLength()
+void TestWordPiece::otherErrors()
 {
     // A missing folder, and malformed JSON (the message comes from readJsonFile and names the
     // file); a maximum length that cannot hold [CLS] and [SEP].

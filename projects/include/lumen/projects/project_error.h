@@ -33,7 +33,9 @@ class ProjectError : public std::runtime_error {
 public:
     ProjectError(ProjectErrorKind kind, const std::string& message)
         : std::runtime_error(message)
-        , kind_(kind) {}
+        , kind_(kind)
+    {
+    }
     ProjectErrorKind kind() const { return kind_; }
 
 private:

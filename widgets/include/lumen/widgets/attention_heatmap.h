@@ -44,8 +44,15 @@ class AttentionHeatmap : public QWidget {
     Q_OBJECT
 
 public:
+    /// What the colours span: the full 0..1 of a probability (comparable between heads and
+    /// layers), or 0..the largest weight shown (to see structure in flat, diffuse maps).
+    enum class ColorRange { Unit, ToMax };
+
     explicit AttentionHeatmap(QWidget* parent = nullptr);
     ~AttentionHeatmap() override;
+
+    void setColorRange(ColorRange range);
+    ColorRange colorRange() const { return colorRange_; }
 
     /// Shows `data`. Data whose weight count does not match its token counts is refused
     /// (the map is cleared and a warning logged) rather than drawn wrongly.
@@ -82,6 +89,7 @@ private:
     void onMouseMove(QMouseEvent* event);
     void clearHover();
     void rebuildTickLabels();
+    void applyColorRange();
     int labelStep(int count, double pixels) const;
 
     AttentionHeatmapData data_;
@@ -90,6 +98,7 @@ private:
     QCPColorScale* colorScale_ = nullptr;
     QCPItemRect* hoverRect_ = nullptr;
     QCPTextElement* title_ = nullptr;
+    ColorRange colorRange_ = ColorRange::Unit;
     int hoverQuery_ = -1;
     int hoverKey_ = -1;
     int queryLabelStep_ = 1;

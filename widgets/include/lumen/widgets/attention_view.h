@@ -21,6 +21,7 @@
 
 #include <vector>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSpinBox;
@@ -79,6 +80,8 @@ public:
     AttentionHeatmap* heatmap() const { return heatmap_; }
     QSpinBox* layerSelector() const { return layerBox_; }
     QComboBox* headSelector() const { return headBox_; }
+    /// Checked: colours span 0..the slice's largest weight instead of 0..1.
+    QCheckBox* stretchColors() const { return stretchBox_; }
 
 Q_SIGNALS:
     void layerChanged(int layer);
@@ -94,6 +97,7 @@ private:
     AttentionHeatmap* heatmap_ = nullptr;
     QSpinBox* layerBox_ = nullptr;
     QComboBox* headBox_ = nullptr;
+    QCheckBox* stretchBox_ = nullptr;
     QLabel* hintLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QStackedWidget* stack_ = nullptr;
