@@ -101,7 +101,8 @@ struct Command {
     CommandSpec spec;
     std::string usage;   ///< one line, starting with "lumen-cli"
     std::string summary; ///< one line for the command list
-    std::string details; ///< the rest of `help COMMAND`
+    std::string details; ///< prose for `help COMMAND`
+    std::vector<std::pair<std::string, std::string>> options; ///< {"--text T", "what it does"}
     Prepared (*prepare)(const ParsedArgs&);
 };
 
@@ -534,6 +535,79 @@ Prepared prepareNewModel(const ParsedArgs& args)
 // ---------------------------------------------------------------------------------------------
 // bench
 
+/// Median, min, max and tokens per second of a list of pass times.
+void summarise(engine::BenchResult& r, int64_t tokensPerPass)
+{
+    if (r.timesMs.empty()) {
+        return;
+    }
+    std::vector<double> sorted = r.timesMs;
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = sorted.size();
+    r.medianMs = n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    r.minMs = sorted.front();
+    r.maxMs = sorted.back();
+    r.tokensPerSecond = r.medianMs > 0.0 ? tokensPerPass / (r.medianMs / 1000.0) : 0.0;
+}
+
+/// Times passes without and with attention capture in alternation (off on, on off, off on,
+/// ...) rather than all of one then all of the other, so a drift in the machine's speed (a
+/// build starting beside it, clock changes) weighs on both modes alike instead of on
+/// whichever ran second. Each pass is one engine::benchmarkForward call of one repeat, on the
+/// same seeded ids.
+std::pair<engine::BenchResult, engine::BenchResult>
+compareAttention(engine::Model& model, const engine::BenchConfig& config,
+                 const engine::RunControl& control)
+{
+    engine::RunControl inner;
+    inner.cancel = control.cancel;
+    engine::BenchResult off;
+    engine::BenchResult on;
+    const auto pass = [&](bool capture, int repeats) {
+        engine::BenchConfig c = config;
+        c.captureAttention = capture;
+        c.warmup = 0;
+        c.repeats = repeats;
+        return engine::benchmarkForward(model, c, inner);
+    };
+    const auto stop = [&](const engine::BenchResult& r) {
+        if (r.status != engine::JobStatus::Cancelled) {
+            return false;
+        }
+        off.status = on.status = engine::JobStatus::Cancelled;
+        return true;
+    };
+    const int total = 2 * (config.warmup + config.repeats);
+    int done = 0;
+    if (config.warmup > 0) {
+        for (const bool capture : {false, true}) {
+            control.report(static_cast<double>(done) / total,
+                           capture ? "warm-up with capture" : "warm-up without capture");
+            if (stop(pass(capture, config.warmup))) {
+                return {off, on};
+            }
+            done += config.warmup;
+        }
+    }
+    for (int i = 0; i < config.repeats; ++i) {
+        for (const bool capture : i % 2 == 0 ? std::vector<bool>{false, true}
+                                             : std::vector<bool>{true, false}) {
+            control.report(static_cast<double>(done) / total,
+                           "repeat " + std::to_string(i + 1) + "/"
+                               + std::to_string(config.repeats));
+            const engine::BenchResult r = pass(capture, 1);
+            if (stop(r)) {
+                return {off, on};
+            }
+            (capture ? on : off).timesMs.push_back(r.timesMs.at(0));
+            ++done;
+        }
+    }
+    summarise(off, config.batch * config.seqLen);
+    summarise(on, config.batch * config.seqLen);
+    return {off, on};
+}
+
 Json benchRunJson(const engine::BenchResult& r, bool attention)
 {
     return Json{{"capture_attention", attention}, {"median_ms", r.medianMs},
@@ -608,26 +682,27 @@ Prepared prepareBench(const ParsedArgs& args)
                 };
 
                 std::vector<std::pair<bool, engine::BenchResult>> runs;
-                const std::vector<bool> modes
-                    = compare ? std::vector<bool>{false, true} : std::vector<bool>{attention};
-                for (const bool capture : modes) {
-                    engine::BenchConfig c = config;
-                    c.captureAttention = capture;
-                    engine::BenchResult r = engine::benchmarkForward(*model, c, control);
-                    if (tty) {
-                        ctx.err << "\r" << std::string(40, ' ') << "\r" << std::flush;
-                    }
-                    // In a comparison, the capture run's repeats get their own series.
+                if (compare) {
+                    auto [off, on] = compareAttention(*model, config, control);
+                    runs.emplace_back(false, std::move(off));
+                    runs.emplace_back(true, std::move(on));
+                } else {
+                    runs.emplace_back(attention,
+                                      engine::benchmarkForward(*model, config, control));
+                }
+                if (tty) {
+                    ctx.err << "\r" << std::string(40, ' ') << "\r" << std::flush;
+                }
+                for (const auto& [capture, r] : runs) {
+                    // In a comparison, the capture passes get their own series.
                     const std::string key = compare && capture ? "forward_ms_attention"
                                                                : "forward_ms";
                     for (size_t i = 0; i < r.timesMs.size(); ++i) {
                         ctx.metric(key, static_cast<int64_t>(i), r.timesMs[i]);
                     }
-                    runs.emplace_back(capture, std::move(r));
-                    if (runs.back().second.status == engine::JobStatus::Cancelled) {
-                        break;
-                    }
                 }
+                const std::vector<bool> modes
+                    = compare ? std::vector<bool>{false, true} : std::vector<bool>{attention};
 
                 Json summary;
                 summary["model_dir"] = info.dir;
@@ -644,8 +719,10 @@ Prepared prepareBench(const ParsedArgs& args)
                     results.push_back(benchRunJson(r, capture));
                 }
                 summary["runs"] = results;
-                const bool complete = runs.size() == modes.size()
-                    && runs.back().second.status == engine::JobStatus::Completed;
+                bool complete = runs.size() == modes.size();
+                for (const auto& run : runs) {
+                    complete = complete && run.second.status == engine::JobStatus::Completed;
+                }
                 double overheadPercent = 0.0;
                 if (compare && complete && runs[0].second.medianMs > 0.0) {
                     overheadPercent
@@ -692,28 +769,30 @@ const std::vector<Command>& commands()
          "       lumen-cli info --system [--json]",
          "describe a model folder, or the machine (--system)",
          "With MODEL_DIR: architecture, model_type, sizes (vocabulary, hidden, layers, heads,\n"
-         "intermediate, max positions), parameter count (tied weights once), dtype, device,\n"
-         "weights file, tokenizer and load warnings. The model is loaded to count them.\n"
+         "intermediate, max positions), parameter count (tied weights counted once), dtype,\n"
+         "device, weights file, tokenizer and load warnings. The model is loaded to count them.\n"
          "With --system: Lumen and LibTorch versions, the BLAS library in use, thread counts\n"
-         "and devices; warns on stderr when the slow reference BLAS is in use.\n"
-         "  --json           print one JSON object instead of a table\n"
-         "  --device DEVICE  cpu (default), cuda or cuda:N\n",
+         "and devices; a warning on stderr when the slow reference BLAS is in use.\n",
+         {{"--system", "describe the machine instead of a model"},
+          {"--json", "print one JSON object instead of a table"},
+          {"--device DEVICE", "load the model on cpu (default), cuda or cuda:N"}},
          &prepareInfo},
         {{"tokenize", {"MODEL_DIR"}, 0, {{"text", true, false}, kJson, kProject, kHelp}},
          "lumen-cli tokenize MODEL_DIR --text T [--json]",
          "tokenize a text with a model's tokenizer",
          "Prints each token's index, id, string and [start, end) offsets in Unicode code\n"
          "points of the text, special tokens included (they get 0-0). Reads only the\n"
-         "tokenizer files, not the weights.\n"
-         "  --text T   the text (required, not empty)\n"
-         "  --json     print {\"ids\": [...], \"tokens\": [...], \"offsets\": [[start, end], ...]}\n",
+         "tokenizer files, not the weights.\n",
+         {{"--text T", "the text (required, not empty)"},
+          {"--json",
+           "print {\"ids\": [...], \"tokens\": [...], \"offsets\": [[start, end], ...]}"}},
          &prepareTokenize},
         {{"forward",
           {"MODEL_DIR"},
           0,
           {{"text", true, true}, {"out", true, false}, kDevice, kProject, kHelp}},
-         "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors "
-         "[--device cpu|cuda]",
+         "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors\n"
+         "                 [--device cpu|cuda]",
          "run a forward pass and write every output tensor to a safetensors file",
          "Several --text options make a batch, right-padded to the longest text like the\n"
          "reference implementation. Writes F32 tensors last_hidden_state [batch, seq, hidden],\n"
@@ -721,6 +800,9 @@ const std::vector<Command>& commands()
          "num layers - 1, [batch, heads, query, key]), logits where the model has a head,\n"
          "pooler_output and seq_relationship_logits where present, and I64 tensors input_ids,\n"
          "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n",
+         {{"--text T", "a text of the batch (required; repeat for more rows)"},
+          {"--out FILE", "the .safetensors file to write (required)"},
+          {"--device DEVICE", "run on cpu (default), cuda or cuda:N"}},
          &prepareForward},
         {{"new-model",
           {},
@@ -729,8 +811,11 @@ const std::vector<Command>& commands()
          "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]",
          "write a randomly initialised model of a configuration",
          "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout, and\n"
-         "copies tokenizer files that sit beside CONFIG.json. The same seed (default 0)\n"
-         "writes identical files.\n",
+         "copies tokenizer files that sit beside CONFIG.json. The same seed writes identical\n"
+         "files. Prints the folder and the parameter count.\n",
+         {{"--config FILE", "a Hugging Face config.json (required)"},
+          {"--out DIR", "the folder to write (required; made if missing)"},
+          {"--seed S", "random seed, a whole number (default 0)"}},
          &prepareNewModel},
         {{"bench",
           {"MODEL_DIR"},
@@ -749,15 +834,22 @@ const std::vector<Command>& commands()
          "lumen-cli bench MODEL_DIR --seq-len L --batch B [--repeats N] [--warmup N]\n"
          "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]",
          "time forward passes on random token ids",
-         "Runs --warmup untimed forward passes (default 3), then --repeats timed ones\n"
-         "(default 10) on B x L random token ids (--seed, default 0) and prints the median,\n"
-         "min and max time and tokens per second. --seq-len defaults to 128, --batch to 1.\n"
-         "  --attention          record attention probabilities during the timed passes\n"
-         "  --compare-attention  time without, then with attention capture, and print the\n"
-         "                       overhead of capture in percent\n"
-         "With --project, every timed pass is a metric \"forward_ms\" (step = repeat; the\n"
-         "capture pass of --compare-attention is \"forward_ms_attention\"). Ctrl-C stops\n"
-         "between passes and records the run as Cancelled.\n",
+         "Runs untimed warm-up passes, then timed ones, on B x L random token ids (every id\n"
+         "an ordinary, non-special token; all positions real) and prints the median, min and\n"
+         "max time per forward pass and tokens per second. The model needs no tokenizer.\n"
+         "With --project, every timed pass is a metric \"forward_ms\" (step = repeat); the\n"
+         "capture passes of --compare-attention are \"forward_ms_attention\". Ctrl-C stops\n"
+         "between passes and records the run as Cancelled (exit status 130).\n",
+         {{"--seq-len L", "tokens per row (default 128; at most max_position_embeddings)"},
+          {"--batch B", "rows per forward pass (default 1)"},
+          {"--repeats N", "timed passes (default 10)"},
+          {"--warmup N", "untimed passes first (default 3)"},
+          {"--seed S", "seed of the random ids (default 0)"},
+          {"--attention", "record attention probabilities during the timed passes"},
+          {"--compare-attention",
+           "time without, then with attention capture, and print the overhead in %"},
+          {"--json", "print one JSON object (every time, medians, overhead)"},
+          {"--device DEVICE", "run on cpu (default), cuda or cuda:N"}},
          &prepareBench},
     };
     return table;
@@ -782,9 +874,21 @@ std::string versionText()
 
 std::string commandHelp(const Command& c)
 {
-    return "usage: " + c.usage + "\n\n" + c.summary + ".\n\n" + c.details
-        + "  --project FILE.lumen  record this run in a project (created if missing)\n"
-          "  --help               show this help\n";
+    std::vector<std::pair<std::string, std::string>> options = c.options;
+    options.emplace_back("--project FILE.lumen", "record this run in a project (made if missing)");
+    options.emplace_back("--help", "show this help");
+    size_t width = 0;
+    for (const auto& option : options) {
+        width = std::max(width, option.first.size());
+    }
+    std::string summary = c.summary;
+    summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
+    std::string text = "usage: " + c.usage + "\n\n" + summary + ".\n\n" + c.details
+        + "\nOptions:\n";
+    for (const auto& [name, description] : options) {
+        text += "  " + padRight(name, width + 2) + description + "\n";
+    }
+    return text;
 }
 
 /// The command's arguments as a JSON object for the project: positionals by name, options by

@@ -14,6 +14,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QKeySequence>
 #include <QLabel>
@@ -199,9 +200,16 @@ void MainWindow::buildStatusBar()
 
     modelLabel_ = new QLabel(tr("No model loaded"), this);
     modelLabel_->setObjectName(QStringLiteral("modelStatus"));
-    projectLabel_ = new QLabel(this);
+    modelLabel_->setContentsMargins(8, 0, 8, 0);
+    projectLabel_ = new QLabel(tr("No project"), this);
     projectLabel_->setObjectName(QStringLiteral("projectStatus"));
+    projectLabel_->setContentsMargins(8, 0, 4, 0);
+    auto* separator = new QFrame(this);
+    separator->setFrameShape(QFrame::VLine);
+    separator->setFrameShadow(QFrame::Sunken);
+    statusBar()->setStyleSheet(QStringLiteral("QStatusBar::item { border: none; }"));
     statusBar()->addPermanentWidget(modelLabel_);
+    statusBar()->addPermanentWidget(separator);
     statusBar()->addPermanentWidget(projectLabel_);
 }
 

@@ -18,7 +18,8 @@ constexpr size_t kHeaderBytes = 100;
 constexpr char kMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
                              'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
 
-int32_t bigEndian32(const unsigned char* bytes) {
+int32_t bigEndian32(const unsigned char* bytes)
+{
     const uint32_t value = (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16)
                            | (uint32_t{bytes[2]} << 8) | uint32_t{bytes[3]};
     return static_cast<int32_t>(value);
@@ -26,7 +27,8 @@ int32_t bigEndian32(const unsigned char* bytes) {
 
 } // namespace
 
-FileHeader readFileHeader(const std::string& path, const std::string& displayPath) {
+FileHeader readFileHeader(const std::string& path, const std::string& displayPath)
+{
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         const int error = errno;

@@ -16,14 +16,16 @@ namespace lumen::projects::detail {
 
 namespace {
 
-std::string readFirstLine(const std::string& path) {
+std::string readFirstLine(const std::string& path)
+{
     std::ifstream in(path);
     std::string line;
     std::getline(in, line);
     return line;
 }
 
-std::string bootId() {
+std::string bootId()
+{
     static const std::string id = readFirstLine("/proc/sys/kernel/random/boot_id");
     return id;
 }
@@ -34,7 +36,8 @@ struct ProcStat {
 };
 
 // Together with the pid, the start time names one process: a reused pid has a later one.
-ProcStat readProcStat(long pid) {
+ProcStat readProcStat(long pid)
+{
     ProcStat result;
     const std::string stat = readFirstLine("/proc/" + std::to_string(pid) + "/stat");
     const size_t commEnd = stat.rfind(')'); // the command name may hold spaces and ')'
@@ -55,7 +58,8 @@ ProcStat readProcStat(long pid) {
 
 } // namespace
 
-std::string currentProcessToken() {
+std::string currentProcessToken()
+{
     // Cached per pid: a forked child is another process and needs its own token.
     static std::mutex mutex;
     static long cachedPid = -1;
@@ -69,7 +73,8 @@ std::string currentProcessToken() {
     return cachedToken;
 }
 
-bool processTokenIsAlive(const std::string& token) {
+bool processTokenIsAlive(const std::string& token)
+{
     if (token == currentProcessToken()) {
         return true;
     }
@@ -106,7 +111,8 @@ bool processTokenIsAlive(const std::string& token) {
     return true;
 }
 
-std::string hostName() {
+std::string hostName()
+{
     char name[256] = {};
     if (gethostname(name, sizeof(name) - 1) != 0) {
         return {};

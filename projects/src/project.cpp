@@ -41,7 +41,8 @@ constexpr const char* kInterruptedByCrash =
 constexpr const char* kInterruptedByClose =
     "Interrupted: the project was closed while the run was still running.";
 
-fs::path absolutePath(const std::string& path) {
+fs::path absolutePath(const std::string& path)
+{
     std::error_code ec;
     fs::path absolute = fs::absolute(fs::path(path), ec);
     if (ec) {
@@ -50,11 +51,13 @@ fs::path absolutePath(const std::string& path) {
     return absolute.lexically_normal();
 }
 
-fs::path artifactsDirFor(const fs::path& projectFile) {
+fs::path artifactsDirFor(const fs::path& projectFile)
+{
     return projectFile.parent_path() / (projectFile.stem().string() + "_artifacts");
 }
 
-RunRecord readRun(const Statement& row) {
+RunRecord readRun(const Statement& row)
+{
     RunRecord run;
     run.id = row.int64(0);
     run.kind = row.text(1);
@@ -77,7 +80,8 @@ RunRecord readRun(const Statement& row) {
     return run;
 }
 
-ArtifactRecord readArtifact(const Statement& row) {
+ArtifactRecord readArtifact(const Statement& row)
+{
     ArtifactRecord artifact;
     artifact.id = row.int64(0);
     artifact.runId = row.int64(1);
@@ -89,7 +93,8 @@ ArtifactRecord readArtifact(const Statement& row) {
 }
 
 // A relative path that stays inside the folder it is relative to (no root, no "..").
-bool isInsideFolder(const std::string& relativePath) {
+bool isInsideFolder(const std::string& relativePath)
+{
     const fs::path relative = fs::path(relativePath).lexically_normal();
     if (relativePath.empty() || relative.empty() || relative.has_root_path()) {
         return false;
@@ -102,7 +107,8 @@ bool isInsideFolder(const std::string& relativePath) {
     return true;
 }
 
-std::string foreignMessage(const std::string& displayPath) {
+std::string foreignMessage(const std::string& displayPath)
+{
     return displayPath
            + " is an SQLite database but not a Lumen project. Choose a .lumen file made by "
              "Lumen; the file was not changed.";
@@ -111,7 +117,8 @@ std::string foreignMessage(const std::string& displayPath) {
 // The rules shared by the header check (before SQLite opens the file) and the check through
 // SQLite (which also sees a WAL file's newer pages). `tableCount` < 0: not known yet.
 void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_t userVersion,
-                   int64_t tableCount) {
+                   int64_t tableCount)
+{
     if (applicationId == Project::kApplicationId) {
         if (userVersion > Project::kSchemaVersion) {
             throw ProjectError(ProjectErrorKind::NewerSchema,
@@ -132,10 +139,65 @@ void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_
     throw ProjectError(ProjectErrorKind::NotAProject, foreignMessage(displayPath));
 }
 
+void useWalJournal(Connection& db)
+{
+    const std::string mode = db.pragmaText("journal_mode = WAL", "switch to WAL journaling");
+    if (mode != "wal") {
+        throw ProjectError(ProjectErrorKind::Io,
+                           db.displayPath() + ": could not switch to WAL journaling (SQLite kept \""
+                               + mode + "\"). Keep projects on a local disk. Nothing was changed.");
+    }
+    // With WAL, NORMAL keeps the database consistent through crashes; only the last
+    // transactions before a power cut may be lost.
+    db.exec("PRAGMA synchronous = NORMAL", "set the sync mode");
+}
+
+std::atomic<unsigned> temporaryCounter{0};
+
+std::string temporaryName(const fs::path& folder, const std::string& name)
+{
+    return (folder
+            / ("." + name + ".tmp-" + std::to_string(::getpid()) + "-"
+               + std::to_string(temporaryCounter.fetch_add(1))))
+        .string();
+}
+
+/// Gives `from` the name `to` unless `to` exists; false (and `from` untouched) if it does.
+bool renameNoReplace(const std::string& from, const std::string& to, int* error)
+{
+    if (::link(from.c_str(), to.c_str()) == 0) {
+        ::unlink(from.c_str());
+        return true;
+    }
+    *error = errno;
+    if (*error == EEXIST) {
+        return false;
+    }
+    // File systems without hard links (FAT, some FUSE mounts).
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
+        return true;
+    }
+    *error = errno;
+    if (*error == EEXIST) {
+        return false;
+    }
+    std::error_code ec;
+    if (fs::symlink_status(to, ec).type() != fs::file_type::not_found) {
+        *error = EEXIST;
+        return false;
+    }
+    if (std::rename(from.c_str(), to.c_str()) == 0) {
+        return true;
+    }
+    *error = errno;
+    return false;
+}
+
 } // namespace
 
 struct Project::Impl {
-    static std::unique_ptr<Impl> make(const std::string& path) {
+    static std::unique_ptr<Impl> make(const std::string& path)
+    {
         if (path.empty()) {
             throw ProjectError(ProjectErrorKind::InvalidArgument,
                                "No project file was given. Choose a .lumen file.");
@@ -156,7 +218,8 @@ struct Project::Impl {
     bool readOnly = false;
     std::vector<int64_t> ownRunningRuns; ///< begun here, not finished yet
 
-    void requireWritable(const std::string& action) const {
+    void requireWritable(const std::string& action) const
+    {
         if (readOnly) {
             throw ProjectError(ProjectErrorKind::ReadOnly,
                                displayPath + " is open read-only, so Lumen cannot " + action
@@ -165,12 +228,14 @@ struct Project::Impl {
         }
     }
 
-    [[noreturn]] void invalid(const std::string& what) const {
+    [[noreturn]] void invalid(const std::string& what) const
+    {
         throw ProjectError(ProjectErrorKind::InvalidArgument,
                            displayPath + ": " + what + " Nothing was changed.");
     }
 
-    [[noreturn]] void noSuchRun(int64_t runId) const {
+    [[noreturn]] void noSuchRun(int64_t runId) const
+    {
         throw ProjectError(ProjectErrorKind::NotFound,
                            displayPath + ": run " + std::to_string(runId)
                                + " does not exist (it may have been deleted). Nothing was "
@@ -178,7 +243,8 @@ struct Project::Impl {
     }
 
     /// The run's status; throws NotFound if there is no such run.
-    RunStatus runStatus(int64_t runId, const std::string& action) const {
+    RunStatus runStatus(int64_t runId, const std::string& action) const
+    {
         Statement query(*db, "SELECT status FROM runs WHERE id = ?", action);
         query.bind(1, runId);
         if (!query.step()) {
@@ -187,7 +253,8 @@ struct Project::Impl {
         return runStatusFromName(query.text(0)).value_or(RunStatus::Failed);
     }
 
-    std::string jsonObject(const std::string& text, const std::string& what) const {
+    std::string jsonObject(const std::string& text, const std::string& what) const
+    {
         if (text.empty()) {
             return "{}";
         }
@@ -202,21 +269,9 @@ struct Project::Impl {
         return text;
     }
 
-    void setJournalMode() {
-        const std::string mode = db->pragmaText("journal_mode = WAL", "switch to WAL journaling");
-        if (mode != "wal") {
-            throw ProjectError(ProjectErrorKind::Io,
-                               displayPath + ": could not switch to WAL journaling (SQLite kept "
-                                   + "\"" + mode
-                                   + "\"). Keep projects on a local disk. Nothing was changed.");
-        }
-        // With WAL, NORMAL keeps the database consistent through crashes; only the last
-        // transactions before a power cut may be lost.
-        db->exec("PRAGMA synchronous = NORMAL", "set the sync mode");
-    }
-
     /// Marks runs whose process has ended as interrupted. Runs of live processes are left.
-    void markInterruptedRuns() {
+    void markInterruptedRuns()
+    {
         std::vector<int64_t> dead;
         {
             Statement query(*db, "SELECT id, owner FROM runs WHERE status = 'running'",
@@ -244,7 +299,8 @@ struct Project::Impl {
     }
 
     /// Called when the Project goes away: its own unfinished runs become interrupted.
-    void interruptOwnRuns() noexcept {
+    void interruptOwnRuns() noexcept
+    {
         if (ownRunningRuns.empty() || readOnly || !db) {
             return;
         }
@@ -268,7 +324,8 @@ struct Project::Impl {
 
     /// Adds an artifact row inside its own transaction.
     ArtifactRecord insertArtifact(int64_t runId, const std::string& kind,
-                                  const std::string& relativePath, int64_t sizeBytes) {
+                                  const std::string& relativePath, int64_t sizeBytes)
+    {
         const std::string action = "record an artifact for run " + std::to_string(runId);
         Transaction transaction(*db, action);
         runStatus(runId, action);
@@ -295,23 +352,29 @@ struct Project::Impl {
 };
 
 Project::Project(std::unique_ptr<Impl> impl)
-    : impl_(std::move(impl)) {}
+    : impl_(std::move(impl))
+{
+}
 
-Project::~Project() {
+Project::~Project()
+{
     if (impl_) {
         impl_->interruptOwnRuns();
     }
 }
 
-std::unique_ptr<Project> Project::open(const std::string& path) {
+std::unique_ptr<Project> Project::open(const std::string& path)
+{
     return openExisting(path, false);
 }
 
-std::unique_ptr<Project> Project::openReadOnly(const std::string& path) {
+std::unique_ptr<Project> Project::openReadOnly(const std::string& path)
+{
     return openExisting(path, true);
 }
 
-std::unique_ptr<Project> Project::openExisting(const std::string& path, bool readOnly) {
+std::unique_ptr<Project> Project::openExisting(const std::string& path, bool readOnly)
+{
     std::unique_ptr<Impl> impl = Impl::make(path);
     const std::string& display = impl->displayPath;
 
@@ -394,7 +457,7 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
                                  "writable, or open a copy; the file was not changed.");
     }
     if (!impl->readOnly) {
-        impl->setJournalMode();
+        useWalJournal(db);
         detail::migrate(db);
         impl->markInterruptedRuns();
     }
@@ -402,7 +465,8 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
     return std::unique_ptr<Project>(new Project(std::move(impl)));
 }
 
-std::unique_ptr<Project> Project::create(const std::string& path) {
+std::unique_ptr<Project> Project::create(const std::string& path)
+{
     std::unique_ptr<Impl> impl = Impl::make(path);
     const std::string& display = impl->displayPath;
 
@@ -427,16 +491,19 @@ std::unique_ptr<Project> Project::create(const std::string& path) {
                                  "that name?). Move that folder away, or choose another name.");
     }
 
-    // O_EXCL: if something appeared at the path since the check above, fail, never overwrite.
-    const int fd = ::open(impl->path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    // Build the project under a temporary name and give it its name only when complete, so
+    // nobody (another process's openOrCreate) ever sees a half-made project, and an existing
+    // file is never replaced, even one that appears meanwhile.
+    const std::string temporary = temporaryName(folder, fs::path(impl->path).filename().string());
+    auto removeTemporary = [&temporary] {
+        std::error_code ignored;
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+            fs::remove(temporary + suffix, ignored);
+        }
+    };
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) {
         const int error = errno;
-        if (error == EEXIST) {
-            throw ProjectError(ProjectErrorKind::AlreadyExists,
-                               display
-                                   + " already exists. Lumen never overwrites a file: open it, "
-                                     "or choose another name.");
-        }
         throw ProjectError(error == ENOSPC || error == EDQUOT ? ProjectErrorKind::DiskFull
                                                               : ProjectErrorKind::Io,
                            display + ": could not create the file (" + std::strerror(error)
@@ -444,24 +511,41 @@ std::unique_ptr<Project> Project::create(const std::string& path) {
                                  "full.");
     }
     ::close(fd);
-
     try {
-        impl->db = std::make_unique<Connection>(impl->path, display, detail::OpenMode::ReadWrite);
-        impl->db->exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
-        impl->setJournalMode();
-        detail::migrate(*impl->db);
-    } catch (...) {
-        impl->db.reset();
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-            fs::remove(impl->path + suffix, ec);
+        {
+            Connection db(temporary, display, detail::OpenMode::ReadWrite);
+            useWalJournal(db);
+            detail::migrate(db);
+        } // closing checkpoints the WAL into the file and removes it
+        if (fs::exists(temporary + "-wal", ec)) {
+            throw ProjectError(ProjectErrorKind::Io,
+                               display
+                                   + ": could not create the project (SQLite kept its WAL file). "
+                                     "Keep projects on a local disk.");
         }
+        int error = 0;
+        if (!renameNoReplace(temporary, impl->path, &error)) {
+            if (error == EEXIST) {
+                throw ProjectError(ProjectErrorKind::AlreadyExists,
+                                   display
+                                       + " already exists. Lumen never overwrites a file: open "
+                                         "it, or choose another name.");
+            }
+            throw ProjectError(error == ENOSPC || error == EDQUOT ? ProjectErrorKind::DiskFull
+                                                                  : ProjectErrorKind::Io,
+                               display + ": could not create the file (" + std::strerror(error)
+                                   + "). Check that the folder is writable.");
+        }
+    } catch (...) {
+        removeTemporary();
         throw;
     }
-    impl->schemaVersion = kSchemaVersion;
-    return std::unique_ptr<Project>(new Project(std::move(impl)));
+    removeTemporary();
+    return openExisting(path, false);
 }
 
-std::unique_ptr<Project> Project::openOrCreate(const std::string& path) {
+std::unique_ptr<Project> Project::openOrCreate(const std::string& path)
+{
     std::error_code ec;
     if (!path.empty() && fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
         try {
@@ -477,25 +561,30 @@ std::unique_ptr<Project> Project::openOrCreate(const std::string& path) {
     return open(path);
 }
 
-const std::string& Project::path() const {
+const std::string& Project::path() const
+{
     return impl_->path;
 }
 
-std::string Project::artifactsDir() const {
+std::string Project::artifactsDir() const
+{
     return impl_->artifactsDir.string();
 }
 
-int Project::schemaVersion() const {
+int Project::schemaVersion() const
+{
     return impl_->schemaVersion;
 }
 
-bool Project::isReadOnly() const {
+bool Project::isReadOnly() const
+{
     return impl_->readOnly;
 }
 
 // --- runs ---------------------------------------------------------------------------------
 
-int64_t Project::beginRun(const RunSpec& spec) {
+int64_t Project::beginRun(const RunSpec& spec)
+{
     impl_->requireWritable("start a run");
     if (spec.kind.empty()) {
         impl_->invalid("a run needs a kind (\"forward\", \"train\", ...).");
@@ -528,7 +617,8 @@ int64_t Project::beginRun(const RunSpec& spec) {
 }
 
 void Project::finishRun(int64_t runId, RunStatus status, const std::string& summaryJson,
-                        const std::string& error) {
+                        const std::string& error)
+{
     const std::string action = "finish run " + std::to_string(runId);
     impl_->requireWritable(action);
     if (status != RunStatus::Completed && status != RunStatus::Cancelled
@@ -559,7 +649,8 @@ void Project::finishRun(int64_t runId, RunStatus status, const std::string& summ
     own.erase(std::remove(own.begin(), own.end(), runId), own.end());
 }
 
-void Project::setNotes(int64_t runId, const std::string& notes) {
+void Project::setNotes(int64_t runId, const std::string& notes)
+{
     const std::string action = "save the notes of run " + std::to_string(runId);
     impl_->requireWritable(action);
     Connection& db = *impl_->db;
@@ -573,7 +664,8 @@ void Project::setNotes(int64_t runId, const std::string& notes) {
     transaction.commit();
 }
 
-void Project::deleteRun(int64_t runId) {
+void Project::deleteRun(int64_t runId)
+{
     const std::string action = "delete run " + std::to_string(runId);
     impl_->requireWritable(action);
     Connection& db = *impl_->db;
@@ -620,7 +712,8 @@ void Project::deleteRun(int64_t runId) {
     }
 }
 
-std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const {
+std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
+{
     std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1";
     if (filter.kind) {
         sql += " AND kind = :kind";
@@ -653,7 +746,8 @@ std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const {
     return runs;
 }
 
-std::optional<RunRecord> Project::run(int64_t runId) const {
+std::optional<RunRecord> Project::run(int64_t runId) const
+{
     Statement query(*impl_->db, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?",
                     "read run " + std::to_string(runId));
     query.bind(1, runId);
@@ -665,11 +759,13 @@ std::optional<RunRecord> Project::run(int64_t runId) const {
 
 // --- metrics ------------------------------------------------------------------------------
 
-void Project::addMetric(int64_t runId, const std::string& key, int64_t step, double value) {
+void Project::addMetric(int64_t runId, const std::string& key, int64_t step, double value)
+{
     addMetrics(runId, {MetricPoint{key, step, value, 0}});
 }
 
-void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points) {
+void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points)
+{
     const std::string action = "record metrics for run " + std::to_string(runId);
     impl_->requireWritable(action);
     for (const MetricPoint& point : points) {
@@ -701,7 +797,8 @@ void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points) 
     transaction.commit();
 }
 
-std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key) const {
+std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key) const
+{
     std::string sql = "SELECT key, step, value, time_ms FROM metrics WHERE run_id = ?";
     if (!key.empty()) {
         sql += " AND key = ?";
@@ -721,7 +818,8 @@ std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key)
     return points;
 }
 
-std::vector<std::string> Project::metricKeys(int64_t runId) const {
+std::vector<std::string> Project::metricKeys(int64_t runId) const
+{
     Statement query(*impl_->db, "SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key",
                     "read the metric names of run " + std::to_string(runId));
     query.bind(1, runId);
@@ -732,7 +830,8 @@ std::vector<std::string> Project::metricKeys(int64_t runId) const {
     return keys;
 }
 
-MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const {
+MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const
+{
     Statement query(*impl_->db,
                     "SELECT step, value, time_ms FROM metrics WHERE run_id = ? AND key = ? "
                     "ORDER BY step, rowid",
@@ -752,7 +851,8 @@ MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const 
 // --- artifacts ----------------------------------------------------------------------------
 
 ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
-                                        const std::string& relativePath) {
+                                        const std::string& relativePath)
+{
     impl_->requireWritable("record an artifact");
     if (kind.empty()) {
         impl_->invalid("an artifact needs a kind (\"attention\", \"checkpoint\", ...).");
@@ -779,10 +879,9 @@ ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
 
 namespace {
 
-std::atomic<unsigned> temporaryCounter{0};
-
 [[noreturn]] void artifactWriteFailed(const std::string& displayPath, const fs::path& file,
-                                      int error) {
+                                      int error)
+{
     const bool full = error == ENOSPC || error == EDQUOT || error == EFBIG;
     throw ProjectError(full ? ProjectErrorKind::DiskFull : ProjectErrorKind::Io,
                        displayPath + ": could not write artifact " + file.string() + " ("
@@ -793,7 +892,8 @@ std::atomic<unsigned> temporaryCounter{0};
 }
 
 // Writes and flushes `bytes` into a new file; on failure removes it and throws.
-void writeNewFile(const std::string& displayPath, const fs::path& file, std::string_view bytes) {
+void writeNewFile(const std::string& displayPath, const fs::path& file, std::string_view bytes)
+{
     const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         artifactWriteFailed(displayPath, file, errno);
@@ -826,7 +926,8 @@ void writeNewFile(const std::string& displayPath, const fs::path& file, std::str
 } // namespace
 
 ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
-                                      const std::string& fileName, std::string_view bytes) {
+                                      const std::string& fileName, std::string_view bytes)
+{
     const std::string action = "write an artifact for run " + std::to_string(runId);
     impl_->requireWritable(action);
     if (kind.empty()) {
@@ -847,25 +948,24 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
         artifactWriteFailed(impl_->displayPath, folder, ec.value());
     }
 
-    const fs::path temporary = folder
-                               / ("." + fileName + ".tmp-" + std::to_string(::getpid()) + "-"
-                                  + std::to_string(temporaryCounter.fetch_add(1)));
+    const std::string temporary = temporaryName(folder, fileName);
     writeNewFile(impl_->displayPath, temporary, bytes);
 
-    // Never overwrite: pick the first free name. A run's folder is written by the one process
-    // running it, so nothing races with this check.
+    // Never overwrite: the first free name of name.ext, name-2.ext, name-3.ext, ...
     const fs::path name(fileName);
     std::string finalName = fileName;
-    for (int n = 2; fs::symlink_status(folder / finalName, ec).type() != fs::file_type::not_found;
-         ++n) {
+    for (int n = 2;; ++n) {
+        int error = 0;
+        if (renameNoReplace(temporary, (folder / finalName).string(), &error)) {
+            break;
+        }
+        if (error != EEXIST) {
+            ::unlink(temporary.c_str());
+            artifactWriteFailed(impl_->displayPath, folder / finalName, error);
+        }
         finalName = name.stem().string() + "-" + std::to_string(n) + name.extension().string();
     }
     const fs::path target = folder / finalName;
-    if (std::rename(temporary.c_str(), target.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        artifactWriteFailed(impl_->displayPath, target, error);
-    }
     // Make the rename itself durable.
     const int folderFd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (folderFd >= 0) {
@@ -882,7 +982,8 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
     }
 }
 
-std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const {
+std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
+{
     Statement query(*impl_->db,
                     "SELECT id, run_id, kind, path, size_bytes, created_ms FROM artifacts "
                     "WHERE run_id = ? ORDER BY id",
@@ -895,7 +996,8 @@ std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const {
     return artifacts;
 }
 
-std::string Project::artifactPath(const ArtifactRecord& artifact) const {
+std::string Project::artifactPath(const ArtifactRecord& artifact) const
+{
     return (impl_->artifactsDir / fs::path(artifact.relativePath)).string();
 }
 

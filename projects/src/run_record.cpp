@@ -9,7 +9,8 @@
 
 namespace lumen::projects {
 
-const char* projectErrorKindName(ProjectErrorKind kind) {
+const char* projectErrorKindName(ProjectErrorKind kind)
+{
     switch (kind) {
     case ProjectErrorKind::NotFound:
         return "not-found";
@@ -37,7 +38,8 @@ const char* projectErrorKindName(ProjectErrorKind kind) {
     return "internal";
 }
 
-const char* runStatusName(RunStatus status) {
+const char* runStatusName(RunStatus status)
+{
     switch (status) {
     case RunStatus::Running:
         return "running";
@@ -53,7 +55,8 @@ const char* runStatusName(RunStatus status) {
     return "failed";
 }
 
-std::optional<RunStatus> runStatusFromName(const std::string& name) {
+std::optional<RunStatus> runStatusFromName(const std::string& name)
+{
     for (RunStatus status : {RunStatus::Running, RunStatus::Completed, RunStatus::Cancelled,
                              RunStatus::Failed, RunStatus::Interrupted}) {
         if (name == runStatusName(status)) {
@@ -63,19 +66,22 @@ std::optional<RunStatus> runStatusFromName(const std::string& name) {
     return std::nullopt;
 }
 
-std::optional<int64_t> RunRecord::durationMs() const {
+std::optional<int64_t> RunRecord::durationMs() const
+{
     if (!startedMs || !finishedMs) {
         return std::nullopt;
     }
     return *finishedMs - *startedMs;
 }
 
-int64_t currentUnixMs() {
+int64_t currentUnixMs()
+{
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string formatIsoUtc(int64_t unixMs) {
+std::string formatIsoUtc(int64_t unixMs)
+{
     // Floor division, so times before 1970 get a positive millisecond part.
     int64_t seconds = unixMs / 1000;
     int64_t millis = unixMs % 1000;

@@ -26,7 +26,8 @@ using Migration = void (*)(Connection& db);
 // later open can tell a crashed run from one another live process is still running.
 // AUTOINCREMENT: run ids are never reused, because artifact folders are named after them.
 // metrics.value may be NULL: SQLite stores a NaN as NULL, and NULL reads back as NaN.
-void migrateToV1(Connection& db) {
+void migrateToV1(Connection& db)
+{
     db.exec(R"sql(
 CREATE TABLE runs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,14 +78,16 @@ static_assert(std::size(kMigrations) == Project::kSchemaVersion,
 
 } // namespace
 
-std::string newerSchemaMessage(const std::string& displayPath, int64_t fileVersion) {
+std::string newerSchemaMessage(const std::string& displayPath, int64_t fileVersion)
+{
     return displayPath + " was written by a newer Lumen (schema version "
            + std::to_string(fileVersion) + "; this Lumen reads up to "
            + std::to_string(Project::kSchemaVersion)
            + "). Open it with a newer Lumen; the file was not changed.";
 }
 
-int migrate(Connection& db) {
+int migrate(Connection& db)
+{
     Transaction transaction(db, "upgrade the project's schema");
     const int64_t version = db.pragmaInt("user_version", "read the schema version");
     if (version > Project::kSchemaVersion) {

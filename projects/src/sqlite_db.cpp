@@ -14,7 +14,8 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 
 // "file:" URI for a path (RFC 3986 percent-encoding of everything but unreserved and '/').
-std::string fileUri(const std::string& path) {
+std::string fileUri(const std::string& path)
+{
     static const char* hex = "0123456789ABCDEF";
     std::string uri = "file:";
     for (unsigned char c : path) {
@@ -32,7 +33,8 @@ std::string fileUri(const std::string& path) {
 } // namespace
 
 Connection::Connection(const std::string& file, const std::string& displayPath, OpenMode mode)
-    : displayPath_(displayPath) {
+    : displayPath_(displayPath)
+{
     // No SQLITE_OPEN_CREATE: a missing file is an error, never a new empty database.
     int flags = SQLITE_OPEN_EXRESCODE;
     std::string name = file;
@@ -66,42 +68,50 @@ Connection::Connection(const std::string& file, const std::string& displayPath, 
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
 }
 
-Connection::~Connection() {
+Connection::~Connection()
+{
     if (db_ != nullptr) {
         sqlite3_close(db_);
     }
 }
 
-bool Connection::isReadOnly() const {
+bool Connection::isReadOnly() const
+{
     return sqlite3_db_readonly(db_, "main") == 1;
 }
 
-int64_t Connection::changes() const {
+int64_t Connection::changes() const
+{
     return sqlite3_changes64(db_);
 }
 
-int64_t Connection::lastInsertRowid() const {
+int64_t Connection::lastInsertRowid() const
+{
     return sqlite3_last_insert_rowid(db_);
 }
 
-void Connection::exec(const std::string& sql, const std::string& action) {
+void Connection::exec(const std::string& sql, const std::string& action)
+{
     const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
         fail(rc, action);
     }
 }
 
-int64_t Connection::pragmaInt(const std::string& pragma, const std::string& action) {
+int64_t Connection::pragmaInt(const std::string& pragma, const std::string& action)
+{
     Statement statement(*this, "PRAGMA " + pragma, action);
     return statement.step() ? statement.int64(0) : 0;
 }
 
-std::string Connection::pragmaText(const std::string& pragma, const std::string& action) {
+std::string Connection::pragmaText(const std::string& pragma, const std::string& action)
+{
     Statement statement(*this, "PRAGMA " + pragma, action);
     return statement.step() ? statement.text(0) : std::string();
 }
 
-void Connection::fail(int rc, const std::string& action) const {
+void Connection::fail(int rc, const std::string& action) const
+{
     const std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     const std::string head = displayPath_ + ": could not " + action + ": ";
     const std::string unchanged =
@@ -152,7 +162,8 @@ void Connection::fail(int rc, const std::string& action) const {
 
 Statement::Statement(Connection& db, const std::string& sql, const std::string& action)
     : db_(db)
-    , action_(action) {
+    , action_(action)
+{
     const int rc =
         sqlite3_prepare_v2(db.handle(), sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
     if (rc != SQLITE_OK) {
@@ -162,11 +173,13 @@ Statement::Statement(Connection& db, const std::string& sql, const std::string& 
     }
 }
 
-Statement::~Statement() {
+Statement::~Statement()
+{
     sqlite3_finalize(stmt_);
 }
 
-Statement& Statement::bind(int index, int64_t value) {
+Statement& Statement::bind(int index, int64_t value)
+{
     const int rc = sqlite3_bind_int64(stmt_, index, value);
     if (rc != SQLITE_OK) {
         db_.fail(rc, action_);
@@ -174,7 +187,8 @@ Statement& Statement::bind(int index, int64_t value) {
     return *this;
 }
 
-Statement& Statement::bind(int index, double value) {
+Statement& Statement::bind(int index, double value)
+{
     const int rc = sqlite3_bind_double(stmt_, index, value);
     if (rc != SQLITE_OK) {
         db_.fail(rc, action_);
@@ -182,7 +196,8 @@ Statement& Statement::bind(int index, double value) {
     return *this;
 }
 
-Statement& Statement::bind(int index, std::string_view value) {
+Statement& Statement::bind(int index, std::string_view value)
+{
     const int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT,
                                        SQLITE_UTF8);
     if (rc != SQLITE_OK) {
@@ -191,7 +206,8 @@ Statement& Statement::bind(int index, std::string_view value) {
     return *this;
 }
 
-Statement& Statement::bindNull(int index) {
+Statement& Statement::bindNull(int index)
+{
     const int rc = sqlite3_bind_null(stmt_, index);
     if (rc != SQLITE_OK) {
         db_.fail(rc, action_);
@@ -199,7 +215,8 @@ Statement& Statement::bindNull(int index) {
     return *this;
 }
 
-bool Statement::step() {
+bool Statement::step()
+{
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) {
         return true;
@@ -210,29 +227,35 @@ bool Statement::step() {
     db_.fail(rc, action_);
 }
 
-void Statement::run() {
+void Statement::run()
+{
     while (step()) {
     }
 }
 
-void Statement::reset() {
+void Statement::reset()
+{
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }
 
-bool Statement::isNull(int column) const {
+bool Statement::isNull(int column) const
+{
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-int64_t Statement::int64(int column) const {
+int64_t Statement::int64(int column) const
+{
     return sqlite3_column_int64(stmt_, column);
 }
 
-double Statement::real(int column) const {
+double Statement::real(int column) const
+{
     return sqlite3_column_double(stmt_, column);
 }
 
-std::string Statement::text(int column) const {
+std::string Statement::text(int column) const
+{
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     if (data == nullptr) {
         return {};
@@ -242,7 +265,8 @@ std::string Statement::text(int column) const {
 
 Transaction::Transaction(Connection& db, const std::string& action)
     : db_(db)
-    , action_(action) {
+    , action_(action)
+{
     // IMMEDIATE takes the write lock now, so waiting for another writer goes through the busy
     // timeout; a deferred transaction that upgrades later would fail with SQLITE_BUSY at once.
     db_.exec("BEGIN IMMEDIATE", action_);
@@ -250,7 +274,8 @@ Transaction::Transaction(Connection& db, const std::string& action)
     db_.setInWrite(true);
 }
 
-Transaction::~Transaction() {
+Transaction::~Transaction()
+{
     if (open_) {
         // After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already rolled back.
         if (sqlite3_get_autocommit(db_.handle()) == 0) {
@@ -260,7 +285,8 @@ Transaction::~Transaction() {
     }
 }
 
-void Transaction::commit() {
+void Transaction::commit()
+{
     db_.exec("COMMIT", action_);
     open_ = false;
     db_.setInWrite(false);

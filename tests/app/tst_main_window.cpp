@@ -1,2 +1,628 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
+// The GUI end to end under the offscreen platform: load the tiny BERT the way a user does,
+// run a text, and check that the heatmap holds exactly the engine's attention for the chosen
+// layer and head (and the reference's within 1e-5), that the status bar names the model,
+// that the run is recorded in the project, and that bad input gives a clear message while
+// the window keeps working and the previous model stays loaded.
+
+#include "about_dialog.h"
+#include "app_options.h"
+#include "attention_controller.h"
+#include "engine_worker.h"
+#include "launcher.h"
+#include "main_window.h"
+
+#include "conformance.h"
+#include "tensor_compare.h"
+
+#include "lumen/engine/model.h"
+#include "lumen/engine/system_info.h"
+#include "lumen/projects/project.h"
+#include "lumen/widgets/attention_view.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstring>
+
+using lumen::app::AttentionController;
+using lumen::app::MainWindow;
+
+namespace {
+
+constexpr int kWaitMs = 60000;
+const char* const kText = "The capital of France is [MASK].";
+constexpr int kLayer = 2;
+constexpr int kHead = 1;
+
+QString bertDir()
+{
+    return QStringLiteral(LUMEN_TEST_DATA "/conformance/bert");
+}
+
+bool sameBits(float a, float b)
+{
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+bool copyFile(const QString& from, const QString& to)
+{
+    QFile::remove(to);
+    return QFile::copy(from, to);
+}
+
+std::vector<lumen::projects::RunRecord> runsIn(const QString& projectPath)
+{
+    auto project = lumen::projects::Project::open(QFile::encodeName(projectPath).toStdString());
+    return project->listRuns();
+}
+
+/// A window recording into `projectPath`, errors reported by signal only.
+std::unique_ptr<MainWindow> makeWindow(const QString& projectPath)
+{
+    auto window = std::make_unique<MainWindow>();
+    window->setInteractiveErrors(false);
+    window->resize(1024, 720);
+    window->show();
+    if (!window->openProject(projectPath)) {
+        return nullptr;
+    }
+    return window;
+}
+
+/// Loads `dir` through the window's own path and waits for the answer.
+bool loadModel(MainWindow& window, const QString& dir)
+{
+    QSignalSpy loaded(window.attentionController(), &AttentionController::modelLoaded);
+    QSignalSpy failed(window.attentionController(), &AttentionController::loadFailed);
+    window.openModel(dir);
+    return QTest::qWaitFor([&] { return loaded.count() + failed.count() > 0; }, kWaitMs)
+           && loaded.count() == 1;
+}
+
+/// Types `text`, clicks Run and waits for the attention.
+bool runText(MainWindow& window, const QString& text)
+{
+    QSignalSpy ready(window.attentionController(), &AttentionController::attentionReady);
+    window.textEdit()->setText(text);
+    QTest::mouseClick(window.runButton(), Qt::LeftButton);
+    return ready.wait(kWaitMs) && ready.count() == 1;
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void heatmapHoldsTheEnginesAttention();
+    void statusBarNamesTheModel();
+    void runIsRecordedInTheProject();
+    void missingFolderKeepsThePreviousModel();
+    void folderWithoutConfigKeepsThePreviousModel();
+    void malformedSafetensorsKeepsThePreviousModel();
+    void unknownModelTypeKeepsThePreviousModel();
+    void emptyTextIsRefusedAndNotRecorded();
+    void runWithoutModelIsRefused();
+    void conversionRefusesMismatchedShapes();
+    void commandLineOptions();
+    void commandLineErrors();
+    void screenshotRendersTheRun();
+    void screenshotFailsOnABadModel();
+    void aboutListsLibrariesAndLicences();
+    void parameterCountFormat();
+
+private:
+    QTemporaryDir temp_;
+    int projectCounter_ = 0;
+    QString newProjectPath()
+    {
+        return temp_.filePath(QStringLiteral("p%1.lumen").arg(++projectCounter_));
+    }
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(temp_.isValid());
+    lumen::app::initResources();
+}
+
+void TestMainWindow::heatmapHoldsTheEnginesAttention()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    // The layer and head a user picks before pressing Run are what the view then shows.
+    window->attentionView()->setLayer(kLayer);
+    window->attentionView()->setHead(kHead);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+
+    lumen::widgets::AttentionView* view = window->attentionView();
+    QVERIFY(!view->isShowingHint());
+    QCOMPARE(view->layer(), kLayer);
+    QCOMPARE(view->head(), kHead);
+    QCOMPARE(view->heatmap()->data().title, QStringLiteral("Layer 2 · Head 1"));
+
+    // The engine's own numbers for the same text, computed here on the test's thread.
+    auto model = lumen::engine::Model::load(QFile::encodeName(bertDir()).toStdString());
+    const lumen::engine::ModelInput input = model->prepare({kText});
+    lumen::engine::TraceRequest trace;
+    trace.attentions = true;
+    const lumen::engine::ForwardResult out = model->forward(input, trace);
+    const lumen::engine::FloatTensor& layer = out.trace.attentions.at(kLayer);
+    const int seq = static_cast<int>(input.seqLen());
+    const int heads = static_cast<int>(layer.shape.at(1));
+    QCOMPARE(layer.shape, (std::vector<int64_t>{1, heads, seq, seq}));
+
+    lumen::widgets::AttentionHeatmap* map = view->heatmap();
+    QCOMPARE(map->data().queries(), seq);
+    QCOMPARE(map->data().keys(), seq);
+    for (int q = 0; q < seq; ++q) {
+        for (int k = 0; k < seq; ++k) {
+            const float engine = layer.data[(static_cast<size_t>(kHead) * seq + q) * seq + k];
+            QVERIFY2(sameBits(map->cellValue(q, k), engine),
+                     qPrintable(QStringLiteral("cell (%1, %2): heatmap %3, engine %4")
+                                    .arg(q)
+                                    .arg(k)
+                                    .arg(map->cellValue(q, k), 0, 'g', 9)
+                                    .arg(engine, 0, 'g', 9)));
+        }
+    }
+    // Token labels are the tokenizer's tokens, special tokens included.
+    QStringList tokens;
+    for (const std::string& t : input.tokens.at(0)) {
+        tokens << QString::fromStdString(t);
+    }
+    QCOMPARE(map->keyTickLabels(), tokens);
+    QCOMPARE(map->queryTickLabels(), tokens);
+
+    // And the reference implementation's numbers (expected.json, forward[0]).
+    const nlohmann::json& reference = lumen::test::expected("bert")["forward"][0];
+    QCOMPARE(QString::fromStdString(reference["text"].get<std::string>()),
+             QString::fromUtf8(kText));
+    QStringList referenceTokens;
+    for (const auto& t : reference["tokens"]) {
+        referenceTokens << QString::fromStdString(t.get<std::string>());
+    }
+    QCOMPARE(map->keyTickLabels(), referenceTokens);
+    const lumen::engine::FloatTensor expected =
+        lumen::test::jsonToFloat(reference["attentions"][kLayer][kHead]);
+    lumen::engine::FloatTensor shown;
+    shown.shape = {seq, seq};
+    for (int q = 0; q < seq; ++q) {
+        for (int k = 0; k < seq; ++k) {
+            shown.data.push_back(map->cellValue(q, k));
+        }
+    }
+    LUMEN_COMPARE_ATTENTION(shown, expected);
+
+    // Switching head through the selector shows that head's matrix, still exactly.
+    QComboBox* headBox = view->headSelector();
+    headBox->setCurrentIndex(headBox->findData(3));
+    QCOMPARE(view->head(), 3);
+    for (int q = 0; q < seq; ++q) {
+        for (int k = 0; k < seq; ++k) {
+            QVERIFY(sameBits(map->cellValue(q, k),
+                             layer.data[(static_cast<size_t>(3) * seq + q) * seq + k]));
+        }
+    }
+    view->layerSelector()->setValue(0);
+    const lumen::engine::FloatTensor& layer0 = out.trace.attentions.at(0);
+    QVERIFY(sameBits(map->cellValue(seq - 1, 0), layer0.data[(3 * seq + seq - 1) * seq + 0]));
+}
+
+void TestMainWindow::statusBarNamesTheModel()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QCOMPARE(window->modelStatusText(), QString());
+    QVERIFY(loadModel(*window, bertDir()));
+
+    auto model = lumen::engine::Model::load(QFile::encodeName(bertDir()).toStdString());
+    const qint64 parameters = model->info().parameterCount;
+    QVERIFY(parameters > 0);
+    const QString status = window->modelStatusLabel()->text();
+    QCOMPARE(status, window->modelStatusText());
+    QVERIFY2(status.startsWith(QStringLiteral("BertForPreTraining · ")), qPrintable(status));
+    QVERIFY2(status.contains(lumen::app::formatParameterCount(parameters)
+                             + QStringLiteral(" parameters")),
+             qPrintable(status));
+    QVERIFY2(status.endsWith(QStringLiteral(" · cpu")), qPrintable(status));
+    // The exact count is one hover away.
+    QVERIFY2(window->modelStatusLabel()->toolTip().contains(QString::number(parameters)),
+             qPrintable(window->modelStatusLabel()->toolTip()));
+    QCOMPARE(window->attentionController()->model().architecture,
+             QStringLiteral("BertForPreTraining"));
+    QCOMPARE(window->attentionController()->model().layers, 3);
+    QCOMPARE(window->attentionController()->model().heads, 4);
+}
+
+void TestMainWindow::runIsRecordedInTheProject()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    QCOMPARE(window->projectController()->projectPath(), QFileInfo(path).absoluteFilePath());
+    window->attentionView()->setLayer(kLayer);
+    window->attentionView()->setHead(kHead);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+
+    const auto runs = runsIn(path);
+    QCOMPARE(runs.size(), size_t(1));
+    const lumen::projects::RunRecord& run = runs.front();
+    QCOMPARE(run.kind, std::string("attention"));
+    QCOMPARE(run.status, lumen::projects::RunStatus::Completed);
+    QCOMPARE(QString::fromStdString(run.model), QFileInfo(bertDir()).absoluteFilePath());
+    QCOMPARE(run.device, std::string("cpu"));
+    QVERIFY(run.finishedMs.has_value());
+    QVERIFY(run.errorMessage.empty());
+
+    const QJsonObject parameters =
+        QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
+    QCOMPARE(parameters.value(QStringLiteral("text")).toString(), QString::fromUtf8(kText));
+    QCOMPARE(parameters.value(QStringLiteral("layer")).toInt(-1), kLayer);
+    QCOMPARE(parameters.value(QStringLiteral("head")).toInt(-1), kHead);
+    const QJsonObject summary =
+        QJsonDocument::fromJson(QByteArray::fromStdString(run.summaryJson)).object();
+    QCOMPARE(summary.value(QStringLiteral("seq_len")).toInt(), 10); // [CLS] ... [SEP]
+    QCOMPARE(summary.value(QStringLiteral("layers")).toInt(), 3);
+    QCOMPARE(summary.value(QStringLiteral("heads")).toInt(), 4);
+    QVERIFY(summary.value(QStringLiteral("elapsed_ms")).toDouble(-1) >= 0.0);
+
+    auto project = lumen::projects::Project::open(QFile::encodeName(path).toStdString());
+    QCOMPARE(project->metricKeys(run.id), std::vector<std::string>{"forward_ms"});
+
+    // A second run is a second record.
+    QVERIFY(runText(*window, QStringLiteral("Paris is the capital.")));
+    QCOMPARE(runsIn(path).size(), size_t(2));
+    QCOMPARE(window->attentionController()->lastRun().id, runsIn(path).front().id);
+}
+
+void TestMainWindow::missingFolderKeepsThePreviousModel()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    const QString status = window->modelStatusLabel()->text();
+
+    const QString missing = temp_.filePath(QStringLiteral("no-such-model"));
+    QSignalSpy errors(window.get(), &MainWindow::errorShown);
+    QVERIFY(!loadModel(*window, missing));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().at(0).toString();
+    QVERIFY2(message.contains(missing), qPrintable(message));
+    QCOMPARE(window->lastError(), message);
+
+    // Still the BERT, still usable, and the earlier run is still in the project.
+    QVERIFY(window->attentionController()->hasModel());
+    QCOMPARE(window->attentionController()->model().dir, QFileInfo(bertDir()).absoluteFilePath());
+    QCOMPARE(window->modelStatusLabel()->text(), status);
+    QVERIFY(window->runButton()->isEnabled());
+    QVERIFY(runText(*window, QStringLiteral("Still here.")));
+    const auto runs = runsIn(path);
+    QCOMPARE(runs.size(), size_t(2));
+    for (const auto& run : runs) {
+        QCOMPARE(run.status, lumen::projects::RunStatus::Completed);
+    }
+}
+
+void TestMainWindow::folderWithoutConfigKeepsThePreviousModel()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+
+    const QString dir = temp_.filePath(QStringLiteral("no-config"));
+    QVERIFY(QDir().mkpath(dir));
+    QVERIFY(copyFile(bertDir() + QStringLiteral("/vocab.txt"), dir + QStringLiteral("/vocab.txt")));
+    QVERIFY(copyFile(bertDir() + QStringLiteral("/model.safetensors"),
+                     dir + QStringLiteral("/model.safetensors")));
+
+    QSignalSpy errors(window.get(), &MainWindow::errorShown);
+    QVERIFY(!loadModel(*window, dir));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().at(0).toString();
+    QVERIFY2(message.contains(dir), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("config.json")), qPrintable(message));
+    QCOMPARE(window->attentionController()->model().architecture,
+             QStringLiteral("BertForPreTraining"));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+}
+
+void TestMainWindow::malformedSafetensorsKeepsThePreviousModel()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+
+    // A copy of the BERT whose weights file was cut short (an interrupted download).
+    const QString dir = temp_.filePath(QStringLiteral("truncated"));
+    QVERIFY(QDir().mkpath(dir));
+    for (const char* name : {"config.json", "vocab.txt", "tokenizer_config.json",
+                             "special_tokens_map.json"}) {
+        QVERIFY(copyFile(bertDir() + QLatin1Char('/') + QLatin1String(name),
+                         dir + QLatin1Char('/') + QLatin1String(name)));
+    }
+    QFile source(bertDir() + QStringLiteral("/model.safetensors"));
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray bytes = source.readAll();
+    QFile target(dir + QStringLiteral("/model.safetensors"));
+    QVERIFY(target.open(QIODevice::WriteOnly));
+    target.write(bytes.left(bytes.size() / 2));
+    target.close();
+
+    QSignalSpy errors(window.get(), &MainWindow::errorShown);
+    QVERIFY(!loadModel(*window, dir));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().at(0).toString();
+    QVERIFY2(message.contains(dir), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("model.safetensors")), qPrintable(message));
+    QCOMPARE(window->attentionController()->model().dir, QFileInfo(bertDir()).absoluteFilePath());
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+}
+
+void TestMainWindow::unknownModelTypeKeepsThePreviousModel()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+
+    const QString dir = temp_.filePath(QStringLiteral("unknown-type"));
+    QVERIFY(QDir().mkpath(dir));
+    QFile config(bertDir() + QStringLiteral("/config.json"));
+    QVERIFY(config.open(QIODevice::ReadOnly));
+    QJsonObject json = QJsonDocument::fromJson(config.readAll()).object();
+    json.insert(QStringLiteral("model_type"), QStringLiteral("frobnicator"));
+    QFile out(dir + QStringLiteral("/config.json"));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QJsonDocument(json).toJson());
+    out.close();
+    QVERIFY(copyFile(bertDir() + QStringLiteral("/model.safetensors"),
+                     dir + QStringLiteral("/model.safetensors")));
+    QVERIFY(copyFile(bertDir() + QStringLiteral("/vocab.txt"), dir + QStringLiteral("/vocab.txt")));
+
+    QSignalSpy errors(window.get(), &MainWindow::errorShown);
+    QVERIFY(!loadModel(*window, dir));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().at(0).toString();
+    QVERIFY2(message.contains(dir), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("frobnicator")), qPrintable(message));
+    QVERIFY(window->attentionController()->hasModel());
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+}
+
+void TestMainWindow::emptyTextIsRefusedAndNotRecorded()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    const std::vector<float> shown = window->attentionView()->heatmap()->data().weights;
+
+    for (const QString& empty : {QString(), QStringLiteral("   \t ")}) {
+        QSignalSpy errors(window.get(), &MainWindow::errorShown);
+        QSignalSpy ready(window->attentionController(), &AttentionController::attentionReady);
+        window->textEdit()->setText(empty);
+        QTest::mouseClick(window->runButton(), Qt::LeftButton);
+        QCOMPARE(errors.count(), 1); // refused at once, before anything runs
+        QCOMPARE(errors.first().at(0).toString(),
+                 QStringLiteral("The text is empty. Type a sentence to run the model on."));
+        QVERIFY(!ready.wait(200));
+        QVERIFY(!window->attentionController()->isBusy());
+    }
+    // Nothing ran, so nothing new was recorded; the earlier run and the view are intact.
+    const auto runs = runsIn(path);
+    QCOMPARE(runs.size(), size_t(1));
+    QCOMPARE(runs.front().status, lumen::projects::RunStatus::Completed);
+    QCOMPARE(window->attentionView()->heatmap()->data().weights, shown);
+    QVERIFY(runText(*window, QStringLiteral("Back to work.")));
+    QCOMPARE(runsIn(path).size(), size_t(2));
+}
+
+void TestMainWindow::runWithoutModelIsRefused()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    QVERIFY(window->attentionView()->isShowingHint());
+    QCOMPARE(window->attentionView()->hint(), QStringLiteral("Open a model and press Run"));
+    QSignalSpy errors(window.get(), &MainWindow::errorShown);
+    window->textEdit()->setText(QString::fromUtf8(kText));
+    QTest::mouseClick(window->runButton(), Qt::LeftButton);
+    QCOMPARE(errors.count(), 1);
+    QVERIFY2(errors.first().at(0).toString().contains(QStringLiteral("Open Model")),
+             qPrintable(errors.first().at(0).toString()));
+    QCOMPARE(runsIn(path).size(), size_t(0));
+}
+
+void TestMainWindow::conversionRefusesMismatchedShapes()
+{
+    lumen::app::AttentionOutput out;
+    out.tokens = {"[CLS]", "a", "[SEP]"};
+    lumen::engine::FloatTensor layer;
+    layer.shape = {1, 2, 3, 3};
+    for (int i = 0; i < 18; ++i) {
+        layer.data.push_back(static_cast<float>(i) / 18.0f);
+    }
+    out.attentions = {layer, layer};
+    out.attentions[1].data[7] = 0.5f;
+
+    QString error;
+    const lumen::widgets::AttentionSet set = lumen::app::toAttentionSet(out, &error);
+    QVERIFY(error.isEmpty());
+    QVERIFY(set.isValid());
+    QCOMPARE(set.layers, 2);
+    QCOMPARE(set.heads, 2);
+    QCOMPARE(set.seq, 3);
+    QCOMPARE(set.tokens, QStringList({QStringLiteral("[CLS]"), QStringLiteral("a"),
+                                      QStringLiteral("[SEP]")}));
+    // [layer][head][q][k]: layer 1, head 0, q 2, k 1 is the tensor's flat index 7.
+    QCOMPARE(set.weights[set.sliceOffset(1, 0) + 7], 0.5f);
+    QCOMPARE(set.weights[set.sliceOffset(0, 1) + 4], 13.0f / 18.0f);
+
+    out.attentions[1].shape = {1, 2, 3, 2};
+    const lumen::widgets::AttentionSet bad = lumen::app::toAttentionSet(out, &error);
+    QVERIFY(!bad.isValid());
+    QVERIFY2(error.contains(QStringLiteral("layer 1")), qPrintable(error));
+}
+
+void TestMainWindow::commandLineOptions()
+{
+    const auto parsed = lumen::app::parseAppOptions(
+        {QStringLiteral("lumen"), QStringLiteral("--project"), QStringLiteral("a.lumen"),
+         QStringLiteral("--model"), QStringLiteral("/models/bert"), QStringLiteral("--text"),
+         QStringLiteral("Hello there."), QStringLiteral("--layer"), QStringLiteral("2"),
+         QStringLiteral("--head"), QStringLiteral("mean"), QStringLiteral("--screenshot"),
+         QStringLiteral("out.png")});
+    QVERIFY2(parsed.ok, qPrintable(parsed.message));
+    QVERIFY(!parsed.exitNow);
+    QCOMPARE(parsed.options.projectPath, QStringLiteral("a.lumen"));
+    QCOMPARE(parsed.options.modelDir, QStringLiteral("/models/bert"));
+    QCOMPARE(parsed.options.text, QStringLiteral("Hello there."));
+    QCOMPARE(parsed.options.layer.value_or(-9), 2);
+    QCOMPARE(parsed.options.head.value_or(-9), lumen::widgets::AttentionView::kMeanOfHeads);
+    QCOMPARE(parsed.options.screenshotPath, QStringLiteral("out.png"));
+
+    const auto bare = lumen::app::parseAppOptions({QStringLiteral("lumen")});
+    QVERIFY(bare.ok);
+    QVERIFY(bare.options.modelDir.isEmpty());
+    QVERIFY(!bare.options.layer.has_value());
+
+    const auto help = lumen::app::parseAppOptions({QStringLiteral("lumen"), QStringLiteral("--help")});
+    QVERIFY(help.exitNow);
+    QVERIFY(help.message.contains(QStringLiteral("--screenshot")));
+
+    // The demo the app opens without --model: the tiny BERT and the masked sentence.
+    const lumen::app::DemoProject demo = lumen::app::demoProject();
+    QVERIFY2(QFileInfo::exists(demo.modelDir + QStringLiteral("/config.json")),
+             qPrintable(demo.modelDir));
+    QCOMPARE(demo.text, QStringLiteral("The capital of France is [MASK]."));
+}
+
+void TestMainWindow::commandLineErrors()
+{
+    const QStringList bad[] = {
+        {QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two")},
+        {QStringLiteral("lumen"), QStringLiteral("--head"), QStringLiteral("-1")},
+        {QStringLiteral("lumen"), QStringLiteral("--text"), QStringLiteral("  ")},
+        {QStringLiteral("lumen"), QStringLiteral("--bogus")},
+        {QStringLiteral("lumen"), QStringLiteral("/some/model")},
+    };
+    for (const QStringList& args : bad) {
+        const auto parsed = lumen::app::parseAppOptions(args);
+        QVERIFY2(!parsed.ok, qPrintable(args.join(QLatin1Char(' '))));
+        QVERIFY(!parsed.message.isEmpty());
+    }
+    QVERIFY(lumen::app::parseAppOptions(
+                {QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two")})
+                .message.contains(QStringLiteral("--layer")));
+}
+
+void TestMainWindow::screenshotRendersTheRun()
+{
+    const QString project = newProjectPath();
+    lumen::app::AppOptions options;
+    options.projectPath = project;
+    options.modelDir = bertDir();
+    options.text = QStringLiteral("The quick brown fox jumps over the lazy dog.");
+    options.layer = 1;
+    options.head = 2;
+    options.screenshotPath = temp_.filePath(QStringLiteral("shots/shot.png"));
+
+    MainWindow window;
+    window.setFixedSize(1280, 800);
+    lumen::app::Launcher launcher(&window, options);
+    QSignalSpy finished(&launcher, &lumen::app::Launcher::finished);
+    window.show();
+    launcher.start();
+    QVERIFY(finished.wait(kWaitMs));
+    QCOMPARE(finished.first().at(0).toInt(), 0);
+
+    const QImage image(options.screenshotPath);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size() / image.devicePixelRatio(), QSize(1280, 800));
+    QCOMPARE(window.attentionView()->layer(), 1);
+    QCOMPARE(window.attentionView()->head(), 2);
+    QCOMPARE(window.attentionView()->heatmap()->data().title, QStringLiteral("Layer 1 · Head 2"));
+    QCOMPARE(window.textEdit()->text(), options.text);
+    const auto runs = runsIn(project);
+    QCOMPARE(runs.size(), size_t(1));
+    QCOMPARE(runs.front().status, lumen::projects::RunStatus::Completed);
+}
+
+void TestMainWindow::screenshotFailsOnABadModel()
+{
+    lumen::app::AppOptions options;
+    options.projectPath = newProjectPath();
+    options.modelDir = temp_.filePath(QStringLiteral("nothing-here"));
+    options.screenshotPath = temp_.filePath(QStringLiteral("never.png"));
+
+    MainWindow window;
+    lumen::app::Launcher launcher(&window, options);
+    QSignalSpy finished(&launcher, &lumen::app::Launcher::finished);
+    window.show();
+    launcher.start();
+    QVERIFY(finished.wait(kWaitMs));
+    QCOMPARE(finished.first().at(0).toInt(), 1);
+    QVERIFY(!QFileInfo::exists(options.screenshotPath));
+    QVERIFY(window.lastError().contains(options.modelDir));
+}
+
+void TestMainWindow::aboutListsLibrariesAndLicences()
+{
+    const lumen::engine::SystemInfo info = lumen::engine::systemInfo();
+    const QString html = lumen::app::AboutDialog::aboutHtml(info);
+    const QStringList expected = {
+        QStringLiteral("Qt"),         QStringLiteral("LGPL-3.0"),
+        QStringLiteral("LibTorch"),   QStringLiteral("BSD-3-Clause"),
+        QStringLiteral("QCustomPlot"), QStringLiteral("GPL-3.0-or-later"),
+        QStringLiteral("SQLite"),     QStringLiteral("public domain"),
+        QStringLiteral("SentencePiece"), QStringLiteral("Apache-2.0"),
+        QStringLiteral("ICU"),        QStringLiteral("Unicode-3.0"),
+        QStringLiteral("Oniguruma"),  QStringLiteral("BSD-2-Clause"),
+        QStringLiteral("nlohmann-json"), QStringLiteral("MIT"),
+        QStringLiteral("OpenBLAS"),
+    };
+    for (const QString& s : expected) {
+        QVERIFY2(html.contains(s), qPrintable(s));
+    }
+    QCOMPARE(lumen::app::AboutDialog::libraries().size(), size_t(9));
+    QVERIFY(html.contains(QString::fromStdString(info.torchVersion)));
+    QVERIFY(html.contains(QString::fromStdString(info.blasKind)));
+
+    // The banner warns exactly when the engine would be slow.
+    MainWindow window;
+    const std::string warning = lumen::engine::blasWarning(info);
+    QCOMPARE(window.warningBanner()->isVisibleTo(&window), !warning.empty());
+    QCOMPARE(window.warningBanner()->text(), QString::fromStdString(warning));
+}
+
+void TestMainWindow::parameterCountFormat()
+{
+    QCOMPARE(lumen::app::formatParameterCount(950), QStringLiteral("950"));
+    QCOMPARE(lumen::app::formatParameterCount(110592), QStringLiteral("110.6 k"));
+    QCOMPARE(lumen::app::formatParameterCount(1234567), QStringLiteral("1.2 M"));
+    QCOMPARE(lumen::app::formatParameterCount(109482240), QStringLiteral("109.5 M"));
+    QCOMPARE(lumen::app::formatParameterCount(6738415616), QStringLiteral("6.7 B"));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -37,16 +37,19 @@ using namespace lumen::projects;
 
 namespace {
 
-QString q(const std::string& text) {
+QString q(const std::string& text)
+{
     return QString::fromStdString(text);
 }
 
-std::string s(const QString& text) {
+std::string s(const QString& text)
+{
     return text.toStdString();
 }
 
 /// The ProjectError `call` throws, or nullopt if it throws none.
-std::optional<ProjectError> errorFrom(const std::function<void()>& call) {
+std::optional<ProjectError> errorFrom(const std::function<void()>& call)
+{
     try {
         call();
     } catch (const ProjectError& error) {
@@ -55,7 +58,8 @@ std::optional<ProjectError> errorFrom(const std::function<void()>& call) {
     return std::nullopt;
 }
 
-QByteArray fileHash(const QString& path) {
+QByteArray fileHash(const QString& path)
+{
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         return {};
@@ -63,25 +67,29 @@ QByteArray fileHash(const QString& path) {
     return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
 }
 
-QByteArray fileBytes(const QString& path) {
+QByteArray fileBytes(const QString& path)
+{
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-void writeFile(const QString& path, const QByteArray& bytes) {
+void writeFile(const QString& path, const QByteArray& bytes)
+{
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     QCOMPARE(file.write(bytes), bytes.size());
 }
 
-QStringList entries(const QString& dir) {
+QStringList entries(const QString& dir)
+{
     return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden, QDir::Name);
 }
 
 /// A plain SQLite connection for making and inspecting files behind lumen_projects' back.
 class RawDb {
 public:
-    explicit RawDb(const QString& path, bool create = false) {
+    explicit RawDb(const QString& path, bool create = false)
+    {
         const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
         rc_ = sqlite3_open_v2(path.toUtf8().constData(), &db_, flags, nullptr);
         sqlite3_busy_timeout(db_, 5000);
@@ -92,7 +100,8 @@ public:
 
     bool ok() const { return rc_ == SQLITE_OK; }
     /// Runs SQL; returns "" or SQLite's error message.
-    QString exec(const QString& sql) {
+    QString exec(const QString& sql)
+    {
         char* message = nullptr;
         const int rc = sqlite3_exec(db_, sql.toUtf8().constData(), nullptr, nullptr, &message);
         QString error;
@@ -103,7 +112,8 @@ public:
         return error;
     }
     /// A column of the first row, as text ("" when there is no row).
-    QString value(const QString& sql, int column = 0) {
+    QString value(const QString& sql, int column = 0)
+    {
         sqlite3_stmt* statement = nullptr;
         QString result;
         if (sqlite3_prepare_v2(db_, sql.toUtf8().constData(), -1, &statement, nullptr) == SQLITE_OK
@@ -117,7 +127,8 @@ public:
     }
     qint64 integer(const QString& sql) { return value(sql).toLongLong(); }
     /// One column of every row.
-    QStringList column(const QString& sql, int column) {
+    QStringList column(const QString& sql, int column)
+    {
         sqlite3_stmt* statement = nullptr;
         QStringList result;
         if (sqlite3_prepare_v2(db_, sql.toUtf8().constData(), -1, &statement, nullptr)
@@ -138,13 +149,15 @@ private:
 };
 
 /// A blank SQLite database with a written header (an untouched one is 0 bytes).
-void makeBlankSqlite(const QString& path) {
+void makeBlankSqlite(const QString& path)
+{
     RawDb db(path, true);
     QVERIFY(db.ok());
     QCOMPARE(db.exec(QStringLiteral("CREATE TABLE t (x); DROP TABLE t;")), QString());
 }
 
-bool sameDouble(double a, double b) {
+bool sameDouble(double a, double b)
+{
     return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof(double)) == 0;
 }
 
@@ -160,6 +173,7 @@ private Q_SLOTS:
     void migratesBlankSqliteFile();
     void opensFrozenVersion1File();
     void concurrentOpenOfBlankFile();
+    void concurrentOpenOrCreate();
     void refusesNewerSchema();
     void refusesNewerSchemaSeenOnlyInWal();
     void refusesNonSqliteFile_data();
@@ -186,7 +200,8 @@ private:
     QString file(const QString& name) const { return dir_.filePath(name); }
 };
 
-void TestProject::createWriteReopenRead() {
+void TestProject::createWriteReopenRead()
+{
     QVERIFY(dir_.isValid());
     const QString path = file(QStringLiteral("roundtrip.lumen"));
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -306,7 +321,8 @@ void TestProject::createWriteReopenRead() {
     QVERIFY(project->artifacts(second).empty());
 }
 
-void TestProject::listRunsFilters() {
+void TestProject::listRunsFilters()
+{
     const QString path = file(QStringLiteral("list.lumen"));
     auto project = Project::create(s(path));
     std::vector<int64_t> ids;
@@ -345,7 +361,8 @@ void TestProject::listRunsFilters() {
     project->finishRun(ids[5], RunStatus::Completed);
 }
 
-void TestProject::filePragmasAndSchema() {
+void TestProject::filePragmasAndSchema()
+{
     const QString path = file(QStringLiteral("pragmas.lumen"));
     Project::create(s(path));
     // journal_mode=wal is stored in the file (header bytes 18 and 19 are 2).
@@ -392,7 +409,8 @@ void TestProject::filePragmasAndSchema() {
              QStringLiteral("CASCADE"));
 }
 
-void TestProject::migratesBlankSqliteFile() {
+void TestProject::migratesBlankSqliteFile()
+{
     const QString path = file(QStringLiteral("blank.lumen"));
     makeBlankSqlite(path);
     {
@@ -417,7 +435,8 @@ void TestProject::migratesBlankSqliteFile() {
 
 // A version-1 file written with the version-1 SQL frozen here, holding data. When schema v2
 // lands, this is the test that v1 -> v2 keeps everything.
-void TestProject::opensFrozenVersion1File() {
+void TestProject::opensFrozenVersion1File()
+{
     const QString path = file(QStringLiteral("frozen_v1.lumen"));
     {
         RawDb db(path, true);
@@ -479,7 +498,8 @@ COMMIT;
     QCOMPARE(project->beginRun({"forward", "", "", "{}", ""}), int64_t(8));
 }
 
-void TestProject::concurrentOpenOfBlankFile() {
+void TestProject::concurrentOpenOfBlankFile()
+{
     const QString path = file(QStringLiteral("race.lumen"));
     makeBlankSqlite(path);
     std::atomic<int> opened{0};
@@ -509,7 +529,40 @@ void TestProject::concurrentOpenOfBlankFile() {
     QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
 }
 
-void TestProject::refusesNewerSchema() {
+// Several programs asking for the same new project at once all get the one project, and
+// none sees it half-made (create() builds it under a temporary name).
+void TestProject::concurrentOpenOrCreate()
+{
+    const QString sub = file(QStringLiteral("openorcreate"));
+    QVERIFY(QDir().mkpath(sub));
+    const QString path = sub + QStringLiteral("/shared.lumen");
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                auto project = Project::openOrCreate(s(path));
+                project->finishRun(project->beginRun({"forward", "", "", "{}", ""}),
+                                   RunStatus::Completed);
+            } catch (const std::exception& error) {
+                errors[t] = error.what();
+            }
+        });
+    }
+    for (std::thread& thread : threads) {
+        thread.join();
+    }
+    for (const std::string& error : errors) {
+        QCOMPARE(q(error), QString());
+    }
+    QCOMPARE(entries(sub), QStringList{QStringLiteral("shared.lumen")}); // no temporary left
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs WHERE status = 'completed'")),
+             qint64(4));
+}
+
+void TestProject::refusesNewerSchema()
+{
     const QString sub = file(QStringLiteral("newer"));
     QVERIFY(QDir().mkpath(sub));
     const QString path = sub + QStringLiteral("/future.lumen");
@@ -544,7 +597,8 @@ void TestProject::refusesNewerSchema() {
 
 // The newer version is committed in the WAL but not yet in the main file's header (another
 // connection keeps the WAL from being checkpointed): the check through SQLite catches it.
-void TestProject::refusesNewerSchemaSeenOnlyInWal() {
+void TestProject::refusesNewerSchemaSeenOnlyInWal()
+{
     const QString path = file(QStringLiteral("future_wal.lumen"));
     Project::create(s(path));
     RawDb holder(path);
@@ -565,7 +619,8 @@ void TestProject::refusesNewerSchemaSeenOnlyInWal() {
              qint64(Project::kSchemaVersion + 1));
 }
 
-void TestProject::refusesNonSqliteFile_data() {
+void TestProject::refusesNonSqliteFile_data()
+{
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<QString>("message");
     const QString notSqlite = QStringLiteral(
@@ -581,7 +636,8 @@ void TestProject::refusesNonSqliteFile_data() {
                                              "changed.");
 }
 
-void TestProject::refusesNonSqliteFile() {
+void TestProject::refusesNonSqliteFile()
+{
     QFETCH(QByteArray, bytes);
     QFETCH(QString, message);
     const QString sub =
@@ -599,7 +655,8 @@ void TestProject::refusesNonSqliteFile() {
     }
 }
 
-void TestProject::refusesForeignSqlite_data() {
+void TestProject::refusesForeignSqlite_data()
+{
     QTest::addColumn<QString>("sql");
     QTest::newRow("other-application-id")
         << QStringLiteral("PRAGMA application_id = 305419896; CREATE TABLE notes (x);"
@@ -613,7 +670,8 @@ void TestProject::refusesForeignSqlite_data() {
         << QStringLiteral("PRAGMA user_version = 3; CREATE TABLE t (x); DROP TABLE t;");
 }
 
-void TestProject::refusesForeignSqlite() {
+void TestProject::refusesForeignSqlite()
+{
     QFETCH(QString, sql);
     const QString sub =
         file(QStringLiteral("foreign-%1").arg(QString::fromLatin1(QTest::currentDataTag())));
@@ -639,7 +697,8 @@ void TestProject::refusesForeignSqlite() {
     }
 }
 
-void TestProject::missingPathsAndOverwrites() {
+void TestProject::missingPathsAndOverwrites()
+{
     const QString missing = file(QStringLiteral("missing.lumen"));
     std::optional<ProjectError> error = errorFrom([&] { Project::open(s(missing)); });
     QVERIFY(error);
@@ -704,7 +763,8 @@ void TestProject::missingPathsAndOverwrites() {
     QVERIFY(Project::openOrCreate(s(fresh))->run(id));
 }
 
-void TestProject::crashedRunMarkedInterrupted() {
+void TestProject::crashedRunMarkedInterrupted()
+{
     const QString path = file(QStringLiteral("crash.lumen"));
     Project::create(s(path));
     const pid_t child = fork();
@@ -742,7 +802,8 @@ void TestProject::crashedRunMarkedInterrupted() {
     QCOMPARE(project->metrics(runs[0].id).size(), size_t{1}); // what it wrote is kept
 }
 
-void TestProject::liveRunOfAnotherProjectIsLeftRunning() {
+void TestProject::liveRunOfAnotherProjectIsLeftRunning()
+{
     const QString path = file(QStringLiteral("live.lumen"));
     auto gui = Project::create(s(path));
     const int64_t id = gui->beginRun({"train", "m", "cpu", "{}", ""});
@@ -757,7 +818,8 @@ void TestProject::liveRunOfAnotherProjectIsLeftRunning() {
     QCOMPARE(Project::open(s(path))->run(id)->status, RunStatus::Completed);
 }
 
-void TestProject::closingMarksOwnRunsInterrupted() {
+void TestProject::closingMarksOwnRunsInterrupted()
+{
     const QString path = file(QStringLiteral("close.lumen"));
     int64_t unfinished = 0;
     int64_t finished = 0;
@@ -779,7 +841,8 @@ void TestProject::closingMarksOwnRunsInterrupted() {
              QStringLiteral("cancelled"));
 }
 
-void TestProject::deleteRunCascades() {
+void TestProject::deleteRunCascades()
+{
     const QString path = file(QStringLiteral("delete.lumen"));
     auto project = Project::create(s(path));
     const int64_t doomed = project->beginRun({"train", "", "", "{}", ""});
@@ -841,7 +904,8 @@ void TestProject::deleteRunCascades() {
     project->finishRun(next, RunStatus::Completed);
 }
 
-void TestProject::writeArtifactIsAtomicAndRelative() {
+void TestProject::writeArtifactIsAtomicAndRelative()
+{
     const QString path = file(QStringLiteral("artifacts.lumen"));
     auto project = Project::create(s(path));
     const int64_t id = project->beginRun({"forward", "", "", "{}", ""});
@@ -891,7 +955,8 @@ void TestProject::writeArtifactIsAtomicAndRelative() {
     project->finishRun(id, RunStatus::Completed);
 }
 
-void TestProject::addArtifactFileChecksPaths() {
+void TestProject::addArtifactFileChecksPaths()
+{
     const QString path = file(QStringLiteral("placed.lumen"));
     auto project = Project::create(s(path));
     const int64_t id = project->beginRun({"train", "", "", "{}", ""});
@@ -927,7 +992,8 @@ void TestProject::addArtifactFileChecksPaths() {
     project->finishRun(id, RunStatus::Completed);
 }
 
-void TestProject::twoWritersAtOnce() {
+void TestProject::twoWritersAtOnce()
+{
     const QString path = file(QStringLiteral("writers.lumen"));
     Project::create(s(path));
     auto a = Project::open(s(path));
@@ -964,7 +1030,8 @@ void TestProject::twoWritersAtOnce() {
 
 // Another program holds the write lock for a second: the write waits (busy timeout) and
 // succeeds instead of failing with "database is locked".
-void TestProject::writerWaitsForBusyLock() {
+void TestProject::writerWaitsForBusyLock()
+{
     const QString path = file(QStringLiteral("busy.lumen"));
     auto project = Project::create(s(path));
     const int64_t id = project->beginRun({"train", "", "", "{}", ""});
@@ -991,7 +1058,8 @@ void TestProject::writerWaitsForBusyLock() {
 
 // A write that fails half-way (here: the file size limit, which makes write(2) fail like a
 // full disk does) is rolled back as a whole, and the message says so.
-void TestProject::ioFailureRollsBack() {
+void TestProject::ioFailureRollsBack()
+{
     const QString path = file(QStringLiteral("io.lumen"));
     auto project = Project::create(s(path));
     const int64_t id = project->beginRun({"train", "", "", "{}", ""});
@@ -1052,7 +1120,8 @@ void TestProject::ioFailureRollsBack() {
     QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM metrics")), qint64(2));
 }
 
-void TestProject::readOnlyProject() {
+void TestProject::readOnlyProject()
+{
     const QString path = file(QStringLiteral("readonly.lumen"));
     int64_t id = 0;
     {
@@ -1109,7 +1178,8 @@ void TestProject::readOnlyProject() {
     QCOMPARE(fileHash(path), hash);
 }
 
-void TestProject::invalidInput() {
+void TestProject::invalidInput()
+{
     const QString path = file(QStringLiteral("invalid.lumen"));
     auto project = Project::create(s(path));
     std::optional<ProjectError> error = errorFrom([&] {
@@ -1160,7 +1230,8 @@ void TestProject::invalidInput() {
     QCOMPARE(error->kind(), ProjectErrorKind::NotFound);
 }
 
-void TestProject::timeFormatting() {
+void TestProject::timeFormatting()
+{
     // Qt's own ISO-8601 formatting is the reference.
     for (int64_t ms :
          {int64_t(0), int64_t(1), int64_t(999), int64_t(1700000000123), int64_t(1709251199999),
@@ -1174,7 +1245,8 @@ void TestProject::timeFormatting() {
     QVERIFY(now >= before && now - before < 5000);
 }
 
-void TestProject::statusNames() {
+void TestProject::statusNames()
+{
     for (RunStatus status : {RunStatus::Running, RunStatus::Completed, RunStatus::Cancelled,
                              RunStatus::Failed, RunStatus::Interrupted}) {
         QCOMPARE(runStatusFromName(runStatusName(status)), std::optional<RunStatus>(status));

@@ -8,12 +8,14 @@
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/qcustomplot.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -94,6 +96,8 @@ private Q_SLOTS:
     void viewSelectorsDriveTheSlice();
     void viewMeanOfHeads();
     void viewShowsHintWithoutData();
+    void viewKeepsASelectionMadeBeforeData();
+    void stretchedColoursSpanToTheLargestWeight();
 };
 
 void TestAttentionHeatmap::holdsExactlyTheData()
@@ -379,6 +383,66 @@ void TestAttentionHeatmap::viewShowsHintWithoutData()
     view.setData(broken);
     QVERIFY(view.isShowingHint());
     QVERIFY(!view.heatmap()->data().isValid());
+}
+
+void TestAttentionHeatmap::viewKeepsASelectionMadeBeforeData()
+{
+    AttentionView view;
+    QSignalSpy layerSpy(&view, &AttentionView::layerChanged);
+    view.setLayer(2);
+    view.setHead(1);
+    QCOMPARE(layerSpy.count(), 0); // nothing shown changed yet
+    const AttentionSet set = codedSet(3, 4, 5);
+    view.setData(set);
+    QCOMPARE(view.layer(), 2);
+    QCOMPARE(view.head(), 1);
+    QCOMPARE(view.layerSelector()->value(), 2);
+    QCOMPARE(view.headSelector()->currentData().toInt(), 1);
+    QVERIFY(sameBits(view.heatmap()->cellValue(4, 3), set.weights[set.sliceOffset(2, 1) + 23]));
+
+    // A wish beyond the data is clamped when the data arrives.
+    AttentionView other;
+    other.setLayer(9);
+    other.setHead(AttentionView::kMeanOfHeads);
+    other.setData(set);
+    QCOMPARE(other.layer(), 2);
+    QCOMPARE(other.head(), AttentionView::kMeanOfHeads);
+    QCOMPARE(other.heatmap()->data().title, QStringLiteral("Layer 2 · Mean of heads"));
+}
+
+void TestAttentionHeatmap::stretchedColoursSpanToTheLargestWeight()
+{
+    AttentionHeatmap w;
+    AttentionHeatmapData d = matrix3x4();
+    for (float& v : d.weights) {
+        v *= 0.5f;
+    }
+    w.setData(d);
+    QCOMPARE(w.colorRange(), AttentionHeatmap::ColorRange::Unit);
+    QCOMPARE(w.colorMap()->dataRange().upper, 1.0);
+
+    w.setColorRange(AttentionHeatmap::ColorRange::ToMax);
+    const double max = *std::max_element(d.weights.begin(), d.weights.end());
+    QCOMPARE(w.colorMap()->dataRange().upper, max);
+    QCOMPARE(w.colorScale()->dataRange().upper, max);
+    QCOMPARE(w.colorMap()->dataRange().lower, 0.0);
+    // Only the colours change, never the values.
+    for (int q = 0; q < 3; ++q) {
+        for (int k = 0; k < 4; ++k) {
+            QVERIFY(sameBits(w.cellValue(q, k), d.weights[static_cast<size_t>(q) * 4 + k]));
+        }
+    }
+    // The mode survives new data and follows its maximum.
+    d.weights[0] = 0.75f;
+    w.setData(d);
+    QCOMPARE(w.colorMap()->dataRange().upper, 0.75);
+
+    AttentionView view;
+    view.setData(codedSet(1, 2, 3));
+    view.stretchColors()->setChecked(true);
+    QCOMPARE(view.heatmap()->colorRange(), AttentionHeatmap::ColorRange::ToMax);
+    view.stretchColors()->setChecked(false);
+    QCOMPARE(view.heatmap()->colorMap()->dataRange().upper, 1.0);
 }
 
 QTEST_MAIN(TestAttentionHeatmap)

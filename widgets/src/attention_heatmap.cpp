@@ -8,7 +8,7 @@
 #include <QFontMetrics>
 #include <QMouseEvent>
 #include <QToolTip>
-#include <QVBoxLayout>
+#include <QHBoxLayout>
 
 #include <algorithm>
 #include <cmath>
@@ -78,9 +78,13 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     plot_->setInteractions(QCP::Interactions());
     plot_->installEventFilter(this);
 
-    auto* layout = new QVBoxLayout(this);
+    // Stretch on both sides: when square cells make the plot narrower, it stays centred.
+    auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(plot_);
+    layout->setSpacing(0);
+    layout->addStretch(1);
+    layout->addWidget(plot_, 1000);
+    layout->addStretch(1);
 
     // Layout: title on row 0, axis rect and colour scale side by side on row 1.
     plot_->plotLayout()->insertRow(0);
@@ -133,6 +137,7 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
             rebuildTickLabels();
             plot_->replot(QCustomPlot::rpQueuedReplot);
         }
+        fitWidthToSquareCells();
     });
 
     clear();
@@ -208,6 +213,37 @@ void AttentionHeatmap::setColorRange(ColorRange range)
     colorRange_ = range;
     applyColorRange();
     plot_->replot();
+}
+
+void AttentionHeatmap::setSquareCells(bool on)
+{
+    squareCells_ = on;
+    if (!on) {
+        plot_->setMaximumWidth(QWIDGETSIZE_MAX);
+    }
+    plot_->replot();
+}
+
+void AttentionHeatmap::fitWidthToSquareCells()
+{
+    // Runs after each replot, when the axis rect's size is known. Everything beside the map
+    // (tick labels, colour scale) keeps its width, and the map's height does not depend on
+    // the plot's width, so this settles after one adjustment.
+    if (!squareCells_ || !data_.isValid() || !plot_->isVisible()) {
+        if (plot_->maximumWidth() != QWIDGETSIZE_MAX) {
+            plot_->setMaximumWidth(QWIDGETSIZE_MAX);
+        }
+        return;
+    }
+    const QRect map = plot_->axisRect()->rect();
+    if (map.height() <= 0) {
+        return;
+    }
+    const int besideMap = plot_->width() - map.width();
+    const int wanted = besideMap + map.height() * data_.keys() / data_.queries();
+    if (std::abs(wanted - plot_->maximumWidth()) > 2) {
+        plot_->setMaximumWidth(wanted);
+    }
 }
 
 void AttentionHeatmap::applyColorRange()

@@ -36,9 +36,9 @@ DType dtypeOf(const std::string& name, const torch::Tensor& t)
     case torch::kBool:
         return DType::Bool;
     default:
-        throw Error(ErrorKind::Unsupported, "tensor '" + name + "' has dtype " +
-                                                std::string(c10::toString(t.scalar_type())) +
-                                                ", which Lumen does not handle");
+        throw Error(ErrorKind::Unsupported,
+            "tensor '" + name + "' has dtype " + std::string(c10::toString(t.scalar_type()))
+                + ", which Lumen does not handle");
     }
 }
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "safetensors data is little-endian; Lumen reads it in place");
+    "safetensors data is little-endian; Lumen reads it in place");
 
 namespace lumen::engine {
 
@@ -38,10 +38,16 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::F64, "F64", 8, 12}, {DType::F32, "F32", 4, 11}, {DType::F16, "F16", 2, 7},
-    {DType::BF16, "BF16", 2, 8}, {DType::I64, "I64", 8, 13}, {DType::I32, "I32", 4, 9},
-    {DType::I16, "I16", 2, 5},  {DType::I8, "I8", 1, 2},    {DType::U8, "U8", 1, 1},
-    {DType::Bool, "BOOL", 1, 0},
+    { DType::F64, "F64", 8, 12 },
+    { DType::F32, "F32", 4, 11 },
+    { DType::F16, "F16", 2, 7 },
+    { DType::BF16, "BF16", 2, 8 },
+    { DType::I64, "I64", 8, 13 },
+    { DType::I32, "I32", 4, 9 },
+    { DType::I16, "I16", 2, 5 },
+    { DType::I8, "I8", 1, 2 },
+    { DType::U8, "U8", 1, 1 },
+    { DType::Bool, "BOOL", 1, 0 },
 };
 
 const DTypeInfo& info(DType dtype)
@@ -51,8 +57,8 @@ const DTypeInfo& info(DType dtype)
             return i;
         }
     }
-    throw Error(ErrorKind::Internal, "unknown DType value " +
-                                         std::to_string(static_cast<int>(dtype)));
+    throw Error(
+        ErrorKind::Internal, "unknown DType value " + std::to_string(static_cast<int>(dtype)));
 }
 
 bool parseDType(const std::string& name, DType* out)
@@ -180,9 +186,9 @@ Mapping mapFile(const std::string& path)
     if (fd < 0) {
         const int err = errno;
         throw Error(err == ENOENT ? ErrorKind::InvalidInput : ErrorKind::Io,
-                    "cannot open " + path + ": " + std::strerror(err));
+            "cannot open " + path + ": " + std::strerror(err));
     }
-    struct stat st {};
+    struct stat st { };
     if (fstat(fd, &st) != 0) {
         const int err = errno;
         ::close(fd);
@@ -190,8 +196,8 @@ Mapping mapFile(const std::string& path)
     }
     if (!S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw Error(ErrorKind::InvalidInput,
-                    path + " is not a regular file; expected a .safetensors file");
+        throw Error(
+            ErrorKind::InvalidInput, path + " is not a regular file; expected a .safetensors file");
     }
     Mapping m;
     m.size = static_cast<size_t>(st.st_size);
@@ -204,7 +210,7 @@ Mapping mapFile(const std::string& path)
     ::close(fd); // the mapping keeps the file alive
     if (address == MAP_FAILED) {
         throw Error(err == ENOMEM ? ErrorKind::OutOfMemory : ErrorKind::Io,
-                    "cannot map " + path + " into memory: " + std::strerror(err));
+            "cannot map " + path + " into memory: " + std::strerror(err));
     }
     m.address = address;
     return m;
@@ -231,15 +237,15 @@ bool nonNegativeInteger(const nlohmann::ordered_json& j, uint64_t* out)
 
 } // namespace
 
-TensorEntry SafetensorsFile::Impl::parseEntry(const std::string& name,
-                                              const nlohmann::ordered_json& value) const
+TensorEntry SafetensorsFile::Impl::parseEntry(
+    const std::string& name, const nlohmann::ordered_json& value) const
 {
     const std::string tensor = "tensor '" + name + "'";
     if (!value.is_object()) {
-        fail(tensor + " is a JSON " + jsonTypeName(value) +
-             ", expected an object with dtype, shape and data_offsets");
+        fail(tensor + " is a JSON " + jsonTypeName(value)
+            + ", expected an object with dtype, shape and data_offsets");
     }
-    for (const char* field : {"dtype", "shape", "data_offsets"}) {
+    for (const char* field : { "dtype", "shape", "data_offsets" }) {
         if (!value.contains(field)) {
             fail(tensor + " has no '" + field + "'");
         }
@@ -249,24 +255,24 @@ TensorEntry SafetensorsFile::Impl::parseEntry(const std::string& name,
 
     const auto& dtype = value["dtype"];
     if (!dtype.is_string()) {
-        fail(tensor + " has a 'dtype' that is a JSON " + jsonTypeName(dtype) +
-             ", expected a string such as \"F32\"");
+        fail(tensor + " has a 'dtype' that is a JSON " + jsonTypeName(dtype)
+            + ", expected a string such as \"F32\"");
     }
     if (!parseDType(dtype.get<std::string>(), &entry.dtype)) {
-        fail(tensor + " has dtype '" + dtype.get<std::string>() +
-             "', which Lumen does not read (known: F64, F32, F16, BF16, I64, I32, I16, I8, U8, "
-             "BOOL)");
+        fail(tensor + " has dtype '" + dtype.get<std::string>()
+            + "', which Lumen does not read (known: F64, F32, F16, BF16, I64, I32, I16, I8, U8, "
+              "BOOL)");
     }
 
     const auto& shape = value["shape"];
     if (!shape.is_array()) {
-        fail(tensor + " has a 'shape' that is a JSON " + jsonTypeName(shape) +
-             ", expected an array of integers");
+        fail(tensor + " has a 'shape' that is a JSON " + jsonTypeName(shape)
+            + ", expected an array of integers");
     }
     for (const auto& d : shape) {
         if (d.is_number_integer() && !d.is_number_unsigned() && d.get<int64_t>() < 0) {
-            fail(tensor + " has a negative dimension (" + std::to_string(d.get<int64_t>()) +
-                 ") in its shape");
+            fail(tensor + " has a negative dimension (" + std::to_string(d.get<int64_t>())
+                + ") in its shape");
         }
         uint64_t dim = 0;
         if (!nonNegativeInteger(d, &dim)) {
@@ -281,27 +287,27 @@ TensorEntry SafetensorsFile::Impl::parseEntry(const std::string& name,
     const auto& offsets = value["data_offsets"];
     if (!offsets.is_array() || offsets.size() != 2 || !nonNegativeInteger(offsets[0], &entry.begin)
         || !nonNegativeInteger(offsets[1], &entry.end)) {
-        fail(tensor + " has 'data_offsets' " + offsets.dump() +
-             ", expected two non-negative integers [begin, end]");
+        fail(tensor + " has 'data_offsets' " + offsets.dump()
+            + ", expected two non-negative integers [begin, end]");
     }
     if (entry.begin > entry.end) {
-        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end) +
-             " that end before they begin");
+        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end)
+            + " that end before they begin");
     }
     uint64_t bytes = 0;
     if (!byteSize(entry.shape, entry.dtype, &bytes)) {
         fail(tensor + " has a shape " + shapeText(entry.shape) + " too large to address");
     }
     if (bytes != entry.end - entry.begin) {
-        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end) + " (" +
-             std::to_string(entry.end - entry.begin) + " bytes) but its shape " +
-             shapeText(entry.shape) + " of " + dtypeName(entry.dtype) + " needs " +
-             std::to_string(bytes) + " bytes");
+        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end) + " ("
+            + std::to_string(entry.end - entry.begin) + " bytes) but its shape "
+            + shapeText(entry.shape) + " of " + dtypeName(entry.dtype) + " needs "
+            + std::to_string(bytes) + " bytes");
     }
     if (entry.end > dataSize) {
-        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end) +
-             " past the end of the data area (" + std::to_string(dataSize) +
-             " bytes); the file is truncated or corrupt");
+        fail(tensor + " has data_offsets " + offsetsText(entry.begin, entry.end)
+            + " past the end of the data area (" + std::to_string(dataSize)
+            + " bytes); the file is truncated or corrupt");
     }
     return entry;
 }
@@ -312,27 +318,27 @@ void SafetensorsFile::Impl::parseHeader(const char* text, size_t size)
     try {
         header = nlohmann::ordered_json::parse(text, text + size);
     } catch (const nlohmann::json::parse_error& e) {
-        fail("the header is not valid JSON (error at byte " + std::to_string(e.byte) +
-             " of the header); the file is corrupt or not a safetensors file");
+        fail("the header is not valid JSON (error at byte " + std::to_string(e.byte)
+            + " of the header); the file is corrupt or not a safetensors file");
     } catch (const nlohmann::json::exception&) {
         // out_of_range: a number too large for a double, such as 1e400
         fail("the header holds a number out of range; the file is corrupt or not a "
              "safetensors file");
     }
     if (!header.is_object()) {
-        fail(std::string("the header is a JSON ") + jsonTypeName(header) +
-             ", expected an object mapping tensor names to entries");
+        fail(std::string("the header is a JSON ") + jsonTypeName(header)
+            + ", expected an object mapping tensor names to entries");
     }
     for (const auto& [name, value] : header.items()) {
         if (name == "__metadata__") {
             if (!value.is_object()) {
-                fail(std::string("__metadata__ is a JSON ") + jsonTypeName(value) +
-                     ", expected an object of strings");
+                fail(std::string("__metadata__ is a JSON ") + jsonTypeName(value)
+                    + ", expected an object of strings");
             }
             for (const auto& [key, text] : value.items()) {
                 if (!text.is_string()) {
-                    fail("__metadata__ entry '" + key + "' is a JSON " + jsonTypeName(text) +
-                         ", expected a string");
+                    fail("__metadata__ entry '" + key + "' is a JSON " + jsonTypeName(text)
+                        + ", expected a string");
                 }
                 metadata[key] = text.get<std::string>();
             }
@@ -353,15 +359,14 @@ void SafetensorsFile::Impl::checkOverlaps() const
             byBegin.push_back(&t);
         }
     }
-    std::sort(byBegin.begin(), byBegin.end(), [](const TensorEntry* a, const TensorEntry* b) {
-        return a->begin < b->begin;
-    });
+    std::sort(byBegin.begin(), byBegin.end(),
+        [](const TensorEntry* a, const TensorEntry* b) { return a->begin < b->begin; });
     for (size_t i = 1; i < byBegin.size(); ++i) {
         const TensorEntry& a = *byBegin[i - 1];
         const TensorEntry& b = *byBegin[i];
         if (b.begin < a.end) {
-            fail("tensors '" + a.name + "' and '" + b.name + "' overlap (data_offsets " +
-                 offsetsText(a.begin, a.end) + " and " + offsetsText(b.begin, b.end) + ")");
+            fail("tensors '" + a.name + "' and '" + b.name + "' overlap (data_offsets "
+                + offsetsText(a.begin, a.end) + " and " + offsetsText(b.begin, b.end) + ")");
         }
     }
 }
@@ -387,22 +392,22 @@ SafetensorsFile SafetensorsFile::open(const std::string& path)
                    "a JSON header, then the tensor data)");
     }
     if (fileSize < 8) {
-        impl->fail("the file is truncated: " + std::to_string(fileSize) +
-                   " bytes, shorter than the 8-byte header length");
+        impl->fail("the file is truncated: " + std::to_string(fileSize)
+            + " bytes, shorter than the 8-byte header length");
     }
     uint64_t headerSize = 0;
     for (int i = 7; i >= 0; --i) {
         headerSize = (headerSize << 8) | bytes[i];
     }
     if (headerSize > kMaxHeaderBytes) {
-        impl->fail("the header length is " + std::to_string(headerSize) +
-                   " bytes, over the 100 MiB limit; the file is corrupt or not a safetensors "
-                   "file");
+        impl->fail("the header length is " + std::to_string(headerSize)
+            + " bytes, over the 100 MiB limit; the file is corrupt or not a safetensors "
+              "file");
     }
     if (headerSize > fileSize - 8) {
-        impl->fail("the header length is " + std::to_string(headerSize) + " bytes but only " +
-                   std::to_string(fileSize - 8) +
-                   " bytes follow; the file is truncated or not a safetensors file");
+        impl->fail("the header length is " + std::to_string(headerSize) + " bytes but only "
+            + std::to_string(fileSize - 8)
+            + " bytes follow; the file is truncated or not a safetensors file");
     }
     impl->dataArea = bytes + 8 + headerSize;
     impl->dataSize = fileSize - 8 - headerSize;
@@ -471,9 +476,9 @@ FloatTensor SafetensorsFile::readFloat(const std::string& name) const
         break;
     }
     default:
-        throw Error(ErrorKind::InvalidInput, impl_->path + ": tensor '" + name + "' is " +
-                                                 dtypeName(entry->dtype) +
-                                                 ", not a floating-point tensor");
+        throw Error(ErrorKind::InvalidInput,
+            impl_->path + ": tensor '" + name + "' is " + dtypeName(entry->dtype)
+                + ", not a floating-point tensor");
     }
     return out;
 }
@@ -512,14 +517,14 @@ public:
     explicit TempFile(const std::string& target)
         : target_(target)
     {
-        static std::atomic<unsigned> counter{0};
+        static std::atomic<unsigned> counter { 0 };
         for (int attempt = 0; attempt < 100; ++attempt) {
             const auto ticks = static_cast<unsigned long long>(
                 std::chrono::steady_clock::now().time_since_epoch().count());
             char suffix[32];
             std::snprintf(suffix, sizeof suffix, ".tmp-%x%04x",
-                          static_cast<unsigned>(getpid()) ^ static_cast<unsigned>(ticks),
-                          counter.fetch_add(1) & 0xffffu);
+                static_cast<unsigned>(getpid()) ^ static_cast<unsigned>(ticks),
+                counter.fetch_add(1) & 0xffffu);
             path_ = target + suffix;
             // O_EXCL: never clobber someone else's file; 0666 lets the umask decide.
             fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -546,7 +551,7 @@ public:
     {
         const auto* p = static_cast<const char*>(data);
         while (size > 0) {
-            const ssize_t n = ::write(fd_, p, std::min<size_t>(size, size_t{1} << 30));
+            const ssize_t n = ::write(fd_, p, std::min<size_t>(size, size_t { 1 } << 30));
             if (n < 0) {
                 if (errno == EINTR) {
                     continue;
@@ -586,7 +591,7 @@ private:
     [[noreturn]] void fail(int err) const
     {
         throw Error(err == ENOMEM ? ErrorKind::OutOfMemory : ErrorKind::Io,
-                    "cannot write " + target_ + ": " + std::strerror(err));
+            "cannot write " + target_ + ": " + std::strerror(err));
     }
 
     std::string target_;
@@ -598,7 +603,7 @@ private:
 } // namespace
 
 void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
-                      const std::map<std::string, std::string>& metadata)
+    const std::map<std::string, std::string>& metadata)
 {
     // The reference orders tensors by descending dtype rank, then by name, which keeps every
     // tensor aligned to its element size; the header lists them in that order.
@@ -607,15 +612,15 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
     for (const auto& t : tensors) {
         if (t.name.empty() || t.name == "__metadata__") {
             throw Error(ErrorKind::InvalidInput,
-                        "cannot write " + path + ": a tensor is named '" + t.name +
-                            "', which safetensors does not allow");
+                "cannot write " + path + ": a tensor is named '" + t.name
+                    + "', which safetensors does not allow");
         }
         uint64_t bytes = 0;
         if (!byteSize(t.shape, t.dtype, &bytes) || bytes != t.bytes.size()) {
             throw Error(ErrorKind::Internal,
-                        "cannot write " + path + ": tensor '" + t.name + "' has shape " +
-                            shapeText(t.shape) + " of " + dtypeName(t.dtype) + " but " +
-                            std::to_string(t.bytes.size()) + " bytes of data");
+                "cannot write " + path + ": tensor '" + t.name + "' has shape " + shapeText(t.shape)
+                    + " of " + dtypeName(t.dtype) + " but " + std::to_string(t.bytes.size())
+                    + " bytes of data");
         }
         order.push_back(&t);
     }
@@ -626,8 +631,8 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
     });
     for (size_t i = 1; i < order.size(); ++i) {
         if (order[i]->name == order[i - 1]->name) {
-            throw Error(ErrorKind::InvalidInput, "cannot write " + path + ": tensor name '" +
-                                                     order[i]->name + "' appears twice");
+            throw Error(ErrorKind::InvalidInput,
+                "cannot write " + path + ": tensor name '" + order[i]->name + "' appears twice");
         }
     }
 
@@ -640,7 +645,7 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
         nlohmann::ordered_json entry;
         entry["dtype"] = dtypeName(t->dtype);
         entry["shape"] = t->shape;
-        entry["data_offsets"] = {offset, offset + t->bytes.size()};
+        entry["data_offsets"] = { offset, offset + t->bytes.size() };
         header[t->name] = std::move(entry);
         offset += t->bytes.size();
     }
@@ -648,9 +653,10 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
     try {
         headerText = header.dump();
     } catch (const nlohmann::json::type_error&) {
-        throw Error(ErrorKind::InvalidInput, "cannot write " + path +
-                                                 ": a tensor name or metadata entry is not "
-                                                 "valid UTF-8");
+        throw Error(ErrorKind::InvalidInput,
+            "cannot write " + path
+                + ": a tensor name or metadata entry is not "
+                  "valid UTF-8");
     }
     headerText.append((8 - headerText.size() % 8) % 8, ' ');
     uint8_t sizeBytes[8];

@@ -32,8 +32,20 @@ struct Dict {
 };
 
 struct Value {
-    enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage,
-                      Tensor };
+    enum class Kind {
+        None,
+        Bool,
+        Int,
+        Float,
+        String,
+        Bytes,
+        Tuple,
+        List,
+        Dict,
+        Global,
+        Storage,
+        Tensor
+    };
     Kind kind = Kind::None;
     int64_t i = 0;
     double f = 0;
@@ -122,11 +134,16 @@ struct StorageClass {
 };
 
 constexpr StorageClass kStorageClasses[] = {
-    {"torch.DoubleStorage", torch::kFloat64}, {"torch.FloatStorage", torch::kFloat32},
-    {"torch.HalfStorage", torch::kFloat16},   {"torch.BFloat16Storage", torch::kBFloat16},
-    {"torch.LongStorage", torch::kInt64},     {"torch.IntStorage", torch::kInt32},
-    {"torch.ShortStorage", torch::kInt16},    {"torch.CharStorage", torch::kInt8},
-    {"torch.ByteStorage", torch::kUInt8},     {"torch.BoolStorage", torch::kBool},
+    { "torch.DoubleStorage", torch::kFloat64 },
+    { "torch.FloatStorage", torch::kFloat32 },
+    { "torch.HalfStorage", torch::kFloat16 },
+    { "torch.BFloat16Storage", torch::kBFloat16 },
+    { "torch.LongStorage", torch::kInt64 },
+    { "torch.IntStorage", torch::kInt32 },
+    { "torch.ShortStorage", torch::kInt16 },
+    { "torch.CharStorage", torch::kInt8 },
+    { "torch.ByteStorage", torch::kUInt8 },
+    { "torch.BoolStorage", torch::kBool },
 };
 
 const char* const kRebuildTensorV2 = "torch._utils._rebuild_tensor_v2";
@@ -136,8 +153,8 @@ const char* const kOrderedDict = "collections.OrderedDict";
 
 bool isAllowedGlobal(const std::string& name)
 {
-    if (name == kRebuildTensorV2 || name == kRebuildParameter ||
-        name == kRebuildParameterWithState || name == kOrderedDict) {
+    if (name == kRebuildTensorV2 || name == kRebuildParameter || name == kRebuildParameterWithState
+        || name == kOrderedDict) {
         return true;
     }
     for (const auto& s : kStorageClasses) {
@@ -167,7 +184,7 @@ std::string fileName(const std::string& path)
 class Unpickler {
 public:
     Unpickler(const std::string& path, caffe2::serialize::PyTorchStreamReader& reader,
-              const uint8_t* data, size_t size)
+        const uint8_t* data, size_t size)
         : path_(path)
         , reader_(reader)
         , data_(data)
@@ -181,9 +198,8 @@ private:
     [[noreturn]] void malformed(const std::string& what) const
     {
         throw Error(ErrorKind::InvalidInput,
-                    path_ + " is corrupt: its data.pkl " + what + " (at byte " +
-                        std::to_string(opcodePos_) +
-                        "). Re-save the checkpoint or convert it to safetensors.");
+            path_ + " is corrupt: its data.pkl " + what + " (at byte " + std::to_string(opcodePos_)
+                + "). Re-save the checkpoint or convert it to safetensors.");
     }
 
     const uint8_t* take(size_t n)
@@ -252,7 +268,7 @@ private:
         const size_t mark = marks_.back();
         marks_.pop_back();
         Items items(std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(mark)),
-                    std::make_move_iterator(stack_.end()));
+            std::make_move_iterator(stack_.end()));
         stack_.resize(mark);
         return items;
     }
@@ -335,7 +351,7 @@ Value Unpickler::run()
             }
             uint64_t v = n == 0 ? 0 : readLE(n);
             if (n > 0 && n < 8 && (v >> (8 * n - 1)) & 1u) {
-                v |= ~uint64_t{0} << (8 * n); // sign-extend
+                v |= ~uint64_t { 0 } << (8 * n); // sign-extend
             }
             stack_.push_back(Value::ofInt(static_cast<int64_t>(v)));
             break;
@@ -490,10 +506,10 @@ Value Unpickler::run()
             char hex[8];
             std::snprintf(hex, sizeof hex, "0x%02x", op);
             throw Error(ErrorKind::Unsupported,
-                        path_ + ": its data.pkl uses pickle opcode " + hex + " (at byte " +
-                            std::to_string(opcodePos_) +
-                            "), which Lumen does not read; it is not a plain state dict. "
-                            "Convert the checkpoint to safetensors.");
+                path_ + ": its data.pkl uses pickle opcode " + hex + " (at byte "
+                    + std::to_string(opcodePos_)
+                    + "), which Lumen does not read; it is not a plain state dict. "
+                      "Convert the checkpoint to safetensors.");
         }
         }
     }
@@ -526,17 +542,24 @@ void Unpickler::pushGlobal(const std::string& module, const std::string& name)
 {
     const std::string full = module + "." + name;
     if (!isAllowedGlobal(full)) {
-        if (module == "torch" && name.size() > 7 &&
-            name.compare(name.size() - 7, 7, "Storage") == 0) {
+        std::string shown; // the name as a person can read it in a message
+        for (const char c : full.substr(0, 100)) {
+            shown += (c >= 0x20 && c < 0x7f) ? c : '?';
+        }
+        if (full.size() > 100) {
+            shown += "...";
+        }
+        if (module == "torch" && name.size() > 7
+            && name.compare(name.size() - 7, 7, "Storage") == 0) {
             throw Error(ErrorKind::Unsupported,
-                        path_ + " holds a tensor of type '" + full +
-                            "', which Lumen does not load; convert the weights to float32 or "
-                            "float16 safetensors.");
+                path_ + " holds a tensor of type '" + shown
+                    + "', which Lumen does not load; convert the weights to float32 or "
+                      "float16 safetensors.");
         }
         throw Error(ErrorKind::Unsupported,
-                    path_ + ": " + fileName(path_) + " uses '" + full +
-                        "', which Lumen does not load for safety (a pickle can run code); "
-                        "convert it to safetensors.");
+            path_ + ": " + fileName(path_) + " uses '" + shown
+                + "', which Lumen does not load for safety (a pickle can run code); "
+                  "convert it to safetensors.");
     }
     stack_.push_back(Value::ofString(full, Value::Kind::Global));
 }
@@ -544,8 +567,8 @@ void Unpickler::pushGlobal(const std::string& module, const std::string& name)
 int64_t Unpickler::intArg(const Value& v, const char* what) const
 {
     if (v.kind != Value::Kind::Int) {
-        malformed(std::string("gives ") + kindName(v.kind) + " as a tensor's " + what +
-                  ", expected an int");
+        malformed(std::string("gives ") + kindName(v.kind) + " as a tensor's " + what
+            + ", expected an int");
     }
     return v.i;
 }
@@ -553,8 +576,8 @@ int64_t Unpickler::intArg(const Value& v, const char* what) const
 std::vector<int64_t> Unpickler::intTuple(const Value& v, const char* what) const
 {
     if (v.kind != Value::Kind::Tuple && v.kind != Value::Kind::List) {
-        malformed(std::string("gives ") + kindName(v.kind) + " as a tensor's " + what +
-                  ", expected a tuple of ints");
+        malformed(std::string("gives ") + kindName(v.kind) + " as a tensor's " + what
+            + ", expected a tuple of ints");
     }
     std::vector<int64_t> out;
     for (const auto& item : *v.items) {
@@ -570,8 +593,8 @@ std::vector<int64_t> Unpickler::intTuple(const Value& v, const char* what) const
 Value Unpickler::persistentLoad(const Value& pid)
 {
     // ('storage', storage class, key, location, number of elements)
-    if (pid.kind != Value::Kind::Tuple || pid.items->size() != 5 ||
-        (*pid.items)[0].kind != Value::Kind::String || (*pid.items)[0].s != "storage") {
+    if (pid.kind != Value::Kind::Tuple || pid.items->size() != 5
+        || (*pid.items)[0].kind != Value::Kind::String || (*pid.items)[0].s != "storage") {
         malformed("refers to an external object that is not a tensor storage");
     }
     const Items& p = *pid.items;
@@ -589,8 +612,8 @@ Value Unpickler::persistentLoad(const Value& pid)
     }
     const auto cached = storages_.find(key);
     if (cached != storages_.end()) {
-        if (cached->second.tensor.scalar_type() != storageClass->dtype ||
-            cached->second.tensor.numel() != numel) {
+        if (cached->second.tensor.scalar_type() != storageClass->dtype
+            || cached->second.tensor.numel() != numel) {
             malformed("describes storage '" + key + "' in two different ways");
         }
         return cached->second;
@@ -599,9 +622,9 @@ Value Unpickler::persistentLoad(const Value& pid)
     const std::string record = "data/" + key;
     if (!reader_.hasRecord(record)) {
         throw Error(ErrorKind::InvalidInput,
-                    path_ + " is corrupt: it has no record '" + record +
-                        "' for a tensor's data. Re-save the checkpoint or convert it to "
-                        "safetensors.");
+            path_ + " is corrupt: it has no record '" + record
+                + "' for a tensor's data. Re-save the checkpoint or convert it to "
+                  "safetensors.");
     }
     at::DataPtr bytes;
     size_t size = 0;
@@ -609,17 +632,16 @@ Value Unpickler::persistentLoad(const Value& pid)
     const size_t elementSize = c10::elementSize(storageClass->dtype);
     if (static_cast<uint64_t>(numel) > size / elementSize) {
         throw Error(ErrorKind::InvalidInput,
-                    path_ + " is corrupt: record '" + record + "' holds " +
-                        std::to_string(size) + " bytes, but its storage needs " +
-                        std::to_string(numel) + " elements of " +
-                        std::to_string(elementSize) + " bytes");
+            path_ + " is corrupt: record '" + record + "' holds " + std::to_string(size)
+                + " bytes, but its storage needs " + std::to_string(numel) + " elements of "
+                + std::to_string(elementSize) + " bytes");
     }
     Value storage;
     storage.kind = Value::Kind::Storage;
-    storage.tensor = torch::empty({numel}, torch::TensorOptions().dtype(storageClass->dtype));
+    storage.tensor = torch::empty({ numel }, torch::TensorOptions().dtype(storageClass->dtype));
     if (numel > 0) {
-        std::memcpy(storage.tensor.data_ptr(), bytes.get(),
-                    static_cast<size_t>(numel) * elementSize);
+        std::memcpy(
+            storage.tensor.data_ptr(), bytes.get(), static_cast<size_t>(numel) * elementSize);
     }
     storages_.emplace(key, storage);
     return storage;
@@ -647,19 +669,29 @@ Value Unpickler::rebuildTensor(const Items& args)
         if (sizes[d] == 0) {
             empty = true;
         } else if (__builtin_mul_overflow(static_cast<uint64_t>(sizes[d] - 1),
-                                          static_cast<uint64_t>(strides[d]), &span) ||
-                   __builtin_add_overflow(last, span, &last)) {
+                       static_cast<uint64_t>(strides[d]), &span)
+            || __builtin_add_overflow(last, span, &last)) {
             malformed("rebuilds a tensor too large to address");
         }
     }
     if (!empty && last >= static_cast<uint64_t>(storage.numel())) {
         malformed("rebuilds a tensor that reaches past the end of its storage");
     }
+    // A view may repeat elements (stride 0); a huge one would be a memory bomb.
+    uint64_t numel = 1;
+    for (int64_t size : sizes) {
+        if (__builtin_mul_overflow(numel, static_cast<uint64_t>(size), &numel)) {
+            malformed("rebuilds a tensor too large to address");
+        }
+    }
+    if (!empty && numel > static_cast<uint64_t>(storage.numel()) && numel > (1ull << 26)) {
+        malformed("rebuilds a tensor far larger than its storage");
+    }
     Value v;
     v.kind = Value::Kind::Tensor;
-    v.tensor = empty ? torch::empty(sizes, storage.options())
-                     : storage.as_strided(sizes, strides, offset).clone(
-                           at::MemoryFormat::Contiguous);
+    v.tensor = empty
+        ? torch::empty(sizes, storage.options())
+        : storage.as_strided(sizes, strides, offset).clone(at::MemoryFormat::Contiguous);
     return v;
 }
 
@@ -703,25 +735,27 @@ std::string readRecord(caffe2::serialize::PyTorchStreamReader& reader, const std
 
 std::map<std::string, torch::Tensor> readTorchStateDict(const std::string& path)
 {
-    struct stat st {};
+    struct stat st { };
     if (::stat(path.c_str(), &st) != 0) {
         const int err = errno;
         throw Error(err == ENOENT ? ErrorKind::InvalidInput : ErrorKind::Io,
-                    "cannot open " + path + ": " + std::strerror(err));
+            "cannot open " + path + ": " + std::strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
         throw Error(ErrorKind::InvalidInput,
-                    path + " is not a regular file; expected a torch.save checkpoint");
+            path + " is not a regular file; expected a torch.save checkpoint");
     }
     {
         // torch.save before PyTorch 1.6 wrote a bare pickle stream, not a zip.
         std::ifstream in(path, std::ios::binary);
-        char magic[2] = {0, 0};
+        char magic[2] = { 0, 0 };
         in.read(magic, 2);
-        if (in.gcount() == 2 && static_cast<uint8_t>(magic[0]) == 0x80 && magic[1] < 6) {
+        if (in.gcount() == 2 && static_cast<uint8_t>(magic[0]) == 0x80
+            && static_cast<uint8_t>(magic[1]) < 6) {
             throw Error(ErrorKind::Unsupported,
-                        path + " uses the legacy torch.save format (PyTorch before 1.6), which "
-                               "Lumen does not read; convert it to safetensors.");
+                path
+                    + " uses the legacy torch.save format (PyTorch before 1.6), which "
+                      "Lumen does not read; convert it to safetensors.");
         }
     }
 
@@ -729,35 +763,37 @@ std::map<std::string, torch::Tensor> readTorchStateDict(const std::string& path)
         caffe2::serialize::PyTorchStreamReader reader(path);
         if (reader.hasRecord("byteorder") && readRecord(reader, "byteorder") != "little") {
             throw Error(ErrorKind::Unsupported,
-                        path + " was saved on a big-endian machine, which Lumen does not read; "
-                               "convert it to safetensors.");
+                path
+                    + " was saved on a big-endian machine, which Lumen does not read; "
+                      "convert it to safetensors.");
         }
         if (!reader.hasRecord("data.pkl")) {
             throw Error(ErrorKind::InvalidInput,
-                        path + " is a zip archive without data.pkl, so it is not a torch.save "
-                               "checkpoint; expected pytorch_model.bin as written by "
-                               "torch.save.");
+                path
+                    + " is a zip archive without data.pkl, so it is not a torch.save "
+                      "checkpoint; expected pytorch_model.bin as written by "
+                      "torch.save.");
         }
         const std::string pickle = readRecord(reader, "data.pkl");
-        Unpickler unpickler(path, reader, reinterpret_cast<const uint8_t*>(pickle.data()),
-                            pickle.size());
+        Unpickler unpickler(
+            path, reader, reinterpret_cast<const uint8_t*>(pickle.data()), pickle.size());
         const Value root = unpickler.run();
         if (root.kind != Value::Kind::Dict) {
             throw Error(ErrorKind::InvalidInput,
-                        path + " holds " + kindName(root.kind) +
-                            ", expected a state dict (a dict of tensor names to tensors)");
+                path + " holds " + kindName(root.kind)
+                    + ", expected a state dict (a dict of tensor names to tensors)");
         }
         std::map<std::string, torch::Tensor> out;
         for (const auto& [key, value] : root.dict->items) {
             if (key.kind != Value::Kind::String) {
                 throw Error(ErrorKind::InvalidInput,
-                            path + " has a state dict key that is " + kindName(key.kind) +
-                                ", expected tensor names");
+                    path + " has a state dict key that is " + kindName(key.kind)
+                        + ", expected tensor names");
             }
             if (value.kind != Value::Kind::Tensor) {
                 throw Error(ErrorKind::InvalidInput,
-                            path + ": state dict entry '" + key.s + "' is " +
-                                kindName(value.kind) + ", expected a tensor");
+                    path + ": state dict entry '" + key.s + "' is " + kindName(value.kind)
+                        + ", expected a tensor");
             }
             out[key.s] = value.tensor;
         }
@@ -770,13 +806,13 @@ std::map<std::string, torch::Tensor> readTorchStateDict(const std::string& path)
         std::string what = e.what_without_backtrace();
         what = what.substr(0, what.find('\n'));
         throw Error(ErrorKind::InvalidInput,
-                    path + " is not a readable torch.save checkpoint (" + what +
-                        "); it may be truncated or not a PyTorch file");
+            path + " is not a readable torch.save checkpoint (" + what
+                + "); it may be truncated or not a PyTorch file");
     } catch (const std::bad_alloc&) {
         throw Error(ErrorKind::OutOfMemory, "out of memory while reading " + path);
     } catch (const std::exception& e) {
         throw Error(ErrorKind::InvalidInput,
-                    path + " is not a readable torch.save checkpoint (" + e.what() + ")");
+            path + " is not a readable torch.save checkpoint (" + e.what() + ")");
     }
 }
 

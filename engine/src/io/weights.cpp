@@ -76,26 +76,26 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
         json = readJsonFile(index);
     } catch (const nlohmann::json::exception& e) {
         // readJsonFile reports syntax errors; a number beyond a double's range lands here.
-        throw Error(ErrorKind::InvalidInput, index + " is not valid JSON (" + e.what() +
-                                                 "). Fix or replace the file.");
+        throw Error(ErrorKind::InvalidInput,
+            index + " is not valid JSON (" + e.what() + "). Fix or replace the file.");
     }
     if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object()) {
         throw Error(ErrorKind::InvalidInput,
-                    index + " has no \"weight_map\" object; expected {\"weight_map\": "
-                            "{\"tensor name\": \"shard file\", ...}}");
+            index
+                + " has no \"weight_map\" object; expected {\"weight_map\": "
+                  "{\"tensor name\": \"shard file\", ...}}");
     }
     std::map<std::string, std::vector<std::string>> namesByShard;
     for (const auto& [name, shard] : json["weight_map"].items()) {
         if (!shard.is_string()) {
-            throw Error(ErrorKind::InvalidInput, index + ": weight_map entry '" + name +
-                                                     "' is not a file name string");
+            throw Error(ErrorKind::InvalidInput,
+                index + ": weight_map entry '" + name + "' is not a file name string");
         }
         const std::string file = shard.get<std::string>();
-        if (file.empty() || file.find('/') != std::string::npos || file == "." ||
-            file == "..") {
+        if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
             throw Error(ErrorKind::InvalidInput,
-                        index + ": weight_map entry '" + name + "' names '" + file +
-                            "', expected a file name in the same folder");
+                index + ": weight_map entry '" + name + "' names '" + file
+                    + "', expected a file name in the same folder");
         }
         namesByShard[file].push_back(name);
     }
@@ -105,8 +105,8 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
     for (const auto& [shard, names] : namesByShard) {
         if (!fs::is_regular_file(dir / shard)) {
             throw Error(ErrorKind::InvalidInput,
-                        index + " lists shard " + shard + ", which is missing from " +
-                            dir.string() + "; download the complete checkpoint");
+                index + " lists shard " + shard + ", which is missing from " + dir.string()
+                    + "; download the complete checkpoint");
         }
     }
 
@@ -119,8 +119,8 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
             const auto it = tensors.find(name);
             if (it == tensors.end()) {
                 throw Error(ErrorKind::InvalidInput,
-                            shardPath + " has no tensor '" + name + "', though " + index +
-                                " says it holds it");
+                    shardPath + " has no tensor '" + name + "', though " + index
+                        + " says it holds it");
             }
             result.tensors[name] = normalise(it->second);
         }
@@ -137,8 +137,8 @@ WeightSet loadSafetensorsWeights(const std::string& path)
     WeightSet result;
     result.files.push_back(path);
     for (const auto& entry : file.tensors()) {
-        torch::Tensor t = torch::empty(entry.shape, torch::TensorOptions().dtype(
-                                                        torchType(entry.dtype)));
+        torch::Tensor t =
+            torch::empty(entry.shape, torch::TensorOptions().dtype(torchType(entry.dtype)));
         if (entry.end > entry.begin) {
             std::memcpy(t.data_ptr(), file.data(entry), entry.end - entry.begin);
         }
@@ -156,8 +156,9 @@ WeightSet loadWeights(const std::string& modelDir)
     }
     if (!fs::is_directory(dir, ec)) {
         throw Error(ErrorKind::InvalidInput,
-                    modelDir + " is not a folder; expected a model folder with config.json "
-                               "and model weights");
+            modelDir
+                + " is not a folder; expected a model folder with config.json "
+                  "and model weights");
     }
     if (fs::is_regular_file(dir / "model.safetensors", ec)) {
         return loadSafetensorsWeights((dir / "model.safetensors").string());
@@ -178,9 +179,10 @@ WeightSet loadWeights(const std::string& modelDir)
         return loadSharded(dir, dir / "pytorch_model.bin.index.json", readTorchShard);
     }
     throw Error(ErrorKind::InvalidInput,
-                modelDir + " has no model weights: looked for model.safetensors, "
-                           "model.safetensors.index.json, pytorch_model.bin, "
-                           "pytorch_model.bin.index.json");
+        modelDir
+            + " has no model weights: looked for model.safetensors, "
+              "model.safetensors.index.json, pytorch_model.bin, "
+              "pytorch_model.bin.index.json");
 }
 
 } // namespace lumen::engine

@@ -46,15 +46,14 @@ QByteArray readAll(const QString& path)
 bool writeAll(const QString& path, const QByteArray& bytes)
 {
     QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
-           f.write(bytes) == bytes.size();
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
 }
 
 QByteArray sha256Hex(const void* data, size_t size)
 {
     return QCryptographicHash::hash(
-               QByteArray::fromRawData(static_cast<const char*>(data), qsizetype(size)),
-               QCryptographicHash::Sha256)
+        QByteArray::fromRawData(static_cast<const char*>(data), qsizetype(size)),
+        QCryptographicHash::Sha256)
         .toHex();
 }
 
@@ -73,8 +72,7 @@ QByteArray safetensorsBytes(const QByteArray& header, int dataBytes, quint64 dec
 }
 
 /// Runs `f`, which must throw lumen::Error; returns it (or fails the test).
-template <typename F>
-bool throwsError(F f, Error* caught)
+template<typename F> bool throwsError(F f, Error* caught)
 {
     try {
         f();
@@ -116,8 +114,8 @@ double halfByDefinition(uint16_t bits)
     return sign * std::ldexp(1.0 + mantissa / 1024.0, exponent - 15);
 }
 
-TensorToWrite rawTensor(const std::string& name, DType dtype, std::vector<int64_t> shape,
-                        std::vector<uint8_t> bytes)
+TensorToWrite rawTensor(
+    const std::string& name, DType dtype, std::vector<int64_t> shape, std::vector<uint8_t> bytes)
 {
     TensorToWrite t;
     t.name = name;
@@ -127,8 +125,7 @@ TensorToWrite rawTensor(const std::string& name, DType dtype, std::vector<int64_
     return t;
 }
 
-template <typename T>
-std::vector<uint8_t> bytesOfValues(const std::vector<T>& values)
+template<typename T> std::vector<uint8_t> bytesOfValues(const std::vector<T>& values)
 {
     return bytesOf(values.data(), values.size() * sizeof(T));
 }
@@ -249,30 +246,33 @@ void TestSafetensors::rewriteIsByteIdentical()
 
 void TestSafetensors::roundTripEveryDtype()
 {
-    const std::vector<float> f32 = {1.5f, -2.0f, 3.25f, 0.0f, -0.0f, 1e-30f};
-    const std::vector<double> f64 = {0.1, -1e10, 3.0};
-    const std::vector<uint16_t> f16 = {0x3c00, 0xc100, 0x7bff, 0x0001};       // 1, -2.5, 65504, 2^-24
-    const std::vector<uint16_t> bf16 = {0x3f80, 0xc020, 0x7f80, 0x0001, 0x8000}; // 1, -2.5, inf, ..
-    const std::vector<int64_t> i64 = {0, -1, INT64_MAX, INT64_MIN};
-    const std::vector<int32_t> i32 = {7, -7, INT32_MIN};
-    const std::vector<uint8_t> u8 = {0, 255, 3};
-    const std::vector<uint8_t> boolean = {1, 0};
+    const std::vector<float> f32 = { 1.5f, -2.0f, 3.25f, 0.0f, -0.0f, 1e-30f };
+    const std::vector<double> f64 = { 0.1, -1e10, 3.0 };
+    const std::vector<uint16_t> f16 = { 0x3c00, 0xc100, 0x7bff, 0x0001 }; // 1, -2.5, 65504, 2^-24
+    const std::vector<uint16_t> bf16 = { 0x3f80, 0xc020, 0x7f80, 0x0001,
+        0x8000 }; // 1, -2.5, inf, ..
+    const std::vector<int64_t> i64 = { 0, -1, INT64_MAX, INT64_MIN };
+    const std::vector<int32_t> i32 = { 7, -7, INT32_MIN };
+    const std::vector<uint8_t> u8 = { 0, 255, 3 };
+    const std::vector<uint8_t> boolean = { 1, 0 };
 
     std::vector<TensorToWrite> tensors;
-    tensors.push_back(rawTensor("w.f32", DType::F32, {2, 3}, bytesOfValues(f32)));
-    tensors.push_back(rawTensor("w.f64", DType::F64, {3}, bytesOfValues(f64)));
-    tensors.push_back(rawTensor("a.f16", DType::F16, {2, 2}, bytesOfValues(f16)));
-    tensors.push_back(rawTensor("b.bf16", DType::BF16, {5}, bytesOfValues(bf16)));
-    tensors.push_back(rawTensor("c.u8", DType::U8, {3}, bytesOfValues(u8)));
-    tensors.push_back(rawTensor("ids", DType::I64, {2, 2}, bytesOfValues(i64)));
-    tensors.push_back(rawTensor("i32", DType::I32, {3, 1}, bytesOfValues(i32)));
-    tensors.push_back(rawTensor("mask", DType::Bool, {2}, boolean));
-    tensors.push_back(rawTensor("empty", DType::F32, {0, 4}, {}));
-    tensors.push_back(rawTensor("scalar", DType::F32, {}, bytesOfValues(std::vector<float>{9.f})));
-    tensors.push_back(TensorToWrite::fromFloat("from.float", FloatTensor{{1, 2}, {4.f, 5.f}}));
-    tensors.push_back(TensorToWrite::fromInt64("from.int", IntTensor{{3}, {1, 2, -3}}));
-    const std::map<std::string, std::string> metadata = {{"format", "pt"},
-                                                         {"lumen", "é \"quoted\""}};
+    tensors.push_back(rawTensor("w.f32", DType::F32, { 2, 3 }, bytesOfValues(f32)));
+    tensors.push_back(rawTensor("w.f64", DType::F64, { 3 }, bytesOfValues(f64)));
+    tensors.push_back(rawTensor("a.f16", DType::F16, { 2, 2 }, bytesOfValues(f16)));
+    tensors.push_back(rawTensor("b.bf16", DType::BF16, { 5 }, bytesOfValues(bf16)));
+    tensors.push_back(rawTensor("c.u8", DType::U8, { 3 }, bytesOfValues(u8)));
+    tensors.push_back(rawTensor("ids", DType::I64, { 2, 2 }, bytesOfValues(i64)));
+    tensors.push_back(rawTensor("i32", DType::I32, { 3, 1 }, bytesOfValues(i32)));
+    tensors.push_back(rawTensor("mask", DType::Bool, { 2 }, boolean));
+    tensors.push_back(rawTensor("empty", DType::F32, { 0, 4 }, {}));
+    tensors.push_back(
+        rawTensor("scalar", DType::F32, {}, bytesOfValues(std::vector<float> { 9.f })));
+    tensors.push_back(
+        TensorToWrite::fromFloat("from.float", FloatTensor { { 1, 2 }, { 4.f, 5.f } }));
+    tensors.push_back(TensorToWrite::fromInt64("from.int", IntTensor { { 3 }, { 1, 2, -3 } }));
+    const std::map<std::string, std::string> metadata = { { "format", "pt" },
+        { "lumen", "é \"quoted\"" } };
 
     QTemporaryDir tmp;
     const std::string path = tmp.filePath(QStringLiteral("all.safetensors")).toStdString();
@@ -293,22 +293,22 @@ void TestSafetensors::roundTripEveryDtype()
     }
     const auto find = [&](const char* name) { return file.readFloat(name); };
     QCOMPARE(find("w.f32").data, f32);
-    QCOMPARE(find("w.f32").shape, (std::vector<int64_t>{2, 3}));
-    QCOMPARE(find("w.f64").data, (std::vector<float>{0.1f, -1e10f, 3.0f}));
-    QCOMPARE(find("a.f16").data,
-             (std::vector<float>{1.0f, -2.5f, 65504.0f, std::ldexp(1.0f, -24)}));
+    QCOMPARE(find("w.f32").shape, (std::vector<int64_t> { 2, 3 }));
+    QCOMPARE(find("w.f64").data, (std::vector<float> { 0.1f, -1e10f, 3.0f }));
+    QCOMPARE(
+        find("a.f16").data, (std::vector<float> { 1.0f, -2.5f, 65504.0f, std::ldexp(1.0f, -24) }));
     const FloatTensor b = find("b.bf16");
     QCOMPARE(b.data[0], 1.0f);
     QCOMPARE(b.data[1], -2.5f);
     QVERIFY(std::isinf(b.data[2]) && b.data[2] > 0);
     QCOMPARE(b.data[3], std::ldexp(1.0f, -133));
     QVERIFY(b.data[4] == 0.0f && std::signbit(b.data[4]));
-    QCOMPARE(find("empty").shape, (std::vector<int64_t>{0, 4}));
+    QCOMPARE(find("empty").shape, (std::vector<int64_t> { 0, 4 }));
     QVERIFY(find("empty").data.empty());
-    QCOMPARE(find("scalar").data, std::vector<float>{9.f});
-    QCOMPARE(find("from.float").data, (std::vector<float>{4.f, 5.f}));
+    QCOMPARE(find("scalar").data, std::vector<float> { 9.f });
+    QCOMPARE(find("from.float").data, (std::vector<float> { 4.f, 5.f }));
     QCOMPARE(bytesOf(file.data(*file.find("from.int")), 24),
-             bytesOfValues(std::vector<int64_t>{1, 2, -3}));
+        bytesOfValues(std::vector<int64_t> { 1, 2, -3 }));
 }
 
 void TestSafetensors::halfConversion()
@@ -320,7 +320,7 @@ void TestSafetensors::halfConversion()
     }
     QTemporaryDir tmp;
     const std::string path = tmp.filePath(QStringLiteral("half.safetensors")).toStdString();
-    writeSafetensors(path, {rawTensor("h", DType::F16, {65536}, bytesOfValues(all))});
+    writeSafetensors(path, { rawTensor("h", DType::F16, { 65536 }, bytesOfValues(all)) });
     const FloatTensor t = SafetensorsFile::open(path).readFloat("h");
     QCOMPARE(t.data.size(), size_t(65536));
     for (size_t i = 0; i < all.size(); ++i) {
@@ -340,9 +340,9 @@ void TestSafetensors::halfConversion()
     QCOMPARE(t.data[0x3c00], 1.0f);
     QCOMPARE(t.data[0xc100], -2.5f);
     QCOMPARE(t.data[0x7bff], 65504.0f);
-    QCOMPARE(t.data[0x0001], std::ldexp(1.0f, -24));                 // smallest subnormal
-    QCOMPARE(t.data[0x03ff], 1023.0f * std::ldexp(1.0f, -24));       // largest subnormal
-    QCOMPARE(t.data[0x0400], std::ldexp(1.0f, -14));                 // smallest normal
+    QCOMPARE(t.data[0x0001], std::ldexp(1.0f, -24)); // smallest subnormal
+    QCOMPARE(t.data[0x03ff], 1023.0f * std::ldexp(1.0f, -24)); // largest subnormal
+    QCOMPARE(t.data[0x0400], std::ldexp(1.0f, -14)); // smallest normal
     QCOMPARE(t.data[0x7c00], std::numeric_limits<float>::infinity());
     QCOMPARE(t.data[0xfc00], -std::numeric_limits<float>::infinity());
 }
@@ -355,9 +355,9 @@ void TestSafetensors::bfloat16Conversion()
     }
     QTemporaryDir tmp;
     const std::string path = tmp.filePath(QStringLiteral("bf16.safetensors")).toStdString();
-    writeSafetensors(path, {rawTensor("b", DType::BF16, {256, 256}, bytesOfValues(all))});
+    writeSafetensors(path, { rawTensor("b", DType::BF16, { 256, 256 }, bytesOfValues(all)) });
     const FloatTensor t = SafetensorsFile::open(path).readFloat("b");
-    QCOMPARE(t.shape, (std::vector<int64_t>{256, 256}));
+    QCOMPARE(t.shape, (std::vector<int64_t> { 256, 256 }));
     for (size_t i = 0; i < all.size(); ++i) {
         // bfloat16 is by definition the upper half of a float32.
         uint32_t bits;
@@ -376,14 +376,17 @@ void TestSafetensors::readFloatRefusals()
 {
     QTemporaryDir tmp;
     const std::string path = tmp.filePath(QStringLiteral("ints.safetensors")).toStdString();
-    writeSafetensors(path, {TensorToWrite::fromInt64("input_ids", IntTensor{{2}, {1, 2}})});
+    writeSafetensors(
+        path, { TensorToWrite::fromInt64("input_ids", IntTensor { { 2 }, { 1, 2 } }) });
     const SafetensorsFile file = SafetensorsFile::open(path);
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError([&] { file.readFloat("input_ids"); }, &e));
     QCOMPARE(e.kind(), ErrorKind::InvalidInput);
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString(path + ": tensor 'input_ids' is I64, not a floating-point tensor"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString(path + ": tensor 'input_ids' is I64, not a floating-point tensor"));
     QVERIFY(throwsError([&] { file.readFloat("nope"); }, &e));
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString(path + " has no tensor 'nope'"));
+    QCOMPARE(
+        QString::fromStdString(e.what()), QString::fromStdString(path + " has no tensor 'nope'"));
     QVERIFY(file.find("nope") == nullptr);
 }
 
@@ -394,8 +397,8 @@ void TestSafetensors::malformed_data()
 
     const QByteArray ok = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
     const auto entry = [](const char* dtype, const char* shape, const char* offsets) {
-        return QByteArray(R"({"a":{"dtype":)") + dtype + R"(,"shape":)" + shape +
-               R"(,"data_offsets":)" + offsets + "}}";
+        return QByteArray(R"({"a":{"dtype":)") + dtype + R"(,"shape":)" + shape
+            + R"(,"data_offsets":)" + offsets + "}}";
     };
 
     QTest::newRow("empty file") << QByteArray()
@@ -456,12 +459,10 @@ void TestSafetensors::malformed_data()
         << safetensorsBytes(entry("\"F32\"", "2", "[0,8]"), 8)
         << QStringLiteral("tensor 'a' has a 'shape' that is a JSON number, expected an array "
                           "of integers");
-    QTest::newRow("negative dimension")
-        << safetensorsBytes(entry("\"F32\"", "[2,-1]", "[0,8]"), 8)
-        << QStringLiteral("tensor 'a' has a negative dimension (-1) in its shape");
-    QTest::newRow("fractional dimension")
-        << safetensorsBytes(entry("\"F32\"", "[2.5]", "[0,8]"), 8)
-        << QStringLiteral("tensor 'a' has a 'shape' entry that is not an integer (2.5)");
+    QTest::newRow("negative dimension") << safetensorsBytes(entry("\"F32\"", "[2,-1]", "[0,8]"),
+        8) << QStringLiteral("tensor 'a' has a negative dimension (-1) in its shape");
+    QTest::newRow("fractional dimension") << safetensorsBytes(entry("\"F32\"", "[2.5]", "[0,8]"),
+        8) << QStringLiteral("tensor 'a' has a 'shape' entry that is not an integer (2.5)");
     QTest::newRow("shape overflows")
         << safetensorsBytes(entry("\"F32\"", "[4294967296,4294967296]", "[0,8]"), 8)
         << QStringLiteral("tensor 'a' has a shape [4294967296, 4294967296] too large to "
@@ -474,9 +475,8 @@ void TestSafetensors::malformed_data()
         << safetensorsBytes(entry("\"F32\"", "[2]", "[-8,0]"), 8)
         << QStringLiteral("tensor 'a' has 'data_offsets' [-8,0], expected two non-negative "
                           "integers [begin, end]");
-    QTest::newRow("begin after end")
-        << safetensorsBytes(entry("\"F32\"", "[2]", "[16,8]"), 16)
-        << QStringLiteral("tensor 'a' has data_offsets [16, 8] that end before they begin");
+    QTest::newRow("begin after end") << safetensorsBytes(entry("\"F32\"", "[2]", "[16,8]"),
+        16) << QStringLiteral("tensor 'a' has data_offsets [16, 8] that end before they begin");
     QTest::newRow("size does not match offsets")
         << safetensorsBytes(entry("\"F32\"", "[3]", "[0,8]"), 12)
         << QStringLiteral("tensor 'a' has data_offsets [0, 8] (8 bytes) but its shape [3] of "
@@ -486,22 +486,18 @@ void TestSafetensors::malformed_data()
         << QStringLiteral("tensor 'a' has data_offsets [8, 16] past the end of the data area "
                           "(8 bytes); the file is truncated or corrupt");
     QTest::newRow("truncated data area")
-        << safetensorsBytes(
-               R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-               R"("b":{"dtype":"F16","shape":[2,2],"data_offsets":[8,16]}})",
+        << safetensorsBytes(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                            R"("b":{"dtype":"F16","shape":[2,2],"data_offsets":[8,16]}})",
                12)
         << QStringLiteral("tensor 'b' has data_offsets [8, 16] past the end of the data area "
                           "(12 bytes); the file is truncated or corrupt");
-    QTest::newRow("overlapping tensors")
-        << safetensorsBytes(
-               R"({"z":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-               R"("y":{"dtype":"I64","shape":[1],"data_offsets":[12,20]},)"
-               R"("x":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-               20)
-        << QStringLiteral("tensors 'z' and 'x' overlap (data_offsets [0, 8] and [4, 12])");
-    QTest::newRow("metadata not an object")
-        << safetensorsBytes(R"({"__metadata__":"pt"})", 0)
-        << QStringLiteral("__metadata__ is a JSON string, expected an object of strings");
+    QTest::newRow("overlapping tensors") << safetensorsBytes(
+        R"({"z":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+        R"("y":{"dtype":"I64","shape":[1],"data_offsets":[12,20]},)"
+        R"("x":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+        20) << QStringLiteral("tensors 'z' and 'x' overlap (data_offsets [0, 8] and [4, 12])");
+    QTest::newRow("metadata not an object") << safetensorsBytes(R"({"__metadata__":"pt"})",
+        0) << QStringLiteral("__metadata__ is a JSON string, expected an object of strings");
     QTest::newRow("metadata value not a string")
         << safetensorsBytes(R"({"__metadata__":{"format":"pt","step":3}})", 0)
         << QStringLiteral("__metadata__ entry 'step' is a JSON number, expected a string");
@@ -527,9 +523,12 @@ void TestSafetensors::missingFile()
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError([&] { SafetensorsFile::open(path); }, &e));
     QCOMPARE(e.kind(), ErrorKind::InvalidInput);
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString("cannot open " + path + ": No such file or directory"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString("cannot open " + path + ": No such file or directory"));
     QVERIFY(throwsError([&] { SafetensorsFile::open(tmp.path().toStdString()); }, &e));
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString(tmp.path().toStdString() + " is not a regular file; expected a .safetensors file"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString(
+            tmp.path().toStdString() + " is not a regular file; expected a .safetensors file"));
 }
 
 void TestSafetensors::writeIntoMissingFolder()
@@ -540,11 +539,13 @@ void TestSafetensors::writeIntoMissingFolder()
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError(
         [&] {
-            writeSafetensors(path, {TensorToWrite::fromFloat("w", FloatTensor{{1}, {1.f}})});
+            writeSafetensors(
+                path, { TensorToWrite::fromFloat("w", FloatTensor { { 1 }, { 1.f } }) });
         },
         &e));
     QCOMPARE(e.kind(), ErrorKind::Io);
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString("cannot write " + path + ": No such file or directory"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString("cannot write " + path + ": No such file or directory"));
     QVERIFY(!QDir(folder).exists());
     QVERIFY(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty());
 }
@@ -553,15 +554,16 @@ void TestSafetensors::writeLeavesNoTemporaryFile()
 {
     QTemporaryDir tmp;
     const QString path = tmp.filePath(QStringLiteral("out.safetensors"));
-    writeSafetensors(path.toStdString(), {TensorToWrite::fromFloat("w", FloatTensor{{1}, {1.f}})});
+    writeSafetensors(
+        path.toStdString(), { TensorToWrite::fromFloat("w", FloatTensor { { 1 }, { 1.f } }) });
     // Overwriting an existing file works the same way.
-    writeSafetensors(path.toStdString(),
-                     {TensorToWrite::fromFloat("v", FloatTensor{{2}, {2.f, 3.f}})});
+    writeSafetensors(
+        path.toStdString(), { TensorToWrite::fromFloat("v", FloatTensor { { 2 }, { 2.f, 3.f } }) });
     QCOMPARE(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
-             QStringList{QStringLiteral("out.safetensors")});
+        QStringList { QStringLiteral("out.safetensors") });
     const SafetensorsFile file = SafetensorsFile::open(path.toStdString());
     QCOMPARE(file.tensors().size(), size_t(1));
-    QCOMPARE(file.readFloat("v").data, (std::vector<float>{2.f, 3.f}));
+    QCOMPARE(file.readFloat("v").data, (std::vector<float> { 2.f, 3.f }));
 }
 
 void TestSafetensors::diskFullKeepsOldFile()
@@ -569,11 +571,12 @@ void TestSafetensors::diskFullKeepsOldFile()
     // A file-size limit makes write() fail with EFBIG part-way, as a full disk would.
     QTemporaryDir tmp;
     const QString path = tmp.filePath(QStringLiteral("model.safetensors"));
-    writeSafetensors(path.toStdString(), {TensorToWrite::fromFloat("w", FloatTensor{{1}, {1.f}})});
+    writeSafetensors(
+        path.toStdString(), { TensorToWrite::fromFloat("w", FloatTensor { { 1 }, { 1.f } }) });
     const QByteArray before = readAll(path);
 
-    FloatTensor big{{64 * 1024}, std::vector<float>(64 * 1024, 0.5f)};
-    rlimit old{};
+    FloatTensor big { { 64 * 1024 }, std::vector<float>(64 * 1024, 0.5f) };
+    rlimit old {};
     QVERIFY(getrlimit(RLIMIT_FSIZE, &old) == 0);
     const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
     rlimit limited = old;
@@ -581,7 +584,7 @@ void TestSafetensors::diskFullKeepsOldFile()
     QVERIFY(setrlimit(RLIMIT_FSIZE, &limited) == 0);
     Error e(ErrorKind::Internal, "");
     const bool threw = throwsError(
-        [&] { writeSafetensors(path.toStdString(), {TensorToWrite::fromFloat("big", big)}); },
+        [&] { writeSafetensors(path.toStdString(), { TensorToWrite::fromFloat("big", big) }); },
         &e);
     setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, oldHandler);
@@ -589,9 +592,9 @@ void TestSafetensors::diskFullKeepsOldFile()
     QVERIFY(threw);
     QCOMPARE(e.kind(), ErrorKind::Io);
     QCOMPARE(QString::fromStdString(e.what()),
-             QStringLiteral("cannot write ") + path + QStringLiteral(": File too large"));
+        QStringLiteral("cannot write ") + path + QStringLiteral(": File too large"));
     QCOMPARE(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
-             QStringList{QStringLiteral("model.safetensors")});
+        QStringList { QStringLiteral("model.safetensors") });
     QVERIFY(readAll(path) == before);
 }
 
@@ -602,21 +605,30 @@ void TestSafetensors::writeRefusesBadInput()
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError(
         [&] {
-            writeSafetensors(path, {TensorToWrite::fromFloat("w", FloatTensor{{1}, {1.f}}),
-                                    TensorToWrite::fromFloat("w", FloatTensor{{1}, {2.f}})});
+            writeSafetensors(path,
+                { TensorToWrite::fromFloat("w", FloatTensor { { 1 }, { 1.f } }),
+                    TensorToWrite::fromFloat("w", FloatTensor { { 1 }, { 2.f } }) });
         },
         &e));
     QCOMPARE(e.kind(), ErrorKind::InvalidInput);
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString("cannot write " + path + ": tensor name 'w' appears twice"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString("cannot write " + path + ": tensor name 'w' appears twice"));
     QVERIFY(throwsError(
-        [&] { writeSafetensors(path, {rawTensor("w", DType::F32, {3}, {0, 0, 0, 0})}); }, &e));
+        [&] {
+            writeSafetensors(path, { rawTensor("w", DType::F32, { 3 }, { 0, 0, 0, 0 }) });
+        },
+        &e));
     QCOMPARE(e.kind(), ErrorKind::Internal);
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString("cannot write " + path + ": tensor 'w' has shape [3] of F32 but 4 bytes of data"));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString(
+            "cannot write " + path + ": tensor 'w' has shape [3] of F32 but 4 bytes of data"));
     QVERIFY(throwsError(
-        [&] { writeSafetensors(path, {rawTensor("__metadata__", DType::U8, {1}, {0})}); }, &e));
-    QCOMPARE(QString::fromStdString(e.what()), QString::fromStdString("cannot write " + path +
-                                        ": a tensor is named '__metadata__', which safetensors "
-                                        "does not allow"));
+        [&] { writeSafetensors(path, { rawTensor("__metadata__", DType::U8, { 1 }, { 0 }) }); },
+        &e));
+    QCOMPARE(QString::fromStdString(e.what()),
+        QString::fromStdString("cannot write " + path
+            + ": a tensor is named '__metadata__', which safetensors "
+              "does not allow"));
     QVERIFY(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty());
 }
 

@@ -44,16 +44,15 @@ QByteArray readAll(const QString& path)
 bool writeAll(const QString& path, const QByteArray& bytes)
 {
     QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
-           f.write(bytes) == bytes.size();
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
 }
 
 QByteArray sha256Hex(const std::vector<uint8_t>& bytes)
 {
-    return QCryptographicHash::hash(QByteArray::fromRawData(
-                                        reinterpret_cast<const char*>(bytes.data()),
-                                        qsizetype(bytes.size())),
-                                    QCryptographicHash::Sha256)
+    return QCryptographicHash::hash(
+        QByteArray::fromRawData(
+            reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size())),
+        QCryptographicHash::Sha256)
         .toHex();
 }
 
@@ -63,14 +62,12 @@ std::vector<uint8_t> bytesOf(const void* data, size_t size)
     return std::vector<uint8_t>(p, p + size);
 }
 
-template <typename T>
-std::vector<uint8_t> bytesOfValues(const std::vector<T>& values)
+template<typename T> std::vector<uint8_t> bytesOfValues(const std::vector<T>& values)
 {
     return bytesOf(values.data(), values.size() * sizeof(T));
 }
 
-template <typename F>
-bool throwsError(F f, Error* caught)
+template<typename F> bool throwsError(F f, Error* caught)
 {
     try {
         f();
@@ -133,22 +130,22 @@ QByteArray makeZip(const QList<QPair<QByteArray, QByteArray>>& files)
         const uint32_t offset = uint32_t(out.size());
         const uint32_t crc = crc32(data);
         put32(out, 0x04034b50);
-        put16(out, 20);             // version needed
-        put16(out, 0);              // flags
-        put16(out, 0);              // stored
-        put16(out, 0);              // time
-        put16(out, 0x21);           // date
+        put16(out, 20); // version needed
+        put16(out, 0); // flags
+        put16(out, 0); // stored
+        put16(out, 0); // time
+        put16(out, 0x21); // date
         put32(out, crc);
         put32(out, uint32_t(data.size()));
         put32(out, uint32_t(data.size()));
         put16(out, uint32_t(name.size()));
-        put16(out, 0);              // extra
+        put16(out, 0); // extra
         out.append(name);
         out.append(data);
 
         put32(central, 0x02014b50);
-        put16(central, 20);         // made by
-        put16(central, 20);         // needed
+        put16(central, 20); // made by
+        put16(central, 20); // needed
         put16(central, 0);
         put16(central, 0);
         put16(central, 0);
@@ -157,11 +154,11 @@ QByteArray makeZip(const QList<QPair<QByteArray, QByteArray>>& files)
         put32(central, uint32_t(data.size()));
         put32(central, uint32_t(data.size()));
         put16(central, uint32_t(name.size()));
-        put16(central, 0);          // extra
-        put16(central, 0);          // comment
-        put16(central, 0);          // disk
-        put16(central, 0);          // internal attributes
-        put32(central, 0);          // external attributes
+        put16(central, 0); // extra
+        put16(central, 0); // comment
+        put16(central, 0); // disk
+        put16(central, 0); // internal attributes
+        put32(central, 0); // external attributes
         put32(central, offset);
         central.append(name);
     }
@@ -179,8 +176,8 @@ QByteArray makeZip(const QList<QPair<QByteArray, QByteArray>>& files)
 }
 
 /// A torch.save-style archive: archive/data.pkl, archive/version, archive/data/<key>.
-QByteArray makeCheckpoint(const QByteArray& pickle,
-                          const QList<QPair<QByteArray, QByteArray>>& storages = {})
+QByteArray makeCheckpoint(
+    const QByteArray& pickle, const QList<QPair<QByteArray, QByteArray>>& storages = {})
 {
     QList<QPair<QByteArray, QByteArray>> files;
     files.append(qMakePair(QByteArray("archive/data.pkl"), pickle));
@@ -281,8 +278,14 @@ public:
     /// ('storage', torch.<cls>, key, 'cpu', numel) followed by BINPERSID
     Pickle& storage(const QByteArray& cls, const QByteArray& key, int64_t numel)
     {
-        return mark().str("storage").global("torch", cls).str(key).str("cpu").integer(numel)
-            .tuple().persid();
+        return mark()
+            .str("storage")
+            .global("torch", cls)
+            .str(key)
+            .str("cpu")
+            .integer(numel)
+            .tuple()
+            .persid();
     }
     Pickle& sizes(const std::vector<int64_t>& v)
     {
@@ -294,7 +297,7 @@ public:
     }
     /// _rebuild_tensor_v2(<storage>, offset, size, stride, False, OrderedDict())
     Pickle& tensor(const QByteArray& cls, const QByteArray& key, int64_t numel, int64_t offset,
-                   const std::vector<int64_t>& size, const std::vector<int64_t>& stride)
+        const std::vector<int64_t>& size, const std::vector<int64_t>& stride)
     {
         global("torch._utils", "_rebuild_tensor_v2").mark();
         storage(cls, key, numel).integer(offset).sizes(size).sizes(stride).newFalse();
@@ -339,7 +342,7 @@ private Q_SLOTS:
 void TestTorchPickle::referenceCheckpoints_data()
 {
     QTest::addColumn<QString>("dir");
-    for (const char* name : {"bert", "roberta", "gpt2", "t5"}) {
+    for (const char* name : { "bert", "roberta", "gpt2", "t5" }) {
         QTest::newRow(name) << caseDir(QString::fromLatin1(name));
     }
 }
@@ -398,20 +401,20 @@ void TestTorchPickle::handBuiltCheckpoint()
     for (size_t i = 0; i < storage0.size(); ++i) {
         storage0[i] = 0.5f * float(i) - 1.0f;
     }
-    const std::vector<uint16_t> halves = {0x3c00, 0xc100, 0x0001};
-    const std::vector<int64_t> ids = {5, -7, 1ll << 40};
+    const std::vector<uint16_t> halves = { 0x3c00, 0xc100, 0x0001 };
+    const std::vector<int64_t> ids = { 5, -7, 1ll << 40 };
 
     Pickle p;
     p.proto(2).global("collections", "OrderedDict").longPut(70000).emptyTuple().reduce().put(1);
     p.mark();
-    p.str("strided").tensor("FloatStorage", "0", 12, 1, {3, 2}, {1, 3});
+    p.str("strided").tensor("FloatStorage", "0", 12, 1, { 3, 2 }, { 1, 3 });
     p.str("all").global("torch._utils", "_rebuild_parameter");
-    p.tensor("FloatStorage", "0", 12, 0, {12}, {1}).newTrue();
+    p.tensor("FloatStorage", "0", 12, 0, { 12 }, { 1 }).newTrue();
     p.longGet(70000).emptyTuple().reduce().tuple3().reduce();
     p.str("scalar").tensor("FloatStorage", "0", 12, 11, {}, {});
-    p.str("half").tensor("HalfStorage", "1", 3, 0, {3}, {1});
-    p.str("ids").tensor("LongStorage", "2", 3, 1, {2}, {1});
-    p.str("empty").tensor("FloatStorage", "0", 12, 0, {0, 5}, {5, 1});
+    p.str("half").tensor("HalfStorage", "1", 3, 0, { 3 }, { 1 });
+    p.str("ids").tensor("LongStorage", "2", 3, 1, { 2 }, { 1 });
+    p.str("empty").tensor("FloatStorage", "0", 12, 0, { 0, 5 }, { 5, 1 });
     p.setItems();
     // state: {'_metadata': OrderedDict({'': {'version': 1}})}
     p.emptyDict().str("_metadata").global("collections", "OrderedDict").emptyTuple().reduce();
@@ -420,15 +423,17 @@ void TestTorchPickle::handBuiltCheckpoint()
 
     QTemporaryDir tmp;
     const QString path = tmp.filePath(QStringLiteral("pytorch_model.bin"));
-    QVERIFY(writeAll(path, makeCheckpoint(p.bytes(), {{"0", floatBytes(storage0)},
-                                                      {"1", QByteArray(reinterpret_cast<const char*>(halves.data()), 6)},
-                                                      {"2", QByteArray(reinterpret_cast<const char*>(ids.data()), 24)}})));
+    QVERIFY(writeAll(path,
+        makeCheckpoint(p.bytes(),
+            { { "0", floatBytes(storage0) },
+                { "1", QByteArray(reinterpret_cast<const char*>(halves.data()), 6) },
+                { "2", QByteArray(reinterpret_cast<const char*>(ids.data()), 24) } })));
     const std::vector<TensorToWrite> tensors = readTorchCheckpoint(path.toStdString());
     QCOMPARE(tensors.size(), size_t(6));
 
     const TensorToWrite* strided = findTensor(tensors, "strided");
     QVERIFY(strided != nullptr);
-    QCOMPARE(strided->shape, (std::vector<int64_t>{3, 2}));
+    QCOMPARE(strided->shape, (std::vector<int64_t> { 3, 2 }));
     std::vector<float> expected;
     for (int i = 0; i < 3; ++i) {
         for (int j = 0; j < 2; ++j) {
@@ -437,25 +442,28 @@ void TestTorchPickle::handBuiltCheckpoint()
     }
     QCOMPARE(strided->bytes, bytesOfValues(expected));
     QCOMPARE(findTensor(tensors, "all")->bytes, bytesOfValues(storage0));
-    QCOMPARE(findTensor(tensors, "scalar")->shape, std::vector<int64_t>{});
-    QCOMPARE(findTensor(tensors, "scalar")->bytes, bytesOfValues(std::vector<float>{storage0[11]}));
+    QCOMPARE(findTensor(tensors, "scalar")->shape, std::vector<int64_t> {});
+    QCOMPARE(
+        findTensor(tensors, "scalar")->bytes, bytesOfValues(std::vector<float> { storage0[11] }));
     QCOMPARE(findTensor(tensors, "half")->dtype, DType::F16);
     QCOMPARE(findTensor(tensors, "half")->bytes, bytesOfValues(halves));
     QCOMPARE(findTensor(tensors, "ids")->dtype, DType::I64);
-    QCOMPARE(findTensor(tensors, "ids")->bytes, bytesOfValues(std::vector<int64_t>{-7, 1ll << 40}));
-    QCOMPARE(findTensor(tensors, "empty")->shape, (std::vector<int64_t>{0, 5}));
+    QCOMPARE(
+        findTensor(tensors, "ids")->bytes, bytesOfValues(std::vector<int64_t> { -7, 1ll << 40 }));
+    QCOMPARE(findTensor(tensors, "empty")->shape, (std::vector<int64_t> { 0, 5 }));
     QVERIFY(findTensor(tensors, "empty")->bytes.empty());
 
     // Loaded as a model folder: floating tensors become F32, integer ones I64.
     const ModelWeights weights = readModelWeights(tmp.path().toStdString());
-    QCOMPARE(weights.files, std::vector<std::string>{path.toStdString()});
+    QCOMPARE(weights.files, std::vector<std::string> { path.toStdString() });
     const TensorToWrite* half = findTensor(weights.tensors, "half");
     QCOMPARE(half->dtype, DType::F32);
-    QCOMPARE(half->bytes, bytesOfValues(std::vector<float>{1.0f, -2.5f, std::ldexp(1.0f, -24)}));
+    QCOMPARE(half->bytes, bytesOfValues(std::vector<float> { 1.0f, -2.5f, std::ldexp(1.0f, -24) }));
     QCOMPARE(findTensor(weights.tensors, "ids")->dtype, DType::I64);
 
     // The archive converts to safetensors and reads back the same.
-    const std::string converted = tmp.filePath(QStringLiteral("converted.safetensors")).toStdString();
+    const std::string converted =
+        tmp.filePath(QStringLiteral("converted.safetensors")).toStdString();
     writeSafetensors(converted, tensors);
     const SafetensorsFile file = SafetensorsFile::open(converted);
     QCOMPARE(file.readFloat("strided").data, expected);
@@ -477,11 +485,12 @@ void TestTorchPickle::protocol4Opcodes()
 
     QTemporaryDir tmp;
     const QString path = tmp.filePath(QStringLiteral("p4.bin"));
-    QVERIFY(writeAll(path, makeCheckpoint(p.bytes(), {{"0", floatBytes({1.f, 2.f, 3.f, 4.f})}})));
+    QVERIFY(
+        writeAll(path, makeCheckpoint(p.bytes(), { { "0", floatBytes({ 1.f, 2.f, 3.f, 4.f }) } })));
     const std::vector<TensorToWrite> tensors = readTorchCheckpoint(path.toStdString());
     QCOMPARE(tensors.size(), size_t(1));
     QCOMPARE(tensors[0].name, std::string("w"));
-    QCOMPARE(tensors[0].bytes, bytesOfValues(std::vector<float>{3.f, 4.f}));
+    QCOMPARE(tensors[0].bytes, bytesOfValues(std::vector<float> { 3.f, 4.f }));
 }
 
 void TestTorchPickle::refusedGlobals_data()
@@ -490,19 +499,40 @@ void TestTorchPickle::refusedGlobals_data()
     QTest::addColumn<QString>("global");
 
     // pickle.dumps(os.system('ls')) in protocol 2: GLOBAL then REDUCE.
-    QTest::newRow("os.system")
-        << Pickle().proto(2).global("os", "system").put(0).str("ls").tuple1().reduce().stop()
-               .bytes()
-        << QStringLiteral("os.system");
-    QTest::newRow("builtins.eval via STACK_GLOBAL")
-        << Pickle().proto(4).shortStr("builtins").shortStr("eval").stackGlobal()
-               .shortStr("1").tuple1().reduce().stop().bytes()
-        << QStringLiteral("builtins.eval");
+    QTest::newRow("os.system") << Pickle()
+                                      .proto(2)
+                                      .global("os", "system")
+                                      .put(0)
+                                      .str("ls")
+                                      .tuple1()
+                                      .reduce()
+                                      .stop()
+                                      .bytes()
+                               << QStringLiteral("os.system");
+    QTest::newRow("builtins.eval via STACK_GLOBAL") << Pickle()
+                                                           .proto(4)
+                                                           .shortStr("builtins")
+                                                           .shortStr("eval")
+                                                           .stackGlobal()
+                                                           .shortStr("1")
+                                                           .tuple1()
+                                                           .reduce()
+                                                           .stop()
+                                                           .bytes()
+                                                    << QStringLiteral("builtins.eval");
     // Refused even when hidden inside an otherwise ordinary state dict entry.
-    QTest::newRow("inside a state dict")
-        << Pickle().proto(2).emptyDict().str("w").global("subprocess", "check_output")
-               .str("id").tuple1().reduce().setItem().stop().bytes()
-        << QStringLiteral("subprocess.check_output");
+    QTest::newRow("inside a state dict") << Pickle()
+                                                .proto(2)
+                                                .emptyDict()
+                                                .str("w")
+                                                .global("subprocess", "check_output")
+                                                .str("id")
+                                                .tuple1()
+                                                .reduce()
+                                                .setItem()
+                                                .stop()
+                                                .bytes()
+                                         << QStringLiteral("subprocess.check_output");
     QTest::newRow("torch function")
         << Pickle().proto(2).global("torch", "load").str("x").tuple1().reduce().stop().bytes()
         << QStringLiteral("torch.load");
@@ -518,9 +548,10 @@ void TestTorchPickle::refusedGlobals()
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError([&] { readTorchCheckpoint(path.toStdString()); }, &e));
     QCOMPARE(e.kind(), ErrorKind::Unsupported);
-    QCOMPARE(message(e), path + QStringLiteral(": pytorch_model.bin uses '") + global +
-                             QStringLiteral("', which Lumen does not load for safety (a pickle "
-                                            "can run code); convert it to safetensors."));
+    QCOMPARE(message(e),
+        path + QStringLiteral(": pytorch_model.bin uses '") + global
+            + QStringLiteral("', which Lumen does not load for safety (a pickle "
+                             "can run code); convert it to safetensors."));
 }
 
 void TestTorchPickle::damaged_data()
@@ -529,15 +560,20 @@ void TestTorchPickle::damaged_data()
     QTest::addColumn<int>("kind");
     QTest::addColumn<QString>("message"); // after the path
 
-    const QByteArray floats = floatBytes({1.f, 2.f, 3.f, 4.f});
-    const QByteArray tensorDict = Pickle().proto(2).emptyDict().str("w")
-                                      .tensor("FloatStorage", "0", 4, 0, {4}, {1}).setItem()
-                                      .stop().bytes();
+    const QByteArray floats = floatBytes({ 1.f, 2.f, 3.f, 4.f });
+    const QByteArray tensorDict = Pickle()
+                                      .proto(2)
+                                      .emptyDict()
+                                      .str("w")
+                                      .tensor("FloatStorage", "0", 4, 0, { 4 }, { 1 })
+                                      .setItem()
+                                      .stop()
+                                      .bytes();
     const int invalid = int(ErrorKind::InvalidInput);
     const int unsupported = int(ErrorKind::Unsupported);
 
     QTest::newRow("no data.pkl")
-        << makeZip({{"archive/version", "3\n"}}) << invalid
+        << makeZip({ { "archive/version", "3\n" } }) << invalid
         << QStringLiteral(" is a zip archive without data.pkl, so it is not a torch.save "
                           "checkpoint; expected pytorch_model.bin as written by torch.save.");
     QTest::newRow("storage record missing")
@@ -545,24 +581,43 @@ void TestTorchPickle::damaged_data()
         << QStringLiteral(" is corrupt: it has no record 'data/0' for a tensor's data. Re-save "
                           "the checkpoint or convert it to safetensors.");
     QTest::newRow("storage record too short")
-        << makeCheckpoint(tensorDict, {{"0", floats.left(12)}}) << invalid
+        << makeCheckpoint(tensorDict, { { "0", floats.left(12) } }) << invalid
         << QStringLiteral(" is corrupt: record 'data/0' holds 12 bytes, but its storage needs 4 "
                           "elements of 4 bytes");
     QTest::newRow("tensor past its storage")
-        << makeCheckpoint(Pickle().proto(2).emptyDict().str("w")
-                              .tensor("FloatStorage", "0", 4, 1, {2, 2}, {2, 1}).setItem()
-                              .stop().bytes(),
-                          {{"0", floats}})
+        << makeCheckpoint(Pickle()
+                              .proto(2)
+                              .emptyDict()
+                              .str("w")
+                              .tensor("FloatStorage", "0", 4, 1, { 2, 2 }, { 2, 1 })
+                              .setItem()
+                              .stop()
+                              .bytes(),
+               { { "0", floats } })
         << invalid
         << QStringLiteral(" is corrupt: its data.pkl rebuilds a tensor that reaches past the end "
                           "of its storage (at byte 137). Re-save the checkpoint or convert it to "
                           "safetensors.");
+    QTest::newRow("stride-0 view far larger than its storage")
+        << makeCheckpoint(Pickle()
+                              .proto(2)
+                              .emptyDict()
+                              .str("w")
+                              .tensor("FloatStorage", "0", 4, 0, { 1 << 27 }, { 0 })
+                              .setItem()
+                              .stop()
+                              .bytes(),
+               { { "0", floats } })
+        << invalid
+        << QStringLiteral(" is corrupt: its data.pkl rebuilds a tensor far larger than its "
+                          "storage (at byte 136). Re-save the checkpoint or convert it to "
+                          "safetensors.");
     QTest::newRow("pickle cut short")
-        << makeCheckpoint(tensorDict.left(60), {{"0", floats}}) << invalid
+        << makeCheckpoint(tensorDict.left(60), { { "0", floats } }) << invalid
         << QStringLiteral(" is corrupt: its data.pkl ends in the middle of a global name (at "
                           "byte 56). Re-save the checkpoint or convert it to safetensors.");
     QTest::newRow("no STOP")
-        << makeCheckpoint(tensorDict.chopped(1), {{"0", floats}}) << invalid
+        << makeCheckpoint(tensorDict.chopped(1), { { "0", floats } }) << invalid
         << QStringLiteral(" is corrupt: its data.pkl ends in the middle of an instruction (at "
                           "byte 135). Re-save the checkpoint or convert it to safetensors.");
     QTest::newRow("stack underflow")
@@ -578,8 +633,8 @@ void TestTorchPickle::damaged_data()
         << QStringLiteral(" holds a list, expected a state dict (a dict of tensor names to "
                           "tensors)");
     QTest::newRow("value not a tensor")
-        << makeCheckpoint(Pickle().proto(2).emptyDict().str("epoch").integer(3).setItem()
-                              .stop().bytes())
+        << makeCheckpoint(
+               Pickle().proto(2).emptyDict().str("epoch").integer(3).setItem().stop().bytes())
         << invalid << QStringLiteral(": state dict entry 'epoch' is an int, expected a tensor");
     QTest::newRow("unknown opcode")
         << makeCheckpoint(Pickle().proto(2).raw("I12\n").stop().bytes()) << unsupported
@@ -587,10 +642,15 @@ void TestTorchPickle::damaged_data()
                           "not read; it is not a plain state dict. Convert the checkpoint to "
                           "safetensors.");
     QTest::newRow("complex storage")
-        << makeCheckpoint(Pickle().proto(2).emptyDict().str("w")
-                              .tensor("ComplexFloatStorage", "0", 2, 0, {2}, {1}).setItem()
-                              .stop().bytes(),
-                          {{"0", floats}})
+        << makeCheckpoint(Pickle()
+                              .proto(2)
+                              .emptyDict()
+                              .str("w")
+                              .tensor("ComplexFloatStorage", "0", 2, 0, { 2 }, { 1 })
+                              .setItem()
+                              .stop()
+                              .bytes(),
+               { { "0", floats } })
         << unsupported
         << QStringLiteral(" holds a tensor of type 'torch.ComplexFloatStorage', which Lumen does "
                           "not load; convert the weights to float32 or float16 safetensors.");
@@ -598,12 +658,10 @@ void TestTorchPickle::damaged_data()
         << Pickle().proto(2).emptyDict().stop().bytes() << unsupported
         << QStringLiteral(" uses the legacy torch.save format (PyTorch before 1.6), which Lumen "
                           "does not read; convert it to safetensors.");
-    QTest::newRow("empty file")
-        << QByteArray() << invalid
-        << QStringLiteral(" is not a readable torch.save checkpoint (");
-    QTest::newRow("text file")
-        << QByteArray("this is not a checkpoint\n") << invalid
-        << QStringLiteral(" is not a readable torch.save checkpoint (");
+    QTest::newRow("empty file") << QByteArray() << invalid
+                                << QStringLiteral(" is not a readable torch.save checkpoint (");
+    QTest::newRow("text file") << QByteArray("this is not a checkpoint\n") << invalid
+                               << QStringLiteral(" is not a readable torch.save checkpoint (");
 }
 
 void TestTorchPickle::damaged()
@@ -620,9 +678,9 @@ void TestTorchPickle::damaged()
     if (message.endsWith(QLatin1Char('('))) {
         // The zip reader's own explanation follows; pin what Lumen adds around it.
         QVERIFY2(::message(e).startsWith(path + message), e.what());
-        QVERIFY2(::message(e).endsWith(
-                     QStringLiteral("); it may be truncated or not a PyTorch file")),
-                 e.what());
+        QVERIFY2(
+            ::message(e).endsWith(QStringLiteral("); it may be truncated or not a PyTorch file")),
+            e.what());
     } else {
         QCOMPARE(::message(e), path + message);
     }
@@ -633,7 +691,7 @@ void TestTorchPickle::truncatedReferenceFile()
     const QByteArray whole = readAll(caseDir(QStringLiteral("bert/pytorch_model.bin")));
     QVERIFY(whole.size() > 1000);
     QTemporaryDir tmp;
-    for (const qsizetype size : {whole.size() / 2, whole.size() - 100, qsizetype(10)}) {
+    for (const qsizetype size : { whole.size() / 2, whole.size() - 100, qsizetype(10) }) {
         const QString path = tmp.filePath(QStringLiteral("cut.bin"));
         QVERIFY(writeAll(path, whole.left(size)));
         Error e(ErrorKind::Internal, "");
@@ -641,7 +699,7 @@ void TestTorchPickle::truncatedReferenceFile()
         QCOMPARE(e.kind(), ErrorKind::InvalidInput);
         QVERIFY2(message(e).startsWith(
                      path + QStringLiteral(" is not a readable torch.save checkpoint (")),
-                 e.what());
+            e.what());
     }
 }
 
@@ -649,7 +707,7 @@ void TestTorchPickle::folderPrefersSafetensors()
 {
     const std::string dir = caseDir(QStringLiteral("bert")).toStdString();
     const ModelWeights weights = readModelWeights(dir);
-    QCOMPARE(weights.files, std::vector<std::string>{dir + "/model.safetensors"});
+    QCOMPARE(weights.files, std::vector<std::string> { dir + "/model.safetensors" });
     const SafetensorsFile file = SafetensorsFile::open(dir + "/model.safetensors");
     QCOMPARE(weights.tensors.size(), file.tensors().size());
     for (const auto& t : weights.tensors) {
@@ -663,10 +721,11 @@ void TestTorchPickle::folderWithBinOnly()
 {
     QTemporaryDir tmp;
     QVERIFY(QFile::copy(caseDir(QStringLiteral("gpt2/pytorch_model.bin")),
-                        tmp.filePath(QStringLiteral("pytorch_model.bin"))));
+        tmp.filePath(QStringLiteral("pytorch_model.bin"))));
     const ModelWeights weights = readModelWeights(tmp.path().toStdString());
     QCOMPARE(weights.files,
-             std::vector<std::string>{tmp.filePath(QStringLiteral("pytorch_model.bin")).toStdString()});
+        std::vector<std::string> {
+            tmp.filePath(QStringLiteral("pytorch_model.bin")).toStdString() });
     const std::vector<TensorToWrite> direct =
         readTorchCheckpoint(caseDir(QStringLiteral("gpt2/pytorch_model.bin")).toStdString());
     QCOMPARE(weights.tensors.size(), direct.size());
@@ -694,28 +753,28 @@ void TestTorchPickle::shardedSafetensors()
         const int s = (i++ % 3 == 0) ? 0 : 1;
         shard[s].push_back(t);
         weightMap.insert(QString::fromStdString(e.name),
-                         s == 0 ? QStringLiteral("model-00001-of-00002.safetensors")
-                                : QStringLiteral("model-00002-of-00002.safetensors"));
+            s == 0 ? QStringLiteral("model-00001-of-00002.safetensors")
+                   : QStringLiteral("model-00002-of-00002.safetensors"));
     }
     QTemporaryDir tmp;
-    writeSafetensors(tmp.filePath(QStringLiteral("model-00001-of-00002.safetensors")).toStdString(),
-                     shard[0]);
-    writeSafetensors(tmp.filePath(QStringLiteral("model-00002-of-00002.safetensors")).toStdString(),
-                     shard[1]);
+    writeSafetensors(
+        tmp.filePath(QStringLiteral("model-00001-of-00002.safetensors")).toStdString(), shard[0]);
+    writeSafetensors(
+        tmp.filePath(QStringLiteral("model-00002-of-00002.safetensors")).toStdString(), shard[1]);
     QJsonObject index;
-    index.insert(QStringLiteral("metadata"), QJsonObject{{QStringLiteral("total_size"), 1}});
+    index.insert(QStringLiteral("metadata"), QJsonObject { { QStringLiteral("total_size"), 1 } });
     index.insert(QStringLiteral("weight_map"), weightMap);
     QVERIFY(writeAll(tmp.filePath(QStringLiteral("model.safetensors.index.json")),
-                     QJsonDocument(index).toJson()));
+        QJsonDocument(index).toJson()));
     // A stray pytorch_model.bin must not be preferred over the safetensors index.
     QVERIFY(writeAll(tmp.filePath(QStringLiteral("pytorch_model.bin")), "junk"));
 
     const ModelWeights weights = readModelWeights(tmp.path().toStdString());
     QCOMPARE(weights.files,
-             (std::vector<std::string>{
-                 tmp.filePath(QStringLiteral("model.safetensors.index.json")).toStdString(),
-                 tmp.filePath(QStringLiteral("model-00001-of-00002.safetensors")).toStdString(),
-                 tmp.filePath(QStringLiteral("model-00002-of-00002.safetensors")).toStdString()}));
+        (std::vector<std::string> {
+            tmp.filePath(QStringLiteral("model.safetensors.index.json")).toStdString(),
+            tmp.filePath(QStringLiteral("model-00001-of-00002.safetensors")).toStdString(),
+            tmp.filePath(QStringLiteral("model-00002-of-00002.safetensors")).toStdString() }));
     QCOMPARE(weights.tensors.size(), file.tensors().size());
     for (const auto& t : weights.tensors) {
         const TensorEntry* e = file.find(t.name);
@@ -736,12 +795,11 @@ void TestTorchPickle::shardedBin()
     QJsonObject weightMap;
     for (size_t i = 0; i < direct.size(); ++i) {
         weightMap.insert(QString::fromStdString(direct[i].name),
-                         i % 2 ? QStringLiteral("pytorch_model-00002-of-00002.bin")
-                               : QStringLiteral("pytorch_model-00001-of-00002.bin"));
+            i % 2 ? QStringLiteral("pytorch_model-00002-of-00002.bin")
+                  : QStringLiteral("pytorch_model-00001-of-00002.bin"));
     }
     QVERIFY(writeAll(tmp.filePath(QStringLiteral("pytorch_model.bin.index.json")),
-                     QJsonDocument(QJsonObject{{QStringLiteral("weight_map"), weightMap}})
-                         .toJson()));
+        QJsonDocument(QJsonObject { { QStringLiteral("weight_map"), weightMap } }).toJson()));
     const ModelWeights weights = readModelWeights(tmp.path().toStdString());
     QCOMPARE(weights.files.size(), size_t(3));
     QCOMPARE(weights.tensors.size(), direct.size());
@@ -756,8 +814,8 @@ void TestTorchPickle::shardErrors()
     QTemporaryDir tmp;
     const QString index = tmp.filePath(QStringLiteral("model.safetensors.index.json"));
     const QString shard = tmp.filePath(QStringLiteral("a.safetensors"));
-    writeSafetensors(shard.toStdString(),
-                     {TensorToWrite::fromFloat("x", FloatTensor{{1}, {1.f}})});
+    writeSafetensors(
+        shard.toStdString(), { TensorToWrite::fromFloat("x", FloatTensor { { 1 }, { 1.f } }) });
     const auto expectError = [&](const QByteArray& json, const QString& expected) {
         if (!writeAll(index, json)) {
             return false;
@@ -773,24 +831,28 @@ void TestTorchPickle::shardErrors()
         return true;
     };
     QVERIFY(expectError(R"({"weight_map": {"x": "a.safetensors", "y": "b.safetensors"}})",
-                        index + QStringLiteral(" lists shard b.safetensors, which is missing "
-                                               "from ") +
-                            tmp.path() + QStringLiteral("; download the complete checkpoint")));
+        index
+            + QStringLiteral(" lists shard b.safetensors, which is missing "
+                             "from ")
+            + tmp.path() + QStringLiteral("; download the complete checkpoint")));
     QVERIFY(expectError(R"({"weight_map": {"x": "a.safetensors", "y": "a.safetensors"}})",
-                        shard + QStringLiteral(" has no tensor 'y', though ") + index +
-                            QStringLiteral(" says it holds it")));
+        shard + QStringLiteral(" has no tensor 'y', though ") + index
+            + QStringLiteral(" says it holds it")));
     QVERIFY(expectError(R"({"metadata": {}})",
-                        index + QStringLiteral(" has no \"weight_map\" object; expected "
-                                               "{\"weight_map\": {\"tensor name\": \"shard "
-                                               "file\", ...}}")));
+        index
+            + QStringLiteral(" has no \"weight_map\" object; expected "
+                             "{\"weight_map\": {\"tensor name\": \"shard "
+                             "file\", ...}}")));
     QVERIFY(expectError(R"({"weight_map": {"x": "../a.safetensors"}})",
-                        index + QStringLiteral(": weight_map entry 'x' names '../a.safetensors', "
-                                               "expected a file name in the same folder")));
-    QVERIFY(expectError(R"({"weight_map": {}})",
-                        index + QStringLiteral(" lists no weights in its weight_map")));
+        index
+            + QStringLiteral(": weight_map entry 'x' names '../a.safetensors', "
+                             "expected a file name in the same folder")));
+    QVERIFY(expectError(
+        R"({"weight_map": {}})", index + QStringLiteral(" lists no weights in its weight_map")));
     QVERIFY(expectError(R"({"weight_map": {"x": 3}})",
-                        index + QStringLiteral(": weight_map entry 'x' is not a file name "
-                                               "string")));
+        index
+            + QStringLiteral(": weight_map entry 'x' is not a file name "
+                             "string")));
 }
 
 void TestTorchPickle::folderWithoutWeights()
@@ -800,10 +862,11 @@ void TestTorchPickle::folderWithoutWeights()
     Error e(ErrorKind::Internal, "");
     QVERIFY(throwsError([&] { readModelWeights(tmp.path().toStdString()); }, &e));
     QCOMPARE(e.kind(), ErrorKind::InvalidInput);
-    QCOMPARE(message(e), tmp.path() + QStringLiteral(
-                                          " has no model weights: looked for model.safetensors, "
-                                          "model.safetensors.index.json, pytorch_model.bin, "
-                                          "pytorch_model.bin.index.json"));
+    QCOMPARE(message(e),
+        tmp.path()
+            + QStringLiteral(" has no model weights: looked for model.safetensors, "
+                             "model.safetensors.index.json, pytorch_model.bin, "
+                             "pytorch_model.bin.index.json"));
     const QString missing = tmp.filePath(QStringLiteral("nope"));
     QVERIFY(throwsError([&] { readModelWeights(missing.toStdString()); }, &e));
     QCOMPARE(message(e), missing + QStringLiteral(" does not exist"));

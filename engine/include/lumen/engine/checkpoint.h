@@ -25,7 +25,7 @@ std::vector<TensorToWrite> readTorchCheckpoint(const std::string& path);
 
 struct ModelWeights {
     std::vector<TensorToWrite> tensors; ///< sorted by name; floating as F32, integer as I64
-    std::vector<std::string> files;     ///< the files read, in order
+    std::vector<std::string> files; ///< the files read, in order
 };
 
 /// A model folder's weights exactly as the engine loads them: `model.safetensors`, else

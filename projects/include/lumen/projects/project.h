@@ -59,8 +59,10 @@ public:
     /// PRAGMA application_id of every Lumen project: 'LUMN'.
     static constexpr int32_t kApplicationId = 0x4C554D4E;
 
-    /// Makes a new project. Throws AlreadyExists if anything exists at `path` (never
-    /// overwrites), NotFound if its folder does not exist.
+    /// Makes a new project (built under a temporary name, then renamed without replacing
+    /// anything, so no one sees it half-made). Throws AlreadyExists if anything exists at
+    /// `path` (Lumen never overwrites) or `<name>_artifacts/` holds files, NotFound if the
+    /// folder does not exist.
     static std::unique_ptr<Project> create(const std::string& path);
     /// Opens an existing project, upgrading an older schema. See the notes above.
     static std::unique_ptr<Project> open(const std::string& path);

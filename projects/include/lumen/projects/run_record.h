@@ -50,7 +50,7 @@ struct RunRecord {
     std::string summaryJson = "{}";    ///< a JSON object, set by finishRun
     int64_t createdMs = 0;
     std::optional<int64_t> startedMs;
-    std::optional<int64_t> finishedMs; ///< unset while running, and for interrupted runs
+    std::optional<int64_t> finishedMs; ///< unset while running, and after a crash
     std::string errorMessage;          ///< why it failed or was interrupted; empty otherwise
     std::string notes;
 

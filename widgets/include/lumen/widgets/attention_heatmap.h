@@ -54,6 +54,11 @@ public:
     void setColorRange(ColorRange range);
     ColorRange colorRange() const { return colorRange_; }
 
+    /// On (the default): the plot narrows, centred, so that cells are square and the
+    /// diagonal of a self-attention map runs at 45 degrees. Off: the map fills the width.
+    void setSquareCells(bool on);
+    bool squareCells() const { return squareCells_; }
+
     /// Shows `data`. Data whose weight count does not match its token counts is refused
     /// (the map is cleared and a warning logged) rather than drawn wrongly.
     void setData(const AttentionHeatmapData& data);
@@ -90,6 +95,7 @@ private:
     void clearHover();
     void rebuildTickLabels();
     void applyColorRange();
+    void fitWidthToSquareCells();
     int labelStep(int count, double pixels) const;
 
     AttentionHeatmapData data_;
@@ -99,6 +105,7 @@ private:
     QCPItemRect* hoverRect_ = nullptr;
     QCPTextElement* title_ = nullptr;
     ColorRange colorRange_ = ColorRange::Unit;
+    bool squareCells_ = true;
     int hoverQuery_ = -1;
     int hoverKey_ = -1;
     int queryLabelStep_ = 1;
