@@ -658,7 +658,7 @@ Prepared prepareBench(const ParsedArgs& args)
                             << " tokens (random ids, seed " << config.seed << "), device "
                             << info.device << "\n"
                             << "runs     " << config.warmup << " warm-up + " << config.repeats
-                            << " timed\n"
+                            << " timed" << (compare ? " per mode, alternating" : "") << "\n"
                             << "system   LibTorch " << system.torchVersion << ", BLAS "
                             << system.blasKind << ", intra-op threads " << system.intraOpThreads
                             << "\n";
@@ -847,7 +847,7 @@ const std::vector<Command>& commands()
           {"--seed S", "seed of the random ids (default 0)"},
           {"--attention", "record attention probabilities during the timed passes"},
           {"--compare-attention",
-           "time without, then with attention capture, and print the overhead in %"},
+           "time passes without and with capture, alternating, and print the overhead"},
           {"--json", "print one JSON object (every time, medians, overhead)"},
           {"--device DEVICE", "run on cpu (default), cuda or cuda:N"}},
          &prepareBench},

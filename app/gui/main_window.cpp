@@ -97,6 +97,12 @@ MainWindow::MainWindow(QWidget* parent)
                     busyBar_->setValue(static_cast<int>(fraction * 100));
                 }
             });
+    connect(view_->heatmap(), &widgets::AttentionHeatmap::cellHovered, this,
+            [this](int query, int key, float) {
+                statusBar()->showMessage(view_->heatmap()->cellText(query, key));
+            });
+    connect(view_->heatmap(), &widgets::AttentionHeatmap::hoverCleared, statusBar(),
+            &QStatusBar::clearMessage);
     // The run records which layer and head the user was looking at.
     auto selection = [this] { attention_->setSelection(view_->layer(), view_->head()); };
     connect(view_, &widgets::AttentionView::layerChanged, this, selection);

@@ -21,6 +21,25 @@
 #define LUMEN_VERSION "0.0.0"
 #endif
 
+// Threads, and why Lumen does not call openblas_set_num_threads(1).
+//
+// Debian's LibTorch runs element-wise and reduction kernels on its OpenMP intra-op pool
+// (at::get_num_threads(), by default the number of *physical* cores) and hands every matrix
+// product to the libblas.so.3 it links; with libopenblas0-pthread that is OpenBLAS with its
+// own pthread pool (by default one thread per *logical* CPU). The classic oversubscription is
+// BLAS called from inside an OpenMP parallel region, each OpenMP thread then fanning out to N
+// BLAS threads. LibTorch 1.13 does not do that for what Lumen runs: a Linear layer is one
+// addmm, and the CPU bmm behind attention calls gemm slice by slice from the calling thread
+// (its own parallel loop is only for tiny products it computes itself), so the two pools take
+// turns. Capping OpenBLAS at one thread would make every matrix product single-threaded, and
+// the measurement agrees: `lumen-cli bench` on a BERT-base-sized model (2 vCPUs, 128 tokens)
+// took 488 ms per pass at batch 1 and 3937 ms at batch 8 with OPENBLAS_NUM_THREADS=1, against
+// 294-320 ms and 2672-2806 ms with the defaults.
+// So Lumen leaves both pools at their defaults and only reports them. A user who runs several
+// Lumen processes side by side can still cap them with OMP_NUM_THREADS and
+// OPENBLAS_NUM_THREADS; OMP_WAIT_POLICY=passive stops idle OpenMP threads spinning while
+// OpenBLAS works (libgomp reads it at start-up, so it cannot be set from inside the program).
+
 namespace lumen::engine {
 namespace {
 

@@ -78,6 +78,14 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     plot_->setInteractions(QCP::Interactions());
     plot_->installEventFilter(this);
 
+    // One white canvas: the margins beside a narrowed plot match the plot's background.
+    const QColor paper(Qt::white);
+    plot_->setBackground(QBrush(paper));
+    QPalette canvas = palette();
+    canvas.setColor(QPalette::Window, paper);
+    setPalette(canvas);
+    setAutoFillBackground(true);
+
     // Stretch on both sides: when square cells make the plot narrower, it stays centred.
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -129,6 +137,8 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     hoverRect_->setSelectable(false);
 
     connect(plot_, &QCustomPlot::mouseMove, this, &AttentionHeatmap::onMouseMove);
+    // Queued: during afterReplot QCustomPlot is still inside replot() and ignores the replot
+    // a resize asks for, which would leave a stale picture.
     connect(plot_, &QCustomPlot::afterReplot, this, [this] {
         // Label density depends on the axis rect's size, known only after a layout pass.
         const int q = labelStep(data_.queries(), plot_->axisRect()->height());
@@ -138,7 +148,7 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
             plot_->replot(QCustomPlot::rpQueuedReplot);
         }
         fitWidthToSquareCells();
-    });
+    }, Qt::QueuedConnection);
 
     clear();
 }

@@ -54,6 +54,10 @@ nlohmann::json readJsonFile(const std::string& path)
                                                  std::to_string(line) + ", column " +
                                                  std::to_string(column) + ": " + what +
                                                  "). Fix or replace the file.");
+    } catch (const nlohmann::json::exception& e) {
+        // e.g. a number too large for a double
+        throw Error(ErrorKind::InvalidInput,
+                    path + " is not valid JSON (" + e.what() + "). Fix or replace the file.");
     }
 }
 

@@ -70,8 +70,9 @@ struct TensorToWrite {
 };
 
 /// Writes atomically (a temporary file renamed over `path`), so a full disk or a crash never
-/// leaves a half-written file under the final name. Tensors are stored sorted by name, as
-/// the reference implementation does.
+/// leaves a half-written file under the final name. Tensors are laid out as the reference
+/// implementation does: by dtype, widest first, then by name, so every tensor is aligned to
+/// its element size (for an all-F32 file that is simply by name).
 void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
