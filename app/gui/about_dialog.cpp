@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
+#include <QTextBrowser>
 #include <QVBoxLayout>
 
 namespace lumen::app {
@@ -16,15 +17,15 @@ namespace lumen::app {
 std::vector<std::pair<QString, QString>> AboutDialog::libraries()
 {
     return {
-        {QStringLiteral("Qt"), QStringLiteral("LGPL-3.0")},
-        {QStringLiteral("LibTorch"), QStringLiteral("BSD-3-Clause")},
-        {QStringLiteral("QCustomPlot"), QStringLiteral("GPL-3.0-or-later")},
-        {QStringLiteral("SQLite"), QStringLiteral("public domain")},
-        {QStringLiteral("SentencePiece"), QStringLiteral("Apache-2.0")},
-        {QStringLiteral("ICU"), QStringLiteral("Unicode-3.0")},
-        {QStringLiteral("Oniguruma"), QStringLiteral("BSD-2-Clause")},
-        {QStringLiteral("nlohmann-json"), QStringLiteral("MIT")},
-        {QStringLiteral("OpenBLAS"), QStringLiteral("BSD-3-Clause")},
+        { QStringLiteral("Qt"), QStringLiteral("LGPL-3.0") },
+        { QStringLiteral("LibTorch"), QStringLiteral("BSD-3-Clause") },
+        { QStringLiteral("QCustomPlot"), QStringLiteral("GPL-3.0-or-later") },
+        { QStringLiteral("SQLite"), QStringLiteral("public domain") },
+        { QStringLiteral("SentencePiece"), QStringLiteral("Apache-2.0") },
+        { QStringLiteral("ICU"), QStringLiteral("Unicode-3.0") },
+        { QStringLiteral("Oniguruma"), QStringLiteral("BSD-2-Clause") },
+        { QStringLiteral("nlohmann-json"), QStringLiteral("MIT") },
+        { QStringLiteral("OpenBLAS"), QStringLiteral("BSD-3-Clause") },
     };
 }
 
@@ -52,14 +53,16 @@ QString AboutDialog::aboutHtml(const engine::SystemInfo& info)
     }
     html += QStringLiteral("<h3>Engine</h3><table cellspacing='0' cellpadding='2'>");
     auto row = [&html](const QString& key, const QString& value) {
-        html += QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(key, value);
+        html +=
+            QStringLiteral("<tr><td><b>%1</b>&nbsp;&nbsp;</td><td>%2</td></tr>").arg(key, value);
     };
     row(QStringLiteral("LibTorch"), esc(info.torchVersion));
     row(QStringLiteral("BLAS"), blas);
-    row(QStringLiteral("Threads"), QStringLiteral("%1 intra-op, %2 inter-op, %3 hardware")
-                                       .arg(info.intraOpThreads)
-                                       .arg(info.interOpThreads)
-                                       .arg(info.hardwareThreads));
+    row(QStringLiteral("Threads"),
+        QStringLiteral("%1 intra-op, %2 inter-op, %3 hardware")
+            .arg(info.intraOpThreads)
+            .arg(info.interOpThreads)
+            .arg(info.hardwareThreads));
     row(QStringLiteral("Devices"), devices.join(QStringLiteral(", ")));
     html += QStringLiteral("</table>");
     if (!warning.empty()) {
@@ -82,11 +85,16 @@ AboutDialog::AboutDialog(QWidget* parent)
     icon->setPixmap(QIcon(QStringLiteral(":/icons/lumen.svg")).pixmap(72, 72));
     icon->setAlignment(Qt::AlignTop);
 
-    auto* text = new QLabel(aboutHtml(engine::systemInfo()), this);
+    // A text browser rather than a word-wrapped QLabel: the label's height-for-width cut the
+    // library list short.
+    auto* text = new QTextBrowser(this);
     text->setObjectName(QStringLiteral("aboutText"));
-    text->setTextFormat(Qt::RichText);
-    text->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    text->setWordWrap(true);
+    text->setHtml(aboutHtml(engine::systemInfo()));
+    text->setFrameShape(QFrame::NoFrame);
+    text->setOpenExternalLinks(true);
+    QPalette flat = text->palette();
+    flat.setColor(QPalette::Base, palette().color(QPalette::Window));
+    text->setPalette(flat);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -98,7 +106,7 @@ AboutDialog::AboutDialog(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(buttons);
-    setMinimumWidth(520);
+    resize(620, 560);
 }
 
 } // namespace lumen::app

@@ -37,35 +37,32 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Lumen: a workbench for looking inside language models."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
-    const QCommandLineOption project(
-        QStringLiteral("project"),
+    const QCommandLineOption project(QStringLiteral("project"),
         QStringLiteral("Record runs in FILE (a .lumen project; created when missing)."),
         QStringLiteral("FILE"));
     const QCommandLineOption model(QStringLiteral("model"),
-                                   QStringLiteral("Open the model folder DIR (Hugging Face "
-                                                  "layout). Without it the demo model opens."),
-                                   QStringLiteral("DIR"));
+        QStringLiteral("Open the model folder DIR (Hugging Face "
+                       "layout). Without it the demo model opens."),
+        QStringLiteral("DIR"));
     const QCommandLineOption text(QStringLiteral("text"),
-                                  QStringLiteral("Run the model on T once it is loaded."),
-                                  QStringLiteral("T"));
-    const QCommandLineOption layer(QStringLiteral("layer"),
-                                   QStringLiteral("Show layer N (from 0)."), QStringLiteral("N"));
+        QStringLiteral("Run the model on T once it is loaded."), QStringLiteral("T"));
+    const QCommandLineOption layer(
+        QStringLiteral("layer"), QStringLiteral("Show layer N (from 0)."), QStringLiteral("N"));
     const QCommandLineOption head(QStringLiteral("head"),
-                                  QStringLiteral("Show head N (from 0), or \"mean\" for the mean "
-                                                 "of the layer's heads."),
-                                  QStringLiteral("N"));
-    const QCommandLineOption screenshot(
-        QStringLiteral("screenshot"),
+        QStringLiteral("Show head N (from 0), or \"mean\" for the mean "
+                       "of the layer's heads."),
+        QStringLiteral("N"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({project, model, text, layer, head, screenshot});
+    parser.addOptions({ project, model, text, layer, head, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
         return result;
     }
-    if (parser.isSet(help)) {
+    if (parser.isSet(help) || parser.isSet(QStringLiteral("help-all"))) {
         result.ok = true;
         result.exitNow = true;
         result.message = parser.helpText();
@@ -75,7 +72,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         result.ok = true;
         result.exitNow = true;
         result.message = QCoreApplication::applicationName() + QLatin1Char(' ')
-                         + QCoreApplication::applicationVersion() + QLatin1Char('\n');
+            + QCoreApplication::applicationVersion() + QLatin1Char('\n');
         return result;
     }
     if (!parser.positionalArguments().isEmpty()) {
@@ -129,9 +126,9 @@ DemoProject demoProject()
     }
 
     const QString fromEnv = qEnvironmentVariable("LUMEN_DEMO_MODEL_DIR");
-    const QString installed =
-        QDir::cleanPath(QDir(QCoreApplication::applicationDirPath())
-                            .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/") + model));
+    const QString installed = QDir::cleanPath(
+        QDir(QCoreApplication::applicationDirPath())
+            .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/") + model));
     if (!fromEnv.isEmpty()) {
         demo.modelDir = fromEnv;
     } else if (QFileInfo::exists(installed + QStringLiteral("/config.json"))) {

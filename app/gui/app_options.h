@@ -18,9 +18,9 @@
 namespace lumen::app {
 
 struct AppOptions {
-    QString projectPath;    ///< empty: the default project (ProjectController::defaultProjectPath)
-    QString modelDir;       ///< empty: the demo model
-    QString text;           ///< empty: the demo text when the demo model is used
+    QString projectPath; ///< empty: the default project (ProjectController::defaultProjectPath)
+    QString modelDir; ///< empty: the demo model
+    QString text; ///< empty: the demo text when the demo model is used
     std::optional<int> layer;
     std::optional<int> head; ///< AttentionView::kMeanOfHeads for "mean"
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
@@ -31,7 +31,7 @@ struct AppOptionsParse {
     bool ok = false;
     bool exitNow = false; ///< --help or --version was handled; exit with exitCode
     int exitCode = 0;
-    QString message;      ///< the error (ok false) or the help/version text (exitNow true)
+    QString message; ///< the error (ok false) or the help/version text (exitNow true)
 };
 
 /// Parses `arguments` (argv, program name first). Never exits the process itself.

@@ -32,7 +32,7 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
     set.weights.reserve(perLayer * set.layers);
     for (int layer = 0; layer < set.layers; ++layer) {
         const engine::FloatTensor& a = output.attentions[static_cast<size_t>(layer)];
-        const std::vector<int64_t> expected{1, set.heads, seq, seq};
+        const std::vector<int64_t> expected { 1, set.heads, seq, seq };
         if (a.shape != expected || a.data.size() != perLayer) {
             return fail(QStringLiteral("attention of layer %1 does not have the shape "
                                        "[1, %2, %3, %3]")
@@ -74,11 +74,8 @@ AttentionController::~AttentionController()
     cancel();
     thread_.quit();
     thread_.wait();
-    // A run still open was cut short by closing the window.
-    if (currentRun_.valid()) {
-        projects_->finishRun(currentRun_, projects::RunStatus::Cancelled, {},
-                             QStringLiteral("the window was closed while it ran"));
-    }
+    // A run still open was cut short by closing the window. It is left Running: when the
+    // last reference to its project goes, Project marks it Interrupted, which is what it was.
 }
 
 void AttentionController::loadModel(const QString& dir)
@@ -113,8 +110,8 @@ bool AttentionController::run(const QString& text)
     } else {
         parameters.insert(QStringLiteral("head"), head_);
     }
-    currentRun_ = projects_->beginRun(QStringLiteral("attention"), model_.dir, model_.device,
-                                      parameters);
+    currentRun_ =
+        projects_->beginRun(QStringLiteral("attention"), model_.dir, model_.device, parameters);
     lastRun_ = currentRun_;
 
     AttentionRequest request;

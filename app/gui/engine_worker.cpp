@@ -82,8 +82,9 @@ void EngineWorker::loadModel(const QString& dir)
     } catch (const lumen::Error& e) {
         Q_EMIT loadFailed(dir, QString::fromStdString(e.what()));
     } catch (const std::bad_alloc&) {
-        Q_EMIT loadFailed(dir, tr("Out of memory while loading the model. Close other "
-                                  "programs or open a smaller model."));
+        Q_EMIT loadFailed(dir,
+            tr("Out of memory while loading the model. Close other "
+               "programs or open a smaller model."));
     } catch (const std::exception& e) {
         Q_EMIT loadFailed(dir, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
     }
@@ -97,8 +98,9 @@ void EngineWorker::runAttention(const AttentionRequest& request)
         return;
     }
     if (!model_) {
-        Q_EMIT runFailed(request.id, tr("No model is loaded. Open a model folder first "
-                                        "(File > Open Model…)."));
+        Q_EMIT runFailed(request.id,
+            tr("No model is loaded. Open a model folder first "
+               "(File > Open Model…)."));
         return;
     }
     try {
@@ -115,7 +117,7 @@ void EngineWorker::runAttention(const AttentionRequest& request)
             }
         };
 
-        const engine::ModelInput input = model_->prepare({request.text.toStdString()});
+        const engine::ModelInput input = model_->prepare({ request.text.toStdString() });
         engine::TraceRequest trace;
         trace.attentions = true;
         engine::ForwardResult result = model_->forward(input, trace, control);
@@ -137,11 +139,12 @@ void EngineWorker::runAttention(const AttentionRequest& request)
     } catch (const lumen::Error& e) {
         Q_EMIT runFailed(request.id, QString::fromStdString(e.what()));
     } catch (const std::bad_alloc&) {
-        Q_EMIT runFailed(request.id, tr("Out of memory while running the model. Try a shorter "
-                                        "text or a smaller model."));
-    } catch (const std::exception& e) {
         Q_EMIT runFailed(request.id,
-                         tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+            tr("Out of memory while running the model. Try a shorter "
+               "text or a smaller model."));
+    } catch (const std::exception& e) {
+        Q_EMIT runFailed(
+            request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
     }
 }
 

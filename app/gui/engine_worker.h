@@ -38,7 +38,7 @@ namespace lumen::app {
 /// What the GUI shows about a loaded model (from engine::ModelInfo).
 struct ModelSummary {
     QString dir;
-    QString modelType;    ///< "bert"
+    QString modelType; ///< "bert"
     QString architecture; ///< "BertForPreTraining"
     QString weightsFile;
     QString dtype;
@@ -66,10 +66,10 @@ struct AttentionOutput {
     QString text;
     QString modelDir;
     QString device;
-    std::vector<std::string> tokens;             ///< one per position (UTF-8)
+    std::vector<std::string> tokens; ///< one per position (UTF-8)
     std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
-    double forwardMs = 0.0;                      ///< the forward pass, as the engine timed it
-    double elapsedMs = 0.0;                      ///< tokenising + forward, on the worker
+    double forwardMs = 0.0; ///< the forward pass, as the engine timed it
+    double elapsedMs = 0.0; ///< tokenising + forward, on the worker
 };
 
 class EngineWorker : public QObject {

@@ -35,7 +35,7 @@ Launcher::Launcher(MainWindow* window, const AppOptions& options, QObject* paren
     connect(&watchdog_, &QTimer::timeout, this, [this] {
         fail(tr("timed out after %1 s waiting for the model to load and run.")
                  .arg(kScreenshotTimeoutMs / 1000),
-             2);
+            2);
     });
 }
 
@@ -82,7 +82,8 @@ void Launcher::start()
             window_->runText(text_);
         }
     });
-    connect(attention, &AttentionController::loadFailed, this, [this] { waitingForModel_ = false; });
+    connect(
+        attention, &AttentionController::loadFailed, this, [this] { waitingForModel_ = false; });
     connect(attention, &AttentionController::attentionReady, this, [this] {
         if (!waitingForRun_) {
             return;

@@ -18,6 +18,20 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("Lumen"));
     QApplication::setApplicationVersion(QStringLiteral(LUMEN_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("lumen"));
+    // --help and --version need no display: answer them before a QApplication would try to
+    // open one (and abort on a headless machine).
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-v"
+            || arg == "--version") {
+            QCoreApplication core(argc, argv);
+            const lumen::app::AppOptionsParse parsed =
+                lumen::app::parseAppOptions(QCoreApplication::arguments());
+            std::fputs(qPrintable(parsed.message), parsed.ok ? stdout : stderr);
+            return parsed.ok ? parsed.exitCode : 2;
+        }
+    }
+
     QApplication app(argc, argv);
     lumen::app::initResources();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/lumen.svg")));
@@ -39,7 +53,7 @@ int main(int argc, char** argv)
         // A fixed size so screenshots are comparable from run to run.
         window.setFixedSize(1280, 800);
         QObject::connect(&launcher, &lumen::app::Launcher::finished, &app,
-                         [](int code) { QCoreApplication::exit(code); });
+            [](int code) { QCoreApplication::exit(code); });
     }
     window.show();
     QTimer::singleShot(0, &launcher, &lumen::app::Launcher::start);

@@ -69,40 +69,38 @@ MainWindow::MainWindow(QWidget* parent)
     connect(attention_, &AttentionController::busyChanged, this, &MainWindow::onBusyChanged);
     connect(attention_, &AttentionController::modelLoaded, this, &MainWindow::onModelLoaded);
     connect(attention_, &AttentionController::loadFailed, this,
-            [this](const QString& dir, const QString& message) {
-                QString text = tr("Could not open the model folder “%1”.").arg(dir);
-                if (attention_->hasModel()) {
-                    text += tr(" %1 stays loaded.").arg(attention_->model().architecture);
-                }
-                showError(tr("Could not open the model"),
-                          text + QStringLiteral("\n\n") + message);
-            });
-    connect(attention_, &AttentionController::attentionReady, view_,
-            &widgets::AttentionView::setData);
+        [this](const QString& dir, const QString& message) {
+            QString text = tr("Could not open the model folder “%1”.").arg(dir);
+            if (attention_->hasModel()) {
+                text += tr(" %1 stays loaded.").arg(attention_->model().architecture);
+            }
+            showError(tr("Could not open the model"), text + QStringLiteral("\n\n") + message);
+        });
+    connect(
+        attention_, &AttentionController::attentionReady, view_, &widgets::AttentionView::setData);
     connect(attention_, &AttentionController::attentionReady, this,
-            [this](const widgets::AttentionSet& set) {
-                statusBar()->showMessage(tr("%1 tokens, %2 layers × %3 heads").arg(set.seq)
-                                             .arg(set.layers)
-                                             .arg(set.heads),
-                                         8000);
-            });
+        [this](const widgets::AttentionSet& set) {
+            statusBar()->showMessage(
+                tr("%1 tokens, %2 layers × %3 heads").arg(set.seq).arg(set.layers).arg(set.heads),
+                8000);
+        });
     connect(attention_, &AttentionController::runFailed, this,
-            [this](const QString& message) { showError(tr("Could not run the model"), message); });
+        [this](const QString& message) { showError(tr("Could not run the model"), message); });
     connect(attention_, &AttentionController::runCancelled, this,
-            [this] { statusBar()->showMessage(tr("Run cancelled"), 5000); });
+        [this] { statusBar()->showMessage(tr("Run cancelled"), 5000); });
     connect(attention_, &AttentionController::progressChanged, this,
-            [this](double fraction, const QString&) {
-                if (fraction > 0.0 && fraction < 1.0) {
-                    busyBar_->setRange(0, 100);
-                    busyBar_->setValue(static_cast<int>(fraction * 100));
-                }
-            });
+        [this](double fraction, const QString&) {
+            if (fraction > 0.0 && fraction < 1.0) {
+                busyBar_->setRange(0, 100);
+                busyBar_->setValue(static_cast<int>(fraction * 100));
+            }
+        });
     connect(view_->heatmap(), &widgets::AttentionHeatmap::cellHovered, this,
-            [this](int query, int key, float) {
-                statusBar()->showMessage(view_->heatmap()->cellText(query, key));
-            });
+        [this](int query, int key, float) {
+            statusBar()->showMessage(view_->heatmap()->cellText(query, key));
+        });
     connect(view_->heatmap(), &widgets::AttentionHeatmap::hoverCleared, statusBar(),
-            &QStatusBar::clearMessage);
+        &QStatusBar::clearMessage);
     // The run records which layer and head the user was looking at.
     auto selection = [this] { attention_->setSelection(view_->layer(), view_->head()); };
     connect(view_, &widgets::AttentionView::layerChanged, this, selection);
@@ -114,7 +112,7 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // The attention controller finishes its open run in the project, so it goes first.
+    // The attention controller stops its worker thread before anything else goes.
     delete attention_;
     attention_ = nullptr;
 }
@@ -239,6 +237,11 @@ void MainWindow::runText(const QString& text)
 
 void MainWindow::run()
 {
+    if (attention_->isBusy()) {
+        // Enter pressed again while the Run button is disabled: not an error worth a box.
+        statusBar()->showMessage(tr("Still busy; press Cancel to stop the current run."), 3000);
+        return;
+    }
     attention_->setSelection(view_->layer(), view_->head());
     attention_->run(textEdit_->text());
 }
@@ -332,8 +335,8 @@ void MainWindow::newProject()
 
 void MainWindow::chooseProject()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QString(),
-                                                      tr("Lumen projects (*.lumen)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open Project"), QString(), tr("Lumen projects (*.lumen)"));
     if (!path.isEmpty()) {
         projects_->openProject(path);
     }

@@ -90,8 +90,8 @@ projects::Project* ProjectController::project()
     return project_.get();
 }
 
-RecordedRun ProjectController::beginRun(const QString& kind, const QString& model,
-                                        const QString& device, const QJsonObject& parameters)
+RecordedRun ProjectController::beginRun(
+    const QString& kind, const QString& model, const QString& device, const QJsonObject& parameters)
 {
     RecordedRun run;
     if (project() == nullptr) {
@@ -113,7 +113,7 @@ RecordedRun ProjectController::beginRun(const QString& kind, const QString& mode
 }
 
 void ProjectController::finishRun(const RecordedRun& run, projects::RunStatus status,
-                                  const QJsonObject& summary, const QString& error)
+    const QJsonObject& summary, const QString& error)
 {
     if (!run.valid()) {
         return;
@@ -121,13 +121,13 @@ void ProjectController::finishRun(const RecordedRun& run, projects::RunStatus st
     try {
         run.project->finishRun(run.id, status, toJson(summary), error.toStdString());
     } catch (const std::exception& e) {
-        Q_EMIT errorOccurred(tr("Could not record the end of the run"),
-                             QString::fromStdString(e.what()));
+        Q_EMIT errorOccurred(
+            tr("Could not record the end of the run"), QString::fromStdString(e.what()));
     }
 }
 
-void ProjectController::addMetric(const RecordedRun& run, const QString& key, qint64 step,
-                                  double value)
+void ProjectController::addMetric(
+    const RecordedRun& run, const QString& key, qint64 step, double value)
 {
     if (!run.valid()) {
         return;

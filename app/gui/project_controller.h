@@ -64,9 +64,9 @@ public:
 
     /// Begins a run (status Running) in the open project.
     RecordedRun beginRun(const QString& kind, const QString& model, const QString& device,
-                         const QJsonObject& parameters);
+        const QJsonObject& parameters);
     void finishRun(const RecordedRun& run, projects::RunStatus status,
-                   const QJsonObject& summary = {}, const QString& error = {});
+        const QJsonObject& summary = {}, const QString& error = {});
     void addMetric(const RecordedRun& run, const QString& key, qint64 step, double value);
 
 Q_SIGNALS:

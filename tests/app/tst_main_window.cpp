@@ -22,18 +22,23 @@
 #include "lumen/widgets/attention_view.h"
 
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMimeData>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <cstring>
 
@@ -89,7 +94,7 @@ bool loadModel(MainWindow& window, const QString& dir)
     QSignalSpy failed(window.attentionController(), &AttentionController::loadFailed);
     window.openModel(dir);
     return QTest::qWaitFor([&] { return loaded.count() + failed.count() > 0; }, kWaitMs)
-           && loaded.count() == 1;
+        && loaded.count() == 1;
 }
 
 /// Types `text`, clicks Run and waits for the attention.
@@ -117,6 +122,10 @@ private Q_SLOTS:
     void unknownModelTypeKeepsThePreviousModel();
     void emptyTextIsRefusedAndNotRecorded();
     void runWithoutModelIsRefused();
+    void droppingAFolderLoadsIt();
+    void closingWhileRunningMarksTheRunInterrupted();
+    void workerHonoursCancelAndReportsErrors();
+    void lumenExecutable();
     void conversionRefusesMismatchedShapes();
     void commandLineOptions();
     void commandLineErrors();
@@ -159,14 +168,14 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
 
     // The engine's own numbers for the same text, computed here on the test's thread.
     auto model = lumen::engine::Model::load(QFile::encodeName(bertDir()).toStdString());
-    const lumen::engine::ModelInput input = model->prepare({kText});
+    const lumen::engine::ModelInput input = model->prepare({ kText });
     lumen::engine::TraceRequest trace;
     trace.attentions = true;
     const lumen::engine::ForwardResult out = model->forward(input, trace);
     const lumen::engine::FloatTensor& layer = out.trace.attentions.at(kLayer);
     const int seq = static_cast<int>(input.seqLen());
     const int heads = static_cast<int>(layer.shape.at(1));
-    QCOMPARE(layer.shape, (std::vector<int64_t>{1, heads, seq, seq}));
+    QCOMPARE(layer.shape, (std::vector<int64_t> { 1, heads, seq, seq }));
 
     lumen::widgets::AttentionHeatmap* map = view->heatmap();
     QCOMPARE(map->data().queries(), seq);
@@ -175,11 +184,11 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
         for (int k = 0; k < seq; ++k) {
             const float engine = layer.data[(static_cast<size_t>(kHead) * seq + q) * seq + k];
             QVERIFY2(sameBits(map->cellValue(q, k), engine),
-                     qPrintable(QStringLiteral("cell (%1, %2): heatmap %3, engine %4")
-                                    .arg(q)
-                                    .arg(k)
-                                    .arg(map->cellValue(q, k), 0, 'g', 9)
-                                    .arg(engine, 0, 'g', 9)));
+                qPrintable(QStringLiteral("cell (%1, %2): heatmap %3, engine %4")
+                               .arg(q)
+                               .arg(k)
+                               .arg(map->cellValue(q, k), 0, 'g', 9)
+                               .arg(engine, 0, 'g', 9)));
         }
     }
     // Token labels are the tokenizer's tokens, special tokens included.
@@ -192,8 +201,8 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
 
     // And the reference implementation's numbers (expected.json, forward[0]).
     const nlohmann::json& reference = lumen::test::expected("bert")["forward"][0];
-    QCOMPARE(QString::fromStdString(reference["text"].get<std::string>()),
-             QString::fromUtf8(kText));
+    QCOMPARE(
+        QString::fromStdString(reference["text"].get<std::string>()), QString::fromUtf8(kText));
     QStringList referenceTokens;
     for (const auto& t : reference["tokens"]) {
         referenceTokens << QString::fromStdString(t.get<std::string>());
@@ -202,7 +211,7 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
     const lumen::engine::FloatTensor expected =
         lumen::test::jsonToFloat(reference["attentions"][kLayer][kHead]);
     lumen::engine::FloatTensor shown;
-    shown.shape = {seq, seq};
+    shown.shape = { seq, seq };
     for (int q = 0; q < seq; ++q) {
         for (int k = 0; k < seq; ++k) {
             shown.data.push_back(map->cellValue(q, k));
@@ -216,8 +225,8 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
     QCOMPARE(view->head(), 3);
     for (int q = 0; q < seq; ++q) {
         for (int k = 0; k < seq; ++k) {
-            QVERIFY(sameBits(map->cellValue(q, k),
-                             layer.data[(static_cast<size_t>(3) * seq + q) * seq + k]));
+            QVERIFY(sameBits(
+                map->cellValue(q, k), layer.data[(static_cast<size_t>(3) * seq + q) * seq + k]));
         }
     }
     view->layerSelector()->setValue(0);
@@ -238,15 +247,15 @@ void TestMainWindow::statusBarNamesTheModel()
     const QString status = window->modelStatusLabel()->text();
     QCOMPARE(status, window->modelStatusText());
     QVERIFY2(status.startsWith(QStringLiteral("BertForPreTraining · ")), qPrintable(status));
-    QVERIFY2(status.contains(lumen::app::formatParameterCount(parameters)
-                             + QStringLiteral(" parameters")),
-             qPrintable(status));
+    QVERIFY2(status.contains(
+                 lumen::app::formatParameterCount(parameters) + QStringLiteral(" parameters")),
+        qPrintable(status));
     QVERIFY2(status.endsWith(QStringLiteral(" · cpu")), qPrintable(status));
     // The exact count is one hover away.
     QVERIFY2(window->modelStatusLabel()->toolTip().contains(QString::number(parameters)),
-             qPrintable(window->modelStatusLabel()->toolTip()));
-    QCOMPARE(window->attentionController()->model().architecture,
-             QStringLiteral("BertForPreTraining"));
+        qPrintable(window->modelStatusLabel()->toolTip()));
+    QCOMPARE(
+        window->attentionController()->model().architecture, QStringLiteral("BertForPreTraining"));
     QCOMPARE(window->attentionController()->model().layers, 3);
     QCOMPARE(window->attentionController()->model().heads, 4);
 }
@@ -285,7 +294,7 @@ void TestMainWindow::runIsRecordedInTheProject()
     QVERIFY(summary.value(QStringLiteral("elapsed_ms")).toDouble(-1) >= 0.0);
 
     auto project = lumen::projects::Project::open(QFile::encodeName(path).toStdString());
-    QCOMPARE(project->metricKeys(run.id), std::vector<std::string>{"forward_ms"});
+    QCOMPARE(project->metricKeys(run.id), std::vector<std::string> { "forward_ms" });
 
     // A second run is a second record.
     QVERIFY(runText(*window, QStringLiteral("Paris is the capital.")));
@@ -333,7 +342,7 @@ void TestMainWindow::folderWithoutConfigKeepsThePreviousModel()
     QVERIFY(QDir().mkpath(dir));
     QVERIFY(copyFile(bertDir() + QStringLiteral("/vocab.txt"), dir + QStringLiteral("/vocab.txt")));
     QVERIFY(copyFile(bertDir() + QStringLiteral("/model.safetensors"),
-                     dir + QStringLiteral("/model.safetensors")));
+        dir + QStringLiteral("/model.safetensors")));
 
     QSignalSpy errors(window.get(), &MainWindow::errorShown);
     QVERIFY(!loadModel(*window, dir));
@@ -341,8 +350,8 @@ void TestMainWindow::folderWithoutConfigKeepsThePreviousModel()
     const QString message = errors.first().at(0).toString();
     QVERIFY2(message.contains(dir), qPrintable(message));
     QVERIFY2(message.contains(QStringLiteral("config.json")), qPrintable(message));
-    QCOMPARE(window->attentionController()->model().architecture,
-             QStringLiteral("BertForPreTraining"));
+    QCOMPARE(
+        window->attentionController()->model().architecture, QStringLiteral("BertForPreTraining"));
     QVERIFY(runText(*window, QString::fromUtf8(kText)));
 }
 
@@ -355,10 +364,10 @@ void TestMainWindow::malformedSafetensorsKeepsThePreviousModel()
     // A copy of the BERT whose weights file was cut short (an interrupted download).
     const QString dir = temp_.filePath(QStringLiteral("truncated"));
     QVERIFY(QDir().mkpath(dir));
-    for (const char* name : {"config.json", "vocab.txt", "tokenizer_config.json",
-                             "special_tokens_map.json"}) {
+    for (const char* name :
+        { "config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" }) {
         QVERIFY(copyFile(bertDir() + QLatin1Char('/') + QLatin1String(name),
-                         dir + QLatin1Char('/') + QLatin1String(name)));
+            dir + QLatin1Char('/') + QLatin1String(name)));
     }
     QFile source(bertDir() + QStringLiteral("/model.safetensors"));
     QVERIFY(source.open(QIODevice::ReadOnly));
@@ -395,7 +404,7 @@ void TestMainWindow::unknownModelTypeKeepsThePreviousModel()
     out.write(QJsonDocument(json).toJson());
     out.close();
     QVERIFY(copyFile(bertDir() + QStringLiteral("/model.safetensors"),
-                     dir + QStringLiteral("/model.safetensors")));
+        dir + QStringLiteral("/model.safetensors")));
     QVERIFY(copyFile(bertDir() + QStringLiteral("/vocab.txt"), dir + QStringLiteral("/vocab.txt")));
 
     QSignalSpy errors(window.get(), &MainWindow::errorShown);
@@ -417,14 +426,14 @@ void TestMainWindow::emptyTextIsRefusedAndNotRecorded()
     QVERIFY(runText(*window, QString::fromUtf8(kText)));
     const std::vector<float> shown = window->attentionView()->heatmap()->data().weights;
 
-    for (const QString& empty : {QString(), QStringLiteral("   \t ")}) {
+    for (const QString& empty : { QString(), QStringLiteral("   \t ") }) {
         QSignalSpy errors(window.get(), &MainWindow::errorShown);
         QSignalSpy ready(window->attentionController(), &AttentionController::attentionReady);
         window->textEdit()->setText(empty);
         QTest::mouseClick(window->runButton(), Qt::LeftButton);
         QCOMPARE(errors.count(), 1); // refused at once, before anything runs
         QCOMPARE(errors.first().at(0).toString(),
-                 QStringLiteral("The text is empty. Type a sentence to run the model on."));
+            QStringLiteral("The text is empty. Type a sentence to run the model on."));
         QVERIFY(!ready.wait(200));
         QVERIFY(!window->attentionController()->isBusy());
     }
@@ -449,20 +458,172 @@ void TestMainWindow::runWithoutModelIsRefused()
     QTest::mouseClick(window->runButton(), Qt::LeftButton);
     QCOMPARE(errors.count(), 1);
     QVERIFY2(errors.first().at(0).toString().contains(QStringLiteral("Open Model")),
-             qPrintable(errors.first().at(0).toString()));
+        qPrintable(errors.first().at(0).toString()));
     QCOMPARE(runsIn(path).size(), size_t(0));
+}
+
+void TestMainWindow::droppingAFolderLoadsIt()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(window->acceptDrops());
+
+    QMimeData folder;
+    folder.setUrls({ QUrl::fromLocalFile(bertDir()) });
+    QMimeData file;
+    file.setUrls({ QUrl::fromLocalFile(bertDir() + QStringLiteral("/config.json")) });
+    const QPoint centre = window->rect().center();
+
+    // A folder is welcome, a single file is not.
+    QDragEnterEvent enterFolder(centre, Qt::CopyAction, &folder, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window.get(), &enterFolder);
+    QVERIFY(enterFolder.isAccepted());
+    QDragEnterEvent enterFile(centre, Qt::CopyAction, &file, Qt::LeftButton, Qt::NoModifier);
+    enterFile.setAccepted(false);
+    QCoreApplication::sendEvent(window.get(), &enterFile);
+    QVERIFY(!enterFile.isAccepted());
+
+    QSignalSpy loaded(window->attentionController(), &AttentionController::modelLoaded);
+    QDropEvent drop(centre, Qt::CopyAction, &folder, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window.get(), &drop);
+    QVERIFY(loaded.wait(kWaitMs));
+    QCOMPARE(window->attentionController()->model().dir, QFileInfo(bertDir()).absoluteFilePath());
+    QVERIFY(window->modelStatusLabel()->text().startsWith(QStringLiteral("BertForPreTraining")));
+}
+
+void TestMainWindow::closingWhileRunningMarksTheRunInterrupted()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    window->textEdit()->setText(QStringLiteral("Closed before the answer arrives."));
+    QTest::mouseClick(window->runButton(), Qt::LeftButton);
+    QVERIFY(window->attentionController()->isBusy());
+    QVERIFY(!window->runButton()->isEnabled());
+    QVERIFY(window->cancelButton()->isVisibleTo(window.get()));
+    window.reset(); // no event is processed in between, so the answer never lands
+
+    // The finished run is intact; the cut-short one says so instead of staying "running".
+    const auto runs = runsIn(path);
+    QCOMPARE(runs.size(), size_t(2));
+    QCOMPARE(runs[1].status, lumen::projects::RunStatus::Completed); // newest first
+    QCOMPARE(runs[0].status, lumen::projects::RunStatus::Interrupted);
+    QVERIFY2(QString::fromStdString(runs[0].errorMessage).contains(QStringLiteral("closed")),
+        runs[0].errorMessage.c_str());
+}
+
+void TestMainWindow::workerHonoursCancelAndReportsErrors()
+{
+    // The worker's slots called directly on this thread, so every outcome is deterministic.
+    lumen::app::EngineWorker worker;
+    QSignalSpy failed(&worker, &lumen::app::EngineWorker::runFailed);
+    QSignalSpy cancelled(&worker, &lumen::app::EngineWorker::runCancelled);
+    QSignalSpy ready(&worker, &lumen::app::EngineWorker::attentionReady);
+    QSignalSpy loadFailed(&worker, &lumen::app::EngineWorker::loadFailed);
+
+    lumen::app::AttentionRequest request;
+    request.id = 7;
+    request.text = QString::fromUtf8(kText);
+    request.cancel = std::make_shared<std::atomic<bool>>(false);
+    worker.runAttention(request);
+    QCOMPARE(failed.count(), 1);
+    QCOMPARE(failed.first().at(0).toULongLong(), 7ull);
+    QVERIFY(failed.first().at(1).toString().contains(QStringLiteral("No model is loaded")));
+
+    worker.loadModel(bertDir());
+    QVERIFY(worker.hasModel());
+    request.cancel->store(true);
+    worker.runAttention(request);
+    QCOMPARE(cancelled.count(), 1);
+    QCOMPARE(cancelled.first().at(0).toULongLong(), 7ull);
+    QCOMPARE(ready.count(), 0);
+
+    // The engine's own refusal of an empty text comes back as a message, not an exception.
+    request.cancel->store(false);
+    request.text = QString();
+    worker.runAttention(request);
+    QCOMPARE(failed.count(), 2);
+    QVERIFY2(failed.at(1).at(1).toString().contains(QStringLiteral("empty")),
+        qPrintable(failed.at(1).at(1).toString()));
+
+    request.text = QString::fromUtf8(kText);
+    worker.runAttention(request);
+    QCOMPARE(ready.count(), 1);
+    const auto out = ready.first().at(0).value<lumen::app::AttentionOutput>();
+    QCOMPARE(out.requestId, 7ull);
+    QCOMPARE(out.tokens.size(), size_t(10));
+    QCOMPARE(out.attentions.size(), size_t(3));
+
+    worker.loadModel(temp_.filePath(QStringLiteral("absent")));
+    QCOMPARE(loadFailed.count(), 1);
+    QVERIFY(worker.hasModel()); // the BERT is still there
+}
+
+void TestMainWindow::lumenExecutable()
+{
+    // The real program: it starts (the protobuf link-order trap crashes before main), renders
+    // a screenshot headless, and fails with a non-zero status and the reason on stderr.
+    const QString lumen =
+        QFileInfo(QStringLiteral(LUMEN_CLI_PATH)).absolutePath() + QStringLiteral("/lumen");
+    if (!QFileInfo(lumen).isExecutable()) {
+        QSKIP("build the lumen target first (ninja -C build/dev lumen)");
+    }
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("HOME"), temp_.filePath(QStringLiteral("home")));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), temp_.filePath(QStringLiteral("home/data")));
+
+    auto runLumen = [&](const QStringList& args, QByteArray* err) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(lumen, args);
+        if (!p.waitForFinished(kWaitMs)) {
+            p.kill();
+            return -100;
+        }
+        *err = p.readAllStandardError();
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+
+    const QString project = newProjectPath();
+    const QString shot = temp_.filePath(QStringLiteral("exe.png"));
+    QByteArray err;
+    QCOMPARE(runLumen({ QStringLiteral("--screenshot"), shot, QStringLiteral("--project"), project,
+                          QStringLiteral("--model"), bertDir(), QStringLiteral("--text"),
+                          QStringLiteral("The quick brown fox jumps over the lazy dog."),
+                          QStringLiteral("--layer"), QStringLiteral("2"), QStringLiteral("--head"),
+                          QStringLiteral("1") },
+                 &err),
+        0);
+    const QImage image(shot);
+    QCOMPARE(image.size(), QSize(1280, 800));
+    QCOMPARE(runsIn(project).size(), size_t(1));
+
+    const QString missing = temp_.filePath(QStringLiteral("missing-model"));
+    QCOMPARE(
+        runLumen({ QStringLiteral("--screenshot"), temp_.filePath(QStringLiteral("x.png")),
+                     QStringLiteral("--project"), project, QStringLiteral("--model"), missing },
+            &err),
+        1);
+    QVERIFY2(QString::fromUtf8(err).contains(missing), err.constData());
+    QVERIFY(!QFileInfo::exists(temp_.filePath(QStringLiteral("x.png"))));
+
+    QCOMPARE(runLumen({ QStringLiteral("--layer"), QStringLiteral("two") }, &err), 2);
+    QVERIFY2(err.contains("--layer"), err.constData());
 }
 
 void TestMainWindow::conversionRefusesMismatchedShapes()
 {
     lumen::app::AttentionOutput out;
-    out.tokens = {"[CLS]", "a", "[SEP]"};
+    out.tokens = { "[CLS]", "a", "[SEP]" };
     lumen::engine::FloatTensor layer;
-    layer.shape = {1, 2, 3, 3};
+    layer.shape = { 1, 2, 3, 3 };
     for (int i = 0; i < 18; ++i) {
         layer.data.push_back(static_cast<float>(i) / 18.0f);
     }
-    out.attentions = {layer, layer};
+    out.attentions = { layer, layer };
     out.attentions[1].data[7] = 0.5f;
 
     QString error;
@@ -472,13 +633,13 @@ void TestMainWindow::conversionRefusesMismatchedShapes()
     QCOMPARE(set.layers, 2);
     QCOMPARE(set.heads, 2);
     QCOMPARE(set.seq, 3);
-    QCOMPARE(set.tokens, QStringList({QStringLiteral("[CLS]"), QStringLiteral("a"),
-                                      QStringLiteral("[SEP]")}));
+    QCOMPARE(set.tokens,
+        QStringList({ QStringLiteral("[CLS]"), QStringLiteral("a"), QStringLiteral("[SEP]") }));
     // [layer][head][q][k]: layer 1, head 0, q 2, k 1 is the tensor's flat index 7.
     QCOMPARE(set.weights[set.sliceOffset(1, 0) + 7], 0.5f);
     QCOMPARE(set.weights[set.sliceOffset(0, 1) + 4], 13.0f / 18.0f);
 
-    out.attentions[1].shape = {1, 2, 3, 2};
+    out.attentions[1].shape = { 1, 2, 3, 2 };
     const lumen::widgets::AttentionSet bad = lumen::app::toAttentionSet(out, &error);
     QVERIFY(!bad.isValid());
     QVERIFY2(error.contains(QStringLiteral("layer 1")), qPrintable(error));
@@ -486,12 +647,11 @@ void TestMainWindow::conversionRefusesMismatchedShapes()
 
 void TestMainWindow::commandLineOptions()
 {
-    const auto parsed = lumen::app::parseAppOptions(
-        {QStringLiteral("lumen"), QStringLiteral("--project"), QStringLiteral("a.lumen"),
-         QStringLiteral("--model"), QStringLiteral("/models/bert"), QStringLiteral("--text"),
-         QStringLiteral("Hello there."), QStringLiteral("--layer"), QStringLiteral("2"),
-         QStringLiteral("--head"), QStringLiteral("mean"), QStringLiteral("--screenshot"),
-         QStringLiteral("out.png")});
+    const auto parsed = lumen::app::parseAppOptions({ QStringLiteral("lumen"),
+        QStringLiteral("--project"), QStringLiteral("a.lumen"), QStringLiteral("--model"),
+        QStringLiteral("/models/bert"), QStringLiteral("--text"), QStringLiteral("Hello there."),
+        QStringLiteral("--layer"), QStringLiteral("2"), QStringLiteral("--head"),
+        QStringLiteral("mean"), QStringLiteral("--screenshot"), QStringLiteral("out.png") });
     QVERIFY2(parsed.ok, qPrintable(parsed.message));
     QVERIFY(!parsed.exitNow);
     QCOMPARE(parsed.options.projectPath, QStringLiteral("a.lumen"));
@@ -501,30 +661,31 @@ void TestMainWindow::commandLineOptions()
     QCOMPARE(parsed.options.head.value_or(-9), lumen::widgets::AttentionView::kMeanOfHeads);
     QCOMPARE(parsed.options.screenshotPath, QStringLiteral("out.png"));
 
-    const auto bare = lumen::app::parseAppOptions({QStringLiteral("lumen")});
+    const auto bare = lumen::app::parseAppOptions({ QStringLiteral("lumen") });
     QVERIFY(bare.ok);
     QVERIFY(bare.options.modelDir.isEmpty());
     QVERIFY(!bare.options.layer.has_value());
 
-    const auto help = lumen::app::parseAppOptions({QStringLiteral("lumen"), QStringLiteral("--help")});
+    const auto help =
+        lumen::app::parseAppOptions({ QStringLiteral("lumen"), QStringLiteral("--help") });
     QVERIFY(help.exitNow);
     QVERIFY(help.message.contains(QStringLiteral("--screenshot")));
 
     // The demo the app opens without --model: the tiny BERT and the masked sentence.
     const lumen::app::DemoProject demo = lumen::app::demoProject();
     QVERIFY2(QFileInfo::exists(demo.modelDir + QStringLiteral("/config.json")),
-             qPrintable(demo.modelDir));
+        qPrintable(demo.modelDir));
     QCOMPARE(demo.text, QStringLiteral("The capital of France is [MASK]."));
 }
 
 void TestMainWindow::commandLineErrors()
 {
     const QStringList bad[] = {
-        {QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two")},
-        {QStringLiteral("lumen"), QStringLiteral("--head"), QStringLiteral("-1")},
-        {QStringLiteral("lumen"), QStringLiteral("--text"), QStringLiteral("  ")},
-        {QStringLiteral("lumen"), QStringLiteral("--bogus")},
-        {QStringLiteral("lumen"), QStringLiteral("/some/model")},
+        { QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two") },
+        { QStringLiteral("lumen"), QStringLiteral("--head"), QStringLiteral("-1") },
+        { QStringLiteral("lumen"), QStringLiteral("--text"), QStringLiteral("  ") },
+        { QStringLiteral("lumen"), QStringLiteral("--bogus") },
+        { QStringLiteral("lumen"), QStringLiteral("/some/model") },
     };
     for (const QStringList& args : bad) {
         const auto parsed = lumen::app::parseAppOptions(args);
@@ -532,7 +693,7 @@ void TestMainWindow::commandLineErrors()
         QVERIFY(!parsed.message.isEmpty());
     }
     QVERIFY(lumen::app::parseAppOptions(
-                {QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two")})
+        { QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two") })
                 .message.contains(QStringLiteral("--layer")));
 }
 
@@ -591,14 +752,22 @@ void TestMainWindow::aboutListsLibrariesAndLicences()
     const lumen::engine::SystemInfo info = lumen::engine::systemInfo();
     const QString html = lumen::app::AboutDialog::aboutHtml(info);
     const QStringList expected = {
-        QStringLiteral("Qt"),         QStringLiteral("LGPL-3.0"),
-        QStringLiteral("LibTorch"),   QStringLiteral("BSD-3-Clause"),
-        QStringLiteral("QCustomPlot"), QStringLiteral("GPL-3.0-or-later"),
-        QStringLiteral("SQLite"),     QStringLiteral("public domain"),
-        QStringLiteral("SentencePiece"), QStringLiteral("Apache-2.0"),
-        QStringLiteral("ICU"),        QStringLiteral("Unicode-3.0"),
-        QStringLiteral("Oniguruma"),  QStringLiteral("BSD-2-Clause"),
-        QStringLiteral("nlohmann-json"), QStringLiteral("MIT"),
+        QStringLiteral("Qt"),
+        QStringLiteral("LGPL-3.0"),
+        QStringLiteral("LibTorch"),
+        QStringLiteral("BSD-3-Clause"),
+        QStringLiteral("QCustomPlot"),
+        QStringLiteral("GPL-3.0-or-later"),
+        QStringLiteral("SQLite"),
+        QStringLiteral("public domain"),
+        QStringLiteral("SentencePiece"),
+        QStringLiteral("Apache-2.0"),
+        QStringLiteral("ICU"),
+        QStringLiteral("Unicode-3.0"),
+        QStringLiteral("Oniguruma"),
+        QStringLiteral("BSD-2-Clause"),
+        QStringLiteral("nlohmann-json"),
+        QStringLiteral("MIT"),
         QStringLiteral("OpenBLAS"),
     };
     for (const QString& s : expected) {

@@ -31,12 +31,12 @@ namespace {
 AttentionHeatmapData matrix3x4()
 {
     AttentionHeatmapData d;
-    d.queryTokens = {QStringLiteral("the"), QStringLiteral("fox"), QStringLiteral("jumps")};
-    d.keyTokens = {QStringLiteral("[CLS]"), QStringLiteral("the"), QStringLiteral("fox"),
-                   QStringLiteral("[SEP]")};
-    d.weights = {0.1f,        0.2345678f, 0.3f,  0.3654322f, //
-                 1.0e-7f,     0.9999999f, 0.0f,  0.0f,       //
-                 0.33333334f, 0.25f,      0.125f, 0.29166666f};
+    d.queryTokens = { QStringLiteral("the"), QStringLiteral("fox"), QStringLiteral("jumps") };
+    d.keyTokens = { QStringLiteral("[CLS]"), QStringLiteral("the"), QStringLiteral("fox"),
+        QStringLiteral("[SEP]") };
+    d.weights = { 0.1f, 0.2345678f, 0.3f, 0.3654322f, //
+        1.0e-7f, 0.9999999f, 0.0f, 0.0f, //
+        0.33333334f, 0.25f, 0.125f, 0.29166666f };
     d.title = QStringLiteral("Layer 0 · Head 0");
     return d;
 }
@@ -61,8 +61,8 @@ AttentionSet codedSet(int layers, int heads, int seq)
         for (int h = 0; h < heads; ++h) {
             for (int q = 0; q < seq; ++q) {
                 for (int k = 0; k < seq; ++k) {
-                    s.weights.push_back(static_cast<float>(l * 1000 + h * 100 + q * 10 + k)
-                                        / 10000.0f);
+                    s.weights.push_back(
+                        static_cast<float>(l * 1000 + h * 100 + q * 10 + k) / 10000.0f);
                 }
             }
         }
@@ -72,8 +72,8 @@ AttentionSet codedSet(int layers, int heads, int seq)
 
 void moveMouse(QWidget* target, QPointF pos)
 {
-    QMouseEvent event(QEvent::MouseMove, pos, target->mapToGlobal(pos), Qt::NoButton,
-                      Qt::NoButton, Qt::NoModifier);
+    QMouseEvent event(QEvent::MouseMove, pos, target->mapToGlobal(pos), Qt::NoButton, Qt::NoButton,
+        Qt::NoModifier);
     QCoreApplication::sendEvent(target, &event);
 }
 
@@ -92,6 +92,8 @@ private Q_SLOTS:
     void leavingTheCellsClearsTheHover();
     void refusesInconsistentData();
     void denseMapsThinTheLabels();
+    void drawsEachCellInItsColour();
+    void drawsASingleTokenMap();
     void viewShowsTheChosenSlice();
     void viewSelectorsDriveTheSlice();
     void viewMeanOfHeads();
@@ -109,11 +111,11 @@ void TestAttentionHeatmap::holdsExactlyTheData()
         for (int k = 0; k < 4; ++k) {
             const float expected = d.weights[static_cast<size_t>(q) * 4 + k];
             QVERIFY2(sameBits(w.cellValue(q, k), expected),
-                     qPrintable(QStringLiteral("cell (%1, %2): %3 != %4")
-                                    .arg(q)
-                                    .arg(k)
-                                    .arg(w.cellValue(q, k), 0, 'g', 9)
-                                    .arg(expected, 0, 'g', 9)));
+                qPrintable(QStringLiteral("cell (%1, %2): %3 != %4")
+                               .arg(q)
+                               .arg(k)
+                               .arg(w.cellValue(q, k), 0, 'g', 9)
+                               .arg(expected, 0, 'g', 9)));
         }
     }
     QVERIFY(std::isnan(w.cellValue(3, 0)));
@@ -126,7 +128,7 @@ void TestAttentionHeatmap::oneCellPerTokenPairWithoutInterpolation()
 {
     AttentionHeatmap w;
     w.setData(matrix3x4());
-    QCOMPARE(w.colorMap()->data()->keySize(), 4);   // keys along x
+    QCOMPARE(w.colorMap()->data()->keySize(), 4); // keys along x
     QCOMPARE(w.colorMap()->data()->valueSize(), 3); // queries along y
     QCOMPARE(w.colorMap()->interpolate(), false);
     // Cell centres sit on integer coordinates so tick i labels cell i.
@@ -155,9 +157,9 @@ void TestAttentionHeatmap::tokensAreTheTickLabels()
     auto yTicker = w.plot()->yAxis->ticker().dynamicCast<QCPAxisTickerText>();
     QVERIFY(xTicker);
     QVERIFY(yTicker);
-    QCOMPARE(xTicker->ticks().keys(), QList<double>({0, 1, 2, 3}));
+    QCOMPARE(xTicker->ticks().keys(), QList<double>({ 0, 1, 2, 3 }));
     QCOMPARE(xTicker->ticks().value(2), QStringLiteral("fox"));
-    QCOMPARE(yTicker->ticks().keys(), QList<double>({0, 1, 2}));
+    QCOMPARE(yTicker->ticks().keys(), QList<double>({ 0, 1, 2 }));
     QCOMPARE(yTicker->ticks().value(2), QStringLiteral("jumps"));
     QCOMPARE(std::abs(w.plot()->xAxis->tickLabelRotation()), 90.0);
     QCOMPARE(w.plot()->xAxis->tickLabels(), true);
@@ -207,8 +209,8 @@ void TestAttentionHeatmap::hoverReportsTheCellUnderTheMouse()
     QSignalSpy spy(&w, &AttentionHeatmap::cellHovered);
     for (int q = 0; q < 3; ++q) {
         for (int k = 0; k < 4; ++k) {
-            const QPointF centre(w.plot()->xAxis->coordToPixel(k),
-                                 w.plot()->yAxis->coordToPixel(q));
+            const QPointF centre(
+                w.plot()->xAxis->coordToPixel(k), w.plot()->yAxis->coordToPixel(q));
             moveMouse(w.plot(), centre);
             QCOMPARE(spy.count(), 1);
             const QList<QVariant> args = spy.takeFirst();
@@ -218,7 +220,8 @@ void TestAttentionHeatmap::hoverReportsTheCellUnderTheMouse()
         }
     }
     // Moving within the same cell does not repeat the signal.
-    const QPointF nearCentre(w.plot()->xAxis->coordToPixel(3.2), w.plot()->yAxis->coordToPixel(2.2));
+    const QPointF nearCentre(
+        w.plot()->xAxis->coordToPixel(3.2), w.plot()->yAxis->coordToPixel(2.2));
     moveMouse(w.plot(), nearCentre);
     QCOMPARE(spy.count(), 0);
 
@@ -237,10 +240,10 @@ void TestAttentionHeatmap::leavingTheCellsClearsTheHover()
 
     QSignalSpy hovered(&w, &AttentionHeatmap::cellHovered);
     QSignalSpy cleared(&w, &AttentionHeatmap::hoverCleared);
-    moveMouse(w.plot(), {w.plot()->xAxis->coordToPixel(1), w.plot()->yAxis->coordToPixel(1)});
+    moveMouse(w.plot(), { w.plot()->xAxis->coordToPixel(1), w.plot()->yAxis->coordToPixel(1) });
     QCOMPARE(hovered.count(), 1);
     // Outside the axis rect (the title row at the very top).
-    moveMouse(w.plot(), {2.0, 2.0});
+    moveMouse(w.plot(), { 2.0, 2.0 });
     QCOMPARE(cleared.count(), 1);
     QVERIFY(w.plot()->toolTip().isEmpty());
 }
@@ -251,7 +254,8 @@ void TestAttentionHeatmap::refusesInconsistentData()
     w.setData(matrix3x4());
     AttentionHeatmapData bad = matrix3x4();
     bad.weights.pop_back();
-    QTest::ignoreMessage(QtWarningMsg, "AttentionHeatmap: 3 x 4 tokens but 11 weights; not drawing");
+    QTest::ignoreMessage(
+        QtWarningMsg, "AttentionHeatmap: 3 x 4 tokens but 11 weights; not drawing");
     w.setData(bad);
     QVERIFY(!w.data().isValid());
     QCOMPARE(w.colorMap()->data()->keySize(), 0);
@@ -280,6 +284,75 @@ void TestAttentionHeatmap::denseMapsThinTheLabels()
     // Every cell is still there, whatever the labels.
     QCOMPARE(w.colorMap()->data()->keySize(), n);
     QCOMPARE(w.colorMap()->data()->valueSize(), n);
+}
+
+namespace {
+
+// The colour the plot painted at cell (q, k)'s centre against the colour the gradient gives
+// the cell's value: each cell is one flat block in its own colour.
+QString cellColourMismatch(AttentionHeatmap& w, const QImage& image, int q, int k)
+{
+    const QPoint centre(
+        qRound(w.plot()->xAxis->coordToPixel(k)), qRound(w.plot()->yAxis->coordToPixel(q)));
+    QCPColorGradient gradient = w.colorMap()->gradient();
+    const QColor expected =
+        QColor::fromRgb(gradient.color(w.cellValue(q, k), w.colorMap()->dataRange()));
+    const QColor actual = image.pixelColor(centre);
+    const int diff = std::abs(actual.red() - expected.red())
+        + std::abs(actual.green() - expected.green()) + std::abs(actual.blue() - expected.blue());
+    if (diff <= 6) {
+        return {};
+    }
+    return QStringLiteral("cell (%1, %2) at (%3, %4): painted %5, expected %6")
+        .arg(q)
+        .arg(k)
+        .arg(centre.x())
+        .arg(centre.y())
+        .arg(actual.name(), expected.name());
+}
+
+} // namespace
+
+void TestAttentionHeatmap::drawsEachCellInItsColour()
+{
+    AttentionHeatmap w;
+    w.resize(640, 560);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.setData(matrix3x4());
+    w.plot()->replot();
+    const QImage image = w.plot()->toPixmap().toImage();
+    for (int q = 0; q < 3; ++q) {
+        for (int k = 0; k < 4; ++k) {
+            const QString mismatch = cellColourMismatch(w, image, q, k);
+            QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+        }
+    }
+    // Without interpolation a cell is flat up to its edge: a point near the corner of cell
+    // (1, 1) has that cell's colour, not a blend with (0, 0) (0.1 vs 0.9999999).
+    const QPoint nearCorner(
+        qRound(w.plot()->xAxis->coordToPixel(0.6)), qRound(w.plot()->yAxis->coordToPixel(0.6)));
+    QCOMPARE(image.pixelColor(nearCorner),
+        image.pixelColor(QPoint(qRound(w.plot()->xAxis->coordToPixel(1.0)),
+            qRound(w.plot()->yAxis->coordToPixel(1.0)))));
+}
+
+void TestAttentionHeatmap::drawsASingleTokenMap()
+{
+    AttentionHeatmap w;
+    w.resize(400, 400);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    AttentionHeatmapData d;
+    d.queryTokens = d.keyTokens = { QStringLiteral("hello") };
+    d.weights = { 1.0f };
+    w.setData(d);
+    w.plot()->replot();
+    QCOMPARE(w.cellValue(0, 0), 1.0f);
+    QCOMPARE(w.keyTickLabels(), QStringList { QStringLiteral("hello") });
+    const QImage image = w.plot()->toPixmap().toImage();
+    const QString mismatch = cellColourMismatch(w, image, 0, 0);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
 }
 
 void TestAttentionHeatmap::viewShowsTheChosenSlice()

@@ -6,9 +6,9 @@
 
 #include <QEvent>
 #include <QFontMetrics>
+#include <QHBoxLayout>
 #include <QMouseEvent>
 #include <QToolTip>
-#include <QHBoxLayout>
 
 #include <algorithm>
 #include <cmath>
@@ -67,7 +67,7 @@ void styleAxis(QCPAxis* axis, const QString& label)
 bool AttentionHeatmapData::isValid() const
 {
     return queries() > 0 && keys() > 0
-           && weights.size() == static_cast<size_t>(queries()) * static_cast<size_t>(keys());
+        && weights.size() == static_cast<size_t>(queries()) * static_cast<size_t>(keys());
 }
 
 AttentionHeatmap::AttentionHeatmap(QWidget* parent)
@@ -96,8 +96,8 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
 
     // Layout: title on row 0, axis rect and colour scale side by side on row 1.
     plot_->plotLayout()->insertRow(0);
-    title_ = new QCPTextElement(plot_, QString(), QFont(font().family(), font().pointSize() + 2,
-                                                        QFont::DemiBold));
+    title_ = new QCPTextElement(
+        plot_, QString(), QFont(font().family(), font().pointSize() + 2, QFont::DemiBold));
     plot_->plotLayout()->addElement(0, 0, title_);
 
     QCPAxisRect* rect = plot_->axisRect();
@@ -139,16 +139,19 @@ AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     connect(plot_, &QCustomPlot::mouseMove, this, &AttentionHeatmap::onMouseMove);
     // Queued: during afterReplot QCustomPlot is still inside replot() and ignores the replot
     // a resize asks for, which would leave a stale picture.
-    connect(plot_, &QCustomPlot::afterReplot, this, [this] {
-        // Label density depends on the axis rect's size, known only after a layout pass.
-        const int q = labelStep(data_.queries(), plot_->axisRect()->height());
-        const int k = labelStep(data_.keys(), plot_->axisRect()->width());
-        if (q != queryLabelStep_ || k != keyLabelStep_) {
-            rebuildTickLabels();
-            plot_->replot(QCustomPlot::rpQueuedReplot);
-        }
-        fitWidthToSquareCells();
-    }, Qt::QueuedConnection);
+    connect(
+        plot_, &QCustomPlot::afterReplot, this,
+        [this] {
+            // Label density depends on the axis rect's size, known only after a layout pass.
+            const int q = labelStep(data_.queries(), plot_->axisRect()->height());
+            const int k = labelStep(data_.keys(), plot_->axisRect()->width());
+            if (q != queryLabelStep_ || k != keyLabelStep_) {
+                rebuildTickLabels();
+                plot_->replot(QCustomPlot::rpQueuedReplot);
+            }
+            fitWidthToSquareCells();
+        },
+        Qt::QueuedConnection);
 
     clear();
 }
@@ -157,12 +160,12 @@ AttentionHeatmap::~AttentionHeatmap() = default;
 
 QSize AttentionHeatmap::sizeHint() const
 {
-    return {640, 560};
+    return { 640, 560 };
 }
 
 QSize AttentionHeatmap::minimumSizeHint() const
 {
-    return {240, 200};
+    return { 240, 200 };
 }
 
 void AttentionHeatmap::setData(const AttentionHeatmapData& data)
@@ -170,7 +173,7 @@ void AttentionHeatmap::setData(const AttentionHeatmapData& data)
     if (!data.isValid()) {
         if (!data.weights.empty() || data.queries() > 0 || data.keys() > 0) {
             qWarning("AttentionHeatmap: %d x %d tokens but %zu weights; not drawing",
-                     data.queries(), data.keys(), data.weights.size());
+                data.queries(), data.keys(), data.weights.size());
         }
         clear();
         return;
@@ -183,7 +186,10 @@ void AttentionHeatmap::setData(const AttentionHeatmapData& data)
     // Cell (key i, query j) is centred on (i, j); the map spans cell centres 0..n-1.
     QCPColorMapData* map = colorMap_->data();
     map->setSize(k, q);
-    map->setRange(QCPRange(0.0, k - 1), QCPRange(0.0, q - 1));
+    // QCustomPlot widens the image by half a cell only when a dimension has two or more
+    // cells; a single cell is given the range of its own extent instead.
+    auto span = [](int n) { return n > 1 ? QCPRange(0.0, n - 1) : QCPRange(-0.5, 0.5); };
+    map->setRange(span(k), span(q));
     for (int row = 0; row < q; ++row) {
         for (int col = 0; col < k; ++col) {
             map->setCell(col, row, data_.weights[static_cast<size_t>(row) * k + col]);
@@ -269,8 +275,8 @@ void AttentionHeatmap::applyColorRange()
     colorScale_->setDataRange(QCPRange(0.0, upper));
     colorMap_->setDataRange(QCPRange(0.0, upper));
     colorScale_->axis()->setLabel(colorRange_ == ColorRange::Unit
-                                      ? tr("attention weight")
-                                      : tr("attention weight (scaled to the largest)"));
+            ? tr("attention weight")
+            : tr("attention weight (scaled to the largest)"));
 }
 
 float AttentionHeatmap::cellValue(int query, int key) const

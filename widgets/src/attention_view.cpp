@@ -16,7 +16,7 @@ namespace lumen::widgets {
 bool AttentionSet::isValid() const
 {
     return layers > 0 && heads > 0 && seq > 0 && tokens.size() == seq
-           && weights.size() == static_cast<size_t>(layers) * heads * seq * seq;
+        && weights.size() == static_cast<size_t>(layers) * heads * seq * seq;
 }
 
 AttentionView::AttentionView(QWidget* parent)
@@ -75,11 +75,11 @@ AttentionView::AttentionView(QWidget* parent)
     layout->addWidget(stack_, 1);
 
     connect(stretchBox_, &QCheckBox::toggled, this, [this](bool on) {
-        heatmap_->setColorRange(on ? AttentionHeatmap::ColorRange::ToMax
-                                   : AttentionHeatmap::ColorRange::Unit);
+        heatmap_->setColorRange(
+            on ? AttentionHeatmap::ColorRange::ToMax : AttentionHeatmap::ColorRange::Unit);
     });
     connect(layerBox_, qOverload<int>(&QSpinBox::valueChanged), this,
-            [this](int value) { setLayer(value); });
+        [this](int value) { setLayer(value); });
     connect(headBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
         if (index >= 0) {
             setHead(headBox_->itemData(index).toInt());
@@ -95,8 +95,8 @@ void AttentionView::setData(const AttentionSet& set)
         if (!set.weights.empty() || set.seq > 0) {
             qWarning("AttentionView: inconsistent attention set (%d layers, %d heads, seq %d, "
                      "%lld tokens, %zu weights); not drawing",
-                     set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
-                     set.weights.size());
+                set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
+                set.weights.size());
         }
         clear();
         return;
@@ -187,8 +187,8 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
         }
         d.title = tr("Layer %1 · Mean of heads").arg(layer);
     } else {
-        const auto begin = set_.weights.begin() + static_cast<std::ptrdiff_t>(
-                                                      set_.sliceOffset(layer, head));
+        const auto begin =
+            set_.weights.begin() + static_cast<std::ptrdiff_t>(set_.sliceOffset(layer, head));
         d.weights.assign(begin, begin + static_cast<std::ptrdiff_t>(n));
         d.title = tr("Layer %1 · Head %2").arg(layer).arg(head);
     }
@@ -216,11 +216,9 @@ void AttentionView::updateSelectors()
     const QSignalBlocker blockHead(headBox_);
     layerBox_->setRange(0, qMax(0, set_.layers - 1));
     layerBox_->setValue(layer_);
-    countsLabel_->setText(hasData() ? tr("%1 layers · %2 heads · %3 tokens")
-                                          .arg(set_.layers)
-                                          .arg(set_.heads)
-                                          .arg(set_.seq)
-                                    : QString());
+    countsLabel_->setText(hasData()
+            ? tr("%1 layers · %2 heads · %3 tokens").arg(set_.layers).arg(set_.heads).arg(set_.seq)
+            : QString());
 
     headBox_->clear();
     for (int h = 0; h < set_.heads; ++h) {

@@ -22,6 +22,7 @@ struct ArchInput {
     torch::Tensor inputIds;      ///< [batch, seq] int64
     torch::Tensor attentionMask; ///< [batch, seq] int64, 1 = real token
     torch::Tensor tokenTypeIds;  ///< [batch, seq] int64
+    const RunControl* control = nullptr; ///< polled between layers; may be null
 };
 
 struct ArchOutput {
@@ -31,7 +32,19 @@ struct ArchOutput {
     torch::Tensor seqRelationship; ///< [batch, 2] or undefined
     std::vector<torch::Tensor> attentions;
     std::vector<torch::Tensor> hiddenStates;
+    bool cancelled = false; ///< stopped early because the caller cancelled
 };
+
+/// Between layers: reports progress and says whether the caller asked to stop.
+inline bool stopRequested(const ArchInput& input, int64_t layer, int64_t layers)
+{
+    if (input.control == nullptr) {
+        return false;
+    }
+    input.control->report(static_cast<double>(layer) / static_cast<double>(layers), "layer " +
+                                                                           std::to_string(layer));
+    return input.control->cancelled();
+}
 
 class Architecture : public torch::nn::Module {
 public:

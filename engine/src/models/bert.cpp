@@ -274,7 +274,13 @@ public:
         if (trace.hiddenStates) {
             out.hiddenStates.push_back(h);
         }
-        for (const auto& layer : base_->encoder->layers) {
+        const auto layers = static_cast<int64_t>(base_->encoder->layers.size());
+        for (int64_t index = 0; index < layers; ++index) {
+            if (stopRequested(in, index, layers)) {
+                out.cancelled = true;
+                return out;
+            }
+            const auto& layer = base_->encoder->layers[static_cast<size_t>(index)];
             torch::Tensor probs;
             h = layer->forward(h, mask, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {

@@ -369,9 +369,14 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
                                                         : toTorch(input.attentionMask).to(device);
     in.tokenTypeIds = input.tokenTypeIds.data.empty() ? torch::zeros_like(in.inputIds)
                                                       : toTorch(input.tokenTypeIds).to(device);
+    in.control = &control;
     const ArchOutput out = arch.run(in, trace);
 
     ForwardResult result;
+    if (out.cancelled) {
+        result.status = JobStatus::Cancelled;
+        return result;
+    }
     result.lastHiddenState = toFloatTensor(out.lastHidden);
     if (out.pooler.defined()) {
         result.poolerOutput = toFloatTensor(out.pooler);

@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -328,6 +329,37 @@ private Q_SLOTS:
         ModelInput bad = m.prepare({"hello"});
         bad.inputIds.data[1] = 100000;
         QVERIFY_THROWS_EXCEPTION(Error, m.forward(bad));
+    }
+
+    // Cancel is polled between layers: the pass stops, says so, and returns no tensors.
+    void cancelBetweenLayers()
+    {
+        Model& m = model("bert");
+        std::atomic<bool> cancel{false};
+        std::vector<double> fractions;
+        RunControl control;
+        control.cancel = &cancel;
+        control.progress = [&](double fraction, const std::string&) {
+            fractions.push_back(fraction);
+            if (fractions.size() == 3) {
+                cancel = true; // after layer 1 has started
+            }
+        };
+        const ForwardResult out = m.forward(m.prepare({"hello world"}), TraceRequest{true, true},
+                                            control);
+        QCOMPARE(out.status, JobStatus::Cancelled);
+        QVERIFY(out.lastHiddenState.empty());
+        QVERIFY(out.trace.attentions.empty());
+        QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+
+        cancel = false;
+        fractions.clear();
+        control.progress = [&](double fraction, const std::string&) { fractions.push_back(fraction); };
+        const ForwardResult done = m.forward(m.prepare({"hello world"}), {}, control);
+        QCOMPARE(done.status, JobStatus::Completed);
+        QVERIFY(!done.lastHiddenState.empty());
+        QCOMPARE(fractions.back(), 1.0);
+        QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
     }
 
     // A random model written by createRandomModel loads back, and the seed decides it.

@@ -71,6 +71,8 @@ struct ForwardResult {
     FloatTensor seqRelationshipLogits; ///< [batch, 2] for BertForPreTraining
     Trace trace;
     double elapsedMs = 0.0;
+    /// Cancelled when RunControl::cancel was set between layers; the tensors are then empty.
+    JobStatus status = JobStatus::Completed;
 };
 
 class Model {
