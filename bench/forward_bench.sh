@@ -51,7 +51,7 @@ median_of() {
 
 rows=()
 for batch in $batches; do
-    echo "== batch $batch x $seq_len tokens, $warmup warm-up + $repeats timed runs, without and with attention capture"
+    echo "== batch $batch x $seq_len tokens: $warmup warm-up + $repeats timed passes without and with attention capture"
     out="$("$cli" bench "$model" --seq-len "$seq_len" --batch "$batch" --repeats "$repeats" \
         --warmup "$warmup" --compare-attention "${project_args[@]}")"
     echo "$out"

@@ -20,8 +20,8 @@ const QByteArray kSpdxLine = QByteArrayLiteral("// SPDX-License-Identifier: GPL-
 /// <queue> is not Qt). Anchored at the start of a line, so a commented-out include is fine.
 const QRegularExpression& qtInclude()
 {
-    static const QRegularExpression re(QStringLiteral(R"(^\s*#\s*include\s*[<"]Q)"),
-                                       QRegularExpression::MultilineOption);
+    static const QRegularExpression re(
+        QStringLiteral(R"(^\s*#\s*include\s*[<"]Q)"), QRegularExpression::MultilineOption);
     return re;
 }
 
@@ -40,8 +40,8 @@ QStringList sourceFiles(const QString& relativeDir)
 {
     QStringList files;
     const QString root = kSourceDir + QLatin1Char('/') + relativeDir;
-    QDirIterator it(root, {QStringLiteral("*.cpp"), QStringLiteral("*.h")}, QDir::Files,
-                    QDirIterator::Subdirectories);
+    QDirIterator it(root, { QStringLiteral("*.cpp"), QStringLiteral("*.h") }, QDir::Files,
+        QDirIterator::Subdirectories);
     const QDir source(kSourceDir);
     while (it.hasNext()) {
         const QString relative = source.relativeFilePath(it.next());
@@ -79,7 +79,7 @@ QStringList violations(const QStringList& dirs, const QRegularExpression& re)
                              .arg(file)
                              .arg(line)
                              .arg(text.mid(match.capturedStart(),
-                                           lineEnd < 0 ? -1 : lineEnd - match.capturedStart())
+                                          lineEnd < 0 ? -1 : lineEnd - match.capturedStart())
                                       .trimmed());
             }
         }
@@ -97,8 +97,7 @@ private Q_SLOTS:
     {
         // A walk that finds nothing would pass every check below: make sure it finds the tree.
         QVERIFY2(QFile::exists(kSourceDir + QStringLiteral("/engine/include/lumen/engine/model.h")),
-                 qPrintable(QStringLiteral("LUMEN_SOURCE_DIR is not the source tree: ")
-                            + kSourceDir));
+            qPrintable(QStringLiteral("LUMEN_SOURCE_DIR is not the source tree: ") + kSourceDir));
         QVERIFY(sourceFiles(QStringLiteral("engine")).size() > 5);
         QVERIFY(!sourceFiles(QStringLiteral("app")).isEmpty());
     }
@@ -110,18 +109,18 @@ private Q_SLOTS:
         QTest::addColumn<bool>("isQt");
         QTest::addColumn<bool>("isTorch");
         QTest::newRow("qt class header") << QStringLiteral("#include <QString>") << true << false;
-        QTest::newRow("qt module path") << QStringLiteral("#include \"QtCore/qglobal.h\"") << true
-                                        << false;
-        QTest::newRow("spaced directive") << QStringLiteral("  #  include <QWidget>") << true
-                                          << false;
+        QTest::newRow("qt module path")
+            << QStringLiteral("#include \"QtCore/qglobal.h\"") << true << false;
+        QTest::newRow("spaced directive")
+            << QStringLiteral("  #  include <QWidget>") << true << false;
         QTest::newRow("std queue") << QStringLiteral("#include <queue>") << false << false;
         QTest::newRow("commented out") << QStringLiteral("// #include <QString>") << false << false;
         QTest::newRow("torch") << QStringLiteral("#include <torch/torch.h>") << false << true;
         QTest::newRow("aten") << QStringLiteral("#include <ATen/Parallel.h>") << false << true;
-        QTest::newRow("c10 quoted") << QStringLiteral("#include \"c10/util/Half.h\"") << false
-                                    << true;
-        QTest::newRow("lumen header") << QStringLiteral("#include \"lumen/engine/model.h\"")
-                                      << false << false;
+        QTest::newRow("c10 quoted")
+            << QStringLiteral("#include \"c10/util/Half.h\"") << false << true;
+        QTest::newRow("lumen header")
+            << QStringLiteral("#include \"lumen/engine/model.h\"") << false << false;
     }
 
     void regexSelfCheck()
@@ -136,32 +135,32 @@ private Q_SLOTS:
 
     void engineAndProjectsIncludeNoQt()
     {
-        const QStringList found
-            = violations({QStringLiteral("engine"), QStringLiteral("projects")}, qtInclude());
+        const QStringList found =
+            violations({ QStringLiteral("engine"), QStringLiteral("projects") }, qtInclude());
         QVERIFY2(found.isEmpty(), qPrintable(found.join(QLatin1Char('\n'))));
     }
 
     void engineAndProjectsLinkNoQt()
     {
-        for (const QString& file : {QStringLiteral("engine/CMakeLists.txt"),
-                                    QStringLiteral("projects/CMakeLists.txt")}) {
+        for (const QString& file : { QStringLiteral("engine/CMakeLists.txt"),
+                 QStringLiteral("projects/CMakeLists.txt") }) {
             const QString text = readAll(file);
             QVERIFY2(!text.isEmpty(), qPrintable(file));
-            QVERIFY2(!text.contains(QLatin1String("Qt6::")), qPrintable(file + QStringLiteral(
-                                                                  " links a Qt library")));
+            QVERIFY2(!text.contains(QLatin1String("Qt6::")),
+                qPrintable(file + QStringLiteral(" links a Qt library")));
         }
     }
 
     void widgetsAndAppIncludeNoTorch()
     {
-        const QStringList found
-            = violations({QStringLiteral("widgets"), QStringLiteral("app")}, torchInclude());
+        const QStringList found =
+            violations({ QStringLiteral("widgets"), QStringLiteral("app") }, torchInclude());
         QVERIFY2(found.isEmpty(), qPrintable(found.join(QLatin1Char('\n'))));
     }
 
     void enginePublicHeadersIncludeNoTorch()
     {
-        const QStringList found = violations({QStringLiteral("engine/include")}, torchInclude());
+        const QStringList found = violations({ QStringLiteral("engine/include") }, torchInclude());
         QVERIFY2(found.isEmpty(), qPrintable(found.join(QLatin1Char('\n'))));
     }
 
@@ -169,9 +168,8 @@ private Q_SLOTS:
     {
         QStringList missing;
         int checked = 0;
-        for (const QString& dir : {QStringLiteral("engine"), QStringLiteral("projects"),
-                                   QStringLiteral("widgets"), QStringLiteral("app"),
-                                   QStringLiteral("tests")}) {
+        for (const QString& dir : { QStringLiteral("engine"), QStringLiteral("projects"),
+                 QStringLiteral("widgets"), QStringLiteral("app"), QStringLiteral("tests") }) {
             for (const QString& file : sourceFiles(dir)) {
                 QFile f(kSourceDir + QLatin1Char('/') + file);
                 QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(file));
@@ -184,8 +182,8 @@ private Q_SLOTS:
         }
         QVERIFY(checked > 20);
         QVERIFY2(missing.isEmpty(),
-                 qPrintable(QStringLiteral("files not starting with \"%1\":\n%2")
-                                .arg(QString::fromLatin1(kSpdxLine), missing.join(QLatin1Char('\n')))));
+            qPrintable(QStringLiteral("files not starting with \"%1\":\n%2")
+                           .arg(QString::fromLatin1(kSpdxLine), missing.join(QLatin1Char('\n')))));
     }
 };
 

@@ -19,7 +19,7 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const
 std::vector<std::string> ParsedArgs::all(const std::string& name) const
 {
     const auto it = values.find(name);
-    return it == values.end() ? std::vector<std::string>{} : it->second;
+    return it == values.end() ? std::vector<std::string> {} : it->second;
 }
 
 ParsedArgs parseCommandArgs(const CommandSpec& spec, const std::vector<std::string>& args)
@@ -30,8 +30,8 @@ ParsedArgs parseCommandArgs(const CommandSpec& spec, const std::vector<std::stri
         const std::string& arg = args[i];
         if (optionsEnded || arg.size() < 2 || arg.compare(0, 2, "--") != 0) {
             if (!optionsEnded && arg.size() > 1 && arg[0] == '-') {
-                throw UsageError(spec.name, "unknown option '" + arg
-                                                + "' (options are spelled with two dashes)");
+                throw UsageError(spec.name,
+                    "unknown option '" + arg + "' (options are spelled with two dashes)");
             }
             parsed.positionals.push_back(arg);
             continue;
@@ -79,29 +79,30 @@ ParsedArgs parseCommandArgs(const CommandSpec& spec, const std::vector<std::stri
     }
     const size_t required = spec.positionals.size() - spec.optionalPositionals;
     if (parsed.positionals.size() < required) {
-        throw UsageError(spec.name, "missing argument " + spec.positionals[parsed.positionals.size()]);
+        throw UsageError(
+            spec.name, "missing argument " + spec.positionals[parsed.positionals.size()]);
     }
     if (parsed.positionals.size() > spec.positionals.size()) {
-        throw UsageError(spec.name, "unexpected argument '"
-                                        + parsed.positionals[spec.positionals.size()] + "'");
+        throw UsageError(
+            spec.name, "unexpected argument '" + parsed.positionals[spec.positionals.size()] + "'");
     }
     return parsed;
 }
 
 long long parseIntOption(const std::string& command, const std::string& option,
-                         const std::string& text, long long min, long long max)
+    const std::string& text, long long min, long long max)
 {
     errno = 0;
     char* end = nullptr;
     const long long value = std::strtoll(text.c_str(), &end, 10);
     if (text.empty() || end == nullptr || *end != '\0' || errno == ERANGE) {
-        throw UsageError(command, "option '--" + option + "' expects a whole number, got '" + text
-                                      + "'");
+        throw UsageError(
+            command, "option '--" + option + "' expects a whole number, got '" + text + "'");
     }
     if (value < min || value > max) {
-        throw UsageError(command, "option '--" + option + "' must be between "
-                                      + std::to_string(min) + " and " + std::to_string(max)
-                                      + ", got " + text);
+        throw UsageError(command,
+            "option '--" + option + "' must be between " + std::to_string(min) + " and "
+                + std::to_string(max) + ", got " + text);
     }
     return value;
 }

@@ -35,7 +35,7 @@ private:
 };
 
 struct OptionSpec {
-    std::string name;        ///< without the leading dashes
+    std::string name; ///< without the leading dashes
     bool takesValue = false; ///< `--name VALUE` rather than a flag
     bool repeatable = false; ///< may be given several times (`--text A --text B`)
 };
@@ -43,14 +43,14 @@ struct OptionSpec {
 struct CommandSpec {
     std::string name;
     std::vector<std::string> positionals; ///< names of the positional arguments, in order
-    size_t optionalPositionals = 0;       ///< how many trailing positionals may be left out
+    size_t optionalPositionals = 0; ///< how many trailing positionals may be left out
     std::vector<OptionSpec> options;
 };
 
 struct ParsedArgs {
     std::vector<std::string> positionals;
     std::map<std::string, std::vector<std::string>> values; ///< options that take a value
-    std::map<std::string, bool> flags;                      ///< flags that were given
+    std::map<std::string, bool> flags; ///< flags that were given
 
     bool flag(const std::string& name) const { return flags.count(name) > 0; }
     bool has(const std::string& name) const { return values.count(name) > 0; }
@@ -65,6 +65,6 @@ ParsedArgs parseCommandArgs(const CommandSpec& spec, const std::vector<std::stri
 
 /// Integer option value with a range check. Throws UsageError naming the option.
 long long parseIntOption(const std::string& command, const std::string& option,
-                         const std::string& text, long long min, long long max);
+    const std::string& text, long long min, long long max);
 
 } // namespace lumen::app::cli

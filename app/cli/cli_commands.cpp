@@ -11,7 +11,6 @@
 #include "lumen/engine/safetensors.h"
 #include "lumen/engine/system_info.h"
 #include "lumen/engine/tokenizer.h"
-#include "lumen/projects/project_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +20,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iomanip>
@@ -44,9 +42,9 @@ struct Cancelled {
     Json summary;
 };
 
-std::atomic<bool> gInterrupted{false};
+std::atomic<bool> gInterrupted { false };
 
-extern "C" void onInterrupt(int)
+void onInterrupt(int)
 {
     gInterrupted.store(true);
 }
@@ -99,7 +97,8 @@ struct Prepared {
 
 struct Command {
     CommandSpec spec;
-    std::string usage;   ///< one line, starting with "lumen-cli"
+    std::string usage; ///< the synopsis, starting with "lumen-cli" (lines after the first
+                       ///< indented to follow "usage: ")
     std::string summary; ///< one line for the command list
     std::string details; ///< prose for `help COMMAND`
     std::vector<std::pair<std::string, std::string>> options; ///< {"--text T", "what it does"}
@@ -206,13 +205,13 @@ void requireNonEmptyTexts(const std::vector<std::string>& texts)
         }
         if (texts.size() == 1) {
             throw Error(ErrorKind::InvalidInput,
-                        "the text is empty: give --text a non-empty string, e.g. --text \"Hello "
-                        "world\"");
+                "the text is empty: give --text a non-empty string, e.g. --text \"Hello "
+                "world\"");
         }
-        throw Error(ErrorKind::InvalidInput, "text " + std::to_string(i + 1) + " of "
-                                                 + std::to_string(texts.size())
-                                                 + " is empty: give every --text a non-empty "
-                                                   "string");
+        throw Error(ErrorKind::InvalidInput,
+            "text " + std::to_string(i + 1) + " of " + std::to_string(texts.size())
+                + " is empty: give every --text a non-empty "
+                  "string");
     }
 }
 
@@ -223,8 +222,8 @@ std::string deviceOption(const ParsedArgs& args)
 
 /// Load warnings on stderr; `ignore` names a kind that does not matter to the command (a
 /// benchmark on random ids needs no tokenizer).
-void printLoadWarnings(const CommandContext& ctx, const engine::ModelInfo& info,
-                       const std::string& ignore = {})
+void printLoadWarnings(
+    const CommandContext& ctx, const engine::ModelInfo& info, const std::string& ignore = {})
 {
     for (const engine::LoadWarning& w : info.warnings) {
         if (w.kind != ignore) {
@@ -263,7 +262,7 @@ Json modelInfoJson(const engine::Model& model)
     }
     Json warnings = Json::array();
     for (const engine::LoadWarning& w : info.warnings) {
-        warnings.push_back(Json{{"kind", w.kind}, {"detail", w.detail}});
+        warnings.push_back(Json { { "kind", w.kind }, { "detail", w.detail } });
     }
     j["warnings"] = warnings;
     return j;
@@ -276,22 +275,24 @@ void printModelInfo(std::ostream& out, const engine::Model& model)
         out << padRight(label, 15) << value << '\n';
     };
     row("Model", info.dir);
-    row("Architecture", info.architecture + " (model_type " + info.modelType + ", head "
-                            + (info.headKind.empty() ? "none" : info.headKind) + ")");
+    row("Architecture",
+        info.architecture + " (model_type " + info.modelType + ", head "
+            + (info.headKind.empty() ? "none" : info.headKind) + ")");
     row("Vocabulary", withThousands(info.vocabSize));
     row("Hidden size", std::to_string(info.hiddenSize));
     row("Layers", std::to_string(info.numLayers));
     row("Heads", std::to_string(info.numHeads));
     row("Intermediate", std::to_string(info.intermediateSize));
     row("Max positions", std::to_string(info.maxPositions));
-    row("Parameters", withThousands(info.parameterCount) + " ("
-                          + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");
+    row("Parameters",
+        withThousands(info.parameterCount) + " ("
+            + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");
     row("Dtype", info.dtype);
     row("Device", info.device);
     row("Weights", info.weightsFile);
     if (const engine::Tokenizer* tokenizer = model.tokenizer()) {
-        row("Tokenizer", tokenizer->kind() + " (" + withThousands(tokenizer->vocabSize())
-                             + " tokens)");
+        row("Tokenizer",
+            tokenizer->kind() + " (" + withThousands(tokenizer->vocabSize()) + " tokens)");
     } else {
         row("Tokenizer", "none (the folder has no tokenizer files)");
     }
@@ -332,7 +333,7 @@ Prepared prepareInfo(const ParsedArgs& args)
         throw UsageError("info", "missing argument MODEL_DIR (or --system for the machine)");
     }
     if (system) {
-        return {"", "", [json](CommandContext& ctx) {
+        return { "", "", [json](CommandContext& ctx) {
                     const engine::SystemInfo s = engine::systemInfo();
                     const Json j = systemInfoJson(s);
                     if (json) {
@@ -344,9 +345,10 @@ Prepared prepareInfo(const ParsedArgs& args)
                         row("Lumen", s.lumenVersion);
                         row("LibTorch", s.torchVersion);
                         row("BLAS", s.blasKind + " (" + s.blasLibrary + ")");
-                        row("Threads", "intra-op " + std::to_string(s.intraOpThreads)
-                                           + ", inter-op " + std::to_string(s.interOpThreads)
-                                           + ", hardware " + std::to_string(s.hardwareThreads));
+                        row("Threads",
+                            "intra-op " + std::to_string(s.intraOpThreads) + ", inter-op "
+                                + std::to_string(s.interOpThreads) + ", hardware "
+                                + std::to_string(s.hardwareThreads));
                         std::string devices;
                         for (const std::string& d : s.devices) {
                             devices += (devices.empty() ? "" : ", ") + d;
@@ -358,11 +360,11 @@ Prepared prepareInfo(const ParsedArgs& args)
                         ctx.warn(warning);
                     }
                     return j;
-                }};
+                } };
     }
     const std::string dir = args.positionals[0];
     const std::string device = deviceOption(args);
-    return {absolutePath(dir), device, [dir, device, json](CommandContext& ctx) {
+    return { absolutePath(dir), device, [dir, device, json](CommandContext& ctx) {
                 engine::LoadOptions options;
                 options.device = device;
                 const auto model = engine::Model::load(dir, options);
@@ -373,7 +375,7 @@ Prepared prepareInfo(const ParsedArgs& args)
                     printModelInfo(ctx.out, *model);
                 }
                 return j;
-            }};
+            } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,14 +389,14 @@ Prepared prepareTokenize(const ParsedArgs& args)
     }
     const std::string dir = args.positionals[0];
     const bool json = args.flag("json");
-    return {absolutePath(dir), "", [dir, text = *text, json](CommandContext& ctx) {
-                requireNonEmptyTexts({text});
+    return { absolutePath(dir), "", [dir, text = *text, json](CommandContext& ctx) {
+                requireNonEmptyTexts({ text });
                 // Only the tokenizer: no need to read (possibly gigabytes of) weights.
                 const auto tokenizer = engine::loadTokenizer(dir);
                 const engine::Encoding e = tokenizer->encode(text);
                 Json offsets = Json::array();
                 for (const auto& [start, end] : e.offsets) {
-                    offsets.push_back(Json::array({start, end}));
+                    offsets.push_back(Json::array({ start, end }));
                 }
                 Json j;
                 j["ids"] = e.ids;
@@ -413,15 +415,15 @@ Prepared prepareTokenize(const ParsedArgs& args)
                     for (size_t i = 0; i < e.size(); ++i) {
                         ctx.out << padLeft(std::to_string(i), 5) << "  "
                                 << padLeft(std::to_string(e.ids[i]), 7) << "  "
-                                << padRight(e.tokens[i], tokenWidth) << "  "
-                                << e.offsets[i].first << "-" << e.offsets[i].second << '\n';
+                                << padRight(e.tokens[i], tokenWidth) << "  " << e.offsets[i].first
+                                << "-" << e.offsets[i].second << '\n';
                     }
                     ctx.out << e.size() << " tokens (" << tokenizer->kind() << ")"
                             << (e.truncated ? ", truncated" : "") << '\n';
                 }
-                return Json{{"tokens", e.size()}, {"tokenizer", tokenizer->kind()},
-                            {"truncated", e.truncated}};
-            }};
+                return Json { { "tokens", e.size() }, { "tokenizer", tokenizer->kind() },
+                    { "truncated", e.truncated } };
+            } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,70 +441,66 @@ Prepared prepareForward(const ParsedArgs& args)
     }
     const std::string dir = args.positionals[0];
     const std::string device = deviceOption(args);
-    return {absolutePath(dir), device, [dir, texts, outPath = *out, device](CommandContext& ctx) {
-                requireNonEmptyTexts(texts);
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(dir, options);
-                // prepare() says it better when the tokenizer is missing.
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
-                const engine::ModelInput input = model->prepare(texts);
-                engine::TraceRequest trace;
-                trace.attentions = true;
-                trace.hiddenStates = true;
-                const engine::ForwardResult result = model->forward(input, trace);
+    return { absolutePath(dir), device,
+        [dir, texts, outPath = *out, device](CommandContext& ctx) {
+            requireNonEmptyTexts(texts);
+            engine::LoadOptions options;
+            options.device = device;
+            const auto model = engine::Model::load(dir, options);
+            // prepare() says it better when the tokenizer is missing.
+            printLoadWarnings(ctx, model->info(), "no-tokenizer");
+            const engine::ModelInput input = model->prepare(texts);
+            engine::TraceRequest trace;
+            trace.attentions = true;
+            trace.hiddenStates = true;
+            const engine::ForwardResult result = model->forward(input, trace);
 
-                using engine::TensorToWrite;
-                std::vector<TensorToWrite> tensors;
-                tensors.push_back(TensorToWrite::fromFloat("last_hidden_state",
-                                                           result.lastHiddenState));
-                for (size_t i = 0; i < result.trace.hiddenStates.size(); ++i) {
-                    tensors.push_back(TensorToWrite::fromFloat("hidden_states." + std::to_string(i),
-                                                               result.trace.hiddenStates[i]));
-                }
-                for (size_t i = 0; i < result.trace.attentions.size(); ++i) {
-                    tensors.push_back(TensorToWrite::fromFloat("attentions." + std::to_string(i),
-                                                               result.trace.attentions[i]));
-                }
-                // Ids and masks stay integers (I64, as the reference's tensors): a float
-                // would round ids above 2^24.
-                tensors.push_back(TensorToWrite::fromInt64("input_ids", input.inputIds));
-                tensors.push_back(TensorToWrite::fromInt64("attention_mask", input.attentionMask));
-                if (!input.tokenTypeIds.empty()) {
-                    tensors.push_back(TensorToWrite::fromInt64("token_type_ids",
-                                                               input.tokenTypeIds));
-                }
-                if (!result.logits.empty()) {
-                    tensors.push_back(TensorToWrite::fromFloat("logits", result.logits));
-                }
-                if (!result.poolerOutput.empty()) {
-                    tensors.push_back(TensorToWrite::fromFloat("pooler_output",
-                                                               result.poolerOutput));
-                }
-                if (!result.seqRelationshipLogits.empty()) {
-                    tensors.push_back(TensorToWrite::fromFloat("seq_relationship_logits",
-                                                               result.seqRelationshipLogits));
-                }
-                std::map<std::string, std::string> metadata;
-                metadata["format"] = "pt";
-                metadata["lumen_model"] = absolutePath(dir);
-                metadata["lumen_texts"] = Json(texts).dump();
-                engine::writeSafetensors(outPath, tensors, metadata);
+            using engine::TensorToWrite;
+            std::vector<TensorToWrite> tensors;
+            tensors.push_back(
+                TensorToWrite::fromFloat("last_hidden_state", result.lastHiddenState));
+            for (size_t i = 0; i < result.trace.hiddenStates.size(); ++i) {
+                tensors.push_back(TensorToWrite::fromFloat(
+                    "hidden_states." + std::to_string(i), result.trace.hiddenStates[i]));
+            }
+            for (size_t i = 0; i < result.trace.attentions.size(); ++i) {
+                tensors.push_back(TensorToWrite::fromFloat(
+                    "attentions." + std::to_string(i), result.trace.attentions[i]));
+            }
+            // Ids and masks stay integers (I64, as the reference's tensors): a float
+            // would round ids above 2^24.
+            tensors.push_back(TensorToWrite::fromInt64("input_ids", input.inputIds));
+            tensors.push_back(TensorToWrite::fromInt64("attention_mask", input.attentionMask));
+            if (!input.tokenTypeIds.empty()) {
+                tensors.push_back(TensorToWrite::fromInt64("token_type_ids", input.tokenTypeIds));
+            }
+            if (!result.logits.empty()) {
+                tensors.push_back(TensorToWrite::fromFloat("logits", result.logits));
+            }
+            if (!result.poolerOutput.empty()) {
+                tensors.push_back(TensorToWrite::fromFloat("pooler_output", result.poolerOutput));
+            }
+            if (!result.seqRelationshipLogits.empty()) {
+                tensors.push_back(TensorToWrite::fromFloat(
+                    "seq_relationship_logits", result.seqRelationshipLogits));
+            }
+            std::map<std::string, std::string> metadata;
+            metadata["format"] = "pt";
+            metadata["lumen_model"] = absolutePath(dir);
+            metadata["lumen_texts"] = Json(texts).dump();
+            engine::writeSafetensors(outPath, tensors, metadata);
 
-                int64_t realTokens = 0;
-                for (int64_t m : input.attentionMask.data) {
-                    realTokens += m;
-                }
-                ctx.out << "wrote " << tensors.size() << " tensors to " << outPath << " (batch "
-                        << input.batchSize() << ", " << input.seqLen() << " positions, forward "
-                        << fixed(result.elapsedMs, 1) << " ms)\n";
-                return Json{{"output", absolutePath(outPath)},
-                            {"batch", input.batchSize()},
-                            {"seq_len", input.seqLen()},
-                            {"tokens", realTokens},
-                            {"tensors", tensors.size()},
-                            {"forward_ms", result.elapsedMs}};
-            }};
+            int64_t realTokens = 0;
+            for (int64_t m : input.attentionMask.data) {
+                realTokens += m;
+            }
+            ctx.out << "wrote " << tensors.size() << " tensors to " << outPath << " (batch "
+                    << input.batchSize() << ", " << input.seqLen() << " positions, forward "
+                    << fixed(result.elapsedMs, 1) << " ms)\n";
+            return Json { { "output", absolutePath(outPath) }, { "batch", input.batchSize() },
+                { "seq_len", input.seqLen() }, { "tokens", realTokens },
+                { "tensors", tensors.size() }, { "forward_ms", result.elapsedMs } };
+        } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,18 +516,15 @@ Prepared prepareNewModel(const ParsedArgs& args)
     if (!out) {
         throw UsageError("new-model", "missing --out DIR (the folder to write the model to)");
     }
-    const uint64_t seed = static_cast<uint64_t>(
-        parseIntOption("new-model", "seed", args.value("seed").value_or("0"), 0,
-                       std::numeric_limits<long long>::max()));
-    return {absolutePath(*out), "", [config = *config, out = *out, seed](CommandContext& ctx) {
+    const uint64_t seed = static_cast<uint64_t>(parseIntOption("new-model", "seed",
+        args.value("seed").value_or("0"), 0, std::numeric_limits<long long>::max()));
+    return { absolutePath(*out), "", [config = *config, out = *out, seed](CommandContext& ctx) {
                 const int64_t parameters = engine::createRandomModel(config, out, seed);
                 ctx.out << "wrote a random model with " << withThousands(parameters)
                         << " parameters (seed " << seed << ") to " << out << '\n';
-                return Json{{"output", absolutePath(out)},
-                            {"config", absolutePath(config)},
-                            {"parameters", parameters},
-                            {"seed", seed}};
-            }};
+                return Json { { "output", absolutePath(out) }, { "config", absolutePath(config) },
+                    { "parameters", parameters }, { "seed", seed } };
+            } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -555,9 +550,8 @@ void summarise(engine::BenchResult& r, int64_t tokensPerPass)
 /// build starting beside it, clock changes) weighs on both modes alike instead of on
 /// whichever ran second. Each pass is one engine::benchmarkForward call of one repeat, on the
 /// same seeded ids.
-std::pair<engine::BenchResult, engine::BenchResult>
-compareAttention(engine::Model& model, const engine::BenchConfig& config,
-                 const engine::RunControl& control)
+std::pair<engine::BenchResult, engine::BenchResult> compareAttention(
+    engine::Model& model, const engine::BenchConfig& config, const engine::RunControl& control)
 {
     engine::RunControl inner;
     inner.cancel = control.cancel;
@@ -580,24 +574,23 @@ compareAttention(engine::Model& model, const engine::BenchConfig& config,
     const int total = 2 * (config.warmup + config.repeats);
     int done = 0;
     if (config.warmup > 0) {
-        for (const bool capture : {false, true}) {
+        for (const bool capture : { false, true }) {
             control.report(static_cast<double>(done) / total,
-                           capture ? "warm-up with capture" : "warm-up without capture");
+                capture ? "warm-up with capture" : "warm-up without capture");
             if (stop(pass(capture, config.warmup))) {
-                return {off, on};
+                return { off, on };
             }
             done += config.warmup;
         }
     }
     for (int i = 0; i < config.repeats; ++i) {
-        for (const bool capture : i % 2 == 0 ? std::vector<bool>{false, true}
-                                             : std::vector<bool>{true, false}) {
+        for (const bool capture :
+            i % 2 == 0 ? std::vector<bool> { false, true } : std::vector<bool> { true, false }) {
             control.report(static_cast<double>(done) / total,
-                           "repeat " + std::to_string(i + 1) + "/"
-                               + std::to_string(config.repeats));
+                "repeat " + std::to_string(i + 1) + "/" + std::to_string(config.repeats));
             const engine::BenchResult r = pass(capture, 1);
             if (stop(r)) {
-                return {off, on};
+                return { off, on };
             }
             (capture ? on : off).timesMs.push_back(r.timesMs.at(0));
             ++done;
@@ -605,252 +598,240 @@ compareAttention(engine::Model& model, const engine::BenchConfig& config,
     }
     summarise(off, config.batch * config.seqLen);
     summarise(on, config.batch * config.seqLen);
-    return {off, on};
+    return { off, on };
 }
 
 Json benchRunJson(const engine::BenchResult& r, bool attention)
 {
-    return Json{{"capture_attention", attention}, {"median_ms", r.medianMs},
-                {"min_ms", r.minMs},            {"max_ms", r.maxMs},
-                {"tokens_per_second", r.tokensPerSecond}, {"times_ms", r.timesMs}};
+    return Json { { "capture_attention", attention }, { "median_ms", r.medianMs },
+        { "min_ms", r.minMs }, { "max_ms", r.maxMs }, { "tokens_per_second", r.tokensPerSecond },
+        { "times_ms", r.timesMs } };
 }
 
 Prepared prepareBench(const ParsedArgs& args)
 {
     engine::BenchConfig config;
     const int kMaxInt = std::numeric_limits<int>::max();
-    config.seqLen = parseIntOption("bench", "seq-len", args.value("seq-len").value_or("128"), 1,
-                                   1 << 20);
+    config.seqLen =
+        parseIntOption("bench", "seq-len", args.value("seq-len").value_or("128"), 1, 1 << 20);
     config.batch = parseIntOption("bench", "batch", args.value("batch").value_or("1"), 1, 1 << 16);
     config.repeats = static_cast<int>(
         parseIntOption("bench", "repeats", args.value("repeats").value_or("10"), 1, kMaxInt));
     config.warmup = static_cast<int>(
         parseIntOption("bench", "warmup", args.value("warmup").value_or("3"), 0, kMaxInt));
-    config.seed = static_cast<uint64_t>(parseIntOption(
-        "bench", "seed", args.value("seed").value_or("0"), 0, std::numeric_limits<long long>::max()));
+    config.seed = static_cast<uint64_t>(parseIntOption("bench", "seed",
+        args.value("seed").value_or("0"), 0, std::numeric_limits<long long>::max()));
     const bool attention = args.flag("attention");
     const bool compare = args.flag("compare-attention");
     if (attention && compare) {
-        throw UsageError("bench", "--attention and --compare-attention exclude each other "
-                                  "(--compare-attention already runs with and without capture)");
+        throw UsageError("bench",
+            "--attention and --compare-attention exclude each other "
+            "(--compare-attention already runs with and without capture)");
     }
     config.captureAttention = attention;
     const bool json = args.flag("json");
     const std::string dir = args.positionals[0];
     const std::string device = deviceOption(args);
 
-    return {absolutePath(dir), device, [=](CommandContext& ctx) {
-                const engine::SystemInfo system = engine::systemInfo();
-                if (const std::string warning = engine::blasWarning(system); !warning.empty()) {
-                    ctx.warn(warning);
-                }
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(dir, options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
-                const engine::ModelInfo& info = model->info();
+    return { absolutePath(dir), device,
+        [=](CommandContext& ctx) {
+            const engine::SystemInfo system = engine::systemInfo();
+            if (const std::string warning = engine::blasWarning(system); !warning.empty()) {
+                ctx.warn(warning);
+            }
+            engine::LoadOptions options;
+            options.device = device;
+            const auto model = engine::Model::load(dir, options);
+            printLoadWarnings(ctx, model->info(), "no-tokenizer");
+            const engine::ModelInfo& info = model->info();
 
-                if (!json) {
-                    ctx.out << "model    " << info.dir << " (" << info.modelType << ", "
-                            << info.numLayers << " layers, hidden " << info.hiddenSize << ", "
-                            << withThousands(info.parameterCount) << " parameters)\n"
-                            << "input    batch " << config.batch << " x " << config.seqLen
-                            << " tokens (random ids, seed " << config.seed << "), device "
-                            << info.device << "\n"
-                            << "runs     " << config.warmup << " warm-up + " << config.repeats
-                            << " timed" << (compare ? " per mode, alternating" : "") << "\n"
-                            << "system   LibTorch " << system.torchVersion << ", BLAS "
-                            << system.blasKind << ", intra-op threads " << system.intraOpThreads
-                            << "\n";
-                }
+            if (!json) {
+                ctx.out << "model    " << info.dir << " (" << info.modelType << ", "
+                        << info.numLayers << " layers, hidden " << info.hiddenSize << ", "
+                        << withThousands(info.parameterCount) << " parameters)\n"
+                        << "input    batch " << config.batch << " x " << config.seqLen
+                        << " tokens (random ids, seed " << config.seed << "), device "
+                        << info.device << "\n"
+                        << "runs     " << config.warmup << " warm-up + " << config.repeats
+                        << " timed" << (compare ? " per mode, alternating" : "") << "\n"
+                        << "system   LibTorch " << system.torchVersion << ", BLAS "
+                        << system.blasKind << ", intra-op threads " << system.intraOpThreads
+                        << "\n";
+            }
 
-                InterruptScope interrupt;
-                gInterrupted.store(false);
-                engine::RunControl control;
-                control.cancel = &gInterrupted;
-                // Progress on a terminal only, throttled: a redirected stdout stays clean.
-                const bool tty = ::isatty(STDERR_FILENO) == 1;
-                auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-                control.progress = [&](double fraction, const std::string& step) {
-                    const auto now = std::chrono::steady_clock::now();
-                    if (!tty || now - lastReport < std::chrono::milliseconds(100)) {
-                        return;
-                    }
-                    lastReport = now;
-                    ctx.err << "\r  " << step << " (" << static_cast<int>(fraction * 100)
-                            << " %)   " << std::flush;
-                };
+            InterruptScope interrupt;
+            gInterrupted.store(false);
+            engine::RunControl control;
+            control.cancel = &gInterrupted;
+            // Progress on a terminal only, throttled: a redirected stdout stays clean.
+            const bool tty = ::isatty(STDERR_FILENO) == 1;
+            auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+            control.progress = [&](double fraction, const std::string& step) {
+                const auto now = std::chrono::steady_clock::now();
+                if (!tty || now - lastReport < std::chrono::milliseconds(100)) {
+                    return;
+                }
+                lastReport = now;
+                ctx.err << "\r  " << step << " (" << static_cast<int>(fraction * 100) << " %)   "
+                        << std::flush;
+            };
 
-                std::vector<std::pair<bool, engine::BenchResult>> runs;
-                if (compare) {
-                    auto [off, on] = compareAttention(*model, config, control);
-                    runs.emplace_back(false, std::move(off));
-                    runs.emplace_back(true, std::move(on));
-                } else {
-                    runs.emplace_back(attention,
-                                      engine::benchmarkForward(*model, config, control));
+            std::vector<std::pair<bool, engine::BenchResult>> runs;
+            if (compare) {
+                auto [off, on] = compareAttention(*model, config, control);
+                runs.emplace_back(false, std::move(off));
+                runs.emplace_back(true, std::move(on));
+            } else {
+                runs.emplace_back(attention, engine::benchmarkForward(*model, config, control));
+            }
+            if (tty) {
+                ctx.err << "\r" << std::string(40, ' ') << "\r" << std::flush;
+            }
+            for (const auto& [capture, r] : runs) {
+                // In a comparison, the capture passes get their own series.
+                const std::string key = compare && capture ? "forward_ms_attention" : "forward_ms";
+                for (size_t i = 0; i < r.timesMs.size(); ++i) {
+                    ctx.metric(key, static_cast<int64_t>(i), r.timesMs[i]);
                 }
-                if (tty) {
-                    ctx.err << "\r" << std::string(40, ' ') << "\r" << std::flush;
-                }
+            }
+            const std::vector<bool> modes =
+                compare ? std::vector<bool> { false, true } : std::vector<bool> { attention };
+
+            Json summary;
+            summary["model_dir"] = info.dir;
+            summary["seq_len"] = config.seqLen;
+            summary["batch"] = config.batch;
+            summary["warmup"] = config.warmup;
+            summary["repeats"] = config.repeats;
+            summary["seed"] = config.seed;
+            summary["device"] = info.device;
+            summary["blas"] = system.blasKind;
+            summary["intra_op_threads"] = system.intraOpThreads;
+            Json results = Json::array();
+            for (const auto& [capture, r] : runs) {
+                results.push_back(benchRunJson(r, capture));
+            }
+            summary["runs"] = results;
+            bool complete = runs.size() == modes.size();
+            for (const auto& run : runs) {
+                complete = complete && run.second.status == engine::JobStatus::Completed;
+            }
+            double overheadPercent = 0.0;
+            if (compare && complete && runs[0].second.medianMs > 0.0) {
+                overheadPercent = 100.0 * (runs[1].second.medianMs / runs[0].second.medianMs - 1.0);
+                summary["attention_overhead_percent"] = overheadPercent;
+            }
+            if (!complete) {
+                throw Cancelled { summary };
+            }
+
+            if (json) {
+                writePretty(ctx.out, summary);
+            } else {
                 for (const auto& [capture, r] : runs) {
-                    // In a comparison, the capture passes get their own series.
-                    const std::string key = compare && capture ? "forward_ms_attention"
-                                                               : "forward_ms";
-                    for (size_t i = 0; i < r.timesMs.size(); ++i) {
-                        ctx.metric(key, static_cast<int64_t>(i), r.timesMs[i]);
-                    }
+                    ctx.out << padRight(capture ? "attention capture" : "no capture", 19)
+                            << "median " << padLeft(fixed(r.medianMs, 2), 10) << " ms   min "
+                            << padLeft(fixed(r.minMs, 2), 10) << "   max "
+                            << padLeft(fixed(r.maxMs, 2), 10) << "   "
+                            << padLeft(fixed(r.tokensPerSecond, 1), 10) << " tokens/s\n";
                 }
-                const std::vector<bool> modes
-                    = compare ? std::vector<bool>{false, true} : std::vector<bool>{attention};
-
-                Json summary;
-                summary["model_dir"] = info.dir;
-                summary["seq_len"] = config.seqLen;
-                summary["batch"] = config.batch;
-                summary["warmup"] = config.warmup;
-                summary["repeats"] = config.repeats;
-                summary["seed"] = config.seed;
-                summary["device"] = info.device;
-                summary["blas"] = system.blasKind;
-                summary["intra_op_threads"] = system.intraOpThreads;
-                Json results = Json::array();
-                for (const auto& [capture, r] : runs) {
-                    results.push_back(benchRunJson(r, capture));
+                if (summary.contains("attention_overhead_percent")) {
+                    ctx.out << padRight("capture overhead", 19) << (overheadPercent >= 0 ? "+" : "")
+                            << fixed(overheadPercent, 1) << " %\n";
                 }
-                summary["runs"] = results;
-                bool complete = runs.size() == modes.size();
-                for (const auto& run : runs) {
-                    complete = complete && run.second.status == engine::JobStatus::Completed;
-                }
-                double overheadPercent = 0.0;
-                if (compare && complete && runs[0].second.medianMs > 0.0) {
-                    overheadPercent
-                        = 100.0 * (runs[1].second.medianMs / runs[0].second.medianMs - 1.0);
-                    summary["attention_overhead_percent"] = overheadPercent;
-                }
-                if (!complete) {
-                    throw Cancelled{summary};
-                }
-
-                if (json) {
-                    writePretty(ctx.out, summary);
-                } else {
-                    for (const auto& [capture, r] : runs) {
-                        ctx.out << padRight(capture ? "attention capture" : "no capture", 19)
-                                << "median " << padLeft(fixed(r.medianMs, 2), 10) << " ms   min "
-                                << padLeft(fixed(r.minMs, 2), 10) << "   max "
-                                << padLeft(fixed(r.maxMs, 2), 10) << "   "
-                                << padLeft(fixed(r.tokensPerSecond, 1), 10) << " tokens/s\n";
-                    }
-                    if (summary.contains("attention_overhead_percent")) {
-                        ctx.out << padRight("capture overhead", 19)
-                                << (overheadPercent >= 0 ? "+" : "") << fixed(overheadPercent, 1)
-                                << " %\n";
-                    }
-                }
-                return summary;
-            }};
+            }
+            return summary;
+        } };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The command table
 
-const OptionSpec kProject{"project", true, false};
-const OptionSpec kDevice{"device", true, false};
-const OptionSpec kJson{"json", false, false};
-const OptionSpec kHelp{"help", false, false};
+const OptionSpec kProject { "project", true, false };
+const OptionSpec kDevice { "device", true, false };
+const OptionSpec kJson { "json", false, false };
+const OptionSpec kHelp { "help", false, false };
 
 const std::vector<Command>& commands()
 {
     static const std::vector<Command> table = {
-        {{"info", {"MODEL_DIR"}, 1, {{"system", false, false}, kJson, kDevice, kProject, kHelp}},
-         "lumen-cli info MODEL_DIR [--json] [--device cpu|cuda]\n"
-         "       lumen-cli info --system [--json]",
-         "describe a model folder, or the machine (--system)",
-         "With MODEL_DIR: architecture, model_type, sizes (vocabulary, hidden, layers, heads,\n"
-         "intermediate, max positions), parameter count (tied weights counted once), dtype,\n"
-         "device, weights file, tokenizer and load warnings. The model is loaded to count them.\n"
-         "With --system: Lumen and LibTorch versions, the BLAS library in use, thread counts\n"
-         "and devices; a warning on stderr when the slow reference BLAS is in use.\n",
-         {{"--system", "describe the machine instead of a model"},
-          {"--json", "print one JSON object instead of a table"},
-          {"--device DEVICE", "load the model on cpu (default), cuda or cuda:N"}},
-         &prepareInfo},
-        {{"tokenize", {"MODEL_DIR"}, 0, {{"text", true, false}, kJson, kProject, kHelp}},
-         "lumen-cli tokenize MODEL_DIR --text T [--json]",
-         "tokenize a text with a model's tokenizer",
-         "Prints each token's index, id, string and [start, end) offsets in Unicode code\n"
-         "points of the text, special tokens included (they get 0-0). Reads only the\n"
-         "tokenizer files, not the weights.\n",
-         {{"--text T", "the text (required, not empty)"},
-          {"--json",
-           "print {\"ids\": [...], \"tokens\": [...], \"offsets\": [[start, end], ...]}"}},
-         &prepareTokenize},
-        {{"forward",
-          {"MODEL_DIR"},
-          0,
-          {{"text", true, true}, {"out", true, false}, kDevice, kProject, kHelp}},
-         "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors\n"
-         "                 [--device cpu|cuda]",
-         "run a forward pass and write every output tensor to a safetensors file",
-         "Several --text options make a batch, right-padded to the longest text like the\n"
-         "reference implementation. Writes F32 tensors last_hidden_state [batch, seq, hidden],\n"
-         "hidden_states.N (N = 0 for the embeddings .. num layers), attentions.N (N = 0 ..\n"
-         "num layers - 1, [batch, heads, query, key]), logits where the model has a head,\n"
-         "pooler_output and seq_relationship_logits where present, and I64 tensors input_ids,\n"
-         "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n",
-         {{"--text T", "a text of the batch (required; repeat for more rows)"},
-          {"--out FILE", "the .safetensors file to write (required)"},
-          {"--device DEVICE", "run on cpu (default), cuda or cuda:N"}},
-         &prepareForward},
-        {{"new-model",
-          {},
-          0,
-          {{"config", true, false}, {"out", true, false}, {"seed", true, false}, kProject, kHelp}},
-         "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]",
-         "write a randomly initialised model of a configuration",
-         "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout, and\n"
-         "copies tokenizer files that sit beside CONFIG.json. The same seed writes identical\n"
-         "files. Prints the folder and the parameter count.\n",
-         {{"--config FILE", "a Hugging Face config.json (required)"},
-          {"--out DIR", "the folder to write (required; made if missing)"},
-          {"--seed S", "random seed, a whole number (default 0)"}},
-         &prepareNewModel},
-        {{"bench",
-          {"MODEL_DIR"},
-          0,
-          {{"seq-len", true, false},
-           {"batch", true, false},
-           {"repeats", true, false},
-           {"warmup", true, false},
-           {"seed", true, false},
-           {"attention", false, false},
-           {"compare-attention", false, false},
-           kJson,
-           kDevice,
-           kProject,
-           kHelp}},
-         "lumen-cli bench MODEL_DIR --seq-len L --batch B [--repeats N] [--warmup N]\n"
-         "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]",
-         "time forward passes on random token ids",
-         "Runs untimed warm-up passes, then timed ones, on B x L random token ids (every id\n"
-         "an ordinary, non-special token; all positions real) and prints the median, min and\n"
-         "max time per forward pass and tokens per second. The model needs no tokenizer.\n"
-         "With --project, every timed pass is a metric \"forward_ms\" (step = repeat); the\n"
-         "capture passes of --compare-attention are \"forward_ms_attention\". Ctrl-C stops\n"
-         "between passes and records the run as Cancelled (exit status 130).\n",
-         {{"--seq-len L", "tokens per row (default 128; at most max_position_embeddings)"},
-          {"--batch B", "rows per forward pass (default 1)"},
-          {"--repeats N", "timed passes (default 10)"},
-          {"--warmup N", "untimed passes first (default 3)"},
-          {"--seed S", "seed of the random ids (default 0)"},
-          {"--attention", "record attention probabilities during the timed passes"},
-          {"--compare-attention",
-           "time passes without and with capture, alternating, and print the overhead"},
-          {"--json", "print one JSON object (every time, medians, overhead)"},
-          {"--device DEVICE", "run on cpu (default), cuda or cuda:N"}},
-         &prepareBench},
+        { { "info", { "MODEL_DIR" }, 1,
+              { { "system", false, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli info MODEL_DIR [--json] [--device cpu|cuda]\n"
+            "       lumen-cli info --system [--json]",
+            "describe a model folder, or the machine (--system)",
+            "With MODEL_DIR: architecture, model_type, sizes (vocabulary, hidden, layers, heads,\n"
+            "intermediate, max positions), parameter count (tied weights counted once), dtype,\n"
+            "device, weights file, tokenizer and load warnings. The model is loaded to count "
+            "them.\n"
+            "With --system: Lumen and LibTorch versions, the BLAS library in use, thread counts\n"
+            "and devices; a warning on stderr when the slow reference BLAS is in use.\n",
+            { { "--system", "describe the machine instead of a model" },
+                { "--json", "print one JSON object instead of a table" },
+                { "--device DEVICE", "load the model on cpu (default), cuda or cuda:N" } },
+            &prepareInfo },
+        { { "tokenize", { "MODEL_DIR" }, 0, { { "text", true, false }, kJson, kProject, kHelp } },
+            "lumen-cli tokenize MODEL_DIR --text T [--json]",
+            "tokenize a text with a model's tokenizer",
+            "Prints each token's index, id, string and [start, end) offsets in Unicode code\n"
+            "points of the text, special tokens included (they get 0-0). Reads only the\n"
+            "tokenizer files, not the weights.\n",
+            { { "--text T", "the text (required, not empty)" },
+                { "--json",
+                    "print {\"ids\": [...], \"tokens\": [...], \"offsets\": [[start, end], "
+                    "...]}" } },
+            &prepareTokenize },
+        { { "forward", { "MODEL_DIR" }, 0,
+              { { "text", true, true }, { "out", true, false }, kDevice, kProject, kHelp } },
+            "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors\n"
+            "                 [--device cpu|cuda]",
+            "run a forward pass and write every output tensor to a safetensors file",
+            "Several --text options make a batch, right-padded to the longest text like the\n"
+            "reference implementation. Writes F32 tensors last_hidden_state [batch, seq, hidden],\n"
+            "hidden_states.N (N = 0 for the embeddings .. num layers), attentions.N (N = 0 ..\n"
+            "num layers - 1, [batch, heads, query, key]), logits where the model has a head,\n"
+            "pooler_output and seq_relationship_logits where present, and I64 tensors input_ids,\n"
+            "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n",
+            { { "--text T", "a text of the batch (required; repeat for more rows)" },
+                { "--out FILE", "the .safetensors file to write (required)" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareForward },
+        { { "new-model", {}, 0,
+              { { "config", true, false }, { "out", true, false }, { "seed", true, false },
+                  kProject, kHelp } },
+            "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]",
+            "write a randomly initialised model of a configuration",
+            "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout, and\n"
+            "copies tokenizer files that sit beside CONFIG.json. The same seed writes identical\n"
+            "files. Prints the folder and the parameter count.\n",
+            { { "--config FILE", "a Hugging Face config.json (required)" },
+                { "--out DIR", "the folder to write (required; made if missing)" },
+                { "--seed S", "random seed, a whole number (default 0)" } },
+            &prepareNewModel },
+        { { "bench", { "MODEL_DIR" }, 0,
+              { { "seq-len", true, false }, { "batch", true, false }, { "repeats", true, false },
+                  { "warmup", true, false }, { "seed", true, false }, { "attention", false, false },
+                  { "compare-attention", false, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli bench MODEL_DIR --seq-len L --batch B [--repeats N] [--warmup N]\n"
+            "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]",
+            "time forward passes on random token ids",
+            "Runs untimed warm-up passes, then timed ones, on B x L random token ids (every id\n"
+            "an ordinary, non-special token; all positions real) and prints the median, min and\n"
+            "max time per forward pass and tokens per second. The model needs no tokenizer.\n"
+            "With --project, every timed pass is a metric \"forward_ms\" (step = repeat); the\n"
+            "capture passes of --compare-attention are \"forward_ms_attention\". Ctrl-C stops\n"
+            "between passes and records the run as Cancelled (exit status 130).\n",
+            { { "--seq-len L", "tokens per row (default 128; at most max_position_embeddings)" },
+                { "--batch B", "rows per forward pass (default 1)" },
+                { "--repeats N", "timed passes (default 10)" },
+                { "--warmup N", "untimed passes first (default 3)" },
+                { "--seed S", "seed of the random ids (default 0)" },
+                { "--attention", "record attention probabilities during the timed passes" },
+                { "--compare-attention",
+                    "time passes without and with capture, alternating, and print the overhead" },
+                { "--json", "print one JSON object (every time, medians, overhead)" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareBench },
     };
     return table;
 }
@@ -883,8 +864,8 @@ std::string commandHelp(const Command& c)
     }
     std::string summary = c.summary;
     summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
-    std::string text = "usage: " + c.usage + "\n\n" + summary + ".\n\n" + c.details
-        + "\nOptions:\n";
+    std::string text =
+        "usage: " + c.usage + "\n\n" + summary + ".\n\n" + c.details + "\nOptions:\n";
     for (const auto& [name, description] : options) {
         text += "  " + padRight(name, width + 2) + description + "\n";
     }
@@ -899,7 +880,7 @@ Json parametersJson(const Command& c, const ParsedArgs& args)
     for (size_t i = 0; i < args.positionals.size() && i < c.spec.positionals.size(); ++i) {
         std::string name = c.spec.positionals[i];
         std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+            [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         j[name] = args.positionals[i];
     }
     for (const OptionSpec& o : c.spec.options) {
@@ -1000,10 +981,9 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
     try {
         if (const std::optional<std::string> project = parsed.value("project")) {
             recorder = std::make_unique<RunRecorder>(*project, command->spec.name, prepared.model,
-                                                     prepared.device,
-                                                     parametersJson(*command, parsed));
+                prepared.device, parametersJson(*command, parsed));
         }
-        CommandContext ctx{out, err, recorder.get()};
+        CommandContext ctx { out, err, recorder.get() };
         const Json summary = prepared.action(ctx);
         out.flush();
         if (recorder) {

@@ -15,8 +15,7 @@ std::string dumpJson(const nlohmann::ordered_json& j)
 } // namespace
 
 RunRecorder::RunRecorder(const std::string& projectPath, const std::string& kind,
-                         const std::string& model, const std::string& device,
-                         const nlohmann::ordered_json& parameters)
+    const std::string& model, const std::string& device, const nlohmann::ordered_json& parameters)
     : project_(projects::Project::openOrCreate(projectPath))
 {
     projects::RunSpec spec;

@@ -28,7 +28,7 @@ class RunRecorder {
 public:
     /// Throws lumen::projects::ProjectError when the project cannot be opened or written.
     RunRecorder(const std::string& projectPath, const std::string& kind, const std::string& model,
-                const std::string& device, const nlohmann::ordered_json& parameters);
+        const std::string& device, const nlohmann::ordered_json& parameters);
     ~RunRecorder();
     RunRecorder(const RunRecorder&) = delete;
     RunRecorder& operator=(const RunRecorder&) = delete;

@@ -5,6 +5,7 @@
 #include "app_options.h"
 #include "launcher.h"
 #include "main_window.h"
+#include "lumen/engine/system_info.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv)
 {
+    lumen::engine::configureProcess();
     QApplication::setApplicationName(QStringLiteral("Lumen"));
     QApplication::setOrganizationName(QStringLiteral("Lumen"));
     QApplication::setApplicationVersion(QStringLiteral(LUMEN_VERSION));

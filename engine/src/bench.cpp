@@ -20,7 +20,7 @@ int64_t firstOrdinaryId(const Model& model, int64_t vocabSize)
     std::set<int64_t> special;
     if (const Tokenizer* tokenizer = model.tokenizer()) {
         const SpecialTokens& s = tokenizer->specialTokens();
-        for (const auto& id : {s.pad, s.unk, s.cls, s.sep, s.mask, s.bos, s.eos}) {
+        for (const auto& id : { s.pad, s.unk, s.cls, s.sep, s.mask, s.bos, s.eos }) {
             if (id) {
                 special.insert(*id);
             }
@@ -48,31 +48,32 @@ BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunC
 {
     const ModelInfo& info = model.info();
     if (config.seqLen <= 0) {
-        throw Error(ErrorKind::InvalidInput, "bench: the sequence length must be at least 1 (got "
-                                                 + std::to_string(config.seqLen) + ")");
+        throw Error(ErrorKind::InvalidInput,
+            "bench: the sequence length must be at least 1 (got " + std::to_string(config.seqLen)
+                + ")");
     }
     if (config.batch <= 0) {
-        throw Error(ErrorKind::InvalidInput, "bench: the batch size must be at least 1 (got "
-                                                 + std::to_string(config.batch) + ")");
+        throw Error(ErrorKind::InvalidInput,
+            "bench: the batch size must be at least 1 (got " + std::to_string(config.batch) + ")");
     }
     if (config.repeats < 1) {
-        throw Error(ErrorKind::InvalidInput, "bench: repeats must be at least 1 (got "
-                                                 + std::to_string(config.repeats) + ")");
+        throw Error(ErrorKind::InvalidInput,
+            "bench: repeats must be at least 1 (got " + std::to_string(config.repeats) + ")");
     }
     if (config.warmup < 0) {
-        throw Error(ErrorKind::InvalidInput, "bench: warm-up runs cannot be negative (got "
-                                                 + std::to_string(config.warmup) + ")");
+        throw Error(ErrorKind::InvalidInput,
+            "bench: warm-up runs cannot be negative (got " + std::to_string(config.warmup) + ")");
     }
     if (info.maxPositions > 0 && config.seqLen > info.maxPositions) {
         throw Error(ErrorKind::InvalidInput,
-                    "bench: sequence length " + std::to_string(config.seqLen)
-                        + " exceeds the model's max_position_embeddings ("
-                        + std::to_string(info.maxPositions) + ") in " + info.dir
-                        + "/config.json; use a shorter --seq-len");
+            "bench: sequence length " + std::to_string(config.seqLen)
+                + " exceeds the model's max_position_embeddings ("
+                + std::to_string(info.maxPositions) + ") in " + info.dir
+                + "/config.json; use a shorter --seq-len");
     }
     if (info.vocabSize <= 0) {
         throw Error(ErrorKind::InvalidInput,
-                    "bench: the model in " + info.dir + " reports no vocabulary size");
+            "bench: the model in " + info.dir + " reports no vocabulary size");
     }
 
     // Random ids with a fixed seed: every run of the benchmark times the same input.
@@ -81,7 +82,7 @@ BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunC
     std::uniform_int_distribution<int64_t> pick(low, info.vocabSize - 1);
 
     ModelInput input;
-    const std::vector<int64_t> shape{config.batch, config.seqLen};
+    const std::vector<int64_t> shape { config.batch, config.seqLen };
     const size_t count = static_cast<size_t>(config.batch * config.seqLen);
     input.inputIds.shape = shape;
     input.inputIds.data.resize(count);
@@ -109,10 +110,9 @@ BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunC
         }
         const bool warming = i < config.warmup;
         control.report(static_cast<double>(i) / total,
-                       warming ? "warm-up " + std::to_string(i + 1) + "/"
-                               + std::to_string(config.warmup)
-                               : "repeat " + std::to_string(i - config.warmup + 1) + "/"
-                               + std::to_string(config.repeats));
+            warming ? "warm-up " + std::to_string(i + 1) + "/" + std::to_string(config.warmup)
+                    : "repeat " + std::to_string(i - config.warmup + 1) + "/"
+                    + std::to_string(config.repeats));
         const auto start = std::chrono::steady_clock::now();
         // Includes copying the trace out of Torch: that copy is part of what capture costs.
         const ForwardResult out = model.forward(input, trace, inner);
@@ -131,8 +131,8 @@ BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunC
         result.minMs = *std::min_element(result.timesMs.begin(), result.timesMs.end());
         result.maxMs = *std::max_element(result.timesMs.begin(), result.timesMs.end());
         if (result.medianMs > 0.0) {
-            result.tokensPerSecond
-                = static_cast<double>(config.batch * config.seqLen) / (result.medianMs / 1000.0);
+            result.tokensPerSecond =
+                static_cast<double>(config.batch * config.seqLen) / (result.medianMs / 1000.0);
         }
     }
     if (result.status == JobStatus::Completed) {

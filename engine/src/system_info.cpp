@@ -8,6 +8,7 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cctype>
@@ -32,9 +33,9 @@
 // addmm, and the CPU bmm behind attention calls gemm slice by slice from the calling thread
 // (its own parallel loop is only for tiny products it computes itself), so the two pools take
 // turns. Capping OpenBLAS at one thread would make every matrix product single-threaded, and
-// the measurement agrees: `lumen-cli bench` on a BERT-base-sized model (2 vCPUs, 128 tokens)
-// took 488 ms per pass at batch 1 and 3937 ms at batch 8 with OPENBLAS_NUM_THREADS=1, against
-// 294-320 ms and 2672-2806 ms with the defaults.
+// the measurement agrees: `lumen-cli bench` on a BERT-base-sized model (2 vCPUs, batch 1 x 128
+// tokens) took 345 ms per pass with OPENBLAS_NUM_THREADS=1 and 193 ms with the defaults (at
+// batch 8, before lumen-cli tuned malloc: 3937 ms against 2672-2806 ms).
 // So Lumen leaves both pools at their defaults and only reports them. A user who runs several
 // Lumen processes side by side can still cap them with OMP_NUM_THREADS and
 // OPENBLAS_NUM_THREADS; OMP_WAIT_POLICY=passive stops idle OpenMP threads spinning while
@@ -46,7 +47,7 @@ namespace {
 std::string lower(std::string s)
 {
     std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
 }
 
@@ -167,6 +168,16 @@ std::string blasWarning(const SystemInfo& info)
     return "The reference BLAS (" + info.blasLibrary
         + ") is in use: models run 20-50x slower. Install libopenblas0-pthread "
           "(sudo apt install libopenblas0-pthread).";
+}
+
+void configureProcess()
+{
+    // LibTorch's CPU allocator is plain malloc. glibc serves blocks above its mmap threshold
+    // (128 KiB, raised on the fly) with a fresh mmap and unmaps them on free, and trims the
+    // heap top above 128 KiB, so each pass faults its activations in again and a kept trace
+    // pushes the next pass onto fresh pages. 32 MiB is glibc's ceiling for the threshold.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
 }
 
 } // namespace lumen::engine

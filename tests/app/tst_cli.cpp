@@ -63,17 +63,16 @@ QString describe(const CliResult& r)
         .arg(QString::fromUtf8(r.out.left(4000)), QString::fromUtf8(r.err.left(4000)));
 }
 
-#define RUN_OK(result)                                                                         \
-    QVERIFY2((result).exitCode == 0, qPrintable(describe(result)))
+#define RUN_OK(result) QVERIFY2((result).exitCode == 0, qPrintable(describe(result)))
 
 /// QCOMPARE cannot take nlohmann::json (its implicit conversions make Qt's overloads
 /// ambiguous); this prints both sides on failure.
-#define JSON_COMPARE(actual, expected)                                                         \
-    do {                                                                                       \
-        const nlohmann::json a_ = (actual);                                                    \
-        const nlohmann::json e_ = (expected);                                                  \
-        QVERIFY2(a_ == e_, (std::string(#actual) + " = " + a_.dump() + ", expected "            \
-                            + e_.dump()).c_str());                                             \
+#define JSON_COMPARE(actual, expected)                                                             \
+    do {                                                                                           \
+        const nlohmann::json a_ = (actual);                                                        \
+        const nlohmann::json e_ = (expected);                                                      \
+        QVERIFY2(a_ == e_,                                                                         \
+            (std::string(#actual) + " = " + a_.dump() + ", expected " + e_.dump()).c_str());       \
     } while (false)
 
 QString bertDir()
@@ -115,8 +114,8 @@ bool copyBert(const QString& dir)
     if (!QDir().mkpath(dir)) {
         return false;
     }
-    for (const char* name : {"config.json", "model.safetensors", "vocab.txt",
-                             "tokenizer_config.json", "special_tokens_map.json"}) {
+    for (const char* name : { "config.json", "model.safetensors", "vocab.txt",
+             "tokenizer_config.json", "special_tokens_map.json" }) {
         const QString file = QString::fromLatin1(name);
         if (!QFile::copy(bertDir() + QLatin1Char('/') + file, dir + QLatin1Char('/') + file)) {
             return false;
@@ -143,7 +142,8 @@ qint64 headerLength(const QString& path)
 /// Unique parameters of the bert case: every state-dict tensor except tied copies.
 int64_t manifestParameterCount()
 {
-    const nlohmann::json manifest = readJson(bertDir() + QStringLiteral("/state_dict_manifest.json"));
+    const nlohmann::json manifest =
+        readJson(bertDir() + QStringLiteral("/state_dict_manifest.json"));
     int64_t count = 0;
     for (const auto& [name, entry] : manifest.at("tensors").items()) {
         if (entry.contains("tied_to")) {
@@ -212,22 +212,22 @@ private Q_SLOTS:
     // 0 and the version text prove main() ran.
     void versionStarts()
     {
-        const CliResult r = runCli({QStringLiteral("--version")});
+        const CliResult r = runCli({ QStringLiteral("--version") });
         RUN_OK(r);
         QVERIFY2(r.out.startsWith("lumen-cli "), r.out.constData());
         QVERIFY2(QString::fromUtf8(r.out).contains(
                      QRegularExpression(QStringLiteral(R"(LibTorch \d+\.\d+\.\d+)"))),
-                 r.out.constData());
+            r.out.constData());
     }
 
     void helpAndUsage()
     {
-        const CliResult help = runCli({QStringLiteral("--help")});
+        const CliResult help = runCli({ QStringLiteral("--help") });
         RUN_OK(help);
-        for (const char* command : {"info", "tokenize", "forward", "new-model", "bench"}) {
+        for (const char* command : { "info", "tokenize", "forward", "new-model", "bench" }) {
             QVERIFY2(help.out.contains(QByteArray("\n  ") + command + ' '), command);
         }
-        const CliResult commandHelp = runCli({QStringLiteral("help"), QStringLiteral("forward")});
+        const CliResult commandHelp = runCli({ QStringLiteral("help"), QStringLiteral("forward") });
         RUN_OK(commandHelp);
         QVERIFY(commandHelp.out.startsWith(
             "usage: lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors"));
@@ -236,37 +236,36 @@ private Q_SLOTS:
         QCOMPARE(none.exitCode, 2);
         QVERIFY(none.err.startsWith("usage: lumen-cli COMMAND"));
 
-        const CliResult unknown = runCli({QStringLiteral("flubber")});
+        const CliResult unknown = runCli({ QStringLiteral("flubber") });
         QCOMPARE(unknown.exitCode, 2);
         QVERIFY2(unknown.err.startsWith("lumen-cli: error: unknown command 'flubber'"),
-                 unknown.err.constData());
+            unknown.err.constData());
 
-        const CliResult noText = runCli({QStringLiteral("tokenize"), bertDir()});
+        const CliResult noText = runCli({ QStringLiteral("tokenize"), bertDir() });
         QCOMPARE(noText.exitCode, 2);
-        QVERIFY2(noText.err.startsWith("lumen-cli: error: missing --text T"), noText.err.constData());
+        QVERIFY2(
+            noText.err.startsWith("lumen-cli: error: missing --text T"), noText.err.constData());
         QVERIFY(noText.err.contains("usage: lumen-cli tokenize MODEL_DIR --text T [--json]"));
 
-        const CliResult badOption = runCli(
-            {QStringLiteral("tokenize"), bertDir(), QStringLiteral("--txt"), QStringLiteral("a")});
+        const CliResult badOption = runCli({ QStringLiteral("tokenize"), bertDir(),
+            QStringLiteral("--txt"), QStringLiteral("a") });
         QCOMPARE(badOption.exitCode, 2);
         QVERIFY2(badOption.err.contains("unknown option '--txt' for 'tokenize'"),
-                 badOption.err.constData());
+            badOption.err.constData());
 
-        const CliResult badNumber
-            = runCli({QStringLiteral("bench"), bertDir(), QStringLiteral("--seq-len"),
-                      QStringLiteral("ten")});
+        const CliResult badNumber = runCli({ QStringLiteral("bench"), bertDir(),
+            QStringLiteral("--seq-len"), QStringLiteral("ten") });
         QCOMPARE(badNumber.exitCode, 2);
         QVERIFY2(badNumber.err.contains("option '--seq-len' expects a whole number, got 'ten'"),
-                 badNumber.err.constData());
+            badNumber.err.constData());
     }
 
     void tokenizeJson()
     {
         const nlohmann::json& expected = tokenizationCase("mask");
         const QString text = q(expected.at("text").get<std::string>());
-        const CliResult r
-            = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"), text,
-                      QStringLiteral("--json")});
+        const CliResult r = runCli({ QStringLiteral("tokenize"), bertDir(),
+            QStringLiteral("--text"), text, QStringLiteral("--json") });
         RUN_OK(r);
         QVERIFY2(r.out.startsWith("{\"ids\": ["), r.out.constData());
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
@@ -277,7 +276,7 @@ private Q_SLOTS:
         const auto& offsets = j.at("offsets");
         const auto& tokens = j.at("tokens");
         QCOMPARE(offsets.size(), tokens.size());
-        const std::set<std::string> specials{"[CLS]", "[SEP]"};
+        const std::set<std::string> specials { "[CLS]", "[SEP]" };
         for (size_t i = 0; i < tokens.size(); ++i) {
             const std::string token = tokens[i].get<std::string>();
             const int64_t start = offsets[i].at(0).get<int64_t>();
@@ -300,18 +299,19 @@ private Q_SLOTS:
     void tokenizeTable()
     {
         const nlohmann::json& expected = tokenizationCase("mask");
-        const CliResult r = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
-                                    q(expected.at("text").get<std::string>())});
+        const CliResult r = runCli({ QStringLiteral("tokenize"), bertDir(),
+            QStringLiteral("--text"), q(expected.at("text").get<std::string>()) });
         RUN_OK(r);
-        const QStringList lines = QString::fromUtf8(r.out).split(QLatin1Char('\n'),
-                                                                   Qt::SkipEmptyParts);
+        const QStringList lines =
+            QString::fromUtf8(r.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         const size_t n = expected.at("ids").size();
         QCOMPARE(size_t(lines.size()), n + 2); // header, one row per token, count
         QVERIFY(lines.front().contains(QLatin1String("token")));
         // Row 7 is the mask: index, id, token, offsets 25-31 in "The capital of France is [MASK]."
         const QStringList row = lines[8].split(QLatin1Char(' '), Qt::SkipEmptyParts);
-        QCOMPARE(row, (QStringList{QStringLiteral("7"), QStringLiteral("4"),
-                                   QStringLiteral("[MASK]"), QStringLiteral("25-31")}));
+        QCOMPARE(row,
+            (QStringList { QStringLiteral("7"), QStringLiteral("4"), QStringLiteral("[MASK]"),
+                QStringLiteral("25-31") }));
         QCOMPARE(lines.back(), QStringLiteral("%1 tokens (wordpiece)").arg(n));
     }
 
@@ -321,7 +321,7 @@ private Q_SLOTS:
         const nlohmann::json config = readJson(bertDir() + QStringLiteral("/config.json"));
         const int64_t layers = config.at("num_hidden_layers");
         const QString out = dir(QStringLiteral("batch.safetensors"));
-        QStringList args{QStringLiteral("forward"), bertDir()};
+        QStringList args { QStringLiteral("forward"), bertDir() };
         for (const auto& text : batch.at("text")) {
             args << QStringLiteral("--text") << q(text.get<std::string>());
         }
@@ -334,9 +334,8 @@ private Q_SLOTS:
         for (const auto& t : file.tensors()) {
             names.insert(t.name);
         }
-        std::set<std::string> wanted{"last_hidden_state", "input_ids", "attention_mask",
-                                     "token_type_ids", "logits", "pooler_output",
-                                     "seq_relationship_logits"};
+        std::set<std::string> wanted { "last_hidden_state", "input_ids", "attention_mask",
+            "token_type_ids", "logits", "pooler_output", "seq_relationship_logits" };
         for (int64_t i = 0; i <= layers; ++i) {
             wanted.insert("hidden_states." + std::to_string(i));
         }
@@ -360,21 +359,21 @@ private Q_SLOTS:
         }
         const int64_t rows = batch.at("input_ids").size();
         const int64_t seq = batch.at("input_ids").at(0).size();
-        QCOMPARE(file.find("input_ids")->shape, (std::vector<int64_t>{rows, seq}));
+        QCOMPARE(file.find("input_ids")->shape, (std::vector<int64_t> { rows, seq }));
         QCOMPARE(readInt64(file, "input_ids"), ids);
         QCOMPARE(readInt64(file, "attention_mask"), mask);
 
-        for (const std::string name : {"last_hidden_state", "logits", "pooler_output",
-                                       "seq_relationship_logits", "hidden_states.0",
-                                       "attentions.0"}) {
+        for (const std::string name : { "last_hidden_state", "logits", "pooler_output",
+                 "seq_relationship_logits", "hidden_states.0", "attentions.0" }) {
             QCOMPARE(file.find(name)->dtype, DType::F32);
         }
         const int64_t hidden = config.at("hidden_size");
         const int64_t heads = config.at("num_attention_heads");
-        QCOMPARE(file.find("attentions.0")->shape, (std::vector<int64_t>{rows, heads, seq, seq}));
-        QCOMPARE(file.find("hidden_states.0")->shape, (std::vector<int64_t>{rows, seq, hidden}));
+        QCOMPARE(
+            file.find("attentions.0")->shape, (std::vector<int64_t> { rows, heads, seq, seq }));
+        QCOMPARE(file.find("hidden_states.0")->shape, (std::vector<int64_t> { rows, seq, hidden }));
         QCOMPARE(file.find("logits")->shape,
-                 (std::vector<int64_t>{rows, seq, config.at("vocab_size").get<int64_t>()}));
+            (std::vector<int64_t> { rows, seq, config.at("vocab_size").get<int64_t>() }));
 
         using lumen::test::jsonToFloat;
         using lumen::test::slice;
@@ -384,18 +383,18 @@ private Q_SLOTS:
             for (const auto& m : batch.at("attention_mask").at(b)) {
                 len += m.get<int64_t>();
             }
-            const std::vector<std::pair<int64_t, int64_t>> real{{b, b + 1}, {0, len}};
+            const std::vector<std::pair<int64_t, int64_t>> real { { b, b + 1 }, { 0, len } };
             LUMEN_COMPARE_HIDDEN(slice(file.readFloat("last_hidden_state"), real),
-                                 slice(jsonToFloat(batch.at("last_hidden_state")), real));
+                slice(jsonToFloat(batch.at("last_hidden_state")), real));
             LUMEN_COMPARE_HIDDEN(slice(file.readFloat("logits"), real),
-                                 slice(jsonToFloat(batch.at("logits")), real));
+                slice(jsonToFloat(batch.at("logits")), real));
             for (int64_t i = 0; i <= layers; ++i) {
                 LUMEN_COMPARE_HIDDEN(
                     slice(file.readFloat("hidden_states." + std::to_string(i)), real),
                     slice(jsonToFloat(batch.at("hidden_states").at(i)), real));
             }
-            const std::vector<std::pair<int64_t, int64_t>> realAttention{
-                {b, b + 1}, {0, heads}, {0, len}, {0, len}};
+            const std::vector<std::pair<int64_t, int64_t>> realAttention { { b, b + 1 },
+                { 0, heads }, { 0, len }, { 0, len } };
             for (int64_t i = 0; i < layers; ++i) {
                 LUMEN_COMPARE_ATTENTION(
                     slice(file.readFloat("attentions." + std::to_string(i)), realAttention),
@@ -403,14 +402,15 @@ private Q_SLOTS:
             }
         }
         // The pooler reads the first ([CLS]) position, which is real in every row.
-        LUMEN_COMPARE_HIDDEN(file.readFloat("pooler_output"), jsonToFloat(batch.at("pooler_output")));
+        LUMEN_COMPARE_HIDDEN(
+            file.readFloat("pooler_output"), jsonToFloat(batch.at("pooler_output")));
         LUMEN_COMPARE_HIDDEN(file.readFloat("seq_relationship_logits"),
-                             jsonToFloat(batch.at("seq_relationship_logits")));
+            jsonToFloat(batch.at("seq_relationship_logits")));
     }
 
     void infoJson()
     {
-        const CliResult r = runCli({QStringLiteral("info"), bertDir(), QStringLiteral("--json")});
+        const CliResult r = runCli({ QStringLiteral("info"), bertDir(), QStringLiteral("--json") });
         RUN_OK(r);
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         const nlohmann::json config = readJson(bertDir() + QStringLiteral("/config.json"));
@@ -425,11 +425,12 @@ private Q_SLOTS:
         QCOMPARE(j.at("parameters").get<int64_t>(), manifestParameterCount());
         JSON_COMPARE(j.at("dtype"), nlohmann::json("float32"));
         JSON_COMPARE(j.at("device"), nlohmann::json("cpu"));
-        QVERIFY(q(j.at("weights_file").get<std::string>()).endsWith(QLatin1String("model.safetensors")));
+        QVERIFY(q(j.at("weights_file").get<std::string>())
+                    .endsWith(QLatin1String("model.safetensors")));
         JSON_COMPARE(j.at("tokenizer"), nlohmann::json("wordpiece"));
         QVERIFY(j.at("warnings").is_array());
 
-        const CliResult text = runCli({QStringLiteral("info"), bertDir()});
+        const CliResult text = runCli({ QStringLiteral("info"), bertDir() });
         RUN_OK(text);
         QVERIFY2(text.out.contains("Parameters"), text.out.constData());
         QVERIFY(QString::fromUtf8(text.out).contains(QRegularExpression(
@@ -438,16 +439,16 @@ private Q_SLOTS:
 
     void infoSystem()
     {
-        const CliResult r = runCli({QStringLiteral("info"), QStringLiteral("--system"),
-                                    QStringLiteral("--json")});
+        const CliResult r = runCli(
+            { QStringLiteral("info"), QStringLiteral("--system"), QStringLiteral("--json") });
         RUN_OK(r);
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QVERIFY(QRegularExpression(QStringLiteral(R"(^\d+\.\d+\.\d+$)"))
                     .match(q(j.at("torch_version").get<std::string>()))
                     .hasMatch());
         const std::string kind = j.at("blas_kind");
-        const std::set<std::string> kinds{"openblas", "reference", "mkl", "blis", "atlas",
-                                          "unknown"};
+        const std::set<std::string> kinds { "openblas", "reference", "mkl", "blis", "atlas",
+            "unknown" };
         QVERIFY2(kinds.count(kind) == 1, kind.c_str());
         QCOMPARE(j.at("blas_is_reference").get<bool>(), kind == "reference");
         // The warning goes to stderr exactly when the slow reference BLAS is in use.
@@ -469,8 +470,8 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(bertDir() + QStringLiteral("/config.json"), configPath));
 
         const auto make = [&](const QString& out, const QString& seed) {
-            return runCli({QStringLiteral("new-model"), QStringLiteral("--config"), configPath,
-                           QStringLiteral("--out"), out, QStringLiteral("--seed"), seed});
+            return runCli({ QStringLiteral("new-model"), QStringLiteral("--config"), configPath,
+                QStringLiteral("--out"), out, QStringLiteral("--seed"), seed });
         };
         const QString a = dir(QStringLiteral("random-a"));
         const QString b = dir(QStringLiteral("random-b"));
@@ -493,7 +494,7 @@ private Q_SLOTS:
         QVERIFY(weightsA != readFile(c + QStringLiteral("/model.safetensors")));
         QVERIFY(!QFile::exists(a + QStringLiteral("/vocab.txt")));
 
-        const CliResult info = runCli({QStringLiteral("info"), a, QStringLiteral("--json")});
+        const CliResult info = runCli({ QStringLiteral("info"), a, QStringLiteral("--json") });
         RUN_OK(info);
         const nlohmann::json j = nlohmann::json::parse(info.out.toStdString());
         const nlohmann::json config = readJson(configPath);
@@ -506,12 +507,11 @@ private Q_SLOTS:
     void benchWithProject()
     {
         const QString project = dir(QStringLiteral("bench.lumen"));
-        const CliResult r = runCli({QStringLiteral("bench"), bertDir(), QStringLiteral("--seq-len"),
-                                    QStringLiteral("16"), QStringLiteral("--batch"),
-                                    QStringLiteral("2"), QStringLiteral("--repeats"),
-                                    QStringLiteral("3"), QStringLiteral("--warmup"),
-                                    QStringLiteral("1"), QStringLiteral("--compare-attention"),
-                                    QStringLiteral("--json"), QStringLiteral("--project"), project});
+        const CliResult r = runCli({ QStringLiteral("bench"), bertDir(),
+            QStringLiteral("--seq-len"), QStringLiteral("16"), QStringLiteral("--batch"),
+            QStringLiteral("2"), QStringLiteral("--repeats"), QStringLiteral("3"),
+            QStringLiteral("--warmup"), QStringLiteral("1"), QStringLiteral("--compare-attention"),
+            QStringLiteral("--json"), QStringLiteral("--project"), project });
         RUN_OK(r);
         const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
         QCOMPARE(j.at("runs").size(), size_t(2));
@@ -533,26 +533,26 @@ private Q_SLOTS:
         QCOMPARE(runs[0].kind, std::string("bench"));
         QCOMPARE(runs[0].status, RunStatus::Completed);
         const auto series = p->metricSeries(runs[0].id, "forward_ms");
-        QCOMPARE(series.steps, (std::vector<int64_t>{0, 1, 2}));
+        QCOMPARE(series.steps, (std::vector<int64_t> { 0, 1, 2 }));
         for (size_t i = 0; i < 3; ++i) {
             QCOMPARE(series.values[i], j.at("runs").at(0).at("times_ms").at(i).get<double>());
         }
         QCOMPARE(p->metricSeries(runs[0].id, "forward_ms_attention").values.size(), size_t(3));
 
-        const CliResult tooLong = runCli({QStringLiteral("bench"), bertDir(),
-                                          QStringLiteral("--seq-len"), QStringLiteral("65")});
+        const CliResult tooLong = runCli({ QStringLiteral("bench"), bertDir(),
+            QStringLiteral("--seq-len"), QStringLiteral("65") });
         QCOMPARE(tooLong.exitCode, 1);
         QVERIFY2(tooLong.err.contains("sequence length 65 exceeds the model's "
                                       "max_position_embeddings (64)"),
-                 tooLong.err.constData());
+            tooLong.err.constData());
     }
 
     void projectRecordsRuns()
     {
         const QString project = dir(QStringLiteral("runs.lumen"));
         const QString text = QStringLiteral("Hello, world!");
-        const CliResult ok = runCli({QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
-                                     text, QStringLiteral("--project"), project});
+        const CliResult ok = runCli({ QStringLiteral("tokenize"), bertDir(),
+            QStringLiteral("--text"), text, QStringLiteral("--project"), project });
         RUN_OK(ok);
         {
             const auto p = Project::open(project.toStdString());
@@ -564,13 +564,14 @@ private Q_SLOTS:
             const nlohmann::json params = nlohmann::json::parse(runs[0].parametersJson);
             JSON_COMPARE(params.at("text"), nlohmann::json(text.toStdString()));
             const nlohmann::json summary = nlohmann::json::parse(runs[0].summaryJson);
-            QCOMPARE(summary.at("tokens").get<int64_t>(), int64_t(7)); // [CLS] hello , wor ##ld ! [SEP]
+            QCOMPARE(
+                summary.at("tokens").get<int64_t>(), int64_t(7)); // [CLS] hello , wor ##ld ! [SEP]
         }
 
         // A failing command records a Failed run with its message and keeps the earlier run.
         const QString missing = dir(QStringLiteral("no-such-model"));
-        const CliResult bad = runCli({QStringLiteral("info"), missing, QStringLiteral("--project"),
-                                      project});
+        const CliResult bad =
+            runCli({ QStringLiteral("info"), missing, QStringLiteral("--project"), project });
         QCOMPARE(bad.exitCode, 1);
         const auto p = Project::open(project.toStdString());
         lumen::projects::RunFilter oldestFirst;
@@ -583,7 +584,7 @@ private Q_SLOTS:
         QCOMPARE(runs[1].status, RunStatus::Failed);
         QCOMPARE(q(runs[1].model), QDir::cleanPath(missing));
         QVERIFY2(q(runs[1].errorMessage).contains(QLatin1String("does not exist")),
-                 runs[1].errorMessage.c_str());
+            runs[1].errorMessage.c_str());
         QVERIFY(bad.err.contains(runs[1].errorMessage.c_str()));
     }
 
@@ -591,11 +592,11 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message"); // what stderr starts with, after "lumen-cli: error: "
-        QTest::addColumn<QString>("tail");    // and what it also says, where the middle varies
+        QTest::addColumn<QString>("tail"); // and what it also says, where the middle varies
 
         const QString missing = dir(QStringLiteral("missing-model"));
         QTest::newRow("missing folder")
-            << QStringList{QStringLiteral("info"), missing}
+            << QStringList { QStringLiteral("info"), missing }
             << QStringLiteral("model folder %1 does not exist. Choose a folder that holds a "
                               "Hugging Face checkpoint (config.json and model weights).")
                    .arg(missing)
@@ -604,9 +605,9 @@ private Q_SLOTS:
         const QString noConfig = dir(QStringLiteral("no-config"));
         QVERIFY(QDir().mkpath(noConfig));
         QVERIFY(QFile::copy(bertDir() + QStringLiteral("/model.safetensors"),
-                            noConfig + QStringLiteral("/model.safetensors")));
+            noConfig + QStringLiteral("/model.safetensors")));
         QTest::newRow("no config.json")
-            << QStringList{QStringLiteral("info"), noConfig}
+            << QStringList { QStringLiteral("info"), noConfig }
             << QStringLiteral("%1 has no config.json, so it is not a Hugging Face model folder. "
                               "Choose the folder that holds config.json and the model weights.")
                    .arg(noConfig)
@@ -619,22 +620,23 @@ private Q_SLOTS:
             QVERIFY(weights.resize(weights.size() / 2));
         }
         QTest::newRow("truncated safetensors")
-            << QStringList{QStringLiteral("info"), truncated}
+            << QStringList { QStringLiteral("info"), truncated }
             << QStringLiteral("%1/model.safetensors: tensor '").arg(truncated)
             << QStringLiteral("past the end of the data area (%1 bytes); the file is truncated or "
                               "corrupt")
                    .arg(QFileInfo(truncated + QStringLiteral("/model.safetensors")).size() - 8
-                        - headerLength(truncated + QStringLiteral("/model.safetensors")));
+                       - headerLength(truncated + QStringLiteral("/model.safetensors")));
 
         const QString flubber = dir(QStringLiteral("flubber"));
         QVERIFY(copyBert(flubber));
         {
             nlohmann::json config = readJson(flubber + QStringLiteral("/config.json"));
             config["model_type"] = "flubber";
-            writeFile(flubber + QStringLiteral("/config.json"), QByteArray::fromStdString(config.dump(2)));
+            writeFile(flubber + QStringLiteral("/config.json"),
+                QByteArray::fromStdString(config.dump(2)));
         }
         QTest::newRow("unknown model_type")
-            << QStringList{QStringLiteral("info"), flubber}
+            << QStringList { QStringLiteral("info"), flubber }
             << QStringLiteral("%1/config.json: model_type \"flubber\" is not an architecture "
                               "Lumen can load (it loads: ")
                    .arg(flubber)
@@ -643,22 +645,22 @@ private Q_SLOTS:
         const QString malformed = dir(QStringLiteral("malformed"));
         QVERIFY(copyBert(malformed));
         writeFile(malformed + QStringLiteral("/config.json"),
-                  QByteArrayLiteral("{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 48,,\n}\n"));
+            QByteArrayLiteral("{\n  \"model_type\": \"bert\",\n  \"hidden_size\": 48,,\n}\n"));
         QTest::newRow("malformed config.json")
-            << QStringList{QStringLiteral("info"), malformed}
+            << QStringList { QStringLiteral("info"), malformed }
             << QStringLiteral("%1/config.json is not valid JSON (line 3, column ").arg(malformed)
             << QString();
 
         QTest::newRow("empty text")
-            << QStringList{QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
-                           QString()}
+            << QStringList { QStringLiteral("tokenize"), bertDir(), QStringLiteral("--text"),
+                   QString() }
             << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
                               "\"Hello world\"")
             << QString();
         QTest::newRow("empty text in a batch")
-            << QStringList{QStringLiteral("forward"), bertDir(), QStringLiteral("--text"),
-                           QStringLiteral("fine"), QStringLiteral("--text"), QString(),
-                           QStringLiteral("--out"), dir(QStringLiteral("never.safetensors"))}
+            << QStringList { QStringLiteral("forward"), bertDir(), QStringLiteral("--text"),
+                   QStringLiteral("fine"), QStringLiteral("--text"), QString(),
+                   QStringLiteral("--out"), dir(QStringLiteral("never.safetensors")) }
             << QStringLiteral("text 2 of 2 is empty: give every --text a non-empty string")
             << QString();
     }
@@ -670,7 +672,8 @@ private Q_SLOTS:
         QFETCH(QString, tail);
         const CliResult r = runCli(args);
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.startsWith("lumen-cli: error: " + message.toUtf8()), qPrintable(describe(r)));
+        QVERIFY2(
+            r.err.startsWith("lumen-cli: error: " + message.toUtf8()), qPrintable(describe(r)));
         QVERIFY2(r.err.contains(tail.toUtf8()), qPrintable(describe(r)));
         QVERIFY(r.out.isEmpty());
         QVERIFY(!QFile::exists(dir(QStringLiteral("never.safetensors"))));
