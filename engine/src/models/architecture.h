@@ -18,11 +18,25 @@
 
 namespace lumen::engine {
 
+/// Keys and values of the positions a decoder has already seen, one entry per layer, for
+/// incremental decoding (engine/src/generate). Decoder families extend it in place when
+/// ArchInput::cache is set; encoders ignore it.
+struct KvCache {
+    std::vector<torch::Tensor> keys;   ///< per layer [batch, kvHeads, past, headDim]
+    std::vector<torch::Tensor> values; ///< per layer [batch, kvHeads, past, headDim]
+    int64_t length() const { return keys.empty() ? 0 : keys.front().size(2); }
+};
+
 struct ArchInput {
     torch::Tensor inputIds;      ///< [batch, seq] int64
-    torch::Tensor attentionMask; ///< [batch, seq] int64, 1 = real token
+    torch::Tensor attentionMask; ///< [batch, seq] int64, 1 = real token (past + seq with a cache)
     torch::Tensor tokenTypeIds;  ///< [batch, seq] int64
     const RunControl* control = nullptr; ///< polled between layers; may be null
+    /// Decoders: [batch, seq] int64 positions. Undefined = past .. past + seq - 1 for every
+    /// row, pads included (the reference's plain forward); generation with left padding
+    /// passes cumsum(mask) - 1 as the reference's generate() does.
+    torch::Tensor positionIds;
+    KvCache* cache = nullptr; ///< decoders: past keys / values, extended in place; may be null
 };
 
 struct ArchOutput {
@@ -70,6 +84,13 @@ public:
     virtual int64_t maxSequenceLength() const = 0;
     virtual int64_t vocabSize() const = 0;
     virtual int64_t typeVocabSize() const { return 0; }
+};
+
+/// Engine-internal access to a loaded Model's architecture (defined in model.cpp).
+class ModelInternals {
+public:
+    static Architecture& architecture(Model& model);
+    static torch::Device device(const Model& model);
 };
 
 /// Builds an architecture from its config. Throws lumen::Error(Unsupported) for an unknown

@@ -3,6 +3,7 @@
 #include "models/bert.h"
 
 #include "lumen/engine/error.h"
+#include "models/bert_layers.h"
 #include "models/blocks/blocks.h"
 
 namespace lumen::engine {
@@ -10,180 +11,10 @@ namespace {
 
 namespace nn = torch::nn;
 using blocks::Activation;
-
-struct BertSizes {
-    int64_t vocab = 0;
-    int64_t hidden = 0;
-    int64_t layers = 0;
-    int64_t heads = 0;
-    int64_t intermediate = 0;
-    int64_t maxPositions = 0;
-    int64_t typeVocab = 0;
-    int64_t padTokenId = 0;
-    double layerNormEps = 1e-12;
-    double initStd = 0.02;
-    Activation activation = Activation::Gelu;
-    bool tieWordEmbeddings = true;
-
-    explicit BertSizes(const ModelConfig& c)
-    {
-        vocab = c.requireInt("vocab_size");
-        hidden = c.requireInt("hidden_size");
-        layers = c.requireInt("num_hidden_layers");
-        heads = c.requireInt("num_attention_heads");
-        intermediate = c.requireInt("intermediate_size");
-        maxPositions = c.getInt("max_position_embeddings", 512);
-        typeVocab = c.getInt("type_vocab_size", 2);
-        padTokenId = c.getInt("pad_token_id", 0);
-        layerNormEps = c.getDouble("layer_norm_eps", 1e-12);
-        initStd = c.getDouble("initializer_range", 0.02);
-        activation = blocks::activationFromConfig(c, "hidden_act", "gelu");
-        tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
-        for (const auto& [key, value] : {std::pair{"vocab_size", vocab}, {"hidden_size", hidden},
-                                         {"num_hidden_layers", layers},
-                                         {"num_attention_heads", heads},
-                                         {"intermediate_size", intermediate},
-                                         {"max_position_embeddings", maxPositions}}) {
-            if (value <= 0) {
-                c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
-            }
-        }
-        if (hidden % heads != 0) {
-            c.fail("hidden_size", "(" + std::to_string(hidden) +
-                                      ") must be divisible by num_attention_heads (" +
-                                      std::to_string(heads) + ").");
-        }
-        const std::string positions = c.getString("position_embedding_type", "absolute");
-        if (positions != "absolute") {
-            c.fail("position_embedding_type",
-                   "is \"" + positions + "\"; Lumen supports only \"absolute\" for BERT.");
-        }
-    }
-};
-
-// Module names below are the reference's attribute names, so parameter paths equal the
-// checkpoint keys ("encoder.layer.0.attention.self.query.weight").
-
-struct Embeddings : nn::Module {
-    nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
-        token_type_embeddings{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
-
-    explicit Embeddings(const BertSizes& s)
-    {
-        word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab, s.hidden));
-        position_embeddings =
-            register_module("position_embeddings", nn::Embedding(s.maxPositions, s.hidden));
-        token_type_embeddings = register_module(
-            "token_type_embeddings", nn::Embedding(std::max<int64_t>(s.typeVocab, 1), s.hidden));
-        LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
-    }
-
-    torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& typeIds)
-    {
-        const auto positions = torch::arange(ids.size(1), ids.options()).unsqueeze(0);
-        torch::Tensor x = word_embeddings(ids) + token_type_embeddings(typeIds);
-        x = x + position_embeddings(positions);
-        return LayerNorm(x);
-    }
-};
-
-struct SelfAttention : nn::Module {
-    nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
-    explicit SelfAttention(const BertSizes& s)
-    {
-        query = register_module("query", nn::Linear(s.hidden, s.hidden));
-        key = register_module("key", nn::Linear(s.hidden, s.hidden));
-        value = register_module("value", nn::Linear(s.hidden, s.hidden));
-    }
-};
-
-struct DenseNorm : nn::Module {
-    nn::Linear dense{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
-    DenseNorm(int64_t in, int64_t out, double eps)
-    {
-        dense = register_module("dense", nn::Linear(in, out));
-        LayerNorm = register_module("LayerNorm", nn::LayerNorm(nn::LayerNormOptions({out}).eps(eps)));
-    }
-    // Post-LN residual: LayerNorm(dense(x) + residual)
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual)
-    {
-        return LayerNorm(dense(x) + residual);
-    }
-};
-
-struct Attention : nn::Module {
-    std::shared_ptr<SelfAttention> self;
-    std::shared_ptr<DenseNorm> output;
-    explicit Attention(const BertSizes& s)
-    {
-        self = register_module("self", std::make_shared<SelfAttention>(s));
-        output = register_module("output", std::make_shared<DenseNorm>(s.hidden, s.hidden,
-                                                                       s.layerNormEps));
-    }
-};
-
-struct Intermediate : nn::Module {
-    nn::Linear dense{nullptr};
-    explicit Intermediate(const BertSizes& s)
-    {
-        dense = register_module("dense", nn::Linear(s.hidden, s.intermediate));
-    }
-};
-
-struct Layer : nn::Module {
-    std::shared_ptr<Attention> attention;
-    std::shared_ptr<Intermediate> intermediate;
-    std::shared_ptr<DenseNorm> output;
-    int64_t heads;
-    Activation activation;
-
-    explicit Layer(const BertSizes& s)
-        : heads(s.heads)
-        , activation(s.activation)
-    {
-        attention = register_module("attention", std::make_shared<Attention>(s));
-        intermediate = register_module("intermediate", std::make_shared<Intermediate>(s));
-        output = register_module("output", std::make_shared<DenseNorm>(s.intermediate, s.hidden,
-                                                                       s.layerNormEps));
-    }
-
-    torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs)
-    {
-        auto& sa = *attention->self;
-        const torch::Tensor q = blocks::splitHeads(sa.query(h), heads);
-        const torch::Tensor k = blocks::splitHeads(sa.key(h), heads);
-        const torch::Tensor v = blocks::splitHeads(sa.value(h), heads);
-        const torch::Tensor context = blocks::mergeHeads(blocks::attend(q, k, v, mask, probs));
-        const torch::Tensor a = attention->output->forward(context, h);
-        const torch::Tensor i = blocks::activate(activation, intermediate->dense(a));
-        return output->forward(i, a);
-    }
-};
-
-struct Encoder : nn::Module {
-    nn::ModuleList layer{nullptr};
-    std::vector<std::shared_ptr<Layer>> layers;
-    explicit Encoder(const BertSizes& s)
-    {
-        layer = register_module("layer", nn::ModuleList());
-        for (int64_t i = 0; i < s.layers; ++i) {
-            layers.push_back(std::make_shared<Layer>(s));
-            layer->push_back(layers.back());
-        }
-    }
-};
-
-struct Pooler : nn::Module {
-    nn::Linear dense{nullptr};
-    explicit Pooler(const BertSizes& s) { dense = register_module("dense", nn::Linear(s.hidden, s.hidden)); }
-    torch::Tensor forward(const torch::Tensor& h)
-    {
-        return torch::tanh(dense(h.select(/*dim=*/1, /*index=*/0)));
-    }
-};
+using bert::BertSizes;
+using bert::Embeddings;
+using bert::Encoder;
+using bert::Pooler;
 
 struct BertBase : nn::Module {
     std::shared_ptr<Embeddings> embeddings;
@@ -192,7 +23,7 @@ struct BertBase : nn::Module {
 
     BertBase(const BertSizes& s, bool withPooler)
     {
-        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s));
+        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.hidden));
         encoder = register_module("encoder", std::make_shared<Encoder>(s));
         if (withPooler) {
             pooler = register_module("pooler", std::make_shared<Pooler>(s));
@@ -270,25 +101,9 @@ public:
     {
         ArchOutput out;
         torch::Tensor h = base_->embeddings->forward(in.inputIds, in.tokenTypeIds);
-        const torch::Tensor mask = blocks::additiveMask(in.attentionMask, h.scalar_type());
-        if (trace.hiddenStates) {
-            out.hiddenStates.push_back(h);
-        }
-        const auto layers = static_cast<int64_t>(base_->encoder->layers.size());
-        for (int64_t index = 0; index < layers; ++index) {
-            if (stopRequested(in, index, layers)) {
-                out.cancelled = true;
-                return out;
-            }
-            const auto& layer = base_->encoder->layers[static_cast<size_t>(index)];
-            torch::Tensor probs;
-            h = layer->forward(h, mask, trace.attentions ? &probs : nullptr);
-            if (trace.attentions) {
-                out.attentions.push_back(probs);
-            }
-            if (trace.hiddenStates) {
-                out.hiddenStates.push_back(h);
-            }
+        h = bert::runEncoder(*base_->encoder, h, in, trace, out);
+        if (out.cancelled) {
+            return out;
         }
         out.lastHidden = h;
         if (base_->pooler) {
@@ -352,14 +167,7 @@ public:
         blocks::initEmbedding(e.token_type_embeddings, std);
         blocks::initLayerNorm(e.LayerNorm);
         for (const auto& layer : base_->encoder->layers) {
-            blocks::initLinear(layer->attention->self->query, std);
-            blocks::initLinear(layer->attention->self->key, std);
-            blocks::initLinear(layer->attention->self->value, std);
-            blocks::initLinear(layer->attention->output->dense, std);
-            blocks::initLayerNorm(layer->attention->output->LayerNorm);
-            blocks::initLinear(layer->intermediate->dense, std);
-            blocks::initLinear(layer->output->dense, std);
-            blocks::initLayerNorm(layer->output->LayerNorm);
+            layer->initWeights(std);
         }
         if (base_->pooler) {
             blocks::initLinear(base_->pooler->dense, std);

@@ -219,6 +219,10 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
     return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
+Architecture& ModelInternals::architecture(Model& model) { return *model.impl_->arch; }
+
+torch::Device ModelInternals::device(const Model& model) { return model.impl_->device; }
+
 const ModelInfo& Model::info() const { return impl_->info; }
 
 const Tokenizer* Model::tokenizer() const { return impl_->tokenizer.get(); }

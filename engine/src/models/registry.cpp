@@ -10,7 +10,13 @@
 #include "models/architecture.h"
 
 #include "lumen/engine/error.h"
+#include "models/albert.h"
 #include "models/bert.h"
+#include "models/distilbert.h"
+#include "models/electra.h"
+#include "models/roberta.h"
+#include "models/gpt2.h"
+#include "models/llama.h"
 
 #include <functional>
 
@@ -26,6 +32,14 @@ const std::vector<Family>& families()
 {
     static const std::vector<Family> kFamilies = {
         {"bert", createBert},
+        {"roberta", createRoberta},
+        {"distilbert", createDistilBert},
+        {"electra", createElectra},
+        {"albert", createAlbert},
+        {"gpt2", createGpt2},
+        {"llama", createLlama},
+        {"mistral", createLlama},
+        {"qwen2", createLlama},
     };
     return kFamilies;
 }

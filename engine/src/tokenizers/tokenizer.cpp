@@ -9,6 +9,8 @@
 
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
+#include "tokenizers/bpe.h"
+#include "tokenizers/sentencepiece.h"
 #include "tokenizers/wordpiece.h"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +36,55 @@ bool isWordPieceClass(const std::string& name)
 {
     return std::any_of(std::begin(kWordPieceClasses), std::end(kWordPieceClasses),
                        [&name](const char* known) { return name == known; });
+}
+
+/// Byte-level BPE (vocab.json + merges.txt): GPT-2 or RoBERTa by tokenizer_class; without a
+/// class, vocab.json and merges.txt alone read as GPT-2 (nothing added around the text).
+std::optional<BpeSettings::Flavor> bpeFlavor(const std::string& name, const fs::path& folder)
+{
+    if (name == "RobertaTokenizer" || name == "RobertaTokenizerFast") {
+        return BpeSettings::Flavor::Roberta;
+    }
+    if (name == "GPT2Tokenizer" || name == "GPT2TokenizerFast") {
+        return BpeSettings::Flavor::Gpt2;
+    }
+    std::error_code error;
+    if (name.empty() && fs::is_regular_file(folder / "vocab.json", error)
+        && fs::is_regular_file(folder / "merges.txt", error)) {
+        return BpeSettings::Flavor::Gpt2;
+    }
+    return std::nullopt;
+}
+
+/// SentencePiece (spiece.model / tokenizer.model): ALBERT, T5 or LLaMA by tokenizer_class;
+/// without a class, config.json's model_type decides, then the file name (tokenizer.model
+/// reads as LLaMA, spiece.model as T5).
+std::optional<SentencePieceFlavor> sentencePieceFlavor(const std::string& name,
+                                                       const fs::path& folder)
+{
+    if (!name.empty()) {
+        return SentencePieceTokenizer::flavorOfClass(name);
+    }
+    std::error_code error;
+    const bool hasSpiece = fs::is_regular_file(folder / "spiece.model", error);
+    const bool hasLlama = fs::is_regular_file(folder / "tokenizer.model", error);
+    if (!hasSpiece && !hasLlama) {
+        return std::nullopt;
+    }
+    if (fs::is_regular_file(folder / "config.json", error)) {
+        const nlohmann::json config = readJsonFile((folder / "config.json").string());
+        const std::string type = config.is_object() ? config.value("model_type", "") : "";
+        if (type == "albert") {
+            return SentencePieceFlavor::Albert;
+        }
+        if (type == "t5" || type == "mt5") {
+            return SentencePieceFlavor::T5;
+        }
+        if (type == "llama" || type == "mistral") {
+            return SentencePieceFlavor::Llama;
+        }
+    }
+    return hasLlama ? SentencePieceFlavor::Llama : SentencePieceFlavor::T5;
 }
 
 } // namespace
@@ -63,6 +114,12 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir)
 
     if (isWordPieceClass(tokenizerClass) || (tokenizerClass.empty() && hasVocabTxt)) {
         return WordPieceTokenizer::fromFolder(modelDir);
+    }
+    if (const auto flavor = bpeFlavor(tokenizerClass, folder)) {
+        return BpeTokenizer::fromFolder(modelDir, *flavor);
+    }
+    if (const auto flavor = sentencePieceFlavor(tokenizerClass, folder)) {
+        return SentencePieceTokenizer::fromFolder(modelDir, *flavor);
     }
     if (!tokenizerClass.empty()) {
         throw Error(ErrorKind::Unsupported,

@@ -42,6 +42,9 @@ struct ModelInfo {
     int64_t intermediateSize = 0;
     int64_t maxPositions = 0;
     int64_t parameterCount = 0; ///< unique parameters (tied weights counted once)
+    /// parameters a forward pass uses, counting shared layers each time they run (ALBERT);
+    /// 0 when no weights are shared (then it equals parameterCount)
+    int64_t parametersPerForward = 0;
     std::string dtype = "float32";
     std::string device = "cpu";
     std::vector<LoadWarning> warnings;
@@ -68,6 +71,7 @@ struct ForwardResult {
     FloatTensor lastHiddenState;       ///< [batch, seq, hidden]
     FloatTensor poolerOutput;          ///< [batch, hidden] where the model has a pooler
     FloatTensor logits;                ///< [batch, seq, vocab] where the model has an LM head
+                                       ///< ([batch, seq] for the ELECTRA discriminator)
     FloatTensor seqRelationshipLogits; ///< [batch, 2] for BertForPreTraining
     Trace trace;
     double elapsedMs = 0.0;
@@ -97,6 +101,9 @@ public:
     struct Impl;
 
 private:
+    // Engine-internal access to the architecture behind a model (engine/src/models/
+    // architecture.h), for the generation code in engine/src/generate.
+    friend class ModelInternals;
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

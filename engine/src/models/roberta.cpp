@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "models/roberta.h"
+
+#include "lumen/engine/error.h"
+#include "models/bert_layers.h"
+#include "models/blocks/blocks.h"
+
+namespace lumen::engine {
+namespace {
+
+namespace nn = torch::nn;
+using bert::BertSizes;
+using bert::Embeddings;
+using bert::Encoder;
+using bert::Pooler;
+
+struct RobertaBase : nn::Module {
+    std::shared_ptr<Embeddings> embeddings;
+    std::shared_ptr<Encoder> encoder;
+    std::shared_ptr<Pooler> pooler;
+
+    RobertaBase(const BertSizes& s, bool withPooler)
+    {
+        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.hidden));
+        encoder = register_module("encoder", std::make_shared<Encoder>(s));
+        if (withPooler) {
+            pooler = register_module("pooler", std::make_shared<Pooler>(s));
+        }
+    }
+};
+
+// RobertaLMHead: dense -> gelu -> layer_norm -> decoder (+ bias).
+struct LmHead : nn::Module {
+    nn::Linear dense{nullptr};
+    nn::LayerNorm layer_norm{nullptr};
+    nn::Linear decoder{nullptr}; // only when the decoder is not tied to the embeddings
+    torch::Tensor bias;
+
+    explicit LmHead(const BertSizes& s)
+    {
+        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+        layer_norm = register_module(
+            "layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+        if (!s.tieWordEmbeddings) {
+            decoder = register_module("decoder",
+                                      nn::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
+        }
+        bias = register_parameter("bias", torch::zeros({s.vocab}));
+    }
+};
+
+enum class Head { Base, MaskedLm };
+
+/// The reference's create_position_ids_from_input_ids: real tokens count up from
+/// padding_idx + 1, pads keep padding_idx. Derived from the ids, not the attention mask.
+torch::Tensor positionIds(const torch::Tensor& ids, int64_t paddingIdx)
+{
+    const torch::Tensor mask = ids.ne(paddingIdx).to(torch::kLong);
+    return torch::cumsum(mask, /*dim=*/1) * mask + paddingIdx;
+}
+
+class Roberta final : public Architecture {
+public:
+    Roberta(const ModelConfig& config, Head head)
+        : sizes_(config, "RoBERTa")
+        , head_(head)
+        , modelType_(config.modelType())
+        , architecture_(config.architecture())
+    {
+        if (sizes_.maxPositions <= sizes_.padTokenId + 1) {
+            config.fail("max_position_embeddings",
+                        "(" + std::to_string(sizes_.maxPositions) +
+                            ") leaves no positions: RoBERTa's positions start at pad_token_id + 1 (" +
+                            std::to_string(sizes_.padTokenId + 1) + ").");
+        }
+        base_ = std::make_shared<RobertaBase>(sizes_, head == Head::Base);
+        if (head == Head::Base) {
+            register_module("embeddings", base_->embeddings);
+            register_module("encoder", base_->encoder);
+            register_module("pooler", base_->pooler);
+        } else {
+            register_module("roberta", base_);
+            lmHead_ = register_module("lm_head", std::make_shared<LmHead>(sizes_));
+        }
+    }
+
+    ArchOutput run(const ArchInput& in, const TraceRequest& trace) override
+    {
+        ArchOutput out;
+        const torch::Tensor positions = positionIds(in.inputIds, sizes_.padTokenId);
+        torch::Tensor h = base_->embeddings->forward(in.inputIds, in.tokenTypeIds, positions);
+        h = bert::runEncoder(*base_->encoder, h, in, trace, out);
+        if (out.cancelled) {
+            return out;
+        }
+        out.lastHidden = h;
+        if (base_->pooler) {
+            out.pooler = base_->pooler->forward(h);
+        }
+        if (lmHead_) {
+            // The head's activation is always the exact gelu, whatever hidden_act says.
+            torch::Tensor t = lmHead_->layer_norm(torch::gelu(lmHead_->dense(h)));
+            const torch::Tensor& weight = lmHead_->decoder
+                                              ? lmHead_->decoder->weight
+                                              : base_->embeddings->word_embeddings->weight;
+            out.logits = torch::nn::functional::linear(t, weight, lmHead_->bias);
+        }
+        return out;
+    }
+
+    ModelInfo describe() const override
+    {
+        ModelInfo info;
+        info.modelType = modelType_;
+        info.architecture = !architecture_.empty()   ? architecture_
+                            : head_ == Head::Base ? "RobertaModel"
+                                                  : "RobertaForMaskedLM";
+        info.headKind = head_ == Head::Base ? "base" : "masked-lm";
+        info.vocabSize = sizes_.vocab;
+        info.hiddenSize = sizes_.hidden;
+        info.numLayers = sizes_.layers;
+        info.numHeads = sizes_.heads;
+        info.intermediateSize = sizes_.intermediate;
+        info.maxPositions = maxSequenceLength();
+        return info;
+    }
+
+    std::map<std::string, std::string> tiedKeys() const override
+    {
+        if (!lmHead_) {
+            return {};
+        }
+        std::map<std::string, std::string> tied{{"lm_head.decoder.bias", "lm_head.bias"}};
+        if (sizes_.tieWordEmbeddings) {
+            tied["lm_head.decoder.weight"] = "roberta.embeddings.word_embeddings.weight";
+        }
+        return tied;
+    }
+
+    std::string basePrefix() const override { return "roberta."; }
+
+    void initWeights() override
+    {
+        const double std = sizes_.initStd;
+        auto& e = *base_->embeddings;
+        blocks::initEmbedding(e.word_embeddings, std, sizes_.padTokenId);
+        blocks::initEmbedding(e.position_embeddings, std, sizes_.padTokenId);
+        blocks::initEmbedding(e.token_type_embeddings, std);
+        blocks::initLayerNorm(e.LayerNorm);
+        for (const auto& layer : base_->encoder->layers) {
+            layer->initWeights(std);
+        }
+        if (base_->pooler) {
+            blocks::initLinear(base_->pooler->dense, std);
+        }
+        if (lmHead_) {
+            blocks::initLinear(lmHead_->dense, std);
+            blocks::initLayerNorm(lmHead_->layer_norm);
+            if (lmHead_->decoder) {
+                blocks::initLinear(lmHead_->decoder, std);
+            }
+            torch::NoGradGuard noGrad;
+            lmHead_->bias.zero_();
+        }
+    }
+
+    // Positions run from pad_token_id + 1, so the table holds pad_token_id + 1 fewer tokens.
+    int64_t maxSequenceLength() const override
+    {
+        return sizes_.maxPositions - sizes_.padTokenId - 1;
+    }
+    int64_t vocabSize() const override { return sizes_.vocab; }
+    int64_t typeVocabSize() const override { return sizes_.typeVocab; }
+
+private:
+    BertSizes sizes_;
+    Head head_;
+    std::string modelType_;
+    std::string architecture_;
+    std::shared_ptr<RobertaBase> base_;
+    std::shared_ptr<LmHead> lmHead_;
+};
+
+} // namespace
+
+std::shared_ptr<Architecture> createRoberta(const ModelConfig& config)
+{
+    const std::string arch = config.architecture();
+    if (arch == "RobertaForMaskedLM") {
+        return std::make_shared<Roberta>(config, Head::MaskedLm);
+    }
+    if (arch.empty() || arch == "RobertaModel") {
+        return std::make_shared<Roberta>(config, Head::Base);
+    }
+    throw Error(ErrorKind::Unsupported,
+                config.path() + ": architecture \"" + arch +
+                    "\" is not supported yet for RoBERTa (Lumen loads RobertaModel and "
+                    "RobertaForMaskedLM). Set \"architectures\" to [\"RobertaModel\"] to load "
+                    "the encoder alone.");
+}
+
+} // namespace lumen::engine

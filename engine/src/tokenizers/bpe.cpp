@@ -1,0 +1,1371 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "tokenizers/bpe.h"
+
+#include "io/json_file.h"
+#include "lumen/engine/error.h"
+#include "tokenizers/unicode.h"
+
+#include <nlohmann/json.hpp>
+#include <oniguruma.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+namespace lumen::engine {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// GPT-2's pre-tokenizer pattern, as in GPT2Tokenizer (encoder.py of openai/gpt-2).
+const char kGpt2Pattern[] =
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+
+constexpr size_t kMaxCacheEntries = 200000;
+
+// ---- UTF-8 ----
+
+/// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is ill-formed; `prefix`
+/// gets the length of its maximal well-formed prefix (at least 1), as Unicode's "maximal
+/// subpart" rule and Python's errors="replace" count them.
+size_t utf8Sequence(const unsigned char* s, size_t n, size_t i, size_t& prefix)
+{
+    const unsigned char c = s[i];
+    prefix = 1;
+    if (c < 0x80) {
+        return 1;
+    }
+    size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        low = c == 0xE0 ? 0xA0 : 0x80;
+        high = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        low = c == 0xF0 ? 0x90 : 0x80;
+        high = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k < length; ++k) {
+        if (i + k >= n) {
+            return 0;
+        }
+        const unsigned char b = s[i + k];
+        const unsigned char lo = k == 1 ? low : 0x80;
+        const unsigned char hi = k == 1 ? high : 0xBF;
+        if (b < lo || b > hi) {
+            return 0;
+        }
+        prefix = k + 1;
+    }
+    return length;
+}
+
+/// Reads bytes as UTF-8 the way Python's bytes.decode("utf-8", errors="replace") does.
+std::string decodeReplacing(std::string_view bytes)
+{
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const size_t n = bytes.size();
+    std::string out;
+    out.reserve(n);
+    size_t i = 0;
+    while (i < n) {
+        size_t prefix = 1;
+        const size_t length = utf8Sequence(s, n, i, prefix);
+        if (length > 0) {
+            out.append(bytes.data() + i, length);
+            i += length;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            i += prefix;
+        }
+    }
+    return out;
+}
+
+bool isValidUtf8(std::string_view bytes)
+{
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    size_t i = 0;
+    while (i < bytes.size()) {
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t prefix = 1;
+        const size_t length = utf8Sequence(s, bytes.size(), i, prefix);
+        if (length == 0) {
+            return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
+/// The code point of the well-formed UTF-8 sequence of `length` bytes at s.
+char32_t codePointAt(const unsigned char* s, size_t length)
+{
+    switch (length) {
+    case 1:
+        return s[0];
+    case 2:
+        return (char32_t(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    case 3:
+        return (char32_t(s[0] & 0x0F) << 12) | (char32_t(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    default:
+        return (char32_t(s[0] & 0x07) << 18) | (char32_t(s[1] & 0x3F) << 12)
+            | (char32_t(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    }
+}
+
+size_t sequenceLength(unsigned char lead)
+{
+    if (lead < 0x80) {
+        return 1;
+    }
+    if (lead < 0xE0) {
+        return 2;
+    }
+    return lead < 0xF0 ? 3 : 4;
+}
+
+/// Python's str.isspace for the character starting at byte i of valid UTF-8.
+bool spaceAt(std::string_view text, size_t i, size_t& length)
+{
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    length = sequenceLength(s[i]);
+    return unicode::isPythonSpace(codePointAt(s + i, length));
+}
+
+/// [first, last) of `text` without Python whitespace on the left and/or the right.
+std::pair<size_t, size_t> stripBytes(std::string_view text, bool left, bool right)
+{
+    size_t first = 0;
+    size_t last = text.size();
+    size_t length = 0;
+    if (left) {
+        while (first < last && spaceAt(text, first, length)) {
+            first += length;
+        }
+    }
+    if (right) {
+        while (last > first) {
+            size_t start = last - 1;
+            while (start > first && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
+                --start;
+            }
+            if (!spaceAt(text, start, length)) {
+                break;
+            }
+            last = start;
+        }
+    }
+    return {first, last};
+}
+
+// ---- the reference's helpers ----
+
+/// Python's str.replace: every non-overlapping occurrence, left to right.
+std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
+{
+    std::string out;
+    out.reserve(text.size());
+    size_t position = 0;
+    while (true) {
+        const size_t found = text.find(from, position);
+        if (found == std::string::npos) {
+            out.append(text, position, std::string::npos);
+            return out;
+        }
+        out.append(text, position, found - position);
+        out.append(to);
+        position = found + from.size();
+    }
+}
+
+std::string cleanUpTokenization(std::string text)
+{
+    static const std::pair<const char*, const char*> kReplacements[] = {
+        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
+        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+    };
+    for (const auto& [from, to] : kReplacements) {
+        if (text.find(from) != std::string::npos) {
+            text = replaceAll(text, from, to);
+        }
+    }
+    return text;
+}
+
+/// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the rest are moved to
+/// U+0100 and up, in byte order.
+void bytesToUnicode(char32_t (&table)[256])
+{
+    bool printable[256] = {};
+    for (int b = '!'; b <= '~'; ++b) {
+        printable[b] = true;
+    }
+    for (int b = 0xA1; b <= 0xAC; ++b) {
+        printable[b] = true;
+    }
+    for (int b = 0xAE; b <= 0xFF; ++b) {
+        printable[b] = true;
+    }
+    char32_t next = 256;
+    for (int b = 0; b < 256; ++b) {
+        table[b] = printable[b] ? static_cast<char32_t>(b) : next++;
+    }
+}
+
+// ---- reading tokenizer_config.json and friends ----
+
+[[noreturn]] void badField(const std::string& path, const std::string& key,
+                           const std::string& expected)
+{
+    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
+                                             + ". Fix the value or remove the key.");
+}
+
+bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return fallback;
+    }
+    if (!it->is_boolean()) {
+        badField(path, key, "true or false");
+    }
+    return it->get<bool>();
+}
+
+std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
+                                        const std::string& key)
+{
+    if (value.is_null()) {
+        return std::nullopt;
+    }
+    AddedTokenSpec spec;
+    if (value.is_string()) {
+        spec.content = value.get<std::string>();
+        return spec;
+    }
+    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
+        badField(path, key, "a string or an object with a \"content\" string");
+    }
+    spec.content = value["content"].get<std::string>();
+    spec.lstrip = boolField(value, path, "lstrip", false);
+    spec.rstrip = boolField(value, path, "rstrip", false);
+    spec.singleWord = boolField(value, path, "single_word", false);
+    spec.normalized = boolField(value, path, "normalized", false);
+    spec.special = boolField(value, path, "special", true);
+    return spec;
+}
+
+std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
+                                          const std::string& key)
+{
+    std::vector<AddedTokenSpec> out;
+    if (value.is_null()) {
+        return out;
+    }
+    if (!value.is_array()) {
+        badField(path, key, "a list of tokens");
+    }
+    for (const json& item : value) {
+        if (auto spec = tokenSpec(item, path, key)) {
+            out.push_back(std::move(*spec));
+        }
+    }
+    return out;
+}
+
+json readObject(const fs::path& file)
+{
+    json value = readJsonFile(file.string());
+    if (!value.is_object()) {
+        throw Error(ErrorKind::InvalidInput,
+                    file.string() + ": expected a JSON object. Fix or replace the file.");
+    }
+    return value;
+}
+
+struct NamedToken {
+    const char* key;
+    std::optional<AddedTokenSpec> BpeSettings::*member;
+};
+
+const NamedToken kNamedTokens[] = {
+    {"bos_token", &BpeSettings::bos}, {"eos_token", &BpeSettings::eos},
+    {"unk_token", &BpeSettings::unk}, {"sep_token", &BpeSettings::sep},
+    {"pad_token", &BpeSettings::pad}, {"cls_token", &BpeSettings::cls},
+    {"mask_token", &BpeSettings::mask},
+};
+
+/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
+/// reference's all_special_tokens).
+std::vector<AddedTokenSpec> allSpecialTokens(const BpeSettings& settings)
+{
+    std::vector<AddedTokenSpec> out;
+    auto add = [&out](const AddedTokenSpec& spec) {
+        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
+            return s.content == spec.content;
+        });
+        if (!seen) {
+            out.push_back(spec);
+        }
+    };
+    for (const NamedToken& named : kNamedTokens) {
+        if (const auto& spec = settings.*(named.member)) {
+            add(*spec);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
+        add(spec);
+    }
+    return out;
+}
+
+/// Scratch space of one BPE merge, kept per thread so uncached words allocate nothing.
+struct MergeScratch {
+    struct Entry {
+        int32_t rank;
+        int32_t pos;
+        int32_t left;
+        int32_t right;
+        int32_t result;
+    };
+    std::vector<int32_t> symbols, next, prev;
+    std::vector<uint8_t> dead;
+    std::vector<Entry> heap, batch;
+};
+
+bool laterEntry(const MergeScratch::Entry& a, const MergeScratch::Entry& b)
+{
+    return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
+}
+
+} // namespace
+
+// ---- the pre-tokenizer regex ----
+
+class BpeTokenizer::Regex {
+public:
+    explicit Regex(const std::string& pattern)
+    {
+        static std::once_flag initialized;
+        std::call_once(initialized, [] {
+            OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
+            onig_initialize(encodings, 1);
+        });
+        OnigErrorInfo info;
+        const auto* p = reinterpret_cast<const OnigUChar*>(pattern.data());
+        const int status = onig_new(&regex_, p, p + pattern.size(), ONIG_OPTION_NONE,
+                                    ONIG_ENCODING_UTF8, ONIG_SYNTAX_RUBY, &info);
+        if (status != ONIG_NORMAL) {
+            OnigUChar message[ONIG_MAX_ERROR_MESSAGE_LEN];
+            onig_error_code_to_str(message, status, &info);
+            throw Error(ErrorKind::Internal,
+                        std::string("the pre-tokenizer pattern does not compile: ")
+                            + reinterpret_cast<const char*>(message));
+        }
+    }
+    ~Regex() { onig_free(regex_); }
+    Regex(const Regex&) = delete;
+    Regex& operator=(const Regex&) = delete;
+
+    /// The next match in text at or after `from` (Python's findall step), as [begin, end).
+    bool next(std::string_view text, size_t from, OnigRegion* region, size_t& begin,
+              size_t& end) const
+    {
+        const auto* s = reinterpret_cast<const OnigUChar*>(text.data());
+        const OnigUChar* last = s + text.size();
+        // Every character matches one of GPT-2's alternatives, so an anchored match at
+        // `from` almost always succeeds and is much cheaper than a search.
+        const int length = onig_match(regex_, s, last, s + from, region, ONIG_OPTION_NONE);
+        if (length > 0) {
+            begin = from;
+            end = from + static_cast<size_t>(length);
+            return true;
+        }
+        const int at = onig_search(regex_, s, last, s + from, last, region, ONIG_OPTION_NONE);
+        if (at < 0 || region->end[0] <= at) {
+            return false;
+        }
+        begin = static_cast<size_t>(at);
+        end = static_cast<size_t>(region->end[0]);
+        return true;
+    }
+
+private:
+    OnigRegex regex_ = nullptr;
+};
+
+namespace {
+
+struct RegionHolder {
+    OnigRegion* region = onig_region_new();
+    RegionHolder() = default;
+    RegionHolder(const RegionHolder&) = delete;
+    RegionHolder& operator=(const RegionHolder&) = delete;
+    ~RegionHolder() { onig_region_free(region, 1); }
+};
+
+} // namespace
+
+// ---- settings ----
+
+BpeSettings BpeSettings::defaults(Flavor flavor)
+{
+    BpeSettings settings;
+    settings.flavor = flavor;
+    auto spec = [](const char* content, bool lstrip = false) {
+        AddedTokenSpec s;
+        s.content = content;
+        s.lstrip = lstrip;
+        return std::optional<AddedTokenSpec>(s);
+    };
+    if (flavor == Flavor::Roberta) {
+        settings.bos = spec("<s>");
+        settings.eos = spec("</s>");
+        settings.sep = spec("</s>");
+        settings.cls = spec("<s>");
+        settings.unk = spec("<unk>");
+        settings.pad = spec("<pad>");
+        settings.mask = spec("<mask>", /*lstrip=*/true);
+    } else {
+        settings.bos = spec("<|endoftext|>");
+        settings.eos = spec("<|endoftext|>");
+        settings.unk = spec("<|endoftext|>");
+    }
+    return settings;
+}
+
+// ---- construction ----
+
+BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
+                           const std::vector<std::pair<std::string, std::string>>& merges,
+                           BpeSettings settings)
+    : settings_(std::move(settings))
+    , vocab_(std::move(vocab))
+    , regex_(std::make_unique<Regex>(kGpt2Pattern))
+{
+    unkToken_ = settings_.unk ? settings_.unk->content : std::string();
+    vocabJsonSize_ = static_cast<int64_t>(vocab_.size());
+    int64_t maxId = -1;
+    for (const auto& [token, id] : vocab_) {
+        if (id < 0 || id > (int64_t(1) << 31)) {
+            throw Error(ErrorKind::InvalidInput,
+                        "vocab.json: the id of \"" + token + "\" must be a non-negative integer "
+                            "below 2^31. Replace the file with the model's vocabulary.");
+        }
+        maxId = std::max(maxId, id);
+    }
+    idToToken_.assign(static_cast<size_t>(maxId + 1), unkToken_);
+    // vocab.json maps tokens to ids; when two tokens share an id the reference's decoder
+    // keeps one of them. Keep the smaller string so the choice does not depend on hashing.
+    std::vector<uint8_t> filled(idToToken_.size(), 0);
+    for (const auto& [token, id] : vocab_) {
+        auto& slot = idToToken_[static_cast<size_t>(id)];
+        if (!filled[static_cast<size_t>(id)] || token < slot) {
+            slot = token;
+            filled[static_cast<size_t>(id)] = 1;
+        }
+    }
+
+    // Byte symbols and merges.
+    bytesToUnicode(byteToChar_);
+    for (int b = 0; b < 256; ++b) {
+        charToByte_[byteToChar_[b]] = static_cast<uint8_t>(b);
+        std::string symbol;
+        unicode::appendUtf8(symbol, byteToChar_[b]);
+        byteSymbol_[b] = intern(symbol);
+    }
+    merges_.reserve(merges.size());
+    for (size_t rank = 0; rank < merges.size(); ++rank) {
+        const auto& [left, right] = merges[rank];
+        if (left.empty() || right.empty()) {
+            continue; // a line that is not two symbols: its rank slot matches nothing
+        }
+        const int32_t a = intern(left);
+        const int32_t b = intern(right);
+        const int32_t result = intern(left + right);
+        // dict(zip(merges, range(len(merges)))): a repeated pair keeps its last rank.
+        merges_[(uint64_t(uint32_t(a)) << 32) | uint32_t(b)] = {static_cast<int32_t>(rank),
+                                                                 result};
+    }
+
+    for (const AddedTokenSpec& spec : settings_.addedTokens) {
+        registerAdded(spec);
+    }
+    // Special tokens become added tokens too (PreTrainedTokenizer.__init__).
+    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
+    for (AddedTokenSpec spec : specials) {
+        if (addedEncoder_.count(spec.content) == 0) {
+            spec.id = -1;
+            spec.special = true;
+            registerAdded(std::move(spec));
+        }
+    }
+    addedByFirstByte_.assign(256, {});
+    for (size_t i = 0; i < added_.size(); ++i) {
+        const auto first = static_cast<unsigned char>(added_[i].spec.content.front());
+        addedByFirstByte_[first].push_back(static_cast<int32_t>(i));
+    }
+    for (auto& indices : addedByFirstByte_) {
+        std::stable_sort(indices.begin(), indices.end(), [this](int32_t a, int32_t b) {
+            return added_[static_cast<size_t>(a)].spec.content.size()
+                > added_[static_cast<size_t>(b)].spec.content.size();
+        });
+    }
+
+    std::unordered_set<std::string> specialNames;
+    for (const AddedTokenSpec& spec : specials) {
+        specialNames.insert(spec.content);
+        if (const auto id = tokenToId(spec.content)) {
+            allSpecialIds_.insert(*id);
+        }
+    }
+    for (const auto& [content, id] : addedEncoder_) {
+        if (specialNames.count(content) == 0) {
+            legacyAdded_.insert(content);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings_.additionalSpecial) {
+        const auto id = tokenToId(spec.content);
+        if (id && *id >= vocabJsonSize_) {
+            legacyAdded_.insert(spec.content);
+        }
+    }
+
+    // The id each BPE symbol encodes to: added tokens first, then vocab.json, then unk
+    // (_convert_token_to_id_with_added_voc).
+    std::optional<int64_t> unkId;
+    if (!unkToken_.empty()) {
+        unkId = tokenToId(unkToken_);
+    }
+    symbolIds_.resize(symbols_.size());
+    for (size_t i = 0; i < symbols_.size(); ++i) {
+        const auto id = tokenToId(symbols_[i]);
+        symbolIds_[i] = id ? *id : unkId.value_or(-1);
+    }
+
+    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
+        if (!spec) {
+            return std::nullopt;
+        }
+        return tokenToId(spec->content);
+    };
+    specialIds_.pad = idOf(settings_.pad);
+    specialIds_.unk = idOf(settings_.unk);
+    specialIds_.cls = idOf(settings_.cls);
+    specialIds_.sep = idOf(settings_.sep);
+    specialIds_.mask = idOf(settings_.mask);
+    specialIds_.bos = idOf(settings_.bos);
+    specialIds_.eos = idOf(settings_.eos);
+}
+
+BpeTokenizer::~BpeTokenizer() = default;
+
+int32_t BpeTokenizer::intern(const std::string& symbol)
+{
+    const auto it = symbolIndex_.find(symbol);
+    if (it != symbolIndex_.end()) {
+        return it->second;
+    }
+    const auto index = static_cast<int32_t>(symbols_.size());
+    symbols_.push_back(symbol);
+    symbolBytes_.push_back(static_cast<int32_t>(unicode::decodeUtf8(symbol).size()));
+    symbolIndex_.emplace(symbol, index);
+    return index;
+}
+
+void BpeTokenizer::registerAdded(AddedTokenSpec spec)
+{
+    if (spec.content.empty()) {
+        return;
+    }
+    if (spec.id < 0) {
+        if (const auto it = addedEncoder_.find(spec.content); it != addedEncoder_.end()) {
+            spec.id = it->second;
+        } else if (const auto v = vocab_.find(spec.content); v != vocab_.end()) {
+            spec.id = v->second;
+        } else {
+            spec.id = static_cast<int64_t>(idToToken_.size());
+        }
+    }
+    const auto id = static_cast<size_t>(spec.id);
+    if (id >= idToToken_.size()) {
+        idToToken_.resize(id + 1, unkToken_);
+    }
+    idToToken_[id] = spec.content;
+    addedEncoder_[spec.content] = spec.id;
+    AddedToken token;
+    token.spec = std::move(spec);
+    const auto same = std::find_if(added_.begin(), added_.end(), [&token](const AddedToken& t) {
+        return t.spec.content == token.spec.content;
+    });
+    if (same != added_.end()) {
+        *same = std::move(token);
+    } else {
+        added_.push_back(std::move(token));
+    }
+}
+
+std::vector<std::pair<std::string, std::string>> BpeTokenizer::parseMerges(const std::string& text)
+{
+    // Python's text mode turns "\r\n" and "\r" into "\n"; then read().split("\n")[1:-1].
+    std::vector<std::string> lines(1);
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\r' || c == '\n') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+                ++i;
+            }
+            lines.emplace_back();
+        } else {
+            lines.back().push_back(c);
+        }
+    }
+    std::vector<std::pair<std::string, std::string>> merges;
+    if (lines.size() < 2) {
+        return merges;
+    }
+    merges.reserve(lines.size());
+    for (size_t i = 1; i + 1 < lines.size(); ++i) {
+        // merge.split(): on runs of Python whitespace. Anything but two parts never matches
+        // a pair; keep its rank slot with an impossible pair so later ranks stay in place.
+        const unicode::MappedText chars =
+            unicode::mapIdentity(unicode::decodeUtf8(lines[i]));
+        std::vector<std::string> parts;
+        size_t k = 0;
+        while (k < chars.size()) {
+            while (k < chars.size() && unicode::isPythonSpace(chars[k].cp)) {
+                ++k;
+            }
+            size_t j = k;
+            while (j < chars.size() && !unicode::isPythonSpace(chars[j].cp)) {
+                ++j;
+            }
+            if (j > k) {
+                parts.push_back(unicode::encodeUtf8(chars.data() + k, chars.data() + j));
+            }
+            k = j;
+        }
+        if (parts.size() == 2) {
+            merges.emplace_back(std::move(parts[0]), std::move(parts[1]));
+        } else {
+            merges.emplace_back(std::string(), std::string());
+        }
+    }
+    return merges;
+}
+
+std::unique_ptr<BpeTokenizer> BpeTokenizer::fromFolder(const std::string& dir,
+                                                       BpeSettings::Flavor flavor)
+{
+    const fs::path folder(dir);
+    const fs::path vocabPath = folder / "vocab.json";
+    const fs::path mergesPath = folder / "merges.txt";
+    std::error_code error;
+    for (const fs::path& needed : {vocabPath, mergesPath}) {
+        if (!fs::is_regular_file(needed, error)) {
+            throw Error(ErrorKind::InvalidInput,
+                        dir + " has no " + needed.filename().string()
+                            + ", which a byte-level BPE (GPT-2, RoBERTa) tokenizer needs. Copy "
+                              "the model's vocab.json and merges.txt into the folder.");
+        }
+    }
+    const json vocabJson = readObject(vocabPath);
+    std::unordered_map<std::string, int64_t> vocab;
+    vocab.reserve(vocabJson.size());
+    for (const auto& [token, value] : vocabJson.items()) {
+        if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+            badField(vocabPath.string(), token, "a non-negative token id");
+        }
+        vocab[token] = value.get<int64_t>();
+    }
+    if (vocab.empty()) {
+        throw Error(ErrorKind::InvalidInput, vocabPath.string()
+                                                 + " is empty; expected an object mapping "
+                                                   "tokens to ids. Replace it with the model's "
+                                                   "vocabulary.");
+    }
+    const auto merges = parseMerges(readTextFile(mergesPath.string()));
+
+    BpeSettings settings = BpeSettings::defaults(flavor);
+    const fs::path configPath = folder / "tokenizer_config.json";
+    json config = json::object();
+    if (fs::is_regular_file(configPath, error)) {
+        config = readObject(configPath);
+    }
+    const std::string path = configPath.string();
+    settings.addPrefixSpace = boolField(config, path, "add_prefix_space", false);
+    settings.addBosToken =
+        flavor == BpeSettings::Flavor::Gpt2 && boolField(config, path, "add_bos_token", false);
+    settings.cleanUpTokenizationSpaces =
+        boolField(config, path, "clean_up_tokenization_spaces", true);
+    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
+        const json& value = config["model_max_length"];
+        if (!value.is_number()) {
+            badField(path, "model_max_length", "a number");
+        }
+        // The reference writes int(1e30) for "no limit".
+        const double length = value.get<double>();
+        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
+    }
+    auto readNamed = [&settings, flavor](const json& object, const std::string& file) {
+        for (const NamedToken& named : kNamedTokens) {
+            if (!object.contains(named.key)) {
+                continue;
+            }
+            auto spec = tokenSpec(object[named.key], file, named.key);
+            // RobertaTokenizer wraps a plain-string mask token with lstrip=True.
+            if (spec && flavor == BpeSettings::Flavor::Roberta && object[named.key].is_string()
+                && std::string(named.key) == "mask_token") {
+                spec->lstrip = true;
+            }
+            settings.*(named.member) = std::move(spec);
+        }
+        if (object.contains("additional_special_tokens")) {
+            settings.additionalSpecial = tokenSpecList(object["additional_special_tokens"], file,
+                                                       "additional_special_tokens");
+        }
+    };
+    readNamed(config, path);
+    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
+    const fs::path mapPath = folder / "special_tokens_map.json";
+    if (fs::is_regular_file(mapPath, error)) {
+        readNamed(readObject(mapPath), mapPath.string());
+    }
+
+    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
+        const json& decoder = config["added_tokens_decoder"];
+        if (!decoder.is_object()) {
+            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
+        }
+        for (const auto& [key, value] : decoder.items()) {
+            const std::string field = "added_tokens_decoder." + key;
+            int64_t id = -1;
+            try {
+                size_t used = 0;
+                id = std::stoll(key, &used);
+                if (used != key.size()) {
+                    id = -1;
+                }
+            } catch (const std::exception&) {
+                id = -1;
+            }
+            if (id < 0 || id > (int64_t(1) << 31)) {
+                badField(path, field, "keyed by a token id (a non-negative integer)");
+            }
+            auto spec = tokenSpec(value, path, field);
+            if (!spec) {
+                badField(path, field, "an object with a \"content\" string");
+            }
+            spec->id = id;
+            settings.addedTokens.push_back(std::move(*spec));
+        }
+    } else if (const fs::path addedPath = folder / "added_tokens.json";
+               fs::is_regular_file(addedPath, error)) {
+        const json added = readObject(addedPath);
+        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
+        for (const auto& [content, value] : added.items()) {
+            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+                badField(addedPath.string(), content, "a non-negative token id");
+            }
+            AddedTokenSpec spec;
+            spec.content = content;
+            spec.id = value.get<int64_t>();
+            spec.special = std::any_of(specials.begin(), specials.end(),
+                                       [&content](const AddedTokenSpec& s) {
+                                           return s.content == content;
+                                       });
+            spec.normalized = !spec.special;
+            settings.addedTokens.push_back(std::move(spec));
+        }
+    }
+    return std::make_unique<BpeTokenizer>(std::move(vocab), merges, std::move(settings));
+}
+
+// ---- BPE ----
+
+void BpeTokenizer::bpeWord(std::string_view word, std::vector<int32_t>& out) const
+{
+    if (word.size() == 1) {
+        out.push_back(byteSymbol_[static_cast<unsigned char>(word[0])]);
+        return;
+    }
+    std::string key(word);
+    {
+        std::lock_guard<std::mutex> lock(cacheMutex_);
+        const auto it = cache_.find(key);
+        if (it != cache_.end()) {
+            out.insert(out.end(), it->second.begin(), it->second.end());
+            return;
+        }
+    }
+    const size_t first = out.size();
+    mergeWord(word, out);
+    std::vector<int32_t> value(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+    std::lock_guard<std::mutex> lock(cacheMutex_);
+    if (cache_.size() >= kMaxCacheEntries) {
+        cache_.clear();
+    }
+    cache_.emplace(std::move(key), std::move(value));
+}
+
+void BpeTokenizer::mergeWord(std::string_view word, std::vector<int32_t>& out) const
+{
+    // The reference's bpe(): take the pair of lowest rank, merge every occurrence of it left
+    // to right, repeat. A heap of candidate pairs ordered by (rank, position) gives the same
+    // result in O(n log n): all pairs of the lowest rank are taken out together and applied
+    // in position order before any pair created by those merges is looked at.
+    thread_local MergeScratch s;
+    const auto n = static_cast<int32_t>(word.size());
+    s.symbols.resize(static_cast<size_t>(n));
+    s.next.resize(static_cast<size_t>(n));
+    s.prev.resize(static_cast<size_t>(n));
+    s.dead.assign(static_cast<size_t>(n), 0);
+    s.heap.clear();
+    for (int32_t i = 0; i < n; ++i) {
+        s.symbols[static_cast<size_t>(i)] = byteSymbol_[static_cast<unsigned char>(word[static_cast<size_t>(i)])];
+        s.prev[static_cast<size_t>(i)] = i - 1;
+        s.next[static_cast<size_t>(i)] = i + 1 < n ? i + 1 : -1;
+    }
+    auto pushPair = [this](int32_t pos) {
+        const int32_t right = s.next[static_cast<size_t>(pos)];
+        if (right < 0) {
+            return;
+        }
+        const int32_t a = s.symbols[static_cast<size_t>(pos)];
+        const int32_t b = s.symbols[static_cast<size_t>(right)];
+        const auto it = merges_.find((uint64_t(uint32_t(a)) << 32) | uint32_t(b));
+        if (it == merges_.end()) {
+            return;
+        }
+        s.heap.push_back({it->second.rank, pos, a, b, it->second.result});
+        std::push_heap(s.heap.begin(), s.heap.end(), laterEntry);
+    };
+    for (int32_t i = 0; i + 1 < n; ++i) {
+        pushPair(i);
+    }
+    while (!s.heap.empty()) {
+        const int32_t rank = s.heap.front().rank;
+        s.batch.clear();
+        while (!s.heap.empty() && s.heap.front().rank == rank) {
+            std::pop_heap(s.heap.begin(), s.heap.end(), laterEntry);
+            s.batch.push_back(s.heap.back());
+            s.heap.pop_back();
+        }
+        for (const MergeScratch::Entry& e : s.batch) {
+            const auto pos = static_cast<size_t>(e.pos);
+            if (s.dead[pos] || s.symbols[pos] != e.left) {
+                continue;
+            }
+            const int32_t right = s.next[pos];
+            if (right < 0 || s.symbols[static_cast<size_t>(right)] != e.right) {
+                continue;
+            }
+            s.symbols[pos] = e.result;
+            s.dead[static_cast<size_t>(right)] = 1;
+            const int32_t after = s.next[static_cast<size_t>(right)];
+            s.next[pos] = after;
+            if (after >= 0) {
+                s.prev[static_cast<size_t>(after)] = e.pos;
+            }
+            if (s.prev[pos] >= 0) {
+                pushPair(s.prev[pos]);
+            }
+            pushPair(e.pos);
+        }
+    }
+    for (int32_t i = 0; i >= 0; i = s.next[static_cast<size_t>(i)]) {
+        out.push_back(s.symbols[static_cast<size_t>(i)]);
+    }
+}
+
+// ---- tokenizing ----
+
+std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string& input) const
+{
+    // Text that is not UTF-8 is read as Python would decode it with errors="replace".
+    std::string repaired;
+    const std::string* source = &input;
+    if (!isValidUtf8(input)) {
+        repaired = decodeReplacing(input);
+        source = &repaired;
+    }
+    // 1. prepare_for_tokenization: add_prefix_space puts a space before text that does not
+    //    start with whitespace.
+    std::string prefixed;
+    int64_t shift = 0;
+    if (settings_.addPrefixSpace && !source->empty()) {
+        size_t length = 0;
+        if (!spaceAt(*source, 0, length)) {
+            prefixed.reserve(source->size() + 1);
+            prefixed.push_back(' ');
+            prefixed.append(*source);
+            source = &prefixed;
+            shift = 1;
+        }
+    }
+    const std::string& text = *source;
+    const size_t n = text.size();
+
+    // Code point index of the character every byte belongs to (and n -> the count).
+    std::vector<int32_t> charOf(n + 1);
+    {
+        int32_t index = -1;
+        for (size_t i = 0; i < n; ++i) {
+            if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+                ++index;
+            }
+            charOf[i] = index;
+        }
+        charOf[n] = index + 1;
+    }
+
+    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
+    struct Segment {
+        size_t begin = 0; ///< bytes of `text` (when `own` is empty)
+        size_t end = 0;
+        int32_t added = -1;
+        bool owned = false;
+        std::string own;            ///< text glued by single_word
+        std::vector<size_t> ownPos; ///< byte of `text` each byte of `own` came from
+        std::string_view view(const std::string& all) const
+        {
+            return owned ? std::string_view(own)
+                         : std::string_view(all).substr(begin, end - begin);
+        }
+        size_t position(size_t k) const { return owned ? ownPos[k] : begin + k; }
+        size_t size() const { return owned ? own.size() : end - begin; }
+    };
+    std::vector<Segment> segments;
+    size_t textStart = 0;
+    if (!added_.empty()) {
+        for (size_t i = 0; i < n;) {
+            const auto& candidates = addedByFirstByte_[static_cast<unsigned char>(text[i])];
+            int32_t match = -1;
+            for (const int32_t candidate : candidates) {
+                const std::string& content = added_[static_cast<size_t>(candidate)].spec.content;
+                if (text.compare(i, content.size(), content) == 0) {
+                    match = candidate;
+                    break;
+                }
+            }
+            if (match < 0) {
+                ++i;
+                continue;
+            }
+            if (i > textStart) {
+                Segment segment;
+                segment.begin = textStart;
+                segment.end = i;
+                segments.push_back(std::move(segment));
+            }
+            Segment segment;
+            segment.begin = i;
+            segment.end = i + added_[static_cast<size_t>(match)].spec.content.size();
+            segment.added = match;
+            segments.push_back(std::move(segment));
+            i = segments.back().end;
+            textStart = i;
+        }
+    }
+    if (textStart < n) {
+        Segment segment;
+        segment.begin = textStart;
+        segment.end = n;
+        segments.push_back(std::move(segment));
+    }
+
+    // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
+    auto strip = [&text](Segment& segment, bool left, bool right) {
+        const std::string_view view = segment.view(text);
+        const auto [first, last] = stripBytes(view, left, right);
+        if (first == 0 && last == view.size()) {
+            return;
+        }
+        if (segment.owned) {
+            segment.own = segment.own.substr(first, last - first);
+            segment.ownPos = std::vector<size_t>(segment.ownPos.begin() + static_cast<std::ptrdiff_t>(first),
+                                                 segment.ownPos.begin() + static_cast<std::ptrdiff_t>(last));
+        } else {
+            segment.end = segment.begin + last;
+            segment.begin += first;
+        }
+        segment.added = -1;
+    };
+    auto own = [&text](Segment& segment) {
+        if (segment.owned) {
+            return;
+        }
+        segment.own = text.substr(segment.begin, segment.end - segment.begin);
+        segment.ownPos.resize(segment.own.size());
+        for (size_t k = 0; k < segment.own.size(); ++k) {
+            segment.ownPos[k] = segment.begin + k;
+        }
+        segment.owned = true;
+    };
+    auto append = [&own](Segment& target, const Segment& from, const std::string& all) {
+        own(target);
+        const std::string_view view = from.view(all);
+        target.own.append(view.data(), view.size());
+        for (size_t k = 0; k < view.size(); ++k) {
+            target.ownPos.push_back(from.position(k));
+        }
+    };
+    for (size_t i = 0; i < segments.size(); ++i) {
+        if (segments[i].added < 0) {
+            continue;
+        }
+        const AddedTokenSpec& spec = added_[static_cast<size_t>(segments[i].added)].spec;
+        if (!spec.lstrip && !spec.rstrip && !spec.singleWord) {
+            continue;
+        }
+        // As in the reference, single_word looks at the neighbours as they were before the
+        // stripping, and a merge to the right appends the unstripped right neighbour.
+        const Segment left = i > 0 ? segments[i - 1] : Segment();
+        const Segment right = i + 1 < segments.size() ? segments[i + 1] : Segment();
+        if (spec.rstrip && right.size() > 0) {
+            strip(segments[i + 1], /*left=*/true, /*right=*/false);
+        }
+        if (spec.lstrip && left.size() > 0) {
+            strip(segments[i - 1], /*left=*/false, /*right=*/true);
+        }
+        if (spec.singleWord && left.size() > 0 && left.view(text).back() != ' ') {
+            append(segments[i - 1], segments[i], text);
+            segments[i - 1].added = -1;
+            segments[i] = Segment();
+        } else if (spec.singleWord && right.size() > 0 && right.view(text).front() != ' ') {
+            append(segments[i], right, text);
+            segments[i].added = -1;
+            segments[i + 1] = Segment();
+        }
+    }
+
+    // 4. Added tokens stay whole; the rest goes through the pattern and BPE.
+    auto offsetsOf = [&charOf, shift](size_t firstByte, size_t lastByte) {
+        const int64_t begin = std::max<int64_t>(0, charOf[firstByte] - shift);
+        const int64_t end = std::max<int64_t>(0, charOf[lastByte] + 1 - shift);
+        return std::make_pair(begin, end);
+    };
+    std::vector<Piece> pieces;
+    pieces.reserve(n / 3 + 4);
+    RegionHolder region;
+    std::vector<int32_t> symbols;
+    for (const Segment& segment : segments) {
+        if (segment.size() == 0) {
+            continue;
+        }
+        if (segment.added >= 0) {
+            const AddedToken& token = added_[static_cast<size_t>(segment.added)];
+            const auto [begin, end] =
+                offsetsOf(segment.position(0), segment.position(segment.size() - 1));
+            Piece piece;
+            piece.id = token.spec.id;
+            piece.added = segment.added;
+            piece.begin = begin;
+            piece.end = end;
+            piece.special = token.spec.special;
+            pieces.push_back(piece);
+            continue;
+        }
+        const std::string_view view = segment.view(text);
+        size_t from = 0;
+        size_t matchBegin = 0;
+        size_t matchEnd = 0;
+        while (from < view.size()
+               && regex_->next(view, from, region.region, matchBegin, matchEnd)) {
+            symbols.clear();
+            bpeWord(view.substr(matchBegin, matchEnd - matchBegin), symbols);
+            size_t at = matchBegin;
+            for (const int32_t symbol : symbols) {
+                const auto length = static_cast<size_t>(symbolBytes_[static_cast<size_t>(symbol)]);
+                const int64_t id = symbolIds_[static_cast<size_t>(symbol)];
+                if (id < 0) {
+                    throw Error(ErrorKind::InvalidInput,
+                                "the token \"" + symbols_[static_cast<size_t>(symbol)]
+                                    + "\" is not in vocab.json and the tokenizer has no unknown "
+                                      "token; add unk_token to tokenizer_config.json.");
+                }
+                const auto [begin, end] =
+                    offsetsOf(segment.position(at), segment.position(at + length - 1));
+                Piece piece;
+                piece.id = id;
+                piece.symbol = symbol;
+                piece.begin = begin;
+                piece.end = end;
+                pieces.push_back(piece);
+                at += length;
+            }
+            from = matchEnd;
+        }
+    }
+    return pieces;
+}
+
+std::string BpeTokenizer::pieceToken(const Piece& piece) const
+{
+    if (piece.symbol >= 0) {
+        return symbols_[static_cast<size_t>(piece.symbol)];
+    }
+    return added_[static_cast<size_t>(piece.added)].spec.content;
+}
+
+std::vector<std::string> BpeTokenizer::tokenize(const std::string& text) const
+{
+    const std::vector<Piece> pieces = tokenizePieces(text);
+    std::vector<std::string> out;
+    out.reserve(pieces.size());
+    for (const Piece& piece : pieces) {
+        out.push_back(pieceToken(piece));
+    }
+    return out;
+}
+
+// ---- encoding ----
+
+int64_t BpeTokenizer::requireSpecialId(const std::optional<int64_t>& id, const char* name) const
+{
+    if (!id) {
+        throw Error(ErrorKind::InvalidInput,
+                    std::string("this tokenizer has no ") + name
+                        + " token, which its inputs need. Set " + name
+                        + "_token in tokenizer_config.json or encode without special tokens.");
+    }
+    return *id;
+}
+
+void BpeTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
+{
+    encoding.ids.push_back(id);
+    encoding.tokens.push_back(idToToken(id));
+    encoding.offsets.emplace_back(0, 0);
+    encoding.typeIds.push_back(typeId);
+    encoding.specialMask.push_back(1);
+}
+
+void BpeTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
+                                int64_t typeId) const
+{
+    for (const Piece& piece : pieces) {
+        encoding.ids.push_back(piece.id);
+        encoding.tokens.push_back(idToToken(piece.id));
+        encoding.offsets.emplace_back(piece.begin, piece.end);
+        encoding.typeIds.push_back(typeId);
+        encoding.specialMask.push_back(piece.special ? 1 : 0);
+    }
+}
+
+int64_t BpeTokenizer::specialCount(bool pair) const
+{
+    if (settings_.flavor == BpeSettings::Flavor::Roberta) {
+        return pair ? 4 : 2;
+    }
+    if (settings_.addBosToken) {
+        return pair ? 2 : 1;
+    }
+    return 0;
+}
+
+// RoBERTa: <s> A </s> [</s> B </s>]; GPT-2: [<|endoftext|>] A [[<|endoftext|>] B].
+void BpeTokenizer::appendPrefix(Encoding& encoding, int64_t typeId, bool second) const
+{
+    if (settings_.flavor == BpeSettings::Flavor::Roberta) {
+        appendSpecial(encoding, second ? requireSpecialId(specialIds_.sep, "sep")
+                                       : requireSpecialId(specialIds_.cls, "cls"),
+                      typeId);
+    } else if (settings_.addBosToken) {
+        appendSpecial(encoding, requireSpecialId(specialIds_.bos, "bos"), typeId);
+    }
+}
+
+void BpeTokenizer::appendSuffix(Encoding& encoding, int64_t typeId, bool /*second*/) const
+{
+    if (settings_.flavor == BpeSettings::Flavor::Roberta) {
+        appendSpecial(encoding, requireSpecialId(specialIds_.sep, "sep"), typeId);
+    }
+}
+
+Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& options) const
+{
+    std::vector<Piece> pieces = tokenizePieces(text);
+    const int64_t specials = options.addSpecialTokens ? specialCount(false) : 0;
+    Encoding encoding;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens; use a larger maximum length.");
+        }
+        const auto keep = static_cast<size_t>(options.maxLength - specials);
+        if (pieces.size() > keep) {
+            pieces.resize(keep);
+            encoding.truncated = true;
+        }
+    }
+    const size_t total = pieces.size() + static_cast<size_t>(specials);
+    encoding.ids.reserve(total);
+    encoding.tokens.reserve(total);
+    encoding.offsets.reserve(total);
+    encoding.typeIds.reserve(total);
+    encoding.specialMask.reserve(total);
+    if (options.addSpecialTokens) {
+        appendPrefix(encoding, 0, false);
+    }
+    appendPieces(encoding, pieces, 0);
+    if (options.addSpecialTokens) {
+        appendSuffix(encoding, 0, false);
+    }
+    return encoding;
+}
+
+Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pair,
+                                  const EncodeOptions& options) const
+{
+    std::vector<Piece> first = tokenizePieces(text);
+    std::vector<Piece> second = tokenizePieces(pair);
+    const int64_t specials = options.addSpecialTokens ? specialCount(true) : 0;
+    Encoding encoding;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens of a text pair; use a larger maximum length.");
+        }
+        // 'longest_first': one token at a time from the longer text, the second on a tie.
+        const auto limit = static_cast<size_t>(options.maxLength - specials);
+        while (first.size() + second.size() > limit) {
+            if (first.size() > second.size()) {
+                first.pop_back();
+            } else {
+                second.pop_back();
+            }
+            encoding.truncated = true;
+        }
+    }
+    // RoBERTa's token type ids are all 0; GPT-2 (the base class) gives the second text 1.
+    const int64_t secondType =
+        (options.addSpecialTokens && settings_.flavor == BpeSettings::Flavor::Gpt2) ? 1 : 0;
+    if (options.addSpecialTokens) {
+        appendPrefix(encoding, 0, false);
+    }
+    appendPieces(encoding, first, 0);
+    if (options.addSpecialTokens) {
+        appendSuffix(encoding, 0, false);
+        appendPrefix(encoding, secondType, true);
+    }
+    appendPieces(encoding, second, secondType);
+    if (options.addSpecialTokens) {
+        appendSuffix(encoding, secondType, true);
+    }
+    return encoding;
+}
+
+// ---- decoding ----
+
+std::string BpeTokenizer::idToToken(int64_t id) const
+{
+    if (id < 0 || id >= static_cast<int64_t>(idToToken_.size())) {
+        return unkToken_;
+    }
+    return idToToken_[static_cast<size_t>(id)];
+}
+
+std::optional<int64_t> BpeTokenizer::tokenToId(const std::string& token) const
+{
+    if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
+        return it->second;
+    }
+    if (const auto it = vocab_.find(token); it != vocab_.end()) {
+        return it->second;
+    }
+    return std::nullopt;
+}
+
+std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const
+{
+    // PreTrainedTokenizer._decode: non-special added tokens stand apart; the rest goes
+    // through convert_tokens_to_string (characters -> bytes -> UTF-8 with replacement).
+    auto tokensToString = [this](const std::vector<const std::string*>& tokens) {
+        std::string bytes;
+        for (const std::string* token : tokens) {
+            const auto* s = reinterpret_cast<const unsigned char*>(token->data());
+            size_t i = 0;
+            while (i < token->size()) {
+                if (s[i] >= '!' && s[i] <= '~') { // printable ASCII stands for itself
+                    bytes.push_back(static_cast<char>(s[i]));
+                    ++i;
+                    continue;
+                }
+                size_t prefix = 1;
+                size_t length = utf8Sequence(s, token->size(), i, prefix);
+                if (length > 0) {
+                    const auto it = charToByte_.find(codePointAt(s + i, length));
+                    if (it != charToByte_.end()) {
+                        bytes.push_back(static_cast<char>(it->second));
+                        i += length;
+                        continue;
+                    }
+                } else {
+                    length = prefix;
+                }
+                // Not a byte character (the reference would fail): keep its UTF-8.
+                bytes.append(token->data() + i, length);
+                i += length;
+            }
+        }
+        return decodeReplacing(bytes);
+    };
+    std::vector<std::string> subTexts;
+    std::vector<const std::string*> current;
+    for (const int64_t id : ids) {
+        if (skipSpecial && allSpecialIds_.count(id) > 0) {
+            continue;
+        }
+        const std::string& token = (id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
+            ? unkToken_
+            : idToToken_[static_cast<size_t>(id)];
+        if (legacyAdded_.count(token) > 0) {
+            if (!current.empty()) {
+                std::string text = tokensToString(current);
+                if (!text.empty()) {
+                    subTexts.push_back(std::move(text));
+                }
+                current.clear();
+            }
+            subTexts.push_back(token);
+        } else {
+            current.push_back(&token);
+        }
+    }
+    if (!current.empty()) {
+        subTexts.push_back(tokensToString(current));
+    }
+    std::string text;
+    for (size_t i = 0; i < subTexts.size(); ++i) {
+        if (i > 0) {
+            text.push_back(' ');
+        }
+        text.append(subTexts[i]);
+    }
+    if (settings_.cleanUpTokenizationSpaces) {
+        text = cleanUpTokenization(std::move(text));
+    }
+    return text;
+}
+
+} // namespace lumen::engine

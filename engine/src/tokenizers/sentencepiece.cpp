@@ -1,0 +1,1269 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "tokenizers/sentencepiece.h"
+
+#include "io/json_file.h"
+#include "lumen/engine/error.h"
+
+#include <nlohmann/json.hpp>
+#include <sentencepiece_processor.h>
+#include <unicode/uchar.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+namespace lumen::engine {
+
+using unicode::MappedChar;
+using unicode::MappedText;
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr char32_t kSpiece = 0x2581; // "▁"
+const char* const kSpieceUtf8 = "\xE2\x96\x81";
+
+// ---- small string helpers (the reference's Python string operations) ----
+
+std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
+{
+    std::string out;
+    out.reserve(text.size());
+    size_t position = 0;
+    while (true) {
+        const size_t found = text.find(from, position);
+        if (found == std::string::npos) {
+            out.append(text, position, std::string::npos);
+            return out;
+        }
+        out.append(text, position, found - position);
+        out.append(to);
+        position = found + from.size();
+    }
+}
+
+/// Python's str.strip() on UTF-8 text.
+std::string pythonStrip(const std::string& text)
+{
+    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
+    const auto [first, last] = unicode::pythonStripBounds(chars);
+    if (first == 0 && last == chars.size()) {
+        return text;
+    }
+    return unicode::encodeUtf8(chars.data() + first, chars.data() + last);
+}
+
+// The reference's clean_up_tokenization.
+std::string cleanUpTokenization(std::string text)
+{
+    static const std::pair<const char*, const char*> kReplacements[] = {
+        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
+        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+    };
+    for (const auto& [from, to] : kReplacements) {
+        text = replaceAll(text, from, to);
+    }
+    return text;
+}
+
+bool startsWith(const std::string& text, const char* prefix)
+{
+    return text.rfind(prefix, 0) == 0;
+}
+
+/// Python's str.isdigit for one character (numeric type decimal or digit).
+bool isPythonDigit(char32_t c)
+{
+    const auto type = u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_NUMERIC_TYPE);
+    return type == U_NT_DECIMAL || type == U_NT_DIGIT;
+}
+
+bool isBytePiece(const std::string& piece)
+{
+    return piece.size() == 6 && startsWith(piece, "<0x") && piece.back() == '>';
+}
+
+// ---- reading tokenizer_config.json and friends ----
+
+[[noreturn]] void badField(const std::string& path, const std::string& key,
+                           const std::string& expected)
+{
+    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
+                                             + ". Fix the value or remove the key.");
+}
+
+bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
+{
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) {
+        return fallback;
+    }
+    if (!it->is_boolean()) {
+        badField(path, key, "true or false");
+    }
+    return it->get<bool>();
+}
+
+/// A special token given as a string or as {"content": ..., "lstrip": ...}; null -> none.
+std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
+                                        const std::string& key)
+{
+    if (value.is_null()) {
+        return std::nullopt;
+    }
+    AddedTokenSpec spec;
+    if (value.is_string()) {
+        spec.content = value.get<std::string>();
+        return spec;
+    }
+    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
+        badField(path, key, "a string or an object with a \"content\" string");
+    }
+    spec.content = value["content"].get<std::string>();
+    spec.lstrip = boolField(value, path, "lstrip", false);
+    spec.rstrip = boolField(value, path, "rstrip", false);
+    spec.singleWord = boolField(value, path, "single_word", false);
+    spec.normalized = boolField(value, path, "normalized", false);
+    spec.special = boolField(value, path, "special", true);
+    return spec;
+}
+
+std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
+                                          const std::string& key)
+{
+    std::vector<AddedTokenSpec> out;
+    if (value.is_null()) {
+        return out;
+    }
+    if (!value.is_array()) {
+        badField(path, key, "a list of tokens");
+    }
+    for (const json& item : value) {
+        if (auto spec = tokenSpec(item, path, key)) {
+            out.push_back(std::move(*spec));
+        }
+    }
+    return out;
+}
+
+json readObject(const fs::path& file)
+{
+    json value = readJsonFile(file.string());
+    if (!value.is_object()) {
+        throw Error(ErrorKind::InvalidInput,
+                    file.string() + ": expected a JSON object. Fix or replace the file.");
+    }
+    return value;
+}
+
+struct NamedToken {
+    const char* key;
+    std::optional<AddedTokenSpec> SentencePieceSettings::*member;
+};
+
+const NamedToken kNamedTokens[] = {
+    {"bos_token", &SentencePieceSettings::bos}, {"eos_token", &SentencePieceSettings::eos},
+    {"unk_token", &SentencePieceSettings::unk}, {"sep_token", &SentencePieceSettings::sep},
+    {"pad_token", &SentencePieceSettings::pad}, {"cls_token", &SentencePieceSettings::cls},
+    {"mask_token", &SentencePieceSettings::mask},
+};
+
+/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
+/// reference's all_special_tokens).
+std::vector<AddedTokenSpec> allSpecialTokens(const SentencePieceSettings& settings)
+{
+    std::vector<AddedTokenSpec> out;
+    auto add = [&out](const AddedTokenSpec& spec) {
+        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
+            return s.content == spec.content;
+        });
+        if (!seen) {
+            out.push_back(spec);
+        }
+    };
+    for (const NamedToken& named : kNamedTokens) {
+        if (const auto& spec = settings.*(named.member)) {
+            add(*spec);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
+        add(spec);
+    }
+    return out;
+}
+
+std::optional<AddedTokenSpec> named(const char* content, bool lstrip = false)
+{
+    AddedTokenSpec spec;
+    spec.content = content;
+    spec.lstrip = lstrip;
+    return spec;
+}
+
+std::string readBinaryFile(const fs::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Error(ErrorKind::Io, "cannot open " + path.string()
+                                       + " for reading. Check that it exists and is readable.");
+    }
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+} // namespace
+
+// ---- settings ----
+
+SentencePieceSettings SentencePieceSettings::defaults(SentencePieceFlavor flavor)
+{
+    SentencePieceSettings s;
+    s.flavor = flavor;
+    switch (flavor) {
+    case SentencePieceFlavor::Albert:
+        s.doLowerCase = true;
+        s.bos = named("[CLS]");
+        s.eos = named("[SEP]");
+        s.unk = named("<unk>");
+        s.sep = named("[SEP]");
+        s.pad = named("<pad>");
+        s.cls = named("[CLS]");
+        s.mask = named("[MASK]", /*lstrip=*/true);
+        break;
+    case SentencePieceFlavor::T5:
+        s.eos = named("</s>");
+        s.unk = named("<unk>");
+        s.pad = named("<pad>");
+        break;
+    case SentencePieceFlavor::Llama:
+        s.unk = named("<unk>");
+        s.bos = named("<s>");
+        s.eos = named("</s>");
+        s.addBosToken = true;
+        s.cleanUpTokenizationSpaces = false;
+        s.spacesBetweenSpecialTokens = false;
+        break;
+    }
+    return s;
+}
+
+std::optional<SentencePieceFlavor> SentencePieceTokenizer::flavorOfClass(
+    const std::string& tokenizerClass)
+{
+    std::string name = tokenizerClass;
+    const std::string fast = "Fast";
+    if (name.size() > fast.size() && name.compare(name.size() - fast.size(), fast.size(), fast) == 0) {
+        name.resize(name.size() - fast.size());
+    }
+    if (name == "AlbertTokenizer") {
+        return SentencePieceFlavor::Albert;
+    }
+    if (name == "T5Tokenizer") {
+        return SentencePieceFlavor::T5;
+    }
+    if (name == "LlamaTokenizer") {
+        return SentencePieceFlavor::Llama;
+    }
+    return std::nullopt;
+}
+
+std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
+    const std::string& dir, SentencePieceFlavor flavor)
+{
+    const fs::path folder(dir);
+    std::error_code error;
+    const char* preferred = flavor == SentencePieceFlavor::Llama ? "tokenizer.model"
+                                                                 : "spiece.model";
+    const char* other = flavor == SentencePieceFlavor::Llama ? "spiece.model"
+                                                             : "tokenizer.model";
+    fs::path modelPath = folder / preferred;
+    if (!fs::is_regular_file(modelPath, error)) {
+        modelPath = folder / other;
+    }
+    if (!fs::is_regular_file(modelPath, error)) {
+        throw Error(ErrorKind::InvalidInput,
+                    dir + " has no " + preferred
+                        + ", which a SentencePiece tokenizer needs. Copy the model's "
+                          "SentencePiece .model file into the folder.");
+    }
+
+    SentencePieceSettings settings = SentencePieceSettings::defaults(flavor);
+    const fs::path configPath = folder / "tokenizer_config.json";
+    json config = json::object();
+    if (fs::is_regular_file(configPath, error)) {
+        config = readObject(configPath);
+    }
+    const std::string path = configPath.string();
+    settings.doLowerCase = boolField(config, path, "do_lower_case", settings.doLowerCase);
+    settings.removeSpace = boolField(config, path, "remove_space", settings.removeSpace);
+    settings.keepAccents = boolField(config, path, "keep_accents", settings.keepAccents);
+    settings.legacy = boolField(config, path, "legacy", settings.legacy);
+    settings.addPrefixSpace = boolField(config, path, "add_prefix_space", settings.addPrefixSpace);
+    settings.addBosToken = boolField(config, path, "add_bos_token", settings.addBosToken);
+    settings.addEosToken = boolField(config, path, "add_eos_token", settings.addEosToken);
+    settings.cleanUpTokenizationSpaces = boolField(config, path, "clean_up_tokenization_spaces",
+                                                   settings.cleanUpTokenizationSpaces);
+    settings.spacesBetweenSpecialTokens = boolField(
+        config, path, "spaces_between_special_tokens", settings.spacesBetweenSpecialTokens);
+    if (flavor != SentencePieceFlavor::Llama) {
+        // Only LlamaTokenizer reads these flags; AlbertTokenizer and T5Tokenizer always add
+        // their own special tokens.
+        settings.addBosToken = false;
+        settings.addEosToken = false;
+    }
+    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
+        const json& value = config["model_max_length"];
+        if (!value.is_number()) {
+            badField(path, "model_max_length", "a number");
+        }
+        // The reference writes int(1e30) for "no limit".
+        const double length = value.get<double>();
+        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
+    }
+    for (const NamedToken& namedToken : kNamedTokens) {
+        if (config.contains(namedToken.key)) {
+            settings.*(namedToken.member) = tokenSpec(config[namedToken.key], path,
+                                                      namedToken.key);
+        }
+    }
+    bool hasAdditional = false;
+    if (config.contains("additional_special_tokens")) {
+        settings.additionalSpecial = tokenSpecList(config["additional_special_tokens"], path,
+                                                   "additional_special_tokens");
+        hasAdditional = true;
+    }
+
+    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
+    const fs::path mapPath = folder / "special_tokens_map.json";
+    if (fs::is_regular_file(mapPath, error)) {
+        const json map = readObject(mapPath);
+        const std::string mapFile = mapPath.string();
+        for (const NamedToken& namedToken : kNamedTokens) {
+            if (map.contains(namedToken.key)) {
+                settings.*(namedToken.member) = tokenSpec(map[namedToken.key], mapFile,
+                                                          namedToken.key);
+            }
+        }
+        if (map.contains("additional_special_tokens")) {
+            settings.additionalSpecial = tokenSpecList(map["additional_special_tokens"], mapFile,
+                                                       "additional_special_tokens");
+            hasAdditional = true;
+        }
+    }
+
+    // T5Tokenizer: extra_ids sentinels <extra_id_N> when no list names them.
+    int64_t extraIds = 0;
+    if (flavor == SentencePieceFlavor::T5) {
+        extraIds = 100;
+        if (config.contains("extra_ids") && !config["extra_ids"].is_null()) {
+            if (!config["extra_ids"].is_number_integer() || config["extra_ids"].get<int64_t>() < 0) {
+                badField(path, "extra_ids", "a non-negative integer");
+            }
+            extraIds = config["extra_ids"].get<int64_t>();
+        }
+        const bool listsSentinels = std::any_of(settings.additionalSpecial.begin(),
+                                       settings.additionalSpecial.end(),
+                                       [](const AddedTokenSpec& s) {
+                                           return s.content.find("<extra_id_") != std::string::npos;
+                                       });
+        if (!hasAdditional || !listsSentinels) {
+            for (int64_t i = 0; i < extraIds; ++i) {
+                AddedTokenSpec spec;
+                spec.content = "<extra_id_" + std::to_string(i) + ">";
+                settings.additionalSpecial.push_back(spec);
+            }
+        } else {
+            extraIds = 0; // named by the list; their ids come from the files below
+        }
+    }
+
+    bool haveAdded = false;
+    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
+        const json& decoder = config["added_tokens_decoder"];
+        if (!decoder.is_object()) {
+            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
+        }
+        for (const auto& [key, value] : decoder.items()) {
+            const std::string field = "added_tokens_decoder." + key;
+            int64_t id = -1;
+            try {
+                size_t used = 0;
+                id = std::stoll(key, &used);
+                if (used != key.size()) {
+                    id = -1;
+                }
+            } catch (const std::exception&) {
+                id = -1;
+            }
+            if (id < 0 || id > (int64_t(1) << 31)) {
+                badField(path, field, "keyed by a token id (a non-negative integer)");
+            }
+            auto spec = tokenSpec(value, path, field);
+            if (!spec) {
+                badField(path, field, "an object with a \"content\" string");
+            }
+            spec->id = id;
+            settings.addedTokens.push_back(std::move(*spec));
+        }
+        haveAdded = true;
+    } else if (const fs::path addedPath = folder / "added_tokens.json";
+               fs::is_regular_file(addedPath, error)) {
+        // The older layout: {"content": id}; tokens that are not special get normalised.
+        const json added = readObject(addedPath);
+        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
+        for (const auto& [content, value] : added.items()) {
+            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+                badField(addedPath.string(), content, "a non-negative token id");
+            }
+            AddedTokenSpec spec;
+            spec.content = content;
+            spec.id = value.get<int64_t>();
+            spec.special = std::any_of(specials.begin(), specials.end(),
+                                       [&content](const AddedTokenSpec& s) {
+                                           return s.content == content;
+                                       });
+            spec.normalized = !spec.special;
+            if (flavor == SentencePieceFlavor::T5 && startsWith(content, "<extra_id_")) {
+                spec.lstrip = true;
+                spec.rstrip = true;
+            }
+            settings.addedTokens.push_back(std::move(spec));
+        }
+        haveAdded = true;
+    }
+    const std::string proto = readBinaryFile(modelPath);
+    if (flavor == SentencePieceFlavor::T5 && !haveAdded && extraIds > 0) {
+        // T5Tokenizer.__init__: <extra_id_i> gets len(sp_model) - 1 + extra_ids - i.
+        sentencepiece::SentencePieceProcessor probe;
+        if (probe.LoadFromSerializedProto(proto).ok()) {
+            const int64_t size = probe.GetPieceSize();
+            for (int64_t i = 0; i < extraIds; ++i) {
+                AddedTokenSpec spec;
+                spec.content = "<extra_id_" + std::to_string(i) + ">";
+                spec.id = size - 1 + extraIds - i;
+                spec.lstrip = true;
+                spec.rstrip = true;
+                settings.addedTokens.push_back(std::move(spec));
+            }
+        }
+    }
+    return std::make_unique<SentencePieceTokenizer>(proto, std::move(settings),
+                                                    modelPath.string());
+}
+
+// ---- construction ----
+
+SentencePieceTokenizer::SentencePieceTokenizer(const std::string& modelProto,
+                                               SentencePieceSettings settings,
+                                               const std::string& modelPath)
+    : settings_(std::move(settings))
+    , sp_(std::make_unique<sentencepiece::SentencePieceProcessor>())
+{
+    std::string proto = modelProto;
+    if (settings_.flavor != SentencePieceFlavor::Albert && !settings_.legacy) {
+        // The reference merges NormalizerSpec(add_dummy_prefix=False) into the model; a
+        // second normalizer_spec field (3) appended to the message is merged the same way.
+        proto.append("\x1A\x02\x18\x00", 4);
+    }
+    const auto status = sp_->LoadFromSerializedProto(proto);
+    if (!status.ok()) {
+        throw Error(ErrorKind::InvalidInput,
+                    modelPath + " is not a SentencePiece model (" + status.ToString()
+                        + "). Replace it with the model's spiece.model / tokenizer.model.");
+    }
+    pieceCount_ = sp_->GetPieceSize();
+    vocabSize_ = pieceCount_;
+    unkId_ = sp_->unk_id();
+
+    for (const AddedTokenSpec& spec : settings_.addedTokens) {
+        registerAdded(spec);
+    }
+    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
+    for (AddedTokenSpec spec : specials) {
+        if (addedEncoder_.count(spec.content) == 0) {
+            spec.id = -1;
+            spec.special = true;
+            registerAdded(std::move(spec));
+        }
+    }
+    for (size_t i = 0; i < added_.size(); ++i) {
+        addedByFirstChar_[added_[i].content.front()].push_back(i);
+    }
+    for (auto& [first, indices] : addedByFirstChar_) {
+        std::stable_sort(indices.begin(), indices.end(), [this](size_t a, size_t b) {
+            return added_[a].content.size() > added_[b].content.size();
+        });
+    }
+    if (settings_.flavor == SentencePieceFlavor::Albert && settings_.doLowerCase) {
+        for (const AddedTokenSpec& spec : specials) {
+            if (!spec.content.empty()) {
+                protectedFromLowering_.push_back(unicode::decodeUtf8(spec.content));
+            }
+        }
+        for (const AddedToken& token : added_) {
+            if (!token.spec.special && token.spec.normalized) {
+                protectedFromLowering_.push_back(token.content);
+            }
+        }
+    }
+    for (const AddedTokenSpec& spec : specials) {
+        allSpecialTokens_.insert(spec.content);
+        allSpecialIds_.insert(pieceToId(spec.content));
+    }
+    for (const auto& [content, id] : addedEncoder_) {
+        if (allSpecialTokens_.count(content) == 0) {
+            legacyAdded_.insert(content);
+        }
+    }
+    for (const AddedTokenSpec& spec : settings_.additionalSpecial) {
+        if (pieceToId(spec.content) >= pieceCount_) {
+            legacyAdded_.insert(spec.content);
+        }
+    }
+    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
+        if (!spec) {
+            return std::nullopt;
+        }
+        return tokenToId(spec->content);
+    };
+    specialIds_.pad = idOf(settings_.pad);
+    specialIds_.unk = idOf(settings_.unk);
+    specialIds_.cls = idOf(settings_.cls);
+    specialIds_.sep = idOf(settings_.sep);
+    specialIds_.mask = idOf(settings_.mask);
+    specialIds_.bos = idOf(settings_.bos);
+    specialIds_.eos = idOf(settings_.eos);
+    const std::string unkText = settings_.unk ? settings_.unk->content : std::string("<unk>");
+    unkTokenLength_ = sp_->EncodeAsPieces(unkText).size();
+}
+
+SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+void SentencePieceTokenizer::registerAdded(AddedTokenSpec spec)
+{
+    if (spec.content.empty()) {
+        return;
+    }
+    if (spec.id < 0) {
+        if (const auto it = addedEncoder_.find(spec.content); it != addedEncoder_.end()) {
+            spec.id = it->second;
+        } else if (const int id = sp_->PieceToId(spec.content);
+                   id != unkId_ || sp_->IdToPiece(id) == spec.content) {
+            spec.id = id;
+        } else {
+            spec.id = vocabSize_;
+        }
+    }
+    vocabSize_ = std::max(vocabSize_, spec.id + 1);
+    addedEncoder_[spec.content] = spec.id;
+    addedDecoder_[spec.id] = spec.content;
+    AddedToken token;
+    token.content = unicode::decodeUtf8(spec.content);
+    token.spec = std::move(spec);
+    const auto same = std::find_if(added_.begin(), added_.end(), [&token](const AddedToken& t) {
+        return t.content == token.content;
+    });
+    if (same != added_.end()) {
+        *same = std::move(token);
+    } else {
+        added_.push_back(std::move(token));
+    }
+}
+
+// ---- tokenizing ----
+
+std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePieces(
+    const std::string& text) const
+{
+    const std::u32string original = unicode::decodeUtf8(text);
+    MappedText chars = unicode::mapIdentity(original);
+    const bool nonLegacy = settings_.flavor != SentencePieceFlavor::Albert && !settings_.legacy;
+    if (nonLegacy && !chars.empty()) {
+        // T5Tokenizer.tokenize / LlamaTokenizer.tokenize
+        for (MappedChar& c : chars) {
+            if (c.cp == kSpiece) {
+                c.cp = U' ';
+            }
+        }
+        if (settings_.addPrefixSpace) {
+            chars.insert(chars.begin(), MappedChar{kSpiece, 0, 0});
+        }
+    }
+
+    // 1. PreTrainedTokenizer.tokenize lower-cases everything but the special tokens, one
+    //    character at a time, for tokenizers with do_lower_case (ALBERT).
+    MappedText text1;
+    if (!protectedFromLowering_.empty() || (settings_.flavor == SentencePieceFlavor::Albert
+                                            && settings_.doLowerCase)) {
+        text1.reserve(chars.size());
+        for (size_t i = 0; i < chars.size();) {
+            size_t matched = 0;
+            for (const std::u32string& token : protectedFromLowering_) {
+                if (i + token.size() > chars.size() || token.front() != chars[i].cp) {
+                    continue;
+                }
+                bool same = true;
+                for (size_t k = 0; k < token.size() && same; ++k) {
+                    same = chars[i + k].cp == token[k];
+                }
+                if (same) {
+                    matched = token.size();
+                    break;
+                }
+            }
+            if (matched > 0) {
+                text1.insert(text1.end(), chars.begin() + static_cast<std::ptrdiff_t>(i),
+                             chars.begin() + static_cast<std::ptrdiff_t>(i + matched));
+                i += matched;
+                continue;
+            }
+            if (chars[i].cp != U'\n') {
+                unicode::appendLower(chars[i].cp, chars[i].begin, chars[i].end, text1);
+            } else {
+                text1.push_back(chars[i]);
+            }
+            ++i;
+        }
+    } else {
+        text1 = std::move(chars);
+    }
+
+    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
+    struct Segment {
+        MappedText chars;
+        int64_t added = -1; ///< index into added_, or -1 for text
+    };
+    std::vector<Segment> segments;
+    auto slice = [&text1](size_t first, size_t last) {
+        return MappedText(text1.begin() + static_cast<std::ptrdiff_t>(first),
+                          text1.begin() + static_cast<std::ptrdiff_t>(last));
+    };
+    size_t textStart = 0;
+    for (size_t i = 0; i < text1.size();) {
+        size_t matchLength = 0;
+        size_t matchIndex = 0;
+        if (const auto it = addedByFirstChar_.find(text1[i].cp); it != addedByFirstChar_.end()) {
+            for (const size_t candidate : it->second) {
+                const std::u32string& content = added_[candidate].content;
+                if (i + content.size() > text1.size()) {
+                    continue;
+                }
+                bool same = true;
+                for (size_t k = 0; k < content.size() && same; ++k) {
+                    same = text1[i + k].cp == content[k];
+                }
+                if (same) {
+                    matchLength = content.size();
+                    matchIndex = candidate;
+                    break;
+                }
+            }
+        }
+        if (matchLength == 0) {
+            ++i;
+            continue;
+        }
+        if (i > textStart) {
+            segments.push_back({slice(textStart, i), -1});
+        }
+        segments.push_back({slice(i, i + matchLength), static_cast<int64_t>(matchIndex)});
+        i += matchLength;
+        textStart = i;
+    }
+    if (textStart < text1.size()) {
+        segments.push_back({slice(textStart, text1.size()), -1});
+    }
+
+    // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
+    auto strip = [](Segment& segment, bool left, bool right) {
+        const auto [first, last] = unicode::pythonStripBounds(segment.chars);
+        const size_t from = left ? first : 0;
+        const size_t to = right ? last : segment.chars.size();
+        if (from == 0 && to == segment.chars.size()) {
+            return;
+        }
+        if (from >= to) {
+            segment.chars.clear();
+        } else {
+            segment.chars = MappedText(segment.chars.begin() + static_cast<std::ptrdiff_t>(from),
+                                       segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
+        }
+        segment.added = -1;
+    };
+    for (size_t i = 0; i < segments.size(); ++i) {
+        if (segments[i].added < 0) {
+            continue;
+        }
+        const AddedTokenSpec& spec = added_[static_cast<size_t>(segments[i].added)].spec;
+        if (!spec.lstrip && !spec.rstrip && !spec.singleWord) {
+            continue;
+        }
+        const MappedText left = i > 0 ? segments[i - 1].chars : MappedText();
+        const MappedText right = i + 1 < segments.size() ? segments[i + 1].chars : MappedText();
+        if (spec.rstrip && !right.empty()) {
+            strip(segments[i + 1], /*left=*/true, /*right=*/false);
+        }
+        if (spec.lstrip && !left.empty()) {
+            strip(segments[i - 1], /*left=*/false, /*right=*/true);
+        }
+        if (spec.singleWord && !left.empty() && left.back().cp != U' ') {
+            MappedText& target = segments[i - 1].chars;
+            target.insert(target.end(), segments[i].chars.begin(), segments[i].chars.end());
+            segments[i - 1].added = -1;
+            segments[i].chars.clear();
+            segments[i].added = -1;
+        } else if (spec.singleWord && !right.empty() && right.front().cp != U' ') {
+            segments[i].chars.insert(segments[i].chars.end(), right.begin(), right.end());
+            segments[i].added = -1;
+            segments[i + 1].chars.clear();
+            segments[i + 1].added = -1;
+        }
+    }
+
+    // 4. Added tokens stay whole; the text between them goes through SentencePiece.
+    std::vector<Piece> pieces;
+    for (const Segment& segment : segments) {
+        if (segment.chars.empty()) {
+            continue;
+        }
+        if (segment.added >= 0) {
+            const AddedToken& token = added_[static_cast<size_t>(segment.added)];
+            int64_t begin = segment.chars.front().begin;
+            int64_t end = segment.chars.back().end;
+            pieces.push_back({token.spec.id, token.spec.content, begin, end, token.spec.special});
+        } else {
+            encodeSegment(segment.chars, pieces);
+        }
+    }
+    if (nonLegacy && pieces.size() > 1 && pieces[0].token == kSpieceUtf8
+        && allSpecialTokens_.count(pieces[1].token) > 0) {
+        pieces.erase(pieces.begin());
+    }
+    return pieces;
+}
+
+MappedText SentencePieceTokenizer::albertPreprocess(const MappedText& text) const
+{
+    // AlbertTokenizer.preprocess_text
+    MappedText out;
+    if (settings_.removeSpace) {
+        // " ".join(inputs.strip().split()); the joining space stands for the gap it replaces.
+        size_t i = 0;
+        bool firstWord = true;
+        while (i < text.size()) {
+            size_t gapStart = i;
+            while (i < text.size() && unicode::isPythonSpace(text[i].cp)) {
+                ++i;
+            }
+            if (i >= text.size()) {
+                break;
+            }
+            if (!firstWord) {
+                out.push_back({U' ', text[gapStart].begin, text[i - 1].end});
+            }
+            firstWord = false;
+            while (i < text.size() && !unicode::isPythonSpace(text[i].cp)) {
+                out.push_back(text[i]);
+                ++i;
+            }
+        }
+    } else {
+        out = text;
+    }
+    // .replace("``", '"').replace("''", '"')
+    for (const char32_t quote : {U'`', U'\''}) {
+        MappedText replaced;
+        replaced.reserve(out.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+            if (out[i].cp == quote && i + 1 < out.size() && out[i + 1].cp == quote) {
+                replaced.push_back({U'"', out[i].begin, out[i + 1].end});
+                ++i;
+            } else {
+                replaced.push_back(out[i]);
+            }
+        }
+        out = std::move(replaced);
+    }
+    if (!settings_.keepAccents) {
+        const MappedText decomposed = unicode::normalize(out, unicode::NormalForm::Nfkd);
+        out.clear();
+        for (const MappedChar& c : decomposed) {
+            if (u_getCombiningClass(static_cast<UChar32>(c.cp)) == 0) {
+                out.push_back(c);
+            }
+        }
+    }
+    if (settings_.doLowerCase) {
+        out = unicode::lowerEachChar(out);
+    }
+    return out;
+}
+
+void SentencePieceTokenizer::encodeSegment(const MappedText& segment,
+                                           std::vector<Piece>& out) const
+{
+    switch (settings_.flavor) {
+    case SentencePieceFlavor::Albert: {
+        const MappedText input = albertPreprocess(segment);
+        std::vector<Piece> pieces;
+        encodeWithSentencePiece(input, 0, pieces);
+        out.insert(out.end(), pieces.begin(), pieces.end());
+        return;
+    }
+    case SentencePieceFlavor::T5:
+    case SentencePieceFlavor::Llama:
+        break;
+    }
+    const bool startsWithSpace = segment.front().cp == kSpiece || segment.front().cp == U' ';
+    if (settings_.legacy || !startsWithSpace) {
+        encodeWithSentencePiece(segment, 0, out);
+        return;
+    }
+    // Encode "<unk>" + text and drop the unknown token's pieces: SentencePiece keeps the
+    // leading "▁" that way.
+    const std::string unkText = settings_.unk ? settings_.unk->content : std::string("<unk>");
+    const int64_t at = segment.front().begin;
+    MappedText input;
+    for (const char32_t c : unicode::decodeUtf8(unkText)) {
+        input.push_back({c, at, at});
+    }
+    input.insert(input.end(), segment.begin(), segment.end());
+    encodeWithSentencePiece(input, unkTokenLength_, out);
+}
+
+void SentencePieceTokenizer::encodeWithSentencePiece(const MappedText& input, size_t skipPieces,
+                                                     std::vector<Piece>& out) const
+{
+    std::string utf8;
+    std::vector<size_t> charStart;
+    charStart.reserve(input.size() + 1);
+    for (const MappedChar& c : input) {
+        charStart.push_back(utf8.size());
+        unicode::appendUtf8(utf8, c.cp);
+    }
+    charStart.push_back(utf8.size());
+    const size_t n = input.size();
+    // The character that holds byte `byte` (n at the end); `roundUp` for an end position.
+    auto charAt = [&charStart, n](size_t byte, bool roundUp) {
+        const auto it = std::upper_bound(charStart.begin(), charStart.end(), byte);
+        size_t index = static_cast<size_t>(it - charStart.begin()) - 1;
+        if (roundUp && index < n && charStart[index] < byte) {
+            ++index;
+        }
+        return std::min(index, n);
+    };
+    auto rangeOf = [&input, n](size_t first, size_t last) {
+        int64_t begin = 0;
+        int64_t end = 0;
+        bool any = false;
+        for (size_t k = first; k < last; ++k) {
+            if (input[k].begin == input[k].end) {
+                continue;
+            }
+            begin = any ? std::min(begin, input[k].begin) : input[k].begin;
+            end = any ? std::max(end, input[k].end) : input[k].end;
+            any = true;
+        }
+        if (!any) {
+            const int64_t at = first < n ? input[first].begin : (n > 0 ? input[n - 1].end : 0);
+            begin = at;
+            end = at;
+        }
+        return std::make_pair(begin, end);
+    };
+
+    const auto encoded = sp_->EncodeAsImmutableProto(utf8);
+    const auto spPieces = encoded.pieces();
+    const size_t skip = spPieces.size() >= skipPieces ? skipPieces : 0;
+    const size_t firstOut = out.size();
+    for (size_t i = skip; i < spPieces.size(); ++i) {
+        const auto& p = spPieces[i];
+        const size_t first = charAt(p.begin(), /*roundUp=*/false);
+        const size_t last = std::max(first, charAt(p.end(), /*roundUp=*/true));
+        const std::string& token = p.piece();
+        const auto [begin, end] = rangeOf(first, last);
+
+        // AlbertTokenizer._tokenize: "▁9," -> "▁9", "," (google-research/bert's README).
+        const std::u32string chars = unicode::decodeUtf8(token);
+        if (settings_.flavor == SentencePieceFlavor::Albert && chars.size() > 1
+            && chars.back() == U',' && isPythonDigit(chars[chars.size() - 2])) {
+            std::u32string stem = chars.substr(0, chars.size() - 1);
+            stem.erase(std::remove(stem.begin(), stem.end(), kSpiece), stem.end());
+            std::vector<std::string> sub = sp_->EncodeAsPieces(unicode::encodeUtf8(stem));
+            if (chars.front() != kSpiece && !sub.empty() && startsWith(sub.front(), kSpieceUtf8)) {
+                if (sub.front() == kSpieceUtf8) {
+                    sub.erase(sub.begin());
+                } else {
+                    sub.front().erase(0, 3);
+                }
+            }
+            // Offsets: the comma is the surface's last character; the sub-pieces share the
+            // characters before it, one by one when their lengths add up.
+            std::vector<size_t> visible; // input characters of the stem, spaces skipped
+            const size_t commaAt = last > first ? last - 1 : first;
+            for (size_t k = first; k < commaAt; ++k) {
+                if (input[k].cp != U' ' && input[k].cp != kSpiece) {
+                    visible.push_back(k);
+                }
+            }
+            size_t total = 0;
+            std::vector<size_t> lengths;
+            for (const std::string& s : sub) {
+                std::u32string u = unicode::decodeUtf8(s);
+                lengths.push_back(static_cast<size_t>(
+                    std::count_if(u.begin(), u.end(), [](char32_t c) { return c != kSpiece; })));
+                total += lengths.back();
+            }
+            size_t cursor = 0;
+            for (size_t s = 0; s < sub.size(); ++s) {
+                std::pair<int64_t, int64_t> range;
+                if (total == visible.size() && lengths[s] > 0) {
+                    range = rangeOf(visible[cursor], visible[cursor + lengths[s] - 1] + 1);
+                } else if (!visible.empty()) {
+                    range = rangeOf(visible.front(), visible.back() + 1);
+                } else {
+                    range = {begin, begin};
+                }
+                cursor += lengths[s];
+                out.push_back({pieceToId(sub[s]), sub[s], range.first, range.second, false});
+            }
+            const auto comma = last > first ? rangeOf(last - 1, last) : std::make_pair(end, end);
+            out.push_back({pieceToId(","), ",", comma.first, comma.second, false});
+            continue;
+        }
+        out.push_back({pieceToId(token), token, begin, end, false});
+    }
+    // Byte fallback: SentencePiece gives the character to the last of its <0xNN> pieces and
+    // empty ranges to the others; give all of them the character.
+    for (size_t i = out.size(); i-- > firstOut;) {
+        if (i + 1 >= out.size()) {
+            continue;
+        }
+        Piece& piece = out[i];
+        const Piece& next = out[i + 1];
+        if (piece.begin == piece.end && isBytePiece(piece.token) && isBytePiece(next.token)
+            && next.begin == piece.begin) {
+            piece.end = next.end;
+        }
+    }
+}
+
+int64_t SentencePieceTokenizer::pieceToId(const std::string& piece) const
+{
+    if (const auto it = addedEncoder_.find(piece); it != addedEncoder_.end()) {
+        return it->second;
+    }
+    return sp_->PieceToId(piece);
+}
+
+std::vector<std::string> SentencePieceTokenizer::tokenize(const std::string& text) const
+{
+    std::vector<Piece> pieces = tokenizePieces(text);
+    std::vector<std::string> out;
+    out.reserve(pieces.size());
+    for (Piece& piece : pieces) {
+        out.push_back(std::move(piece.token));
+    }
+    return out;
+}
+
+// ---- encoding ----
+
+void SentencePieceTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
+{
+    encoding.ids.push_back(id);
+    encoding.tokens.push_back(idToToken(id));
+    encoding.offsets.emplace_back(0, 0);
+    encoding.typeIds.push_back(typeId);
+    encoding.specialMask.push_back(1);
+}
+
+void SentencePieceTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
+                                          int64_t typeId) const
+{
+    for (const Piece& piece : pieces) {
+        encoding.ids.push_back(piece.id);
+        encoding.tokens.push_back(idToToken(piece.id));
+        encoding.offsets.emplace_back(piece.begin, piece.end);
+        encoding.typeIds.push_back(typeId);
+        encoding.specialMask.push_back(piece.special ? 1 : 0);
+    }
+}
+
+namespace {
+
+int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name)
+{
+    if (!id) {
+        throw Error(ErrorKind::InvalidInput,
+                    std::string("this tokenizer has no ") + name
+                        + " token, which its inputs need. Set " + name
+                        + "_token in tokenizer_config.json or encode without special tokens.");
+    }
+    return *id;
+}
+
+} // namespace
+
+std::vector<int64_t> SentencePieceTokenizer::specialsBefore() const
+{
+    switch (settings_.flavor) {
+    case SentencePieceFlavor::Albert:
+        return {requireSpecialId(specialIds_.cls, "cls")};
+    case SentencePieceFlavor::T5:
+        return {};
+    case SentencePieceFlavor::Llama:
+        if (settings_.addBosToken) {
+            return {requireSpecialId(specialIds_.bos, "bos")};
+        }
+        return {};
+    }
+    return {};
+}
+
+std::vector<int64_t> SentencePieceTokenizer::specialsAfter() const
+{
+    switch (settings_.flavor) {
+    case SentencePieceFlavor::Albert:
+        return {requireSpecialId(specialIds_.sep, "sep")};
+    case SentencePieceFlavor::T5:
+        return {requireSpecialId(specialIds_.eos, "eos")};
+    case SentencePieceFlavor::Llama:
+        if (settings_.addEosToken) {
+            return {requireSpecialId(specialIds_.eos, "eos")};
+        }
+        return {};
+    }
+    return {};
+}
+
+Encoding SentencePieceTokenizer::assemble(const std::vector<Piece>& first,
+                                          const std::vector<Piece>* second,
+                                          bool addSpecial) const
+{
+    Encoding encoding;
+    if (!addSpecial) {
+        appendPieces(encoding, first, 0);
+        if (second != nullptr) {
+            appendPieces(encoding, *second, 0);
+        }
+        return encoding;
+    }
+    const std::vector<int64_t> before = specialsBefore();
+    const std::vector<int64_t> after = specialsAfter();
+    const bool t5 = settings_.flavor == SentencePieceFlavor::T5;
+    auto addSequence = [&](const std::vector<Piece>& pieces, bool leading, int64_t typeId) {
+        if (leading) {
+            for (const int64_t id : before) {
+                appendSpecial(encoding, id, typeId);
+            }
+        }
+        appendPieces(encoding, pieces, typeId);
+        // T5Tokenizer._add_eos_if_not_present
+        if (t5 && !pieces.empty() && !after.empty() && pieces.back().id == after.front()) {
+            return;
+        }
+        for (const int64_t id : after) {
+            appendSpecial(encoding, id, typeId);
+        }
+    };
+    addSequence(first, true, 0);
+    if (second != nullptr) {
+        const int64_t typeId = t5 ? 0 : 1;
+        addSequence(*second, settings_.flavor == SentencePieceFlavor::Llama, typeId);
+    }
+    return encoding;
+}
+
+Encoding SentencePieceTokenizer::encode(const std::string& text,
+                                        const EncodeOptions& options) const
+{
+    std::vector<Piece> pieces = tokenizePieces(text);
+    const auto specials = options.addSpecialTokens
+        ? static_cast<int64_t>(specialsBefore().size() + specialsAfter().size())
+        : 0;
+    bool truncated = false;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens; use a larger maximum length.");
+        }
+        const auto keep = static_cast<size_t>(options.maxLength - specials);
+        if (pieces.size() > keep) {
+            pieces.resize(keep);
+            truncated = true;
+        }
+    }
+    Encoding encoding = assemble(pieces, nullptr, options.addSpecialTokens);
+    encoding.truncated = truncated;
+    return encoding;
+}
+
+Encoding SentencePieceTokenizer::encodePair(const std::string& text, const std::string& pair,
+                                            const EncodeOptions& options) const
+{
+    std::vector<Piece> first = tokenizePieces(text);
+    std::vector<Piece> second = tokenizePieces(pair);
+    int64_t specials = 0;
+    if (options.addSpecialTokens) {
+        const auto before = static_cast<int64_t>(specialsBefore().size());
+        const auto after = static_cast<int64_t>(specialsAfter().size());
+        switch (settings_.flavor) {
+        case SentencePieceFlavor::Albert:
+            specials = before + 2 * after;
+            break;
+        case SentencePieceFlavor::T5:
+            specials = 2 * after;
+            break;
+        case SentencePieceFlavor::Llama:
+            specials = 2 * (before + after);
+            break;
+        }
+    }
+    bool truncated = false;
+    if (options.maxLength > 0) {
+        if (options.maxLength < specials) {
+            throw Error(ErrorKind::InvalidInput,
+                        "maximum length " + std::to_string(options.maxLength)
+                            + " cannot hold the " + std::to_string(specials)
+                            + " special tokens of a text pair; use a larger maximum length.");
+        }
+        // 'longest_first': one token at a time from the longer text, the second on a tie.
+        const auto limit = static_cast<size_t>(options.maxLength - specials);
+        while (first.size() + second.size() > limit) {
+            if (first.size() > second.size()) {
+                first.pop_back();
+            } else {
+                second.pop_back();
+            }
+            truncated = true;
+        }
+    }
+    Encoding encoding = assemble(first, &second, options.addSpecialTokens);
+    encoding.truncated = truncated;
+    return encoding;
+}
+
+// ---- decoding ----
+
+std::string SentencePieceTokenizer::idToToken(int64_t id) const
+{
+    if (const auto it = addedDecoder_.find(id); it != addedDecoder_.end()) {
+        return it->second;
+    }
+    if (id >= 0 && id < pieceCount_) {
+        return sp_->IdToPiece(static_cast<int>(id));
+    }
+    return settings_.unk ? settings_.unk->content : std::string("<unk>");
+}
+
+std::optional<int64_t> SentencePieceTokenizer::tokenToId(const std::string& token) const
+{
+    if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
+        return it->second;
+    }
+    const int id = sp_->PieceToId(token);
+    if (id == unkId_ && sp_->IdToPiece(id) != token) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+std::string SentencePieceTokenizer::decodePieces(const std::vector<std::string>& pieces) const
+{
+    if (pieces.empty()) {
+        return {};
+    }
+    return sp_->DecodePieces(pieces);
+}
+
+std::string SentencePieceTokenizer::tokensToString(std::vector<std::string> tokens) const
+{
+    // convert_tokens_to_string of AlbertTokenizer, T5Tokenizer and LlamaTokenizer: special
+    // tokens are written as they are, the pieces between them decoded by SentencePiece.
+    const bool llama = settings_.flavor == SentencePieceFlavor::Llama;
+    if (settings_.flavor == SentencePieceFlavor::T5 && !tokens.empty()) {
+        std::string& head = tokens.front();
+        while (startsWith(head, kSpieceUtf8)) {
+            head.erase(0, 3);
+        }
+    }
+    if (llama && !tokens.empty() && settings_.addPrefixSpace
+        && startsWith(tokens.front(), kSpieceUtf8)) {
+        tokens.front().erase(0, 3);
+    }
+    std::vector<std::string> current;
+    std::string out;
+    bool previousSpecial = false;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        const std::string& token = tokens[i];
+        if (allSpecialTokens_.count(token) > 0) {
+            if (!previousSpecial && (!llama || (i != 0 && settings_.legacy))) {
+                out.push_back(' ');
+            }
+            out += decodePieces(current) + token;
+            previousSpecial = true;
+            current.clear();
+        } else {
+            if (llama && previousSpecial && i == 1 && settings_.addPrefixSpace
+                && !startsWith(token, kSpieceUtf8)) {
+                out.push_back(' ');
+            }
+            current.push_back(token);
+            previousSpecial = false;
+        }
+    }
+    out += decodePieces(current);
+    return llama ? out : pythonStrip(out);
+}
+
+std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids,
+                                           bool skipSpecial) const
+{
+    // PreTrainedTokenizer._decode: non-special added tokens (and T5's sentinels beyond the
+    // SentencePiece vocabulary) stand apart; the rest goes through convert_tokens_to_string.
+    std::vector<std::string> subTexts;
+    std::vector<std::string> current;
+    for (const int64_t id : ids) {
+        if (skipSpecial && allSpecialIds_.count(id) > 0) {
+            continue;
+        }
+        std::string token = idToToken(id);
+        if (legacyAdded_.count(token) > 0) {
+            if (!current.empty()) {
+                std::string text = tokensToString(std::move(current));
+                if (!text.empty()) {
+                    subTexts.push_back(std::move(text));
+                }
+                current.clear();
+            }
+            subTexts.push_back(std::move(token));
+        } else {
+            current.push_back(std::move(token));
+        }
+    }
+    if (!current.empty()) {
+        subTexts.push_back(tokensToString(std::move(current)));
+    }
+    std::string text;
+    for (size_t i = 0; i < subTexts.size(); ++i) {
+        if (i > 0 && settings_.spacesBetweenSpecialTokens) {
+            text.push_back(' ');
+        }
+        text.append(subTexts[i]);
+    }
+    if (settings_.cleanUpTokenizationSpaces) {
+        text = cleanUpTokenization(std::move(text));
+    }
+    return text;
+}
+
+} // namespace lumen::engine
