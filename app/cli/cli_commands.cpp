@@ -7,6 +7,7 @@
 
 #include "lumen/engine/bench.h"
 #include "lumen/engine/error.h"
+#include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
 #include "lumen/engine/system_info.h"
@@ -23,6 +24,7 @@
 #include <filesystem>
 #include <functional>
 #include <iomanip>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -133,6 +135,18 @@ void writeInline(std::ostream& out, const Json& j)
 void writePretty(std::ostream& out, const Json& j)
 {
     out << j.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+}
+
+/// MODEL_DIR may be a folder or ORG/NAME of a model in the Hugging Face cache. Resolved here
+/// so the project records the snapshot folder; a name that does not resolve is kept as given
+/// and the action's engine::resolveModelPath() reports why (so the run is recorded Failed).
+std::string modelArgument(const std::string& arg)
+{
+    try {
+        return engine::resolveModelPath(arg);
+    } catch (const lumen::Error&) {
+        return arg;
+    }
 }
 
 /// An absolute, normalised path without a trailing slash: what the project records.
@@ -362,12 +376,12 @@ Prepared prepareInfo(const ParsedArgs& args)
                     return j;
                 } };
     }
-    const std::string dir = args.positionals[0];
+    const std::string dir = modelArgument(args.positionals[0]);
     const std::string device = deviceOption(args);
     return { absolutePath(dir), device, [dir, device, json](CommandContext& ctx) {
                 engine::LoadOptions options;
                 options.device = device;
-                const auto model = engine::Model::load(dir, options);
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
                 const Json j = modelInfoJson(*model);
                 if (json) {
                     writePretty(ctx.out, j);
@@ -387,12 +401,12 @@ Prepared prepareTokenize(const ParsedArgs& args)
     if (!text) {
         throw UsageError("tokenize", "missing --text T (the text to tokenize)");
     }
-    const std::string dir = args.positionals[0];
+    const std::string dir = modelArgument(args.positionals[0]);
     const bool json = args.flag("json");
     return { absolutePath(dir), "", [dir, text = *text, json](CommandContext& ctx) {
                 requireNonEmptyTexts({ text });
                 // Only the tokenizer: no need to read (possibly gigabytes of) weights.
-                const auto tokenizer = engine::loadTokenizer(dir);
+                const auto tokenizer = engine::loadTokenizer(engine::resolveModelPath(dir));
                 const engine::Encoding e = tokenizer->encode(text);
                 Json offsets = Json::array();
                 for (const auto& [start, end] : e.offsets) {
@@ -439,14 +453,14 @@ Prepared prepareForward(const ParsedArgs& args)
     if (!out) {
         throw UsageError("forward", "missing --out FILE.safetensors (where to write the tensors)");
     }
-    const std::string dir = args.positionals[0];
+    const std::string dir = modelArgument(args.positionals[0]);
     const std::string device = deviceOption(args);
     return { absolutePath(dir), device,
         [dir, texts, outPath = *out, device](CommandContext& ctx) {
             requireNonEmptyTexts(texts);
             engine::LoadOptions options;
             options.device = device;
-            const auto model = engine::Model::load(dir, options);
+            const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
             // prepare() says it better when the tokenizer is missing.
             printLoadWarnings(ctx, model->info(), "no-tokenizer");
             const engine::ModelInput input = model->prepare(texts);
@@ -501,6 +515,63 @@ Prepared prepareForward(const ParsedArgs& args)
                 { "seq_len", input.seqLen() }, { "tokens", realTokens },
                 { "tensors", tensors.size() }, { "forward_ms", result.elapsedMs } };
         } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// models
+
+std::string humanBytes(int64_t bytes)
+{
+    const char* units[] = { "B", "kB", "MB", "GB", "TB" };
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1000.0 && unit + 1 < std::size(units)) {
+        value /= 1000.0;
+        ++unit;
+    }
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(unit == 0 ? 0 : 1) << value << ' ' << units[unit];
+    return out.str();
+}
+
+Prepared prepareModels(const ParsedArgs& args)
+{
+    const std::string cache = args.value("cache").value_or(engine::huggingFaceCacheDir());
+    const bool json = args.flag("json");
+    return { "", "", [cache, json](CommandContext& ctx) {
+                const std::vector<engine::CachedModel> models = engine::listCachedModels(cache);
+                Json list = Json::array();
+                for (const engine::CachedModel& m : models) {
+                    list.push_back(Json { { "repo_id", m.repoId }, { "path", m.path },
+                        { "revision", m.revision }, { "model_type", m.modelType },
+                        { "size_bytes", m.sizeBytes }, { "has_config", m.hasConfig },
+                        { "has_weights", m.hasWeights }, { "has_tokenizer", m.hasTokenizer },
+                        { "problem", m.problem } });
+                }
+                const Json j { { "cache", cache }, { "models", list } };
+                if (json) {
+                    writePretty(ctx.out, j);
+                    return j;
+                }
+                if (models.empty()) {
+                    ctx.out << "no models in the Hugging Face cache " << cache << '\n';
+                    return j;
+                }
+                ctx.out << "Hugging Face cache " << cache << "\n\n";
+                size_t width = 8;
+                for (const engine::CachedModel& m : models) {
+                    width = std::max(width, m.repoId.size());
+                }
+                ctx.out << padRight("MODEL", width + 2) << padRight("TYPE", 12)
+                        << padRight("SIZE", 10) << "STATUS\n";
+                for (const engine::CachedModel& m : models) {
+                    ctx.out << padRight(m.repoId, width + 2)
+                            << padRight(m.modelType.empty() ? "-" : m.modelType, 12)
+                            << padRight(m.path.empty() ? "-" : humanBytes(m.sizeBytes), 10)
+                            << (m.problem.empty() ? "ok" : m.problem) << '\n';
+                }
+                return j;
+            } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,7 +701,7 @@ Prepared prepareBench(const ParsedArgs& args)
     }
     config.captureAttention = attention;
     const bool json = args.flag("json");
-    const std::string dir = args.positionals[0];
+    const std::string dir = modelArgument(args.positionals[0]);
     const std::string device = deviceOption(args);
 
     return { absolutePath(dir), device,
@@ -641,7 +712,7 @@ Prepared prepareBench(const ParsedArgs& args)
             }
             engine::LoadOptions options;
             options.device = device;
-            const auto model = engine::Model::load(dir, options);
+            const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
             printLoadWarnings(ctx, model->info(), "no-tokenizer");
             const engine::ModelInfo& info = model->info();
 
@@ -796,6 +867,15 @@ const std::vector<Command>& commands()
                 { "--out FILE", "the .safetensors file to write (required)" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareForward },
+        { { "models", {}, 0, { { "cache", true, false }, kJson, kProject, kHelp } },
+            "lumen-cli models [--cache DIR] [--json]",
+            "list the models in the local Hugging Face cache",
+            "Lists the models downloaded with Python (transformers, huggingface_hub) into the\n"
+            "hub cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. Every\n"
+            "command that takes MODEL_DIR also takes such a model's ORG/NAME.\n",
+            { { "--cache DIR", "list this cache folder instead" },
+                { "--json", "print one JSON object {\"cache\": ..., \"models\": [...]}" } },
+            &prepareModels },
         { { "new-model", {}, 0,
               { { "config", true, false }, { "out", true, false }, { "seed", true, false },
                   kProject, kHelp } },

@@ -24,7 +24,10 @@ namespace lumen::engine {
 struct KvCache {
     std::vector<torch::Tensor> keys;   ///< per layer [batch, kvHeads, past, headDim]
     std::vector<torch::Tensor> values; ///< per layer [batch, kvHeads, past, headDim]
-    int64_t length() const { return keys.empty() ? 0 : keys.front().size(2); }
+    int64_t length() const
+    {
+        return keys.empty() || !keys.front().defined() ? 0 : keys.front().size(2);
+    }
 };
 
 struct ArchInput {

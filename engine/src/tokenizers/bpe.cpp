@@ -10,6 +10,7 @@
 #include <oniguruma.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -462,7 +463,7 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
     vocabJsonSize_ = static_cast<int64_t>(vocab_.size());
     int64_t maxId = -1;
     for (const auto& [token, id] : vocab_) {
-        if (id < 0 || id > (int64_t(1) << 31)) {
+        if (id < 0 || id >= INT32_MAX) {
             throw Error(ErrorKind::InvalidInput,
                         "vocab.json: the id of \"" + token + "\" must be a non-negative integer "
                             "below 2^31. Replace the file with the model's vocabulary.");
@@ -601,6 +602,12 @@ void BpeTokenizer::registerAdded(AddedTokenSpec spec)
         } else {
             spec.id = static_cast<int64_t>(idToToken_.size());
         }
+    }
+    if (spec.id >= INT32_MAX) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the added token \"" + spec.content + "\" has the id "
+                        + std::to_string(spec.id) + "; ids must stay below 2^31 - 1. Fix "
+                          "added_tokens_decoder in tokenizer_config.json.");
     }
     const auto id = static_cast<size_t>(spec.id);
     if (id >= idToToken_.size()) {
@@ -921,17 +928,10 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
     const std::string& text = *source;
     const size_t n = text.size();
 
-    // Code point index of the character every byte belongs to (and n -> the count).
-    std::vector<int32_t> charOf(n + 1);
-    {
-        int32_t index = -1;
-        for (size_t i = 0; i < n; ++i) {
-            if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-                ++index;
-            }
-            charOf[i] = index;
-        }
-        charOf[n] = index + 1;
+    if (n > size_t(INT32_MAX) / 2) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the text has " + std::to_string(n) + " bytes; the tokenizer takes at most "
+                        + std::to_string(INT32_MAX / 2) + ". Split it into smaller parts.");
     }
 
     // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
@@ -1055,13 +1055,27 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
     }
 
     // 4. Added tokens stay whole; the rest goes through the pattern and BPE.
+    // Code point offsets: pieces come in text order, so one cursor walks the text once. A
+    // piece gets the characters its bytes touch, whole.
+    size_t cursorByte = 0;
+    int32_t cursorChar = 0;
+    auto charOf = [&text, &cursorByte, &cursorChar](size_t byte) {
+        while (true) {
+            const size_t length = sequenceLength(static_cast<unsigned char>(text[cursorByte]));
+            if (cursorByte + length > byte) {
+                return cursorChar;
+            }
+            cursorByte += length;
+            ++cursorChar;
+        }
+    };
     auto offsetsOf = [&charOf, shift](size_t firstByte, size_t lastByte) {
-        const int64_t begin = std::max<int64_t>(0, charOf[firstByte] - shift);
-        const int64_t end = std::max<int64_t>(0, charOf[lastByte] + 1 - shift);
+        const int32_t begin = std::max<int32_t>(0, charOf(firstByte) - static_cast<int32_t>(shift));
+        const int32_t end = std::max<int32_t>(0, charOf(lastByte) + 1 - static_cast<int32_t>(shift));
         return std::make_pair(begin, end);
     };
     std::vector<Piece> pieces;
-    pieces.reserve(n / 3 + 4);
+    pieces.reserve(n + 1); // at most one piece per byte; untouched pages cost nothing
     RegionHolder region;
     std::vector<int32_t> symbols;
     for (const Segment& segment : segments) {
@@ -1073,8 +1087,8 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
             const auto [begin, end] =
                 offsetsOf(segment.position(0), segment.position(segment.size() - 1));
             Piece piece;
-            piece.id = token.spec.id;
-            piece.added = segment.added;
+            piece.id = static_cast<int32_t>(token.spec.id);
+            piece.symbol = -1 - segment.added;
             piece.begin = begin;
             piece.end = end;
             piece.special = token.spec.special;
@@ -1102,7 +1116,7 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
                 const auto [begin, end] =
                     offsetsOf(segment.position(at), segment.position(at + length - 1));
                 Piece piece;
-                piece.id = id;
+                piece.id = static_cast<int32_t>(id);
                 piece.symbol = symbol;
                 piece.begin = begin;
                 piece.end = end;
@@ -1120,7 +1134,7 @@ std::string BpeTokenizer::pieceToken(const Piece& piece) const
     if (piece.symbol >= 0) {
         return symbols_[static_cast<size_t>(piece.symbol)];
     }
-    return added_[static_cast<size_t>(piece.added)].spec.content;
+    return added_[static_cast<size_t>(-1 - piece.symbol)].spec.content;
 }
 
 std::vector<std::string> BpeTokenizer::tokenize(const std::string& text) const

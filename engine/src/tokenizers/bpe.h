@@ -88,12 +88,11 @@ public:
     const BpeSettings& settings() const { return settings_; }
 
 private:
-    struct Piece {
-        int64_t id = 0;
-        int32_t symbol = -1; ///< index into symbols_, or -1 for an added token
-        int32_t added = -1;  ///< index into added_ for an added token
-        int64_t begin = 0;
-        int64_t end = 0;
+    struct Piece { // kept small: a megabyte of text makes half a million of them
+        int32_t id = 0;
+        int32_t symbol = -1; ///< index into symbols_, or -(1 + index into added_)
+        int32_t begin = 0;
+        int32_t end = 0;
         bool special = false;
     };
     struct AddedToken {

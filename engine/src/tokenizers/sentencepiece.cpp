@@ -5,6 +5,7 @@
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
 
+#include <dlfcn.h>
 #include <nlohmann/json.hpp>
 #include <sentencepiece_processor.h>
 #include <unicode/uchar.h>
@@ -15,7 +16,143 @@
 #include <sstream>
 #include <utility>
 
+// ---- loading libsentencepiece in isolation ----
+//
+// Debian's libsentencepiece carries its own copy of protobuf-lite (3.14) and exports it;
+// LibTorch needs the system's libprotobuf (3.21). In one global symbol scope one of them
+// always runs with the other's code: protobuf's static initialisers crash before main(), or
+// SentencePiece's model parser stops with a version mismatch. So the engine does not link
+// libsentencepiece: it is dlopen'ed with RTLD_LOCAL | RTLD_DEEPBIND, which makes the library
+// bind to its own protobuf, and Lumen only calls its virtual methods (through the vtable)
+// plus the two non-virtual functions defined below, which forward to the loaded library.
+
+namespace {
+
+const char* const kSentencePieceLibrary = "libsentencepiece.so.0";
+
+void* sentencePieceLibrary()
+{
+    static void* const handle =
+        dlopen(kSentencePieceLibrary, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    return handle;
+}
+
+void* sentencePieceSymbol(const char* name)
+{
+    void* const library = sentencePieceLibrary();
+    void* const symbol = library != nullptr ? dlsym(library, name) : nullptr;
+    if (symbol == nullptr) {
+        // Only reached after requireSentencePiece() succeeded: the library lacks a symbol.
+        std::abort();
+    }
+    return symbol;
+}
+
+void requireSentencePiece()
+{
+    if (sentencePieceLibrary() == nullptr) {
+        const char* reason = dlerror();
+        throw lumen::Error(lumen::ErrorKind::Unsupported,
+                           std::string("cannot load ") + kSentencePieceLibrary + " ("
+                               + (reason != nullptr ? reason : "unknown reason")
+                               + "), which SentencePiece tokenizers (ALBERT, T5, LLaMA) need. "
+                                 "Install the libsentencepiece0 package.");
+    }
+}
+
+} // namespace
+
+extern "C" void lumenSentencePieceStatusDestructor(void* self) asm(
+    "_ZN13sentencepiece4util6StatusD1Ev");
+extern "C" void lumenSentencePieceStatusDestructor(void* self)
+{
+    using Function = void (*)(void*);
+    static const auto forward =
+        reinterpret_cast<Function>(sentencePieceSymbol("_ZN13sentencepiece4util6StatusD1Ev"));
+    forward(self);
+}
+
+extern "C" void lumenSentencePieceProcessorConstructor(void* self) asm(
+    "_ZN13sentencepiece22SentencePieceProcessorC1Ev");
+extern "C" void lumenSentencePieceProcessorConstructor(void* self)
+{
+    using Function = void (*)(void*);
+    static const auto forward = reinterpret_cast<Function>(
+        sentencePieceSymbol("_ZN13sentencepiece22SentencePieceProcessorC1Ev"));
+    forward(self);
+}
+
 namespace lumen::engine {
+
+namespace {
+
+// Calls into libsentencepiece go through these wrappers, which GCC may not devirtualize:
+// a devirtualized (or speculatively inlined) call would name a symbol of the library, which
+// the engine does not link.
+#define LUMEN_SP_CALL __attribute__((noinline, optimize("no-devirtualize", \
+                                                         "no-devirtualize-speculatively")))
+using Processor = sentencepiece::SentencePieceProcessor;
+
+LUMEN_SP_CALL Processor* spCreate()
+{
+    requireSentencePiece();
+    return new Processor();
+}
+
+LUMEN_SP_CALL void spDestroy(Processor* processor)
+{
+    delete processor;
+}
+
+LUMEN_SP_CALL bool spLoad(Processor& processor, const std::string& proto)
+{
+    return processor.LoadFromSerializedProto(proto).ok();
+}
+
+LUMEN_SP_CALL int spPieceSize(const Processor& processor)
+{
+    return processor.GetPieceSize();
+}
+
+LUMEN_SP_CALL int spUnkId(const Processor& processor)
+{
+    return processor.unk_id();
+}
+
+LUMEN_SP_CALL int spPieceToId(const Processor& processor, const std::string& piece)
+{
+    return processor.PieceToId(piece);
+}
+
+LUMEN_SP_CALL std::string spIdToPiece(const Processor& processor, int id)
+{
+    return processor.IdToPiece(id);
+}
+
+LUMEN_SP_CALL std::vector<std::string> spEncodeAsPieces(const Processor& processor,
+                                                        const std::string& text)
+{
+    return processor.EncodeAsPieces(text);
+}
+
+LUMEN_SP_CALL std::string spEncodeAsSerializedProto(const Processor& processor,
+                                                   const std::string& text)
+{
+    return processor.EncodeAsSerializedProto(text);
+}
+
+LUMEN_SP_CALL std::string spDecodePieces(const Processor& processor,
+                                         const std::vector<std::string>& pieces)
+{
+    return processor.DecodePieces(pieces);
+}
+
+} // namespace
+
+void SentencePieceProcessorDeleter::operator()(sentencepiece::SentencePieceProcessor* p) const
+{
+    spDestroy(p);
+}
 
 using unicode::MappedChar;
 using unicode::MappedText;
@@ -81,6 +218,108 @@ bool isPythonDigit(char32_t c)
 {
     const auto type = u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_NUMERIC_TYPE);
     return type == U_NT_DECIMAL || type == U_NT_DIGIT;
+}
+
+/// One piece of a serialized sentencepiece.SentencePieceText.
+struct EncodedPiece {
+    std::string piece;
+    int64_t id = 0;
+    size_t begin = 0; ///< bytes of the input
+    size_t end = 0;
+};
+
+/// Reads a protobuf varint; false at a truncated one.
+bool readVarint(const std::string& data, size_t& at, uint64_t& value)
+{
+    value = 0;
+    for (int shift = 0; shift < 64 && at < data.size(); shift += 7) {
+        const auto byte = static_cast<uint8_t>(data[at++]);
+        value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+        if ((byte & 0x80) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Walks the fields of a protobuf message, calling `onField(number, wireType, varint,
+/// bytes)`; false when the data is malformed.
+template <typename OnField>
+bool forEachField(const std::string& data, OnField onField)
+{
+    size_t at = 0;
+    while (at < data.size()) {
+        uint64_t key = 0;
+        if (!readVarint(data, at, key)) {
+            return false;
+        }
+        const auto number = static_cast<uint32_t>(key >> 3);
+        const auto wireType = static_cast<uint32_t>(key & 7);
+        uint64_t value = 0;
+        std::string bytes;
+        switch (wireType) {
+        case 0:
+            if (!readVarint(data, at, value)) {
+                return false;
+            }
+            break;
+        case 1:
+            if (data.size() - at < 8) {
+                return false;
+            }
+            at += 8;
+            break;
+        case 2:
+            if (!readVarint(data, at, value) || value > data.size() - at) {
+                return false;
+            }
+            bytes.assign(data, at, static_cast<size_t>(value));
+            at += static_cast<size_t>(value);
+            break;
+        case 5:
+            if (data.size() - at < 4) {
+                return false;
+            }
+            at += 4;
+            break;
+        default:
+            return false;
+        }
+        onField(number, wireType, value, bytes);
+    }
+    return true;
+}
+
+/// SentencePieceText { repeated SentencePiece pieces = 2; } with SentencePiece { piece = 1,
+/// id = 2, surface = 3, begin = 4, end = 5 }.
+std::vector<EncodedPiece> parseSentencePieceText(const std::string& data)
+{
+    std::vector<EncodedPiece> pieces;
+    const bool ok = forEachField(data, [&pieces](uint32_t number, uint32_t wireType,
+                                                 uint64_t, const std::string& bytes) {
+        if (number != 2 || wireType != 2) {
+            return;
+        }
+        EncodedPiece piece;
+        forEachField(bytes, [&piece](uint32_t field, uint32_t type, uint64_t value,
+                                     const std::string& text) {
+            if (field == 1 && type == 2) {
+                piece.piece = text;
+            } else if (field == 2 && type == 0) {
+                piece.id = static_cast<int64_t>(value);
+            } else if (field == 4 && type == 0) {
+                piece.begin = static_cast<size_t>(value);
+            } else if (field == 5 && type == 0) {
+                piece.end = static_cast<size_t>(value);
+            }
+        });
+        pieces.push_back(std::move(piece));
+    });
+    if (!ok) {
+        throw Error(ErrorKind::Internal, "libsentencepiece returned an encoding Lumen cannot "
+                                         "read; please report this with the input text.");
+    }
+    return pieces;
 }
 
 bool isBytePiece(const std::string& piece)
@@ -440,9 +679,9 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
     const std::string proto = readBinaryFile(modelPath);
     if (flavor == SentencePieceFlavor::T5 && !haveAdded && extraIds > 0) {
         // T5Tokenizer.__init__: <extra_id_i> gets len(sp_model) - 1 + extra_ids - i.
-        sentencepiece::SentencePieceProcessor probe;
-        if (probe.LoadFromSerializedProto(proto).ok()) {
-            const int64_t size = probe.GetPieceSize();
+        const std::unique_ptr<Processor, SentencePieceProcessorDeleter> probe(spCreate());
+        if (spLoad(*probe, proto)) {
+            const int64_t size = spPieceSize(*probe);
             for (int64_t i = 0; i < extraIds; ++i) {
                 AddedTokenSpec spec;
                 spec.content = "<extra_id_" + std::to_string(i) + ">";
@@ -463,23 +702,23 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& modelProto,
                                                SentencePieceSettings settings,
                                                const std::string& modelPath)
     : settings_(std::move(settings))
-    , sp_(std::make_unique<sentencepiece::SentencePieceProcessor>())
 {
+    sp_.reset(spCreate());
     std::string proto = modelProto;
     if (settings_.flavor != SentencePieceFlavor::Albert && !settings_.legacy) {
         // The reference merges NormalizerSpec(add_dummy_prefix=False) into the model; a
         // second normalizer_spec field (3) appended to the message is merged the same way.
         proto.append("\x1A\x02\x18\x00", 4);
     }
-    const auto status = sp_->LoadFromSerializedProto(proto);
-    if (!status.ok()) {
+    if (!spLoad(*sp_, proto)) {
         throw Error(ErrorKind::InvalidInput,
-                    modelPath + " is not a SentencePiece model (" + status.ToString()
-                        + "). Replace it with the model's spiece.model / tokenizer.model.");
+                    modelPath + " is not a SentencePiece model (libsentencepiece cannot parse "
+                                "it). Replace it with the model's spiece.model / "
+                                "tokenizer.model.");
     }
-    pieceCount_ = sp_->GetPieceSize();
+    pieceCount_ = spPieceSize(*sp_);
     vocabSize_ = pieceCount_;
-    unkId_ = sp_->unk_id();
+    unkId_ = spUnkId(*sp_);
 
     for (const AddedTokenSpec& spec : settings_.addedTokens) {
         registerAdded(spec);
@@ -540,7 +779,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& modelProto,
     specialIds_.bos = idOf(settings_.bos);
     specialIds_.eos = idOf(settings_.eos);
     const std::string unkText = settings_.unk ? settings_.unk->content : std::string("<unk>");
-    unkTokenLength_ = sp_->EncodeAsPieces(unkText).size();
+    unkTokenLength_ = spEncodeAsPieces(*sp_, unkText).size();
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
@@ -553,8 +792,8 @@ void SentencePieceTokenizer::registerAdded(AddedTokenSpec spec)
     if (spec.id < 0) {
         if (const auto it = addedEncoder_.find(spec.content); it != addedEncoder_.end()) {
             spec.id = it->second;
-        } else if (const int id = sp_->PieceToId(spec.content);
-                   id != unkId_ || sp_->IdToPiece(id) == spec.content) {
+        } else if (const int id = spPieceToId(*sp_, spec.content);
+                   id != unkId_ || spIdToPiece(*sp_, id) == spec.content) {
             spec.id = id;
         } else {
             spec.id = vocabSize_;
@@ -796,6 +1035,9 @@ MappedText SentencePieceTokenizer::albertPreprocess(const MappedText& text) cons
         for (const MappedChar& c : decomposed) {
             if (u_getCombiningClass(static_cast<UChar32>(c.cp)) == 0) {
                 out.push_back(c);
+            } else if (!out.empty() && out.back().end <= c.begin) {
+                // A dropped accent stays part of the character it was written on.
+                out.back().end = std::max(out.back().end, c.end);
             }
         }
     }
@@ -878,15 +1120,15 @@ void SentencePieceTokenizer::encodeWithSentencePiece(const MappedText& input, si
         return std::make_pair(begin, end);
     };
 
-    const auto encoded = sp_->EncodeAsImmutableProto(utf8);
-    const auto spPieces = encoded.pieces();
+    const std::vector<EncodedPiece> spPieces =
+        parseSentencePieceText(spEncodeAsSerializedProto(*sp_, utf8));
     const size_t skip = spPieces.size() >= skipPieces ? skipPieces : 0;
     const size_t firstOut = out.size();
     for (size_t i = skip; i < spPieces.size(); ++i) {
         const auto& p = spPieces[i];
-        const size_t first = charAt(p.begin(), /*roundUp=*/false);
-        const size_t last = std::max(first, charAt(p.end(), /*roundUp=*/true));
-        const std::string& token = p.piece();
+        const size_t first = charAt(p.begin, /*roundUp=*/false);
+        const size_t last = std::max(first, charAt(p.end, /*roundUp=*/true));
+        const std::string& token = p.piece;
         const auto [begin, end] = rangeOf(first, last);
 
         // AlbertTokenizer._tokenize: "▁9," -> "▁9", "," (google-research/bert's README).
@@ -895,7 +1137,7 @@ void SentencePieceTokenizer::encodeWithSentencePiece(const MappedText& input, si
             && chars.back() == U',' && isPythonDigit(chars[chars.size() - 2])) {
             std::u32string stem = chars.substr(0, chars.size() - 1);
             stem.erase(std::remove(stem.begin(), stem.end(), kSpiece), stem.end());
-            std::vector<std::string> sub = sp_->EncodeAsPieces(unicode::encodeUtf8(stem));
+            std::vector<std::string> sub = spEncodeAsPieces(*sp_, unicode::encodeUtf8(stem));
             if (chars.front() != kSpiece && !sub.empty() && startsWith(sub.front(), kSpieceUtf8)) {
                 if (sub.front() == kSpieceUtf8) {
                     sub.erase(sub.begin());
@@ -959,7 +1201,7 @@ int64_t SentencePieceTokenizer::pieceToId(const std::string& piece) const
     if (const auto it = addedEncoder_.find(piece); it != addedEncoder_.end()) {
         return it->second;
     }
-    return sp_->PieceToId(piece);
+    return spPieceToId(*sp_, piece);
 }
 
 std::vector<std::string> SentencePieceTokenizer::tokenize(const std::string& text) const
@@ -1160,7 +1402,7 @@ std::string SentencePieceTokenizer::idToToken(int64_t id) const
         return it->second;
     }
     if (id >= 0 && id < pieceCount_) {
-        return sp_->IdToPiece(static_cast<int>(id));
+        return spIdToPiece(*sp_, static_cast<int>(id));
     }
     return settings_.unk ? settings_.unk->content : std::string("<unk>");
 }
@@ -1170,8 +1412,8 @@ std::optional<int64_t> SentencePieceTokenizer::tokenToId(const std::string& toke
     if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
         return it->second;
     }
-    const int id = sp_->PieceToId(token);
-    if (id == unkId_ && sp_->IdToPiece(id) != token) {
+    const int id = spPieceToId(*sp_, token);
+    if (id == unkId_ && spIdToPiece(*sp_, id) != token) {
         return std::nullopt;
     }
     return id;
@@ -1182,7 +1424,7 @@ std::string SentencePieceTokenizer::decodePieces(const std::vector<std::string>&
     if (pieces.empty()) {
         return {};
     }
-    return sp_->DecodePieces(pieces);
+    return spDecodePieces(*sp_, pieces);
 }
 
 std::string SentencePieceTokenizer::tokensToString(std::vector<std::string> tokens) const

@@ -49,6 +49,11 @@ class SentencePieceProcessor;
 
 namespace lumen::engine {
 
+/// Destroys a processor of the dlopen'ed libsentencepiece (see sentencepiece.cpp).
+struct SentencePieceProcessorDeleter {
+    void operator()(sentencepiece::SentencePieceProcessor* processor) const;
+};
+
 enum class SentencePieceFlavor { Albert, T5, Llama };
 
 /// What tokenizer_config.json and special_tokens_map.json say, with the reference class's
@@ -135,7 +140,7 @@ private:
                       bool addSpecial) const;
 
     SentencePieceSettings settings_;
-    std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+    std::unique_ptr<sentencepiece::SentencePieceProcessor, SentencePieceProcessorDeleter> sp_;
     int64_t pieceCount_ = 0;
     int64_t vocabSize_ = 0;
     int64_t unkId_ = 0;

@@ -440,7 +440,7 @@ private Q_SLOTS:
             QFAIL("dynamic rope scaling was accepted");
         } catch (const Error& e) {
             QCOMPARE(std::string(e.what()),
-                     dir + "/config/config.json: rope_scaling is "
+                     dir + "/config/config.json: \"rope_scaling\" is "
                            "{\"factor\":2.0,\"type\":\"dynamic\"}; Lumen supports only "
                            "{\"type\": \"linear\", \"factor\": F} with F > 0 (or null).");
         }
@@ -486,3 +486,5 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(TestDecoders)
+
+#include "tst_decoders.moc"
