@@ -24,31 +24,31 @@ GreedyResult greedyGenerate(Model& model, const ModelInput& prompt, const Greedy
 {
     if (model.info().headKind != "causal-lm") {
         throw Error(ErrorKind::InvalidInput,
-                    model.info().architecture + " has no causal language-model head, so it "
-                                                "cannot generate text. Load a ...ForCausalLM / "
-                                                "...LMHeadModel checkpoint.");
+            model.info().architecture
+                + " has no causal language-model head, so it "
+                  "cannot generate text. Load a ...ForCausalLM / "
+                  "...LMHeadModel checkpoint.");
     }
     const IntTensor& ids = prompt.inputIds;
-    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0 ||
-        static_cast<int64_t>(ids.data.size()) != ids.numel()) {
+    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0
+        || static_cast<int64_t>(ids.data.size()) != ids.numel()) {
         throw Error(ErrorKind::InvalidInput,
-                    "the prompt ids must be a non-empty [batch, sequence] matrix.");
+            "the prompt ids must be a non-empty [batch, sequence] matrix.");
     }
     if (!prompt.attentionMask.data.empty() && prompt.attentionMask.shape != ids.shape) {
         throw Error(ErrorKind::InvalidInput,
-                    "the prompt's attention mask must have the same shape as its ids.");
+            "the prompt's attention mask must have the same shape as its ids.");
     }
     if (config.maxNewTokens <= 0 || config.topK <= 0) {
-        throw Error(ErrorKind::InvalidInput,
-                    "generation needs maxNewTokens > 0 and topK > 0.");
+        throw Error(ErrorKind::InvalidInput, "generation needs maxNewTokens > 0 and topK > 0.");
     }
     Architecture& arch = ModelInternals::architecture(model);
     const int64_t vocab = arch.vocabSize();
     for (int64_t id : ids.data) {
         if (id < 0 || id >= vocab) {
             throw Error(ErrorKind::InvalidInput,
-                        "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                            std::to_string(vocab - 1) + ").");
+                "token id " + std::to_string(id) + " is outside the vocabulary (0.."
+                    + std::to_string(vocab - 1) + ").");
         }
     }
 
@@ -57,8 +57,8 @@ GreedyResult greedyGenerate(Model& model, const ModelInput& prompt, const Greedy
     const int64_t batch = ids.shape[0];
     const int64_t topK = std::min(config.topK, vocab);
     torch::Tensor mask = prompt.attentionMask.data.empty()
-                             ? torch::ones({ids.shape[0], ids.shape[1]}, torch::kInt64).to(device)
-                             : toTorch(prompt.attentionMask).to(device);
+        ? torch::ones({ ids.shape[0], ids.shape[1] }, torch::kInt64).to(device)
+        : toTorch(prompt.attentionMask).to(device);
     KvCache cache;
     ArchInput in;
     in.inputIds = toTorch(ids).to(device);
@@ -77,7 +77,7 @@ GreedyResult greedyGenerate(Model& model, const ModelInput& prompt, const Greedy
     std::vector<bool> unfinished(static_cast<size_t>(batch), true);
 
     for (int64_t step = 0; step < config.maxNewTokens; ++step) {
-        const ArchOutput out = arch.run(in, TraceRequest{});
+        const ArchOutput out = arch.run(in, TraceRequest {});
         const torch::Tensor logits =
             out.logits.select(/*dim=*/1, out.logits.size(1) - 1).to(torch::kFloat32).cpu();
         const torch::Tensor next = torch::argmax(logits, /*dim=*/-1);
@@ -105,8 +105,8 @@ GreedyResult greedyGenerate(Model& model, const ModelInput& prompt, const Greedy
         if (std::none_of(unfinished.begin(), unfinished.end(), [](bool u) { return u; })) {
             break;
         }
-        mask = torch::cat({mask, torch::ones({batch, 1}, mask.options())}, /*dim=*/1);
-        in.inputIds = torch::tensor(chosen, torch::kInt64).view({batch, 1}).to(device);
+        mask = torch::cat({ mask, torch::ones({ batch, 1 }, mask.options()) }, /*dim=*/1);
+        in.inputIds = torch::tensor(chosen, torch::kInt64).view({ batch, 1 }).to(device);
         in.attentionMask = mask;
         in.positionIds = positionsFromMask(mask).slice(/*dim=*/1, mask.size(1) - 1);
     }

@@ -22,19 +22,19 @@ namespace lumen::engine {
 struct GreedyConfig {
     int64_t maxNewTokens = 8;
     std::optional<int64_t> eosTokenId; ///< a row that produces it is finished
-    int64_t padTokenId = 0;            ///< appended to finished rows while others go on
-    int64_t topK = 5;                  ///< how many scores to keep per step and row
+    int64_t padTokenId = 0; ///< appended to finished rows while others go on
+    int64_t topK = 5; ///< how many scores to keep per step and row
 };
 
 struct GreedyStep {
-    std::vector<int64_t> topIds;   ///< best first
-    std::vector<float> topScores;  ///< the next-token logits of topIds
+    std::vector<int64_t> topIds; ///< best first
+    std::vector<float> topScores; ///< the next-token logits of topIds
 };
 
 struct GreedyResult {
-    std::vector<std::vector<int64_t>> sequences;   ///< per row: the prompt as given + new tokens
+    std::vector<std::vector<int64_t>> sequences; ///< per row: the prompt as given + new tokens
     std::vector<std::vector<int64_t>> newTokenIds; ///< per row
-    std::vector<std::vector<GreedyStep>> steps;    ///< [row][step]
+    std::vector<std::vector<GreedyStep>> steps; ///< [row][step]
 };
 
 /// Throws lumen::Error(InvalidInput) for a model without a causal-LM head, a malformed

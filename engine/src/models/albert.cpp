@@ -10,9 +10,9 @@ namespace lumen::engine {
 namespace {
 
 namespace nn = torch::nn;
-using blocks::Activation;
 using bert::BertSizes;
 using bert::Embeddings;
+using blocks::Activation;
 
 struct AlbertSizes : BertSizes {
     int64_t embeddingSize = 128;
@@ -27,17 +27,16 @@ struct AlbertSizes : BertSizes {
         embeddingSize = c.getInt("embedding_size", 128);
         groups = c.getInt("num_hidden_groups", 1);
         innerGroupNum = c.getInt("inner_group_num", 1);
-        for (const auto& [key, value] :
-             {std::pair{"embedding_size", embeddingSize}, {"num_hidden_groups", groups},
-              {"inner_group_num", innerGroupNum}}) {
+        for (const auto& [key, value] : { std::pair { "embedding_size", embeddingSize },
+                 { "num_hidden_groups", groups }, { "inner_group_num", innerGroupNum } }) {
             if (value <= 0) {
                 c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
             }
         }
         if (groups > layers) {
-            c.fail("num_hidden_groups", "(" + std::to_string(groups) +
-                                            ") must not exceed num_hidden_layers (" +
-                                            std::to_string(layers) + ").");
+            c.fail("num_hidden_groups",
+                "(" + std::to_string(groups) + ") must not exceed num_hidden_layers ("
+                    + std::to_string(layers) + ").");
         }
     }
 
@@ -45,15 +44,15 @@ struct AlbertSizes : BertSizes {
     /// int(layer / (num_hidden_layers / num_hidden_groups)), in floating point as in Python.
     int64_t groupOf(int64_t layer) const
     {
-        return static_cast<int64_t>(static_cast<double>(layer) /
-                                    (static_cast<double>(layers) / static_cast<double>(groups)));
+        return static_cast<int64_t>(static_cast<double>(layer)
+            / (static_cast<double>(layers) / static_cast<double>(groups)));
     }
 };
 
 // AlbertAttention keeps query/key/value/dense/LayerNorm side by side (no self/output).
 struct AlbertAttention : nn::Module {
-    nn::Linear query{nullptr}, key{nullptr}, value{nullptr}, dense{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
+    nn::Linear query { nullptr }, key { nullptr }, value { nullptr }, dense { nullptr };
+    nn::LayerNorm LayerNorm { nullptr };
     explicit AlbertAttention(const AlbertSizes& s)
     {
         query = register_module("query", nn::Linear(s.hidden, s.hidden));
@@ -61,14 +60,14 @@ struct AlbertAttention : nn::Module {
         value = register_module("value", nn::Linear(s.hidden, s.hidden));
         dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
     }
 };
 
 struct AlbertLayer : nn::Module {
-    nn::LayerNorm full_layer_layer_norm{nullptr};
+    nn::LayerNorm full_layer_layer_norm { nullptr };
     std::shared_ptr<AlbertAttention> attention;
-    nn::Linear ffn{nullptr}, ffn_output{nullptr};
+    nn::Linear ffn { nullptr }, ffn_output { nullptr };
     int64_t heads;
     Activation activation;
 
@@ -76,9 +75,8 @@ struct AlbertLayer : nn::Module {
         : heads(s.heads)
         , activation(s.activation)
     {
-        full_layer_layer_norm = register_module(
-            "full_layer_layer_norm",
-            nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+        full_layer_layer_norm = register_module("full_layer_layer_norm",
+            nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
         attention = register_module("attention", std::make_shared<AlbertAttention>(s));
         ffn = register_module("ffn", nn::Linear(s.hidden, s.intermediate));
         ffn_output = register_module("ffn_output", nn::Linear(s.intermediate, s.hidden));
@@ -98,7 +96,7 @@ struct AlbertLayer : nn::Module {
 };
 
 struct AlbertLayerGroup : nn::Module {
-    nn::ModuleList albert_layers{nullptr};
+    nn::ModuleList albert_layers { nullptr };
     std::vector<std::shared_ptr<AlbertLayer>> layers;
     explicit AlbertLayerGroup(const AlbertSizes& s)
     {
@@ -111,13 +109,13 @@ struct AlbertLayerGroup : nn::Module {
 };
 
 struct AlbertTransformer : nn::Module {
-    nn::Linear embedding_hidden_mapping_in{nullptr};
-    nn::ModuleList albert_layer_groups{nullptr};
+    nn::Linear embedding_hidden_mapping_in { nullptr };
+    nn::ModuleList albert_layer_groups { nullptr };
     std::vector<std::shared_ptr<AlbertLayerGroup>> groups;
     explicit AlbertTransformer(const AlbertSizes& s)
     {
-        embedding_hidden_mapping_in = register_module("embedding_hidden_mapping_in",
-                                                      nn::Linear(s.embeddingSize, s.hidden));
+        embedding_hidden_mapping_in =
+            register_module("embedding_hidden_mapping_in", nn::Linear(s.embeddingSize, s.hidden));
         albert_layer_groups = register_module("albert_layer_groups", nn::ModuleList());
         for (int64_t i = 0; i < s.groups; ++i) {
             groups.push_back(std::make_shared<AlbertLayerGroup>(s));
@@ -129,11 +127,12 @@ struct AlbertTransformer : nn::Module {
 struct AlbertBase : nn::Module {
     std::shared_ptr<Embeddings> embeddings;
     std::shared_ptr<AlbertTransformer> encoder;
-    nn::Linear pooler{nullptr}; // AlbertModel's pooler is a bare Linear (+ tanh)
+    nn::Linear pooler { nullptr }; // AlbertModel's pooler is a bare Linear (+ tanh)
 
     AlbertBase(const AlbertSizes& s, bool withPooler)
     {
-        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.embeddingSize));
+        embeddings =
+            register_module("embeddings", std::make_shared<Embeddings>(s, s.embeddingSize));
         encoder = register_module("encoder", std::make_shared<AlbertTransformer>(s));
         if (withPooler) {
             pooler = register_module("pooler", nn::Linear(s.hidden, s.hidden));
@@ -143,16 +142,15 @@ struct AlbertBase : nn::Module {
 
 // AlbertMLMHead: dense to embedding_size -> hidden_act -> LayerNorm -> decoder (+ bias).
 struct MlmHead : nn::Module {
-    nn::LayerNorm LayerNorm{nullptr};
+    nn::LayerNorm LayerNorm { nullptr };
     torch::Tensor bias;
-    nn::Linear dense{nullptr};
-    nn::Linear decoder{nullptr}; // only when the decoder is not tied to the embeddings
+    nn::Linear dense { nullptr };
+    nn::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
     explicit MlmHead(const AlbertSizes& s)
     {
-        LayerNorm = register_module(
-            "LayerNorm",
-            nn::LayerNorm(nn::LayerNormOptions({s.embeddingSize}).eps(s.layerNormEps)));
-        bias = register_parameter("bias", torch::zeros({s.vocab}));
+        LayerNorm = register_module("LayerNorm",
+            nn::LayerNorm(nn::LayerNormOptions({ s.embeddingSize }).eps(s.layerNormEps)));
+        bias = register_parameter("bias", torch::zeros({ s.vocab }));
         dense = register_module("dense", nn::Linear(s.hidden, s.embeddingSize));
         if (!s.tieWordEmbeddings) {
             decoder = register_module(
@@ -162,7 +160,7 @@ struct MlmHead : nn::Module {
 };
 
 struct SopHead : nn::Module {
-    nn::Linear classifier{nullptr};
+    nn::Linear classifier { nullptr };
     explicit SopHead(const AlbertSizes& s)
     {
         classifier = register_module("classifier", nn::Linear(s.hidden, s.sopLabels));
@@ -244,13 +242,13 @@ public:
     {
         ModelInfo info;
         info.modelType = modelType_;
-        info.architecture = !architecture_.empty()     ? architecture_
-                            : head_ == Head::Base     ? "AlbertModel"
-                            : head_ == Head::MaskedLm ? "AlbertForMaskedLM"
-                                                      : "AlbertForPreTraining";
-        info.headKind = head_ == Head::Base       ? "base"
-                        : head_ == Head::MaskedLm ? "masked-lm"
-                                                  : "pretraining";
+        info.architecture = !architecture_.empty() ? architecture_
+            : head_ == Head::Base                  ? "AlbertModel"
+            : head_ == Head::MaskedLm              ? "AlbertForMaskedLM"
+                                                   : "AlbertForPreTraining";
+        info.headKind = head_ == Head::Base ? "base"
+            : head_ == Head::MaskedLm       ? "masked-lm"
+                                            : "pretraining";
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -266,7 +264,8 @@ public:
         if (!predictions_) {
             return {};
         }
-        std::map<std::string, std::string> tied{{"predictions.decoder.bias", "predictions.bias"}};
+        std::map<std::string, std::string> tied { { "predictions.decoder.bias",
+            "predictions.bias" } };
         if (sizes_.tieWordEmbeddings) {
             tied["predictions.decoder.weight"] = "albert.embeddings.word_embeddings.weight";
         }
@@ -366,10 +365,10 @@ std::shared_ptr<Architecture> createAlbert(const ModelConfig& config)
         return std::make_shared<Albert>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch +
-                    "\" is not supported yet for ALBERT (Lumen loads AlbertModel, "
-                    "AlbertForMaskedLM and AlbertForPreTraining). Set \"architectures\" to "
-                    "[\"AlbertModel\"] to load the encoder alone.");
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for ALBERT (Lumen loads AlbertModel, "
+              "AlbertForMaskedLM and AlbertForPreTraining). Set \"architectures\" to "
+              "[\"AlbertModel\"] to load the encoder alone.");
 }
 
 } // namespace lumen::engine

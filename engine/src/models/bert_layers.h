@@ -49,25 +49,23 @@ struct BertSizes {
         initStd = c.getDouble("initializer_range", 0.02);
         activation = blocks::activationFromConfig(c, "hidden_act", "gelu");
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
-        for (const auto& [key, value] : {std::pair{"vocab_size", vocab}, {"hidden_size", hidden},
-                                         {"num_hidden_layers", layers},
-                                         {"num_attention_heads", heads},
-                                         {"intermediate_size", intermediate},
-                                         {"max_position_embeddings", maxPositions}}) {
+        for (const auto& [key, value] : { std::pair { "vocab_size", vocab },
+                 { "hidden_size", hidden }, { "num_hidden_layers", layers },
+                 { "num_attention_heads", heads }, { "intermediate_size", intermediate },
+                 { "max_position_embeddings", maxPositions } }) {
             if (value <= 0) {
                 c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
             }
         }
         if (hidden % heads != 0) {
-            c.fail("hidden_size", "(" + std::to_string(hidden) +
-                                      ") must be divisible by num_attention_heads (" +
-                                      std::to_string(heads) + ").");
+            c.fail("hidden_size",
+                "(" + std::to_string(hidden) + ") must be divisible by num_attention_heads ("
+                    + std::to_string(heads) + ").");
         }
         const std::string positions = c.getString("position_embedding_type", "absolute");
         if (positions != "absolute") {
-            c.fail("position_embedding_type", "is \"" + positions +
-                                                  "\"; Lumen supports only \"absolute\" for " +
-                                                  family + ".");
+            c.fail("position_embedding_type",
+                "is \"" + positions + "\"; Lumen supports only \"absolute\" for " + family + ".");
         }
     }
 };
@@ -75,9 +73,9 @@ struct BertSizes {
 /// Word + position + token-type embeddings and a LayerNorm, `dim` wide (hidden_size for
 /// BERT and RoBERTa, embedding_size for ELECTRA).
 struct Embeddings : nn::Module {
-    nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
-        token_type_embeddings{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
+    nn::Embedding word_embeddings { nullptr }, position_embeddings { nullptr },
+        token_type_embeddings { nullptr };
+    nn::LayerNorm LayerNorm { nullptr };
 
     Embeddings(const BertSizes& s, int64_t dim)
     {
@@ -87,7 +85,7 @@ struct Embeddings : nn::Module {
         token_type_embeddings = register_module(
             "token_type_embeddings", nn::Embedding(std::max<int64_t>(s.typeVocab, 1), dim));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({dim}).eps(s.layerNormEps)));
+            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ dim }).eps(s.layerNormEps)));
     }
 
     /// Positions 0..seq-1 (BERT, ELECTRA).
@@ -98,8 +96,8 @@ struct Embeddings : nn::Module {
     }
 
     /// Explicit position ids [batch or 1, seq] (RoBERTa's start past the padding index).
-    torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& typeIds,
-                          const torch::Tensor& positions)
+    torch::Tensor forward(
+        const torch::Tensor& ids, const torch::Tensor& typeIds, const torch::Tensor& positions)
     {
         torch::Tensor x = word_embeddings(ids) + token_type_embeddings(typeIds);
         x = x + position_embeddings(positions);
@@ -108,7 +106,7 @@ struct Embeddings : nn::Module {
 };
 
 struct SelfAttention : nn::Module {
-    nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+    nn::Linear query { nullptr }, key { nullptr }, value { nullptr };
     explicit SelfAttention(const BertSizes& s)
     {
         query = register_module("query", nn::Linear(s.hidden, s.hidden));
@@ -118,12 +116,13 @@ struct SelfAttention : nn::Module {
 };
 
 struct DenseNorm : nn::Module {
-    nn::Linear dense{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
+    nn::Linear dense { nullptr };
+    nn::LayerNorm LayerNorm { nullptr };
     DenseNorm(int64_t in, int64_t out, double eps)
     {
         dense = register_module("dense", nn::Linear(in, out));
-        LayerNorm = register_module("LayerNorm", nn::LayerNorm(nn::LayerNormOptions({out}).eps(eps)));
+        LayerNorm =
+            register_module("LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ out }).eps(eps)));
     }
     // Post-LN residual: LayerNorm(dense(x) + residual)
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual)
@@ -138,13 +137,13 @@ struct Attention : nn::Module {
     explicit Attention(const BertSizes& s)
     {
         self = register_module("self", std::make_shared<SelfAttention>(s));
-        output = register_module("output", std::make_shared<DenseNorm>(s.hidden, s.hidden,
-                                                                       s.layerNormEps));
+        output = register_module(
+            "output", std::make_shared<DenseNorm>(s.hidden, s.hidden, s.layerNormEps));
     }
 };
 
 struct Intermediate : nn::Module {
-    nn::Linear dense{nullptr};
+    nn::Linear dense { nullptr };
     explicit Intermediate(const BertSizes& s)
     {
         dense = register_module("dense", nn::Linear(s.hidden, s.intermediate));
@@ -164,8 +163,8 @@ struct Layer : nn::Module {
     {
         attention = register_module("attention", std::make_shared<Attention>(s));
         intermediate = register_module("intermediate", std::make_shared<Intermediate>(s));
-        output = register_module("output", std::make_shared<DenseNorm>(s.intermediate, s.hidden,
-                                                                       s.layerNormEps));
+        output = register_module(
+            "output", std::make_shared<DenseNorm>(s.intermediate, s.hidden, s.layerNormEps));
     }
 
     torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs)
@@ -194,7 +193,7 @@ struct Layer : nn::Module {
 };
 
 struct Encoder : nn::Module {
-    nn::ModuleList layer{nullptr};
+    nn::ModuleList layer { nullptr };
     std::vector<std::shared_ptr<Layer>> layers;
     explicit Encoder(const BertSizes& s)
     {
@@ -210,7 +209,7 @@ struct Encoder : nn::Module {
 /// recording what `trace` asks for into `out` (hidden_states[0] is `h`). Sets
 /// out.cancelled and returns an undefined tensor when the caller cancels between layers.
 inline torch::Tensor runEncoder(Encoder& encoder, torch::Tensor h, const ArchInput& in,
-                                const TraceRequest& trace, ArchOutput& out)
+    const TraceRequest& trace, ArchOutput& out)
 {
     const torch::Tensor mask = blocks::additiveMask(in.attentionMask, h.scalar_type());
     if (trace.hiddenStates) {
@@ -236,8 +235,11 @@ inline torch::Tensor runEncoder(Encoder& encoder, torch::Tensor h, const ArchInp
 }
 
 struct Pooler : nn::Module {
-    nn::Linear dense{nullptr};
-    explicit Pooler(const BertSizes& s) { dense = register_module("dense", nn::Linear(s.hidden, s.hidden)); }
+    nn::Linear dense { nullptr };
+    explicit Pooler(const BertSizes& s)
+    {
+        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+    }
     torch::Tensor forward(const torch::Tensor& h)
     {
         return torch::tanh(dense(h.select(/*dim=*/1, /*index=*/0)));

@@ -43,24 +43,24 @@ struct Sizes {
         activation = blocks::activationFromConfig(c, "activation", "gelu");
         sinusoidal = c.getBool("sinusoidal_pos_embds", false);
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
-        for (const auto& [key, value] :
-             {std::pair{"vocab_size", vocab}, {"dim", dim}, {"n_layers", layers},
-              {"n_heads", heads}, {"hidden_dim", hiddenDim},
-              {"max_position_embeddings", maxPositions}}) {
+        for (const auto& [key, value] : { std::pair { "vocab_size", vocab }, { "dim", dim },
+                 { "n_layers", layers }, { "n_heads", heads }, { "hidden_dim", hiddenDim },
+                 { "max_position_embeddings", maxPositions } }) {
             if (value <= 0) {
                 c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
             }
         }
         if (dim % heads != 0) {
-            c.fail("dim", "(" + std::to_string(dim) + ") must be divisible by n_heads (" +
-                              std::to_string(heads) + ").");
+            c.fail("dim",
+                "(" + std::to_string(dim) + ") must be divisible by n_heads ("
+                    + std::to_string(heads) + ").");
         }
     }
 };
 
 struct Embeddings : nn::Module {
-    nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
+    nn::Embedding word_embeddings { nullptr }, position_embeddings { nullptr };
+    nn::LayerNorm LayerNorm { nullptr };
 
     explicit Embeddings(const Sizes& s)
     {
@@ -68,7 +68,7 @@ struct Embeddings : nn::Module {
         position_embeddings =
             register_module("position_embeddings", nn::Embedding(s.maxPositions, s.dim));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({s.dim}).eps(kLayerNormEps)));
+            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
     }
 
     torch::Tensor forward(const torch::Tensor& ids)
@@ -79,7 +79,7 @@ struct Embeddings : nn::Module {
 };
 
 struct MultiHeadSelfAttention : nn::Module {
-    nn::Linear q_lin{nullptr}, k_lin{nullptr}, v_lin{nullptr}, out_lin{nullptr};
+    nn::Linear q_lin { nullptr }, k_lin { nullptr }, v_lin { nullptr }, out_lin { nullptr };
     int64_t heads;
 
     explicit MultiHeadSelfAttention(const Sizes& s)
@@ -93,7 +93,8 @@ struct MultiHeadSelfAttention : nn::Module {
 
     // As the reference: q is scaled before the product, and masked keys are filled with
     // the dtype's lowest value (mask: [batch, seq], 1 = real token).
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& keyMask, torch::Tensor* probs)
+    torch::Tensor forward(
+        const torch::Tensor& x, const torch::Tensor& keyMask, torch::Tensor* probs)
     {
         const torch::Tensor q = blocks::splitHeads(q_lin(x), heads);
         const torch::Tensor k = blocks::splitHeads(k_lin(x), heads);
@@ -101,7 +102,7 @@ struct MultiHeadSelfAttention : nn::Module {
         const double scale = std::sqrt(static_cast<double>(q.size(-1)));
         torch::Tensor scores = torch::matmul(q / scale, k.transpose(-1, -2));
         const torch::Tensor masked =
-            keyMask.eq(0).view({x.size(0), 1, 1, x.size(1)}).expand_as(scores);
+            keyMask.eq(0).view({ x.size(0), 1, 1, x.size(1) }).expand_as(scores);
         scores = scores.masked_fill(masked, std::numeric_limits<float>::lowest());
         const torch::Tensor weights = torch::softmax(scores, /*dim=*/-1);
         if (probs != nullptr) {
@@ -112,7 +113,7 @@ struct MultiHeadSelfAttention : nn::Module {
 };
 
 struct Ffn : nn::Module {
-    nn::Linear lin1{nullptr}, lin2{nullptr};
+    nn::Linear lin1 { nullptr }, lin2 { nullptr };
     explicit Ffn(const Sizes& s)
     {
         lin1 = register_module("lin1", nn::Linear(s.dim, s.hiddenDim));
@@ -122,9 +123,9 @@ struct Ffn : nn::Module {
 
 struct TransformerBlock : nn::Module {
     std::shared_ptr<MultiHeadSelfAttention> attention;
-    nn::LayerNorm sa_layer_norm{nullptr};
+    nn::LayerNorm sa_layer_norm { nullptr };
     std::shared_ptr<Ffn> ffn;
-    nn::LayerNorm output_layer_norm{nullptr};
+    nn::LayerNorm output_layer_norm { nullptr };
     Activation activation;
 
     explicit TransformerBlock(const Sizes& s)
@@ -132,13 +133,14 @@ struct TransformerBlock : nn::Module {
     {
         attention = register_module("attention", std::make_shared<MultiHeadSelfAttention>(s));
         sa_layer_norm = register_module(
-            "sa_layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.dim}).eps(kLayerNormEps)));
+            "sa_layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
         ffn = register_module("ffn", std::make_shared<Ffn>(s));
         output_layer_norm = register_module(
-            "output_layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.dim}).eps(kLayerNormEps)));
+            "output_layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
     }
 
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& keyMask, torch::Tensor* probs)
+    torch::Tensor forward(
+        const torch::Tensor& x, const torch::Tensor& keyMask, torch::Tensor* probs)
     {
         const torch::Tensor sa = sa_layer_norm(attention->forward(x, keyMask, probs) + x);
         const torch::Tensor f = ffn->lin2(blocks::activate(activation, ffn->lin1(sa)));
@@ -147,7 +149,7 @@ struct TransformerBlock : nn::Module {
 };
 
 struct Transformer : nn::Module {
-    nn::ModuleList layer{nullptr};
+    nn::ModuleList layer { nullptr };
     std::vector<std::shared_ptr<TransformerBlock>> layers;
     explicit Transformer(const Sizes& s)
     {
@@ -173,13 +175,12 @@ struct DistilBertBase : nn::Module {
 /// sin(pos / 10000^(2i/dim)), odd columns cos of the same.
 torch::Tensor sinusoidalTable(int64_t positions, int64_t dim)
 {
-    torch::Tensor table = torch::zeros({positions, dim});
+    torch::Tensor table = torch::zeros({ positions, dim });
     auto a = table.accessor<float, 2>();
     for (int64_t pos = 0; pos < positions; ++pos) {
         for (int64_t j = 0; j < dim; ++j) {
-            const double angle =
-                static_cast<double>(pos) /
-                std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / static_cast<double>(dim));
+            const double angle = static_cast<double>(pos)
+                / std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / static_cast<double>(dim));
             a[pos][j] = static_cast<float>(j % 2 == 0 ? std::sin(angle) : std::cos(angle));
         }
     }
@@ -204,8 +205,8 @@ public:
         }
         register_module("distilbert", base_);
         vocab_transform = register_module("vocab_transform", nn::Linear(sizes_.dim, sizes_.dim));
-        vocab_layer_norm = register_module(
-            "vocab_layer_norm", nn::LayerNorm(nn::LayerNormOptions({sizes_.dim}).eps(kLayerNormEps)));
+        vocab_layer_norm = register_module("vocab_layer_norm",
+            nn::LayerNorm(nn::LayerNormOptions({ sizes_.dim }).eps(kLayerNormEps)));
         projector_ = register_module("vocab_projector", std::make_shared<Projector>(sizes_));
     }
 
@@ -238,8 +239,8 @@ public:
             torch::Tensor t = blocks::activate(sizes_.activation, vocab_transform(h));
             t = vocab_layer_norm(t);
             const torch::Tensor& weight = projector_->weight.defined()
-                                              ? projector_->weight
-                                              : base_->embeddings->word_embeddings->weight;
+                ? projector_->weight
+                : base_->embeddings->word_embeddings->weight;
             out.logits = torch::nn::functional::linear(t, weight, projector_->bias);
         }
         return out;
@@ -250,7 +251,7 @@ public:
         ModelInfo info;
         info.modelType = modelType_;
         info.architecture = !architecture_.empty() ? architecture_
-                            : head_ == Head::Base  ? "DistilBertModel"
+            : head_ == Head::Base                  ? "DistilBertModel"
                                                    : "DistilBertForMaskedLM";
         info.headKind = head_ == Head::Base ? "base" : "masked-lm";
         info.vocabSize = sizes_.vocab;
@@ -265,7 +266,7 @@ public:
     std::map<std::string, std::string> tiedKeys() const override
     {
         if (projector_ && sizes_.tieWordEmbeddings) {
-            return {{"vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight"}};
+            return { { "vocab_projector.weight", "distilbert.embeddings.word_embeddings.weight" } };
         }
         return {};
     }
@@ -318,9 +319,9 @@ private:
         explicit Projector(const Sizes& s)
         {
             if (!s.tieWordEmbeddings) {
-                weight = register_parameter("weight", torch::zeros({s.vocab, s.dim}));
+                weight = register_parameter("weight", torch::zeros({ s.vocab, s.dim }));
             }
-            bias = register_parameter("bias", torch::zeros({s.vocab}));
+            bias = register_parameter("bias", torch::zeros({ s.vocab }));
         }
     };
 
@@ -329,8 +330,8 @@ private:
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<DistilBertBase> base_;
-    nn::Linear vocab_transform{nullptr};
-    nn::LayerNorm vocab_layer_norm{nullptr};
+    nn::Linear vocab_transform { nullptr };
+    nn::LayerNorm vocab_layer_norm { nullptr };
     std::shared_ptr<Projector> projector_;
 };
 
@@ -346,10 +347,10 @@ std::shared_ptr<Architecture> createDistilBert(const ModelConfig& config)
         return std::make_shared<DistilBert>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch +
-                    "\" is not supported yet for DistilBERT (Lumen loads DistilBertModel and "
-                    "DistilBertForMaskedLM). Set \"architectures\" to [\"DistilBertModel\"] to "
-                    "load the encoder alone.");
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for DistilBERT (Lumen loads DistilBertModel and "
+              "DistilBertForMaskedLM). Set \"architectures\" to [\"DistilBertModel\"] to "
+              "load the encoder alone.");
 }
 
 } // namespace lumen::engine

@@ -16,7 +16,7 @@ using bert::Encoder;
 
 struct ElectraBase : nn::Module {
     std::shared_ptr<Embeddings> embeddings;
-    nn::Linear embeddings_project{nullptr}; // only when embedding_size != hidden_size
+    nn::Linear embeddings_project { nullptr }; // only when embedding_size != hidden_size
     std::shared_ptr<Encoder> encoder;
 
     ElectraBase(const BertSizes& s, int64_t embeddingSize)
@@ -32,7 +32,7 @@ struct ElectraBase : nn::Module {
 
 // ElectraDiscriminatorPredictions: dense -> hidden_act -> dense_prediction (one logit).
 struct DiscriminatorPredictions : nn::Module {
-    nn::Linear dense{nullptr}, dense_prediction{nullptr};
+    nn::Linear dense { nullptr }, dense_prediction { nullptr };
     explicit DiscriminatorPredictions(const BertSizes& s)
     {
         dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
@@ -42,12 +42,12 @@ struct DiscriminatorPredictions : nn::Module {
 
 // ElectraGeneratorPredictions: dense to embedding_size -> gelu -> LayerNorm.
 struct GeneratorPredictions : nn::Module {
-    nn::LayerNorm LayerNorm{nullptr};
-    nn::Linear dense{nullptr};
+    nn::LayerNorm LayerNorm { nullptr };
+    nn::Linear dense { nullptr };
     GeneratorPredictions(const BertSizes& s, int64_t embeddingSize)
     {
-        LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({embeddingSize}).eps(s.layerNormEps)));
+        LayerNorm = register_module("LayerNorm",
+            nn::LayerNorm(nn::LayerNormOptions({ embeddingSize }).eps(s.layerNormEps)));
         dense = register_module("dense", nn::Linear(s.hidden, embeddingSize));
     }
 };
@@ -60,9 +60,9 @@ struct GeneratorLmHead : nn::Module {
     GeneratorLmHead(const BertSizes& s, int64_t embeddingSize)
     {
         if (!s.tieWordEmbeddings) {
-            weight = register_parameter("weight", torch::zeros({s.vocab, embeddingSize}));
+            weight = register_parameter("weight", torch::zeros({ s.vocab, embeddingSize }));
         }
-        bias = register_parameter("bias", torch::zeros({s.vocab}));
+        bias = register_parameter("bias", torch::zeros({ s.vocab }));
     }
 };
 
@@ -78,8 +78,8 @@ public:
         , architecture_(config.architecture())
     {
         if (embeddingSize_ <= 0) {
-            config.fail("embedding_size", "must be a positive integer, found " +
-                                              std::to_string(embeddingSize_) + ".");
+            config.fail("embedding_size",
+                "must be a positive integer, found " + std::to_string(embeddingSize_) + ".");
         }
         base_ = std::make_shared<ElectraBase>(sizes_, embeddingSize_);
         if (head == Head::Base) {
@@ -92,14 +92,13 @@ public:
         }
         register_module("electra", base_);
         if (head == Head::Discriminator) {
-            discriminator_ = register_module("discriminator_predictions",
-                                             std::make_shared<DiscriminatorPredictions>(sizes_));
+            discriminator_ = register_module(
+                "discriminator_predictions", std::make_shared<DiscriminatorPredictions>(sizes_));
         } else {
-            generator_ = register_module(
-                "generator_predictions",
+            generator_ = register_module("generator_predictions",
                 std::make_shared<GeneratorPredictions>(sizes_, embeddingSize_));
-            lmHead_ = register_module("generator_lm_head",
-                                      std::make_shared<GeneratorLmHead>(sizes_, embeddingSize_));
+            lmHead_ = register_module(
+                "generator_lm_head", std::make_shared<GeneratorLmHead>(sizes_, embeddingSize_));
         }
     }
 
@@ -123,8 +122,8 @@ public:
             torch::Tensor t = torch::gelu(generator_->dense(h));
             t = generator_->LayerNorm(t);
             const torch::Tensor& weight = lmHead_->weight.defined()
-                                              ? lmHead_->weight
-                                              : base_->embeddings->word_embeddings->weight;
+                ? lmHead_->weight
+                : base_->embeddings->word_embeddings->weight;
             out.logits = torch::nn::functional::linear(t, weight, lmHead_->bias);
         }
         return out;
@@ -134,13 +133,13 @@ public:
     {
         ModelInfo info;
         info.modelType = modelType_;
-        info.architecture = !architecture_.empty()        ? architecture_
-                            : head_ == Head::Base          ? "ElectraModel"
-                            : head_ == Head::Discriminator ? "ElectraForPreTraining"
-                                                           : "ElectraForMaskedLM";
-        info.headKind = head_ == Head::Base            ? "base"
-                        : head_ == Head::Discriminator ? "discriminator"
-                                                       : "masked-lm";
+        info.architecture = !architecture_.empty() ? architecture_
+            : head_ == Head::Base                  ? "ElectraModel"
+            : head_ == Head::Discriminator         ? "ElectraForPreTraining"
+                                                   : "ElectraForMaskedLM";
+        info.headKind = head_ == Head::Base ? "base"
+            : head_ == Head::Discriminator  ? "discriminator"
+                                            : "masked-lm";
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -153,7 +152,7 @@ public:
     std::map<std::string, std::string> tiedKeys() const override
     {
         if (generator_ && sizes_.tieWordEmbeddings) {
-            return {{"generator_lm_head.weight", "electra.embeddings.word_embeddings.weight"}};
+            return { { "generator_lm_head.weight", "electra.embeddings.word_embeddings.weight" } };
         }
         return {};
     }
@@ -220,10 +219,10 @@ std::shared_ptr<Architecture> createElectra(const ModelConfig& config)
         return std::make_shared<Electra>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch +
-                    "\" is not supported yet for ELECTRA (Lumen loads ElectraModel, "
-                    "ElectraForPreTraining and ElectraForMaskedLM). Set \"architectures\" to "
-                    "[\"ElectraModel\"] to load the encoder alone.");
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for ELECTRA (Lumen loads ElectraModel, "
+              "ElectraForPreTraining and ElectraForMaskedLM). Set \"architectures\" to "
+              "[\"ElectraModel\"] to load the encoder alone.");
 }
 
 } // namespace lumen::engine

@@ -36,7 +36,7 @@ struct Gpt2Sizes {
         heads = c.getInt("n_head", 12);
         // n_inner is null in most configs: 4 x n_embd, as in the reference.
         inner = c.has("n_inner") && !c.json()["n_inner"].is_null() ? c.getInt("n_inner", 0)
-                                                                    : 4 * hidden;
+                                                                   : 4 * hidden;
         positions = c.getInt("n_positions", 1024);
         layerNormEps = c.getDouble("layer_norm_epsilon", 1e-5);
         initStd = c.getDouble("initializer_range", 0.02);
@@ -45,15 +45,16 @@ struct Gpt2Sizes {
         scaleByInverseLayerIdx = c.getBool("scale_attn_by_inverse_layer_idx", false);
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
         for (const auto& [key, value] :
-             {std::pair{"vocab_size", vocab}, {"n_embd", hidden}, {"n_layer", layers},
-              {"n_head", heads}, {"n_inner", inner}, {"n_positions", positions}}) {
+            { std::pair { "vocab_size", vocab }, { "n_embd", hidden }, { "n_layer", layers },
+                { "n_head", heads }, { "n_inner", inner }, { "n_positions", positions } }) {
             if (value <= 0) {
                 c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
             }
         }
         if (hidden % heads != 0) {
-            c.fail("n_embd", "(" + std::to_string(hidden) + ") must be divisible by n_head (" +
-                                 std::to_string(heads) + ").");
+            c.fail("n_embd",
+                "(" + std::to_string(hidden) + ") must be divisible by n_head ("
+                    + std::to_string(heads) + ").");
         }
     }
 };
@@ -63,14 +64,14 @@ struct Conv1D : nn::Module {
     torch::Tensor weight, bias;
     Conv1D(int64_t in, int64_t out)
     {
-        weight = register_parameter("weight", torch::empty({in, out}));
-        bias = register_parameter("bias", torch::zeros({out}));
+        weight = register_parameter("weight", torch::empty({ in, out }));
+        bias = register_parameter("bias", torch::zeros({ out }));
     }
     torch::Tensor forward(const torch::Tensor& x)
     {
         auto shape = x.sizes().vec();
         shape.back() = weight.size(1);
-        return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(shape);
+        return torch::addmm(bias, x.reshape({ -1, x.size(-1) }), weight).view(shape);
     }
     void init(double std)
     {
@@ -99,7 +100,7 @@ struct Gpt2Mlp : nn::Module {
 };
 
 struct Block : nn::Module {
-    nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+    nn::LayerNorm ln_1 { nullptr }, ln_2 { nullptr };
     std::shared_ptr<Gpt2Attention> attn;
     std::shared_ptr<Gpt2Mlp> mlp;
     Gpt2Sizes sizes;
@@ -109,7 +110,7 @@ struct Block : nn::Module {
         : sizes(s)
         , index(layerIndex)
     {
-        const auto norm = nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps);
+        const auto norm = nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps);
         ln_1 = register_module("ln_1", nn::LayerNorm(norm));
         attn = register_module("attn", std::make_shared<Gpt2Attention>(s));
         ln_2 = register_module("ln_2", nn::LayerNorm(norm));
@@ -118,7 +119,7 @@ struct Block : nn::Module {
 
     // causal: [query, key] bool (true = may attend); padMask: additive [batch, 1, 1, key].
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& causal,
-                          const torch::Tensor& padMask, KvCache* cache, torch::Tensor* probs)
+        const torch::Tensor& padMask, KvCache* cache, torch::Tensor* probs)
     {
         const torch::Tensor qkv = attn->c_attn->forward(ln_1(x));
         const auto parts = qkv.split(sizes.hidden, /*dim=*/2);
@@ -129,8 +130,8 @@ struct Block : nn::Module {
             auto& keys = cache->keys[static_cast<size_t>(index)];
             auto& values = cache->values[static_cast<size_t>(index)];
             if (keys.defined()) {
-                k = torch::cat({keys, k}, /*dim=*/2);
-                v = torch::cat({values, v}, /*dim=*/2);
+                k = torch::cat({ keys, k }, /*dim=*/2);
+                v = torch::cat({ values, v }, /*dim=*/2);
             }
             keys = k;
             values = v;
@@ -162,10 +163,10 @@ struct Block : nn::Module {
 };
 
 struct Gpt2Model : nn::Module {
-    nn::Embedding wte{nullptr}, wpe{nullptr};
-    nn::ModuleList h{nullptr};
+    nn::Embedding wte { nullptr }, wpe { nullptr };
+    nn::ModuleList h { nullptr };
     std::vector<std::shared_ptr<Block>> blocks;
-    nn::LayerNorm ln_f{nullptr};
+    nn::LayerNorm ln_f { nullptr };
 
     explicit Gpt2Model(const Gpt2Sizes& s)
     {
@@ -176,8 +177,8 @@ struct Gpt2Model : nn::Module {
             blocks.push_back(std::make_shared<Block>(s, i));
             h->push_back(blocks.back());
         }
-        ln_f = register_module("ln_f",
-                               nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+        ln_f = register_module(
+            "ln_f", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
     }
 };
 
@@ -192,8 +193,8 @@ public:
         if (withLmHead) {
             register_module("transformer", base_);
             if (!sizes_.tieWordEmbeddings) {
-                lmHead_ = register_module(
-                    "lm_head", nn::Linear(nn::LinearOptions(sizes_.hidden, sizes_.vocab).bias(false)));
+                lmHead_ = register_module("lm_head",
+                    nn::Linear(nn::LinearOptions(sizes_.hidden, sizes_.vocab).bias(false)));
             }
         } else {
             // GPT2Model checkpoints keep their keys at the top level ("wte.weight").
@@ -219,21 +220,20 @@ public:
         const int64_t total = past + seq;
         if (total > sizes_.positions) {
             throw Error(ErrorKind::InvalidInput,
-                        "GPT-2 was given " + std::to_string(total) + " positions, but it has " +
-                            std::to_string(sizes_.positions) +
-                            " (n_positions). Shorten the text or generate fewer tokens.");
+                "GPT-2 was given " + std::to_string(total) + " positions, but it has "
+                    + std::to_string(sizes_.positions)
+                    + " (n_positions). Shorten the text or generate fewer tokens.");
         }
         const auto opts = in.inputIds.options();
-        const torch::Tensor positions =
-            in.positionIds.defined()
-                ? in.positionIds
-                : torch::arange(past, total, opts).unsqueeze(0).expand({batch, seq});
+        const torch::Tensor positions = in.positionIds.defined()
+            ? in.positionIds
+            : torch::arange(past, total, opts).unsqueeze(0).expand({ batch, seq });
         // Token type ids are not used: the reference adds wte(token_type_ids) only when a
         // caller passes them, and its tokenizer never does.
         torch::Tensor x = base_->wte(in.inputIds) + base_->wpe(positions);
 
-        const torch::Tensor causal = torch::arange(total, opts).unsqueeze(0) <=
-                                     torch::arange(past, total, opts).unsqueeze(1);
+        const torch::Tensor causal = torch::arange(total, opts).unsqueeze(0)
+            <= torch::arange(past, total, opts).unsqueeze(1);
         torch::Tensor padMask;
         if (in.attentionMask.defined()) {
             padMask = blocks::additiveMask(in.attentionMask, x.scalar_type());
@@ -261,8 +261,8 @@ public:
         }
         out.lastHidden = x;
         if (withLmHead_) {
-            out.logits = torch::nn::functional::linear(
-                x, lmHead_ ? lmHead_->weight : base_->wte->weight);
+            out.logits =
+                torch::nn::functional::linear(x, lmHead_ ? lmHead_->weight : base_->wte->weight);
         }
         return out;
     }
@@ -272,7 +272,7 @@ public:
         ModelInfo info;
         info.modelType = modelType_;
         info.architecture = !architecture_.empty() ? architecture_
-                            : withLmHead_          ? "GPT2LMHeadModel"
+            : withLmHead_                          ? "GPT2LMHeadModel"
                                                    : "GPT2Model";
         info.headKind = withLmHead_ ? "causal-lm" : "base";
         info.vocabSize = sizes_.vocab;
@@ -287,7 +287,7 @@ public:
     std::map<std::string, std::string> tiedKeys() const override
     {
         if (withLmHead_ && sizes_.tieWordEmbeddings) {
-            return {{"lm_head.weight", "transformer.wte.weight"}};
+            return { { "lm_head.weight", "transformer.wte.weight" } };
         }
         return {};
     }
@@ -325,7 +325,7 @@ private:
     std::string architecture_;
     bool withLmHead_ = true;
     std::shared_ptr<Gpt2Model> base_;
-    nn::Linear lmHead_{nullptr};
+    nn::Linear lmHead_ { nullptr };
 };
 
 } // namespace
@@ -340,10 +340,10 @@ std::shared_ptr<Architecture> createGpt2(const ModelConfig& config)
         return std::make_shared<Gpt2>(config, /*withLmHead=*/false);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch +
-                    "\" is not supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and "
-                    "GPT2Model). Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the "
-                    "language model.");
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and "
+              "GPT2Model). Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the "
+              "language model.");
 }
 
 } // namespace lumen::engine

@@ -18,14 +18,14 @@ using blocks::Activation;
 struct Variant {
     const char* modelType;
     const char* familyName; ///< for messages ("LLaMA")
-    const char* prefix;     ///< class-name prefix ("Llama" -> LlamaForCausalLM, LlamaModel)
+    const char* prefix; ///< class-name prefix ("Llama" -> LlamaForCausalLM, LlamaModel)
     int64_t defaultMaxPositions;
 };
 
 const Variant kVariants[] = {
-    {"llama", "LLaMA", "Llama", 2048},
-    {"mistral", "Mistral", "Mistral", 4096 * 32},
-    {"qwen2", "Qwen2", "Qwen2", 32768},
+    { "llama", "LLaMA", "Llama", 2048 },
+    { "mistral", "Mistral", "Mistral", 4096 * 32 },
+    { "qwen2", "Qwen2", "Qwen2", 32768 },
 };
 
 struct LlamaSizes {
@@ -56,8 +56,8 @@ struct LlamaSizes {
         layers = c.requireInt("num_hidden_layers");
         heads = c.requireInt("num_attention_heads");
         kvHeads = c.has("num_key_value_heads") && !c.json()["num_key_value_heads"].is_null()
-                      ? c.getInt("num_key_value_heads", heads)
-                      : heads;
+            ? c.getInt("num_key_value_heads", heads)
+            : heads;
         intermediate = c.requireInt("intermediate_size");
         maxPositions = c.getInt("max_position_embeddings", variant.defaultMaxPositions);
         if (c.has("pad_token_id") && c.json()["pad_token_id"].is_number_integer()) {
@@ -81,45 +81,45 @@ struct LlamaSizes {
             }
         }
         for (const auto& [key, value] :
-             {std::pair{"vocab_size", vocab}, {"hidden_size", hidden},
-              {"num_hidden_layers", layers}, {"num_attention_heads", heads},
-              {"num_key_value_heads", kvHeads}, {"intermediate_size", intermediate},
-              {"max_position_embeddings", maxPositions}}) {
+            { std::pair { "vocab_size", vocab }, { "hidden_size", hidden },
+                { "num_hidden_layers", layers }, { "num_attention_heads", heads },
+                { "num_key_value_heads", kvHeads }, { "intermediate_size", intermediate },
+                { "max_position_embeddings", maxPositions } }) {
             if (value <= 0) {
                 c.fail(key, "must be a positive integer, found " + std::to_string(value) + ".");
             }
         }
         if (hidden % heads != 0) {
-            c.fail("hidden_size", "(" + std::to_string(hidden) +
-                                      ") must be divisible by num_attention_heads (" +
-                                      std::to_string(heads) + ").");
+            c.fail("hidden_size",
+                "(" + std::to_string(hidden) + ") must be divisible by num_attention_heads ("
+                    + std::to_string(heads) + ").");
         }
         if (heads % kvHeads != 0) {
-            c.fail("num_attention_heads", "(" + std::to_string(heads) +
-                                              ") must be a multiple of num_key_value_heads (" +
-                                              std::to_string(kvHeads) + ").");
+            c.fail("num_attention_heads",
+                "(" + std::to_string(heads) + ") must be a multiple of num_key_value_heads ("
+                    + std::to_string(kvHeads) + ").");
         }
         headDim = hidden / heads;
         if (headDim % 2 != 0) {
-            c.fail("hidden_size", "/ num_attention_heads gives an odd head size (" +
-                                      std::to_string(headDim) +
-                                      "); rotary embeddings need an even one.");
+            c.fail("hidden_size",
+                "/ num_attention_heads gives an odd head size (" + std::to_string(headDim)
+                    + "); rotary embeddings need an even one.");
         }
         if (c.has("rope_scaling") && !c.json()["rope_scaling"].is_null()) {
             const auto& scaling = c.json()["rope_scaling"];
             const std::string kind =
                 scaling.is_object() && scaling.contains("type") && scaling["type"].is_string()
-                    ? scaling["type"].get<std::string>()
-                : scaling.is_object() && scaling.contains("rope_type") &&
-                        scaling["rope_type"].is_string()
-                    ? scaling["rope_type"].get<std::string>()
-                    : std::string();
-            if (kind != "linear" || !scaling.contains("factor") ||
-                !scaling["factor"].is_number() || scaling["factor"].get<double>() <= 0.0) {
+                ? scaling["type"].get<std::string>()
+                : scaling.is_object() && scaling.contains("rope_type")
+                    && scaling["rope_type"].is_string()
+                ? scaling["rope_type"].get<std::string>()
+                : std::string();
+            if (kind != "linear" || !scaling.contains("factor") || !scaling["factor"].is_number()
+                || scaling["factor"].get<double>() <= 0.0) {
                 c.fail("rope_scaling",
-                       "is " + scaling.dump() +
-                           "; Lumen supports only {\"type\": \"linear\", \"factor\": F} with "
-                           "F > 0 (or null).");
+                    "is " + scaling.dump()
+                        + "; Lumen supports only {\"type\": \"linear\", \"factor\": F} with "
+                          "F > 0 (or null).");
             }
             ropeLinearFactor = scaling["factor"].get<double>();
         }
@@ -133,12 +133,12 @@ struct RmsNorm : nn::Module {
     RmsNorm(int64_t size, double epsilon)
         : eps(epsilon)
     {
-        weight = register_parameter("weight", torch::ones({size}));
+        weight = register_parameter("weight", torch::ones({ size }));
     }
     torch::Tensor forward(const torch::Tensor& x)
     {
         const torch::Tensor h = x.to(torch::kFloat32);
-        const torch::Tensor variance = h.pow(2).mean(/*dim=*/{-1}, /*keepdim=*/true);
+        const torch::Tensor variance = h.pow(2).mean(/*dim=*/ { -1 }, /*keepdim=*/true);
         return weight * (h * torch::rsqrt(variance + eps)).to(x.scalar_type());
     }
 };
@@ -149,7 +149,7 @@ nn::Linear linear(int64_t in, int64_t out, bool bias)
 }
 
 struct SelfAttention : nn::Module {
-    nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+    nn::Linear q_proj { nullptr }, k_proj { nullptr }, v_proj { nullptr }, o_proj { nullptr };
     explicit SelfAttention(const LlamaSizes& s)
     {
         q_proj = register_module("q_proj", linear(s.hidden, s.heads * s.headDim, s.qkvBias));
@@ -160,7 +160,7 @@ struct SelfAttention : nn::Module {
 };
 
 struct Mlp : nn::Module {
-    nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+    nn::Linear gate_proj { nullptr }, up_proj { nullptr }, down_proj { nullptr };
     explicit Mlp(const LlamaSizes& s)
     {
         gate_proj = register_module("gate_proj", linear(s.hidden, s.intermediate, false));
@@ -173,7 +173,7 @@ struct Mlp : nn::Module {
 torch::Tensor rotateHalf(const torch::Tensor& x)
 {
     const int64_t half = x.size(-1) / 2;
-    return torch::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, /*dim=*/-1);
+    return torch::cat({ -x.slice(-1, half), x.slice(-1, 0, half) }, /*dim=*/-1);
 }
 
 // [batch, kvHeads, seq, dim] -> [batch, kvHeads * groups, seq, dim] (the reference's repeat_kv)
@@ -183,7 +183,7 @@ torch::Tensor repeatKv(const torch::Tensor& x, int64_t groups)
         return x;
     }
     const auto b = x.size(0), h = x.size(1), s = x.size(2), d = x.size(3);
-    return x.unsqueeze(2).expand({b, h, groups, s, d}).reshape({b, h * groups, s, d});
+    return x.unsqueeze(2).expand({ b, h, groups, s, d }).reshape({ b, h * groups, s, d });
 }
 
 struct DecoderLayer : nn::Module {
@@ -207,26 +207,26 @@ struct DecoderLayer : nn::Module {
 
     // cos, sin: [batch, 1, seq, headDim]; mask: additive [batch, 1, seq, past + seq].
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache,
-                          torch::Tensor* probs)
+        const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache, torch::Tensor* probs)
     {
         const int64_t batch = x.size(0);
         const int64_t seq = x.size(1);
         auto& a = *self_attn;
         const torch::Tensor h = input_layernorm->forward(x);
-        torch::Tensor q = a.q_proj(h).view({batch, seq, sizes.heads, sizes.headDim}).transpose(1, 2);
+        torch::Tensor q =
+            a.q_proj(h).view({ batch, seq, sizes.heads, sizes.headDim }).transpose(1, 2);
         torch::Tensor k =
-            a.k_proj(h).view({batch, seq, sizes.kvHeads, sizes.headDim}).transpose(1, 2);
+            a.k_proj(h).view({ batch, seq, sizes.kvHeads, sizes.headDim }).transpose(1, 2);
         torch::Tensor v =
-            a.v_proj(h).view({batch, seq, sizes.kvHeads, sizes.headDim}).transpose(1, 2);
+            a.v_proj(h).view({ batch, seq, sizes.kvHeads, sizes.headDim }).transpose(1, 2);
         q = q * cos + rotateHalf(q) * sin;
         k = k * cos + rotateHalf(k) * sin;
         if (cache != nullptr) {
             auto& keys = cache->keys[static_cast<size_t>(index)];
             auto& values = cache->values[static_cast<size_t>(index)];
             if (keys.defined()) {
-                k = torch::cat({keys, k}, /*dim=*/2);
-                v = torch::cat({values, v}, /*dim=*/2);
+                k = torch::cat({ keys, k }, /*dim=*/2);
+                v = torch::cat({ values, v }, /*dim=*/2);
             }
             keys = k;
             values = v;
@@ -234,8 +234,8 @@ struct DecoderLayer : nn::Module {
         const int64_t groups = sizes.heads / sizes.kvHeads;
         k = repeatKv(k, groups);
         v = repeatKv(v, groups);
-        torch::Tensor scores = torch::matmul(q, k.transpose(2, 3)) /
-                               std::sqrt(static_cast<double>(sizes.headDim));
+        torch::Tensor scores =
+            torch::matmul(q, k.transpose(2, 3)) / std::sqrt(static_cast<double>(sizes.headDim));
         scores = scores + mask;
         const torch::Tensor p =
             torch::softmax(scores, /*dim=*/-1, torch::kFloat32).to(q.scalar_type());
@@ -243,18 +243,18 @@ struct DecoderLayer : nn::Module {
             *probs = p;
         }
         const torch::Tensor context =
-            torch::matmul(p, v).transpose(1, 2).contiguous().view({batch, seq, sizes.hidden});
+            torch::matmul(p, v).transpose(1, 2).contiguous().view({ batch, seq, sizes.hidden });
         const torch::Tensor r = x + a.o_proj(context);
         const torch::Tensor n = post_attention_layernorm->forward(r);
-        const torch::Tensor f = mlp->down_proj(blocks::activate(sizes.activation, mlp->gate_proj(n)) *
-                                               mlp->up_proj(n));
+        const torch::Tensor f =
+            mlp->down_proj(blocks::activate(sizes.activation, mlp->gate_proj(n)) * mlp->up_proj(n));
         return r + f;
     }
 };
 
 struct LlamaModel : nn::Module {
-    nn::Embedding embed_tokens{nullptr};
-    nn::ModuleList layers{nullptr};
+    nn::Embedding embed_tokens { nullptr };
+    nn::ModuleList layers { nullptr };
     std::vector<std::shared_ptr<DecoderLayer>> decoderLayers;
     std::shared_ptr<RmsNorm> norm;
 
@@ -306,10 +306,9 @@ public:
         const int64_t past = cache != nullptr ? cache->length() : 0;
         const int64_t total = past + seq;
         const auto opts = in.inputIds.options();
-        const torch::Tensor positions =
-            in.positionIds.defined()
-                ? in.positionIds
-                : torch::arange(past, total, opts).unsqueeze(0).expand({batch, seq});
+        const torch::Tensor positions = in.positionIds.defined()
+            ? in.positionIds
+            : torch::arange(past, total, opts).unsqueeze(0).expand({ batch, seq });
 
         torch::Tensor x = base_->embed_tokens(in.inputIds);
         const auto [cos, sin] = rotary(positions, x.scalar_type());
@@ -349,9 +348,8 @@ public:
         ModelInfo info;
         info.modelType = modelType_;
         info.architecture = !architecture_.empty()
-                                ? architecture_
-                                : std::string(variant_.prefix) +
-                                      (withLmHead_ ? "ForCausalLM" : "Model");
+            ? architecture_
+            : std::string(variant_.prefix) + (withLmHead_ ? "ForCausalLM" : "Model");
         info.headKind = withLmHead_ ? "causal-lm" : "base";
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
@@ -365,7 +363,7 @@ public:
     std::map<std::string, std::string> tiedKeys() const override
     {
         if (withLmHead_ && sizes_.tieWordEmbeddings) {
-            return {{"lm_head.weight", "model.embed_tokens.weight"}};
+            return { { "lm_head.weight", "model.embed_tokens.weight" } };
         }
         return {};
     }
@@ -378,10 +376,9 @@ public:
         blocks::initEmbedding(base_->embed_tokens, std, sizes_.padTokenId);
         torch::NoGradGuard noGrad;
         for (const auto& layer : base_->decoderLayers) {
-            for (auto* l : {&layer->self_attn->q_proj, &layer->self_attn->k_proj,
-                            &layer->self_attn->v_proj, &layer->self_attn->o_proj,
-                            &layer->mlp->gate_proj, &layer->mlp->up_proj,
-                            &layer->mlp->down_proj}) {
+            for (auto* l : { &layer->self_attn->q_proj, &layer->self_attn->k_proj,
+                     &layer->self_attn->v_proj, &layer->self_attn->o_proj, &layer->mlp->gate_proj,
+                     &layer->mlp->up_proj, &layer->mlp->down_proj }) {
                 blocks::initLinear(*l, std);
             }
             layer->input_layernorm->weight.fill_(1.0);
@@ -399,14 +396,15 @@ public:
 private:
     // cos and sin of the rotary angles, [batch, 1, seq, headDim], computed in float32 the way
     // the reference does (inv_freq @ positions, then the angles repeated over both halves).
-    std::pair<torch::Tensor, torch::Tensor> rotary(const torch::Tensor& positions,
-                                                   torch::ScalarType dtype) const
+    std::pair<torch::Tensor, torch::Tensor> rotary(
+        const torch::Tensor& positions, torch::ScalarType dtype) const
     {
-        const auto floatOpts = torch::TensorOptions().dtype(torch::kFloat32).device(positions.device());
+        const auto floatOpts =
+            torch::TensorOptions().dtype(torch::kFloat32).device(positions.device());
         const torch::Tensor exponent =
             torch::arange(0, sizes_.headDim, 2, torch::TensorOptions().dtype(torch::kInt64))
-                .to(floatOpts) /
-            static_cast<double>(sizes_.headDim);
+                .to(floatOpts)
+            / static_cast<double>(sizes_.headDim);
         const torch::Tensor invFreq = torch::reciprocal(torch::pow(sizes_.ropeTheta, exponent));
         torch::Tensor pos = positions.to(torch::kFloat32);
         if (sizes_.ropeLinearFactor != 1.0) {
@@ -414,17 +412,17 @@ private:
         }
         const int64_t batch = positions.size(0);
         const torch::Tensor freqs =
-            torch::matmul(invFreq.view({1, -1, 1}).expand({batch, -1, 1}), pos.unsqueeze(1))
+            torch::matmul(invFreq.view({ 1, -1, 1 }).expand({ batch, -1, 1 }), pos.unsqueeze(1))
                 .transpose(1, 2);
-        const torch::Tensor emb = torch::cat({freqs, freqs}, /*dim=*/-1);
-        return {emb.cos().to(dtype).unsqueeze(1), emb.sin().to(dtype).unsqueeze(1)};
+        const torch::Tensor emb = torch::cat({ freqs, freqs }, /*dim=*/-1);
+        return { emb.cos().to(dtype).unsqueeze(1), emb.sin().to(dtype).unsqueeze(1) };
     }
 
     // Additive [batch, 1, seq, past + seq] mask: 0 where a query may attend, the dtype's
     // lowest value where the key is in the future, outside the sliding window, or padding
     // (the reference fills, it does not add, so masked entries are exactly that value).
     torch::Tensor causalMask(const torch::Tensor& attentionMask, int64_t batch, int64_t seq,
-                             int64_t past, const torch::Tensor& like) const
+        int64_t past, const torch::Tensor& like) const
     {
         const int64_t total = past + seq;
         const auto opts = torch::TensorOptions().dtype(torch::kInt64).device(like.device());
@@ -435,12 +433,13 @@ private:
             // transformers 4.40's window: a query sees keys at distance <= sliding_window.
             allowed = allowed.logical_and(queryPos - keyPos <= sizes_.slidingWindow);
         }
-        allowed = allowed.unsqueeze(0).unsqueeze(0).expand({batch, 1, seq, total});
+        allowed = allowed.unsqueeze(0).unsqueeze(0).expand({ batch, 1, seq, total });
         if (attentionMask.defined()) {
-            allowed = allowed.logical_and(attentionMask.to(torch::kBool).view({batch, 1, 1, total}));
+            allowed =
+                allowed.logical_and(attentionMask.to(torch::kBool).view({ batch, 1, 1, total }));
         }
         const auto lowest = std::numeric_limits<float>::lowest();
-        return torch::zeros({batch, 1, seq, total}, like.options())
+        return torch::zeros({ batch, 1, seq, total }, like.options())
             .masked_fill(allowed.logical_not(), lowest);
     }
 
@@ -450,7 +449,7 @@ private:
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<LlamaModel> base_;
-    nn::Linear lmHead_{nullptr};
+    nn::Linear lmHead_ { nullptr };
 };
 
 } // namespace
@@ -464,8 +463,9 @@ std::shared_ptr<Architecture> createLlama(const ModelConfig& config)
         }
     }
     if (variant == nullptr) {
-        throw Error(ErrorKind::Internal, config.path() + ": model_type \"" + config.modelType() +
-                                             "\" was routed to the LLaMA family by mistake.");
+        throw Error(ErrorKind::Internal,
+            config.path() + ": model_type \"" + config.modelType()
+                + "\" was routed to the LLaMA family by mistake.");
     }
     const std::string arch = config.architecture();
     const std::string prefix = variant->prefix;
@@ -476,10 +476,10 @@ std::shared_ptr<Architecture> createLlama(const ModelConfig& config)
         return std::make_shared<Llama>(config, *variant, /*withLmHead=*/false);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch + "\" is not supported yet for " +
-                    variant->familyName + " (Lumen loads " + prefix + "ForCausalLM and " +
-                    prefix + "Model). Set \"architectures\" to [\"" + prefix +
-                    "ForCausalLM\"] to load the language model.");
+        config.path() + ": architecture \"" + arch + "\" is not supported yet for "
+            + variant->familyName + " (Lumen loads " + prefix + "ForCausalLM and " + prefix
+            + "Model). Set \"architectures\" to [\"" + prefix
+            + "ForCausalLM\"] to load the language model.");
 }
 
 } // namespace lumen::engine

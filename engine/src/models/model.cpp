@@ -142,6 +142,33 @@ int64_t countParameters(torch::nn::Module& module)
     return count;
 }
 
+// Groups parameters by their first path element after the base-model prefix
+// ("bert.encoder.layer.0..." -> "encoder"), each storage counted once.
+std::vector<std::pair<std::string, int64_t>> countComponentParameters(Architecture& arch)
+{
+    const std::string prefix = arch.basePrefix();
+    std::vector<std::pair<std::string, int64_t>> components;
+    std::unordered_set<const void*> seen;
+    for (const auto& item : arch.named_parameters(/*recurse=*/true)) {
+        if (!seen.insert(item.value().data_ptr()).second) {
+            continue;
+        }
+        std::string name = item.key();
+        if (!prefix.empty() && startsWith(name, prefix)) {
+            name = name.substr(prefix.size());
+        }
+        const std::string component = name.substr(0, name.find('.'));
+        auto it = std::find_if(components.begin(), components.end(),
+                               [&](const auto& c) { return c.first == component; });
+        if (it == components.end()) {
+            components.emplace_back(component, 0);
+            it = components.end() - 1;
+        }
+        it->second += item.value().numel();
+    }
+    return components;
+}
+
 bool hasTokenizerFiles(const std::string& dir)
 {
     static const char* kFiles[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt",
@@ -214,6 +241,7 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
     impl->info.dir = dir;
     impl->info.weightsFile = fs::path(source).filename().string();
     impl->info.parameterCount = countParameters(*impl->arch);
+    impl->info.componentParameters = countComponentParameters(*impl->arch);
     impl->info.device = impl->device.str();
     impl->info.warnings = std::move(warnings);
     return std::unique_ptr<Model>(new Model(std::move(impl)));

@@ -32,21 +32,21 @@ struct RobertaBase : nn::Module {
 
 // RobertaLMHead: dense -> gelu -> layer_norm -> decoder (+ bias).
 struct LmHead : nn::Module {
-    nn::Linear dense{nullptr};
-    nn::LayerNorm layer_norm{nullptr};
-    nn::Linear decoder{nullptr}; // only when the decoder is not tied to the embeddings
+    nn::Linear dense { nullptr };
+    nn::LayerNorm layer_norm { nullptr };
+    nn::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
     torch::Tensor bias;
 
     explicit LmHead(const BertSizes& s)
     {
         dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
         layer_norm = register_module(
-            "layer_norm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+            "layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
         if (!s.tieWordEmbeddings) {
-            decoder = register_module("decoder",
-                                      nn::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
+            decoder = register_module(
+                "decoder", nn::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
         }
-        bias = register_parameter("bias", torch::zeros({s.vocab}));
+        bias = register_parameter("bias", torch::zeros({ s.vocab }));
     }
 };
 
@@ -70,9 +70,9 @@ public:
     {
         if (sizes_.maxPositions <= sizes_.padTokenId + 1) {
             config.fail("max_position_embeddings",
-                        "(" + std::to_string(sizes_.maxPositions) +
-                            ") leaves no positions: RoBERTa's positions start at pad_token_id + 1 (" +
-                            std::to_string(sizes_.padTokenId + 1) + ").");
+                "(" + std::to_string(sizes_.maxPositions)
+                    + ") leaves no positions: RoBERTa's positions start at pad_token_id + 1 ("
+                    + std::to_string(sizes_.padTokenId + 1) + ").");
         }
         base_ = std::make_shared<RobertaBase>(sizes_, head == Head::Base);
         if (head == Head::Base) {
@@ -102,8 +102,8 @@ public:
             // The head's activation is always the exact gelu, whatever hidden_act says.
             torch::Tensor t = lmHead_->layer_norm(torch::gelu(lmHead_->dense(h)));
             const torch::Tensor& weight = lmHead_->decoder
-                                              ? lmHead_->decoder->weight
-                                              : base_->embeddings->word_embeddings->weight;
+                ? lmHead_->decoder->weight
+                : base_->embeddings->word_embeddings->weight;
             out.logits = torch::nn::functional::linear(t, weight, lmHead_->bias);
         }
         return out;
@@ -113,9 +113,9 @@ public:
     {
         ModelInfo info;
         info.modelType = modelType_;
-        info.architecture = !architecture_.empty()   ? architecture_
-                            : head_ == Head::Base ? "RobertaModel"
-                                                  : "RobertaForMaskedLM";
+        info.architecture = !architecture_.empty() ? architecture_
+            : head_ == Head::Base                  ? "RobertaModel"
+                                                   : "RobertaForMaskedLM";
         info.headKind = head_ == Head::Base ? "base" : "masked-lm";
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
@@ -131,7 +131,7 @@ public:
         if (!lmHead_) {
             return {};
         }
-        std::map<std::string, std::string> tied{{"lm_head.decoder.bias", "lm_head.bias"}};
+        std::map<std::string, std::string> tied { { "lm_head.decoder.bias", "lm_head.bias" } };
         if (sizes_.tieWordEmbeddings) {
             tied["lm_head.decoder.weight"] = "roberta.embeddings.word_embeddings.weight";
         }
@@ -194,10 +194,10 @@ std::shared_ptr<Architecture> createRoberta(const ModelConfig& config)
         return std::make_shared<Roberta>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
-                config.path() + ": architecture \"" + arch +
-                    "\" is not supported yet for RoBERTa (Lumen loads RobertaModel and "
-                    "RobertaForMaskedLM). Set \"architectures\" to [\"RobertaModel\"] to load "
-                    "the encoder alone.");
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for RoBERTa (Lumen loads RobertaModel and "
+              "RobertaForMaskedLM). Set \"architectures\" to [\"RobertaModel\"] to load "
+              "the encoder alone.");
 }
 
 } // namespace lumen::engine

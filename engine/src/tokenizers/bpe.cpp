@@ -844,7 +844,8 @@ void BpeTokenizer::mergeWord(std::string_view word, std::vector<int32_t>& out) c
     s.dead.assign(static_cast<size_t>(n), 0);
     s.heap.clear();
     for (int32_t i = 0; i < n; ++i) {
-        s.symbols[static_cast<size_t>(i)] = byteSymbol_[static_cast<unsigned char>(word[static_cast<size_t>(i)])];
+        const auto byte = static_cast<unsigned char>(word[static_cast<size_t>(i)]);
+        s.symbols[static_cast<size_t>(i)] = byteSymbol_[byte];
         s.prev[static_cast<size_t>(i)] = i - 1;
         s.next[static_cast<size_t>(i)] = i + 1 < n ? i + 1 : -1;
     }
@@ -998,8 +999,9 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
         }
         if (segment.owned) {
             segment.own = segment.own.substr(first, last - first);
-            segment.ownPos = std::vector<size_t>(segment.ownPos.begin() + static_cast<std::ptrdiff_t>(first),
-                                                 segment.ownPos.begin() + static_cast<std::ptrdiff_t>(last));
+            const auto from = segment.ownPos.begin();
+            segment.ownPos = std::vector<size_t>(from + static_cast<std::ptrdiff_t>(first),
+                                                 from + static_cast<std::ptrdiff_t>(last));
         } else {
             segment.end = segment.begin + last;
             segment.begin += first;
@@ -1070,8 +1072,9 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
         }
     };
     auto offsetsOf = [&charOf, shift](size_t firstByte, size_t lastByte) {
-        const int32_t begin = std::max<int32_t>(0, charOf(firstByte) - static_cast<int32_t>(shift));
-        const int32_t end = std::max<int32_t>(0, charOf(lastByte) + 1 - static_cast<int32_t>(shift));
+        const auto inserted = static_cast<int32_t>(shift);
+        const int32_t begin = std::max<int32_t>(0, charOf(firstByte) - inserted);
+        const int32_t end = std::max<int32_t>(0, charOf(lastByte) + 1 - inserted);
         return std::make_pair(begin, end);
     };
     std::vector<Piece> pieces;

@@ -53,10 +53,10 @@ void requireSentencePiece()
     if (sentencePieceLibrary() == nullptr) {
         const char* reason = dlerror();
         throw lumen::Error(lumen::ErrorKind::Unsupported,
-                           std::string("cannot load ") + kSentencePieceLibrary + " ("
-                               + (reason != nullptr ? reason : "unknown reason")
-                               + "), which SentencePiece tokenizers (ALBERT, T5, LLaMA) need. "
-                                 "Install the libsentencepiece0 package.");
+            std::string("cannot load ") + kSentencePieceLibrary + " ("
+                + (reason != nullptr ? reason : "unknown reason")
+                + "), which SentencePiece tokenizers (ALBERT, T5, LLaMA) need. "
+                  "Install the libsentencepiece0 package.");
     }
 }
 
@@ -89,8 +89,8 @@ namespace {
 // Calls into libsentencepiece go through these wrappers, which GCC may not devirtualize:
 // a devirtualized (or speculatively inlined) call would name a symbol of the library, which
 // the engine does not link.
-#define LUMEN_SP_CALL __attribute__((noinline, optimize("no-devirtualize", \
-                                                         "no-devirtualize-speculatively")))
+#define LUMEN_SP_CALL                                                                              \
+    __attribute__((noinline, optimize("no-devirtualize", "no-devirtualize-speculatively")))
 using Processor = sentencepiece::SentencePieceProcessor;
 
 LUMEN_SP_CALL Processor* spCreate()
@@ -129,20 +129,20 @@ LUMEN_SP_CALL std::string spIdToPiece(const Processor& processor, int id)
     return processor.IdToPiece(id);
 }
 
-LUMEN_SP_CALL std::vector<std::string> spEncodeAsPieces(const Processor& processor,
-                                                        const std::string& text)
+LUMEN_SP_CALL std::vector<std::string> spEncodeAsPieces(
+    const Processor& processor, const std::string& text)
 {
     return processor.EncodeAsPieces(text);
 }
 
-LUMEN_SP_CALL std::string spEncodeAsSerializedProto(const Processor& processor,
-                                                   const std::string& text)
+LUMEN_SP_CALL std::string spEncodeAsSerializedProto(
+    const Processor& processor, const std::string& text)
 {
     return processor.EncodeAsSerializedProto(text);
 }
 
-LUMEN_SP_CALL std::string spDecodePieces(const Processor& processor,
-                                         const std::vector<std::string>& pieces)
+LUMEN_SP_CALL std::string spDecodePieces(
+    const Processor& processor, const std::vector<std::string>& pieces)
 {
     return processor.DecodePieces(pieces);
 }
@@ -199,8 +199,16 @@ std::string pythonStrip(const std::string& text)
 std::string cleanUpTokenization(std::string text)
 {
     static const std::pair<const char*, const char*> kReplacements[] = {
-        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
-        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
+        { " .", "." },
+        { " ?", "?" },
+        { " !", "!" },
+        { " ,", "," },
+        { " ' ", "'" },
+        { " n't", "n't" },
+        { " 'm", "'m" },
+        { " 's", "'s" },
+        { " 've", "'ve" },
+        { " 're", "'re" },
     };
     for (const auto& [from, to] : kReplacements) {
         text = replaceAll(text, from, to);
@@ -244,8 +252,7 @@ bool readVarint(const std::string& data, size_t& at, uint64_t& value)
 
 /// Walks the fields of a protobuf message, calling `onField(number, wireType, varint,
 /// bytes)`; false when the data is malformed.
-template <typename OnField>
-bool forEachField(const std::string& data, OnField onField)
+template<typename OnField> bool forEachField(const std::string& data, OnField onField)
 {
     size_t at = 0;
     while (at < data.size()) {
@@ -295,29 +302,30 @@ bool forEachField(const std::string& data, OnField onField)
 std::vector<EncodedPiece> parseSentencePieceText(const std::string& data)
 {
     std::vector<EncodedPiece> pieces;
-    const bool ok = forEachField(data, [&pieces](uint32_t number, uint32_t wireType,
-                                                 uint64_t, const std::string& bytes) {
-        if (number != 2 || wireType != 2) {
-            return;
-        }
-        EncodedPiece piece;
-        forEachField(bytes, [&piece](uint32_t field, uint32_t type, uint64_t value,
-                                     const std::string& text) {
-            if (field == 1 && type == 2) {
-                piece.piece = text;
-            } else if (field == 2 && type == 0) {
-                piece.id = static_cast<int64_t>(value);
-            } else if (field == 4 && type == 0) {
-                piece.begin = static_cast<size_t>(value);
-            } else if (field == 5 && type == 0) {
-                piece.end = static_cast<size_t>(value);
+    const bool ok = forEachField(
+        data, [&pieces](uint32_t number, uint32_t wireType, uint64_t, const std::string& bytes) {
+            if (number != 2 || wireType != 2) {
+                return;
             }
+            EncodedPiece piece;
+            forEachField(bytes,
+                [&piece](uint32_t field, uint32_t type, uint64_t value, const std::string& text) {
+                    if (field == 1 && type == 2) {
+                        piece.piece = text;
+                    } else if (field == 2 && type == 0) {
+                        piece.id = static_cast<int64_t>(value);
+                    } else if (field == 4 && type == 0) {
+                        piece.begin = static_cast<size_t>(value);
+                    } else if (field == 5 && type == 0) {
+                        piece.end = static_cast<size_t>(value);
+                    }
+                });
+            pieces.push_back(std::move(piece));
         });
-        pieces.push_back(std::move(piece));
-    });
     if (!ok) {
-        throw Error(ErrorKind::Internal, "libsentencepiece returned an encoding Lumen cannot "
-                                         "read; please report this with the input text.");
+        throw Error(ErrorKind::Internal,
+            "libsentencepiece returned an encoding Lumen cannot "
+            "read; please report this with the input text.");
     }
     return pieces;
 }
@@ -329,11 +337,11 @@ bool isBytePiece(const std::string& piece)
 
 // ---- reading tokenizer_config.json and friends ----
 
-[[noreturn]] void badField(const std::string& path, const std::string& key,
-                           const std::string& expected)
+[[noreturn]] void badField(
+    const std::string& path, const std::string& key, const std::string& expected)
 {
-    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
-                                             + ". Fix the value or remove the key.");
+    throw Error(ErrorKind::InvalidInput,
+        path + ": \"" + key + "\" must be " + expected + ". Fix the value or remove the key.");
 }
 
 bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
@@ -349,8 +357,8 @@ bool boolField(const json& object, const std::string& path, const char* key, boo
 }
 
 /// A special token given as a string or as {"content": ..., "lstrip": ...}; null -> none.
-std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
-                                        const std::string& key)
+std::optional<AddedTokenSpec> tokenSpec(
+    const json& value, const std::string& path, const std::string& key)
 {
     if (value.is_null()) {
         return std::nullopt;
@@ -372,8 +380,8 @@ std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& pa
     return spec;
 }
 
-std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
-                                          const std::string& key)
+std::vector<AddedTokenSpec> tokenSpecList(
+    const json& value, const std::string& path, const std::string& key)
 {
     std::vector<AddedTokenSpec> out;
     if (value.is_null()) {
@@ -395,7 +403,7 @@ json readObject(const fs::path& file)
     json value = readJsonFile(file.string());
     if (!value.is_object()) {
         throw Error(ErrorKind::InvalidInput,
-                    file.string() + ": expected a JSON object. Fix or replace the file.");
+            file.string() + ": expected a JSON object. Fix or replace the file.");
     }
     return value;
 }
@@ -406,10 +414,13 @@ struct NamedToken {
 };
 
 const NamedToken kNamedTokens[] = {
-    {"bos_token", &SentencePieceSettings::bos}, {"eos_token", &SentencePieceSettings::eos},
-    {"unk_token", &SentencePieceSettings::unk}, {"sep_token", &SentencePieceSettings::sep},
-    {"pad_token", &SentencePieceSettings::pad}, {"cls_token", &SentencePieceSettings::cls},
-    {"mask_token", &SentencePieceSettings::mask},
+    { "bos_token", &SentencePieceSettings::bos },
+    { "eos_token", &SentencePieceSettings::eos },
+    { "unk_token", &SentencePieceSettings::unk },
+    { "sep_token", &SentencePieceSettings::sep },
+    { "pad_token", &SentencePieceSettings::pad },
+    { "cls_token", &SentencePieceSettings::cls },
+    { "mask_token", &SentencePieceSettings::mask },
 };
 
 /// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
@@ -418,9 +429,8 @@ std::vector<AddedTokenSpec> allSpecialTokens(const SentencePieceSettings& settin
 {
     std::vector<AddedTokenSpec> out;
     auto add = [&out](const AddedTokenSpec& spec) {
-        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
-            return s.content == spec.content;
-        });
+        const bool seen = std::any_of(out.begin(), out.end(),
+            [&spec](const AddedTokenSpec& s) { return s.content == spec.content; });
         if (!seen) {
             out.push_back(spec);
         }
@@ -448,8 +458,8 @@ std::string readBinaryFile(const fs::path& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw Error(ErrorKind::Io, "cannot open " + path.string()
-                                       + " for reading. Check that it exists and is readable.");
+        throw Error(ErrorKind::Io,
+            "cannot open " + path.string() + " for reading. Check that it exists and is readable.");
     }
     std::ostringstream buffer;
     buffer << in.rdbuf();
@@ -497,7 +507,8 @@ std::optional<SentencePieceFlavor> SentencePieceTokenizer::flavorOfClass(
 {
     std::string name = tokenizerClass;
     const std::string fast = "Fast";
-    if (name.size() > fast.size() && name.compare(name.size() - fast.size(), fast.size(), fast) == 0) {
+    if (name.size() > fast.size()
+        && name.compare(name.size() - fast.size(), fast.size(), fast) == 0) {
         name.resize(name.size() - fast.size());
     }
     if (name == "AlbertTokenizer") {
@@ -517,19 +528,18 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
 {
     const fs::path folder(dir);
     std::error_code error;
-    const char* preferred = flavor == SentencePieceFlavor::Llama ? "tokenizer.model"
-                                                                 : "spiece.model";
-    const char* other = flavor == SentencePieceFlavor::Llama ? "spiece.model"
-                                                             : "tokenizer.model";
+    const char* preferred =
+        flavor == SentencePieceFlavor::Llama ? "tokenizer.model" : "spiece.model";
+    const char* other = flavor == SentencePieceFlavor::Llama ? "spiece.model" : "tokenizer.model";
     fs::path modelPath = folder / preferred;
     if (!fs::is_regular_file(modelPath, error)) {
         modelPath = folder / other;
     }
     if (!fs::is_regular_file(modelPath, error)) {
         throw Error(ErrorKind::InvalidInput,
-                    dir + " has no " + preferred
-                        + ", which a SentencePiece tokenizer needs. Copy the model's "
-                          "SentencePiece .model file into the folder.");
+            dir + " has no " + preferred
+                + ", which a SentencePiece tokenizer needs. Copy the model's "
+                  "SentencePiece .model file into the folder.");
     }
 
     SentencePieceSettings settings = SentencePieceSettings::defaults(flavor);
@@ -546,8 +556,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
     settings.addPrefixSpace = boolField(config, path, "add_prefix_space", settings.addPrefixSpace);
     settings.addBosToken = boolField(config, path, "add_bos_token", settings.addBosToken);
     settings.addEosToken = boolField(config, path, "add_eos_token", settings.addEosToken);
-    settings.cleanUpTokenizationSpaces = boolField(config, path, "clean_up_tokenization_spaces",
-                                                   settings.cleanUpTokenizationSpaces);
+    settings.cleanUpTokenizationSpaces =
+        boolField(config, path, "clean_up_tokenization_spaces", settings.cleanUpTokenizationSpaces);
     settings.spacesBetweenSpecialTokens = boolField(
         config, path, "spaces_between_special_tokens", settings.spacesBetweenSpecialTokens);
     if (flavor != SentencePieceFlavor::Llama) {
@@ -567,14 +577,13 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
     }
     for (const NamedToken& namedToken : kNamedTokens) {
         if (config.contains(namedToken.key)) {
-            settings.*(namedToken.member) = tokenSpec(config[namedToken.key], path,
-                                                      namedToken.key);
+            settings.*(namedToken.member) = tokenSpec(config[namedToken.key], path, namedToken.key);
         }
     }
     bool hasAdditional = false;
     if (config.contains("additional_special_tokens")) {
-        settings.additionalSpecial = tokenSpecList(config["additional_special_tokens"], path,
-                                                   "additional_special_tokens");
+        settings.additionalSpecial =
+            tokenSpecList(config["additional_special_tokens"], path, "additional_special_tokens");
         hasAdditional = true;
     }
 
@@ -585,13 +594,13 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
         const std::string mapFile = mapPath.string();
         for (const NamedToken& namedToken : kNamedTokens) {
             if (map.contains(namedToken.key)) {
-                settings.*(namedToken.member) = tokenSpec(map[namedToken.key], mapFile,
-                                                          namedToken.key);
+                settings.*(namedToken.member) =
+                    tokenSpec(map[namedToken.key], mapFile, namedToken.key);
             }
         }
         if (map.contains("additional_special_tokens")) {
-            settings.additionalSpecial = tokenSpecList(map["additional_special_tokens"], mapFile,
-                                                       "additional_special_tokens");
+            settings.additionalSpecial = tokenSpecList(
+                map["additional_special_tokens"], mapFile, "additional_special_tokens");
             hasAdditional = true;
         }
     }
@@ -601,16 +610,16 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
     if (flavor == SentencePieceFlavor::T5) {
         extraIds = 100;
         if (config.contains("extra_ids") && !config["extra_ids"].is_null()) {
-            if (!config["extra_ids"].is_number_integer() || config["extra_ids"].get<int64_t>() < 0) {
+            if (!config["extra_ids"].is_number_integer()
+                || config["extra_ids"].get<int64_t>() < 0) {
                 badField(path, "extra_ids", "a non-negative integer");
             }
             extraIds = config["extra_ids"].get<int64_t>();
         }
         const bool listsSentinels = std::any_of(settings.additionalSpecial.begin(),
-                                       settings.additionalSpecial.end(),
-                                       [](const AddedTokenSpec& s) {
-                                           return s.content.find("<extra_id_") != std::string::npos;
-                                       });
+            settings.additionalSpecial.end(), [](const AddedTokenSpec& s) {
+                return s.content.find("<extra_id_") != std::string::npos;
+            });
         if (!hasAdditional || !listsSentinels) {
             for (int64_t i = 0; i < extraIds; ++i) {
                 AddedTokenSpec spec;
@@ -664,9 +673,7 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
             spec.content = content;
             spec.id = value.get<int64_t>();
             spec.special = std::any_of(specials.begin(), specials.end(),
-                                       [&content](const AddedTokenSpec& s) {
-                                           return s.content == content;
-                                       });
+                [&content](const AddedTokenSpec& s) { return s.content == content; });
             spec.normalized = !spec.special;
             if (flavor == SentencePieceFlavor::T5 && startsWith(content, "<extra_id_")) {
                 spec.lstrip = true;
@@ -692,15 +699,13 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
             }
         }
     }
-    return std::make_unique<SentencePieceTokenizer>(proto, std::move(settings),
-                                                    modelPath.string());
+    return std::make_unique<SentencePieceTokenizer>(proto, std::move(settings), modelPath.string());
 }
 
 // ---- construction ----
 
-SentencePieceTokenizer::SentencePieceTokenizer(const std::string& modelProto,
-                                               SentencePieceSettings settings,
-                                               const std::string& modelPath)
+SentencePieceTokenizer::SentencePieceTokenizer(
+    const std::string& modelProto, SentencePieceSettings settings, const std::string& modelPath)
     : settings_(std::move(settings))
 {
     sp_.reset(spCreate());
@@ -712,9 +717,10 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& modelProto,
     }
     if (!spLoad(*sp_, proto)) {
         throw Error(ErrorKind::InvalidInput,
-                    modelPath + " is not a SentencePiece model (libsentencepiece cannot parse "
-                                "it). Replace it with the model's spiece.model / "
-                                "tokenizer.model.");
+            modelPath
+                + " is not a SentencePiece model (libsentencepiece cannot parse "
+                  "it). Replace it with the model's spiece.model / "
+                  "tokenizer.model.");
     }
     pieceCount_ = spPieceSize(*sp_);
     vocabSize_ = pieceCount_;
@@ -805,9 +811,8 @@ void SentencePieceTokenizer::registerAdded(AddedTokenSpec spec)
     AddedToken token;
     token.content = unicode::decodeUtf8(spec.content);
     token.spec = std::move(spec);
-    const auto same = std::find_if(added_.begin(), added_.end(), [&token](const AddedToken& t) {
-        return t.content == token.content;
-    });
+    const auto same = std::find_if(added_.begin(), added_.end(),
+        [&token](const AddedToken& t) { return t.content == token.content; });
     if (same != added_.end()) {
         *same = std::move(token);
     } else {
@@ -831,15 +836,15 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
             }
         }
         if (settings_.addPrefixSpace) {
-            chars.insert(chars.begin(), MappedChar{kSpiece, 0, 0});
+            chars.insert(chars.begin(), MappedChar { kSpiece, 0, 0 });
         }
     }
 
     // 1. PreTrainedTokenizer.tokenize lower-cases everything but the special tokens, one
     //    character at a time, for tokenizers with do_lower_case (ALBERT).
     MappedText text1;
-    if (!protectedFromLowering_.empty() || (settings_.flavor == SentencePieceFlavor::Albert
-                                            && settings_.doLowerCase)) {
+    if (!protectedFromLowering_.empty()
+        || (settings_.flavor == SentencePieceFlavor::Albert && settings_.doLowerCase)) {
         text1.reserve(chars.size());
         for (size_t i = 0; i < chars.size();) {
             size_t matched = 0;
@@ -858,7 +863,7 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
             }
             if (matched > 0) {
                 text1.insert(text1.end(), chars.begin() + static_cast<std::ptrdiff_t>(i),
-                             chars.begin() + static_cast<std::ptrdiff_t>(i + matched));
+                    chars.begin() + static_cast<std::ptrdiff_t>(i + matched));
                 i += matched;
                 continue;
             }
@@ -881,7 +886,7 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
     std::vector<Segment> segments;
     auto slice = [&text1](size_t first, size_t last) {
         return MappedText(text1.begin() + static_cast<std::ptrdiff_t>(first),
-                          text1.begin() + static_cast<std::ptrdiff_t>(last));
+            text1.begin() + static_cast<std::ptrdiff_t>(last));
     };
     size_t textStart = 0;
     for (size_t i = 0; i < text1.size();) {
@@ -909,14 +914,14 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
             continue;
         }
         if (i > textStart) {
-            segments.push_back({slice(textStart, i), -1});
+            segments.push_back({ slice(textStart, i), -1 });
         }
-        segments.push_back({slice(i, i + matchLength), static_cast<int64_t>(matchIndex)});
+        segments.push_back({ slice(i, i + matchLength), static_cast<int64_t>(matchIndex) });
         i += matchLength;
         textStart = i;
     }
     if (textStart < text1.size()) {
-        segments.push_back({slice(textStart, text1.size()), -1});
+        segments.push_back({ slice(textStart, text1.size()), -1 });
     }
 
     // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
@@ -931,7 +936,7 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
             segment.chars.clear();
         } else {
             segment.chars = MappedText(segment.chars.begin() + static_cast<std::ptrdiff_t>(from),
-                                       segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
+                segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
         }
         segment.added = -1;
     };
@@ -975,7 +980,7 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
             const AddedToken& token = added_[static_cast<size_t>(segment.added)];
             int64_t begin = segment.chars.front().begin;
             int64_t end = segment.chars.back().end;
-            pieces.push_back({token.spec.id, token.spec.content, begin, end, token.spec.special});
+            pieces.push_back({ token.spec.id, token.spec.content, begin, end, token.spec.special });
         } else {
             encodeSegment(segment.chars, pieces);
         }
@@ -1004,7 +1009,7 @@ MappedText SentencePieceTokenizer::albertPreprocess(const MappedText& text) cons
                 break;
             }
             if (!firstWord) {
-                out.push_back({U' ', text[gapStart].begin, text[i - 1].end});
+                out.push_back({ U' ', text[gapStart].begin, text[i - 1].end });
             }
             firstWord = false;
             while (i < text.size() && !unicode::isPythonSpace(text[i].cp)) {
@@ -1016,12 +1021,12 @@ MappedText SentencePieceTokenizer::albertPreprocess(const MappedText& text) cons
         out = text;
     }
     // .replace("``", '"').replace("''", '"')
-    for (const char32_t quote : {U'`', U'\''}) {
+    for (const char32_t quote : { U'`', U'\'' }) {
         MappedText replaced;
         replaced.reserve(out.size());
         for (size_t i = 0; i < out.size(); ++i) {
             if (out[i].cp == quote && i + 1 < out.size() && out[i + 1].cp == quote) {
-                replaced.push_back({U'"', out[i].begin, out[i + 1].end});
+                replaced.push_back({ U'"', out[i].begin, out[i + 1].end });
                 ++i;
             } else {
                 replaced.push_back(out[i]);
@@ -1047,8 +1052,7 @@ MappedText SentencePieceTokenizer::albertPreprocess(const MappedText& text) cons
     return out;
 }
 
-void SentencePieceTokenizer::encodeSegment(const MappedText& segment,
-                                           std::vector<Piece>& out) const
+void SentencePieceTokenizer::encodeSegment(const MappedText& segment, std::vector<Piece>& out) const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert: {
@@ -1073,14 +1077,14 @@ void SentencePieceTokenizer::encodeSegment(const MappedText& segment,
     const int64_t at = segment.front().begin;
     MappedText input;
     for (const char32_t c : unicode::decodeUtf8(unkText)) {
-        input.push_back({c, at, at});
+        input.push_back({ c, at, at });
     }
     input.insert(input.end(), segment.begin(), segment.end());
     encodeWithSentencePiece(input, unkTokenLength_, out);
 }
 
-void SentencePieceTokenizer::encodeWithSentencePiece(const MappedText& input, size_t skipPieces,
-                                                     std::vector<Piece>& out) const
+void SentencePieceTokenizer::encodeWithSentencePiece(
+    const MappedText& input, size_t skipPieces, std::vector<Piece>& out) const
 {
     std::string utf8;
     std::vector<size_t> charStart;
@@ -1170,16 +1174,16 @@ void SentencePieceTokenizer::encodeWithSentencePiece(const MappedText& input, si
                 } else if (!visible.empty()) {
                     range = rangeOf(visible.front(), visible.back() + 1);
                 } else {
-                    range = {begin, begin};
+                    range = { begin, begin };
                 }
                 cursor += lengths[s];
-                out.push_back({pieceToId(sub[s]), sub[s], range.first, range.second, false});
+                out.push_back({ pieceToId(sub[s]), sub[s], range.first, range.second, false });
             }
             const auto comma = last > first ? rangeOf(last - 1, last) : std::make_pair(end, end);
-            out.push_back({pieceToId(","), ",", comma.first, comma.second, false});
+            out.push_back({ pieceToId(","), ",", comma.first, comma.second, false });
             continue;
         }
-        out.push_back({pieceToId(token), token, begin, end, false});
+        out.push_back({ pieceToId(token), token, begin, end, false });
     }
     // Byte fallback: SentencePiece gives the character to the last of its <0xNN> pieces and
     // empty ranges to the others; give all of them the character.
@@ -1226,8 +1230,8 @@ void SentencePieceTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64
     encoding.specialMask.push_back(1);
 }
 
-void SentencePieceTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
-                                          int64_t typeId) const
+void SentencePieceTokenizer::appendPieces(
+    Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const
 {
     for (const Piece& piece : pieces) {
         encoding.ids.push_back(piece.id);
@@ -1244,9 +1248,8 @@ int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name)
 {
     if (!id) {
         throw Error(ErrorKind::InvalidInput,
-                    std::string("this tokenizer has no ") + name
-                        + " token, which its inputs need. Set " + name
-                        + "_token in tokenizer_config.json or encode without special tokens.");
+            std::string("this tokenizer has no ") + name + " token, which its inputs need. Set "
+                + name + "_token in tokenizer_config.json or encode without special tokens.");
     }
     return *id;
 }
@@ -1257,12 +1260,12 @@ std::vector<int64_t> SentencePieceTokenizer::specialsBefore() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return {requireSpecialId(specialIds_.cls, "cls")};
+        return { requireSpecialId(specialIds_.cls, "cls") };
     case SentencePieceFlavor::T5:
         return {};
     case SentencePieceFlavor::Llama:
         if (settings_.addBosToken) {
-            return {requireSpecialId(specialIds_.bos, "bos")};
+            return { requireSpecialId(specialIds_.bos, "bos") };
         }
         return {};
     }
@@ -1273,21 +1276,20 @@ std::vector<int64_t> SentencePieceTokenizer::specialsAfter() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return {requireSpecialId(specialIds_.sep, "sep")};
+        return { requireSpecialId(specialIds_.sep, "sep") };
     case SentencePieceFlavor::T5:
-        return {requireSpecialId(specialIds_.eos, "eos")};
+        return { requireSpecialId(specialIds_.eos, "eos") };
     case SentencePieceFlavor::Llama:
         if (settings_.addEosToken) {
-            return {requireSpecialId(specialIds_.eos, "eos")};
+            return { requireSpecialId(specialIds_.eos, "eos") };
         }
         return {};
     }
     return {};
 }
 
-Encoding SentencePieceTokenizer::assemble(const std::vector<Piece>& first,
-                                          const std::vector<Piece>* second,
-                                          bool addSpecial) const
+Encoding SentencePieceTokenizer::assemble(
+    const std::vector<Piece>& first, const std::vector<Piece>* second, bool addSpecial) const
 {
     Encoding encoding;
     if (!addSpecial) {
@@ -1323,8 +1325,7 @@ Encoding SentencePieceTokenizer::assemble(const std::vector<Piece>& first,
     return encoding;
 }
 
-Encoding SentencePieceTokenizer::encode(const std::string& text,
-                                        const EncodeOptions& options) const
+Encoding SentencePieceTokenizer::encode(const std::string& text, const EncodeOptions& options) const
 {
     std::vector<Piece> pieces = tokenizePieces(text);
     const auto specials = options.addSpecialTokens
@@ -1334,9 +1335,8 @@ Encoding SentencePieceTokenizer::encode(const std::string& text,
     if (options.maxLength > 0) {
         if (options.maxLength < specials) {
             throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens; use a larger maximum length.");
+                "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
+                    + std::to_string(specials) + " special tokens; use a larger maximum length.");
         }
         const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
@@ -1349,8 +1349,8 @@ Encoding SentencePieceTokenizer::encode(const std::string& text,
     return encoding;
 }
 
-Encoding SentencePieceTokenizer::encodePair(const std::string& text, const std::string& pair,
-                                            const EncodeOptions& options) const
+Encoding SentencePieceTokenizer::encodePair(
+    const std::string& text, const std::string& pair, const EncodeOptions& options) const
 {
     std::vector<Piece> first = tokenizePieces(text);
     std::vector<Piece> second = tokenizePieces(pair);
@@ -1374,9 +1374,9 @@ Encoding SentencePieceTokenizer::encodePair(const std::string& text, const std::
     if (options.maxLength > 0) {
         if (options.maxLength < specials) {
             throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens of a text pair; use a larger maximum length.");
+                "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
+                    + std::to_string(specials)
+                    + " special tokens of a text pair; use a larger maximum length.");
         }
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
@@ -1467,8 +1467,7 @@ std::string SentencePieceTokenizer::tokensToString(std::vector<std::string> toke
     return llama ? out : pythonStrip(out);
 }
 
-std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids,
-                                           bool skipSpecial) const
+std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const
 {
     // PreTrainedTokenizer._decode: non-special added tokens (and T5's sentinels beyond the
     // SentencePiece vocabulary) stand apart; the rest goes through convert_tokens_to_string.

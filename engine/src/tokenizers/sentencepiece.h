@@ -19,10 +19,15 @@
 //
 // Offsets: every character the SentencePiece input is built from remembers the range of
 // original code points it came from (unicode::MappedText); SentencePiece reports each
-// piece's byte range in its input, which maps back through that. A piece that stands only
-// for an inserted character (the "▁" put in front of the text) gets an empty range where it
-// was inserted; the byte-fallback pieces <0xNN> that spell one character all get that
-// character's range. Special tokens added around the text get (0, 0).
+// piece's byte range in its input, which maps back through that. A piece starting with "▁"
+// covers the whitespace it stands for ("▁ca" in "The capital" is " ca", 3-6); a piece that
+// stands only for an inserted character (the "▁" put in front of the text) gets an empty
+// range where it was inserted; the byte-fallback pieces <0xNN> that spell one character all
+// get that character's range; an accent ALBERT drops stays with its base letter. Special
+// tokens added around the text get (0, 0).
+//
+// libsentencepiece is not linked but dlopen'ed in isolation (RTLD_DEEPBIND): it carries its
+// own protobuf, which clashes with LibTorch's (sentencepiece.cpp explains).
 //
 // Encodings: `tokens` are the reference's convert_ids_to_tokens(ids). ALBERT: [CLS] A [SEP]
 // (B [SEP]) with type ids 0 / 1; T5: A </s> (B </s>), type ids 0; LLaMA: <s> A (<s> B) as
@@ -61,9 +66,9 @@ enum class SentencePieceFlavor { Albert, T5, Llama };
 struct SentencePieceSettings {
     SentencePieceFlavor flavor = SentencePieceFlavor::T5;
     bool doLowerCase = false; ///< ALBERT
-    bool removeSpace = true;  ///< ALBERT
+    bool removeSpace = true; ///< ALBERT
     bool keepAccents = false; ///< ALBERT
-    bool legacy = true;       ///< T5, LLaMA: the reference's default when unset
+    bool legacy = true; ///< T5, LLaMA: the reference's default when unset
     bool addPrefixSpace = true;
     bool addBosToken = false;
     bool addEosToken = false;
@@ -72,7 +77,7 @@ struct SentencePieceSettings {
     std::optional<AddedTokenSpec> bos, eos, unk, sep, pad, cls, mask;
     std::vector<AddedTokenSpec> additionalSpecial;
     std::vector<AddedTokenSpec> addedTokens; ///< added_tokens_decoder / added_tokens.json
-    int64_t modelMaxLength = 0;              ///< 0: none
+    int64_t modelMaxLength = 0; ///< 0: none
 
     /// The reference class's defaults: AlbertTokenizer, T5Tokenizer or LlamaTokenizer.
     static SentencePieceSettings defaults(SentencePieceFlavor flavor);
@@ -82,14 +87,14 @@ class SentencePieceTokenizer final : public Tokenizer {
 public:
     /// `modelProto` is the content of the .model file.
     SentencePieceTokenizer(const std::string& modelProto, SentencePieceSettings settings,
-                           const std::string& modelPath = "the SentencePiece model");
+        const std::string& modelPath = "the SentencePiece model");
     ~SentencePieceTokenizer() override;
 
     /// Reads `<dir>/spiece.model` or `<dir>/tokenizer.model` and, when present,
     /// tokenizer_config.json, special_tokens_map.json and added_tokens.json. Throws
     /// lumen::Error naming the file.
-    static std::unique_ptr<SentencePieceTokenizer> fromFolder(const std::string& dir,
-                                                              SentencePieceFlavor flavor);
+    static std::unique_ptr<SentencePieceTokenizer> fromFolder(
+        const std::string& dir, SentencePieceFlavor flavor);
     /// The flavour of a reference tokenizer class ("AlbertTokenizer", "T5TokenizerFast",
     /// "LlamaTokenizer", ...), or nothing for another class.
     static std::optional<SentencePieceFlavor> flavorOfClass(const std::string& tokenizerClass);
@@ -100,7 +105,7 @@ public:
     std::vector<std::string> tokenize(const std::string& text) const override;
     Encoding encode(const std::string& text, const EncodeOptions& options = {}) const override;
     Encoding encodePair(const std::string& text, const std::string& pair,
-                        const EncodeOptions& options = {}) const override;
+        const EncodeOptions& options = {}) const override;
     std::string decode(const std::vector<int64_t>& ids, bool skipSpecial = false) const override;
     std::string idToToken(int64_t id) const override;
     std::optional<int64_t> tokenToId(const std::string& token) const override;
@@ -125,8 +130,8 @@ private:
     std::vector<Piece> tokenizePieces(const std::string& text) const;
     void encodeSegment(const unicode::MappedText& segment, std::vector<Piece>& out) const;
     /// Encodes `input`, dropping its first `skipPieces` pieces (the unknown-token prefix).
-    void encodeWithSentencePiece(const unicode::MappedText& input, size_t skipPieces,
-                                 std::vector<Piece>& out) const;
+    void encodeWithSentencePiece(
+        const unicode::MappedText& input, size_t skipPieces, std::vector<Piece>& out) const;
     unicode::MappedText albertPreprocess(const unicode::MappedText& text) const;
     void registerAdded(AddedTokenSpec spec);
     int64_t pieceToId(const std::string& piece) const;
@@ -136,8 +141,8 @@ private:
     std::vector<int64_t> specialsAfter() const;
     void appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const;
     void appendPieces(Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const;
-    Encoding assemble(const std::vector<Piece>& first, const std::vector<Piece>* second,
-                      bool addSpecial) const;
+    Encoding assemble(
+        const std::vector<Piece>& first, const std::vector<Piece>* second, bool addSpecial) const;
 
     SentencePieceSettings settings_;
     std::unique_ptr<sentencepiece::SentencePieceProcessor, SentencePieceProcessorDeleter> sp_;

@@ -265,6 +265,17 @@ private Q_SLOTS:
             }
             const ModelInfo& info = model(name).info();
             QCOMPARE(info.parameterCount, count);
+            // Components partition the parameters: BERT's embeddings, encoder, pooler, heads.
+            int64_t sum = 0;
+            std::vector<std::string> names;
+            for (const auto& [component, n] : info.componentParameters) {
+                names.push_back(component);
+                sum += n;
+            }
+            QCOMPARE(sum, count);
+            QCOMPARE(names.front(), std::string("embeddings"));
+            QCOMPARE(names.at(1), std::string("encoder"));
+            QCOMPARE(names.back(), std::string("cls"));
             const auto& config = expected(name)["config"];
             QCOMPARE(info.architecture, expected(name)["model_class"].get<std::string>());
             QCOMPARE(info.hiddenSize, config["hidden_size"].get<int64_t>());

@@ -34,7 +34,7 @@ using lumen::test::squeezeFirst;
 
 namespace {
 
-const char* const kCases[] = {"gpt2", "llama"};
+const char* const kCases[] = { "gpt2", "llama" };
 
 std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
 {
@@ -43,7 +43,7 @@ std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
     std::vector<int64_t> order(static_cast<size_t>(vocab));
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int64_t a, int64_t b) { return base[a] > base[b]; });
+        [&](int64_t a, int64_t b) { return base[a] > base[b]; });
     order.resize(static_cast<size_t>(k));
     return order;
 }
@@ -54,12 +54,12 @@ ModelInput inputFrom(const nlohmann::json& ids, const nlohmann::json& mask)
 {
     ModelInput in;
     const bool batched = ids.front().is_array();
-    const nlohmann::json rows = batched ? ids : nlohmann::json::array({ids});
-    const nlohmann::json masks = batched ? mask : nlohmann::json::array({mask});
+    const nlohmann::json rows = batched ? ids : nlohmann::json::array({ ids });
+    const nlohmann::json masks = batched ? mask : nlohmann::json::array({ mask });
     const auto batch = static_cast<int64_t>(rows.size());
     const auto seq = static_cast<int64_t>(rows.front().size());
-    in.inputIds.shape = {batch, seq};
-    in.attentionMask.shape = {batch, seq};
+    in.inputIds.shape = { batch, seq };
+    in.attentionMask.shape = { batch, seq };
     for (size_t b = 0; b < rows.size(); ++b) {
         const auto r = jsonToInts(rows[b]);
         const auto m = jsonToInts(masks[b]);
@@ -72,7 +72,7 @@ ModelInput inputFrom(const nlohmann::json& ids, const nlohmann::json& mask)
 // Row `row` of a [batch, seq, vocab] tensor at position `pos`, as [vocab].
 FloatTensor at(const FloatTensor& t, int64_t row, int64_t pos)
 {
-    return squeezeFirst(squeezeFirst(slice(t, {{row, row + 1}, {pos, pos + 1}})));
+    return squeezeFirst(squeezeFirst(slice(t, { { row, row + 1 }, { pos, pos + 1 } })));
 }
 
 void copyFolder(const std::string& from, const std::string& to)
@@ -80,7 +80,7 @@ void copyFolder(const std::string& from, const std::string& to)
     fs::create_directories(to);
     for (const auto& entry : fs::directory_iterator(from)) {
         fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-                      fs::copy_options::overwrite_existing);
+            fs::copy_options::overwrite_existing);
     }
 }
 
@@ -98,8 +98,8 @@ nlohmann::json readJson(const std::string& path)
 }
 
 // A random model of the llama case's config with `edits` applied, in `dir`.
-std::unique_ptr<Model> variantModel(const std::string& dir, const nlohmann::json& edits,
-                                    uint64_t seed = 3)
+std::unique_ptr<Model> variantModel(
+    const std::string& dir, const nlohmann::json& edits, uint64_t seed = 3)
 {
     nlohmann::json config = readJson(test::conformanceDir("llama") + "/config.json");
     config.merge_patch(edits);
@@ -128,19 +128,20 @@ private:
     void checkForwardRecord(Model& m, const nlohmann::json& r)
     {
         const ModelInput in = inputFrom(r["input_ids"], r["attention_mask"]);
-        const ForwardResult out = m.forward(in, TraceRequest{true, true});
-        LUMEN_COMPARE_HIDDEN(squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
+        const ForwardResult out = m.forward(in, TraceRequest { true, true });
+        LUMEN_COMPARE_HIDDEN(
+            squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
         QVERIFY(out.poolerOutput.empty());
         // Embeddings, then every layer; the last entry is after the final norm.
         QCOMPARE(out.trace.hiddenStates.size(), r["hidden_states"].size());
         for (size_t i = 0; i < out.trace.hiddenStates.size(); ++i) {
-            LUMEN_COMPARE_HIDDEN(squeezeFirst(out.trace.hiddenStates[i]),
-                                 jsonToFloat(r["hidden_states"][i]));
+            LUMEN_COMPARE_HIDDEN(
+                squeezeFirst(out.trace.hiddenStates[i]), jsonToFloat(r["hidden_states"][i]));
         }
         QCOMPARE(out.trace.attentions.size(), r["attentions"].size());
         for (size_t i = 0; i < out.trace.attentions.size(); ++i) {
-            LUMEN_COMPARE_ATTENTION(squeezeFirst(out.trace.attentions[i]),
-                                    jsonToFloat(r["attentions"][i]));
+            LUMEN_COMPARE_ATTENTION(
+                squeezeFirst(out.trace.attentions[i]), jsonToFloat(r["attentions"][i]));
         }
         LUMEN_COMPARE_HIDDEN(squeezeFirst(out.logits), jsonToFloat(r["logits"]));
         const int64_t last = in.seqLen() - 1;
@@ -187,28 +188,29 @@ private Q_SLOTS:
         const auto& r = expected(name)["batch"];
         QCOMPARE(r["padding_side"].get<std::string>(), std::string("right"));
         const ModelInput in = inputFrom(r["input_ids"], r["attention_mask"]);
-        const ForwardResult out = model(name).forward(in, TraceRequest{true, true});
+        const ForwardResult out = model(name).forward(in, TraceRequest { true, true });
         QCOMPARE(out.trace.hiddenStates.size(), r["hidden_states"].size());
         QCOMPARE(out.trace.attentions.size(), r["attentions"].size());
         const int64_t seq = in.seqLen();
         const auto& mask = in.attentionMask.data;
         for (int64_t b = 0; b < in.batchSize(); ++b) {
-            const int64_t n =
-                std::accumulate(mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t{0});
-            const std::vector<std::pair<int64_t, int64_t>> rows{{b, b + 1}, {0, n}};
-            LUMEN_COMPARE_HIDDEN(slice(out.lastHiddenState, rows),
-                                 slice(jsonToFloat(r["last_hidden_state"]), rows));
+            const int64_t n = std::accumulate(
+                mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t { 0 });
+            const std::vector<std::pair<int64_t, int64_t>> rows { { b, b + 1 }, { 0, n } };
+            LUMEN_COMPARE_HIDDEN(
+                slice(out.lastHiddenState, rows), slice(jsonToFloat(r["last_hidden_state"]), rows));
             LUMEN_COMPARE_HIDDEN(slice(out.logits, rows), slice(jsonToFloat(r["logits"]), rows));
             for (size_t l = 0; l < out.trace.hiddenStates.size(); ++l) {
                 LUMEN_COMPARE_HIDDEN(slice(out.trace.hiddenStates[l], rows),
-                                     slice(jsonToFloat(r["hidden_states"][l]), rows));
+                    slice(jsonToFloat(r["hidden_states"][l]), rows));
             }
             // [batch, heads, query, key]: real queries, every key (future and pad keys 0).
             const int64_t heads = out.trace.attentions.front().shape[1];
-            const std::vector<std::pair<int64_t, int64_t>> att{{b, b + 1}, {0, heads}, {0, n}};
+            const std::vector<std::pair<int64_t, int64_t>> att { { b, b + 1 }, { 0, heads },
+                { 0, n } };
             for (size_t l = 0; l < out.trace.attentions.size(); ++l) {
                 LUMEN_COMPARE_ATTENTION(slice(out.trace.attentions[l], att),
-                                        slice(jsonToFloat(r["attentions"][l]), att));
+                    slice(jsonToFloat(r["attentions"][l]), att));
             }
         }
     }
@@ -221,9 +223,10 @@ private Q_SLOTS:
         const std::string name = caseName.toStdString();
         const auto& r = expected(name)["long_forward"];
         const ModelInput in = inputFrom(r["input_ids"], r["attention_mask"]);
-        QCOMPARE(in.seqLen(), int64_t{64});
+        QCOMPARE(in.seqLen(), int64_t { 64 });
         const ForwardResult out = model(name).forward(in);
-        LUMEN_COMPARE_HIDDEN(squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
+        LUMEN_COMPARE_HIDDEN(
+            squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
         const int64_t last = in.seqLen() - 1;
         LUMEN_COMPARE_HIDDEN(at(out.logits, 0, last), jsonToFloat(r["logits_last_position"]));
         QCOMPARE(topK(out.logits, last, 5), jsonToInts(r["top5_last_position"]["ids"]));
@@ -244,13 +247,13 @@ private Q_SLOTS:
         const FloatTensor expectedLogits = jsonToFloat(r["logits_last_position"]);
         const FloatTensor expectedHidden = jsonToFloat(r["last_hidden_state"]);
         for (int64_t b = 0; b < in.batchSize(); ++b) {
-            LUMEN_COMPARE_HIDDEN(at(out.logits, b, seq - 1),
-                                 squeezeFirst(slice(expectedLogits, {{b, b + 1}})));
+            LUMEN_COMPARE_HIDDEN(
+                at(out.logits, b, seq - 1), squeezeFirst(slice(expectedLogits, { { b, b + 1 } })));
             // Real positions of the row (the pads are on the left).
             const auto& mask = in.attentionMask.data;
-            const int64_t n =
-                std::accumulate(mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t{0});
-            const std::vector<std::pair<int64_t, int64_t>> rows{{b, b + 1}, {seq - n, seq}};
+            const int64_t n = std::accumulate(
+                mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t { 0 });
+            const std::vector<std::pair<int64_t, int64_t>> rows { { b, b + 1 }, { seq - n, seq } };
             LUMEN_COMPARE_HIDDEN(slice(out.lastHiddenState, rows), slice(expectedHidden, rows));
         }
     }
@@ -272,7 +275,7 @@ private Q_SLOTS:
             readJson(test::conformanceDir(name) + "/generation_config.json")["eos_token_id"]
                 .get<int64_t>();
         const GreedyResult result = greedyGenerate(model(name), prompt, config);
-        QCOMPARE(result.sequences.size(), size_t{1});
+        QCOMPARE(result.sequences.size(), size_t { 1 });
         QCOMPARE(result.sequences.front(), jsonToInts(g["sequence"]));
         QCOMPARE(result.newTokenIds.front(), jsonToInts(g["new_token_ids"]));
         const auto& steps = g["step_scores_top5"];
@@ -280,7 +283,7 @@ private Q_SLOTS:
         for (size_t s = 0; s < steps.size(); ++s) {
             const GreedyStep& step = result.steps.front()[s];
             QCOMPARE(step.topIds, jsonToInts(steps[s]["top5_ids"]));
-            const FloatTensor actual{{5}, step.topScores};
+            const FloatTensor actual { { 5 }, step.topScores };
             LUMEN_COMPARE_HIDDEN(actual, jsonToFloat(steps[s]["top5_scores"]));
         }
     }
@@ -300,11 +303,33 @@ private Q_SLOTS:
                 .get<int64_t>();
         const GreedyResult result =
             greedyGenerate(model(name), inputFrom(r["input_ids"], r["attention_mask"]), config);
-        QCOMPARE(result.sequences.size(), size_t{2});
+        QCOMPARE(result.sequences.size(), size_t { 2 });
         for (size_t b = 0; b < 2; ++b) {
             QCOMPARE(result.sequences[b], jsonToInts(r["generated_sequences"][b]));
             QCOMPARE(result.newTokenIds[b], jsonToInts(r["new_token_ids"][b]));
         }
+    }
+
+    // Model::prepare with the folder's own tokenizer gives the reference's ids, and the
+    // forward pass on them its logits.
+    void prepareFromText_data() { forward_data(); }
+    void prepareFromText()
+    {
+        QFETCH(QString, caseName);
+        QFETCH(int, record);
+        const std::string name = caseName.toStdString();
+        const auto& r = expected(name)["forward"][static_cast<size_t>(record)];
+        auto& slot = models_[name + "+tokenizer"];
+        if (!slot) {
+            slot = Model::load(test::conformanceDir(name));
+        }
+        QVERIFY(slot->tokenizer() != nullptr);
+        const ModelInput in = slot->prepare({ r["text"].get<std::string>() });
+        QCOMPARE(in.inputIds.data, jsonToInts(r["input_ids"]));
+        QCOMPARE(in.attentionMask.data, jsonToInts(r["attention_mask"]));
+        QCOMPARE(in.tokens.front(), r["tokens"].get<std::vector<std::string>>());
+        const ForwardResult out = slot->forward(in);
+        LUMEN_COMPARE_HIDDEN(squeezeFirst(out.logits), jsonToFloat(r["logits"]));
     }
 
     // pytorch_model.bin (the full state dict, lm_head.weight included) gives the same model.
@@ -316,9 +341,8 @@ private Q_SLOTS:
         fs::remove(fs::path(folder) / "model.safetensors");
         auto m = Model::load(folder, noTokenizer());
         QCOMPARE(m->info().weightsFile, std::string("pytorch_model.bin"));
-        QVERIFY2(m->info().warnings.empty(), m->info().warnings.empty()
-                                                 ? ""
-                                                 : m->info().warnings.front().detail.c_str());
+        QVERIFY2(m->info().warnings.empty(),
+            m->info().warnings.empty() ? "" : m->info().warnings.front().detail.c_str());
         checkForwardRecord(*m, expected("gpt2")["forward"][0]);
     }
 
@@ -346,12 +370,12 @@ private Q_SLOTS:
         QCOMPARE(info.headKind, std::string("causal-lm"));
         const auto& config = expected(name)["config"];
         QCOMPARE(info.vocabSize, config["vocab_size"].get<int64_t>());
-        QCOMPARE(info.hiddenSize,
-                 config.value("n_embd", config.value("hidden_size", int64_t{0})));
+        QCOMPARE(
+            info.hiddenSize, config.value("n_embd", config.value("hidden_size", int64_t { 0 })));
         QCOMPARE(info.numLayers,
-                 config.value("n_layer", config.value("num_hidden_layers", int64_t{0})));
+            config.value("n_layer", config.value("num_hidden_layers", int64_t { 0 })));
         QCOMPARE(info.numHeads,
-                 config.value("n_head", config.value("num_attention_heads", int64_t{0})));
+            config.value("n_head", config.value("num_attention_heads", int64_t { 0 })));
         QVERIFY(info.warnings.empty());
     }
 
@@ -363,17 +387,17 @@ private Q_SLOTS:
         const int64_t base = model("llama").info().parameterCount;
         const int64_t hidden = 64, kvDim = 32;
 
-        auto qwen = variantModel(root + "/qwen2", {{"model_type", "qwen2"},
-                                                   {"architectures", {"Qwen2ForCausalLM"}}});
+        auto qwen = variantModel(root + "/qwen2",
+            { { "model_type", "qwen2" }, { "architectures", { "Qwen2ForCausalLM" } } });
         QCOMPARE(qwen->info().parameterCount, base + 2 * (hidden + kvDim + kvDim));
         const auto file = SafetensorsFile::open(root + "/qwen2/model/model.safetensors");
         QVERIFY(file.find("model.layers.1.self_attn.k_proj.bias") != nullptr);
         QVERIFY(file.find("model.layers.1.self_attn.o_proj.bias") == nullptr);
 
-        auto biased = variantModel(root + "/biased", {{"attention_bias", true}});
+        auto biased = variantModel(root + "/biased", { { "attention_bias", true } });
         QCOMPARE(biased->info().parameterCount, base + 2 * (hidden + kvDim + kvDim + hidden));
 
-        auto tied = variantModel(root + "/tied", {{"tie_word_embeddings", true}});
+        auto tied = variantModel(root + "/tied", { { "tie_word_embeddings", true } });
         QCOMPARE(tied->info().parameterCount, base - 700 * hidden);
         const auto tiedFile = SafetensorsFile::open(root + "/tied/model/model.safetensors");
         QVERIFY(tiedFile.find("lm_head.weight") == nullptr);
@@ -386,16 +410,16 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         const std::string root = tmp.path().toStdString();
-        auto mistral = variantModel(root + "/mistral", {{"model_type", "mistral"},
-                                                        {"architectures", {"MistralForCausalLM"}},
-                                                        {"sliding_window", 3}});
+        auto mistral = variantModel(root + "/mistral",
+            { { "model_type", "mistral" }, { "architectures", { "MistralForCausalLM" } },
+                { "sliding_window", 3 } });
         QCOMPARE(mistral->info().architecture, std::string("MistralForCausalLM"));
         ModelInput in;
-        in.inputIds.shape = {1, 10};
+        in.inputIds.shape = { 1, 10 };
         for (int64_t i = 0; i < 10; ++i) {
             in.inputIds.data.push_back(5 + 11 * i);
         }
-        const ForwardResult out = mistral->forward(in, TraceRequest{true, false});
+        const ForwardResult out = mistral->forward(in, TraceRequest { true, false });
         const FloatTensor& att = out.trace.attentions.front(); // [1, heads, 10, 10]
         for (int64_t h = 0; h < att.shape[1]; ++h) {
             for (int64_t q = 0; q < 10; ++q) {
@@ -403,16 +427,17 @@ private Q_SLOTS:
                     const float p = att.data[static_cast<size_t>((h * 10 + q) * 10 + k)];
                     const bool visible = k <= q && q - k <= 3;
                     QVERIFY2(visible ? p > 0.0f : p == 0.0f,
-                             ("head " + std::to_string(h) + " query " + std::to_string(q) +
-                              " key " + std::to_string(k))
-                                 .c_str());
+                        ("head " + std::to_string(h) + " query " + std::to_string(q) + " key "
+                            + std::to_string(k))
+                            .c_str());
                 }
             }
         }
-        auto llama = variantModel(root + "/nowindow", {{"model_type", "mistral"},
-                                                       {"architectures", {"MistralForCausalLM"}},
-                                                       {"sliding_window", nullptr}});
-        const FloatTensor& full = llama->forward(in, TraceRequest{true, false}).trace.attentions[0];
+        auto llama = variantModel(root + "/nowindow",
+            { { "model_type", "mistral" }, { "architectures", { "MistralForCausalLM" } },
+                { "sliding_window", nullptr } });
+        const FloatTensor& full =
+            llama->forward(in, TraceRequest { true, false }).trace.attentions[0];
         QVERIFY(full.data[9 * 10 + 0] > 0.0f); // head 0, query 9 sees key 0
     }
 
@@ -423,11 +448,11 @@ private Q_SLOTS:
         QTemporaryDir tmp;
         const std::string root = tmp.path().toStdString();
         auto plain = variantModel(root + "/plain", nlohmann::json::object());
-        auto scaled =
-            variantModel(root + "/scaled", {{"rope_scaling", {{"type", "linear"}, {"factor", 4.0}}}});
+        auto scaled = variantModel(
+            root + "/scaled", { { "rope_scaling", { { "type", "linear" }, { "factor", 4.0 } } } });
         ModelInput in;
-        in.inputIds.shape = {1, 6};
-        in.inputIds.data = {1, 40, 80, 120, 160, 200};
+        in.inputIds.shape = { 1, 6 };
+        in.inputIds.data = { 1, 40, 80, 120, 160, 200 };
         const ForwardResult a = plain->forward(in);
         const ForwardResult b = scaled->forward(in);
         LUMEN_COMPARE_HIDDEN(at(a.logits, 0, 0), at(b.logits, 0, 0));
@@ -436,13 +461,14 @@ private Q_SLOTS:
         QTemporaryDir bad;
         const std::string dir = bad.path().toStdString();
         try {
-            variantModel(dir, {{"rope_scaling", {{"type", "dynamic"}, {"factor", 2.0}}}});
+            variantModel(dir, { { "rope_scaling", { { "type", "dynamic" }, { "factor", 2.0 } } } });
             QFAIL("dynamic rope scaling was accepted");
         } catch (const Error& e) {
             QCOMPARE(std::string(e.what()),
-                     dir + "/config/config.json: \"rope_scaling\" is "
-                           "{\"factor\":2.0,\"type\":\"dynamic\"}; Lumen supports only "
-                           "{\"type\": \"linear\", \"factor\": F} with F > 0 (or null).");
+                dir
+                    + "/config/config.json: \"rope_scaling\" is "
+                      "{\"factor\":2.0,\"type\":\"dynamic\"}; Lumen supports only "
+                      "{\"type\": \"linear\", \"factor\": F} with F > 0 (or null).");
         }
     }
 
@@ -454,7 +480,7 @@ private Q_SLOTS:
         copyFolder(test::conformanceDir("gpt2"), head);
         {
             nlohmann::json config = readJson(head + "/config.json");
-            config["architectures"] = {"GPT2ForSequenceClassification"};
+            config["architectures"] = { "GPT2ForSequenceClassification" };
             std::ofstream(head + "/config.json") << config.dump(2);
         }
         try {
@@ -463,21 +489,22 @@ private Q_SLOTS:
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::Unsupported);
             QCOMPARE(std::string(e.what()),
-                     head + "/config.json: architecture \"GPT2ForSequenceClassification\" is not "
-                            "supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and GPT2Model). "
-                            "Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the language "
-                            "model.");
+                head
+                    + "/config.json: architecture \"GPT2ForSequenceClassification\" is not "
+                      "supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and GPT2Model). "
+                      "Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the language "
+                      "model.");
         }
 
         // 65 tokens exceed GPT-2's 64 positions.
         ModelInput longInput;
-        longInput.inputIds.shape = {1, 65};
+        longInput.inputIds.shape = { 1, 65 };
         longInput.inputIds.data.assign(65, 10);
         QVERIFY_THROWS_EXCEPTION(Error, model("gpt2").forward(longInput));
 
         // Generation past the position table is refused, not silently wrong.
         ModelInput prompt;
-        prompt.inputIds.shape = {1, 60};
+        prompt.inputIds.shape = { 1, 60 };
         prompt.inputIds.data.assign(60, 10);
         GreedyConfig config;
         config.maxNewTokens = 8;

@@ -30,8 +30,8 @@ using lumen::test::squeezeFirst;
 
 namespace {
 
-const std::vector<std::string> kCases = {"roberta", "distilbert", "electra", "electra-generator",
-                                         "albert"};
+const std::vector<std::string> kCases = { "roberta", "distilbert", "electra", "electra-generator",
+    "albert" };
 
 std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
 {
@@ -40,7 +40,7 @@ std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
     std::vector<int64_t> order(static_cast<size_t>(vocab));
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int64_t a, int64_t b) { return base[a] > base[b]; });
+        [&](int64_t a, int64_t b) { return base[a] > base[b]; });
     order.resize(static_cast<size_t>(k));
     return order;
 }
@@ -50,11 +50,11 @@ IntTensor intMatrix(const nlohmann::json& j)
 {
     IntTensor t;
     if (j.empty() || !j.front().is_array()) {
-        t.shape = {1, static_cast<int64_t>(j.size())};
+        t.shape = { 1, static_cast<int64_t>(j.size()) };
         t.data = jsonToInts(j);
         return t;
     }
-    t.shape = {static_cast<int64_t>(j.size()), static_cast<int64_t>(j.front().size())};
+    t.shape = { static_cast<int64_t>(j.size()), static_cast<int64_t>(j.front().size()) };
     for (const auto& row : j) {
         const auto v = jsonToInts(row);
         t.data.insert(t.data.end(), v.begin(), v.end());
@@ -91,9 +91,9 @@ const nlohmann::json& recordOf(const std::string& name, const std::string& kind,
 // SOP for ALBERT, NSP for BERT-style pre-training heads.
 const char* relationshipKey(const nlohmann::json& r)
 {
-    return r.contains("sop_logits") ? "sop_logits"
-           : r.contains("seq_relationship_logits") ? "seq_relationship_logits"
-                                                  : nullptr;
+    return r.contains("sop_logits")             ? "sop_logits"
+        : r.contains("seq_relationship_logits") ? "seq_relationship_logits"
+                                                : nullptr;
 }
 
 void copyFolder(const std::string& from, const std::string& to)
@@ -101,7 +101,7 @@ void copyFolder(const std::string& from, const std::string& to)
     fs::create_directories(to);
     for (const auto& entry : fs::directory_iterator(from)) {
         fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-                      fs::copy_options::overwrite_existing);
+            fs::copy_options::overwrite_existing);
     }
 }
 
@@ -160,7 +160,8 @@ private:
     // One text (forward, pair_forward, long_forward): everything the record holds.
     static void checkSingle(const ForwardResult& out, const nlohmann::json& r)
     {
-        LUMEN_COMPARE_HIDDEN(squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
+        LUMEN_COMPARE_HIDDEN(
+            squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
         if (r.contains("pooler_output")) {
             LUMEN_COMPARE_HIDDEN(squeezeFirst(out.poolerOutput), jsonToFloat(r["pooler_output"]));
         } else {
@@ -169,15 +170,15 @@ private:
         if (r.contains("hidden_states")) {
             QCOMPARE(out.trace.hiddenStates.size(), r["hidden_states"].size());
             for (size_t i = 0; i < out.trace.hiddenStates.size(); ++i) {
-                LUMEN_COMPARE_HIDDEN(squeezeFirst(out.trace.hiddenStates[i]),
-                                     jsonToFloat(r["hidden_states"][i]));
+                LUMEN_COMPARE_HIDDEN(
+                    squeezeFirst(out.trace.hiddenStates[i]), jsonToFloat(r["hidden_states"][i]));
             }
         }
         if (r.contains("attentions")) {
             QCOMPARE(out.trace.attentions.size(), r["attentions"].size());
             for (size_t i = 0; i < out.trace.attentions.size(); ++i) {
-                LUMEN_COMPARE_ATTENTION(squeezeFirst(out.trace.attentions[i]),
-                                        jsonToFloat(r["attentions"][i]));
+                LUMEN_COMPARE_ATTENTION(
+                    squeezeFirst(out.trace.attentions[i]), jsonToFloat(r["attentions"][i]));
             }
         }
         if (r.contains("logits")) {
@@ -190,13 +191,14 @@ private:
         }
         if (r.contains("top5_at_mask")) {
             for (const auto& top : r["top5_at_mask"]) {
-                QCOMPARE(topK(out.logits, top["position"].get<int64_t>(), 5),
-                         jsonToInts(top["ids"]));
+                QCOMPARE(
+                    topK(out.logits, top["position"].get<int64_t>(), 5), jsonToInts(top["ids"]));
             }
         }
         if (r.contains("logits_last_position")) {
             const int64_t last = out.logits.shape[1] - 1;
-            const auto lastRow = squeezeFirst(squeezeFirst(slice(out.logits, {{0, 1}, {last, last + 1}})));
+            const auto lastRow =
+                squeezeFirst(squeezeFirst(slice(out.logits, { { 0, 1 }, { last, last + 1 } })));
             LUMEN_COMPARE_HIDDEN(lastRow, jsonToFloat(r["logits_last_position"]));
             QCOMPARE(topK(out.logits, last, 5), jsonToInts(r["top5_last_position"]["ids"]));
         }
@@ -211,29 +213,30 @@ private:
         QCOMPARE(out.trace.attentions.size(), r["attentions"].size());
         for (int64_t b = 0; b < in.batchSize(); ++b) {
             const auto& mask = in.attentionMask.data;
-            const int64_t n =
-                std::accumulate(mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t{0});
-            const std::vector<std::pair<int64_t, int64_t>> rows{{b, b + 1}, {0, n}};
-            LUMEN_COMPARE_HIDDEN(slice(out.lastHiddenState, rows),
-                                 slice(jsonToFloat(r["last_hidden_state"]), rows));
+            const int64_t n = std::accumulate(
+                mask.begin() + b * seq, mask.begin() + (b + 1) * seq, int64_t { 0 });
+            const std::vector<std::pair<int64_t, int64_t>> rows { { b, b + 1 }, { 0, n } };
+            LUMEN_COMPARE_HIDDEN(
+                slice(out.lastHiddenState, rows), slice(jsonToFloat(r["last_hidden_state"]), rows));
             LUMEN_COMPARE_HIDDEN(slice(out.logits, rows), slice(jsonToFloat(r["logits"]), rows));
             for (size_t l = 0; l < out.trace.hiddenStates.size(); ++l) {
                 LUMEN_COMPARE_HIDDEN(slice(out.trace.hiddenStates[l], rows),
-                                     slice(jsonToFloat(r["hidden_states"][l]), rows));
+                    slice(jsonToFloat(r["hidden_states"][l]), rows));
             }
             const int64_t heads = out.trace.attentions.front().shape[1];
-            const std::vector<std::pair<int64_t, int64_t>> att{{b, b + 1}, {0, heads}, {0, n}};
+            const std::vector<std::pair<int64_t, int64_t>> att { { b, b + 1 }, { 0, heads },
+                { 0, n } };
             for (size_t l = 0; l < out.trace.attentions.size(); ++l) {
                 LUMEN_COMPARE_ATTENTION(slice(out.trace.attentions[l], att),
-                                        slice(jsonToFloat(r["attentions"][l]), att));
+                    slice(jsonToFloat(r["attentions"][l]), att));
             }
             if (r.contains("pooler_output")) {
-                LUMEN_COMPARE_HIDDEN(slice(out.poolerOutput, {{b, b + 1}}),
-                                     slice(jsonToFloat(r["pooler_output"]), {{b, b + 1}}));
+                LUMEN_COMPARE_HIDDEN(slice(out.poolerOutput, { { b, b + 1 } }),
+                    slice(jsonToFloat(r["pooler_output"]), { { b, b + 1 } }));
             }
             if (const char* key = relationshipKey(r)) {
-                LUMEN_COMPARE_HIDDEN(slice(out.seqRelationshipLogits, {{b, b + 1}}),
-                                     slice(jsonToFloat(r[key]), {{b, b + 1}}));
+                LUMEN_COMPARE_HIDDEN(slice(out.seqRelationshipLogits, { { b, b + 1 } }),
+                    slice(jsonToFloat(r[key]), { { b, b + 1 } }));
             }
         }
     }
@@ -273,15 +276,16 @@ private Q_SLOTS:
             for (size_t i = 0; i < forward.size(); ++i) {
                 records.emplace_back("forward", static_cast<int>(i));
             }
-            for (const char* kind : {"pair_forward", "batch", "long_forward"}) {
+            for (const char* kind : { "pair_forward", "batch", "long_forward" }) {
                 QVERIFY2(expected(name).contains(kind), (name + " lacks " + kind).c_str());
                 records.emplace_back(kind, 0);
             }
             for (const auto& [kind, index] : records) {
-                for (const bool fromText : {false, true}) {
+                for (const bool fromText : { false, true }) {
                     std::string label = name + "/" + kind;
                     if (kind == "forward") {
-                        label += "/" + forward[static_cast<size_t>(index)]["name"].get<std::string>();
+                        label +=
+                            "/" + forward[static_cast<size_t>(index)]["name"].get<std::string>();
                     }
                     label += fromText ? "/text" : "/ids";
                     QTest::newRow(label.c_str())
@@ -311,7 +315,7 @@ private Q_SLOTS:
         } else if (k == "batch") {
             in = m.prepare(r["text"].get<std::vector<std::string>>());
         } else {
-            in = m.prepare({r["text"].get<std::string>()});
+            in = m.prepare({ r["text"].get<std::string>() });
         }
         if (fromText) {
             checkTokens(in, r);
@@ -319,7 +323,7 @@ private Q_SLOTS:
                 QVERIFY(in.encodings.front().truncated);
             }
         }
-        const ForwardResult out = m.forward(in, TraceRequest{true, true});
+        const ForwardResult out = m.forward(in, TraceRequest { true, true });
         QCOMPARE(out.status, JobStatus::Completed);
         if (k == "batch") {
             checkBatch(out, in, r);
@@ -334,11 +338,16 @@ private Q_SLOTS:
         QTest::addColumn<QString>("caseName");
         QTest::addColumn<QString>("headKind");
         QTest::addColumn<int>("maxLength");
-        QTest::newRow("roberta") << "roberta" << "masked-lm" << 64; // 66 positions, from pad + 1
-        QTest::newRow("distilbert") << "distilbert" << "masked-lm" << 64;
-        QTest::newRow("electra") << "electra" << "discriminator" << 64;
-        QTest::newRow("electra-generator") << "electra-generator" << "masked-lm" << 64;
-        QTest::newRow("albert") << "albert" << "pretraining" << 64;
+        QTest::newRow("roberta") << "roberta"
+                                 << "masked-lm" << 64; // 66 positions, from pad + 1
+        QTest::newRow("distilbert") << "distilbert"
+                                    << "masked-lm" << 64;
+        QTest::newRow("electra") << "electra"
+                                 << "discriminator" << 64;
+        QTest::newRow("electra-generator") << "electra-generator"
+                                           << "masked-lm" << 64;
+        QTest::newRow("albert") << "albert"
+                                << "pretraining" << 64;
     }
 
     void info()
@@ -350,6 +359,20 @@ private Q_SLOTS:
         const ModelInfo& info = model(name, false).info();
         const auto tensors = manifest(name);
         QCOMPARE(info.parameterCount, manifestCount(tensors));
+        // Components partition the parameters, base-model prefix dropped.
+        int64_t sum = 0;
+        std::vector<std::string> components;
+        for (const auto& [component, n] : info.componentParameters) {
+            components.push_back(component);
+            sum += n;
+            QCOMPARE(n,
+                manifestCount(tensors,
+                    expected(name)["config"]["model_type"].get<std::string>() + "." + component
+                        + ".")
+                    + manifestCount(tensors, component + "."));
+        }
+        QCOMPARE(sum, info.parameterCount);
+        QCOMPARE(components.front(), std::string("embeddings"));
         QCOMPARE(info.architecture, expected(name)["model_class"].get<std::string>());
         QCOMPARE(info.modelType, expected(name)["config"]["model_type"].get<std::string>());
         QCOMPARE(info.headKind, headKind.toStdString());
@@ -360,10 +383,10 @@ private Q_SLOTS:
         QCOMPARE(info.numLayers, config[distil ? "n_layers" : "num_hidden_layers"].get<int64_t>());
         QCOMPARE(info.numHeads, config[distil ? "n_heads" : "num_attention_heads"].get<int64_t>());
         QCOMPARE(info.intermediateSize,
-                 config[distil ? "hidden_dim" : "intermediate_size"].get<int64_t>());
+            config[distil ? "hidden_dim" : "intermediate_size"].get<int64_t>());
         QCOMPARE(info.vocabSize, config["vocab_size"].get<int64_t>());
         QVERIFY2(info.warnings.empty(),
-                 info.warnings.empty() ? "" : info.warnings.front().detail.c_str());
+            info.warnings.empty() ? "" : info.warnings.front().detail.c_str());
         if (name == "albert") {
             // One group of one layer runs num_hidden_layers times.
             const int64_t group = manifestCount(tensors, "albert.encoder.albert_layer_groups.0.");
@@ -371,7 +394,7 @@ private Q_SLOTS:
             QVERIFY(group > 0);
             QCOMPARE(info.parametersPerForward, info.parameterCount + (layers - 1) * group);
         } else {
-            QCOMPARE(info.parametersPerForward, int64_t{0});
+            QCOMPARE(info.parametersPerForward, int64_t { 0 });
         }
     }
 
@@ -393,16 +416,18 @@ private Q_SLOTS:
         QCOMPARE(m->info().parameterCount, count);
         QCOMPARE(m->info().parametersPerForward, count);
         const int64_t shared = model("albert", false).info().parameterCount;
-        const int64_t group = manifestCount(manifest("albert"), "albert.encoder.albert_layer_groups.0.");
+        const int64_t group =
+            manifestCount(manifest("albert"), "albert.encoder.albert_layer_groups.0.");
         QCOMPARE(count, shared + 2 * group);
 
         ModelInput input = inputFromRecord(expected("albert")["forward"][0]);
-        const ForwardResult out = m->forward(input, TraceRequest{true, true});
-        QCOMPARE(out.trace.attentions.size(), size_t{3});
-        QCOMPARE(out.trace.hiddenStates.size(), size_t{4});
+        const ForwardResult out = m->forward(input, TraceRequest { true, true });
+        QCOMPARE(out.trace.attentions.size(), size_t { 3 });
+        QCOMPARE(out.trace.hiddenStates.size(), size_t { 4 });
         // Three different layers: no two consecutive layer outputs are the same map.
-        QVERIFY(lumen::test::tensorMismatch(out.trace.attentions[0], out.trace.attentions[1],
-                                            1e-6, 0.0) != "");
+        QVERIFY(
+            lumen::test::tensorMismatch(out.trace.attentions[0], out.trace.attentions[1], 1e-6, 0.0)
+            != "");
     }
 
     // pytorch_model.bin (the full state dict, tied copies included) gives the same model.
@@ -416,12 +441,11 @@ private Q_SLOTS:
         options.loadTokenizer = false;
         auto m = Model::load(folder, options);
         QCOMPARE(m->info().weightsFile, std::string("pytorch_model.bin"));
-        QVERIFY2(m->info().warnings.empty(), m->info().warnings.empty()
-                                                 ? ""
-                                                 : m->info().warnings.front().detail.c_str());
+        QVERIFY2(m->info().warnings.empty(),
+            m->info().warnings.empty() ? "" : m->info().warnings.front().detail.c_str());
         QCOMPARE(m->info().parameterCount, model("roberta", false).info().parameterCount);
         const auto& r = expected("roberta")["forward"][0];
-        checkSingle(m->forward(inputFromRecord(r), TraceRequest{true, true}), r);
+        checkSingle(m->forward(inputFromRecord(r), TraceRequest { true, true }), r);
     }
 
     // RoBERTa accepts 64 tokens (66 positions minus pad_token_id + 1), not 66.
@@ -429,9 +453,9 @@ private Q_SLOTS:
     {
         Model& m = model("roberta", false);
         ModelInput in = inputFromRecord(expected("roberta")["long_forward"]);
-        QCOMPARE(in.seqLen(), int64_t{64});
+        QCOMPARE(in.seqLen(), int64_t { 64 });
         const int64_t last = in.inputIds.data.back();
-        for (auto* t : {&in.inputIds, &in.attentionMask, &in.tokenTypeIds}) {
+        for (auto* t : { &in.inputIds, &in.attentionMask, &in.tokenTypeIds }) {
             t->shape[1] += 1;
         }
         in.inputIds.data.push_back(last);
@@ -442,8 +466,8 @@ private Q_SLOTS:
             QFAIL("65 tokens were accepted");
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::InvalidInput);
-            QVERIFY2(std::string(e.what()).find("accepts at most 64") != std::string::npos,
-                     e.what());
+            QVERIFY2(
+                std::string(e.what()).find("accepts at most 64") != std::string::npos, e.what());
         }
     }
 
@@ -453,18 +477,22 @@ private Q_SLOTS:
         QTest::addColumn<QString>("architecture");
         QTest::addColumn<QString>("supported");
         QTest::addColumn<QString>("baseClass");
-        QTest::newRow("roberta") << "roberta" << "RobertaForQuestionAnswering"
+        QTest::newRow("roberta") << "roberta"
+                                 << "RobertaForQuestionAnswering"
                                  << "RoBERTa (Lumen loads RobertaModel and RobertaForMaskedLM)"
                                  << "RobertaModel";
         QTest::newRow("distilbert")
-            << "distilbert" << "DistilBertForQuestionAnswering"
+            << "distilbert"
+            << "DistilBertForQuestionAnswering"
             << "DistilBERT (Lumen loads DistilBertModel and DistilBertForMaskedLM)"
             << "DistilBertModel";
-        QTest::newRow("electra") << "electra" << "ElectraForQuestionAnswering"
+        QTest::newRow("electra") << "electra"
+                                 << "ElectraForQuestionAnswering"
                                  << "ELECTRA (Lumen loads ElectraModel, ElectraForPreTraining and "
                                     "ElectraForMaskedLM)"
                                  << "ElectraModel";
-        QTest::newRow("albert") << "albert" << "AlbertForQuestionAnswering"
+        QTest::newRow("albert") << "albert"
+                                << "AlbertForQuestionAnswering"
                                 << "ALBERT (Lumen loads AlbertModel, AlbertForMaskedLM and "
                                    "AlbertForPreTraining)"
                                 << "AlbertModel";
@@ -482,14 +510,13 @@ private Q_SLOTS:
         std::ifstream in(dir + "/config.json");
         nlohmann::json config = nlohmann::json::parse(in);
         in.close();
-        config["architectures"] = {architecture.toStdString()};
+        config["architectures"] = { architecture.toStdString() };
         std::ofstream(dir + "/config.json") << config.dump(2);
         const std::string message = loadError(dir);
-        const std::string expectedMessage =
-            dir + "/config.json: architecture \"" + architecture.toStdString() +
-            "\" is not supported yet for " + supported.toStdString() +
-            ". Set \"architectures\" to [\"" + baseClass.toStdString() +
-            "\"] to load the encoder alone.";
+        const std::string expectedMessage = dir + "/config.json: architecture \""
+            + architecture.toStdString() + "\" is not supported yet for " + supported.toStdString()
+            + ". Set \"architectures\" to [\"" + baseClass.toStdString()
+            + "\"] to load the encoder alone.";
         QVERIFY2(message == expectedMessage, message.c_str());
     }
 
@@ -503,17 +530,18 @@ private Q_SLOTS:
         std::ifstream in(dir + "/config.json");
         nlohmann::json config = nlohmann::json::parse(in);
         in.close();
-        config["architectures"] = {"ElectraModel"};
+        config["architectures"] = { "ElectraModel" };
         std::ofstream(dir + "/config.json") << config.dump(2);
         LoadOptions options;
         options.loadTokenizer = false;
         auto m = Model::load(dir, options);
         QCOMPARE(m->info().headKind, std::string("base"));
         // The discriminator head's tensors are unexpected for the bare model.
-        QCOMPARE(m->info().warnings.size(), size_t{4});
+        QCOMPARE(m->info().warnings.size(), size_t { 4 });
         const auto& r = expected("electra")["forward"][1];
         const ForwardResult out = m->forward(inputFromRecord(r));
-        LUMEN_COMPARE_HIDDEN(squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
+        LUMEN_COMPARE_HIDDEN(
+            squeezeFirst(out.lastHiddenState), jsonToFloat(r["last_hidden_state"]));
         QVERIFY(out.logits.empty());
     }
 };

@@ -26,6 +26,8 @@
 #include <sstream>
 #include <thread>
 
+#include <time.h>
+
 using lumen::Error;
 using lumen::ErrorKind;
 using lumen::engine::EncodeOptions;
@@ -574,7 +576,8 @@ void TestBpe::edgeCases_data()
     QTest::addColumn<QString>("caseName");
     QTest::addColumn<QString>("text");
     const QString long1 = QString(QStringLiteral("a")).repeated(5000);
-    const QString long2 = QStringLiteral("Pneumonoultramicroscopicsilicovolcanoconiosis").repeated(50);
+    const QString long2 =
+        QStringLiteral("Pneumonoultramicroscopicsilicovolcanoconiosis").repeated(50);
     const struct {
         const char* name;
         QString text;
@@ -585,7 +588,8 @@ void TestBpe::edgeCases_data()
         {"very long word", long1},
         {"very long mixed word", long2},
         {"emoji", QStringLiteral("🙂👍🏽 👨‍👩‍👧 🇫🇷 ok")},
-        {"combining accents", QStringLiteral("e\u0301\u0302 a\u0308\u0323 Zalgo z\u0351\u0364\u036b")},
+        {"combining accents",
+         QStringLiteral("e\u0301\u0302 a\u0308\u0323 Zalgo z\u0351\u0364\u036b")},
         {"cjk", QStringLiteral("東京都の天気は晴れです。한국어 텍스트")},
         {"newlines and tabs", QStringLiteral("a\n\nb\t\tc \r\n d\n")},
         {"trailing newline spaces", QStringLiteral("line  \n  next   ")},
@@ -795,8 +799,9 @@ void TestBpe::errors()
 
 void TestBpe::speed()
 {
-    // Not a timed assertion: reports the throughput on ~1 MB of text built from the
-    // conformance texts (a fresh tokenizer, so the merge cache starts empty).
+    // Not a timed assertion: reports the throughput of encode() on ~1 MB of text built from
+    // the conformance texts, for a fresh tokenizer (empty merge cache) and then the best of
+    // three more passes; wall time and this thread's CPU time (the machine may be busy).
     std::string corpus;
     const json& tokenization = expectedFor("gpt2").at("tokenization");
     for (size_t round = 0; corpus.size() < (1u << 20); ++round) {
@@ -805,22 +810,41 @@ void TestBpe::speed()
             corpus += round % 3 == 0 ? "\n" : " ";
         }
     }
+    auto cpuSeconds = [] {
+        timespec now{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+        return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+    };
+    const double megabytes = static_cast<double>(corpus.size()) / 1e6;
     for (const char* name : kCases) {
         const auto tokenizer = loadTokenizer(caseDir(name));
         EncodeOptions plain;
         plain.addSpecialTokens = false;
-        QElapsedTimer timer;
-        timer.start();
-        const Encoding cold = tokenizer->encode(corpus, plain);
-        const double coldSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
-        timer.restart();
-        const Encoding warm = tokenizer->encode(corpus, plain);
-        const double warmSeconds = static_cast<double>(timer.nsecsElapsed()) / 1e9;
-        const double megabytes = static_cast<double>(corpus.size()) / 1e6;
-        qInfo("%s: %.2f MB, %zu tokens: %.1f MB/s (first pass), %.1f MB/s (warm cache)", name,
-              megabytes, cold.size(), megabytes / coldSeconds, megabytes / warmSeconds);
-        QCOMPARE(warm.ids, cold.ids);
-        QCOMPARE(tokensBytes(cold.tokens), QByteArray::fromStdString(corpus));
+        std::vector<int64_t> firstIds;
+        double wall[4] = {};
+        double cpu[4] = {};
+        size_t tokens = 0;
+        for (int pass = 0; pass < 4; ++pass) {
+            QElapsedTimer timer;
+            const double cpuStart = cpuSeconds();
+            timer.start();
+            const Encoding encoding = tokenizer->encode(corpus, plain);
+            wall[pass] = static_cast<double>(timer.nsecsElapsed()) / 1e9;
+            cpu[pass] = cpuSeconds() - cpuStart;
+            tokens = encoding.size();
+            if (pass == 0) {
+                firstIds = encoding.ids;
+                QCOMPARE(tokensBytes(encoding.tokens), QByteArray::fromStdString(corpus));
+            } else {
+                QCOMPARE(encoding.ids, firstIds);
+            }
+        }
+        const double bestWall = *std::min_element(wall + 1, wall + 4);
+        const double bestCpu = *std::min_element(cpu + 1, cpu + 4);
+        qInfo("%s: %.2f MB, %zu tokens. First pass: %.1f MB/s wall, %.1f MB/s CPU. Best of 3 "
+              "more: %.1f MB/s wall, %.1f MB/s CPU",
+              name, megabytes, tokens, megabytes / wall[0], megabytes / cpu[0],
+              megabytes / bestWall, megabytes / bestCpu);
     }
 }
 

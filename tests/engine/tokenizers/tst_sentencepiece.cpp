@@ -28,7 +28,7 @@ using nlohmann::json;
 
 namespace {
 
-const char* const kCases[] = {"albert", "t5", "llama"};
+const char* const kCases[] = { "albert", "t5", "llama" };
 
 std::string caseDir(const std::string& name)
 {
@@ -64,8 +64,7 @@ QString qs(const std::string& text)
     return QString::fromStdString(text);
 }
 
-template <typename T>
-QString joinNumbers(const std::vector<T>& values)
+template<typename T> QString joinNumbers(const std::vector<T>& values)
 {
     QStringList parts;
     for (const T value : values) {
@@ -143,7 +142,7 @@ QString normalizeLike(const std::string& name, const QString& text)
 ///   whitespace, equals the piece without "▁" (a piece that is only "▁" covers only
 ///   whitespace, possibly none: the "▁" put in front of the text).
 void checkOffsets(const std::string& name, const Encoding& encoding, size_t first, size_t last,
-                  const std::string& text)
+    const std::string& text)
 {
     const QList<uint> original = qs(text).toUcs4();
     int64_t previousBegin = 0;
@@ -151,15 +150,15 @@ void checkOffsets(const std::string& name, const Encoding& encoding, size_t firs
         const auto [begin, end] = encoding.offsets[i];
         const QString token = qs(encoding.tokens[i]);
         QVERIFY2(begin >= previousBegin && begin <= end && end <= original.size(),
-                 qPrintable(QStringLiteral("token %1 \"%2\" at (%3, %4)")
-                                .arg(i)
-                                .arg(token)
-                                .arg(begin)
-                                .arg(end)));
+            qPrintable(QStringLiteral("token %1 \"%2\" at (%3, %4)")
+                           .arg(i)
+                           .arg(token)
+                           .arg(begin)
+                           .arg(end)));
         previousBegin = begin;
-        const QString stretch = QString::fromUcs4(
-            reinterpret_cast<const char32_t*>(original.constData() + begin),
-            static_cast<qsizetype>(end - begin));
+        const QString stretch =
+            QString::fromUcs4(reinterpret_cast<const char32_t*>(original.constData() + begin),
+                static_cast<qsizetype>(end - begin));
         const QByteArray where = QStringLiteral("token %1 \"%2\" at (%3, %4) covers \"%5\"")
                                      .arg(i)
                                      .arg(token)
@@ -174,14 +173,13 @@ void checkOffsets(const std::string& name, const Encoding& encoding, size_t firs
             const int byte = token.mid(3, 2).toInt(&ok, 16);
             QVERIFY(ok);
             QVERIFY2(end - begin == 1 && stretch.toUtf8().contains(static_cast<char>(byte)),
-                     where.constData());
+                where.constData());
         } else if (token == QStringLiteral("<unk>")) {
             QVERIFY2(end > begin, where.constData());
         } else {
             QString piece = token;
             piece.remove(kSpiece);
-            QVERIFY2(normalizeLike(name, stretch) == normalizeLike(name, piece),
-                     where.constData());
+            QVERIFY2(normalizeLike(name, stretch) == normalizeLike(name, piece), where.constData());
         }
     }
 }
@@ -254,7 +252,7 @@ void TestSentencePiece::tokenization()
     QCOMPARE(joinTokens(tokenizer.tokenize(text)), joinTokens(expected.at("tokenize")));
     QCOMPARE(qs(tokenizer.decode(encoding.ids)), qs(expected.at("decode").get<std::string>()));
     QCOMPARE(qs(tokenizer.decode(encoding.ids, /*skipSpecial=*/true)),
-             qs(expected.at("decode_skip_special").get<std::string>()));
+        qs(expected.at("decode_skip_special").get<std::string>()));
 
     if (expected.contains("truncated")) {
         const json& truncated = expected.at("truncated");
@@ -331,9 +329,9 @@ void TestSentencePiece::albertPair()
     QCOMPARE(cut.size(), size_t(64));
     const std::vector<std::string> shortPieces = tokenizer.tokenize(second);
     const std::vector<std::string> longPieces = tokenizer.tokenize(longText);
-    std::vector<std::string> want = {"[CLS]"};
+    std::vector<std::string> want = { "[CLS]" };
     want.insert(want.end(), longPieces.begin(),
-                longPieces.begin() + static_cast<std::ptrdiff_t>(64 - 3 - shortPieces.size()));
+        longPieces.begin() + static_cast<std::ptrdiff_t>(64 - 3 - shortPieces.size()));
     want.push_back("[SEP]");
     for (const std::string& piece : shortPieces) {
         want.push_back(tokenizer.idToToken(*tokenizer.tokenToId(piece)));
@@ -362,9 +360,13 @@ void TestSentencePiece::settings()
     const json& names = info.at("special_tokens");
     const auto& special = tokenizer.specialTokens();
     const std::pair<const char*, std::optional<int64_t>> named[] = {
-        {"bos_token", special.bos}, {"eos_token", special.eos}, {"unk_token", special.unk},
-        {"sep_token", special.sep}, {"pad_token", special.pad}, {"cls_token", special.cls},
-        {"mask_token", special.mask},
+        { "bos_token", special.bos },
+        { "eos_token", special.eos },
+        { "unk_token", special.unk },
+        { "sep_token", special.sep },
+        { "pad_token", special.pad },
+        { "cls_token", special.cls },
+        { "mask_token", special.mask },
     };
     for (const auto& [key, id] : named) {
         QCOMPARE(id.has_value(), names.contains(key));
@@ -448,9 +450,18 @@ void TestSentencePiece::addedTokenInsideWord_data()
     QTest::addColumn<QString>("left");
     QTest::addColumn<QString>("token");
     QTest::addColumn<QString>("right");
-    QTest::newRow("albert [MASK]") << "albert" << "Pa" << "[MASK]" << "ris";
-    QTest::newRow("t5 <extra_id_3>") << "t5" << "Pa" << "<extra_id_3>" << "ris";
-    QTest::newRow("llama </s>") << "llama" << "Pa" << "</s>" << "ris";
+    QTest::newRow("albert [MASK]") << "albert"
+                                   << "Pa"
+                                   << "[MASK]"
+                                   << "ris";
+    QTest::newRow("t5 <extra_id_3>") << "t5"
+                                     << "Pa"
+                                     << "<extra_id_3>"
+                                     << "ris";
+    QTest::newRow("llama </s>") << "llama"
+                                << "Pa"
+                                << "</s>"
+                                << "ris";
 }
 
 void TestSentencePiece::addedTokenInsideWord()
@@ -494,9 +505,9 @@ void TestSentencePiece::addedTokenInsideWord()
     QVERIFY(at < encoding.size());
     QCOMPARE(encoding.specialMask[at], uint8_t(1));
     QCOMPARE(encoding.offsets[at],
-             std::make_pair(int64_t(left.size()), int64_t(left.size() + token.size())));
+        std::make_pair(int64_t(left.size()), int64_t(left.size() + token.size())));
     checkOffsets(name, encoding, name == "t5" ? 0 : 1,
-                 name == "llama" ? encoding.size() : encoding.size() - 1, text);
+        name == "llama" ? encoding.size() : encoding.size() - 1, text);
 }
 
 void TestSentencePiece::llamaByteFallbackOffsets()
@@ -549,8 +560,8 @@ void TestSentencePiece::missingModel()
         QFAIL("loading a folder without spiece.model must fail");
     } catch (const Error& error) {
         QCOMPARE(error.kind(), lumen::ErrorKind::InvalidInput);
-        QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("spiece.model")),
-                 error.what());
+        QVERIFY2(
+            QString::fromUtf8(error.what()).contains(QStringLiteral("spiece.model")), error.what());
     }
     {
         std::ofstream out((dir.path() + QStringLiteral("/spiece.model")).toStdString());
@@ -562,7 +573,7 @@ void TestSentencePiece::missingModel()
     } catch (const Error& error) {
         QCOMPARE(error.kind(), lumen::ErrorKind::InvalidInput);
         QVERIFY2(QString::fromUtf8(error.what()).contains(QStringLiteral("not a SentencePiece")),
-                 error.what());
+            error.what());
     }
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lumen::engine {
@@ -42,6 +43,9 @@ struct ModelInfo {
     int64_t intermediateSize = 0;
     int64_t maxPositions = 0;
     int64_t parameterCount = 0; ///< unique parameters (tied weights counted once)
+    /// unique parameters per top-level component ("embeddings", "encoder", "pooler", "cls"),
+    /// in module order; they add up to parameterCount
+    std::vector<std::pair<std::string, int64_t>> componentParameters;
     /// parameters a forward pass uses, counting shared layers each time they run (ALBERT);
     /// 0 when no weights are shared (then it equals parameterCount)
     int64_t parametersPerForward = 0;
