@@ -10,6 +10,8 @@
 #include <QFile>
 
 #include <new>
+#include <optional>
+#include <utility>
 
 namespace lumen::app {
 
@@ -20,8 +22,9 @@ QString fromStd(const std::string& s)
     return QString::fromStdString(s);
 }
 
-ModelSummary summarize(const engine::ModelInfo& info)
+ModelSummary summarize(const engine::Model& model)
 {
+    const engine::ModelInfo& info = model.info();
     ModelSummary s;
     s.dir = QFile::decodeName(QByteArray::fromStdString(info.dir));
     s.modelType = fromStd(info.modelType);
@@ -36,6 +39,34 @@ ModelSummary summarize(const engine::ModelInfo& info)
     s.heads = static_cast<int>(info.numHeads);
     for (const auto& w : info.warnings) {
         s.warnings << fromStd(w.kind) + QStringLiteral(": ") + fromStd(w.detail);
+    }
+    s.headKind = fromStd(info.headKind);
+    s.maxPositions = info.maxPositions;
+    s.parametersPerForward = info.parametersPerForward;
+    for (const auto& [name, count] : info.componentParameters) {
+        s.componentParameters.emplace_back(fromStd(name), count);
+    }
+    if (const engine::Tokenizer* tok = model.tokenizer()) {
+        s.tokenizerKind = fromStd(tok->kind());
+        s.tokenizerVocabSize = tok->vocabSize();
+        const engine::SpecialTokens& special = tok->specialTokens();
+        const std::pair<const char*, std::optional<int64_t>> roles[] = { { "cls", special.cls },
+            { "sep", special.sep }, { "bos", special.bos }, { "eos", special.eos },
+            { "mask", special.mask }, { "pad", special.pad }, { "unk", special.unk } };
+        for (const auto& [role, id] : roles) {
+            if (!id) {
+                continue;
+            }
+            ModelSummary::SpecialToken t;
+            t.role = QString::fromLatin1(role);
+            t.id = *id;
+            try {
+                t.token = fromStd(tok->idToToken(*id));
+            } catch (const std::exception&) {
+                t.token = QStringLiteral("?"); // an id outside the vocabulary: still show it
+            }
+            s.specialTokens.push_back(t);
+        }
     }
     return s;
 }
@@ -74,7 +105,7 @@ void EngineWorker::loadModel(const QString& dir)
         // load leaves the previous model in place.
         auto model = engine::Model::load(QFile::encodeName(dir).toStdString());
         model_ = std::move(model);
-        ModelSummary summary = summarize(model_->info());
+        ModelSummary summary = summarize(*model_);
         if (summary.dir.isEmpty()) {
             summary.dir = dir;
         }

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lumen::engine {
@@ -49,6 +50,19 @@ struct ModelSummary {
     int layers = 0;
     int heads = 0;
     QStringList warnings; ///< "kind: detail" for each load warning
+    // For the model panel (ModelInfo and the tokenizer).
+    QString headKind; ///< "masked-lm", "pretraining", "base", ...
+    qint64 maxPositions = 0; ///< 0 when the model has no fixed maximum (relative positions)
+    qint64 parametersPerForward = 0; ///< 0 when no weights are shared
+    std::vector<std::pair<QString, qint64>> componentParameters; ///< in module order
+    QString tokenizerKind; ///< "wordpiece", ...; empty when the folder has no tokenizer
+    qint64 tokenizerVocabSize = 0;
+    struct SpecialToken {
+        QString role; ///< "cls", "sep", "pad", "unk", "mask", "bos", "eos"
+        QString token;
+        qint64 id = -1;
+    };
+    std::vector<SpecialToken> specialTokens;
 };
 
 /// One attention run asked of the worker.

@@ -3,13 +3,17 @@
 #include "main_window.h"
 
 #include "about_dialog.h"
+#include "cache_dialog.h"
+#include "model_panel_data.h"
 
 #include "lumen/engine/system_info.h"
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/model_panel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -58,6 +62,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildMenus();
     buildCentre();
     buildStatusBar();
+    buildModelDock();
 
     connect(projects_, &ProjectController::errorOccurred, this, &MainWindow::showError);
     connect(projects_, &ProjectController::projectChanged, this, [this](const QString& path) {
@@ -127,9 +132,15 @@ void MainWindow::buildMenus()
     file->addSeparator();
     QAction* openModel = file->addAction(tr("Open &Model…"), this, &MainWindow::chooseModel);
     openModel->setShortcut(QKeySequence::Open);
+    QAction* openCached
+        = file->addAction(tr("Open from &Cache…"), this, [this] { showCacheDialog(); });
+    openCached->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
+    openCached->setToolTip(tr("Open a model you downloaded with Python (Hugging Face cache)"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
@@ -217,6 +228,34 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(projectLabel_);
 }
 
+void MainWindow::buildModelDock()
+{
+    modelDock_ = new QDockWidget(tr("Model"), this);
+    modelDock_->setObjectName(QStringLiteral("modelDock"));
+    modelDock_->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable
+        | QDockWidget::DockWidgetFloatable);
+    modelDock_->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
+    modelPanel_ = new widgets::ModelPanel(modelDock_);
+    modelPanel_->setObjectName(QStringLiteral("modelPanel"));
+    modelPanel_->setMinimumWidth(260);
+    modelDock_->setWidget(modelPanel_);
+    addDockWidget(Qt::RightDockWidgetArea, modelDock_);
+    resizeDocks({ modelDock_ }, { 300 }, Qt::Horizontal);
+    QAction* toggle = modelDock_->toggleViewAction();
+    toggle->setText(tr("&Model Panel"));
+    toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    viewMenu_->addAction(toggle);
+}
+
+CacheDialog* MainWindow::showCacheDialog()
+{
+    auto* dialog = new CacheDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &CacheDialog::modelChosen, this, &MainWindow::openModel);
+    dialog->open();
+    return dialog;
+}
+
 void MainWindow::openModel(const QString& dir)
 {
     // Resolve here so the status bar and the project record the folder the user meant.
@@ -287,6 +326,7 @@ void MainWindow::onModelLoaded(const ModelSummary& model)
         details << tr("Warning: %1").arg(w);
     }
     modelLabel_->setToolTip(details.join(QLatin1Char('\n')));
+    modelPanel_->setData(toModelPanelData(model));
     view_->clear();
     view_->setHint(tr("%1 is loaded. Type a sentence and press Run.").arg(model.architecture));
     statusBar()->showMessage(tr("Loaded %1").arg(model.dir), 5000);

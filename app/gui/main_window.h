@@ -16,16 +16,21 @@
 
 #include <QMainWindow>
 
+class QDockWidget;
 class QLabel;
+class QMenu;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
 
 namespace lumen::widgets {
 class AttentionView;
+class ModelPanel;
 }
 
 namespace lumen::app {
+
+class CacheDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -58,6 +63,13 @@ public:
     QPushButton* cancelButton() const { return cancelButton_; }
     QLabel* modelStatusLabel() const { return modelLabel_; }
     QLabel* warningBanner() const { return banner_; }
+    /// The dock describing the loaded model (View > Model Panel shows it again).
+    widgets::ModelPanel* modelPanel() const { return modelPanel_; }
+    QDockWidget* modelDock() const { return modelDock_; }
+
+    /// File > Open from Cache…: opens the (window-modal, self-deleting) cache dialog, whose
+    /// choice goes through openModel(). Returned for tests.
+    CacheDialog* showCacheDialog();
 
 Q_SIGNALS:
     void errorShown(const QString& message);
@@ -70,6 +82,7 @@ private:
     void buildMenus();
     void buildCentre();
     void buildStatusBar();
+    void buildModelDock();
     void newProject();
     void chooseProject();
     void chooseModel();
@@ -89,6 +102,9 @@ private:
     QLabel* projectLabel_ = nullptr;
     QLabel* busyLabel_ = nullptr;
     QProgressBar* busyBar_ = nullptr;
+    QDockWidget* modelDock_ = nullptr;
+    widgets::ModelPanel* modelPanel_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
     bool interactiveErrors_ = true;
     QString lastError_;
 };

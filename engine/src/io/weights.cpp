@@ -7,6 +7,9 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/safetensors.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -56,16 +59,13 @@ torch::Tensor normalise(const torch::Tensor& t)
     return t.to(torch::kInt64);
 }
 
-using ShardLoader = std::map<std::string, torch::Tensor> (*)(const std::string& path);
+using ShardLoader = WeightSet (*)(const std::string& path);
 
-std::map<std::string, torch::Tensor> readSafetensorsShard(const std::string& path)
+WeightSet readTorchShard(const std::string& path)
 {
-    return loadSafetensorsWeights(path).tensors;
-}
-
-std::map<std::string, torch::Tensor> readTorchShard(const std::string& path)
-{
-    return readTorchStateDict(path);
+    WeightSet shard;
+    shard.tensors = readTorchStateDict(path);
+    return shard;
 }
 
 WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoader load)
@@ -114,9 +114,13 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
     result.files.push_back(index);
     for (const auto& [shard, names] : namesByShard) {
         const std::string shardPath = (dir / shard).string();
-        std::map<std::string, torch::Tensor> tensors = load(shardPath);
+        WeightSet loaded = load(shardPath);
+        const std::map<std::string, torch::Tensor>& tensors = loaded.tensors;
         for (const auto& name : names) {
             const auto it = tensors.find(name);
+            if (loaded.mapped.count(name) > 0) {
+                result.mapped.insert(name);
+            }
             if (it == tensors.end()) {
                 throw Error(ErrorKind::InvalidInput,
                     shardPath + " has no tensor '" + name + "', though " + index
@@ -133,18 +137,50 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
 
 WeightSet loadSafetensorsWeights(const std::string& path)
 {
-    const SafetensorsFile file = SafetensorsFile::open(path);
+    // F32 tensors (what nearly every checkpoint holds) stay in the mapping: the model copies
+    // them once into its parameters. Each view keeps the mapping alive.
+    const auto file = std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
     WeightSet result;
     result.files.push_back(path);
-    for (const auto& entry : file.tensors()) {
+    for (const auto& entry : file->tensors()) {
+        const uint8_t* data = file->data(entry);
+        const bool aligned = reinterpret_cast<uintptr_t>(data) % alignof(float) == 0;
+        if (entry.dtype == DType::F32 && aligned && entry.end > entry.begin) {
+            // from_blob wants a mutable pointer; nothing writes through it (PROT_READ).
+            result.tensors[entry.name] = torch::from_blob(
+                const_cast<uint8_t*>(data), entry.shape, [file](void*) {},
+                torch::TensorOptions().dtype(torch::kFloat32));
+            result.mapped.insert(entry.name);
+            continue;
+        }
         torch::Tensor t =
             torch::empty(entry.shape, torch::TensorOptions().dtype(torchType(entry.dtype)));
         if (entry.end > entry.begin) {
-            std::memcpy(t.data_ptr(), file.data(entry), entry.end - entry.begin);
+            std::memcpy(t.data_ptr(), data, entry.end - entry.begin);
         }
         result.tensors[entry.name] = normalise(t);
     }
     return result;
+}
+
+void WeightSet::release(const std::string& key) const
+{
+    if (mapped.count(key) == 0) {
+        return;
+    }
+    const auto it = tensors.find(key);
+    if (it == tensors.end() || !it->second.defined()) {
+        return;
+    }
+    // Only whole pages inside the tensor: its neighbours' pages stay as they are.
+    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<uintptr_t>(it->second.data_ptr());
+    const uintptr_t end = begin + it->second.nbytes();
+    const uintptr_t first = (begin + page - 1) / page * page;
+    const uintptr_t last = end / page * page;
+    if (last > first) {
+        madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    }
 }
 
 WeightSet loadWeights(const std::string& modelDir)
@@ -164,7 +200,7 @@ WeightSet loadWeights(const std::string& modelDir)
         return loadSafetensorsWeights((dir / "model.safetensors").string());
     }
     if (fs::is_regular_file(dir / "model.safetensors.index.json", ec)) {
-        return loadSharded(dir, dir / "model.safetensors.index.json", readSafetensorsShard);
+        return loadSharded(dir, dir / "model.safetensors.index.json", loadSafetensorsWeights);
     }
     if (fs::is_regular_file(dir / "pytorch_model.bin", ec)) {
         const std::string path = (dir / "pytorch_model.bin").string();

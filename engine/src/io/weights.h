@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,14 @@ namespace lumen::engine {
 struct WeightSet {
     std::map<std::string, torch::Tensor> tensors; ///< float32 (floating dtypes) on CPU
     std::vector<std::string> files;               ///< the files read, in order
+    /// Keys whose tensors are read-only views of a memory-mapped safetensors file (F32 data,
+    /// no copy); the mapping lives as long as the tensor.
+    std::set<std::string> mapped;
+
+    /// After a mapped tensor was copied where it belongs: hands its file pages back to the
+    /// page cache, so loading a model holds its weights once, not twice. Later reads of the
+    /// tensor still work (the pages fault in again). No-op for tensors that are not mapped.
+    void release(const std::string& key) const;
 };
 
 /// All weights of a Hugging Face model folder. Prefers `model.safetensors`, then

@@ -91,6 +91,7 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
                                                      "weight was expected.");
         }
         param.copy_(weight->to(param.scalar_type()));
+        weights.release(key);
         used.insert(key);
     }
     if (!missing.empty()) {
@@ -257,13 +258,16 @@ const Tokenizer* Model::tokenizer() const { return impl_->tokenizer.get(); }
 
 namespace {
 
-ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokenizer)
+ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokenizer,
+                        PaddingSide side = PaddingSide::Right)
 {
     size_t longest = 0;
     for (const auto& e : encodings) {
         longest = std::max(longest, e.size());
     }
-    const int64_t padId = tokenizer.specialTokens().pad.value_or(0);
+    // Decoders often have no pad token; the reference's scripts then pad with eos.
+    const SpecialTokens& special = tokenizer.specialTokens();
+    const int64_t padId = special.pad.value_or(special.eos.value_or(0));
     const std::string padToken = tokenizer.idToToken(padId);
     const auto batch = static_cast<int64_t>(encodings.size());
     const auto seq = static_cast<int64_t>(longest);
@@ -277,11 +281,13 @@ ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokeni
     input.tokenTypeIds.data.assign(static_cast<size_t>(batch * seq), 0);
     for (int64_t b = 0; b < batch; ++b) {
         const Encoding& e = encodings[static_cast<size_t>(b)];
-        std::vector<std::string> tokens = e.tokens;
+        const size_t offset = side == PaddingSide::Left ? longest - e.size() : 0;
+        std::vector<std::string> tokens(offset, padToken);
+        tokens.insert(tokens.end(), e.tokens.begin(), e.tokens.end());
         tokens.resize(longest, padToken);
         input.tokens.push_back(std::move(tokens));
         for (size_t i = 0; i < e.size(); ++i) {
-            const size_t at = static_cast<size_t>(b * seq) + i;
+            const size_t at = static_cast<size_t>(b * seq) + offset + i;
             input.inputIds.data[at] = e.ids[i];
             input.attentionMask.data[at] = 1;
             input.tokenTypeIds.data[at] = i < e.typeIds.size() ? e.typeIds[i] : 0;
@@ -304,7 +310,8 @@ static const Tokenizer& requireTokenizer(const Model::Impl& impl)
     return *impl.tokenizer;
 }
 
-ModelInput Model::prepare(const std::vector<std::string>& texts, int64_t maxLength) const
+ModelInput Model::prepare(const std::vector<std::string>& texts, int64_t maxLength,
+                          PaddingSide side) const
 {
     const Tokenizer& tokenizer = requireTokenizer(*impl_);
     if (texts.empty()) {
@@ -335,7 +342,7 @@ ModelInput Model::prepare(const std::vector<std::string>& texts, int64_t maxLeng
     for (const auto& text : texts) {
         encodings.push_back(tokenizer.encode(text, options));
     }
-    return padEncodings(std::move(encodings), tokenizer);
+    return padEncodings(std::move(encodings), tokenizer, side);
 }
 
 ModelInput Model::preparePair(const std::string& text, const std::string& pair) const

@@ -903,7 +903,8 @@ void BpeTokenizer::mergeWord(std::string_view word, std::vector<int32_t>& out) c
 
 // ---- tokenizing ----
 
-std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string& input) const
+std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string& input,
+                                                               size_t limit) const
 {
     // Text that is not UTF-8 is read as Python would decode it with errors="replace".
     std::string repaired;
@@ -1078,7 +1079,8 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
         return std::make_pair(begin, end);
     };
     std::vector<Piece> pieces;
-    pieces.reserve(n + 1); // at most one piece per byte; untouched pages cost nothing
+    // At most one piece per byte; untouched pages of the reservation cost nothing.
+    pieces.reserve(std::min(n + 1, limit));
     RegionHolder region;
     std::vector<int32_t> symbols;
     for (const Segment& segment : segments) {
@@ -1096,6 +1098,9 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
             piece.end = end;
             piece.special = token.spec.special;
             pieces.push_back(piece);
+            if (pieces.size() >= limit) {
+                return pieces;
+            }
             continue;
         }
         const std::string_view view = segment.view(text);
@@ -1124,6 +1129,9 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
                 piece.begin = begin;
                 piece.end = end;
                 pieces.push_back(piece);
+                if (pieces.size() >= limit) {
+                    return pieces;
+                }
                 at += length;
             }
             from = matchEnd;
@@ -1217,17 +1225,19 @@ void BpeTokenizer::appendSuffix(Encoding& encoding, int64_t typeId, bool /*secon
 
 Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& options) const
 {
-    std::vector<Piece> pieces = tokenizePieces(text);
     const int64_t specials = options.addSpecialTokens ? specialCount(false) : 0;
     Encoding encoding;
+    if (options.maxLength > 0 && options.maxLength < specials) {
+        throw Error(ErrorKind::InvalidInput,
+                    "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
+                        + std::to_string(specials)
+                        + " special tokens; use a larger maximum length.");
+    }
+    // Truncating: one piece past the kept ones says whether anything was cut.
+    const size_t keep = options.maxLength > 0 ? static_cast<size_t>(options.maxLength - specials)
+                                              : SIZE_MAX;
+    std::vector<Piece> pieces = tokenizePieces(text, keep == SIZE_MAX ? SIZE_MAX : keep + 1);
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens; use a larger maximum length.");
-        }
-        const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
             pieces.resize(keep);
             encoding.truncated = true;

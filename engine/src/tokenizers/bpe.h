@@ -29,6 +29,7 @@
 #include "lumen/engine/tokenizer.h"
 #include "tokenizers/wordpiece.h" // AddedTokenSpec
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -104,7 +105,9 @@ private:
     };
     class Regex;
 
-    std::vector<Piece> tokenizePieces(const std::string& text) const;
+    /// The pieces of `text`, stopping once `limit` pieces are made (those are final: the
+    /// added tokens are split out of the whole text first).
+    std::vector<Piece> tokenizePieces(const std::string& text, size_t limit = SIZE_MAX) const;
     void bpeWord(std::string_view word, std::vector<int32_t>& out) const;
     void mergeWord(std::string_view word, std::vector<int32_t>& out) const;
     int32_t intern(const std::string& symbol);

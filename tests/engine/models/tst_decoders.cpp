@@ -332,6 +332,45 @@ private Q_SLOTS:
         LUMEN_COMPARE_HIDDEN(squeezeFirst(out.logits), jsonToFloat(r["logits"]));
     }
 
+    // Batches from text: right padding by default (the `batch` record), left padding on
+    // request (the `batch_left_padded` record), both padded with eos as the reference was;
+    // the left-padded batch then generates the reference's tokens.
+    void prepareBatches_data() { batch_data(); }
+    void prepareBatches()
+    {
+        QFETCH(QString, caseName);
+        const std::string name = caseName.toStdString();
+        const std::unique_ptr<Model> model = Model::load(test::conformanceDir(name));
+        Model& m = *model;
+        const auto flat = [](const nlohmann::json& rows) {
+            std::vector<int64_t> all;
+            for (const auto& row : rows) {
+                const auto v = jsonToInts(row);
+                all.insert(all.end(), v.begin(), v.end());
+            }
+            return all;
+        };
+        const auto& right = expected(name)["batch"];
+        const ModelInput r = m.prepare(right["text"].get<std::vector<std::string>>());
+        QCOMPARE(r.inputIds.data, flat(right["input_ids"]));
+        QCOMPARE(r.attentionMask.data, flat(right["attention_mask"]));
+
+        const auto& left = expected(name)["batch_left_padded"];
+        const ModelInput l =
+            m.prepare(left["texts"].get<std::vector<std::string>>(), 0, PaddingSide::Left);
+        QCOMPARE(l.inputIds.data, flat(left["input_ids"]));
+        QCOMPARE(l.attentionMask.data, flat(left["attention_mask"]));
+        const int64_t padId = left["pad_token_id"].get<int64_t>();
+        QCOMPARE(l.tokens[1].front(), m.tokenizer()->idToToken(padId));
+        QCOMPARE(l.tokens[1].back(), std::string("lo")); // "Hello" ends with the piece "lo"
+        GreedyConfig config;
+        config.maxNewTokens = left["generate_kwargs"]["max_new_tokens"].get<int64_t>();
+        config.padTokenId = padId;
+        const GreedyResult result = greedyGenerate(m, l, config);
+        QCOMPARE(result.newTokenIds[0], jsonToInts(left["new_token_ids"][0]));
+        QCOMPARE(result.newTokenIds[1], jsonToInts(left["new_token_ids"][1]));
+    }
+
     // pytorch_model.bin (the full state dict, lm_head.weight included) gives the same model.
     void gpt2TorchBin()
     {

@@ -345,6 +345,7 @@ private Q_SLOTS:
     void offsetsMatchText();
     void robertaPair();
     void pairTruncation();
+    void truncationBounds();
     void settings_data();
     void settings();
     void mergesMatchLiteralBpe_data();
@@ -489,6 +490,44 @@ void TestBpe::pairTruncation()
     QCOMPARE(gpt2.size(), 2 * tokenizerFor("gpt2").tokenize(shortText).size());
     QCOMPARE(gpt2.typeIds.front(), int64_t(0));
     QCOMPARE(gpt2.typeIds.back(), int64_t(1));
+}
+
+void TestBpe::truncationBounds()
+{
+    // encode() stops tokenizing once it has one piece more than it keeps: the result is
+    // the head of the full encoding, and an exact fit is not marked truncated.
+    const Tokenizer& tokenizer = tokenizerFor("roberta");
+    std::string longText;
+    for (int k = 0; k < 200; ++k) {
+        longText += textOf("roberta", "long") + " ";
+    }
+    const Encoding full = tokenizer.encode(longText);
+    EncodeOptions options;
+    options.maxLength = 64;
+    const Encoding cut = tokenizer.encode(longText, options);
+    QVERIFY(cut.truncated);
+    std::vector<int64_t> expected(full.ids.begin(), full.ids.begin() + 63);
+    expected.push_back(full.ids.back()); // </s>
+    QCOMPARE(cut.ids, expected);
+    QCOMPARE(cut.offsets[62], full.offsets[62]);
+
+    const size_t pieces = tokenizer.tokenize("Hello, world!").size();
+    options.maxLength = static_cast<int64_t>(pieces) + 2;
+    const Encoding exact = tokenizer.encode("Hello, world!", options);
+    QVERIFY(!exact.truncated);
+    QCOMPARE(exact.size(), pieces + 2);
+    options.maxLength = 2;
+    const Encoding empty = tokenizer.encode("Hello, world!", options);
+    QVERIFY(empty.truncated);
+    QCOMPARE(empty.tokens, std::vector<std::string>({"<s>", "</s>"}));
+
+    EncodeOptions gpt2Options;
+    gpt2Options.maxLength = 5;
+    const Encoding gpt2 = tokenizerFor("gpt2").encode(longText, gpt2Options);
+    QVERIFY(gpt2.truncated);
+    const std::vector<std::string> head = tokenizerFor("gpt2").tokenize(textOf("gpt2", "long"));
+    QCOMPARE(joinTokens(gpt2.tokens), joinTokens(std::vector<std::string>(head.begin(),
+                                                                          head.begin() + 5)));
 }
 
 void TestBpe::settings_data()

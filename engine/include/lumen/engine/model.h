@@ -71,6 +71,11 @@ struct ModelInput {
     int64_t seqLen() const { return inputIds.shape.size() < 2 ? 0 : inputIds.shape[1]; }
 };
 
+/// The side Model::prepare pads a batch on. The reference's tokenizers pad on the right by
+/// default (encoders, and the plain forward of a decoder); batched generation with a decoder
+/// pads on the left so that every row ends with its newest token.
+enum class PaddingSide { Right, Left };
+
 struct ForwardResult {
     FloatTensor lastHiddenState;       ///< [batch, seq, hidden]
     FloatTensor poolerOutput;          ///< [batch, hidden] where the model has a pooler
@@ -93,9 +98,11 @@ public:
     /// nullptr when the folder has no tokenizer (or LoadOptions::loadTokenizer was false)
     const Tokenizer* tokenizer() const;
 
-    /// Tokenises and pads to the longest text (right padding), like the reference.
-    /// Throws lumen::Error for an empty list or an empty text.
-    ModelInput prepare(const std::vector<std::string>& texts, int64_t maxLength = 0) const;
+    /// Tokenises and pads to the longest text (right padding by default), like the
+    /// reference. Pads with the pad token, or the eos token when there is none (GPT-2,
+    /// LLaMA). Throws lumen::Error for an empty list or an empty text.
+    ModelInput prepare(const std::vector<std::string>& texts, int64_t maxLength = 0,
+                       PaddingSide side = PaddingSide::Right) const;
     /// One text pair (segment A, segment B) with token type ids.
     ModelInput preparePair(const std::string& text, const std::string& pair) const;
 
