@@ -264,6 +264,14 @@ Json modelInfoJson(const engine::Model& model)
     j["intermediate_size"] = info.intermediateSize;
     j["max_positions"] = info.maxPositions;
     j["parameters"] = info.parameterCount;
+    // ALBERT shares layers: the parameters a forward pass runs through, counted per use.
+    j["parameters_per_forward"] =
+        info.parametersPerForward > 0 ? info.parametersPerForward : info.parameterCount;
+    Json components = Json::object();
+    for (const auto& [name, count] : info.componentParameters) {
+        components[name] = count;
+    }
+    j["component_parameters"] = components;
     j["dtype"] = info.dtype;
     j["device"] = info.device;
     j["weights_file"] = info.weightsFile;
@@ -301,6 +309,17 @@ void printModelInfo(std::ostream& out, const engine::Model& model)
     row("Parameters",
         withThousands(info.parameterCount) + " ("
             + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");
+    if (info.parametersPerForward > 0 && info.parametersPerForward != info.parameterCount) {
+        row("Per forward", withThousands(info.parametersPerForward)
+                + " (shared layers counted each time they run)");
+    }
+    for (const auto& [name, count] : info.componentParameters) {
+        out << "  " << padRight(name, std::max<size_t>(13, name.size() + 1))
+            << (withThousands(count) + " ("
+                + fixed(100.0 * static_cast<double>(count)
+                        / static_cast<double>(std::max<int64_t>(info.parameterCount, 1)), 1)
+                + " %)") << '\n';
+    }
     row("Dtype", info.dtype);
     row("Device", info.device);
     row("Weights", info.weightsFile);

@@ -7,6 +7,7 @@
 // cache says so and how to fill it.
 
 #include "cache_dialog.h"
+#include "launcher.h"
 #include "main_window.h"
 
 #include "lumen/widgets/model_panel.h"
@@ -131,6 +132,7 @@ private Q_SLOTS:
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(temp_.isValid());
+        lumen::app::initResources();
         savedCache_ = qgetenv("HF_HUB_CACHE");
         cache_ = fs::path(temp_.path().toStdString()) / "hub";
         addCachedModel(cache_, "models--lumen-test--tiny-bert", "0123abcd", bertDir());
@@ -139,6 +141,11 @@ private Q_SLOTS:
         // A model family Lumen does not know.
         const fs::path odd = fs::path(temp_.path().toStdString()) / "odd";
         fs::create_directories(odd);
+        for (const auto& file : fs::directory_iterator(bertDir())) {
+            if (file.path().filename() != "config.json") {
+                fs::copy_file(file.path(), odd / file.path().filename());
+            }
+        }
         std::ofstream(odd / "config.json") << R"({"model_type": "no-such-family"})";
         addCachedModel(cache_, "models--lumen-test--odd-family", "77", odd);
         qputenv("HF_HUB_CACHE", QByteArray::fromStdString(cache_.string()));
@@ -305,6 +312,8 @@ private Q_SLOTS:
         const QRect rect = list->visualItemRect(
             list->topLevelItem(rowOf(list, QStringLiteral("lumen-test/tiny-bert"))));
         QVERIFY(rect.isValid());
+        // A real double-click: press and release, then the double-click event.
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, rect.center());
         QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, rect.center());
         QCOMPARE(chosen.count(), 1);
         QVERIFY(chosen.at(0).at(0).toString().endsWith(QStringLiteral("snapshots/0123abcd")));

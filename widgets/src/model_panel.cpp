@@ -47,6 +47,7 @@ QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
     }
     table->horizontalHeader()->setHighlightSections(false);
     table->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    table->setStyleSheet(QStringLiteral("QTableWidget::item { padding: 0px 6px; }"));
     return table;
 }
 
@@ -184,6 +185,15 @@ ModelPanel::ModelPanel(QWidget* parent)
     addField(files, QStringLiteral("weights"), tr("Weights"));
     addField(files, QStringLiteral("warnings"), tr("Warnings"));
     layout->addStretch(1);
+
+    // One key column across the sections, so the values line up.
+    int keyWidth = 0;
+    for (const auto& field : fields_) {
+        keyWidth = std::max(keyWidth, field.second.first->sizeHint().width());
+    }
+    for (const auto& field : fields_) {
+        field.second.first->setMinimumWidth(keyWidth);
+    }
 
     scroll->setWidget(content);
     stack_->addWidget(scroll);

@@ -29,8 +29,10 @@ const char* const kWordPieceClasses[] = {
     "DistilBertTokenizerFast", "ElectraTokenizer", "ElectraTokenizerFast",
 };
 
-const char* const kLookedFor = "tokenizer_config.json, vocab.txt (WordPiece: BERT, DistilBERT, "
-                               "ELECTRA)";
+const char* const kLookedFor =
+    "tokenizer_config.json, vocab.txt (WordPiece: BERT, DistilBERT, ELECTRA), vocab.json + "
+    "merges.txt (byte-level BPE: GPT-2, RoBERTa), spiece.model or tokenizer.model "
+    "(SentencePiece: ALBERT, T5, LLaMA)";
 
 bool isWordPieceClass(const std::string& name)
 {
@@ -125,7 +127,8 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir)
         throw Error(ErrorKind::Unsupported,
                     configPath.string() + ": tokenizer_class \"" + tokenizerClass
                         + "\" is not supported yet. Lumen reads BertTokenizer, "
-                          "DistilBertTokenizer and ElectraTokenizer (vocab.txt).");
+                          "DistilBertTokenizer, ElectraTokenizer, GPT2Tokenizer, "
+                          "RobertaTokenizer, AlbertTokenizer, T5Tokenizer and LlamaTokenizer.");
     }
     throw Error(ErrorKind::InvalidInput,
                 "no tokenizer found in " + modelDir + ": looked for " + kLookedFor

@@ -476,7 +476,9 @@ void TestWordPiece::errors_data()
     QTest::newRow("no tokenizer files")
         << QString() << QString() << int(ErrorKind::InvalidInput)
         << QStringLiteral("no tokenizer found in %1: looked for tokenizer_config.json, vocab.txt "
-                          "(WordPiece: BERT, DistilBERT, ELECTRA). Copy the model's tokenizer "
+                          "(WordPiece: BERT, DistilBERT, ELECTRA), vocab.json + merges.txt "
+                          "(byte-level BPE: GPT-2, RoBERTa), spiece.model or tokenizer.model "
+                          "(SentencePiece: ALBERT, T5, LLaMA). Copy the model's tokenizer "
                           "files into the folder.");
     QTest::newRow("bert class without vocab.txt")
         << QString() << QStringLiteral("{\"tokenizer_class\": \"BertTokenizer\"}")
@@ -487,8 +489,9 @@ void TestWordPiece::errors_data()
         << vocab << QStringLiteral("{\"tokenizer_class\": \"XLNetTokenizer\"}")
         << int(ErrorKind::Unsupported)
         << QStringLiteral("%1/tokenizer_config.json: tokenizer_class \"XLNetTokenizer\" is not "
-                          "supported yet. Lumen reads BertTokenizer, DistilBertTokenizer and "
-                          "ElectraTokenizer (vocab.txt).");
+                          "supported yet. Lumen reads BertTokenizer, DistilBertTokenizer, "
+                          "ElectraTokenizer, GPT2Tokenizer, RobertaTokenizer, AlbertTokenizer, "
+                          "T5Tokenizer and LlamaTokenizer.");
     QTest::newRow("wrong type")
         << vocab << QStringLiteral("{\"do_lower_case\": \"yes\"}") << int(ErrorKind::InvalidInput)
         << QStringLiteral("%1/tokenizer_config.json: \"do_lower_case\" must be true or false. "
