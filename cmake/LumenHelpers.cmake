@@ -20,9 +20,14 @@ function(lumen_qt_defaults target)
     set_target_properties(${target} PROPERTIES AUTOMOC ON)
 endfunction()
 
-# Every executable that links the engine (LibTorch + SentencePiece) must list libprotobuf
-# before libsentencepiece in its NEEDED entries, or protobuf's static initialisers crash
-# before main(). --no-as-needed keeps the entry even though the executable uses no symbol.
+# Protobuf and SentencePiece (DESIGN.md, "Known traps"). Debian's libsentencepiece carries
+# its own protobuf-lite 3.14 while LibTorch needs the system libprotobuf 3.21. Linking both
+# crashes before main() unless libprotobuf comes first in NEEDED, and even then the first
+# SentencePiece model aborts ("compiled against 3.14 ... installed 3.21"). So the engine
+# does not link libsentencepiece at all: engine/src/tokenizers/sentencepiece.cpp dlopen()s it
+# with RTLD_LOCAL | RTLD_DEEPBIND, which keeps its protobuf private. libprotobuf stays first
+# here (harmless, and it keeps the old order should a library bring protobuf again); the
+# tests start lumen-cli and lumen and tokenize with SentencePiece to keep this honest.
 function(lumen_link_engine target)
     target_link_libraries(${target} PRIVATE
         -Wl,--no-as-needed protobuf::libprotobuf -Wl,--as-needed

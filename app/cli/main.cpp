@@ -2,8 +2,9 @@
 // Copyright (C) 2026 The Lumen authors
 // lumen-cli: Lumen without a GUI (see docs/cli.md). Builds with -DLUMEN_BUILD_GUI=OFF.
 //
-// It links LibTorch and SentencePiece, which both bring protobuf: app/CMakeLists.txt links it
-// through lumen_link_engine() so libprotobuf comes first in NEEDED (DESIGN.md, "Known traps");
+// LibTorch and SentencePiece both bring protobuf (DESIGN.md, "Known traps"): the engine loads
+// SentencePiece with dlopen in isolation and lumen_link_engine() keeps libprotobuf first
+// (see cmake/LumenHelpers.cmake);
 // tests/app/tst_cli.cpp starts this executable to keep that honest.
 
 #include "cli_commands.h"

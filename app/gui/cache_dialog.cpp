@@ -165,7 +165,8 @@ void CacheDialog::refresh()
                                "AutoModel.from_pretrained('%1')\", then press Refresh.")
                                 .arg(QString::fromLatin1(kExampleRepo));
     if (!error.isEmpty()) {
-        message_->setText(tr("Could not read the Hugging Face cache %1.\n%2").arg(cacheDir_, error));
+        message_->setText(
+            tr("Could not read the Hugging Face cache %1.\n%2").arg(cacheDir_, error));
     } else if (models_.empty()) {
         const bool exists = QFileInfo(cacheDir_).isDir();
         message_->setText(

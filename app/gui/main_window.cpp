@@ -132,8 +132,8 @@ void MainWindow::buildMenus()
     file->addSeparator();
     QAction* openModel = file->addAction(tr("Open &Model…"), this, &MainWindow::chooseModel);
     openModel->setShortcut(QKeySequence::Open);
-    QAction* openCached
-        = file->addAction(tr("Open from &Cache…"), this, [this] { showCacheDialog(); });
+    QAction* openCached =
+        file->addAction(tr("Open from &Cache…"), this, [this] { showCacheDialog(); });
     openCached->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
     openCached->setToolTip(tr("Open a model you downloaded with Python (Hugging Face cache)"));
     file->addSeparator();

@@ -2,9 +2,10 @@
 // Copyright (C) 2026 The Lumen authors
 #pragma once
 // The main window: menus, the text box with Run / Cancel, the attention view and a status
-// bar with the model's architecture, parameter count and device. It only lays things out
-// and routes; the attention controller owns the engine worker and the project controller
-// the project.
+// bar with the model's architecture, parameter count and device, and a dock (the model panel)
+// describing the loaded model; File > Open from Cache… lists the Hugging Face cache. It only
+// lays things out and routes; the attention controller owns the engine worker and the
+// project controller the project.
 //
 // Errors go through showError(): it emits errorShown(message) and, unless interactive
 // errors are off (tests, --screenshot), opens a window-modal QMessageBox with open(), so

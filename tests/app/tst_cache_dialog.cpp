@@ -16,13 +16,13 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
-#include <QJsonArray>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -49,8 +49,8 @@ fs::path bertDir()
 
 // models--ORG--NAME/{blobs, refs/main, snapshots/HASH/<links>} with the files of `from`
 // (as tests/engine/io/tst_hf_cache.cpp builds it).
-void addCachedModel(const fs::path& cache, const std::string& entry, const std::string& hash,
-    const fs::path& from)
+void addCachedModel(
+    const fs::path& cache, const std::string& entry, const std::string& hash, const fs::path& from)
 {
     const fs::path root = cache / entry;
     fs::create_directories(root / "blobs");
@@ -77,9 +77,8 @@ qint64 referenceParameterCount()
     if (!f.open(QIODevice::ReadOnly)) {
         return -1;
     }
-    const QJsonObject tensors = QJsonDocument::fromJson(f.readAll()).object()[QStringLiteral(
-        "tensors")]
-                                    .toObject();
+    const QJsonObject tensors =
+        QJsonDocument::fromJson(f.readAll()).object()[QStringLiteral("tensors")].toObject();
     qint64 total = 0;
     for (auto it = tensors.begin(); it != tensors.end(); ++it) {
         const QJsonObject t = it.value().toObject();
@@ -241,8 +240,8 @@ private Q_SLOTS:
         lumen::widgets::ModelPanel* panel = window->modelPanel();
         QVERIFY(!panel->isShowingHint());
         QCOMPARE(panel->fieldText(QStringLiteral("family")), QStringLiteral("bert"));
-        QCOMPARE(panel->fieldText(QStringLiteral("architecture")),
-            QStringLiteral("BertForPreTraining"));
+        QCOMPARE(
+            panel->fieldText(QStringLiteral("architecture")), QStringLiteral("BertForPreTraining"));
         QCOMPARE(panel->fieldText(QStringLiteral("layers")), QStringLiteral("3"));
         QCOMPARE(panel->fieldText(QStringLiteral("heads")), QStringLiteral("4"));
         QCOMPARE(panel->fieldText(QStringLiteral("hidden")), QStringLiteral("48"));
@@ -250,8 +249,8 @@ private Q_SLOTS:
         QCOMPARE(panel->fieldText(QStringLiteral("maxLength")), QStringLiteral("64 tokens"));
         const qint64 params = referenceParameterCount();
         QCOMPARE(params, qint64(110612));
-        QCOMPARE(panel->fieldText(QStringLiteral("parameters")),
-            lumen::widgets::formatCount(params));
+        QCOMPARE(
+            panel->fieldText(QStringLiteral("parameters")), lumen::widgets::formatCount(params));
         QVERIFY(!panel->isFieldShown(QStringLiteral("perForward")));
         QCOMPARE(panel->fieldText(QStringLiteral("weights")), QStringLiteral("model.safetensors"));
 
@@ -265,7 +264,8 @@ private Q_SLOTS:
         QCOMPARE(sum, params);
 
         // The tokenizer and its special tokens, as vocab.txt numbers them.
-        QVERIFY2(panel->fieldText(QStringLiteral("tokenizer")).startsWith(QStringLiteral("wordpiece")),
+        QVERIFY2(
+            panel->fieldText(QStringLiteral("tokenizer")).startsWith(QStringLiteral("wordpiece")),
             qPrintable(panel->fieldText(QStringLiteral("tokenizer"))));
         const QTableWidget* specials = panel->specialTokenTable();
         QStringList vocab;
@@ -306,7 +306,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QTreeWidget* list = dialog.list();
         // A double-click on a disabled entry does nothing.
-        QTreeWidgetItem* broken = list->topLevelItem(rowOf(list, QStringLiteral("lumen-test/broken")));
+        QTreeWidgetItem* broken =
+            list->topLevelItem(rowOf(list, QStringLiteral("lumen-test/broken")));
         Q_EMIT list->itemDoubleClicked(broken, 0);
         QCOMPARE(chosen.count(), 0);
         const QRect rect = list->visualItemRect(
@@ -330,7 +331,8 @@ private Q_SLOTS:
             QCOMPARE(dialog.list()->topLevelItemCount(), 0);
             QVERIFY(!dialog.openButton()->isEnabled());
             const QString text = dialog.messageLabel()->text();
-            QVERIFY2(text.startsWith(QStringLiteral("No models in the Hugging Face cache ") + empty),
+            QVERIFY2(
+                text.startsWith(QStringLiteral("No models in the Hugging Face cache ") + empty),
                 qPrintable(text));
             QVERIFY2(text.contains(QStringLiteral("huggingface-cli download")), qPrintable(text));
             QVERIFY(!text.contains(QStringLiteral("does not exist")));

@@ -296,6 +296,31 @@ private Q_SLOTS:
         }
     }
 
+    // Every tokenizer family through the real executable: the SentencePiece ones load
+    // libsentencepiece with dlopen beside LibTorch's protobuf (cmake/LumenHelpers.cmake),
+    // which a wrong link setup turns into a crash or a protobuf version abort.
+    void tokenizeEveryFamily_data()
+    {
+        QTest::addColumn<QString>("caseName");
+        for (const char* name : { "bert", "roberta", "gpt2", "albert", "t5", "llama" }) {
+            QTest::newRow(name) << QString::fromLatin1(name);
+        }
+    }
+
+    void tokenizeEveryFamily()
+    {
+        QFETCH(QString, caseName);
+        const std::string name = caseName.toStdString();
+        const nlohmann::json& record = lumen::test::expected(name).at("tokenization").at(0);
+        const CliResult r = runCli({ QStringLiteral("tokenize"),
+            q(lumen::test::conformanceDir(name)), QStringLiteral("--text"),
+            q(record.at("text").get<std::string>()), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        JSON_COMPARE(j.at("ids"), record.at("ids"));
+        JSON_COMPARE(j.at("tokens"), record.at("tokens"));
+    }
+
     void tokenizeTable()
     {
         const nlohmann::json& expected = tokenizationCase("mask");

@@ -74,8 +74,8 @@ private Q_SLOTS:
         ModelPanel panel;
         panel.setData(bertLike());
         QCOMPARE(panel.fieldText(QStringLiteral("family")), QStringLiteral("bert"));
-        QCOMPARE(panel.fieldText(QStringLiteral("architecture")),
-            QStringLiteral("BertForPreTraining"));
+        QCOMPARE(
+            panel.fieldText(QStringLiteral("architecture")), QStringLiteral("BertForPreTraining"));
         QCOMPARE(panel.fieldText(QStringLiteral("layers")), QStringLiteral("3"));
         QCOMPARE(panel.fieldText(QStringLiteral("heads")), QStringLiteral("4"));
         QCOMPARE(panel.fieldText(QStringLiteral("hidden")), QStringLiteral("48"));
@@ -84,8 +84,8 @@ private Q_SLOTS:
         QCOMPARE(panel.fieldText(QStringLiteral("dtype")), QStringLiteral("float32"));
         QCOMPARE(panel.fieldText(QStringLiteral("device")), QStringLiteral("cpu"));
         QCOMPARE(panel.fieldText(QStringLiteral("parameters")), QStringLiteral("1,234,567"));
-        QCOMPARE(panel.fieldText(QStringLiteral("tokenizer")),
-            QStringLiteral("wordpiece, 930 tokens"));
+        QCOMPARE(
+            panel.fieldText(QStringLiteral("tokenizer")), QStringLiteral("wordpiece, 930 tokens"));
         QCOMPARE(panel.fieldText(QStringLiteral("weights")), QStringLiteral("model.safetensors"));
         QCOMPARE(panel.fieldText(QStringLiteral("warnings")), QStringLiteral("none"));
         QCOMPARE(panel.fieldText(QStringLiteral("noSuchField")), QString());

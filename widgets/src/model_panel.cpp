@@ -268,21 +268,20 @@ void ModelPanel::setData(const ModelPanelData& data)
     title_->setText(data.architecture.isEmpty() ? data.modelType : data.architecture);
     title_->setToolTip(data.dir);
     setField(QStringLiteral("family"), data.modelType.isEmpty() ? unknown : data.modelType);
-    setField(QStringLiteral("architecture"),
-        data.architecture.isEmpty() ? unknown : data.architecture);
+    setField(
+        QStringLiteral("architecture"), data.architecture.isEmpty() ? unknown : data.architecture);
     setField(QStringLiteral("layers"), number(data.layers));
     setField(QStringLiteral("heads"), number(data.heads));
     setField(QStringLiteral("hidden"), number(data.hiddenSize));
     setField(QStringLiteral("vocabulary"), number(data.vocabSize));
     setField(QStringLiteral("maxLength"),
-        data.maxLength > 0 ? tr("%1 tokens").arg(formatCount(data.maxLength))
-                           : tr("not fixed"));
+        data.maxLength > 0 ? tr("%1 tokens").arg(formatCount(data.maxLength)) : tr("not fixed"));
     setField(QStringLiteral("dtype"), data.dtype.isEmpty() ? unknown : data.dtype);
     setField(QStringLiteral("device"), data.device.isEmpty() ? unknown : data.device);
 
     setField(QStringLiteral("parameters"), formatCount(data.parameterCount));
-    const bool shared
-        = data.parametersPerForward > 0 && data.parametersPerForward != data.parameterCount;
+    const bool shared =
+        data.parametersPerForward > 0 && data.parametersPerForward != data.parameterCount;
     QString perForward;
     if (shared && data.parameterCount > 0) {
         perForward = tr("%1 (layers shared, ×%2)")

@@ -40,6 +40,11 @@ struct ArchInput {
     /// passes cumsum(mask) - 1 as the reference's generate() does.
     torch::Tensor positionIds;
     KvCache* cache = nullptr; ///< decoders: past keys / values, extended in place; may be null
+    /// Encoder-decoder families (T5): [batch, targetSeq] int64 decoder input ids (the target
+    /// shifted right). Undefined = run the encoder alone.
+    torch::Tensor decoderInputIds;
+    /// Encoder-decoder families: [batch, targetSeq] int64, 1 = real token; undefined = all 1.
+    torch::Tensor decoderAttentionMask;
 };
 
 struct ArchOutput {
@@ -50,6 +55,11 @@ struct ArchOutput {
     std::vector<torch::Tensor> attentions;
     std::vector<torch::Tensor> hiddenStates;
     bool cancelled = false; ///< stopped early because the caller cancelled
+    /// Encoder-decoder families: the decoder's records (the encoder's go in attentions and
+    /// hiddenStates above, and lastHidden is the encoder's last hidden state).
+    std::vector<torch::Tensor> crossAttentions;     ///< per decoder layer [b, h, target, source]
+    std::vector<torch::Tensor> decoderAttentions;   ///< per decoder layer [b, h, target, target]
+    std::vector<torch::Tensor> decoderHiddenStates; ///< decoder layers + 1, [b, target, hidden]
 };
 
 /// Between layers: reports progress and says whether the caller asked to stop.
@@ -87,6 +97,9 @@ public:
     virtual int64_t maxSequenceLength() const = 0;
     virtual int64_t vocabSize() const = 0;
     virtual int64_t typeVocabSize() const { return 0; }
+    /// Encoder-decoder families: the id the decoder input starts with
+    /// (decoder_start_token_id); -1 for models that are not encoder-decoder.
+    virtual int64_t decoderStartTokenId() const { return -1; }
 };
 
 /// Engine-internal access to a loaded Model's architecture (defined in model.cpp).

@@ -52,6 +52,9 @@ struct ModelInfo {
     std::string dtype = "float32";
     std::string device = "cpu";
     std::vector<LoadWarning> warnings;
+    /// True for encoder-decoder models (T5): forward needs ModelInput::decoderInputIds for
+    /// logits (Model::prepareSeq2Seq builds them); without them only the encoder runs.
+    bool isEncoderDecoder = false;
 };
 
 struct LoadOptions {
@@ -66,6 +69,11 @@ struct ModelInput {
     IntTensor tokenTypeIds;
     std::vector<std::vector<std::string>> tokens; ///< per row, padded with the pad token
     std::vector<Encoding> encodings;              ///< the unpadded encodings, when from text
+    /// Encoder-decoder models: [batch, targetSeq] decoder input ids (the target shifted
+    /// right, starting with decoder_start_token_id). Empty = run the encoder alone.
+    IntTensor decoderInputIds;
+    /// Encoder-decoder models: [batch, targetSeq], 1 = real token; empty = all 1.
+    IntTensor decoderAttentionMask;
 
     int64_t batchSize() const { return inputIds.shape.empty() ? 0 : inputIds.shape[0]; }
     int64_t seqLen() const { return inputIds.shape.size() < 2 ? 0 : inputIds.shape[1]; }
@@ -105,6 +113,13 @@ public:
                        PaddingSide side = PaddingSide::Right) const;
     /// One text pair (segment A, segment B) with token type ids.
     ModelInput preparePair(const std::string& text, const std::string& pair) const;
+    /// Encoder-decoder models (T5): the sources as prepare() does, and the targets tokenised
+    /// with the same tokenizer (eos appended, as the reference's text_target does), padded
+    /// with the pad token and shifted right behind decoder_start_token_id into
+    /// decoderInputIds. One target is used for every source; otherwise give one per source.
+    /// Throws lumen::Error for a model that is not encoder-decoder, or empty texts.
+    ModelInput prepareSeq2Seq(const std::vector<std::string>& sources,
+                              const std::vector<std::string>& targets) const;
 
     ForwardResult forward(const ModelInput& input, const TraceRequest& trace = {},
                           const RunControl& control = {});

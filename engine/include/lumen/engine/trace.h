@@ -19,6 +19,11 @@ struct TraceRequest {
 struct Trace {
     std::vector<FloatTensor> attentions;   ///< one per layer, [batch, heads, query, key]
     std::vector<FloatTensor> hiddenStates; ///< num layers + 1, [batch, seq, hidden]
+    /// Encoder-decoder models (T5): the lists above hold the encoder's records; these hold
+    /// the decoder's. Empty for other models or when no decoder input was given.
+    std::vector<FloatTensor> decoderAttentions; ///< per decoder layer [batch, heads, tgt, tgt]
+    std::vector<FloatTensor> crossAttentions;   ///< per decoder layer [batch, heads, tgt, src]
+    std::vector<FloatTensor> decoderHiddenStates; ///< decoder layers + 1, [batch, tgt, hidden]
 };
 
 } // namespace lumen::engine
