@@ -66,7 +66,7 @@ Q_SIGNALS:
     void cancelled();
 
 private:
-    enum class Stage { Config, Tokenizer, Weights, Index, Shard };
+    enum class Stage { Config, Tokenizer, Safetensors, Index, PytorchBin, Shard };
     struct Job {
         QString file;
         Stage stage = Stage::Tokenizer;
@@ -75,6 +75,7 @@ private:
     void next();
     void request(const Job& job);
     void onReadyRead();
+    void consume(QNetworkReply* reply);
     void onFinished();
     /// Moves the finished partial file into blobs/ and links it from the snapshot.
     bool commitFile(const QString& etag);
@@ -82,6 +83,7 @@ private:
     void fail(const QString& message);
     QString host() const;
     QString partialPath(const QString& file) const;
+    QString snapshotDir() const;
 
     QNetworkAccessManager* network_ = nullptr;
     QPointer<QNetworkReply> reply_;

@@ -357,6 +357,58 @@ ModelInput Model::preparePair(const std::string& text, const std::string& pair) 
     return padEncodings({tokenizer.encodePair(text, pair, options)}, tokenizer);
 }
 
+ModelInput Model::prepareSeq2Seq(const std::vector<std::string>& sources,
+                                 const std::vector<std::string>& targets) const
+{
+    const int64_t start = impl_->arch->decoderStartTokenId();
+    if (start < 0) {
+        throw Error(ErrorKind::InvalidInput,
+                    impl_->info.architecture + " is not an encoder-decoder model, so it takes no "
+                                               "target text. Leave the target out.");
+    }
+    if (targets.empty() || (targets.size() != 1 && targets.size() != sources.size())) {
+        throw Error(ErrorKind::InvalidInput,
+                    "an encoder-decoder model needs one target text, or one per source text (" +
+                        std::to_string(sources.size()) + " sources, " +
+                        std::to_string(targets.size()) + " targets were given).");
+    }
+    for (const auto& target : targets) {
+        if (isBlank(target)) {
+            throw Error(ErrorKind::InvalidInput,
+                        "the target text is empty. Type the text the decoder should read.");
+        }
+    }
+    ModelInput input = prepare(sources);
+    const Tokenizer& tokenizer = requireTokenizer(*impl_);
+    EncodeOptions options;
+    options.maxLength = tokenizer.modelMaxLength();
+    std::vector<Encoding> labels;
+    for (size_t b = 0; b < sources.size(); ++b) {
+        labels.push_back(tokenizer.encode(targets[targets.size() == 1 ? 0 : b], options));
+    }
+    size_t longest = 0;
+    for (const auto& e : labels) {
+        longest = std::max(longest, e.size());
+    }
+    const int64_t padId = tokenizer.specialTokens().pad.value_or(0);
+    const auto batch = static_cast<int64_t>(labels.size());
+    const auto seq = static_cast<int64_t>(longest);
+    input.decoderInputIds.shape = {batch, seq};
+    input.decoderAttentionMask.shape = {batch, seq};
+    input.decoderInputIds.data.assign(static_cast<size_t>(batch * seq), padId);
+    input.decoderAttentionMask.data.assign(static_cast<size_t>(batch * seq), 0);
+    for (int64_t b = 0; b < batch; ++b) {
+        const Encoding& e = labels[static_cast<size_t>(b)];
+        // The reference's _shift_right: start token, then the labels without the last one.
+        for (size_t i = 0; i < e.size(); ++i) {
+            const size_t at = static_cast<size_t>(b * seq) + i;
+            input.decoderInputIds.data[at] = i == 0 ? start : e.ids[i - 1];
+            input.decoderAttentionMask.data[at] = 1;
+        }
+    }
+    return input;
+}
+
 ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
                              const RunControl& control)
 {
@@ -398,6 +450,34 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
                             std::to_string(std::max<int64_t>(arch.typeVocabSize(), 1) - 1) + ".");
         }
     }
+    const IntTensor& decoderIds = input.decoderInputIds;
+    if (!decoderIds.data.empty()) {
+        if (!impl_->info.isEncoderDecoder) {
+            throw Error(ErrorKind::InvalidInput,
+                        impl_->info.architecture + " is not an encoder-decoder model, so it "
+                                                   "takes no decoder input ids.");
+        }
+        if (decoderIds.shape.size() != 2 || decoderIds.shape[0] != ids.shape[0] ||
+            decoderIds.shape[1] <= 0 ||
+            static_cast<int64_t>(decoderIds.data.size()) != decoderIds.numel()) {
+            throw Error(ErrorKind::InvalidInput,
+                        "decoder input ids must be a non-empty [batch, target] matrix with the "
+                        "same batch size as the input ids.");
+        }
+        for (int64_t id : decoderIds.data) {
+            if (id < 0 || id >= vocab) {
+                throw Error(ErrorKind::InvalidInput,
+                            "decoder token id " + std::to_string(id) +
+                                " is outside the vocabulary (0.." + std::to_string(vocab - 1) +
+                                ").");
+            }
+        }
+        if (!input.decoderAttentionMask.data.empty() &&
+            input.decoderAttentionMask.shape != decoderIds.shape) {
+            throw Error(ErrorKind::InvalidInput, "the decoder attention mask must have the same "
+                                                 "shape as the decoder input ids.");
+        }
+    }
     control.report(0.0, "forward");
 
     torch::InferenceMode inferenceMode;
@@ -408,6 +488,12 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
                                                         : toTorch(input.attentionMask).to(device);
     in.tokenTypeIds = input.tokenTypeIds.data.empty() ? torch::zeros_like(in.inputIds)
                                                       : toTorch(input.tokenTypeIds).to(device);
+    if (!decoderIds.data.empty()) {
+        in.decoderInputIds = toTorch(decoderIds).to(device);
+        if (!input.decoderAttentionMask.data.empty()) {
+            in.decoderAttentionMask = toTorch(input.decoderAttentionMask).to(device);
+        }
+    }
     in.control = &control;
     const ArchOutput out = arch.run(in, trace);
 
@@ -431,6 +517,15 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
     }
     for (const auto& h : out.hiddenStates) {
         result.trace.hiddenStates.push_back(toFloatTensor(h));
+    }
+    for (const auto& a : out.decoderAttentions) {
+        result.trace.decoderAttentions.push_back(toFloatTensor(a));
+    }
+    for (const auto& a : out.crossAttentions) {
+        result.trace.crossAttentions.push_back(toFloatTensor(a));
+    }
+    for (const auto& h : out.decoderHiddenStates) {
+        result.trace.decoderHiddenStates.push_back(toFloatTensor(h));
     }
     result.elapsedMs = std::chrono::duration<double, std::milli>(
                            std::chrono::steady_clock::now() - start)

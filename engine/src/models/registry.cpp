@@ -17,6 +17,7 @@
 #include "models/roberta.h"
 #include "models/gpt2.h"
 #include "models/llama.h"
+#include "models/t5.h"
 
 #include <functional>
 
@@ -40,6 +41,7 @@ const std::vector<Family>& families()
         {"llama", createLlama},
         {"mistral", createLlama},
         {"qwen2", createLlama},
+        {"t5", createT5},
     };
     return kFamilies;
 }
