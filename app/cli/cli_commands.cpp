@@ -472,17 +472,30 @@ Prepared prepareForward(const ParsedArgs& args)
     if (!out) {
         throw UsageError("forward", "missing --out FILE.safetensors (where to write the tensors)");
     }
+    const std::vector<std::string> targets = args.all("target");
     const std::string dir = modelArgument(args.positionals[0]);
     const std::string device = deviceOption(args);
     return { absolutePath(dir), device,
-        [dir, texts, outPath = *out, device](CommandContext& ctx) {
+        [dir, texts, targets, outPath = *out, device](CommandContext& ctx) {
             requireNonEmptyTexts(texts);
             engine::LoadOptions options;
             options.device = device;
             const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
             // prepare() says it better when the tokenizer is missing.
             printLoadWarnings(ctx, model->info(), "no-tokenizer");
-            const engine::ModelInput input = model->prepare(texts);
+            const bool seq2seq = model->info().isEncoderDecoder;
+            if (seq2seq && targets.empty()) {
+                throw UsageError("forward",
+                    model->info().architecture + " is an encoder-decoder model: give --target T "
+                    "(the text the decoder reads; once, or once per --text)");
+            }
+            if (!seq2seq && !targets.empty()) {
+                throw UsageError("forward",
+                    "--target is for encoder-decoder models (T5); " + model->info().architecture +
+                        " takes only --text");
+            }
+            const engine::ModelInput input =
+                seq2seq ? model->prepareSeq2Seq(texts, targets) : model->prepare(texts);
             engine::TraceRequest trace;
             trace.attentions = true;
             trace.hiddenStates = true;
@@ -490,15 +503,28 @@ Prepared prepareForward(const ParsedArgs& args)
 
             using engine::TensorToWrite;
             std::vector<TensorToWrite> tensors;
+            // Encoder-decoder models name the encoder's records encoder_* and add the
+            // decoder's, as the reference's Seq2SeqLMOutput does.
+            const std::string prefix = seq2seq ? "encoder_" : "";
             tensors.push_back(
-                TensorToWrite::fromFloat("last_hidden_state", result.lastHiddenState));
-            for (size_t i = 0; i < result.trace.hiddenStates.size(); ++i) {
-                tensors.push_back(TensorToWrite::fromFloat(
-                    "hidden_states." + std::to_string(i), result.trace.hiddenStates[i]));
-            }
-            for (size_t i = 0; i < result.trace.attentions.size(); ++i) {
-                tensors.push_back(TensorToWrite::fromFloat(
-                    "attentions." + std::to_string(i), result.trace.attentions[i]));
+                TensorToWrite::fromFloat(prefix + "last_hidden_state", result.lastHiddenState));
+            const auto addList = [&tensors](const std::string& name,
+                                     const std::vector<engine::FloatTensor>& list) {
+                for (size_t i = 0; i < list.size(); ++i) {
+                    tensors.push_back(
+                        TensorToWrite::fromFloat(name + "." + std::to_string(i), list[i]));
+                }
+            };
+            addList(prefix + "hidden_states", result.trace.hiddenStates);
+            addList(prefix + "attentions", result.trace.attentions);
+            addList("decoder_hidden_states", result.trace.decoderHiddenStates);
+            addList("decoder_attentions", result.trace.decoderAttentions);
+            addList("cross_attentions", result.trace.crossAttentions);
+            if (seq2seq) {
+                tensors.push_back(
+                    TensorToWrite::fromInt64("decoder_input_ids", input.decoderInputIds));
+                tensors.push_back(TensorToWrite::fromInt64(
+                    "decoder_attention_mask", input.decoderAttentionMask));
             }
             // Ids and masks stay integers (I64, as the reference's tensors): a float
             // would round ids above 2^24.
@@ -521,6 +547,9 @@ Prepared prepareForward(const ParsedArgs& args)
             metadata["format"] = "pt";
             metadata["lumen_model"] = absolutePath(dir);
             metadata["lumen_texts"] = Json(texts).dump();
+            if (seq2seq) {
+                metadata["lumen_targets"] = Json(targets).dump();
+            }
             engine::writeSafetensors(outPath, tensors, metadata);
 
             int64_t realTokens = 0;
@@ -872,17 +901,24 @@ const std::vector<Command>& commands()
                     "...]}" } },
             &prepareTokenize },
         { { "forward", { "MODEL_DIR" }, 0,
-              { { "text", true, true }, { "out", true, false }, kDevice, kProject, kHelp } },
+              { { "text", true, true }, { "target", true, true }, { "out", true, false },
+                  kDevice, kProject, kHelp } },
             "lumen-cli forward MODEL_DIR --text T [--text T2 ...] --out FILE.safetensors\n"
-            "                 [--device cpu|cuda]",
+            "                 [--target T ...] [--device cpu|cuda]",
             "run a forward pass and write every output tensor to a safetensors file",
             "Several --text options make a batch, right-padded to the longest text like the\n"
             "reference implementation. Writes F32 tensors last_hidden_state [batch, seq, hidden],\n"
             "hidden_states.N (N = 0 for the embeddings .. num layers), attentions.N (N = 0 ..\n"
             "num layers - 1, [batch, heads, query, key]), logits where the model has a head,\n"
             "pooler_output and seq_relationship_logits where present, and I64 tensors input_ids,\n"
-            "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n",
+            "attention_mask and token_type_ids [batch, seq]. The file is written atomically.\n"
+            "Encoder-decoder models (T5) need --target (the decoder reads it shifted right):\n"
+            "they write encoder_last_hidden_state, encoder_hidden_states.N, encoder_attentions.N,\n"
+            "decoder_hidden_states.N, decoder_attentions.N, cross_attentions.N, logits\n"
+            "[batch, target, vocab] and I64 decoder_input_ids, decoder_attention_mask.\n",
             { { "--text T", "a text of the batch (required; repeat for more rows)" },
+                { "--target T",
+                    "encoder-decoder models: the decoder's text (once, or once per --text)" },
                 { "--out FILE", "the .safetensors file to write (required)" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareForward },
@@ -1089,6 +1125,15 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
             recorder->completed(summary);
         }
         return kExitOk;
+    } catch (const UsageError& e) {
+        // A usage problem found once the model is loaded (forward --target).
+        if (recorder) {
+            try {
+                recorder->failed(e.what());
+            } catch (const std::exception&) {
+            }
+        }
+        return usageError(err, e);
     } catch (const Cancelled& c) {
         err << "lumen-cli: " << command->spec.name << " cancelled\n";
         if (recorder) {

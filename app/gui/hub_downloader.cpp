@@ -69,7 +69,7 @@ HubDownloader::HubDownloader(QObject* parent)
     : QObject(parent)
     , network_(new QNetworkAccessManager(this))
 {
-    network_->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    network_->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
 }
 
 HubDownloader::~HubDownloader()
@@ -88,7 +88,8 @@ QString HubDownloader::defaultEndpoint()
 
 QString HubDownloader::entryName(const QString& repoId)
 {
-    return QStringLiteral("models--") + QString(repoId).replace(QLatin1Char('/'), QLatin1String("--"));
+    return QStringLiteral("models--")
+        + QString(repoId).replace(QLatin1Char('/'), QLatin1String("--"));
 }
 
 QString HubDownloader::host() const
@@ -99,8 +100,8 @@ QString HubDownloader::host() const
 
 QString HubDownloader::partialPath(const QString& file) const
 {
-    return entryDir_ + QStringLiteral("/blobs/") + QString(file).replace(QLatin1Char('/'), QLatin1Char('_'))
-        + QStringLiteral(".incomplete");
+    return entryDir_ + QStringLiteral("/blobs/")
+        + QString(file).replace(QLatin1Char('/'), QLatin1Char('_')) + QStringLiteral(".incomplete");
 }
 
 QString HubDownloader::snapshotDir() const
@@ -114,7 +115,8 @@ void HubDownloader::start(const QString& repoId, const QString& endpoint, const 
         return;
     }
     const QString repo = repoId.trimmed();
-    static const QRegularExpression valid(QStringLiteral("^[A-Za-z0-9][\\w.-]*(/[A-Za-z0-9][\\w.-]*)?$"));
+    static const QRegularExpression valid(
+        QStringLiteral("^[A-Za-z0-9][\\w.-]*(/[A-Za-z0-9][\\w.-]*)?$"));
     if (!valid.match(repo).hasMatch() || repo.contains(QLatin1String(".."))) {
         Q_EMIT failed(tr("\"%1\" is not a model name. Type it as on the Hugging Face page, "
                          "for example google-bert/bert-base-uncased.")
@@ -159,7 +161,7 @@ void HubDownloader::cancel()
         reply_->deleteLater();
         reply_ = nullptr;
     }
-    partial_.close();
+    cleanUpEmpty();
     queue_.clear();
     Q_EMIT cancelled();
 }
@@ -167,9 +169,20 @@ void HubDownloader::cancel()
 void HubDownloader::fail(const QString& message)
 {
     running_ = false;
-    partial_.close();
+    cleanUpEmpty();
     queue_.clear();
     Q_EMIT failed(message);
+}
+
+void HubDownloader::cleanUpEmpty()
+{
+    partial_.close();
+    if (!partial_.fileName().isEmpty() && QFileInfo(partial_.fileName()).size() == 0) {
+        QFile::remove(partial_.fileName());
+    }
+    // rmdir only removes empty folders: an entry that holds anything stays.
+    QDir().rmdir(entryDir_ + QStringLiteral("/blobs"));
+    QDir().rmdir(entryDir_);
 }
 
 void HubDownloader::next()
@@ -220,16 +233,27 @@ void HubDownloader::request(const Job& job)
     partial_.seek(offset_);
     received_ = offset_;
 
-    QUrl url(endpoint_ + QLatin1Char('/') + repoId_ + QStringLiteral("/resolve/main/") + job.file);
+    redirects_ = 0;
+    redirectCommit_.clear();
+    redirectEtag_.clear();
+    send(
+        QUrl(endpoint_ + QLatin1Char('/') + repoId_ + QStringLiteral("/resolve/main/") + job.file));
+}
+
+void HubDownloader::send(const QUrl& url)
+{
+    headersSeen_ = false;
+    bodyAccepted_ = false;
     QNetworkRequest req(url);
-    req.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    req.setAttribute(
+        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     req.setTransferTimeout(timeoutMs_);
     req.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("lumen/hub-downloader"));
     if (offset_ > 0) {
         req.setRawHeader("Range", "bytes=" + QByteArray::number(offset_) + '-');
     }
     const QByteArray token = qgetenv("HF_TOKEN").trimmed();
-    if (!token.isEmpty()) {
+    if (!token.isEmpty() && url.host() == QUrl(endpoint_).host()) {
         req.setRawHeader("Authorization", "Bearer " + token);
     }
     reply_ = network_->get(req);
@@ -302,6 +326,25 @@ void HubDownloader::onFinished()
     }
     partial_.flush();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QByteArray location = reply->rawHeader("Location");
+    if (status >= 300 && status < 400 && !location.isEmpty()) {
+        if (!reply->rawHeader("X-Repo-Commit").isEmpty()) {
+            redirectCommit_ = reply->rawHeader("X-Repo-Commit");
+        }
+        if (!reply->rawHeader("X-Linked-Etag").isEmpty()) {
+            redirectEtag_ = reply->rawHeader("X-Linked-Etag");
+        }
+        const QUrl target = reply->url().resolved(QUrl::fromEncoded(location));
+        if (++redirects_ > 10 || !target.isValid()
+            || (reply->url().scheme() == QLatin1String("https")
+                && target.scheme() != QLatin1String("https"))) {
+            fail(tr("Downloading %1 from %2 failed: too many or unsafe redirects (last to %3).")
+                     .arg(job_.file, host(), target.toString()));
+            return;
+        }
+        send(target);
+        return;
+    }
     const QByteArray errorCode = reply->rawHeader("X-Error-Code");
     const QString name = repoId_;
 
@@ -382,13 +425,17 @@ void HubDownloader::onFinished()
         return;
     }
     if (job_.stage == Stage::Config) {
-        commit_ = QString::fromLatin1(reply->rawHeader("X-Repo-Commit")).trimmed();
+        const QByteArray header = reply->rawHeader("X-Repo-Commit");
+        commit_ = QString::fromLatin1(header.isEmpty() ? redirectCommit_ : header).trimmed();
         static const QRegularExpression safe(QStringLiteral("^[0-9A-Za-z._-]+$"));
         if (!safe.match(commit_).hasMatch() || commit_.startsWith(QLatin1Char('.'))) {
             commit_ = QStringLiteral("main-local");
         }
     }
-    QByteArray etag = reply->rawHeader("X-Linked-Etag");
+    QByteArray etag = redirectEtag_;
+    if (etag.isEmpty()) {
+        etag = reply->rawHeader("X-Linked-Etag");
+    }
     if (etag.isEmpty()) {
         etag = reply->rawHeader("ETag");
     }
@@ -446,8 +493,10 @@ void HubDownloader::queueShards(const QString& indexPath)
         fail(tr("Cannot read %1: %2").arg(indexPath, file.errorString()));
         return;
     }
-    const QJsonObject map =
-        QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("weight_map")).toObject();
+    const QJsonObject map = QJsonDocument::fromJson(file.readAll())
+                                .object()
+                                .value(QStringLiteral("weight_map"))
+                                .toObject();
     QStringList shards;
     for (auto it = map.begin(); it != map.end(); ++it) {
         const QString shard = it.value().toString();

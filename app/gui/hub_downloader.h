@@ -15,10 +15,11 @@
 // Files: config.json (required), the tokenizer files the repository has (a 404 is fine),
 // then the weights: model.safetensors, else model.safetensors.index.json and its shards,
 // else pytorch_model.bin. URLs are {endpoint}/{repo}/resolve/main/{file}; redirects (the hub
-// sends large files to a CDN) are followed. A file is written to blobs/<file>.incomplete in
-// chunks as it arrives; a later start() resumes it with `Range: bytes=N-` (a server that
-// answers 200 instead of 206 restarts it from zero). HF_TOKEN, when set, is sent as a
-// Bearer token (gated models).
+// sends large files to a CDN) are followed by hand, so the token never leaves the endpoint's
+// host and the X-Linked-Etag / X-Repo-Commit of the redirect are kept. A file is written to
+// blobs/<file>.incomplete in chunks as it arrives; a later start() resumes it with `Range:
+// bytes=N-` (a server that answers 200 instead of 206 restarts it from zero). HF_TOKEN, when set,
+// is sent as a Bearer token (gated models).
 //
 // Everything runs asynchronously on the calling thread's event loop; nothing blocks.
 // Thread safety: one thread (the GUI thread), like QNetworkAccessManager.
@@ -33,6 +34,7 @@
 
 class QNetworkAccessManager;
 class QNetworkReply;
+class QUrl;
 
 namespace lumen::app {
 
@@ -74,6 +76,9 @@ private:
 
     void next();
     void request(const Job& job);
+    void send(const QUrl& url);
+    /// Removes an empty partial file and the entry folders a failed first try created.
+    void cleanUpEmpty();
     void onReadyRead();
     void consume(QNetworkReply* reply);
     void onFinished();
@@ -99,13 +104,16 @@ private:
 
     Job job_;
     QFile partial_;
-    QCryptographicHash hash_{ QCryptographicHash::Sha256 };
-    qint64 offset_ = 0;      ///< bytes already on disk when the request went out
-    qint64 received_ = 0;    ///< bytes of this file on disk now
+    QCryptographicHash hash_ { QCryptographicHash::Sha256 };
+    qint64 offset_ = 0; ///< bytes already on disk when the request went out
+    qint64 received_ = 0; ///< bytes of this file on disk now
     qint64 total_ = -1;
     bool bodyAccepted_ = false;
     bool headersSeen_ = false;
     bool retriedRange_ = false;
+    int redirects_ = 0;
+    QByteArray redirectCommit_; ///< X-Repo-Commit of a redirect response (the hub's LFS files)
+    QByteArray redirectEtag_; ///< X-Linked-Etag of a redirect response
 };
 
 } // namespace lumen::app

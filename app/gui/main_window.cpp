@@ -4,6 +4,7 @@
 
 #include "about_dialog.h"
 #include "cache_dialog.h"
+#include "download_dialog.h"
 #include "model_panel_data.h"
 
 #include "lumen/engine/system_info.h"
@@ -136,6 +137,9 @@ void MainWindow::buildMenus()
         file->addAction(tr("Open from &Cache…"), this, [this] { showCacheDialog(); });
     openCached->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
     openCached->setToolTip(tr("Open a model you downloaded with Python (Hugging Face cache)"));
+    QAction* download =
+        file->addAction(tr("&Download Model…"), this, [this] { showDownloadDialog(); });
+    download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -252,6 +256,15 @@ CacheDialog* MainWindow::showCacheDialog()
     auto* dialog = new CacheDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &CacheDialog::modelChosen, this, &MainWindow::openModel);
+    dialog->open();
+    return dialog;
+}
+
+DownloadDialog* MainWindow::showDownloadDialog()
+{
+    auto* dialog = new DownloadDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DownloadDialog::modelDownloaded, this, &MainWindow::openModel);
     dialog->open();
     return dialog;
 }

@@ -32,6 +32,7 @@ class ModelPanel;
 namespace lumen::app {
 
 class CacheDialog;
+class DownloadDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -71,6 +72,9 @@ public:
     /// File > Open from Cache…: opens the (window-modal, self-deleting) cache dialog, whose
     /// choice goes through openModel(). Returned for tests.
     CacheDialog* showCacheDialog();
+    /// File > Download Model…: opens the (window-modal, self-deleting) hub download dialog;
+    /// the downloaded snapshot goes through openModel(). Returned for tests.
+    DownloadDialog* showDownloadDialog();
 
 Q_SIGNALS:
     void errorShown(const QString& message);

@@ -6,18 +6,27 @@
 // files), 404 for missing files and Range requests. It can drop the connection after N bytes
 // of a file once, or stall after N bytes, to test resume and cancel.
 
+#include "download_dialog.h"
 #include "hub_downloader.h"
+#include "main_window.h"
 
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
 
+#include <QAction>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
 #include <QNetworkProxy>
 #include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -26,7 +35,9 @@
 
 #include <filesystem>
 
+using lumen::app::DownloadDialog;
 using lumen::app::HubDownloader;
+using lumen::app::MainWindow;
 
 namespace {
 
@@ -61,11 +72,15 @@ public:
     }
 
     QStringList requests;
-    QString dropFile;       ///< close the connection after dropAfter bytes of it, once
+    QString dropFile; ///< close the connection after dropAfter bytes of it, once
     qint64 dropAfter = -1;
-    QString stallFile;      ///< send stallAfter bytes of it, then nothing more
+    QString stallFile; ///< send stallAfter bytes of it, then nothing more
     qint64 stallAfter = -1;
-    QString gatedRepo;      ///< answers 401 for this repo
+    QString gatedRepo; ///< answers 401 for this repo
+    /// Sends this file to /cdn/FILE with a 302 that carries X-Repo-Commit and X-Linked-Etag,
+    /// the way the hub sends LFS files to its CDN (whose ETag is no sha256).
+    QString redirectFile;
+    QStringList authorizations; ///< the Authorization header of every request
 
 private:
     void onData(QTcpSocket* socket)
@@ -84,13 +99,22 @@ private:
             if (line.toLower().startsWith("range:")) {
                 range = line.mid(6).trimmed();
             }
+            if (line.toLower().startsWith("authorization:")) {
+                authorizations << QString::fromLatin1(line.mid(14).trimmed());
+            }
         }
         const QString path = QString::fromLatin1(requestLine.value(1));
         const QString prefix = QStringLiteral("/") + kRepo + QStringLiteral("/resolve/main/");
-        const QString file = path.startsWith(prefix) ? path.mid(prefix.size()) : QString();
-        requests << file + QLatin1Char('|') + QString::fromLatin1(range);
+        const QString cdn = QStringLiteral("/cdn/");
+        const bool fromCdn = path.startsWith(cdn);
+        const QString file = fromCdn  ? path.mid(cdn.size())
+            : path.startsWith(prefix) ? path.mid(prefix.size())
+                                      : QString();
+        requests << (fromCdn ? QStringLiteral("cdn/") : QString()) + file + QLatin1Char('|')
+                + QString::fromLatin1(range);
 
-        if (!gatedRepo.isEmpty() && path.startsWith(QLatin1Char('/') + gatedRepo + QLatin1Char('/'))) {
+        if (!gatedRepo.isEmpty()
+            && path.startsWith(QLatin1Char('/') + gatedRepo + QLatin1Char('/'))) {
             reply(socket, "401 Unauthorized", "X-Error-Code: GatedRepo\r\n", "gated");
             return;
         }
@@ -100,8 +124,18 @@ private:
             return;
         }
         const QByteArray content = readFile(source);
-        const QByteArray etag = QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex();
-        QByteArray headers = "X-Repo-Commit: " + kCommit + "\r\nETag: \"" + etag + "\"\r\n";
+        const QByteArray etag =
+            QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex();
+        if (!fromCdn && file == redirectFile) {
+            reply(socket, "302 Found",
+                "Location: /cdn/" + file.toLatin1() + "\r\nX-Repo-Commit: " + kCommit
+                    + "\r\nX-Linked-Etag: \"" + etag + "\"\r\n",
+                "redirecting");
+            return;
+        }
+        QByteArray headers = fromCdn
+            ? QByteArray("ETag: \"cdn-1\"\r\n")
+            : "X-Repo-Commit: " + kCommit + "\r\nETag: \"" + etag + "\"\r\n";
         qint64 from = 0;
         if (range.startsWith("bytes=") && range.endsWith('-')) {
             from = range.mid(6, range.size() - 7).toLongLong();
@@ -130,9 +164,8 @@ private:
     static void reply(QTcpSocket* socket, const QByteArray& status, const QByteArray& headers,
         const QByteArray& body, qint64 limit = -1, bool close = true)
     {
-        QByteArray out = "HTTP/1.1 " + status + "\r\n" + headers
-            + "Content-Length: " + QByteArray::number(body.size())
-            + "\r\nConnection: close\r\n\r\n";
+        QByteArray out = "HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: "
+            + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n";
         out += limit >= 0 ? body.left(limit) : body;
         socket->write(out);
         if (close) {
@@ -168,8 +201,10 @@ private Q_SLOTS:
     {
         HubServer server;
         QVERIFY(server.listen());
+        server.redirectFile = QStringLiteral("model.safetensors");
         QTemporaryDir cache;
         QVERIFY(cache.isValid());
+        qputenv("HF_TOKEN", "hf_test_token");
 
         HubDownloader hub;
         QSignalSpy finished(&hub, &HubDownloader::finished);
@@ -178,11 +213,16 @@ private Q_SLOTS:
         hub.start(kRepo, server.endpoint(), cache.path());
         QVERIFY(hub.isRunning());
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), kWaitMs);
+        qunsetenv("HF_TOKEN");
         QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
         QVERIFY(!hub.isRunning());
+        QVERIFY(server.requests.contains(QStringLiteral("cdn/model.safetensors|")));
+        QVERIFY(!server.authorizations.isEmpty());
+        QCOMPARE(server.authorizations.first(), QStringLiteral("Bearer hf_test_token"));
 
         const QString entry = cache.path() + QStringLiteral("/models--test-org--tiny-bert");
-        const QString snapshot = entry + QStringLiteral("/snapshots/") + QString::fromLatin1(kCommit);
+        const QString snapshot =
+            entry + QStringLiteral("/snapshots/") + QString::fromLatin1(kCommit);
         QCOMPARE(finished.at(0).at(0).toString(), snapshot);
         QCOMPARE(readFile(entry + QStringLiteral("/refs/main")), kCommit);
 
@@ -195,7 +235,8 @@ private Q_SLOTS:
             const QFileInfo link(snapshot + QLatin1Char('/') + file);
             QVERIFY2(link.isSymLink(), qPrintable(file));
             const QByteArray source = readFile(kDataDir + QLatin1Char('/') + file);
-            const QByteArray sha = QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex();
+            const QByteArray sha =
+                QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex();
             QCOMPARE(QString::fromStdString(
                          std::filesystem::read_symlink(link.filePath().toStdString()).string()),
                 QStringLiteral("../../blobs/") + QString::fromLatin1(sha));
@@ -205,12 +246,14 @@ private Q_SLOTS:
         QVERIFY(!server.requests.contains(QStringLiteral("pytorch_model.bin|")));
         QVERIFY(server.requests.contains(QStringLiteral("tokenizer.json|"))); // a 404, skipped
         QVERIFY(!QFileInfo::exists(snapshot + QStringLiteral("/tokenizer.json")));
-        QVERIFY(QDir(entry + QStringLiteral("/blobs")).entryList({ QStringLiteral("*.incomplete") },
-            QDir::Files).isEmpty());
+        QVERIFY(QDir(entry + QStringLiteral("/blobs"))
+                    .entryList({ QStringLiteral("*.incomplete") }, QDir::Files)
+                    .isEmpty());
         QVERIFY(!progress.isEmpty());
         const QList<QVariant> last = progress.last();
         QCOMPARE(last.at(2).toString(), QStringLiteral("model.safetensors"));
-        QCOMPARE(last.at(0).toLongLong(), QFileInfo(kDataDir + QStringLiteral("/model.safetensors")).size());
+        QCOMPARE(last.at(0).toLongLong(),
+            QFileInfo(kDataDir + QStringLiteral("/model.safetensors")).size());
         QCOMPARE(last.at(1).toLongLong(), last.at(0).toLongLong());
 
         // The cache listing sees it, and the engine loads the snapshot.
@@ -222,7 +265,8 @@ private Q_SLOTS:
         QVERIFY(models[0].hasConfig && models[0].hasWeights && models[0].hasTokenizer);
         QVERIFY2(models[0].problem.empty(), models[0].problem.c_str());
         const auto model = lumen::engine::Model::load(snapshot.toStdString());
-        QCOMPARE(QString::fromStdString(model->info().architecture), QStringLiteral("BertForPreTraining"));
+        QCOMPARE(QString::fromStdString(model->info().architecture),
+            QStringLiteral("BertForPreTraining"));
         QVERIFY(model->tokenizer() != nullptr);
     }
 
@@ -233,6 +277,7 @@ private Q_SLOTS:
         constexpr qint64 kDropAt = 123457;
         server.dropFile = QStringLiteral("model.safetensors");
         server.dropAfter = kDropAt;
+        server.redirectFile = QStringLiteral("model.safetensors");
         QTemporaryDir cache;
         const QString entry = cache.path() + QStringLiteral("/models--test-org--tiny-bert");
         const QString partial = entry + QStringLiteral("/blobs/model.safetensors.incomplete");
@@ -248,24 +293,28 @@ private Q_SLOTS:
                 || message.contains(QStringLiteral("resume")),
             qPrintable(message));
         QCOMPARE(QFileInfo(partial).size(), kDropAt);
-        QVERIFY(!QFileInfo::exists(entry + QStringLiteral("/snapshots/") + QString::fromLatin1(kCommit)
-            + QStringLiteral("/model.safetensors")));
+        QVERIFY(!QFileInfo::exists(entry + QStringLiteral("/snapshots/")
+            + QString::fromLatin1(kCommit) + QStringLiteral("/model.safetensors")));
 
         server.requests.clear();
         hub.start(kRepo, server.endpoint(), cache.path());
         QTRY_VERIFY_WITH_TIMEOUT(finished.size() == 1 || failed.size() == 2, kWaitMs);
         QVERIFY2(failed.size() == 1, qPrintable(failed.last().value(0).toString()));
-        QVERIFY2(server.requests.contains(
-                     QStringLiteral("model.safetensors|bytes=%1-").arg(kDropAt)),
+        QVERIFY2(
+            server.requests.contains(QStringLiteral("cdn/model.safetensors|bytes=%1-").arg(kDropAt))
+                && server.requests.contains(
+                    QStringLiteral("model.safetensors|bytes=%1-").arg(kDropAt)),
             qPrintable(server.requests.join(QLatin1Char(' '))));
         // Files the snapshot already had are not fetched again.
         QVERIFY(!server.requests.contains(QStringLiteral("vocab.txt|")));
         QVERIFY(!QFileInfo::exists(partial));
         const QByteArray source = readFile(kDataDir + QStringLiteral("/model.safetensors"));
         const QString blob = entry + QStringLiteral("/blobs/")
-            + QString::fromLatin1(QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
+            + QString::fromLatin1(
+                QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
         QCOMPARE(readFile(blob), source);
-        QCOMPARE(readFile(finished.at(0).at(0).toString() + QStringLiteral("/model.safetensors")), source);
+        QCOMPARE(readFile(finished.at(0).at(0).toString() + QStringLiteral("/model.safetensors")),
+            source);
     }
 
     void cancelKeepsPartialFile()
@@ -282,22 +331,23 @@ private Q_SLOTS:
         QSignalSpy finished(&hub, &HubDownloader::finished);
         QSignalSpy failed(&hub, &HubDownloader::failed);
         QSignalSpy cancelled(&hub, &HubDownloader::cancelled);
-        connect(&hub, &HubDownloader::progress, &hub,
-            [&hub](qint64 done, qint64, const QString& file) {
+        connect(
+            &hub, &HubDownloader::progress, &hub, [&hub](qint64 done, qint64, const QString& file) {
                 if (file == QStringLiteral("model.safetensors") && done >= kStallAt) {
                     hub.cancel();
                 }
             });
         hub.start(kRepo, server.endpoint(), cache.path());
-        QTRY_VERIFY_WITH_TIMEOUT(!cancelled.isEmpty() || !failed.isEmpty() || !finished.isEmpty(),
-            kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !cancelled.isEmpty() || !failed.isEmpty() || !finished.isEmpty(), kWaitMs);
         QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
         QCOMPARE(cancelled.size(), 1);
         QVERIFY(finished.isEmpty());
         QVERIFY(!hub.isRunning());
         QCOMPARE(QFileInfo(entry + QStringLiteral("/blobs/model.safetensors.incomplete")).size(),
             kStallAt);
-        const QString snapshot = entry + QStringLiteral("/snapshots/") + QString::fromLatin1(kCommit);
+        const QString snapshot =
+            entry + QStringLiteral("/snapshots/") + QString::fromLatin1(kCommit);
         QVERIFY(QFileInfo(snapshot + QStringLiteral("/config.json")).isSymLink());
         QVERIFY(!QFileInfo::exists(snapshot + QStringLiteral("/model.safetensors")));
         QVERIFY(!QFileInfo(snapshot + QStringLiteral("/model.safetensors")).isSymLink());
@@ -318,9 +368,10 @@ private Q_SLOTS:
         hub.start(QStringLiteral("test-org/missing"), server.endpoint(), cache.path());
         QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), kWaitMs);
         const QString message = failed.at(0).at(0).toString();
-        QVERIFY2(message.contains(QStringLiteral("no model named test-org/missing")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("no model named test-org/missing")),
+            qPrintable(message));
         QCOMPARE(server.requests.size(), 1); // config.json only
-        QVERIFY(!QFileInfo::exists(cache.path() + QStringLiteral("/models--test-org--missing/snapshots")));
+        QVERIFY(!QFileInfo::exists(cache.path() + QStringLiteral("/models--test-org--missing")));
     }
 
     void gatedModel()
@@ -347,8 +398,99 @@ private Q_SLOTS:
         hub.start(kRepo, QStringLiteral("http://127.0.0.1:1"), cache.path());
         QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), kWaitMs);
         const QString message = failed.at(0).at(0).toString();
-        QVERIFY2(message.startsWith(QStringLiteral("Could not reach 127.0.0.1: ")), qPrintable(message));
+        QVERIFY2(
+            message.startsWith(QStringLiteral("Could not reach 127.0.0.1: ")), qPrintable(message));
         QVERIFY2(message.contains(QStringLiteral("Open from Cache")), qPrintable(message));
+        QVERIFY(QDir(cache.path()).isEmpty()); // no half-made cache entry left behind
+    }
+
+    void dialogDownloadsAndCancels()
+    {
+        HubServer server;
+        QVERIFY(server.listen());
+        server.stallFile = QStringLiteral("model.safetensors");
+        server.stallAfter = 4096;
+        QTemporaryDir cache;
+        DownloadDialog dialog;
+        dialog.setEndpoint(server.endpoint());
+        dialog.setCacheDir(cache.path());
+        QSignalSpy downloaded(&dialog, &DownloadDialog::modelDownloaded);
+        QVERIFY(!dialog.downloadButton()->isEnabled());
+        dialog.repoEdit()->setText(kRepo);
+        QVERIFY(dialog.downloadButton()->isEnabled());
+
+        // First attempt stalls in the weights: Cancel stops it and keeps the dialog open.
+        QSignalSpy cancelled(dialog.downloader(), &HubDownloader::cancelled);
+        QTest::mouseClick(dialog.downloadButton(), Qt::LeftButton);
+        QVERIFY(dialog.downloader()->isRunning());
+        QVERIFY(!dialog.repoEdit()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            dialog.messageLabel()->text().startsWith(QStringLiteral("model.safetensors: ")),
+            kWaitMs);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.progressBar()->value() > 0, kWaitMs);
+        QTest::mouseClick(dialog.cancelButton(), Qt::LeftButton);
+        QCOMPARE(cancelled.size(), 1);
+        QVERIFY(dialog.messageLabel()->text().contains(QStringLiteral("resume")));
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QVERIFY(downloaded.isEmpty());
+
+        // Second attempt resumes and finishes: the dialog hands the snapshot over.
+        server.stallFile.clear();
+        QTest::mouseClick(dialog.downloadButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!downloaded.isEmpty(), kWaitMs);
+        QCOMPARE(downloaded.at(0).at(0).toString(),
+            cache.path() + QStringLiteral("/models--test-org--tiny-bert/snapshots/")
+                + QString::fromLatin1(kCommit));
+        QVERIFY(server.requests.contains(QStringLiteral("model.safetensors|bytes=4096-")));
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(dialog.progressBar()->value(), dialog.progressBar()->maximum());
+    }
+
+    void mainWindowOpensDownloadedModel()
+    {
+        HubServer server;
+        QVERIFY(server.listen());
+        QTemporaryDir cache;
+        QTemporaryDir projectDir;
+        MainWindow window;
+        window.setInteractiveErrors(false);
+        window.show();
+        QVERIFY(window.openProject(projectDir.filePath(QStringLiteral("p.lumen"))));
+        QAction* action = nullptr;
+        for (QAction* menu : window.menuBar()->actions()) {
+            for (QAction* item : menu->menu() ? menu->menu()->actions() : QList<QAction*>()) {
+                if (item->text() == QStringLiteral("&Download Model…")) {
+                    action = item;
+                }
+            }
+        }
+        QVERIFY(action != nullptr);
+        action->trigger();
+        auto* dialog = window.findChild<DownloadDialog*>();
+        QVERIFY(dialog != nullptr);
+        QVERIFY(dialog->isVisible());
+        dialog->setEndpoint(server.endpoint());
+        dialog->setCacheDir(cache.path());
+        dialog->repoEdit()->setText(kRepo);
+        QTest::mouseClick(dialog->downloadButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.modelStatusText().contains(QStringLiteral("BertForPreTraining")), kWaitMs);
+        QVERIFY2(window.lastError().isEmpty(), qPrintable(window.lastError()));
+        QTRY_VERIFY(window.findChild<DownloadDialog*>() == nullptr); // closed, deleted
+    }
+
+    void dialogShowsOfflineMessage()
+    {
+        QTemporaryDir cache;
+        DownloadDialog dialog;
+        dialog.setEndpoint(QStringLiteral("http://127.0.0.1:1"));
+        dialog.setCacheDir(cache.path());
+        dialog.repoEdit()->setText(kRepo);
+        dialog.startDownload();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            dialog.messageLabel()->text().startsWith(QStringLiteral("Could not reach")), kWaitMs);
+        QVERIFY(dialog.repoEdit()->isEnabled());
+        QVERIFY(dialog.downloadButton()->isEnabled());
     }
 
     void rejectsBadName()
@@ -363,5 +505,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHubDownloader)
+QTEST_MAIN(TestHubDownloader)
 #include "tst_hub_downloader.moc"

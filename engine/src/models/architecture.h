@@ -45,6 +45,9 @@ struct ArchInput {
     torch::Tensor decoderInputIds;
     /// Encoder-decoder families: [batch, targetSeq] int64, 1 = real token; undefined = all 1.
     torch::Tensor decoderAttentionMask;
+    /// Encoder-decoder families: the encoder's output for inputIds from an earlier run; when
+    /// defined the encoder is not run again (generation), and no encoder records are made.
+    torch::Tensor encoderHiddenState;
 };
 
 struct ArchOutput {

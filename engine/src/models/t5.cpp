@@ -278,12 +278,18 @@ public:
             sizes_.encoderLayers + (in.decoderInputIds.defined() ? sizes_.decoderLayers : 0);
         int64_t done = 0;
 
-        // Encoder.
-        torch::Tensor h = shared_(in.inputIds);
-        const auto dtype = h.scalar_type();
+        const auto dtype = shared_->weight.scalar_type();
         const int64_t srcLen = in.inputIds.size(1);
         const torch::Tensor encMask =
             toAdditive(in.attentionMask.unsqueeze(1).unsqueeze(2), dtype);
+        if (in.encoderHiddenState.defined() && in.decoderInputIds.defined()) {
+            out.lastHidden = in.encoderHiddenState;
+            runDecoder(in, trace, in.encoderHiddenState, encMask, 0, sizes_.decoderLayers, out);
+            return out;
+        }
+
+        // Encoder.
+        torch::Tensor h = shared_(in.inputIds);
         const torch::Tensor encBias =
             encoder_->blocks.front()->self->SelfAttention->computeBias(srcLen, srcLen, true,
                                                                        sizes_) +
@@ -311,9 +317,33 @@ public:
         if (!in.decoderInputIds.defined()) {
             return out;
         }
-        const torch::Tensor encoded = h;
+        runDecoder(in, trace, h, encMask, done, total, out);
+        return out;
+    }
 
-        // Decoder.
+    ModelInfo describe() const override
+    {
+        ModelInfo info;
+        info.modelType = "t5";
+        info.architecture =
+            architecture_.empty() ? std::string("T5ForConditionalGeneration") : architecture_;
+        info.headKind = "seq2seq-lm";
+        info.vocabSize = sizes_.vocab;
+        info.hiddenSize = sizes_.model;
+        info.numLayers = sizes_.encoderLayers;
+        info.numHeads = sizes_.heads;
+        info.intermediateSize = sizes_.ff;
+        info.maxPositions = 0;
+        info.isEncoderDecoder = true;
+        return info;
+    }
+
+private:
+    void runDecoder(const ArchInput& in, const TraceRequest& trace, const torch::Tensor& encoded,
+                    const torch::Tensor& encMask, int64_t done, int64_t total, ArchOutput& out)
+    {
+        const auto dtype = encoded.scalar_type();
+        const int64_t srcLen = encoded.size(1);
         torch::Tensor d = shared_(in.decoderInputIds);
         const int64_t tgtLen = in.decoderInputIds.size(1);
         const torch::Tensor decMask01 = in.decoderAttentionMask.defined()
@@ -334,7 +364,7 @@ public:
         for (const auto& block : decoder_->blocks) {
             if (stopRequested(in, done++, total)) {
                 out.cancelled = true;
-                return out;
+                return;
             }
             if (trace.hiddenStates) {
                 out.decoderHiddenStates.push_back(d);
@@ -364,25 +394,9 @@ public:
             out.logits = torch::nn::functional::linear(
                 d * std::pow(static_cast<double>(sizes_.model), -0.5), shared_->weight);
         }
-        return out;
     }
 
-    ModelInfo describe() const override
-    {
-        ModelInfo info;
-        info.modelType = "t5";
-        info.architecture =
-            architecture_.empty() ? std::string("T5ForConditionalGeneration") : architecture_;
-        info.headKind = "seq2seq-lm";
-        info.vocabSize = sizes_.vocab;
-        info.hiddenSize = sizes_.model;
-        info.numLayers = sizes_.encoderLayers;
-        info.numHeads = sizes_.heads;
-        info.intermediateSize = sizes_.ff;
-        info.maxPositions = 0;
-        info.isEncoderDecoder = true;
-        return info;
-    }
+public:
 
     std::map<std::string, std::string> tiedKeys() const override
     {

@@ -21,6 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tokenizer_config::badField;
+using tokenizer_config::boolField;
 
 // GPT-2's pre-tokenizer pattern, as in GPT2Tokenizer (encoder.py of openai/gpt-2).
 const char kGpt2Pattern[] =
@@ -175,38 +177,6 @@ std::pair<size_t, size_t> stripBytes(std::string_view text, bool left, bool righ
 
 // ---- the reference's helpers ----
 
-/// Python's str.replace: every non-overlapping occurrence, left to right.
-std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
-{
-    std::string out;
-    out.reserve(text.size());
-    size_t position = 0;
-    while (true) {
-        const size_t found = text.find(from, position);
-        if (found == std::string::npos) {
-            out.append(text, position, std::string::npos);
-            return out;
-        }
-        out.append(text, position, found - position);
-        out.append(to);
-        position = found + from.size();
-    }
-}
-
-std::string cleanUpTokenization(std::string text)
-{
-    static const std::pair<const char*, const char*> kReplacements[] = {
-        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
-        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
-    };
-    for (const auto& [from, to] : kReplacements) {
-        if (text.find(from) != std::string::npos) {
-            text = replaceAll(text, from, to);
-        }
-    }
-    return text;
-}
-
 /// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the rest are moved to
 /// U+0100 and up, in byte order.
 void bytesToUnicode(char32_t (&table)[256])
@@ -225,114 +195,6 @@ void bytesToUnicode(char32_t (&table)[256])
     for (int b = 0; b < 256; ++b) {
         table[b] = printable[b] ? static_cast<char32_t>(b) : next++;
     }
-}
-
-// ---- reading tokenizer_config.json and friends ----
-
-[[noreturn]] void badField(const std::string& path, const std::string& key,
-                           const std::string& expected)
-{
-    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
-                                             + ". Fix the value or remove the key.");
-}
-
-bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
-{
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) {
-        return fallback;
-    }
-    if (!it->is_boolean()) {
-        badField(path, key, "true or false");
-    }
-    return it->get<bool>();
-}
-
-std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
-                                        const std::string& key)
-{
-    if (value.is_null()) {
-        return std::nullopt;
-    }
-    AddedTokenSpec spec;
-    if (value.is_string()) {
-        spec.content = value.get<std::string>();
-        return spec;
-    }
-    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
-        badField(path, key, "a string or an object with a \"content\" string");
-    }
-    spec.content = value["content"].get<std::string>();
-    spec.lstrip = boolField(value, path, "lstrip", false);
-    spec.rstrip = boolField(value, path, "rstrip", false);
-    spec.singleWord = boolField(value, path, "single_word", false);
-    spec.normalized = boolField(value, path, "normalized", false);
-    spec.special = boolField(value, path, "special", true);
-    return spec;
-}
-
-std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
-                                          const std::string& key)
-{
-    std::vector<AddedTokenSpec> out;
-    if (value.is_null()) {
-        return out;
-    }
-    if (!value.is_array()) {
-        badField(path, key, "a list of tokens");
-    }
-    for (const json& item : value) {
-        if (auto spec = tokenSpec(item, path, key)) {
-            out.push_back(std::move(*spec));
-        }
-    }
-    return out;
-}
-
-json readObject(const fs::path& file)
-{
-    json value = readJsonFile(file.string());
-    if (!value.is_object()) {
-        throw Error(ErrorKind::InvalidInput,
-                    file.string() + ": expected a JSON object. Fix or replace the file.");
-    }
-    return value;
-}
-
-struct NamedToken {
-    const char* key;
-    std::optional<AddedTokenSpec> BpeSettings::*member;
-};
-
-const NamedToken kNamedTokens[] = {
-    {"bos_token", &BpeSettings::bos}, {"eos_token", &BpeSettings::eos},
-    {"unk_token", &BpeSettings::unk}, {"sep_token", &BpeSettings::sep},
-    {"pad_token", &BpeSettings::pad}, {"cls_token", &BpeSettings::cls},
-    {"mask_token", &BpeSettings::mask},
-};
-
-/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
-/// reference's all_special_tokens).
-std::vector<AddedTokenSpec> allSpecialTokens(const BpeSettings& settings)
-{
-    std::vector<AddedTokenSpec> out;
-    auto add = [&out](const AddedTokenSpec& spec) {
-        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
-            return s.content == spec.content;
-        });
-        if (!seen) {
-            out.push_back(spec);
-        }
-    };
-    for (const NamedToken& named : kNamedTokens) {
-        if (const auto& spec = settings.*(named.member)) {
-            add(*spec);
-        }
-    }
-    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
-        add(spec);
-    }
-    return out;
 }
 
 /// Scratch space of one BPE merge, kept per thread so uncached words allocate nothing.
@@ -691,7 +553,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::fromFolder(const std::string& dir,
                               "the model's vocab.json and merges.txt into the folder.");
         }
     }
-    const json vocabJson = readObject(vocabPath);
+    const json vocabJson = tokenizer_config::readObject(vocabPath);
     std::unordered_map<std::string, int64_t> vocab;
     vocab.reserve(vocabJson.size());
     for (const auto& [token, value] : vocabJson.items()) {
@@ -709,97 +571,18 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::fromFolder(const std::string& dir,
     const auto merges = parseMerges(readTextFile(mergesPath.string()));
 
     BpeSettings settings = BpeSettings::defaults(flavor);
-    const fs::path configPath = folder / "tokenizer_config.json";
-    json config = json::object();
-    if (fs::is_regular_file(configPath, error)) {
-        config = readObject(configPath);
-    }
-    const std::string path = configPath.string();
+    const json config = tokenizer_config::readConfig(folder);
+    const std::string path = (folder / "tokenizer_config.json").string();
     settings.addPrefixSpace = boolField(config, path, "add_prefix_space", false);
     settings.addBosToken =
         flavor == BpeSettings::Flavor::Gpt2 && boolField(config, path, "add_bos_token", false);
     settings.cleanUpTokenizationSpaces =
         boolField(config, path, "clean_up_tokenization_spaces", true);
-    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
-        const json& value = config["model_max_length"];
-        if (!value.is_number()) {
-            badField(path, "model_max_length", "a number");
-        }
-        // The reference writes int(1e30) for "no limit".
-        const double length = value.get<double>();
-        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
-    }
-    auto readNamed = [&settings, flavor](const json& object, const std::string& file) {
-        for (const NamedToken& named : kNamedTokens) {
-            if (!object.contains(named.key)) {
-                continue;
-            }
-            auto spec = tokenSpec(object[named.key], file, named.key);
-            // RobertaTokenizer wraps a plain-string mask token with lstrip=True.
-            if (spec && flavor == BpeSettings::Flavor::Roberta && object[named.key].is_string()
-                && std::string(named.key) == "mask_token") {
-                spec->lstrip = true;
-            }
-            settings.*(named.member) = std::move(spec);
-        }
-        if (object.contains("additional_special_tokens")) {
-            settings.additionalSpecial = tokenSpecList(object["additional_special_tokens"], file,
-                                                       "additional_special_tokens");
-        }
-    };
-    readNamed(config, path);
-    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
-    const fs::path mapPath = folder / "special_tokens_map.json";
-    if (fs::is_regular_file(mapPath, error)) {
-        readNamed(readObject(mapPath), mapPath.string());
-    }
-
-    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
-        const json& decoder = config["added_tokens_decoder"];
-        if (!decoder.is_object()) {
-            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
-        }
-        for (const auto& [key, value] : decoder.items()) {
-            const std::string field = "added_tokens_decoder." + key;
-            int64_t id = -1;
-            try {
-                size_t used = 0;
-                id = std::stoll(key, &used);
-                if (used != key.size()) {
-                    id = -1;
-                }
-            } catch (const std::exception&) {
-                id = -1;
-            }
-            if (id < 0 || id > (int64_t(1) << 31)) {
-                badField(path, field, "keyed by a token id (a non-negative integer)");
-            }
-            auto spec = tokenSpec(value, path, field);
-            if (!spec) {
-                badField(path, field, "an object with a \"content\" string");
-            }
-            spec->id = id;
-            settings.addedTokens.push_back(std::move(*spec));
-        }
-    } else if (const fs::path addedPath = folder / "added_tokens.json";
-               fs::is_regular_file(addedPath, error)) {
-        const json added = readObject(addedPath);
-        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
-        for (const auto& [content, value] : added.items()) {
-            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
-                badField(addedPath.string(), content, "a non-negative token id");
-            }
-            AddedTokenSpec spec;
-            spec.content = content;
-            spec.id = value.get<int64_t>();
-            spec.special = std::any_of(specials.begin(), specials.end(),
-                                       [&content](const AddedTokenSpec& s) {
-                                           return s.content == content;
-                                       });
-            spec.normalized = !spec.special;
-            settings.addedTokens.push_back(std::move(spec));
-        }
-    }
+    tokenizer_config::readModelMaxLength(config, path, settings);
+    const bool roberta = flavor == BpeSettings::Flavor::Roberta;
+    tokenizer_config::readSpecialTokens(config, path, settings, roberta);
+    tokenizer_config::readSpecialTokensMap(folder, settings, roberta);
+    tokenizer_config::readAddedTokens(config, path, folder, settings);
     return std::make_unique<BpeTokenizer>(std::move(vocab), merges, std::move(settings));
 }
 

@@ -27,7 +27,7 @@
 // Thread safety: encode/decode may run on several threads; the merge cache is locked.
 
 #include "lumen/engine/tokenizer.h"
-#include "tokenizers/wordpiece.h" // AddedTokenSpec
+#include "tokenizers/tokenizer_config.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -43,16 +43,11 @@
 namespace lumen::engine {
 
 /// What tokenizer_config.json and special_tokens_map.json say, over the class's defaults.
-struct BpeSettings {
+struct BpeSettings : SpecialTokenSettings {
     enum class Flavor { Gpt2, Roberta };
     Flavor flavor = Flavor::Gpt2;
     bool addPrefixSpace = false;
     bool addBosToken = false; ///< GPT2Tokenizer's add_bos_token
-    bool cleanUpTokenizationSpaces = true;
-    std::optional<AddedTokenSpec> bos, eos, unk, sep, pad, cls, mask;
-    std::vector<AddedTokenSpec> additionalSpecial;
-    std::vector<AddedTokenSpec> addedTokens; ///< added_tokens_decoder / added_tokens.json
-    int64_t modelMaxLength = 0;              ///< 0: none
 
     /// GPT2Tokenizer's or RobertaTokenizer's defaults.
     static BpeSettings defaults(Flavor flavor);

@@ -170,60 +170,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tokenizer_config::badField;
+using tokenizer_config::boolField;
 
 constexpr char32_t kSpiece = 0x2581; // "▁"
 const char* const kSpieceUtf8 = "\xE2\x96\x81";
 
 // ---- small string helpers (the reference's Python string operations) ----
-
-std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
-{
-    std::string out;
-    out.reserve(text.size());
-    size_t position = 0;
-    while (true) {
-        const size_t found = text.find(from, position);
-        if (found == std::string::npos) {
-            out.append(text, position, std::string::npos);
-            return out;
-        }
-        out.append(text, position, found - position);
-        out.append(to);
-        position = found + from.size();
-    }
-}
-
-/// Python's str.strip() on UTF-8 text.
-std::string pythonStrip(const std::string& text)
-{
-    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
-    const auto [first, last] = unicode::pythonStripBounds(chars);
-    if (first == 0 && last == chars.size()) {
-        return text;
-    }
-    return unicode::encodeUtf8(chars.data() + first, chars.data() + last);
-}
-
-// The reference's clean_up_tokenization.
-std::string cleanUpTokenization(std::string text)
-{
-    static const std::pair<const char*, const char*> kReplacements[] = {
-        { " .", "." },
-        { " ?", "?" },
-        { " !", "!" },
-        { " ,", "," },
-        { " ' ", "'" },
-        { " n't", "n't" },
-        { " 'm", "'m" },
-        { " 's", "'s" },
-        { " 've", "'ve" },
-        { " 're", "'re" },
-    };
-    for (const auto& [from, to] : kReplacements) {
-        text = replaceAll(text, from, to);
-    }
-    return text;
-}
 
 bool startsWith(const std::string& text, const char* prefix)
 {
@@ -344,117 +297,6 @@ bool isBytePiece(const std::string& piece)
     return piece.size() == 6 && startsWith(piece, "<0x") && piece.back() == '>';
 }
 
-// ---- reading tokenizer_config.json and friends ----
-
-[[noreturn]] void badField(
-    const std::string& path, const std::string& key, const std::string& expected)
-{
-    throw Error(ErrorKind::InvalidInput,
-        path + ": \"" + key + "\" must be " + expected + ". Fix the value or remove the key.");
-}
-
-bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
-{
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) {
-        return fallback;
-    }
-    if (!it->is_boolean()) {
-        badField(path, key, "true or false");
-    }
-    return it->get<bool>();
-}
-
-/// A special token given as a string or as {"content": ..., "lstrip": ...}; null -> none.
-std::optional<AddedTokenSpec> tokenSpec(
-    const json& value, const std::string& path, const std::string& key)
-{
-    if (value.is_null()) {
-        return std::nullopt;
-    }
-    AddedTokenSpec spec;
-    if (value.is_string()) {
-        spec.content = value.get<std::string>();
-        return spec;
-    }
-    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
-        badField(path, key, "a string or an object with a \"content\" string");
-    }
-    spec.content = value["content"].get<std::string>();
-    spec.lstrip = boolField(value, path, "lstrip", false);
-    spec.rstrip = boolField(value, path, "rstrip", false);
-    spec.singleWord = boolField(value, path, "single_word", false);
-    spec.normalized = boolField(value, path, "normalized", false);
-    spec.special = boolField(value, path, "special", true);
-    return spec;
-}
-
-std::vector<AddedTokenSpec> tokenSpecList(
-    const json& value, const std::string& path, const std::string& key)
-{
-    std::vector<AddedTokenSpec> out;
-    if (value.is_null()) {
-        return out;
-    }
-    if (!value.is_array()) {
-        badField(path, key, "a list of tokens");
-    }
-    for (const json& item : value) {
-        if (auto spec = tokenSpec(item, path, key)) {
-            out.push_back(std::move(*spec));
-        }
-    }
-    return out;
-}
-
-json readObject(const fs::path& file)
-{
-    json value = readJsonFile(file.string());
-    if (!value.is_object()) {
-        throw Error(ErrorKind::InvalidInput,
-            file.string() + ": expected a JSON object. Fix or replace the file.");
-    }
-    return value;
-}
-
-struct NamedToken {
-    const char* key;
-    std::optional<AddedTokenSpec> SentencePieceSettings::*member;
-};
-
-const NamedToken kNamedTokens[] = {
-    { "bos_token", &SentencePieceSettings::bos },
-    { "eos_token", &SentencePieceSettings::eos },
-    { "unk_token", &SentencePieceSettings::unk },
-    { "sep_token", &SentencePieceSettings::sep },
-    { "pad_token", &SentencePieceSettings::pad },
-    { "cls_token", &SentencePieceSettings::cls },
-    { "mask_token", &SentencePieceSettings::mask },
-};
-
-/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
-/// reference's all_special_tokens).
-std::vector<AddedTokenSpec> allSpecialTokens(const SentencePieceSettings& settings)
-{
-    std::vector<AddedTokenSpec> out;
-    auto add = [&out](const AddedTokenSpec& spec) {
-        const bool seen = std::any_of(out.begin(), out.end(),
-            [&spec](const AddedTokenSpec& s) { return s.content == spec.content; });
-        if (!seen) {
-            out.push_back(spec);
-        }
-    };
-    for (const NamedToken& named : kNamedTokens) {
-        if (const auto& spec = settings.*(named.member)) {
-            add(*spec);
-        }
-    }
-    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
-        add(spec);
-    }
-    return out;
-}
-
 std::optional<AddedTokenSpec> named(const char* content, bool lstrip = false)
 {
     AddedTokenSpec spec;
@@ -552,12 +394,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
     }
 
     SentencePieceSettings settings = SentencePieceSettings::defaults(flavor);
-    const fs::path configPath = folder / "tokenizer_config.json";
-    json config = json::object();
-    if (fs::is_regular_file(configPath, error)) {
-        config = readObject(configPath);
-    }
-    const std::string path = configPath.string();
+    const json config = tokenizer_config::readConfig(folder);
+    const std::string path = (folder / "tokenizer_config.json").string();
     settings.doLowerCase = boolField(config, path, "do_lower_case", settings.doLowerCase);
     settings.removeSpace = boolField(config, path, "remove_space", settings.removeSpace);
     settings.keepAccents = boolField(config, path, "keep_accents", settings.keepAccents);
@@ -575,44 +413,9 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
         settings.addBosToken = false;
         settings.addEosToken = false;
     }
-    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
-        const json& value = config["model_max_length"];
-        if (!value.is_number()) {
-            badField(path, "model_max_length", "a number");
-        }
-        // The reference writes int(1e30) for "no limit".
-        const double length = value.get<double>();
-        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
-    }
-    for (const NamedToken& namedToken : kNamedTokens) {
-        if (config.contains(namedToken.key)) {
-            settings.*(namedToken.member) = tokenSpec(config[namedToken.key], path, namedToken.key);
-        }
-    }
-    bool hasAdditional = false;
-    if (config.contains("additional_special_tokens")) {
-        settings.additionalSpecial =
-            tokenSpecList(config["additional_special_tokens"], path, "additional_special_tokens");
-        hasAdditional = true;
-    }
-
-    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
-    const fs::path mapPath = folder / "special_tokens_map.json";
-    if (fs::is_regular_file(mapPath, error)) {
-        const json map = readObject(mapPath);
-        const std::string mapFile = mapPath.string();
-        for (const NamedToken& namedToken : kNamedTokens) {
-            if (map.contains(namedToken.key)) {
-                settings.*(namedToken.member) =
-                    tokenSpec(map[namedToken.key], mapFile, namedToken.key);
-            }
-        }
-        if (map.contains("additional_special_tokens")) {
-            settings.additionalSpecial = tokenSpecList(
-                map["additional_special_tokens"], mapFile, "additional_special_tokens");
-            hasAdditional = true;
-        }
-    }
+    tokenizer_config::readModelMaxLength(config, path, settings);
+    bool hasAdditional = tokenizer_config::readSpecialTokens(config, path, settings);
+    hasAdditional = tokenizer_config::readSpecialTokensMap(folder, settings) || hasAdditional;
 
     // T5Tokenizer: extra_ids sentinels <extra_id_N> when no list names them.
     int64_t extraIds = 0;
@@ -640,58 +443,13 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::fromFolder(
         }
     }
 
-    bool haveAdded = false;
-    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
-        const json& decoder = config["added_tokens_decoder"];
-        if (!decoder.is_object()) {
-            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
-        }
-        for (const auto& [key, value] : decoder.items()) {
-            const std::string field = "added_tokens_decoder." + key;
-            int64_t id = -1;
-            try {
-                size_t used = 0;
-                id = std::stoll(key, &used);
-                if (used != key.size()) {
-                    id = -1;
-                }
-            } catch (const std::exception&) {
-                id = -1;
-            }
-            if (id < 0 || id > (int64_t(1) << 31)) {
-                badField(path, field, "keyed by a token id (a non-negative integer)");
-            }
-            auto spec = tokenSpec(value, path, field);
-            if (!spec) {
-                badField(path, field, "an object with a \"content\" string");
-            }
-            spec->id = id;
-            settings.addedTokens.push_back(std::move(*spec));
-        }
-        haveAdded = true;
-    } else if (const fs::path addedPath = folder / "added_tokens.json";
-               fs::is_regular_file(addedPath, error)) {
-        // The older layout: {"content": id}; tokens that are not special get normalised.
-        const json added = readObject(addedPath);
-        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
-        for (const auto& [content, value] : added.items()) {
-            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
-                badField(addedPath.string(), content, "a non-negative token id");
-            }
-            AddedTokenSpec spec;
-            spec.content = content;
-            spec.id = value.get<int64_t>();
-            spec.special = std::any_of(specials.begin(), specials.end(),
-                [&content](const AddedTokenSpec& s) { return s.content == content; });
-            spec.normalized = !spec.special;
-            if (flavor == SentencePieceFlavor::T5 && startsWith(content, "<extra_id_")) {
+    const bool haveAdded = tokenizer_config::readAddedTokens(
+        config, path, folder, settings, [flavor](AddedTokenSpec& spec) {
+            if (flavor == SentencePieceFlavor::T5 && startsWith(spec.content, "<extra_id_")) {
                 spec.lstrip = true;
                 spec.rstrip = true;
             }
-            settings.addedTokens.push_back(std::move(spec));
-        }
-        haveAdded = true;
-    }
+        });
     const std::string proto = readBinaryFile(modelPath);
     if (flavor == SentencePieceFlavor::T5 && !haveAdded && extraIds > 0) {
         // T5Tokenizer.__init__: <extra_id_i> gets len(sp_model) - 1 + extra_ids - i.
@@ -746,25 +504,9 @@ SentencePieceTokenizer::SentencePieceTokenizer(
             registerAdded(std::move(spec));
         }
     }
-    for (size_t i = 0; i < added_.size(); ++i) {
-        addedByFirstChar_[added_[i].content.front()].push_back(i);
-    }
-    for (auto& [first, indices] : addedByFirstChar_) {
-        std::stable_sort(indices.begin(), indices.end(), [this](size_t a, size_t b) {
-            return added_[a].content.size() > added_[b].content.size();
-        });
-    }
+    addedIndex_ = AddedTokenIndex(added_);
     if (settings_.flavor == SentencePieceFlavor::Albert && settings_.doLowerCase) {
-        for (const AddedTokenSpec& spec : specials) {
-            if (!spec.content.empty()) {
-                protectedFromLowering_.push_back(unicode::decodeUtf8(spec.content));
-            }
-        }
-        for (const AddedToken& token : added_) {
-            if (!token.spec.special && token.spec.normalized) {
-                protectedFromLowering_.push_back(token.content);
-            }
-        }
+        protectedFromLowering_ = protectedFromLowering(specials, added_);
     }
     for (const AddedTokenSpec& spec : specials) {
         allSpecialTokens_.insert(spec.content);
@@ -854,134 +596,18 @@ std::vector<SentencePieceTokenizer::Piece> SentencePieceTokenizer::tokenizePiece
     MappedText text1;
     if (!protectedFromLowering_.empty()
         || (settings_.flavor == SentencePieceFlavor::Albert && settings_.doLowerCase)) {
-        text1.reserve(chars.size());
-        for (size_t i = 0; i < chars.size();) {
-            size_t matched = 0;
-            for (const std::u32string& token : protectedFromLowering_) {
-                if (i + token.size() > chars.size() || token.front() != chars[i].cp) {
-                    continue;
-                }
-                bool same = true;
-                for (size_t k = 0; k < token.size() && same; ++k) {
-                    same = chars[i + k].cp == token[k];
-                }
-                if (same) {
-                    matched = token.size();
-                    break;
-                }
-            }
-            if (matched > 0) {
-                text1.insert(text1.end(), chars.begin() + static_cast<std::ptrdiff_t>(i),
-                    chars.begin() + static_cast<std::ptrdiff_t>(i + matched));
-                i += matched;
-                continue;
-            }
-            if (chars[i].cp != U'\n') {
-                unicode::appendLower(chars[i].cp, chars[i].begin, chars[i].end, text1);
-            } else {
-                text1.push_back(chars[i]);
-            }
-            ++i;
-        }
+        text1 = lowerOutside(chars, protectedFromLowering_);
     } else {
         text1 = std::move(chars);
     }
 
-    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
-    struct Segment {
-        MappedText chars;
-        int64_t added = -1; ///< index into added_, or -1 for text
-    };
-    std::vector<Segment> segments;
-    auto slice = [&text1](size_t first, size_t last) {
-        return MappedText(text1.begin() + static_cast<std::ptrdiff_t>(first),
-            text1.begin() + static_cast<std::ptrdiff_t>(last));
-    };
-    size_t textStart = 0;
-    for (size_t i = 0; i < text1.size();) {
-        size_t matchLength = 0;
-        size_t matchIndex = 0;
-        if (const auto it = addedByFirstChar_.find(text1[i].cp); it != addedByFirstChar_.end()) {
-            for (const size_t candidate : it->second) {
-                const std::u32string& content = added_[candidate].content;
-                if (i + content.size() > text1.size()) {
-                    continue;
-                }
-                bool same = true;
-                for (size_t k = 0; k < content.size() && same; ++k) {
-                    same = text1[i + k].cp == content[k];
-                }
-                if (same) {
-                    matchLength = content.size();
-                    matchIndex = candidate;
-                    break;
-                }
-            }
-        }
-        if (matchLength == 0) {
-            ++i;
-            continue;
-        }
-        if (i > textStart) {
-            segments.push_back({ slice(textStart, i), -1 });
-        }
-        segments.push_back({ slice(i, i + matchLength), static_cast<int64_t>(matchIndex) });
-        i += matchLength;
-        textStart = i;
-    }
-    if (textStart < text1.size()) {
-        segments.push_back({ slice(textStart, text1.size()), -1 });
-    }
-
-    // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
-    auto strip = [](Segment& segment, bool left, bool right) {
-        const auto [first, last] = unicode::pythonStripBounds(segment.chars);
-        const size_t from = left ? first : 0;
-        const size_t to = right ? last : segment.chars.size();
-        if (from == 0 && to == segment.chars.size()) {
-            return;
-        }
-        if (from >= to) {
-            segment.chars.clear();
-        } else {
-            segment.chars = MappedText(segment.chars.begin() + static_cast<std::ptrdiff_t>(from),
-                segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
-        }
-        segment.added = -1;
-    };
-    for (size_t i = 0; i < segments.size(); ++i) {
-        if (segments[i].added < 0) {
-            continue;
-        }
-        const AddedTokenSpec& spec = added_[static_cast<size_t>(segments[i].added)].spec;
-        if (!spec.lstrip && !spec.rstrip && !spec.singleWord) {
-            continue;
-        }
-        const MappedText left = i > 0 ? segments[i - 1].chars : MappedText();
-        const MappedText right = i + 1 < segments.size() ? segments[i + 1].chars : MappedText();
-        if (spec.rstrip && !right.empty()) {
-            strip(segments[i + 1], /*left=*/true, /*right=*/false);
-        }
-        if (spec.lstrip && !left.empty()) {
-            strip(segments[i - 1], /*left=*/false, /*right=*/true);
-        }
-        if (spec.singleWord && !left.empty() && left.back().cp != U' ') {
-            MappedText& target = segments[i - 1].chars;
-            target.insert(target.end(), segments[i].chars.begin(), segments[i].chars.end());
-            segments[i - 1].added = -1;
-            segments[i].chars.clear();
-            segments[i].added = -1;
-        } else if (spec.singleWord && !right.empty() && right.front().cp != U' ') {
-            segments[i].chars.insert(segments[i].chars.end(), right.begin(), right.end());
-            segments[i].added = -1;
-            segments[i + 1].chars.clear();
-            segments[i + 1].added = -1;
-        }
-    }
+    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split);
+    // 3. their lstrip / rstrip / single_word flags act on their neighbours.
+    const std::vector<AddedTokenSegment> segments = addedIndex_.split(text1, added_);
 
     // 4. Added tokens stay whole; the text between them goes through SentencePiece.
     std::vector<Piece> pieces;
-    for (const Segment& segment : segments) {
+    for (const AddedTokenSegment& segment : segments) {
         if (segment.chars.empty()) {
             continue;
         }

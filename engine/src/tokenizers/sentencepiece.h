@@ -38,7 +38,8 @@
 
 #include "lumen/engine/tokenizer.h"
 #include "tokenizers/unicode.h"
-#include "tokenizers/wordpiece.h"
+#include "tokenizers/added_tokens.h"
+#include "tokenizers/tokenizer_config.h"
 
 #include <cstdint>
 #include <memory>
@@ -63,7 +64,7 @@ enum class SentencePieceFlavor { Albert, T5, Llama };
 
 /// What tokenizer_config.json and special_tokens_map.json say, with the reference class's
 /// defaults for the flavour.
-struct SentencePieceSettings {
+struct SentencePieceSettings : SpecialTokenSettings {
     SentencePieceFlavor flavor = SentencePieceFlavor::T5;
     bool doLowerCase = false; ///< ALBERT
     bool removeSpace = true; ///< ALBERT
@@ -72,12 +73,7 @@ struct SentencePieceSettings {
     bool addPrefixSpace = true;
     bool addBosToken = false;
     bool addEosToken = false;
-    bool cleanUpTokenizationSpaces = true;
     bool spacesBetweenSpecialTokens = true;
-    std::optional<AddedTokenSpec> bos, eos, unk, sep, pad, cls, mask;
-    std::vector<AddedTokenSpec> additionalSpecial;
-    std::vector<AddedTokenSpec> addedTokens; ///< added_tokens_decoder / added_tokens.json
-    int64_t modelMaxLength = 0; ///< 0: none
 
     /// The reference class's defaults: AlbertTokenizer, T5Tokenizer or LlamaTokenizer.
     static SentencePieceSettings defaults(SentencePieceFlavor flavor);
@@ -122,11 +118,6 @@ private:
         int64_t end = 0;
         bool special = false; ///< an added special token found in the text
     };
-    struct AddedToken {
-        AddedTokenSpec spec;
-        std::u32string content;
-    };
-
     std::vector<Piece> tokenizePieces(const std::string& text) const;
     void encodeSegment(const unicode::MappedText& segment, std::vector<Piece>& out) const;
     /// Encodes `input`, dropping its first `skipPieces` pieces (the unknown-token prefix).
@@ -153,7 +144,7 @@ private:
     std::unordered_map<std::string, int64_t> addedEncoder_;
     std::unordered_map<int64_t, std::string> addedDecoder_;
     std::vector<AddedToken> added_;
-    std::unordered_map<char32_t, std::vector<size_t>> addedByFirstChar_; ///< longest first
+    AddedTokenIndex addedIndex_;
     std::vector<std::u32string> protectedFromLowering_;
     std::unordered_set<std::string> allSpecialTokens_;
     std::unordered_set<int64_t> allSpecialIds_;

@@ -20,6 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tokenizer_config::badField;
+using tokenizer_config::boolField;
 
 // ---- BERT's character classes (transformers' tokenization_bert.py) ----
 
@@ -57,48 +59,6 @@ bool isBertChineseChar(char32_t c)
         || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-/// Python's str.replace: every non-overlapping occurrence, left to right.
-std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
-{
-    std::string out;
-    out.reserve(text.size());
-    size_t position = 0;
-    while (true) {
-        const size_t found = text.find(from, position);
-        if (found == std::string::npos) {
-            out.append(text, position, std::string::npos);
-            return out;
-        }
-        out.append(text, position, found - position);
-        out.append(to);
-        position = found + from.size();
-    }
-}
-
-/// Python's str.strip() on UTF-8 text.
-std::string pythonStrip(const std::string& text)
-{
-    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
-    const auto [first, last] = unicode::pythonStripBounds(chars);
-    if (first == 0 && last == chars.size()) {
-        return text;
-    }
-    return unicode::encodeUtf8(chars.data() + first, chars.data() + last);
-}
-
-// The reference's clean_up_tokenization.
-std::string cleanUpTokenization(std::string text)
-{
-    static const std::pair<const char*, const char*> kReplacements[] = {
-        {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
-        {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"},
-    };
-    for (const auto& [from, to] : kReplacements) {
-        text = replaceAll(text, from, to);
-    }
-    return text;
-}
-
 /// Splits on Python whitespace, appending the non-empty words of `text`.
 void splitOnSpace(const MappedText& text, std::vector<MappedText>& words)
 {
@@ -117,115 +77,6 @@ void splitOnSpace(const MappedText& text, std::vector<MappedText>& words)
         }
         i = j;
     }
-}
-
-// ---- reading tokenizer_config.json and friends ----
-
-[[noreturn]] void badField(const std::string& path, const std::string& key,
-                           const std::string& expected)
-{
-    throw Error(ErrorKind::InvalidInput, path + ": \"" + key + "\" must be " + expected
-                                             + ". Fix the value or remove the key.");
-}
-
-bool boolField(const json& object, const std::string& path, const char* key, bool fallback)
-{
-    const auto it = object.find(key);
-    if (it == object.end() || it->is_null()) {
-        return fallback;
-    }
-    if (!it->is_boolean()) {
-        badField(path, key, "true or false");
-    }
-    return it->get<bool>();
-}
-
-/// A special token given as a string or as {"content": ..., "lstrip": ...}; null -> none.
-std::optional<AddedTokenSpec> tokenSpec(const json& value, const std::string& path,
-                                        const std::string& key)
-{
-    if (value.is_null()) {
-        return std::nullopt;
-    }
-    AddedTokenSpec spec;
-    if (value.is_string()) {
-        spec.content = value.get<std::string>();
-        return spec;
-    }
-    if (!value.is_object() || !value.contains("content") || !value["content"].is_string()) {
-        badField(path, key, "a string or an object with a \"content\" string");
-    }
-    spec.content = value["content"].get<std::string>();
-    spec.lstrip = boolField(value, path, "lstrip", false);
-    spec.rstrip = boolField(value, path, "rstrip", false);
-    spec.singleWord = boolField(value, path, "single_word", false);
-    spec.normalized = boolField(value, path, "normalized", false);
-    spec.special = boolField(value, path, "special", true);
-    return spec;
-}
-
-std::vector<AddedTokenSpec> tokenSpecList(const json& value, const std::string& path,
-                                          const std::string& key)
-{
-    std::vector<AddedTokenSpec> out;
-    if (value.is_null()) {
-        return out;
-    }
-    if (!value.is_array()) {
-        badField(path, key, "a list of tokens");
-    }
-    for (const json& item : value) {
-        if (auto spec = tokenSpec(item, path, key)) {
-            out.push_back(std::move(*spec));
-        }
-    }
-    return out;
-}
-
-json readObject(const fs::path& file)
-{
-    json value = readJsonFile(file.string());
-    if (!value.is_object()) {
-        throw Error(ErrorKind::InvalidInput,
-                    file.string() + ": expected a JSON object. Fix or replace the file.");
-    }
-    return value;
-}
-
-struct NamedToken {
-    const char* key;
-    std::optional<AddedTokenSpec> WordPieceSettings::*member;
-};
-
-const NamedToken kNamedTokens[] = {
-    {"bos_token", &WordPieceSettings::bos}, {"eos_token", &WordPieceSettings::eos},
-    {"unk_token", &WordPieceSettings::unk}, {"sep_token", &WordPieceSettings::sep},
-    {"pad_token", &WordPieceSettings::pad}, {"cls_token", &WordPieceSettings::cls},
-    {"mask_token", &WordPieceSettings::mask},
-};
-
-/// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
-/// reference's all_special_tokens).
-std::vector<AddedTokenSpec> allSpecialTokens(const WordPieceSettings& settings)
-{
-    std::vector<AddedTokenSpec> out;
-    auto add = [&out](const AddedTokenSpec& spec) {
-        const bool seen = std::any_of(out.begin(), out.end(), [&spec](const AddedTokenSpec& s) {
-            return s.content == spec.content;
-        });
-        if (!seen) {
-            out.push_back(spec);
-        }
-    };
-    for (const NamedToken& named : kNamedTokens) {
-        if (const auto& spec = settings.*(named.member)) {
-            add(*spec);
-        }
-    }
-    for (const AddedTokenSpec& spec : settings.additionalSpecial) {
-        add(spec);
-    }
-    return out;
 }
 
 } // namespace
@@ -281,26 +132,9 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
     }
 
     // The trie: every added token, longest first for each first character.
-    for (size_t i = 0; i < added_.size(); ++i) {
-        addedByFirstChar_[added_[i].content.front()].push_back(i);
-    }
-    for (auto& [first, indices] : addedByFirstChar_) {
-        std::stable_sort(indices.begin(), indices.end(), [this](size_t a, size_t b) {
-            return added_[a].content.size() > added_[b].content.size();
-        });
-    }
-
+    addedIndex_ = AddedTokenIndex(added_);
     // Lower-casing skips the special tokens and the normalized non-special added tokens.
-    for (const AddedTokenSpec& spec : specials) {
-        if (!spec.content.empty()) {
-            protectedFromLowering_.push_back(unicode::decodeUtf8(spec.content));
-        }
-    }
-    for (const AddedToken& token : added_) {
-        if (!token.spec.special && token.spec.normalized) {
-            protectedFromLowering_.push_back(token.content);
-        }
-    }
+    protectedFromLowering_ = protectedFromLowering(specials, added_);
 
     neverSplitConfig_.insert(settings_.neverSplit.begin(), settings_.neverSplit.end());
     neverSplitAll_ = neverSplitConfig_;
@@ -413,12 +247,8 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::st
     }
 
     WordPieceSettings settings;
-    const fs::path configPath = folder / "tokenizer_config.json";
-    json config = json::object();
-    if (fs::is_regular_file(configPath, error)) {
-        config = readObject(configPath);
-    }
-    const std::string path = configPath.string();
+    const json config = tokenizer_config::readConfig(folder);
+    const std::string path = (folder / "tokenizer_config.json").string();
 
     settings.doLowerCase = boolField(config, path, "do_lower_case", true);
     settings.doBasicTokenize = boolField(config, path, "do_basic_tokenize", true);
@@ -438,88 +268,10 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::st
             settings.neverSplit.push_back(item.get<std::string>());
         }
     }
-    if (config.contains("model_max_length") && !config["model_max_length"].is_null()) {
-        const json& value = config["model_max_length"];
-        if (!value.is_number()) {
-            badField(path, "model_max_length", "a number");
-        }
-        // The reference writes int(1e30) for "no limit".
-        const double length = value.get<double>();
-        settings.modelMaxLength = (length > 0 && length <= 1e9) ? static_cast<int64_t>(length) : 0;
-    }
-    for (const NamedToken& named : kNamedTokens) {
-        if (config.contains(named.key)) {
-            settings.*(named.member) = tokenSpec(config[named.key], path, named.key);
-        }
-    }
-    if (config.contains("additional_special_tokens")) {
-        settings.additionalSpecial = tokenSpecList(config["additional_special_tokens"], path,
-                                                   "additional_special_tokens");
-    }
-
-    // special_tokens_map.json overrides the config (PreTrainedTokenizerBase._from_pretrained).
-    const fs::path mapPath = folder / "special_tokens_map.json";
-    if (fs::is_regular_file(mapPath, error)) {
-        const json map = readObject(mapPath);
-        const std::string mapFile = mapPath.string();
-        for (const NamedToken& named : kNamedTokens) {
-            if (map.contains(named.key)) {
-                settings.*(named.member) = tokenSpec(map[named.key], mapFile, named.key);
-            }
-        }
-        if (map.contains("additional_special_tokens")) {
-            settings.additionalSpecial = tokenSpecList(map["additional_special_tokens"], mapFile,
-                                                       "additional_special_tokens");
-        }
-    }
-
-    if (config.contains("added_tokens_decoder") && !config["added_tokens_decoder"].is_null()) {
-        const json& decoder = config["added_tokens_decoder"];
-        if (!decoder.is_object()) {
-            badField(path, "added_tokens_decoder", "an object mapping ids to tokens");
-        }
-        for (const auto& [key, value] : decoder.items()) {
-            const std::string field = "added_tokens_decoder." + key;
-            int64_t id = -1;
-            try {
-                size_t used = 0;
-                id = std::stoll(key, &used);
-                if (used != key.size()) {
-                    id = -1;
-                }
-            } catch (const std::exception&) {
-                id = -1;
-            }
-            if (id < 0 || id > (int64_t(1) << 31)) {
-                badField(path, field, "keyed by a token id (a non-negative integer)");
-            }
-            auto spec = tokenSpec(value, path, field);
-            if (!spec) {
-                badField(path, field, "an object with a \"content\" string");
-            }
-            spec->id = id;
-            settings.addedTokens.push_back(std::move(*spec));
-        }
-    } else if (const fs::path addedPath = folder / "added_tokens.json";
-               fs::is_regular_file(addedPath, error)) {
-        // The older layout: {"content": id}; tokens that are not special get normalised.
-        const json added = readObject(addedPath);
-        const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
-        for (const auto& [content, value] : added.items()) {
-            if (!value.is_number_integer() || value.get<int64_t>() < 0) {
-                badField(addedPath.string(), content, "a non-negative token id");
-            }
-            AddedTokenSpec spec;
-            spec.content = content;
-            spec.id = value.get<int64_t>();
-            spec.special = std::any_of(specials.begin(), specials.end(),
-                                       [&content](const AddedTokenSpec& s) {
-                                           return s.content == content;
-                                       });
-            spec.normalized = !spec.special;
-            settings.addedTokens.push_back(std::move(spec));
-        }
-    }
+    tokenizer_config::readModelMaxLength(config, path, settings);
+    tokenizer_config::readSpecialTokens(config, path, settings);
+    tokenizer_config::readSpecialTokensMap(folder, settings);
+    tokenizer_config::readAddedTokens(config, path, folder, settings);
     return std::make_unique<WordPieceTokenizer>(std::move(vocab), std::move(settings));
 }
 
@@ -528,136 +280,22 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::st
 std::vector<WordPieceTokenizer::Piece> WordPieceTokenizer::tokenizePieces(
     const std::string& text) const
 {
-    const std::u32string original = unicode::decodeUtf8(text);
-    const size_t n = original.size();
+    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
+    const size_t n = chars.size();
 
     // 1. PreTrainedTokenizer.tokenize lower-cases everything but the special tokens, one
     //    character at a time (a regex `(special|...)|(.+?)`; "." skips "\n").
-    MappedText lowered;
-    lowered.reserve(n);
     const bool lower = settings_.doBasicTokenize && settings_.doLowerCase;
-    for (size_t i = 0; i < n;) {
-        const auto index = static_cast<int64_t>(i);
-        if (lower) {
-            size_t matched = 0;
-            for (const std::u32string& token : protectedFromLowering_) {
-                if (token.front() == original[i] && original.compare(i, token.size(), token) == 0) {
-                    matched = token.size();
-                    break;
-                }
-            }
-            if (matched > 0) {
-                for (size_t k = 0; k < matched; ++k) {
-                    const auto at = static_cast<int64_t>(i + k);
-                    lowered.push_back({original[i + k], at, at + 1});
-                }
-                i += matched;
-                continue;
-            }
-            if (original[i] != U'\n') {
-                unicode::appendLower(original[i], index, index + 1, lowered);
-                ++i;
-                continue;
-            }
-        }
-        lowered.push_back({original[i], index, index + 1});
-        ++i;
-    }
+    const MappedText lowered = lower ? lowerOutside(chars, protectedFromLowering_) : chars;
 
-    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split).
-    struct Segment {
-        MappedText chars;
-        int64_t added = -1; ///< index into added_, or -1 for text
-    };
-    std::vector<Segment> segments;
-    auto slice = [&lowered](size_t first, size_t last) {
-        return MappedText(lowered.begin() + static_cast<std::ptrdiff_t>(first),
-                          lowered.begin() + static_cast<std::ptrdiff_t>(last));
-    };
-    size_t textStart = 0;
-    for (size_t i = 0; i < lowered.size();) {
-        size_t matchLength = 0;
-        size_t matchIndex = 0;
-        if (const auto it = addedByFirstChar_.find(lowered[i].cp); it != addedByFirstChar_.end()) {
-            for (const size_t candidate : it->second) {
-                const std::u32string& content = added_[candidate].content;
-                if (i + content.size() > lowered.size()) {
-                    continue;
-                }
-                bool same = true;
-                for (size_t k = 0; k < content.size() && same; ++k) {
-                    same = lowered[i + k].cp == content[k];
-                }
-                if (same) {
-                    matchLength = content.size();
-                    matchIndex = candidate;
-                    break;
-                }
-            }
-        }
-        if (matchLength == 0) {
-            ++i;
-            continue;
-        }
-        if (i > textStart) {
-            segments.push_back({slice(textStart, i), -1});
-        }
-        segments.push_back({slice(i, i + matchLength), static_cast<int64_t>(matchIndex)});
-        i += matchLength;
-        textStart = i;
-    }
-    if (textStart < lowered.size()) {
-        segments.push_back({slice(textStart, lowered.size()), -1});
-    }
-
-    // 3. The added tokens' lstrip / rstrip / single_word flags act on their neighbours.
-    auto strip = [](Segment& segment, bool left, bool right) {
-        const auto [first, last] = unicode::pythonStripBounds(segment.chars);
-        const size_t from = left ? first : 0;
-        const size_t to = right ? last : segment.chars.size();
-        if (from == 0 && to == segment.chars.size()) {
-            return;
-        }
-        segment.chars = MappedText(segment.chars.begin() + static_cast<std::ptrdiff_t>(from),
-                                   segment.chars.begin() + static_cast<std::ptrdiff_t>(to));
-        segment.added = -1;
-    };
-    for (size_t i = 0; i < segments.size(); ++i) {
-        if (segments[i].added < 0) {
-            continue;
-        }
-        const AddedTokenSpec& spec = added_[static_cast<size_t>(segments[i].added)].spec;
-        if (!spec.lstrip && !spec.rstrip && !spec.singleWord) {
-            continue;
-        }
-        // As in the reference, single_word looks at the neighbours as they were before the
-        // stripping, and a merge to the right appends the unstripped right neighbour.
-        const MappedText left = i > 0 ? segments[i - 1].chars : MappedText();
-        const MappedText right = i + 1 < segments.size() ? segments[i + 1].chars : MappedText();
-        if (spec.rstrip && !right.empty()) {
-            strip(segments[i + 1], /*left=*/true, /*right=*/false);
-        }
-        if (spec.lstrip && !left.empty()) {
-            strip(segments[i - 1], /*left=*/false, /*right=*/true);
-        }
-        if (spec.singleWord && !left.empty() && left.back().cp != U' ') {
-            MappedText& target = segments[i - 1].chars;
-            target.insert(target.end(), segments[i].chars.begin(), segments[i].chars.end());
-            segments[i - 1].added = -1;
-            segments[i].chars.clear();
-            segments[i].added = -1;
-        } else if (spec.singleWord && !right.empty() && right.front().cp != U' ') {
-            segments[i].chars.insert(segments[i].chars.end(), right.begin(), right.end());
-            segments[i].added = -1;
-            segments[i + 1].chars.clear();
-            segments[i + 1].added = -1;
-        }
-    }
+    // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split);
+    // 3. their lstrip / rstrip / single_word flags act on their neighbours.
+    const std::vector<AddedTokenSegment> segments = addedIndex_.split(lowered, added_);
 
     // 4. Added tokens stay whole; the text between them goes through BERT's tokenizer.
     std::vector<Piece> pieces;
     pieces.reserve(n / 3 + 4);
-    for (const Segment& segment : segments) {
+    for (const AddedTokenSegment& segment : segments) {
         if (segment.chars.empty()) {
             continue;
         }

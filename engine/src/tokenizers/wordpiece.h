@@ -23,6 +23,8 @@
 // Thread safety: immutable after construction; every method is const and reentrant.
 
 #include "lumen/engine/tokenizer.h"
+#include "tokenizers/added_tokens.h"
+#include "tokenizers/tokenizer_config.h"
 #include "tokenizers/unicode.h"
 
 #include <cstdint>
@@ -35,30 +37,13 @@
 
 namespace lumen::engine {
 
-/// One entry of tokenizer_config.json's `added_tokens_decoder`, or a special token.
-struct AddedTokenSpec {
-    std::string content;
-    int64_t id = -1; ///< -1: take the vocabulary's id, or the next free one
-    bool lstrip = false;
-    bool rstrip = false;
-    bool singleWord = false;
-    bool normalized = false;
-    bool special = true;
-};
-
 /// What tokenizer_config.json and special_tokens_map.json say, with BertTokenizer's defaults.
-struct WordPieceSettings {
+struct WordPieceSettings : SpecialTokenSettings {
     bool doLowerCase = true;
     std::optional<bool> stripAccents; ///< unset: follows doLowerCase
     bool tokenizeChineseChars = true;
     bool doBasicTokenize = true;
-    bool cleanUpTokenizationSpaces = true;
     std::vector<std::string> neverSplit;
-    /// named special tokens in the reference's order; unset = none
-    std::optional<AddedTokenSpec> bos, eos, unk, sep, pad, cls, mask;
-    std::vector<AddedTokenSpec> additionalSpecial;
-    std::vector<AddedTokenSpec> addedTokens; ///< added_tokens_decoder / added_tokens.json
-    int64_t modelMaxLength = 0;              ///< 0: none
     int64_t maxInputCharsPerWord = 100;
 
     WordPieceSettings();
@@ -98,11 +83,6 @@ private:
         int64_t end = 0;
         bool special = false; ///< an added special token found in the text
     };
-    struct AddedToken {
-        AddedTokenSpec spec;
-        std::u32string content;
-    };
-
     std::vector<Piece> tokenizePieces(const std::string& text) const;
     void tokenizeSegment(const unicode::MappedText& segment, std::vector<Piece>& out) const;
     void basicWord(unicode::MappedText word, std::vector<Piece>& out) const;
@@ -118,7 +98,7 @@ private:
     std::unordered_map<std::string, int64_t> addedEncoder_; ///< added token content -> id
     std::vector<std::string> idToToken_;
     std::vector<AddedToken> added_;
-    std::unordered_map<char32_t, std::vector<size_t>> addedByFirstChar_; ///< longest first
+    AddedTokenIndex addedIndex_;
     std::vector<std::u32string> protectedFromLowering_;
     std::unordered_set<std::string> neverSplitAll_; ///< never_split + all special tokens
     std::unordered_set<std::string> neverSplitConfig_;
