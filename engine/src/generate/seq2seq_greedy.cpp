@@ -8,21 +8,22 @@
 
 namespace lumen::engine {
 
-GreedyResult seq2seqGreedyGenerate(Model& model, const ModelInput& prompt,
-                                   const GreedyConfig& config)
+GreedyResult seq2seqGreedyGenerate(
+    Model& model, const ModelInput& prompt, const GreedyConfig& config)
 {
     if (!model.info().isEncoderDecoder) {
         throw Error(ErrorKind::InvalidInput,
-                    model.info().architecture + " is not an encoder-decoder model; use greedy "
-                                                "generation for decoders instead.");
+            model.info().architecture
+                + " is not an encoder-decoder model; use greedy "
+                  "generation for decoders instead.");
     }
     const IntTensor& ids = prompt.inputIds;
-    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0 ||
-        static_cast<int64_t>(ids.data.size()) != ids.numel() ||
-        (!prompt.attentionMask.data.empty() && prompt.attentionMask.shape != ids.shape)) {
+    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0
+        || static_cast<int64_t>(ids.data.size()) != ids.numel()
+        || (!prompt.attentionMask.data.empty() && prompt.attentionMask.shape != ids.shape)) {
         throw Error(ErrorKind::InvalidInput,
-                    "the prompt must be a non-empty [batch, sequence] matrix of ids, with a mask "
-                    "of the same shape (or none).");
+            "the prompt must be a non-empty [batch, sequence] matrix of ids, with a mask "
+            "of the same shape (or none).");
     }
     if (config.maxNewTokens < 0) {
         throw Error(ErrorKind::InvalidInput, "the number of new tokens must not be negative.");
@@ -31,9 +32,9 @@ GreedyResult seq2seqGreedyGenerate(Model& model, const ModelInput& prompt,
     const int64_t vocab = arch.vocabSize();
     for (int64_t id : ids.data) {
         if (id < 0 || id >= vocab) {
-            throw Error(ErrorKind::InvalidInput, "prompt token id " + std::to_string(id) +
-                                                     " is outside the vocabulary (0.." +
-                                                     std::to_string(vocab - 1) + ").");
+            throw Error(ErrorKind::InvalidInput,
+                "prompt token id " + std::to_string(id) + " is outside the vocabulary (0.."
+                    + std::to_string(vocab - 1) + ").");
         }
     }
     const torch::Device device = ModelInternals::device(model);
@@ -44,12 +45,12 @@ GreedyResult seq2seqGreedyGenerate(Model& model, const ModelInput& prompt,
     in.attentionMask = prompt.attentionMask.data.empty() ? torch::ones_like(in.inputIds)
                                                          : toTorch(prompt.attentionMask).to(device);
     in.tokenTypeIds = torch::zeros_like(in.inputIds);
-    in.encoderHiddenState = arch.run(in, TraceRequest{}).lastHidden;
+    in.encoderHiddenState = arch.run(in, TraceRequest {}).lastHidden;
 
     const int64_t batch = ids.shape[0];
     const int64_t topK = std::max<int64_t>(1, std::min(config.topK, vocab));
     GreedyResult result;
-    result.sequences.assign(static_cast<size_t>(batch), {arch.decoderStartTokenId()});
+    result.sequences.assign(static_cast<size_t>(batch), { arch.decoderStartTokenId() });
     result.newTokenIds.resize(static_cast<size_t>(batch));
     result.steps.resize(static_cast<size_t>(batch));
     std::vector<bool> finished(static_cast<size_t>(batch), false);
@@ -58,10 +59,11 @@ GreedyResult seq2seqGreedyGenerate(Model& model, const ModelInput& prompt,
         for (const auto& row : result.sequences) {
             flat.insert(flat.end(), row.begin(), row.end());
         }
-        in.decoderInputIds =
-            torch::tensor(flat, torch::kLong).view({batch, step + 1}).to(device);
-        const torch::Tensor logits =
-            arch.run(in, TraceRequest{}).logits.select(1, step).to(torch::kCPU).to(torch::kFloat32);
+        in.decoderInputIds = torch::tensor(flat, torch::kLong).view({ batch, step + 1 }).to(device);
+        const torch::Tensor logits = arch.run(in, TraceRequest {})
+                                         .logits.select(1, step)
+                                         .to(torch::kCPU)
+                                         .to(torch::kFloat32);
         const torch::Tensor best = logits.argmax(-1);
         const auto top = logits.topk(topK, -1);
         bool allFinished = true;

@@ -19,7 +19,7 @@ namespace lumen::engine {
 
 /// Throws lumen::Error(InvalidInput) for a model that is not encoder-decoder or a malformed
 /// prompt. GreedyResult::sequences hold decoder_start_token_id + the new tokens per row.
-GreedyResult seq2seqGreedyGenerate(Model& model, const ModelInput& prompt,
-                                   const GreedyConfig& config);
+GreedyResult seq2seqGreedyGenerate(
+    Model& model, const ModelInput& prompt, const GreedyConfig& config);
 
 } // namespace lumen::engine

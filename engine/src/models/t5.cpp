@@ -16,9 +16,9 @@ using blocks::Activation;
 
 struct T5Sizes {
     int64_t vocab = 0;
-    int64_t model = 0;   // d_model
-    int64_t kv = 0;      // d_kv
-    int64_t ff = 0;      // d_ff
+    int64_t model = 0; // d_model
+    int64_t kv = 0; // d_kv
+    int64_t ff = 0; // d_ff
     int64_t heads = 0;
     int64_t encoderLayers = 0;
     int64_t decoderLayers = 0;
@@ -56,10 +56,11 @@ struct T5Sizes {
             act = "gelu_new"; // the reference's special case for "gated-gelu"
         }
         activation = blocks::activationFromConfig(c, "dense_act_fn", act);
-        if (vocab <= 0 || model <= 0 || kv <= 0 || ff <= 0 || heads <= 0 || buckets < 2 ||
-            maxDistance <= 0) {
-            c.fail("d_model", "and the other T5 sizes must be positive (relative_attention_"
-                              "num_buckets at least 2). Fix config.json.");
+        if (vocab <= 0 || model <= 0 || kv <= 0 || ff <= 0 || heads <= 0 || buckets < 2
+            || maxDistance <= 0) {
+            c.fail("d_model",
+                "and the other T5 sizes must be positive (relative_attention_"
+                "num_buckets at least 2). Fix config.json.");
         }
     }
 };
@@ -71,7 +72,7 @@ struct T5LayerNorm : nn::Module {
     T5LayerNorm(int64_t size, double epsilon)
         : eps(epsilon)
     {
-        weight = register_parameter("weight", torch::ones({size}));
+        weight = register_parameter("weight", torch::ones({ size }));
     }
     torch::Tensor forward(const torch::Tensor& x) const
     {
@@ -81,16 +82,16 @@ struct T5LayerNorm : nn::Module {
     }
 };
 
-torch::Tensor noBiasLinear(nn::Module& parent, const char* name, int64_t in, int64_t out,
-                           nn::Linear* slot)
+torch::Tensor noBiasLinear(
+    nn::Module& parent, const char* name, int64_t in, int64_t out, nn::Linear* slot)
 {
     *slot = parent.register_module(name, nn::Linear(nn::LinearOptions(in, out).bias(false)));
     return (*slot)->weight;
 }
 
 // The reference's T5Attention._relative_position_bucket, op for op.
-torch::Tensor relativePositionBucket(torch::Tensor relative, bool bidirectional,
-                                     int64_t numBuckets, int64_t maxDistance)
+torch::Tensor relativePositionBucket(
+    torch::Tensor relative, bool bidirectional, int64_t numBuckets, int64_t maxDistance)
 {
     torch::Tensor buckets = torch::zeros_like(relative);
     if (bidirectional) {
@@ -102,18 +103,18 @@ torch::Tensor relativePositionBucket(torch::Tensor relative, bool bidirectional,
     }
     const int64_t maxExact = numBuckets / 2;
     const torch::Tensor isSmall = relative < maxExact;
-    torch::Tensor large =
-        maxExact + (torch::log(relative.to(torch::kFloat32) / static_cast<double>(maxExact)) /
-                    std::log(static_cast<double>(maxDistance) / static_cast<double>(maxExact)) *
-                    static_cast<double>(numBuckets - maxExact))
-                       .to(torch::kLong);
+    torch::Tensor large = maxExact
+        + (torch::log(relative.to(torch::kFloat32) / static_cast<double>(maxExact))
+            / std::log(static_cast<double>(maxDistance) / static_cast<double>(maxExact))
+            * static_cast<double>(numBuckets - maxExact))
+              .to(torch::kLong);
     large = torch::min(large, torch::full_like(large, numBuckets - 1));
     return buckets + torch::where(isSmall, relative, large);
 }
 
 struct T5Attention : nn::Module {
-    nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
-    nn::Embedding relative_attention_bias{nullptr};
+    nn::Linear q { nullptr }, k { nullptr }, v { nullptr }, o { nullptr };
+    nn::Embedding relative_attention_bias { nullptr };
     int64_t heads;
     T5Attention(const T5Sizes& s, bool withBias)
         : heads(s.heads)
@@ -124,14 +125,14 @@ struct T5Attention : nn::Module {
         noBiasLinear(*this, "v", s.model, inner, &v);
         noBiasLinear(*this, "o", inner, s.model, &o);
         if (withBias) {
-            relative_attention_bias = register_module("relative_attention_bias",
-                                                      nn::Embedding(s.buckets, s.heads));
+            relative_attention_bias =
+                register_module("relative_attention_bias", nn::Embedding(s.buckets, s.heads));
         }
     }
 
     /// [1, heads, query, key] position bias (compute_bias).
-    torch::Tensor computeBias(int64_t queryLen, int64_t keyLen, bool bidirectional,
-                              const T5Sizes& s)
+    torch::Tensor computeBias(
+        int64_t queryLen, int64_t keyLen, bool bidirectional, const T5Sizes& s)
     {
         const auto device = relative_attention_bias->weight.device();
         const auto opts = torch::TensorOptions().dtype(torch::kLong).device(device);
@@ -139,12 +140,12 @@ struct T5Attention : nn::Module {
         const torch::Tensor memory = torch::arange(keyLen, opts).unsqueeze(0);
         const torch::Tensor bucket =
             relativePositionBucket(memory - context, bidirectional, s.buckets, s.maxDistance);
-        return relative_attention_bias(bucket).permute({2, 0, 1}).unsqueeze(0);
+        return relative_attention_bias(bucket).permute({ 2, 0, 1 }).unsqueeze(0);
     }
 
     /// positionBias already holds the additive mask. kv = null: self-attention.
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor* keyValue,
-                          const torch::Tensor& positionBias, torch::Tensor* probs)
+        const torch::Tensor& positionBias, torch::Tensor* probs)
     {
         const torch::Tensor& source = keyValue != nullptr ? *keyValue : x;
         const torch::Tensor qh = blocks::splitHeads(q(x), heads);
@@ -184,7 +185,7 @@ struct T5LayerCrossAttention : nn::Module {
 };
 
 struct T5DenseActDense : nn::Module {
-    nn::Linear wi{nullptr}, wi_0{nullptr}, wi_1{nullptr}, wo{nullptr};
+    nn::Linear wi { nullptr }, wi_0 { nullptr }, wi_1 { nullptr }, wo { nullptr };
     explicit T5DenseActDense(const T5Sizes& s)
     {
         if (s.gated) {
@@ -214,7 +215,7 @@ struct T5LayerFF : nn::Module {
     }
 };
 
-struct Holder : nn::Module {};
+struct Holder : nn::Module { };
 
 struct T5Block : nn::Module {
     std::shared_ptr<T5LayerSelfAttention> self;
@@ -261,10 +262,10 @@ public:
         , architecture_(config.architecture())
     {
         shared_ = register_module("shared", nn::Embedding(sizes_.vocab, sizes_.model));
-        encoder_ = register_module("encoder",
-                                   std::make_shared<T5Stack>(sizes_, false, sizes_.encoderLayers));
-        decoder_ = register_module("decoder",
-                                   std::make_shared<T5Stack>(sizes_, true, sizes_.decoderLayers));
+        encoder_ = register_module(
+            "encoder", std::make_shared<T5Stack>(sizes_, false, sizes_.encoderLayers));
+        decoder_ = register_module(
+            "decoder", std::make_shared<T5Stack>(sizes_, true, sizes_.decoderLayers));
         if (!sizes_.tieWordEmbeddings) {
             lmHead_ = register_module(
                 "lm_head", nn::Linear(nn::LinearOptions(sizes_.model, sizes_.vocab).bias(false)));
@@ -280,8 +281,7 @@ public:
 
         const auto dtype = shared_->weight.scalar_type();
         const int64_t srcLen = in.inputIds.size(1);
-        const torch::Tensor encMask =
-            toAdditive(in.attentionMask.unsqueeze(1).unsqueeze(2), dtype);
+        const torch::Tensor encMask = toAdditive(in.attentionMask.unsqueeze(1).unsqueeze(2), dtype);
         if (in.encoderHiddenState.defined() && in.decoderInputIds.defined()) {
             out.lastHidden = in.encoderHiddenState;
             runDecoder(in, trace, in.encoderHiddenState, encMask, 0, sizes_.decoderLayers, out);
@@ -291,9 +291,8 @@ public:
         // Encoder.
         torch::Tensor h = shared_(in.inputIds);
         const torch::Tensor encBias =
-            encoder_->blocks.front()->self->SelfAttention->computeBias(srcLen, srcLen, true,
-                                                                       sizes_) +
-            encMask;
+            encoder_->blocks.front()->self->SelfAttention->computeBias(srcLen, srcLen, true, sizes_)
+            + encMask;
         for (const auto& block : encoder_->blocks) {
             if (stopRequested(in, done++, total)) {
                 out.cancelled = true;
@@ -340,27 +339,27 @@ public:
 
 private:
     void runDecoder(const ArchInput& in, const TraceRequest& trace, const torch::Tensor& encoded,
-                    const torch::Tensor& encMask, int64_t done, int64_t total, ArchOutput& out)
+        const torch::Tensor& encMask, int64_t done, int64_t total, ArchOutput& out)
     {
         const auto dtype = encoded.scalar_type();
         const int64_t srcLen = encoded.size(1);
         torch::Tensor d = shared_(in.decoderInputIds);
         const int64_t tgtLen = in.decoderInputIds.size(1);
         const torch::Tensor decMask01 = in.decoderAttentionMask.defined()
-                                            ? in.decoderAttentionMask
-                                            : torch::ones_like(in.decoderInputIds);
+            ? in.decoderAttentionMask
+            : torch::ones_like(in.decoderInputIds);
         const auto longOpts = torch::TensorOptions().dtype(torch::kLong).device(d.device());
         const torch::Tensor seqIds = torch::arange(tgtLen, longOpts);
         const torch::Tensor causal =
             (seqIds.unsqueeze(0) <= seqIds.unsqueeze(1)).unsqueeze(0).unsqueeze(0).to(torch::kLong);
-        const torch::Tensor decMask = toAdditive(causal * decMask01.unsqueeze(1).unsqueeze(2), dtype);
-        const torch::Tensor decBias =
-            decoder_->blocks.front()->self->SelfAttention->computeBias(tgtLen, tgtLen, false,
-                                                                       sizes_) +
-            decMask;
+        const torch::Tensor decMask =
+            toAdditive(causal * decMask01.unsqueeze(1).unsqueeze(2), dtype);
+        const torch::Tensor decBias = decoder_->blocks.front()->self->SelfAttention->computeBias(
+                                          tgtLen, tgtLen, false, sizes_)
+            + decMask;
         // The reference gives cross-attention a zero position bias plus the encoder mask.
         const torch::Tensor crossBias =
-            torch::zeros({1, sizes_.heads, tgtLen, srcLen}, d.options()) + encMask;
+            torch::zeros({ 1, sizes_.heads, tgtLen, srcLen }, d.options()) + encMask;
         for (const auto& block : decoder_->blocks) {
             if (stopRequested(in, done++, total)) {
                 out.cancelled = true;
@@ -376,9 +375,9 @@ private:
             }
             const auto& cross = *block->cross;
             torch::Tensor crossProbs;
-            d = d + cross.EncDecAttention->forward(cross.layer_norm->forward(d), &encoded,
-                                                   crossBias,
-                                                   trace.attentions ? &crossProbs : nullptr);
+            d = d
+                + cross.EncDecAttention->forward(cross.layer_norm->forward(d), &encoded, crossBias,
+                    trace.attentions ? &crossProbs : nullptr);
             if (trace.attentions) {
                 out.crossAttentions.push_back(crossProbs);
             }
@@ -397,12 +396,11 @@ private:
     }
 
 public:
-
     std::map<std::string, std::string> tiedKeys() const override
     {
-        std::map<std::string, std::string> tied{
-            {"encoder.embed_tokens.weight", "shared.weight"},
-            {"decoder.embed_tokens.weight", "shared.weight"}};
+        std::map<std::string, std::string> tied { { "encoder.embed_tokens.weight",
+                                                      "shared.weight" },
+            { "decoder.embed_tokens.weight", "shared.weight" } };
         if (sizes_.tieWordEmbeddings) {
             tied["lm_head.weight"] = "shared.weight";
         }
@@ -420,14 +418,15 @@ public:
         if (lmHead_) {
             lmHead_->weight.normal_(0.0, f * 1.0);
         }
-        for (const auto& stack : {encoder_, decoder_}) {
+        for (const auto& stack : { encoder_, decoder_ }) {
             stack->final_layer_norm->weight.fill_(f);
             for (const auto& block : stack->blocks) {
-                std::vector<std::pair<T5Attention*, T5LayerNorm*>> attentions{
-                    {block->self->SelfAttention.get(), block->self->layer_norm.get()}};
+                std::vector<std::pair<T5Attention*, T5LayerNorm*>> attentions {
+                    { block->self->SelfAttention.get(), block->self->layer_norm.get() }
+                };
                 if (block->cross) {
-                    attentions.emplace_back(block->cross->EncDecAttention.get(),
-                                            block->cross->layer_norm.get());
+                    attentions.emplace_back(
+                        block->cross->EncDecAttention.get(), block->cross->layer_norm.get());
                 }
                 for (auto [attention, norm] : attentions) {
                     attention->q->weight.normal_(0.0, f * std::pow(dModel * sizes_.kv, -0.5));
@@ -441,7 +440,7 @@ public:
                     norm->weight.fill_(f);
                 }
                 auto& dense = *block->ff->DenseReluDense;
-                for (auto* wi : {&dense.wi, &dense.wi_0, &dense.wi_1}) {
+                for (auto* wi : { &dense.wi, &dense.wi_0, &dense.wi_1 }) {
                     if (*wi) {
                         (*wi)->weight.normal_(0.0, f * std::pow(dModel, -0.5));
                     }
@@ -457,8 +456,8 @@ public:
     int64_t decoderStartTokenId() const override { return sizes_.decoderStart; }
 
 private:
-    torch::Tensor selfAttention(T5Block& block, const torch::Tensor& h,
-                                const torch::Tensor& bias, torch::Tensor* probs)
+    torch::Tensor selfAttention(
+        T5Block& block, const torch::Tensor& h, const torch::Tensor& bias, torch::Tensor* probs)
     {
         auto& layer = *block.self;
         return h + layer.SelfAttention->forward(layer.layer_norm->forward(h), nullptr, bias, probs);
@@ -472,10 +471,10 @@ private:
 
     T5Sizes sizes_;
     std::string architecture_;
-    nn::Embedding shared_{nullptr};
+    nn::Embedding shared_ { nullptr };
     std::shared_ptr<T5Stack> encoder_;
     std::shared_ptr<T5Stack> decoder_;
-    nn::Linear lmHead_{nullptr};
+    nn::Linear lmHead_ { nullptr };
 };
 
 } // namespace
@@ -485,10 +484,10 @@ std::shared_ptr<Architecture> createT5(const ModelConfig& config)
     const std::string arch = config.architecture();
     if (!arch.empty() && arch != "T5ForConditionalGeneration") {
         throw Error(ErrorKind::Unsupported,
-                    config.path() + ": architecture \"" + arch +
-                        "\" is not supported yet for T5 (Lumen loads "
-                        "T5ForConditionalGeneration). Set \"architectures\" to "
-                        "[\"T5ForConditionalGeneration\"] if the checkpoint holds its weights.");
+            config.path() + ": architecture \"" + arch
+                + "\" is not supported yet for T5 (Lumen loads "
+                  "T5ForConditionalGeneration). Set \"architectures\" to "
+                  "[\"T5ForConditionalGeneration\"] if the checkpoint holds its weights.");
     }
     return std::make_shared<T5>(config);
 }

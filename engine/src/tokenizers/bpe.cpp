@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/bpe.h"
 
+#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
 #include "tokenizers/unicode.h"
@@ -421,19 +422,8 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
         symbolIds_[i] = id ? *id : unkId.value_or(-1);
     }
 
-    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
-        if (!spec) {
-            return std::nullopt;
-        }
-        return tokenToId(spec->content);
-    };
-    specialIds_.pad = idOf(settings_.pad);
-    specialIds_.unk = idOf(settings_.unk);
-    specialIds_.cls = idOf(settings_.cls);
-    specialIds_.sep = idOf(settings_.sep);
-    specialIds_.mask = idOf(settings_.mask);
-    specialIds_.bos = idOf(settings_.bos);
-    specialIds_.eos = idOf(settings_.eos);
+    specialIds_ = specialTokenIds(
+        settings_, [this](const std::string& token) { return tokenToId(token); });
 }
 
 BpeTokenizer::~BpeTokenizer() = default;
@@ -944,38 +934,6 @@ std::vector<std::string> BpeTokenizer::tokenize(const std::string& text) const
 
 // ---- encoding ----
 
-int64_t BpeTokenizer::requireSpecialId(const std::optional<int64_t>& id, const char* name) const
-{
-    if (!id) {
-        throw Error(ErrorKind::InvalidInput,
-                    std::string("this tokenizer has no ") + name
-                        + " token, which its inputs need. Set " + name
-                        + "_token in tokenizer_config.json or encode without special tokens.");
-    }
-    return *id;
-}
-
-void BpeTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
-{
-    encoding.ids.push_back(id);
-    encoding.tokens.push_back(idToToken(id));
-    encoding.offsets.emplace_back(0, 0);
-    encoding.typeIds.push_back(typeId);
-    encoding.specialMask.push_back(1);
-}
-
-void BpeTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
-                                int64_t typeId) const
-{
-    for (const Piece& piece : pieces) {
-        encoding.ids.push_back(piece.id);
-        encoding.tokens.push_back(idToToken(piece.id));
-        encoding.offsets.emplace_back(piece.begin, piece.end);
-        encoding.typeIds.push_back(typeId);
-        encoding.specialMask.push_back(piece.special ? 1 : 0);
-    }
-}
-
 int64_t BpeTokenizer::specialCount(bool pair) const
 {
     if (settings_.flavor == BpeSettings::Flavor::Roberta) {
@@ -991,18 +949,18 @@ int64_t BpeTokenizer::specialCount(bool pair) const
 void BpeTokenizer::appendPrefix(Encoding& encoding, int64_t typeId, bool second) const
 {
     if (settings_.flavor == BpeSettings::Flavor::Roberta) {
-        appendSpecial(encoding, second ? requireSpecialId(specialIds_.sep, "sep")
-                                       : requireSpecialId(specialIds_.cls, "cls"),
+        encoding_build::appendSpecial(encoding, *this, second ? encoding_build::requireSpecialId(specialIds_.sep, "sep")
+                                       : encoding_build::requireSpecialId(specialIds_.cls, "cls"),
                       typeId);
     } else if (settings_.addBosToken) {
-        appendSpecial(encoding, requireSpecialId(specialIds_.bos, "bos"), typeId);
+        encoding_build::appendSpecial(encoding, *this, encoding_build::requireSpecialId(specialIds_.bos, "bos"), typeId);
     }
 }
 
 void BpeTokenizer::appendSuffix(Encoding& encoding, int64_t typeId, bool /*second*/) const
 {
     if (settings_.flavor == BpeSettings::Flavor::Roberta) {
-        appendSpecial(encoding, requireSpecialId(specialIds_.sep, "sep"), typeId);
+        encoding_build::appendSpecial(encoding, *this, encoding_build::requireSpecialId(specialIds_.sep, "sep"), typeId);
     }
 }
 
@@ -1010,12 +968,7 @@ Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& opti
 {
     const int64_t specials = options.addSpecialTokens ? specialCount(false) : 0;
     Encoding encoding;
-    if (options.maxLength > 0 && options.maxLength < specials) {
-        throw Error(ErrorKind::InvalidInput,
-                    "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
-                        + std::to_string(specials)
-                        + " special tokens; use a larger maximum length.");
-    }
+    encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
     // Truncating: one piece past the kept ones says whether anything was cut.
     const size_t keep = options.maxLength > 0 ? static_cast<size_t>(options.maxLength - specials)
                                               : SIZE_MAX;
@@ -1027,15 +980,11 @@ Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& opti
         }
     }
     const size_t total = pieces.size() + static_cast<size_t>(specials);
-    encoding.ids.reserve(total);
-    encoding.tokens.reserve(total);
-    encoding.offsets.reserve(total);
-    encoding.typeIds.reserve(total);
-    encoding.specialMask.reserve(total);
+    encoding_build::reserve(encoding, total);
     if (options.addSpecialTokens) {
         appendPrefix(encoding, 0, false);
     }
-    appendPieces(encoding, pieces, 0);
+    encoding_build::appendPieces(encoding, *this, pieces, 0);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, 0, false);
     }
@@ -1050,22 +999,10 @@ Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pa
     const int64_t specials = options.addSpecialTokens ? specialCount(true) : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens of a text pair; use a larger maximum length.");
-        }
+        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        while (first.size() + second.size() > limit) {
-            if (first.size() > second.size()) {
-                first.pop_back();
-            } else {
-                second.pop_back();
-            }
-            encoding.truncated = true;
-        }
+        encoding.truncated = encoding_build::truncateLongestFirst(first, second, limit);
     }
     // RoBERTa's token type ids are all 0; GPT-2 (the base class) gives the second text 1.
     const int64_t secondType =
@@ -1073,12 +1010,12 @@ Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pa
     if (options.addSpecialTokens) {
         appendPrefix(encoding, 0, false);
     }
-    appendPieces(encoding, first, 0);
+    encoding_build::appendPieces(encoding, *this, first, 0);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, 0, false);
         appendPrefix(encoding, secondType, true);
     }
-    appendPieces(encoding, second, secondType);
+    encoding_build::appendPieces(encoding, *this, second, secondType);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, secondType, true);
     }
@@ -1110,9 +1047,10 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
 {
     // PreTrainedTokenizer._decode: non-special added tokens stand apart; the rest goes
     // through convert_tokens_to_string (characters -> bytes -> UTF-8 with replacement).
-    auto tokensToString = [this](const std::vector<const std::string*>& tokens) {
+    auto tokensToString = [this](const std::vector<std::string>& tokens) {
         std::string bytes;
-        for (const std::string* token : tokens) {
+        for (const std::string& word : tokens) {
+            const std::string* token = &word;
             const auto* s = reinterpret_cast<const unsigned char*>(token->data());
             size_t i = 0;
             while (i < token->size()) {
@@ -1140,42 +1078,18 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
         }
         return decodeReplacing(bytes);
     };
-    std::vector<std::string> subTexts;
-    std::vector<const std::string*> current;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
     for (const int64_t id : ids) {
         if (skipSpecial && allSpecialIds_.count(id) > 0) {
             continue;
         }
-        const std::string& token = (id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
-            ? unkToken_
-            : idToToken_[static_cast<size_t>(id)];
-        if (legacyAdded_.count(token) > 0) {
-            if (!current.empty()) {
-                std::string text = tokensToString(current);
-                if (!text.empty()) {
-                    subTexts.push_back(std::move(text));
-                }
-                current.clear();
-            }
-            subTexts.push_back(token);
-        } else {
-            current.push_back(&token);
-        }
+        tokens.push_back((id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
+                             ? unkToken_
+                             : idToToken_[static_cast<size_t>(id)]);
     }
-    if (!current.empty()) {
-        subTexts.push_back(tokensToString(current));
-    }
-    std::string text;
-    for (size_t i = 0; i < subTexts.size(); ++i) {
-        if (i > 0) {
-            text.push_back(' ');
-        }
-        text.append(subTexts[i]);
-    }
-    if (settings_.cleanUpTokenizationSpaces) {
-        text = cleanUpTokenization(std::move(text));
-    }
-    return text;
+    return joinDecoded(std::move(tokens), legacyAdded_, tokensToString, /*spaceBetween=*/true,
+                       settings_.cleanUpTokenizationSpaces);
 }
 
 } // namespace lumen::engine

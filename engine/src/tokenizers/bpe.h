@@ -108,10 +108,6 @@ private:
     int32_t intern(const std::string& symbol);
     void registerAdded(AddedTokenSpec spec);
     std::string pieceToken(const Piece& piece) const;
-    int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name) const;
-    void appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const;
-    void appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
-                      int64_t typeId) const;
     void appendPrefix(Encoding& encoding, int64_t typeId, bool second) const;
     void appendSuffix(Encoding& encoding, int64_t typeId, bool second) const;
     int64_t specialCount(bool pair) const;

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/sentencepiece.h"
 
+#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
 
@@ -522,19 +523,8 @@ SentencePieceTokenizer::SentencePieceTokenizer(
             legacyAdded_.insert(spec.content);
         }
     }
-    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
-        if (!spec) {
-            return std::nullopt;
-        }
-        return tokenToId(spec->content);
-    };
-    specialIds_.pad = idOf(settings_.pad);
-    specialIds_.unk = idOf(settings_.unk);
-    specialIds_.cls = idOf(settings_.cls);
-    specialIds_.sep = idOf(settings_.sep);
-    specialIds_.mask = idOf(settings_.mask);
-    specialIds_.bos = idOf(settings_.bos);
-    specialIds_.eos = idOf(settings_.eos);
+    specialIds_ = specialTokenIds(
+        settings_, [this](const std::string& token) { return tokenToId(token); });
     const std::string unkText = settings_.unk ? settings_.unk->content : std::string("<unk>");
     unkTokenLength_ = spEncodeAsPieces(*sp_, unkText).size();
 }
@@ -856,51 +846,16 @@ std::vector<std::string> SentencePieceTokenizer::tokenize(const std::string& tex
 
 // ---- encoding ----
 
-void SentencePieceTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
-{
-    encoding.ids.push_back(id);
-    encoding.tokens.push_back(idToToken(id));
-    encoding.offsets.emplace_back(0, 0);
-    encoding.typeIds.push_back(typeId);
-    encoding.specialMask.push_back(1);
-}
-
-void SentencePieceTokenizer::appendPieces(
-    Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const
-{
-    for (const Piece& piece : pieces) {
-        encoding.ids.push_back(piece.id);
-        encoding.tokens.push_back(idToToken(piece.id));
-        encoding.offsets.emplace_back(piece.begin, piece.end);
-        encoding.typeIds.push_back(typeId);
-        encoding.specialMask.push_back(piece.special ? 1 : 0);
-    }
-}
-
-namespace {
-
-int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name)
-{
-    if (!id) {
-        throw Error(ErrorKind::InvalidInput,
-            std::string("this tokenizer has no ") + name + " token, which its inputs need. Set "
-                + name + "_token in tokenizer_config.json or encode without special tokens.");
-    }
-    return *id;
-}
-
-} // namespace
-
 std::vector<int64_t> SentencePieceTokenizer::specialsBefore() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return { requireSpecialId(specialIds_.cls, "cls") };
+        return { encoding_build::requireSpecialId(specialIds_.cls, "cls") };
     case SentencePieceFlavor::T5:
         return {};
     case SentencePieceFlavor::Llama:
         if (settings_.addBosToken) {
-            return { requireSpecialId(specialIds_.bos, "bos") };
+            return { encoding_build::requireSpecialId(specialIds_.bos, "bos") };
         }
         return {};
     }
@@ -911,12 +866,12 @@ std::vector<int64_t> SentencePieceTokenizer::specialsAfter() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return { requireSpecialId(specialIds_.sep, "sep") };
+        return { encoding_build::requireSpecialId(specialIds_.sep, "sep") };
     case SentencePieceFlavor::T5:
-        return { requireSpecialId(specialIds_.eos, "eos") };
+        return { encoding_build::requireSpecialId(specialIds_.eos, "eos") };
     case SentencePieceFlavor::Llama:
         if (settings_.addEosToken) {
-            return { requireSpecialId(specialIds_.eos, "eos") };
+            return { encoding_build::requireSpecialId(specialIds_.eos, "eos") };
         }
         return {};
     }
@@ -928,9 +883,9 @@ Encoding SentencePieceTokenizer::assemble(
 {
     Encoding encoding;
     if (!addSpecial) {
-        appendPieces(encoding, first, 0);
+        encoding_build::appendPieces(encoding, *this, first, 0);
         if (second != nullptr) {
-            appendPieces(encoding, *second, 0);
+            encoding_build::appendPieces(encoding, *this, *second, 0);
         }
         return encoding;
     }
@@ -940,16 +895,16 @@ Encoding SentencePieceTokenizer::assemble(
     auto addSequence = [&](const std::vector<Piece>& pieces, bool leading, int64_t typeId) {
         if (leading) {
             for (const int64_t id : before) {
-                appendSpecial(encoding, id, typeId);
+                encoding_build::appendSpecial(encoding, *this, id, typeId);
             }
         }
-        appendPieces(encoding, pieces, typeId);
+        encoding_build::appendPieces(encoding, *this, pieces, typeId);
         // T5Tokenizer._add_eos_if_not_present
         if (t5 && !pieces.empty() && !after.empty() && pieces.back().id == after.front()) {
             return;
         }
         for (const int64_t id : after) {
-            appendSpecial(encoding, id, typeId);
+            encoding_build::appendSpecial(encoding, *this, id, typeId);
         }
     };
     addSequence(first, true, 0);
@@ -968,11 +923,7 @@ Encoding SentencePieceTokenizer::encode(const std::string& text, const EncodeOpt
         : 0;
     bool truncated = false;
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
-                    + std::to_string(specials) + " special tokens; use a larger maximum length.");
-        }
+        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
         const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
             pieces.resize(keep);
@@ -1007,22 +958,10 @@ Encoding SentencePieceTokenizer::encodePair(
     }
     bool truncated = false;
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                "maximum length " + std::to_string(options.maxLength) + " cannot hold the "
-                    + std::to_string(specials)
-                    + " special tokens of a text pair; use a larger maximum length.");
-        }
+        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        while (first.size() + second.size() > limit) {
-            if (first.size() > second.size()) {
-                first.pop_back();
-            } else {
-                second.pop_back();
-            }
-            truncated = true;
-        }
+        truncated = encoding_build::truncateLongestFirst(first, second, limit);
     }
     Encoding encoding = assemble(first, &second, options.addSpecialTokens);
     encoding.truncated = truncated;
@@ -1106,40 +1045,18 @@ std::string SentencePieceTokenizer::decode(const std::vector<int64_t>& ids, bool
 {
     // PreTrainedTokenizer._decode: non-special added tokens (and T5's sentinels beyond the
     // SentencePiece vocabulary) stand apart; the rest goes through convert_tokens_to_string.
-    std::vector<std::string> subTexts;
-    std::vector<std::string> current;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
     for (const int64_t id : ids) {
         if (skipSpecial && allSpecialIds_.count(id) > 0) {
             continue;
         }
-        std::string token = idToToken(id);
-        if (legacyAdded_.count(token) > 0) {
-            if (!current.empty()) {
-                std::string text = tokensToString(std::move(current));
-                if (!text.empty()) {
-                    subTexts.push_back(std::move(text));
-                }
-                current.clear();
-            }
-            subTexts.push_back(std::move(token));
-        } else {
-            current.push_back(std::move(token));
-        }
+        tokens.push_back(idToToken(id));
     }
-    if (!current.empty()) {
-        subTexts.push_back(tokensToString(std::move(current)));
-    }
-    std::string text;
-    for (size_t i = 0; i < subTexts.size(); ++i) {
-        if (i > 0 && settings_.spacesBetweenSpecialTokens) {
-            text.push_back(' ');
-        }
-        text.append(subTexts[i]);
-    }
-    if (settings_.cleanUpTokenizationSpaces) {
-        text = cleanUpTokenization(std::move(text));
-    }
-    return text;
+    return joinDecoded(
+        std::move(tokens), legacyAdded_,
+        [this](std::vector<std::string> run) { return tokensToString(std::move(run)); },
+        settings_.spacesBetweenSpecialTokens, settings_.cleanUpTokenizationSpaces);
 }
 
 } // namespace lumen::engine

@@ -130,8 +130,6 @@ private:
     std::string tokensToString(std::vector<std::string> tokens) const;
     std::vector<int64_t> specialsBefore() const;
     std::vector<int64_t> specialsAfter() const;
-    void appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const;
-    void appendPieces(Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const;
     Encoding assemble(
         const std::vector<Piece>& first, const std::vector<Piece>* second, bool addSpecial) const;
 

@@ -244,6 +244,64 @@ std::vector<AddedTokenSpec> allSpecialTokens(const SpecialTokenSettings& setting
     return out;
 }
 
+SpecialTokens specialTokenIds(
+    const SpecialTokenSettings& settings,
+    const std::function<std::optional<int64_t>(const std::string&)>& tokenToId)
+{
+    auto idOf = [&tokenToId](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
+        if (!spec) {
+            return std::nullopt;
+        }
+        return tokenToId(spec->content);
+    };
+    SpecialTokens ids;
+    ids.pad = idOf(settings.pad);
+    ids.unk = idOf(settings.unk);
+    ids.cls = idOf(settings.cls);
+    ids.sep = idOf(settings.sep);
+    ids.mask = idOf(settings.mask);
+    ids.bos = idOf(settings.bos);
+    ids.eos = idOf(settings.eos);
+    return ids;
+}
+
+std::string joinDecoded(std::vector<std::string> tokens,
+                        const std::unordered_set<std::string>& legacyAdded,
+                        const std::function<std::string(std::vector<std::string>)>& tokensToString,
+                        bool spaceBetween, bool cleanUp)
+{
+    std::vector<std::string> subTexts;
+    std::vector<std::string> current;
+    for (std::string& token : tokens) {
+        if (legacyAdded.count(token) > 0) {
+            if (!current.empty()) {
+                std::string text = tokensToString(std::move(current));
+                if (!text.empty()) {
+                    subTexts.push_back(std::move(text));
+                }
+                current.clear();
+            }
+            subTexts.push_back(std::move(token));
+        } else {
+            current.push_back(std::move(token));
+        }
+    }
+    if (!current.empty()) {
+        subTexts.push_back(tokensToString(std::move(current)));
+    }
+    std::string text;
+    for (size_t i = 0; i < subTexts.size(); ++i) {
+        if (i > 0 && spaceBetween) {
+            text.push_back(' ');
+        }
+        text.append(subTexts[i]);
+    }
+    if (cleanUp) {
+        text = cleanUpTokenization(std::move(text));
+    }
+    return text;
+}
+
 std::string replaceAll(const std::string& text, const std::string& from, const std::string& to)
 {
     std::string out;

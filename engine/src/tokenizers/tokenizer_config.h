@@ -9,6 +9,8 @@
 // Every reader throws lumen::Error (InvalidInput) naming the file and the key:
 //   <file>: "<key>" must be <expected>. Fix the value or remove the key.
 
+#include "lumen/engine/tokenizer.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace lumen::engine {
@@ -93,6 +96,20 @@ bool readAddedTokens(const nlohmann::json& config, const std::string& path,
 /// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
 /// reference's all_special_tokens).
 std::vector<AddedTokenSpec> allSpecialTokens(const SpecialTokenSettings& settings);
+
+/// The ids of the named special tokens, looked up with `tokenToId`.
+SpecialTokens specialTokenIds(
+    const SpecialTokenSettings& settings,
+    const std::function<std::optional<int64_t>(const std::string&)>& tokenToId);
+
+/// PreTrainedTokenizer._decode after convert_ids_to_tokens: the tokens in `legacyAdded`
+/// (non-special added tokens) stand apart, each run of other tokens goes through
+/// `tokensToString` (an empty result before a legacy token is dropped), the pieces are joined
+/// with a space when `spaceBetween`, then clean_up_tokenization when `cleanUp`.
+std::string joinDecoded(std::vector<std::string> tokens,
+                        const std::unordered_set<std::string>& legacyAdded,
+                        const std::function<std::string(std::vector<std::string>)>& tokensToString,
+                        bool spaceBetween, bool cleanUp);
 
 /// Python's str.replace: every non-overlapping occurrence, left to right.
 std::string replaceAll(const std::string& text, const std::string& from, const std::string& to);

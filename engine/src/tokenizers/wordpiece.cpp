@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/wordpiece.h"
 
+#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
 
@@ -158,19 +159,8 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
         }
     }
 
-    auto idOf = [this](const std::optional<AddedTokenSpec>& spec) -> std::optional<int64_t> {
-        if (!spec) {
-            return std::nullopt;
-        }
-        return tokenToId(spec->content);
-    };
-    specialIds_.pad = idOf(settings_.pad);
-    specialIds_.unk = idOf(settings_.unk);
-    specialIds_.cls = idOf(settings_.cls);
-    specialIds_.sep = idOf(settings_.sep);
-    specialIds_.mask = idOf(settings_.mask);
-    specialIds_.bos = idOf(settings_.bos);
-    specialIds_.eos = idOf(settings_.eos);
+    specialIds_ = specialTokenIds(
+        settings_, [this](const std::string& token) { return tokenToId(token); });
 }
 
 void WordPieceTokenizer::registerAdded(AddedTokenSpec spec)
@@ -470,38 +460,11 @@ std::vector<std::string> WordPieceTokenizer::tokenize(const std::string& text) c
 
 // ---- encoding ----
 
-int64_t WordPieceTokenizer::requireSpecialId(const std::optional<int64_t>& id,
-                                             const char* name) const
-{
-    if (!id) {
-        throw Error(ErrorKind::InvalidInput,
-                    std::string("this tokenizer has no ") + name
-                        + " token, which BERT-style inputs need. Set " + name
-                        + "_token in tokenizer_config.json or encode without special tokens.");
-    }
-    return *id;
-}
+namespace {
 
-void WordPieceTokenizer::appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const
-{
-    encoding.ids.push_back(id);
-    encoding.tokens.push_back(idToToken(id));
-    encoding.offsets.emplace_back(0, 0);
-    encoding.typeIds.push_back(typeId);
-    encoding.specialMask.push_back(1);
-}
+const char* const kNeeder = "BERT-style inputs";
 
-void WordPieceTokenizer::appendPieces(Encoding& encoding, const std::vector<Piece>& pieces,
-                                      int64_t typeId) const
-{
-    for (const Piece& piece : pieces) {
-        encoding.ids.push_back(piece.id);
-        encoding.tokens.push_back(idToToken(piece.id));
-        encoding.offsets.emplace_back(piece.begin, piece.end);
-        encoding.typeIds.push_back(typeId);
-        encoding.specialMask.push_back(piece.special ? 1 : 0);
-    }
-}
+} // namespace
 
 Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions& options) const
 {
@@ -509,12 +472,7 @@ Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions
     const int64_t specials = options.addSpecialTokens ? 2 : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens; use a larger maximum length.");
-        }
+        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
         const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
             pieces.resize(keep);
@@ -522,19 +480,15 @@ Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions
         }
     }
     const size_t total = pieces.size() + static_cast<size_t>(specials);
-    encoding.ids.reserve(total);
-    encoding.tokens.reserve(total);
-    encoding.offsets.reserve(total);
-    encoding.typeIds.reserve(total);
-    encoding.specialMask.reserve(total);
+    encoding_build::reserve(encoding, total);
     if (options.addSpecialTokens) {
-        const int64_t cls = requireSpecialId(specialIds_.cls, "cls");
-        const int64_t sep = requireSpecialId(specialIds_.sep, "sep");
-        appendSpecial(encoding, cls, 0);
-        appendPieces(encoding, pieces, 0);
-        appendSpecial(encoding, sep, 0);
+        const int64_t cls = encoding_build::requireSpecialId(specialIds_.cls, "cls", kNeeder);
+        const int64_t sep = encoding_build::requireSpecialId(specialIds_.sep, "sep", kNeeder);
+        encoding_build::appendSpecial(encoding, *this, cls, 0);
+        encoding_build::appendPieces(encoding, *this, pieces, 0);
+        encoding_build::appendSpecial(encoding, *this, sep, 0);
     } else {
-        appendPieces(encoding, pieces, 0);
+        encoding_build::appendPieces(encoding, *this, pieces, 0);
     }
     return encoding;
 }
@@ -547,35 +501,23 @@ Encoding WordPieceTokenizer::encodePair(const std::string& text, const std::stri
     const int64_t specials = options.addSpecialTokens ? 3 : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        if (options.maxLength < specials) {
-            throw Error(ErrorKind::InvalidInput,
-                        "maximum length " + std::to_string(options.maxLength)
-                            + " cannot hold the " + std::to_string(specials)
-                            + " special tokens of a text pair; use a larger maximum length.");
-        }
+        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        while (first.size() + second.size() > limit) {
-            if (first.size() > second.size()) {
-                first.pop_back();
-            } else {
-                second.pop_back();
-            }
-            encoding.truncated = true;
-        }
+        encoding.truncated = encoding_build::truncateLongestFirst(first, second, limit);
     }
     if (options.addSpecialTokens) {
-        const int64_t cls = requireSpecialId(specialIds_.cls, "cls");
-        const int64_t sep = requireSpecialId(specialIds_.sep, "sep");
-        appendSpecial(encoding, cls, 0);
-        appendPieces(encoding, first, 0);
-        appendSpecial(encoding, sep, 0);
-        appendPieces(encoding, second, 1);
-        appendSpecial(encoding, sep, 1);
+        const int64_t cls = encoding_build::requireSpecialId(specialIds_.cls, "cls", kNeeder);
+        const int64_t sep = encoding_build::requireSpecialId(specialIds_.sep, "sep", kNeeder);
+        encoding_build::appendSpecial(encoding, *this, cls, 0);
+        encoding_build::appendPieces(encoding, *this, first, 0);
+        encoding_build::appendSpecial(encoding, *this, sep, 0);
+        encoding_build::appendPieces(encoding, *this, second, 1);
+        encoding_build::appendSpecial(encoding, *this, sep, 1);
     } else {
         // Without special tokens the reference gives both texts type id 0.
-        appendPieces(encoding, first, 0);
-        appendPieces(encoding, second, 0);
+        encoding_build::appendPieces(encoding, *this, first, 0);
+        encoding_build::appendPieces(encoding, *this, second, 0);
     }
     return encoding;
 }
@@ -605,52 +547,28 @@ std::string WordPieceTokenizer::decode(const std::vector<int64_t>& ids, bool ski
 {
     // PreTrainedTokenizer._decode: non-special added tokens stand apart; the rest is joined by
     // convert_tokens_to_string (spaces, " ##" removed, stripped).
-    auto tokensToString = [](const std::vector<const std::string*>& tokens) {
+    auto tokensToString = [](const std::vector<std::string>& tokens) {
         std::string joined;
         for (size_t i = 0; i < tokens.size(); ++i) {
             if (i > 0) {
                 joined.push_back(' ');
             }
-            joined.append(*tokens[i]);
+            joined.append(tokens[i]);
         }
         return pythonStrip(replaceAll(joined, " ##", ""));
     };
-    std::vector<std::string> subTexts;
-    std::vector<const std::string*> current;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
     for (const int64_t id : ids) {
         if (skipSpecial && allSpecialIds_.count(id) > 0) {
             continue;
         }
-        const std::string& token = (id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
-            ? unkToken_
-            : idToToken_[static_cast<size_t>(id)];
-        if (legacyAdded_.count(token) > 0) {
-            if (!current.empty()) {
-                std::string text = tokensToString(current);
-                if (!text.empty()) {
-                    subTexts.push_back(std::move(text));
-                }
-                current.clear();
-            }
-            subTexts.push_back(token);
-        } else {
-            current.push_back(&token);
-        }
+        tokens.push_back((id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
+                             ? unkToken_
+                             : idToToken_[static_cast<size_t>(id)]);
     }
-    if (!current.empty()) {
-        subTexts.push_back(tokensToString(current));
-    }
-    std::string text;
-    for (size_t i = 0; i < subTexts.size(); ++i) {
-        if (i > 0) {
-            text.push_back(' ');
-        }
-        text.append(subTexts[i]);
-    }
-    if (settings_.cleanUpTokenizationSpaces) {
-        text = cleanUpTokenization(std::move(text));
-    }
-    return text;
+    return joinDecoded(std::move(tokens), legacyAdded_, tokensToString, /*spaceBetween=*/true,
+                       settings_.cleanUpTokenizationSpaces);
 }
 
 } // namespace lumen::engine

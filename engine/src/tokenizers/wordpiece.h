@@ -89,9 +89,6 @@ private:
     void wordPiece(const unicode::MappedText& word, std::vector<Piece>& out) const;
     void registerAdded(AddedTokenSpec spec);
     int64_t convertTokenToId(const std::string& token) const;
-    void appendPieces(Encoding& encoding, const std::vector<Piece>& pieces, int64_t typeId) const;
-    void appendSpecial(Encoding& encoding, int64_t id, int64_t typeId) const;
-    int64_t requireSpecialId(const std::optional<int64_t>& id, const char* name) const;
 
     WordPieceSettings settings_;
     std::unordered_map<std::string, int64_t> vocab_;        ///< vocab.txt (last line wins)

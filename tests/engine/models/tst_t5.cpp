@@ -6,6 +6,8 @@
 #include "conformance.h"
 #include "tensor_compare.h"
 
+#include "generate/seq2seq_greedy.h"
+
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
@@ -33,8 +35,8 @@ IntTensor intMatrix(const nlohmann::json& rows)
 {
     IntTensor t;
     const bool nested = rows.at(0).is_array();
-    const nlohmann::json all = nested ? rows : nlohmann::json::array({rows});
-    t.shape = {static_cast<int64_t>(all.size()), static_cast<int64_t>(all.at(0).size())};
+    const nlohmann::json all = nested ? rows : nlohmann::json::array({ rows });
+    t.shape = { static_cast<int64_t>(all.size()), static_cast<int64_t>(all.at(0).size()) };
     for (const auto& row : all) {
         const auto values = jsonToInts(row);
         t.data.insert(t.data.end(), values.begin(), values.end());
@@ -69,8 +71,7 @@ int64_t argmaxLast(const FloatTensor& logits)
     return std::max_element(row, row + vocab) - row;
 }
 
-template <typename F>
-bool throwsError(F&& f)
+template<typename F> bool throwsError(F&& f)
 {
     try {
         f();
@@ -85,7 +86,7 @@ void copyFolder(const std::string& from, const std::string& to)
     fs::create_directories(to);
     for (const auto& entry : fs::directory_iterator(from)) {
         fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-                      fs::copy_options::overwrite_existing);
+            fs::copy_options::overwrite_existing);
     }
 }
 
@@ -108,13 +109,13 @@ private:
     static void checkOutputs(const ForwardResult& out, const nlohmann::json& r, bool batched)
     {
         LUMEN_COMPARE_HIDDEN(maybeSqueeze(out.lastHiddenState, batched),
-                             jsonToFloat(r["encoder_last_hidden_state"]));
+            jsonToFloat(r["encoder_last_hidden_state"]));
         const std::pair<const std::vector<FloatTensor>*, const char*> lists[] = {
-            {&out.trace.hiddenStates, "encoder_hidden_states"},
-            {&out.trace.decoderHiddenStates, "decoder_hidden_states"},
-            {&out.trace.attentions, "encoder_attentions"},
-            {&out.trace.decoderAttentions, "decoder_attentions"},
-            {&out.trace.crossAttentions, "cross_attentions"},
+            { &out.trace.hiddenStates, "encoder_hidden_states" },
+            { &out.trace.decoderHiddenStates, "decoder_hidden_states" },
+            { &out.trace.attentions, "encoder_attentions" },
+            { &out.trace.decoderAttentions, "decoder_attentions" },
+            { &out.trace.crossAttentions, "cross_attentions" },
         };
         for (const auto& [list, key] : lists) {
             const bool attention = std::string(key).find("attentions") != std::string::npos;
@@ -137,7 +138,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("caseName");
         QTest::addColumn<int>("record");
-        for (const char* name : {"t5", "t5-gated"}) {
+        for (const char* name : { "t5", "t5-gated" }) {
             const auto& records = expected(name)["forward"];
             for (size_t i = 0; i < records.size(); ++i) {
                 const std::string label =
@@ -155,7 +156,7 @@ private Q_SLOTS:
         const auto& r = expected(name)["forward"][static_cast<size_t>(record)];
         Model& m = model(name);
         QVERIFY(m.info().isEncoderDecoder);
-        const ForwardResult out = m.forward(inputFromRecord(r), TraceRequest{true, true});
+        const ForwardResult out = m.forward(inputFromRecord(r), TraceRequest { true, true });
         QCOMPARE(out.trace.hiddenStates.size(), size_t(3));
         checkOutputs(out, r, false);
     }
@@ -169,27 +170,27 @@ private Q_SLOTS:
         const std::string name = caseName.toStdString();
         const auto& r = expected(name)["forward"][static_cast<size_t>(record)];
         Model& m = model(name);
-        const ModelInput in = m.prepareSeq2Seq({r["text"].get<std::string>()},
-                                               {r["decoder_target_text"].get<std::string>()});
+        const ModelInput in = m.prepareSeq2Seq(
+            { r["text"].get<std::string>() }, { r["decoder_target_text"].get<std::string>() });
         QCOMPARE(in.inputIds.data, jsonToInts(r["input_ids"]));
         QCOMPARE(in.decoderInputIds.data, jsonToInts(r["decoder_input_ids"]));
         QCOMPARE(in.decoderInputIds.shape,
-                 (std::vector<int64_t>{1, static_cast<int64_t>(r["decoder_input_ids"].size())}));
-        const ForwardResult out = m.forward(in, TraceRequest{true, true});
+            (std::vector<int64_t> { 1, static_cast<int64_t>(r["decoder_input_ids"].size()) }));
+        const ForwardResult out = m.forward(in, TraceRequest { true, true });
         checkOutputs(out, r, false);
     }
 
     void batch()
     {
-        for (const char* name : {"t5", "t5-gated"}) {
+        for (const char* name : { "t5", "t5-gated" }) {
             const auto& r = expected(name)["batch"];
             Model& m = model(name);
-            const ForwardResult out = m.forward(inputFromRecord(r), TraceRequest{true, true});
+            const ForwardResult out = m.forward(inputFromRecord(r), TraceRequest { true, true });
             checkOutputs(out, r, true);
 
             // The same batch from the texts: right padding with <pad>, one target for both.
             const ModelInput in = m.prepareSeq2Seq(r["text"].get<std::vector<std::string>>(),
-                                                   {r["decoder_target_text"].get<std::string>()});
+                { r["decoder_target_text"].get<std::string>() });
             QCOMPARE(in.inputIds.data, intMatrix(r["input_ids"]).data);
             QCOMPARE(in.attentionMask.data, intMatrix(r["attention_mask"]).data);
             QCOMPARE(in.decoderInputIds.data, intMatrix(r["decoder_input_ids"]).data);
@@ -198,12 +199,12 @@ private Q_SLOTS:
 
     void longEncoderOnly()
     {
-        for (const char* name : {"t5", "t5-gated"}) {
+        for (const char* name : { "t5", "t5-gated" }) {
             const auto& r = expected(name)["long_forward"];
             const ForwardResult out = model(name).forward(inputFromRecord(r));
             QVERIFY(out.logits.empty());
-            LUMEN_COMPARE_HIDDEN(squeezeFirst(out.lastHiddenState),
-                                 jsonToFloat(r["encoder_last_hidden_state"]));
+            LUMEN_COMPARE_HIDDEN(
+                squeezeFirst(out.lastHiddenState), jsonToFloat(r["encoder_last_hidden_state"]));
         }
     }
 
@@ -211,26 +212,57 @@ private Q_SLOTS:
     // generate() (same_as_manual_full_forward_greedy_loop).
     void greedyGeneration()
     {
-        for (const char* name : {"t5", "t5-gated"}) {
+        for (const char* name : { "t5", "t5-gated" }) {
             const auto& g = expected(name)["generation"];
             QVERIFY(g["same_as_manual_full_forward_greedy_loop"].get<bool>());
             Model& m = model(name);
             ModelInput in;
             in.inputIds = intMatrix(g["prompt_ids"]);
-            std::vector<int64_t> sequence{jsonToInts(g["sequence"]).front()};
+            std::vector<int64_t> sequence { jsonToInts(g["sequence"]).front() };
             const auto steps = g["new_token_ids"].size();
             for (size_t step = 0; step < steps; ++step) {
-                in.decoderInputIds.shape = {1, static_cast<int64_t>(sequence.size())};
+                in.decoderInputIds.shape = { 1, static_cast<int64_t>(sequence.size()) };
                 in.decoderInputIds.data = sequence;
                 sequence.push_back(argmaxLast(m.forward(in).logits));
             }
             QCOMPARE(sequence, jsonToInts(g["sequence"]));
+
+            // The engine's seq2seq greedy decoder (encoder once), with the reference's
+            // generation_config (eos 1, pad 0) and its per-step top-5 scores.
+            GreedyConfig config;
+            config.maxNewTokens = static_cast<int64_t>(steps);
+            config.eosTokenId = 1;
+            config.padTokenId = 0;
+            const GreedyResult r = seq2seqGreedyGenerate(m, in, config);
+            QCOMPARE(r.sequences.size(), size_t(1));
+            QCOMPARE(r.sequences[0], jsonToInts(g["sequence"]));
+            QCOMPARE(r.newTokenIds[0], jsonToInts(g["new_token_ids"]));
+            QCOMPARE(r.steps[0].size(), steps);
+            for (size_t step = 0; step < steps; ++step) {
+                const auto& ref = g["step_scores_top5"][step];
+                QCOMPARE(r.steps[0][step].topIds, jsonToInts(ref["top5_ids"]));
+                FloatTensor scores;
+                scores.shape = { 5 };
+                scores.data = r.steps[0][step].topScores;
+                LUMEN_COMPARE_HIDDEN(scores, jsonToFloat(ref["top5_scores"]));
+            }
         }
+        // A batch of two prompts (right-padded) decodes each row as it would alone.
+        Model& m = model("t5-gated");
+        const ModelInput both = m.prepare(
+            { "Hello, world!", expected("t5-gated")["generation"]["prompt"].get<std::string>() });
+        GreedyConfig config;
+        config.maxNewTokens = 8;
+        config.eosTokenId = 1;
+        const GreedyResult batched = seq2seqGreedyGenerate(m, both, config);
+        QCOMPARE(batched.sequences.size(), size_t(2));
+        QCOMPARE(batched.sequences[1], jsonToInts(expected("t5-gated")["generation"]["sequence"]));
+        QVERIFY(throwsError([&] { seq2seqGreedyGenerate(model("t5"), ModelInput {}, config); }));
     }
 
     void parameterCounts()
     {
-        for (const char* name : {"t5", "t5-gated"}) {
+        for (const char* name : { "t5", "t5-gated" }) {
             std::ifstream file(test::conformanceDir(name) + "/state_dict_manifest.json");
             const auto manifest = nlohmann::json::parse(file);
             int64_t unique = 0;
@@ -263,12 +295,12 @@ private Q_SLOTS:
         auto m = Model::load(dir);
         QCOMPARE(m->info().weightsFile, std::string("pytorch_model.bin"));
         for (const auto& w : m->info().warnings) {
-            QVERIFY2(w.kind != "unexpected-key" && w.kind != "tied-weight-differs",
-                     w.detail.c_str());
+            QVERIFY2(
+                w.kind != "unexpected-key" && w.kind != "tied-weight-differs", w.detail.c_str());
         }
         QCOMPARE(m->info().parameterCount, model("t5").info().parameterCount);
         const auto& r = expected("t5")["forward"][0];
-        const ForwardResult out = m->forward(inputFromRecord(r), TraceRequest{true, true});
+        const ForwardResult out = m->forward(inputFromRecord(r), TraceRequest { true, true });
         checkOutputs(out, r, false);
     }
 
@@ -281,10 +313,10 @@ private Q_SLOTS:
         const QString dir = QString::fromStdString(test::conformanceDir("t5"));
         QProcess cli;
         cli.start(QStringLiteral(LUMEN_CLI_PATH),
-                  {QStringLiteral("forward"), dir, QStringLiteral("--text"),
-                   QString::fromStdString(r["text"].get<std::string>()), QStringLiteral("--target"),
-                   QString::fromStdString(r["decoder_target_text"].get<std::string>()),
-                   QStringLiteral("--out"), out});
+            { QStringLiteral("forward"), dir, QStringLiteral("--text"),
+                QString::fromStdString(r["text"].get<std::string>()), QStringLiteral("--target"),
+                QString::fromStdString(r["decoder_target_text"].get<std::string>()),
+                QStringLiteral("--out"), out });
         QVERIFY(cli.waitForFinished(120000));
         QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
 
@@ -293,15 +325,15 @@ private Q_SLOTS:
         for (const auto& t : file.tensors()) {
             names.insert(t.name);
         }
-        std::set<std::string> wanted{"encoder_last_hidden_state", "logits", "input_ids",
-                                     "attention_mask", "token_type_ids", "decoder_input_ids",
-                                     "decoder_attention_mask"};
-        for (const char* list : {"encoder_hidden_states", "decoder_hidden_states"}) {
+        std::set<std::string> wanted { "encoder_last_hidden_state", "logits", "input_ids",
+            "attention_mask", "token_type_ids", "decoder_input_ids", "decoder_attention_mask" };
+        for (const char* list : { "encoder_hidden_states", "decoder_hidden_states" }) {
             for (size_t i = 0; i < r[list].size(); ++i) {
                 wanted.insert(std::string(list) + "." + std::to_string(i));
             }
         }
-        for (const char* list : {"encoder_attentions", "decoder_attentions", "cross_attentions"}) {
+        for (const char* list :
+            { "encoder_attentions", "decoder_attentions", "cross_attentions" }) {
             for (size_t i = 0; i < r[list].size(); ++i) {
                 wanted.insert(std::string(list) + "." + std::to_string(i));
             }
@@ -309,15 +341,15 @@ private Q_SLOTS:
         QCOMPARE(names, wanted);
         LUMEN_COMPARE_HIDDEN(squeezeFirst(file.readFloat("logits")), jsonToFloat(r["logits"]));
         LUMEN_COMPARE_ATTENTION(squeezeFirst(file.readFloat("cross_attentions.1")),
-                                jsonToFloat(r["cross_attentions"][1]));
+            jsonToFloat(r["cross_attentions"][1]));
         LUMEN_COMPARE_HIDDEN(squeezeFirst(file.readFloat("decoder_hidden_states.2")),
-                             jsonToFloat(r["decoder_hidden_states"][2]));
+            jsonToFloat(r["decoder_hidden_states"][2]));
 
         // An encoder-decoder model without --target is a usage error.
         QProcess noTarget;
         noTarget.start(QStringLiteral(LUMEN_CLI_PATH),
-                       {QStringLiteral("forward"), dir, QStringLiteral("--text"),
-                        QStringLiteral("Hello"), QStringLiteral("--out"), out});
+            { QStringLiteral("forward"), dir, QStringLiteral("--text"), QStringLiteral("Hello"),
+                QStringLiteral("--out"), out });
         QVERIFY(noTarget.waitForFinished(120000));
         QCOMPARE(noTarget.exitCode(), 2);
         QVERIFY(noTarget.readAllStandardError().contains("--target"));
@@ -326,13 +358,13 @@ private Q_SLOTS:
     void errors()
     {
         Model& m = model("t5");
-        QVERIFY(throwsError([&] { m.prepareSeq2Seq({"a b"}, {}); }));
-        QVERIFY(throwsError([&] { m.prepareSeq2Seq({"a b"}, {"  "}); }));
-        QVERIFY(throwsError([&] { m.prepareSeq2Seq({"a", "b", "c"}, {"x", "y"}); }));
+        QVERIFY(throwsError([&] { m.prepareSeq2Seq({ "a b" }, {}); }));
+        QVERIFY(throwsError([&] { m.prepareSeq2Seq({ "a b" }, { "  " }); }));
+        QVERIFY(throwsError([&] { m.prepareSeq2Seq({ "a", "b", "c" }, { "x", "y" }); }));
         ModelInput in = inputFromRecord(expected("t5")["forward"][0]);
         in.decoderInputIds.data[0] = 100000;
         QVERIFY(throwsError([&] { m.forward(in); }));
-        in.decoderInputIds.shape = {2, 1};
+        in.decoderInputIds.shape = { 2, 1 };
         QVERIFY(throwsError([&] { m.forward(in); }));
     }
 };
