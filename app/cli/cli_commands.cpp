@@ -305,7 +305,8 @@ void printModelInfo(std::ostream& out, const engine::Model& model)
     row("Layers", std::to_string(info.numLayers));
     row("Heads", std::to_string(info.numHeads));
     row("Intermediate", std::to_string(info.intermediateSize));
-    row("Max positions", std::to_string(info.maxPositions));
+    row("Max positions", info.maxPositions > 0 ? std::to_string(info.maxPositions)
+                                                : std::string("no limit (relative positions)"));
     row("Parameters",
         withThousands(info.parameterCount) + " ("
             + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");

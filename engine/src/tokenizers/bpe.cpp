@@ -2,9 +2,9 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/bpe.h"
 
-#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
+#include "tokenizers/encoding_build.h"
 #include "tokenizers/unicode.h"
 
 #include <nlohmann/json.hpp>
@@ -17,6 +17,12 @@
 #include <utility>
 
 namespace lumen::engine {
+
+using encoding_build::appendPieces;
+using encoding_build::appendSpecial;
+using encoding_build::requireRoom;
+using encoding_build::requireSpecialId;
+using encoding_build::truncateLongestFirst;
 
 namespace {
 
@@ -949,18 +955,18 @@ int64_t BpeTokenizer::specialCount(bool pair) const
 void BpeTokenizer::appendPrefix(Encoding& encoding, int64_t typeId, bool second) const
 {
     if (settings_.flavor == BpeSettings::Flavor::Roberta) {
-        encoding_build::appendSpecial(encoding, *this, second ? encoding_build::requireSpecialId(specialIds_.sep, "sep")
-                                       : encoding_build::requireSpecialId(specialIds_.cls, "cls"),
+        appendSpecial(encoding, *this, second ? requireSpecialId(specialIds_.sep, "sep")
+                                       : requireSpecialId(specialIds_.cls, "cls"),
                       typeId);
     } else if (settings_.addBosToken) {
-        encoding_build::appendSpecial(encoding, *this, encoding_build::requireSpecialId(specialIds_.bos, "bos"), typeId);
+        appendSpecial(encoding, *this, requireSpecialId(specialIds_.bos, "bos"), typeId);
     }
 }
 
 void BpeTokenizer::appendSuffix(Encoding& encoding, int64_t typeId, bool /*second*/) const
 {
     if (settings_.flavor == BpeSettings::Flavor::Roberta) {
-        encoding_build::appendSpecial(encoding, *this, encoding_build::requireSpecialId(specialIds_.sep, "sep"), typeId);
+        appendSpecial(encoding, *this, requireSpecialId(specialIds_.sep, "sep"), typeId);
     }
 }
 
@@ -968,7 +974,7 @@ Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& opti
 {
     const int64_t specials = options.addSpecialTokens ? specialCount(false) : 0;
     Encoding encoding;
-    encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
+    requireRoom(options.maxLength, specials, /*pair=*/false);
     // Truncating: one piece past the kept ones says whether anything was cut.
     const size_t keep = options.maxLength > 0 ? static_cast<size_t>(options.maxLength - specials)
                                               : SIZE_MAX;
@@ -984,7 +990,7 @@ Encoding BpeTokenizer::encode(const std::string& text, const EncodeOptions& opti
     if (options.addSpecialTokens) {
         appendPrefix(encoding, 0, false);
     }
-    encoding_build::appendPieces(encoding, *this, pieces, 0);
+    appendPieces(encoding, *this, pieces, 0);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, 0, false);
     }
@@ -999,10 +1005,10 @@ Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pa
     const int64_t specials = options.addSpecialTokens ? specialCount(true) : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
+        requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        encoding.truncated = encoding_build::truncateLongestFirst(first, second, limit);
+        encoding.truncated = truncateLongestFirst(first, second, limit);
     }
     // RoBERTa's token type ids are all 0; GPT-2 (the base class) gives the second text 1.
     const int64_t secondType =
@@ -1010,12 +1016,12 @@ Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pa
     if (options.addSpecialTokens) {
         appendPrefix(encoding, 0, false);
     }
-    encoding_build::appendPieces(encoding, *this, first, 0);
+    appendPieces(encoding, *this, first, 0);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, 0, false);
         appendPrefix(encoding, secondType, true);
     }
-    encoding_build::appendPieces(encoding, *this, second, secondType);
+    appendPieces(encoding, *this, second, secondType);
     if (options.addSpecialTokens) {
         appendSuffix(encoding, secondType, true);
     }

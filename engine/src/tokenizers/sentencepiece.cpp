@@ -2,9 +2,9 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/sentencepiece.h"
 
-#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
+#include "tokenizers/encoding_build.h"
 
 #include <dlfcn.h>
 #include <nlohmann/json.hpp>
@@ -93,6 +93,12 @@ extern "C" void lumenSentencePieceProcessorConstructor(void* self)
 }
 
 namespace lumen::engine {
+
+using encoding_build::appendPieces;
+using encoding_build::appendSpecial;
+using encoding_build::requireRoom;
+using encoding_build::requireSpecialId;
+using encoding_build::truncateLongestFirst;
 
 namespace {
 
@@ -850,12 +856,12 @@ std::vector<int64_t> SentencePieceTokenizer::specialsBefore() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return { encoding_build::requireSpecialId(specialIds_.cls, "cls") };
+        return { requireSpecialId(specialIds_.cls, "cls") };
     case SentencePieceFlavor::T5:
         return {};
     case SentencePieceFlavor::Llama:
         if (settings_.addBosToken) {
-            return { encoding_build::requireSpecialId(specialIds_.bos, "bos") };
+            return { requireSpecialId(specialIds_.bos, "bos") };
         }
         return {};
     }
@@ -866,12 +872,12 @@ std::vector<int64_t> SentencePieceTokenizer::specialsAfter() const
 {
     switch (settings_.flavor) {
     case SentencePieceFlavor::Albert:
-        return { encoding_build::requireSpecialId(specialIds_.sep, "sep") };
+        return { requireSpecialId(specialIds_.sep, "sep") };
     case SentencePieceFlavor::T5:
-        return { encoding_build::requireSpecialId(specialIds_.eos, "eos") };
+        return { requireSpecialId(specialIds_.eos, "eos") };
     case SentencePieceFlavor::Llama:
         if (settings_.addEosToken) {
-            return { encoding_build::requireSpecialId(specialIds_.eos, "eos") };
+            return { requireSpecialId(specialIds_.eos, "eos") };
         }
         return {};
     }
@@ -883,9 +889,9 @@ Encoding SentencePieceTokenizer::assemble(
 {
     Encoding encoding;
     if (!addSpecial) {
-        encoding_build::appendPieces(encoding, *this, first, 0);
+        appendPieces(encoding, *this, first, 0);
         if (second != nullptr) {
-            encoding_build::appendPieces(encoding, *this, *second, 0);
+            appendPieces(encoding, *this, *second, 0);
         }
         return encoding;
     }
@@ -895,16 +901,16 @@ Encoding SentencePieceTokenizer::assemble(
     auto addSequence = [&](const std::vector<Piece>& pieces, bool leading, int64_t typeId) {
         if (leading) {
             for (const int64_t id : before) {
-                encoding_build::appendSpecial(encoding, *this, id, typeId);
+                appendSpecial(encoding, *this, id, typeId);
             }
         }
-        encoding_build::appendPieces(encoding, *this, pieces, typeId);
+        appendPieces(encoding, *this, pieces, typeId);
         // T5Tokenizer._add_eos_if_not_present
         if (t5 && !pieces.empty() && !after.empty() && pieces.back().id == after.front()) {
             return;
         }
         for (const int64_t id : after) {
-            encoding_build::appendSpecial(encoding, *this, id, typeId);
+            appendSpecial(encoding, *this, id, typeId);
         }
     };
     addSequence(first, true, 0);
@@ -923,7 +929,7 @@ Encoding SentencePieceTokenizer::encode(const std::string& text, const EncodeOpt
         : 0;
     bool truncated = false;
     if (options.maxLength > 0) {
-        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
+        requireRoom(options.maxLength, specials, /*pair=*/false);
         const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
             pieces.resize(keep);
@@ -958,10 +964,10 @@ Encoding SentencePieceTokenizer::encodePair(
     }
     bool truncated = false;
     if (options.maxLength > 0) {
-        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
+        requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        truncated = encoding_build::truncateLongestFirst(first, second, limit);
+        truncated = truncateLongestFirst(first, second, limit);
     }
     Encoding encoding = assemble(first, &second, options.addSpecialTokens);
     encoding.truncated = truncated;

@@ -2,9 +2,9 @@
 // Copyright (C) 2026 The Lumen authors
 #include "tokenizers/wordpiece.h"
 
-#include "tokenizers/encoding_build.h"
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
+#include "tokenizers/encoding_build.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +13,12 @@
 #include <utility>
 
 namespace lumen::engine {
+
+using encoding_build::appendPieces;
+using encoding_build::appendSpecial;
+using encoding_build::requireRoom;
+using encoding_build::requireSpecialId;
+using encoding_build::truncateLongestFirst;
 
 using unicode::MappedChar;
 using unicode::MappedText;
@@ -472,7 +478,7 @@ Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions
     const int64_t specials = options.addSpecialTokens ? 2 : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/false);
+        requireRoom(options.maxLength, specials, /*pair=*/false);
         const auto keep = static_cast<size_t>(options.maxLength - specials);
         if (pieces.size() > keep) {
             pieces.resize(keep);
@@ -482,13 +488,13 @@ Encoding WordPieceTokenizer::encode(const std::string& text, const EncodeOptions
     const size_t total = pieces.size() + static_cast<size_t>(specials);
     encoding_build::reserve(encoding, total);
     if (options.addSpecialTokens) {
-        const int64_t cls = encoding_build::requireSpecialId(specialIds_.cls, "cls", kNeeder);
-        const int64_t sep = encoding_build::requireSpecialId(specialIds_.sep, "sep", kNeeder);
-        encoding_build::appendSpecial(encoding, *this, cls, 0);
-        encoding_build::appendPieces(encoding, *this, pieces, 0);
-        encoding_build::appendSpecial(encoding, *this, sep, 0);
+        const int64_t cls = requireSpecialId(specialIds_.cls, "cls", kNeeder);
+        const int64_t sep = requireSpecialId(specialIds_.sep, "sep", kNeeder);
+        appendSpecial(encoding, *this, cls, 0);
+        appendPieces(encoding, *this, pieces, 0);
+        appendSpecial(encoding, *this, sep, 0);
     } else {
-        encoding_build::appendPieces(encoding, *this, pieces, 0);
+        appendPieces(encoding, *this, pieces, 0);
     }
     return encoding;
 }
@@ -501,23 +507,23 @@ Encoding WordPieceTokenizer::encodePair(const std::string& text, const std::stri
     const int64_t specials = options.addSpecialTokens ? 3 : 0;
     Encoding encoding;
     if (options.maxLength > 0) {
-        encoding_build::requireRoom(options.maxLength, specials, /*pair=*/true);
+        requireRoom(options.maxLength, specials, /*pair=*/true);
         // 'longest_first': one token at a time from the longer text, the second on a tie.
         const auto limit = static_cast<size_t>(options.maxLength - specials);
-        encoding.truncated = encoding_build::truncateLongestFirst(first, second, limit);
+        encoding.truncated = truncateLongestFirst(first, second, limit);
     }
     if (options.addSpecialTokens) {
-        const int64_t cls = encoding_build::requireSpecialId(specialIds_.cls, "cls", kNeeder);
-        const int64_t sep = encoding_build::requireSpecialId(specialIds_.sep, "sep", kNeeder);
-        encoding_build::appendSpecial(encoding, *this, cls, 0);
-        encoding_build::appendPieces(encoding, *this, first, 0);
-        encoding_build::appendSpecial(encoding, *this, sep, 0);
-        encoding_build::appendPieces(encoding, *this, second, 1);
-        encoding_build::appendSpecial(encoding, *this, sep, 1);
+        const int64_t cls = requireSpecialId(specialIds_.cls, "cls", kNeeder);
+        const int64_t sep = requireSpecialId(specialIds_.sep, "sep", kNeeder);
+        appendSpecial(encoding, *this, cls, 0);
+        appendPieces(encoding, *this, first, 0);
+        appendSpecial(encoding, *this, sep, 0);
+        appendPieces(encoding, *this, second, 1);
+        appendSpecial(encoding, *this, sep, 1);
     } else {
         // Without special tokens the reference gives both texts type id 0.
-        encoding_build::appendPieces(encoding, *this, first, 0);
-        encoding_build::appendPieces(encoding, *this, second, 0);
+        appendPieces(encoding, *this, first, 0);
+        appendPieces(encoding, *this, second, 0);
     }
     return encoding;
 }
