@@ -373,18 +373,8 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
                                                                  result};
     }
 
-    for (const AddedTokenSpec& spec : settings_.addedTokens) {
-        registerAdded(spec);
-    }
-    // Special tokens become added tokens too (PreTrainedTokenizer.__init__).
-    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
-    for (AddedTokenSpec spec : specials) {
-        if (addedEncoder_.count(spec.content) == 0) {
-            spec.id = -1;
-            spec.special = true;
-            registerAdded(std::move(spec));
-        }
-    }
+    const std::vector<AddedTokenSpec> specials = registerAddedTokens(
+        settings_, addedEncoder_, [this](AddedTokenSpec spec) { registerAdded(std::move(spec)); });
     addedByFirstByte_.assign(256, {});
     for (size_t i = 0; i < added_.size(); ++i) {
         const auto first = static_cast<unsigned char>(added_[i].spec.content.front());
@@ -1032,21 +1022,12 @@ Encoding BpeTokenizer::encodePair(const std::string& text, const std::string& pa
 
 std::string BpeTokenizer::idToToken(int64_t id) const
 {
-    if (id < 0 || id >= static_cast<int64_t>(idToToken_.size())) {
-        return unkToken_;
-    }
-    return idToToken_[static_cast<size_t>(id)];
+    return tokenAt(idToToken_, id, unkToken_);
 }
 
 std::optional<int64_t> BpeTokenizer::tokenToId(const std::string& token) const
 {
-    if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
-        return it->second;
-    }
-    if (const auto it = vocab_.find(token); it != vocab_.end()) {
-        return it->second;
-    }
-    return std::nullopt;
+    return findTokenId(addedEncoder_, vocab_, token);
 }
 
 std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const
@@ -1090,9 +1071,7 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
         if (skipSpecial && allSpecialIds_.count(id) > 0) {
             continue;
         }
-        tokens.push_back((id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
-                             ? unkToken_
-                             : idToToken_[static_cast<size_t>(id)]);
+        tokens.push_back(tokenAt(idToToken_, id, unkToken_));
     }
     return joinDecoded(std::move(tokens), legacyAdded_, tokensToString, /*spaceBetween=*/true,
                        settings_.cleanUpTokenizationSpaces);

@@ -500,17 +500,8 @@ SentencePieceTokenizer::SentencePieceTokenizer(
     vocabSize_ = pieceCount_;
     unkId_ = spUnkId(*sp_);
 
-    for (const AddedTokenSpec& spec : settings_.addedTokens) {
-        registerAdded(spec);
-    }
-    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
-    for (AddedTokenSpec spec : specials) {
-        if (addedEncoder_.count(spec.content) == 0) {
-            spec.id = -1;
-            spec.special = true;
-            registerAdded(std::move(spec));
-        }
-    }
+    const std::vector<AddedTokenSpec> specials = registerAddedTokens(
+        settings_, addedEncoder_, [this](AddedTokenSpec spec) { registerAdded(std::move(spec)); });
     addedIndex_ = AddedTokenIndex(added_);
     if (settings_.flavor == SentencePieceFlavor::Albert && settings_.doLowerCase) {
         protectedFromLowering_ = protectedFromLowering(specials, added_);

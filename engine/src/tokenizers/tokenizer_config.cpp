@@ -244,6 +244,48 @@ std::vector<AddedTokenSpec> allSpecialTokens(const SpecialTokenSettings& setting
     return out;
 }
 
+std::vector<AddedTokenSpec> registerAddedTokens(
+    const SpecialTokenSettings& settings,
+    const std::unordered_map<std::string, int64_t>& addedEncoder,
+    const std::function<void(AddedTokenSpec)>& registerAdded)
+{
+    for (const AddedTokenSpec& spec : settings.addedTokens) {
+        registerAdded(spec);
+    }
+    // Special tokens become added tokens too.
+    std::vector<AddedTokenSpec> specials = allSpecialTokens(settings);
+    for (AddedTokenSpec spec : specials) {
+        if (addedEncoder.count(spec.content) == 0) {
+            spec.id = -1;
+            spec.special = true;
+            registerAdded(std::move(spec));
+        }
+    }
+    return specials;
+}
+
+const std::string& tokenAt(const std::vector<std::string>& idToToken, int64_t id,
+                           const std::string& fallback)
+{
+    if (id < 0 || id >= static_cast<int64_t>(idToToken.size())) {
+        return fallback;
+    }
+    return idToToken[static_cast<size_t>(id)];
+}
+
+std::optional<int64_t> findTokenId(const std::unordered_map<std::string, int64_t>& added,
+                                   const std::unordered_map<std::string, int64_t>& vocab,
+                                   const std::string& token)
+{
+    if (const auto it = added.find(token); it != added.end()) {
+        return it->second;
+    }
+    if (const auto it = vocab.find(token); it != vocab.end()) {
+        return it->second;
+    }
+    return std::nullopt;
+}
+
 SpecialTokens specialTokenIds(
     const SpecialTokenSettings& settings,
     const std::function<std::optional<int64_t>(const std::string&)>& tokenToId)

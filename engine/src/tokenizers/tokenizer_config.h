@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -96,6 +97,23 @@ bool readAddedTokens(const nlohmann::json& config, const std::string& path,
 /// bos, eos, unk, sep, pad, cls, mask, then the additional ones, without repeats (the
 /// reference's all_special_tokens).
 std::vector<AddedTokenSpec> allSpecialTokens(const SpecialTokenSettings& settings);
+
+/// PreTrainedTokenizer.__init__: registers settings.addedTokens, then every special token that
+/// `addedEncoder` (which `registerAdded` fills) does not hold yet, as special with a fresh id.
+/// Returns allSpecialTokens(settings).
+std::vector<AddedTokenSpec> registerAddedTokens(
+    const SpecialTokenSettings& settings,
+    const std::unordered_map<std::string, int64_t>& addedEncoder,
+    const std::function<void(AddedTokenSpec)>& registerAdded);
+
+/// The token with `id` in `idToToken`, or `fallback` (the unknown token) outside it.
+const std::string& tokenAt(const std::vector<std::string>& idToToken, int64_t id,
+                           const std::string& fallback);
+
+/// The id of `token`: the added tokens first, then the vocabulary; none when in neither.
+std::optional<int64_t> findTokenId(const std::unordered_map<std::string, int64_t>& added,
+                                   const std::unordered_map<std::string, int64_t>& vocab,
+                                   const std::string& token);
 
 /// The ids of the named special tokens, looked up with `tokenToId`.
 SpecialTokens specialTokenIds(

@@ -125,18 +125,8 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
         }
     }
 
-    for (const AddedTokenSpec& spec : settings_.addedTokens) {
-        registerAdded(spec);
-    }
-    // Special tokens become added tokens too (PreTrainedTokenizer.__init__).
-    const std::vector<AddedTokenSpec> specials = allSpecialTokens(settings_);
-    for (AddedTokenSpec spec : specials) {
-        if (addedEncoder_.count(spec.content) == 0) {
-            spec.id = -1;
-            spec.special = true;
-            registerAdded(std::move(spec));
-        }
-    }
+    const std::vector<AddedTokenSpec> specials = registerAddedTokens(
+        settings_, addedEncoder_, [this](AddedTokenSpec spec) { registerAdded(std::move(spec)); });
 
     // The trie: every added token, longest first for each first character.
     addedIndex_ = AddedTokenIndex(added_);
@@ -532,21 +522,12 @@ Encoding WordPieceTokenizer::encodePair(const std::string& text, const std::stri
 
 std::string WordPieceTokenizer::idToToken(int64_t id) const
 {
-    if (id < 0 || id >= static_cast<int64_t>(idToToken_.size())) {
-        return unkToken_;
-    }
-    return idToToken_[static_cast<size_t>(id)];
+    return tokenAt(idToToken_, id, unkToken_);
 }
 
 std::optional<int64_t> WordPieceTokenizer::tokenToId(const std::string& token) const
 {
-    if (const auto it = addedEncoder_.find(token); it != addedEncoder_.end()) {
-        return it->second;
-    }
-    if (const auto it = vocab_.find(token); it != vocab_.end()) {
-        return it->second;
-    }
-    return std::nullopt;
+    return findTokenId(addedEncoder_, vocab_, token);
 }
 
 std::string WordPieceTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const
@@ -569,9 +550,7 @@ std::string WordPieceTokenizer::decode(const std::vector<int64_t>& ids, bool ski
         if (skipSpecial && allSpecialIds_.count(id) > 0) {
             continue;
         }
-        tokens.push_back((id < 0 || id >= static_cast<int64_t>(idToToken_.size()))
-                             ? unkToken_
-                             : idToToken_[static_cast<size_t>(id)]);
+        tokens.push_back(tokenAt(idToToken_, id, unkToken_));
     }
     return joinDecoded(std::move(tokens), legacyAdded_, tokensToString, /*spaceBetween=*/true,
                        settings_.cleanUpTokenizationSpaces);
