@@ -15,21 +15,7 @@ using bert::BertSizes;
 using bert::Embeddings;
 using bert::Encoder;
 using bert::Pooler;
-
-struct BertBase : nn::Module {
-    std::shared_ptr<Embeddings> embeddings;
-    std::shared_ptr<Encoder> encoder;
-    std::shared_ptr<Pooler> pooler;
-
-    BertBase(const BertSizes& s, bool withPooler)
-    {
-        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.hidden));
-        encoder = register_module("encoder", std::make_shared<Encoder>(s));
-        if (withPooler) {
-            pooler = register_module("pooler", std::make_shared<Pooler>(s));
-        }
-    }
-};
+using bert::BaseModel;
 
 struct PredictionTransform : nn::Module {
     nn::Linear dense{nullptr};
@@ -82,7 +68,7 @@ public:
         // BertModel checkpoints keep their keys at the top level; models with heads nest
         // the encoder under "bert." as the reference does.
         const bool withPooler = head != Head::MaskedLm;
-        base_ = std::make_shared<BertBase>(sizes_, withPooler);
+        base_ = std::make_shared<BaseModel>(sizes_, withPooler);
         if (head == Head::Base) {
             // Register the base's children directly so keys are "embeddings....".
             register_module("embeddings", base_->embeddings);
@@ -196,7 +182,7 @@ private:
     Head head_;
     std::string modelType_;
     std::string architecture_;
-    std::shared_ptr<BertBase> base_;
+    std::shared_ptr<BaseModel> base_;
     std::shared_ptr<PreTrainingHeads> cls_;
 };
 

@@ -246,4 +246,20 @@ struct Pooler : nn::Module {
     }
 };
 
+// The bare encoder (BertModel, RobertaModel): embeddings, layers and an optional pooler.
+struct BaseModel : nn::Module {
+    std::shared_ptr<Embeddings> embeddings;
+    std::shared_ptr<Encoder> encoder;
+    std::shared_ptr<Pooler> pooler;
+
+    BaseModel(const BertSizes& s, bool withPooler)
+    {
+        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.hidden));
+        encoder = register_module("encoder", std::make_shared<Encoder>(s));
+        if (withPooler) {
+            pooler = register_module("pooler", std::make_shared<Pooler>(s));
+        }
+    }
+};
+
 } // namespace lumen::engine::bert

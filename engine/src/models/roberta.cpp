@@ -14,21 +14,7 @@ using bert::BertSizes;
 using bert::Embeddings;
 using bert::Encoder;
 using bert::Pooler;
-
-struct RobertaBase : nn::Module {
-    std::shared_ptr<Embeddings> embeddings;
-    std::shared_ptr<Encoder> encoder;
-    std::shared_ptr<Pooler> pooler;
-
-    RobertaBase(const BertSizes& s, bool withPooler)
-    {
-        embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, s.hidden));
-        encoder = register_module("encoder", std::make_shared<Encoder>(s));
-        if (withPooler) {
-            pooler = register_module("pooler", std::make_shared<Pooler>(s));
-        }
-    }
-};
+using bert::BaseModel;
 
 // RobertaLMHead: dense -> gelu -> layer_norm -> decoder (+ bias).
 struct LmHead : nn::Module {
@@ -74,7 +60,7 @@ public:
                     + ") leaves no positions: RoBERTa's positions start at pad_token_id + 1 ("
                     + std::to_string(sizes_.padTokenId + 1) + ").");
         }
-        base_ = std::make_shared<RobertaBase>(sizes_, head == Head::Base);
+        base_ = std::make_shared<BaseModel>(sizes_, head == Head::Base);
         if (head == Head::Base) {
             register_module("embeddings", base_->embeddings);
             register_module("encoder", base_->encoder);
@@ -178,7 +164,7 @@ private:
     Head head_;
     std::string modelType_;
     std::string architecture_;
-    std::shared_ptr<RobertaBase> base_;
+    std::shared_ptr<BaseModel> base_;
     std::shared_ptr<LmHead> lmHead_;
 };
 
