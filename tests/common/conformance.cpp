@@ -2,7 +2,10 @@
 // Copyright (C) 2026 The Lumen authors
 #include "conformance.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -95,6 +98,28 @@ engine::FloatTensor slice(const engine::FloatTensor& t,
         }
     }
     return out;
+}
+
+std::vector<int64_t> topK(const engine::FloatTensor& logits, int64_t row, int64_t k)
+{
+    const int64_t vocab = logits.shape.back();
+    const float* base = logits.data.data() + row * vocab;
+    std::vector<int64_t> order(static_cast<size_t>(vocab));
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int64_t a, int64_t b) { return base[a] > base[b]; });
+    order.resize(static_cast<size_t>(k));
+    return order;
+}
+
+void copyFolder(const std::string& from, const std::string& to)
+{
+    namespace fs = std::filesystem;
+    fs::create_directories(to);
+    for (const auto& entry : fs::directory_iterator(from)) {
+        fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
+                      fs::copy_options::overwrite_existing);
+    }
 }
 
 engine::FloatTensor squeezeFirst(const engine::FloatTensor& t)

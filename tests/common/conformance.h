@@ -28,6 +28,12 @@ std::vector<int64_t> jsonToInts(const nlohmann::json& list);
 engine::FloatTensor slice(const engine::FloatTensor& t,
                           const std::vector<std::pair<int64_t, int64_t>>& ranges);
 
+/// Ids of the k largest logits of row `row` of a [..., vocab] tensor, largest first.
+std::vector<int64_t> topK(const engine::FloatTensor& logits, int64_t row, int64_t k);
+
+/// Copies the files of a folder (not recursive) into `to`, created if missing.
+void copyFolder(const std::string& from, const std::string& to);
+
 /// Drops a leading dimension of size 1.
 engine::FloatTensor squeezeFirst(const engine::FloatTensor& t);
 

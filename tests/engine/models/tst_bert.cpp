@@ -25,20 +25,10 @@ using lumen::test::jsonToFloat;
 using lumen::test::jsonToInts;
 using lumen::test::slice;
 using lumen::test::squeezeFirst;
+using lumen::test::copyFolder;
+using lumen::test::topK;
 
 namespace {
-
-std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
-{
-    const int64_t vocab = logits.shape.back();
-    const float* base = logits.data.data() + row * vocab;
-    std::vector<int64_t> order(static_cast<size_t>(vocab));
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                      [&](int64_t a, int64_t b) { return base[a] > base[b]; });
-    order.resize(static_cast<size_t>(k));
-    return order;
-}
 
 std::string loadError(const std::string& dir)
 {
@@ -48,15 +38,6 @@ std::string loadError(const std::string& dir)
         return e.what();
     }
     return "(no error)";
-}
-
-void copyFolder(const std::string& from, const std::string& to)
-{
-    fs::create_directories(to);
-    for (const auto& entry : fs::directory_iterator(from)) {
-        fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-                      fs::copy_options::overwrite_existing);
-    }
 }
 
 } // namespace

@@ -31,22 +31,12 @@ using lumen::test::jsonToFloat;
 using lumen::test::jsonToInts;
 using lumen::test::slice;
 using lumen::test::squeezeFirst;
+using lumen::test::copyFolder;
+using lumen::test::topK;
 
 namespace {
 
 const char* const kCases[] = { "gpt2", "llama" };
-
-std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
-{
-    const int64_t vocab = logits.shape.back();
-    const float* base = logits.data.data() + row * vocab;
-    std::vector<int64_t> order(static_cast<size_t>(vocab));
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-        [&](int64_t a, int64_t b) { return base[a] > base[b]; });
-    order.resize(static_cast<size_t>(k));
-    return order;
-}
 
 // A ModelInput straight from the reference's ids and mask: one list = one row, a list of
 // lists = a batch.
@@ -73,15 +63,6 @@ ModelInput inputFrom(const nlohmann::json& ids, const nlohmann::json& mask)
 FloatTensor at(const FloatTensor& t, int64_t row, int64_t pos)
 {
     return squeezeFirst(squeezeFirst(slice(t, { { row, row + 1 }, { pos, pos + 1 } })));
-}
-
-void copyFolder(const std::string& from, const std::string& to)
-{
-    fs::create_directories(to);
-    for (const auto& entry : fs::directory_iterator(from)) {
-        fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-            fs::copy_options::overwrite_existing);
-    }
 }
 
 LoadOptions noTokenizer()

@@ -27,23 +27,13 @@ using lumen::test::jsonToFloat;
 using lumen::test::jsonToInts;
 using lumen::test::slice;
 using lumen::test::squeezeFirst;
+using lumen::test::copyFolder;
+using lumen::test::topK;
 
 namespace {
 
 const std::vector<std::string> kCases = { "roberta", "distilbert", "electra", "electra-generator",
     "albert" };
-
-std::vector<int64_t> topK(const FloatTensor& logits, int64_t row, int64_t k)
-{
-    const int64_t vocab = logits.shape.back();
-    const float* base = logits.data.data() + row * vocab;
-    std::vector<int64_t> order(static_cast<size_t>(vocab));
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(),
-        [&](int64_t a, int64_t b) { return base[a] > base[b]; });
-    order.resize(static_cast<size_t>(k));
-    return order;
-}
 
 // Flattens a list (one text) or a list of lists (a batch) of ints.
 IntTensor intMatrix(const nlohmann::json& j)
@@ -94,15 +84,6 @@ const char* relationshipKey(const nlohmann::json& r)
     return r.contains("sop_logits")             ? "sop_logits"
         : r.contains("seq_relationship_logits") ? "seq_relationship_logits"
                                                 : nullptr;
-}
-
-void copyFolder(const std::string& from, const std::string& to)
-{
-    fs::create_directories(to);
-    for (const auto& entry : fs::directory_iterator(from)) {
-        fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-            fs::copy_options::overwrite_existing);
-    }
 }
 
 int64_t manifestCount(const nlohmann::json& tensors, const std::string& prefix = {})

@@ -28,6 +28,8 @@ using lumen::test::expected;
 using lumen::test::jsonToFloat;
 using lumen::test::jsonToInts;
 using lumen::test::squeezeFirst;
+using lumen::test::copyFolder;
+using lumen::test::topK;
 
 namespace {
 
@@ -79,15 +81,6 @@ template<typename F> bool throwsError(F&& f)
         return true;
     }
     return false;
-}
-
-void copyFolder(const std::string& from, const std::string& to)
-{
-    fs::create_directories(to);
-    for (const auto& entry : fs::directory_iterator(from)) {
-        fs::copy_file(entry.path(), fs::path(to) / entry.path().filename(),
-            fs::copy_options::overwrite_existing);
-    }
 }
 
 } // namespace
