@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 //
-// loadTokenizer: picks the tokenizer of a model folder.
+// loadTokenizer: picks the tokenizer of a model folder: tokenizer.json when there is one (the
+// reference's AutoTokenizer prefers the fast tokenizer), else the slow files.
 // How to add one: write it in its own file (bpe.cpp, sentencepiece.cpp), add a recogniser
 // below that looks at tokenizer_config.json's tokenizer_class and the files present, and name
 // its files in kLookedFor so the "no tokenizer" message stays complete.
@@ -11,6 +12,7 @@
 #include "lumen/engine/error.h"
 #include "tokenizers/bpe.h"
 #include "tokenizers/sentencepiece.h"
+#include "tokenizers/tokenizer_json.h"
 #include "tokenizers/wordpiece.h"
 
 #include <nlohmann/json.hpp>
@@ -25,19 +27,24 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* const kWordPieceClasses[] = {
-    "BertTokenizer",    "BertTokenizerFast",    "DistilBertTokenizer",
-    "DistilBertTokenizerFast", "ElectraTokenizer", "ElectraTokenizerFast",
+    "BertTokenizer",
+    "BertTokenizerFast",
+    "DistilBertTokenizer",
+    "DistilBertTokenizerFast",
+    "ElectraTokenizer",
+    "ElectraTokenizerFast",
 };
 
 const char* const kLookedFor =
-    "tokenizer_config.json, vocab.txt (WordPiece: BERT, DistilBERT, ELECTRA), vocab.json + "
+    "tokenizer.json (any fast tokenizer), tokenizer_config.json, vocab.txt (WordPiece: BERT, "
+    "DistilBERT, ELECTRA), vocab.json + "
     "merges.txt (byte-level BPE: GPT-2, RoBERTa), spiece.model or tokenizer.model "
     "(SentencePiece: ALBERT, T5, LLaMA)";
 
 bool isWordPieceClass(const std::string& name)
 {
     return std::any_of(std::begin(kWordPieceClasses), std::end(kWordPieceClasses),
-                       [&name](const char* known) { return name == known; });
+        [&name](const char* known) { return name == known; });
 }
 
 /// Byte-level BPE (vocab.json + merges.txt): GPT-2 or RoBERTa by tokenizer_class; without a
@@ -61,8 +68,8 @@ std::optional<BpeSettings::Flavor> bpeFlavor(const std::string& name, const fs::
 /// SentencePiece (spiece.model / tokenizer.model): ALBERT, T5 or LLaMA by tokenizer_class;
 /// without a class, config.json's model_type decides, then the file name (tokenizer.model
 /// reads as LLaMA, spiece.model as T5).
-std::optional<SentencePieceFlavor> sentencePieceFlavor(const std::string& name,
-                                                       const fs::path& folder)
+std::optional<SentencePieceFlavor> sentencePieceFlavor(
+    const std::string& name, const fs::path& folder)
 {
     if (!name.empty()) {
         return SentencePieceTokenizer::flavorOfClass(name);
@@ -96,11 +103,15 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir)
     std::error_code error;
     if (!fs::is_directory(modelDir, error)) {
         throw Error(ErrorKind::InvalidInput,
-                    "the model folder " + modelDir
-                        + " does not exist or is not a folder. Choose the folder that holds "
-                          "the model's config.json and tokenizer files.");
+            "the model folder " + modelDir
+                + " does not exist or is not a folder. Choose the folder that holds "
+                  "the model's config.json and tokenizer files.");
     }
     const fs::path folder(modelDir);
+    // The file fast tokenizers save wins over the slow files, as in the reference.
+    if (fs::is_regular_file(folder / "tokenizer.json", error)) {
+        return TokenizerJson::fromFolder(modelDir);
+    }
     const fs::path configPath = folder / "tokenizer_config.json";
     std::string tokenizerClass;
     if (fs::is_regular_file(configPath, error)) {
@@ -125,14 +136,14 @@ std::unique_ptr<Tokenizer> loadTokenizer(const std::string& modelDir)
     }
     if (!tokenizerClass.empty()) {
         throw Error(ErrorKind::Unsupported,
-                    configPath.string() + ": tokenizer_class \"" + tokenizerClass
-                        + "\" is not supported yet. Lumen reads BertTokenizer, "
-                          "DistilBertTokenizer, ElectraTokenizer, GPT2Tokenizer, "
-                          "RobertaTokenizer, AlbertTokenizer, T5Tokenizer and LlamaTokenizer.");
+            configPath.string() + ": tokenizer_class \"" + tokenizerClass
+                + "\" is not supported yet. Lumen reads BertTokenizer, "
+                  "DistilBertTokenizer, ElectraTokenizer, GPT2Tokenizer, "
+                  "RobertaTokenizer, AlbertTokenizer, T5Tokenizer and LlamaTokenizer.");
     }
     throw Error(ErrorKind::InvalidInput,
-                "no tokenizer found in " + modelDir + ": looked for " + kLookedFor
-                    + ". Copy the model's tokenizer files into the folder.");
+        "no tokenizer found in " + modelDir + ": looked for " + kLookedFor
+            + ". Copy the model's tokenizer files into the folder.");
 }
 
 } // namespace lumen::engine
