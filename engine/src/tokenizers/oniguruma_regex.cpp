@@ -98,7 +98,16 @@ std::vector<std::pair<size_t, size_t>> OnigurumaRegex::findAll(std::string_view 
     size_t lastEnd = 0;
     size_t begin = 0;
     size_t end = 0;
-    while (from <= text.size() && search(text, from, begin, end)) {
+    while (from <= text.size()) {
+        // Most patterns tokenizers use match at almost every position: an anchored match is
+        // much cheaper than a search and, when it succeeds, is the search's result.
+        const long length = from < text.size() ? matchAt(text, from) : -1;
+        if (length >= 0) {
+            begin = from;
+            end = from + static_cast<size_t>(length);
+        } else if (!search(text, from, begin, end)) {
+            break;
+        }
         if (begin == end && hasLast && lastEnd == end) {
             if (from >= text.size()) {
                 break;

@@ -222,6 +222,10 @@ std::unique_ptr<TokenizerJson> TokenizerJson::fromFolder(const std::string& dir)
     for (const Added& a : t->added_) {
         t->vocabSize_ = std::max(t->vocabSize_, a.spec.id + 1);
     }
+    t->addedIndex_.assign(static_cast<size_t>(t->vocabSize_), -1);
+    for (size_t i = 0; i < t->added_.size(); ++i) {
+        t->addedIndex_[static_cast<size_t>(t->added_[i].spec.id)] = static_cast<int32_t>(i);
+    }
     return t;
 }
 
@@ -285,6 +289,9 @@ void TokenizerJson::buildMatchers()
         }
         Matcher& m = a.spec.normalized ? normalizedMatcher_ : rawMatcher_;
         m.byFirst[a.match.front()].push_back(i);
+        if (a.match.front() < 128) {
+            m.asciiFirst[a.match.front()] = true;
+        }
     }
     for (Matcher* m : { &rawMatcher_, &normalizedMatcher_ }) {
         for (auto& [first, list] : m->byFirst) {
@@ -317,7 +324,12 @@ void TokenizerJson::extract(hf::PreTokenized& splits, const Matcher& matcher) co
             }
         };
         while (i < n) {
-            const auto it = matcher.byFirst.find(s.at(i));
+            const char32_t first = s.at(i);
+            if (first < 128 && !matcher.asciiFirst[first]) {
+                ++i;
+                continue;
+            }
+            const auto it = matcher.byFirst.find(first);
             size_t found = SIZE_MAX;
             if (it != matcher.byFirst.end()) {
                 for (const size_t candidate : it->second) {
@@ -371,7 +383,11 @@ void TokenizerJson::extract(hf::PreTokenized& splits, const Matcher& matcher) co
             startOffset = stop;
             i = std::max(i, stop);
         }
-        pushText(startOffset, n);
+        if (startOffset == 0) {
+            out.push_back(std::move(split)); // nothing found: the split stays as it is
+        } else {
+            pushText(startOffset, n);
+        }
     }
     splits = std::move(out);
 }
@@ -423,10 +439,38 @@ Encoding TokenizerJson::encodeSequence(const std::string& text, int64_t typeId) 
     return e;
 }
 
+const std::string* TokenizerJson::tokenOf(int64_t id) const
+{
+    if (id >= 0 && static_cast<size_t>(id) < addedIndex_.size()) {
+        const int32_t index = addedIndex_[static_cast<size_t>(id)];
+        if (index >= 0) {
+            return &added_[static_cast<size_t>(index)].spec.content;
+        }
+    }
+    return model_->token(id);
+}
+
+void TokenizerJson::fixTokens(Encoding& e) const
+{
+    // The tokens' values become convert_ids_to_tokens(ids); they mostly are already.
+    for (size_t i = 0; i < e.ids.size(); ++i) {
+        const std::string* token = tokenOf(e.ids[i]);
+        const std::string& wanted = token != nullptr ? *token : unkToken_;
+        if (e.tokens[i] != wanted) {
+            e.tokens[i] = wanted;
+        }
+    }
+}
+
 Encoding TokenizerJson::finish(std::vector<Encoding> encodings, bool addSpecialTokens) const
 {
     if (postProcessor_) {
         encodings = postProcessor_->process(std::move(encodings), addSpecialTokens);
+    }
+    if (encodings.size() == 1) {
+        Encoding out = std::move(encodings.front());
+        fixTokens(out);
+        return out;
     }
     Encoding out;
     size_t total = 0;
@@ -436,14 +480,14 @@ Encoding TokenizerJson::finish(std::vector<Encoding> encodings, bool addSpecialT
     encoding_build::reserve(out, total);
     for (Encoding& e : encodings) {
         out.ids.insert(out.ids.end(), e.ids.begin(), e.ids.end());
+        out.tokens.insert(out.tokens.end(), std::make_move_iterator(e.tokens.begin()),
+            std::make_move_iterator(e.tokens.end()));
         out.offsets.insert(out.offsets.end(), e.offsets.begin(), e.offsets.end());
         out.typeIds.insert(out.typeIds.end(), e.typeIds.begin(), e.typeIds.end());
         out.specialMask.insert(out.specialMask.end(), e.specialMask.begin(), e.specialMask.end());
         out.truncated = out.truncated || e.truncated;
     }
-    for (const int64_t id : out.ids) {
-        out.tokens.push_back(idToToken(id));
-    }
+    fixTokens(out);
     return out;
 }
 
@@ -515,10 +559,8 @@ std::string TokenizerJson::decode(const std::vector<int64_t>& ids, bool skipSpec
         if (skipSpecial && specialAddedIds_.count(id) > 0) {
             continue;
         }
-        if (const auto it = addedById_.find(id); it != addedById_.end()) {
-            tokens.push_back(added_[it->second].spec.content);
-        } else if (auto token = model_->idToToken(id)) {
-            tokens.push_back(std::move(*token));
+        if (const std::string* token = tokenOf(id)) {
+            tokens.push_back(*token);
         }
     }
     std::string text;
@@ -536,10 +578,8 @@ std::string TokenizerJson::decode(const std::vector<int64_t>& ids, bool skipSpec
 
 std::string TokenizerJson::idToToken(int64_t id) const
 {
-    if (const auto it = addedById_.find(id); it != addedById_.end()) {
-        return added_[it->second].spec.content;
-    }
-    return model_->idToToken(id).value_or(unkToken_);
+    const std::string* token = tokenOf(id);
+    return token != nullptr ? *token : unkToken_;
 }
 
 std::optional<int64_t> TokenizerJson::tokenToId(const std::string& token) const

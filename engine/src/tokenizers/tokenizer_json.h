@@ -78,6 +78,7 @@ private:
     /// Added tokens by first character, longest first.
     struct Matcher {
         std::unordered_map<char32_t, std::vector<size_t>> byFirst;
+        bool asciiFirst[128] = {}; ///< a quick "no token starts here" for ASCII characters
         bool empty() const { return byFirst.empty(); }
     };
 
@@ -88,6 +89,10 @@ private:
     /// One text's tokens, without special tokens; Encoding::tokens hold the tokens' values.
     Encoding encodeSequence(const std::string& text, int64_t typeId) const;
     Encoding finish(std::vector<Encoding> encodings, bool addSpecialTokens) const;
+    /// The token of `id`: an added token's content, else the model's; null when neither.
+    const std::string* tokenOf(int64_t id) const;
+    /// Encoding::tokens := the token of each id.
+    void fixTokens(Encoding& e) const;
 
     SpecialTokenSettings settings_;
     std::unique_ptr<hf::Normalizer> normalizer_;
@@ -99,6 +104,7 @@ private:
     std::vector<Added> added_;
     std::unordered_map<std::string, size_t> addedByContent_;
     std::unordered_map<int64_t, size_t> addedById_;
+    std::vector<int32_t> addedIndex_; ///< id -> index into added_, or -1
     std::unordered_set<int64_t> specialAddedIds_;
     Matcher rawMatcher_;
     Matcher normalizedMatcher_;

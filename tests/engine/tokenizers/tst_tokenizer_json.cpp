@@ -17,6 +17,8 @@
 
 #include "lumen/engine/error.h"
 #include "lumen/engine/tokenizer.h"
+#include "tokenizers/gpt2_pattern.h"
+#include "tokenizers/oniguruma_regex.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -27,6 +29,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 
 using lumen::Error;
@@ -722,6 +725,38 @@ private Q_SLOTS:
         doc["decoder"] = nullptr; // none: tokens joined by spaces
         FileTokenizer none(doc);
         QCOMPARE(none.load()->decode({ 6, 8, 6 }), std::string("x | x"));
+    }
+
+    void gpt2ScannerMatchesOniguruma()
+    {
+        // The hand-written scanner against the pattern itself, on random strings over
+        // characters of every class the pattern tells apart (contractions, letters of several
+        // scripts, one Unicode 15 letter, digits, marks, white space of several kinds,
+        // punctuation, emoji).
+        const lumen::engine::OnigurumaRegex regex(
+            R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)");
+        const std::u32string alphabet = U"aZ'stremvldS 9\t\n\u00A0\u3000\u2028.,!-_éß東ä\u0301"
+                                        U"\u0663\u00B2\U0001F600\U0001F44D\u200B\U00011F04";
+        std::mt19937 random(7);
+        for (int round = 0; round < 3000; ++round) {
+            std::u32string text;
+            const int length = 1 + static_cast<int>(random() % 24);
+            for (int k = 0; k < length; ++k) {
+                text.push_back(alphabet[random() % alphabet.size()]);
+            }
+            std::vector<std::pair<size_t, size_t>> scanned;
+            lumen::engine::gpt2::pieces(
+                [&text](size_t i) { return text[i]; }, text.size(), scanned);
+            // Oniguruma's matches, in characters.
+            const QString q = QString::fromUcs4(text.data(), static_cast<qsizetype>(text.size()));
+            const std::string utf8 = q.toStdString();
+            std::vector<std::pair<size_t, size_t>> expected;
+            for (const auto& [begin, end] : regex.findAll(utf8)) {
+                expected.emplace_back(QString::fromStdString(utf8.substr(0, begin)).toUcs4().size(),
+                    QString::fromStdString(utf8.substr(0, end)).toUcs4().size());
+            }
+            QVERIFY2(scanned == expected, qPrintable(q));
+        }
     }
 
     // ---- bad input ----

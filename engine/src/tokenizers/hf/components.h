@@ -99,7 +99,8 @@ public:
     virtual std::string typeName() const = 0; ///< "BPE", "WordPiece", "Unigram", "WordLevel"
     virtual void tokenize(const NormalizedString& split, std::vector<ModelToken>& out) const = 0;
     virtual std::optional<int64_t> tokenToId(const std::string& token) const = 0;
-    virtual std::optional<std::string> idToToken(int64_t id) const = 0;
+    /// The token with `id`, or null when the vocabulary has none.
+    virtual const std::string* token(int64_t id) const = 0;
     /// The number of vocabulary entries.
     virtual int64_t size() const = 0;
     /// One past the largest id.

@@ -58,13 +58,13 @@ public:
         const auto it = ids_.find(token);
         return it == ids_.end() ? nullptr : &it->second;
     }
-    std::optional<std::string> token(int64_t id) const
+    const std::string* token(int64_t id) const
     {
         if (id < 0 || static_cast<size_t>(id) >= byId_.size()
             || !present_[static_cast<size_t>(id)]) {
-            return std::nullopt;
+            return nullptr;
         }
-        return byId_[static_cast<size_t>(id)];
+        return &byId_[static_cast<size_t>(id)];
     }
     const std::string& tokenRef(int64_t id) const { return byId_[static_cast<size_t>(id)]; }
     int64_t size() const { return static_cast<int64_t>(ids_.size()); }
@@ -106,14 +106,6 @@ int32_t requireInVocab(
         spec.bad(key, "a token of the vocabulary (\"" + token + "\" is not in it)");
     }
     return static_cast<int32_t>(*id);
-}
-
-/// Appends the UTF-8 of characters [begin, end) of `s`.
-void appendRange(std::string& out, const NormalizedString& s, size_t begin, size_t end)
-{
-    for (size_t i = begin; i < end; ++i) {
-        unicode::appendUtf8(out, s.at(i));
-    }
 }
 
 std::string byteToken(uint8_t b)
@@ -195,7 +187,7 @@ public:
     {
         return vocab_.find(token);
     }
-    std::optional<std::string> idToToken(int64_t id) const override { return vocab_.token(id); }
+    const std::string* token(int64_t id) const override { return vocab_.token(id); }
     int64_t size() const override { return vocab_.size(); }
     int64_t idLimit() const override { return vocab_.idLimit(); }
     std::optional<std::string> unknownToken() const override { return unk_; }
@@ -205,14 +197,23 @@ public:
         if (split.empty()) {
             return;
         }
-        std::string word = split.utf8();
+        thread_local std::string word;
+        word.clear();
+        for (const auto& c : split.chars()) {
+            if (c.cp < 0x80) {
+                word.push_back(static_cast<char>(c.cp));
+            } else {
+                unicode::appendUtf8(word, c.cp);
+            }
+        }
         if (ignoreMerges_) {
             if (const auto id = vocab_.find(word)) {
                 out.push_back({ *id, word, 0, split.size() });
                 return;
             }
         }
-        std::vector<Symbol> symbols;
+        thread_local std::vector<Symbol> symbols;
+        symbols.clear();
         bool cached = false;
         {
             std::lock_guard<std::mutex> lock(cacheMutex_);
@@ -227,7 +228,7 @@ public:
             if (word.size() < kCacheMaxBytes) {
                 std::lock_guard<std::mutex> lock(cacheMutex_);
                 if (cache_.size() < kCacheCapacity) {
-                    cache_.emplace(std::move(word), symbols);
+                    cache_.emplace(word, symbols);
                 }
             }
         }
@@ -440,7 +441,7 @@ public:
     {
         return vocab_.find(token);
     }
-    std::optional<std::string> idToToken(int64_t id) const override { return vocab_.token(id); }
+    const std::string* token(int64_t id) const override { return vocab_.token(id); }
     int64_t size() const override { return vocab_.size(); }
     int64_t idLimit() const override { return vocab_.idLimit(); }
     std::optional<std::string> unknownToken() const override { return unk_; }
@@ -554,12 +555,12 @@ public:
         }
         return it->second;
     }
-    std::optional<std::string> idToToken(int64_t id) const override
+    const std::string* token(int64_t id) const override
     {
         if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) {
-            return std::nullopt;
+            return nullptr;
         }
-        return pieces_[static_cast<size_t>(id)].token;
+        return &pieces_[static_cast<size_t>(id)].token;
     }
     int64_t size() const override { return static_cast<int64_t>(pieces_.size()); }
     int64_t idLimit() const override { return static_cast<int64_t>(pieces_.size()); }
@@ -711,7 +712,7 @@ public:
     {
         return vocab_.find(token);
     }
-    std::optional<std::string> idToToken(int64_t id) const override { return vocab_.token(id); }
+    const std::string* token(int64_t id) const override { return vocab_.token(id); }
     int64_t size() const override { return vocab_.size(); }
     int64_t idLimit() const override { return vocab_.idLimit(); }
     std::optional<std::string> unknownToken() const override { return unk_; }

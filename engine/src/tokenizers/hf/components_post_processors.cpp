@@ -17,16 +17,6 @@ namespace {
 const std::string kKnown = joinKnown(
     { "TemplateProcessing", "BertProcessing", "RobertaProcessing", "ByteLevel", "Sequence" });
 
-void append(Encoding& to, const Encoding& from)
-{
-    to.ids.insert(to.ids.end(), from.ids.begin(), from.ids.end());
-    to.tokens.insert(to.tokens.end(), from.tokens.begin(), from.tokens.end());
-    to.offsets.insert(to.offsets.end(), from.offsets.begin(), from.offsets.end());
-    to.typeIds.insert(to.typeIds.end(), from.typeIds.begin(), from.typeIds.end());
-    to.specialMask.insert(to.specialMask.end(), from.specialMask.begin(), from.specialMask.end());
-    to.truncated = to.truncated || from.truncated;
-}
-
 Encoding specialEncoding(
     const std::vector<int64_t>& ids, const std::vector<std::string>& tokens, int64_t typeId)
 {

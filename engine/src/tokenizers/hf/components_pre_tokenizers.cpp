@@ -4,6 +4,7 @@
 #include "tokenizers/hf/components.h"
 #include "tokenizers/hf/components_internal.h"
 
+#include "tokenizers/gpt2_pattern.h"
 #include "tokenizers/oniguruma_regex.h"
 
 namespace lumen::engine::hf {
@@ -13,10 +14,6 @@ namespace {
 const std::string kKnown =
     joinKnown({ "ByteLevel", "BertPreTokenizer", "Whitespace", "WhitespaceSplit", "Metaspace",
         "Split", "Punctuation", "Digits", "CharDelimiterSplit", "Sequence" });
-
-// GPT-2's pattern, which ByteLevel uses when use_regex is set.
-const char kGpt2Pattern[] =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 std::shared_ptr<const OnigurumaRegex> sharedRegex(const char* pattern)
 {
@@ -66,65 +63,91 @@ public:
         : addPrefixSpace_(spec.boolean("add_prefix_space", true))
         , useRegex_(spec.boolean("use_regex", true))
     {
-        static const Pattern gpt2 = Pattern::regex(sharedRegex(kGpt2Pattern));
-        pattern_ = &gpt2;
     }
 
     void preTokenize(PreTokenized& splits) const override
     {
-        splitEach(splits, [this](NormalizedString&& s) {
+        // Split by the pattern (when use_regex), then map every character to the characters
+        // of its UTF-8 bytes, all with the character's range; done in one pass per split.
+        PreTokenized out;
+        out.reserve(splits.size());
+        unicode::MappedText chars;
+        std::string bytes;
+        std::vector<std::pair<size_t, size_t>> pieces;
+        for (Split& split : splits) {
+            if (split.addedId >= 0) {
+                out.push_back(std::move(split));
+                continue;
+            }
+            NormalizedString& s = split.text;
             if (addPrefixSpace_ && !(s.size() > 0 && s.at(0) == U' ')) {
                 s.prepend(U" ");
             }
-            if (!useRegex_) {
-                std::vector<NormalizedString> one;
-                one.push_back(std::move(s));
-                return one;
+            pieces.clear();
+            if (useRegex_) {
+                // GPT-2's pattern, scanned by hand (tokenizers/gpt2_pattern.h).
+                const auto& all = s.chars();
+                gpt2::pieces([&all](size_t i) { return all[i].cp; }, all.size(), pieces);
+            } else if (!s.empty()) {
+                pieces.emplace_back(0, s.size());
             }
-            return s.split(pattern_->find(s), SplitBehavior::Isolated);
-        });
-        std::vector<CharChange> changes;
-        std::string bytes;
-        for (Split& split : splits) {
-            if (split.addedId >= 0) {
-                continue;
-            }
-            changes.clear();
-            bool ascii = true;
-            for (const auto& c : split.text.chars()) {
-                if (c.cp >= 0x80 || byteChar(static_cast<uint8_t>(c.cp)) != c.cp) {
-                    ascii = false;
-                    break;
+            for (const auto& [pieceBegin, pieceEnd] : pieces) {
+                chars.clear();
+                chars.reserve(pieceEnd - pieceBegin);
+                for (size_t i = pieceBegin; i < pieceEnd; ++i) {
+                    const unicode::MappedChar& c = s.chars()[i];
+                    if (c.cp < 0x80) {
+                        chars.push_back({ byteChar(static_cast<uint8_t>(c.cp)), c.begin, c.end });
+                        continue;
+                    }
+                    bytes.clear();
+                    unicode::appendUtf8(bytes, c.cp);
+                    for (const char b : bytes) {
+                        chars.push_back({ byteChar(static_cast<uint8_t>(b)), c.begin, c.end });
+                    }
                 }
+                const auto [begin, end] = s.originalRange(pieceBegin, pieceEnd);
+                out.push_back({ NormalizedString::fromChars(chars, begin, end), -1 });
             }
-            if (ascii) {
-                continue; // printable ASCII stands for itself
-            }
-            for (const auto& c : split.text.chars()) {
-                bytes.clear();
-                unicode::appendUtf8(bytes, c.cp);
-                for (size_t i = 0; i < bytes.size(); ++i) {
-                    changes.push_back({ byteChar(static_cast<uint8_t>(bytes[i])), i == 0 ? 0 : 1 });
-                }
-            }
-            split.text.transform(changes, 0);
         }
+        splits = std::move(out);
     }
 
 private:
     bool addPrefixSpace_;
     bool useRegex_;
-    const Pattern* pattern_ = nullptr;
 };
 
 class BertPreTokenizer final : public PreTokenizer {
 public:
+    // Split on white space (removed), then on punctuation (isolated), in one pass.
     void preTokenize(PreTokenized& splits) const override
     {
-        static const Pattern space = Pattern::chars(isWhitespace);
-        static const Pattern punctuation = Pattern::chars(isPunctuation);
-        splitOn(splits, space, SplitBehavior::Removed);
-        splitOn(splits, punctuation, SplitBehavior::Isolated);
+        splitEach(splits, [](NormalizedString&& s) {
+            std::vector<NormalizedString> out;
+            const auto& chars = s.chars();
+            size_t start = 0;
+            for (size_t i = 0; i < chars.size(); ++i) {
+                const char32_t c = chars[i].cp;
+                const bool space = isWhitespace(c);
+                if (!space && !isPunctuation(c)) {
+                    continue;
+                }
+                if (i > start) {
+                    out.push_back(s.slice(start, i));
+                }
+                if (!space) {
+                    out.push_back(s.slice(i, i + 1));
+                }
+                start = i + 1;
+            }
+            if (start == 0) {
+                out.push_back(std::move(s));
+            } else if (start < chars.size()) {
+                out.push_back(s.slice(start, chars.size()));
+            }
+            return out;
+        });
     }
 };
 

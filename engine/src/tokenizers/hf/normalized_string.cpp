@@ -25,6 +25,30 @@ NormalizedString NormalizedString::fromText(std::u32string_view text, int64_t sh
     return s;
 }
 
+NormalizedString NormalizedString::fromChars(
+    unicode::MappedText chars, int64_t originalBegin, int64_t originalEnd)
+{
+    NormalizedString s;
+    s.chars_ = std::move(chars);
+    s.originalBegin_ = originalBegin;
+    s.originalEnd_ = originalEnd;
+    return s;
+}
+
+std::string NormalizedString::utf8() const
+{
+    std::string out;
+    out.reserve(chars_.size());
+    for (const auto& c : chars_) {
+        if (c.cp < 0x80) {
+            out.push_back(static_cast<char>(c.cp));
+        } else {
+            unicode::appendUtf8(out, c.cp);
+        }
+    }
+    return out;
+}
+
 std::u32string NormalizedString::codePoints() const
 {
     std::u32string out;
@@ -148,18 +172,31 @@ void NormalizedString::lowercase()
 void NormalizedString::replace(
     const std::vector<PatternMatch>& matches, std::u32string_view content)
 {
-    // Right to left, so the earlier matches' positions stay valid.
-    for (auto it = matches.rbegin(); it != matches.rend(); ++it) {
-        if (!it->isMatch) {
+    if (std::none_of(
+            matches.begin(), matches.end(), [](const PatternMatch& m) { return m.isMatch; })) {
+        return;
+    }
+    // One pass, left to right: a replacement takes the range of the last character it
+    // replaces (the reference's transform_range with every character inserted).
+    unicode::MappedText out;
+    out.reserve(chars_.size() + content.size());
+    for (const PatternMatch& m : matches) {
+        if (!m.isMatch) {
+            out.insert(out.end(), chars_.begin() + static_cast<std::ptrdiff_t>(m.begin),
+                chars_.begin() + static_cast<std::ptrdiff_t>(m.end));
             continue;
         }
-        std::vector<CharChange> changes;
-        changes.reserve(content.size());
-        for (const char32_t cp : content) {
-            changes.push_back({ cp, 1 });
+        int64_t begin = originalBegin_;
+        int64_t end = originalBegin_;
+        if (m.end > 0) {
+            begin = chars_[m.end - 1].begin;
+            end = chars_[m.end - 1].end;
         }
-        transform(it->begin, it->end, changes, it->end - it->begin);
+        for (const char32_t cp : content) {
+            out.push_back({ cp, begin, end });
+        }
     }
+    chars_ = std::move(out);
 }
 
 void NormalizedString::strip(bool left, bool right)
@@ -311,18 +348,21 @@ std::vector<PatternMatch> Pattern::find(const NormalizedString& s) const
             }
         }
     } else if (regex_) {
-        // Byte offsets of the UTF-8 text -> character indices.
-        std::string text;
-        text.reserve(n);
+        // Byte offsets of the UTF-8 text -> character indices (the same for ASCII text).
+        const std::string text = s.utf8();
         std::vector<size_t> charAt;
-        charAt.reserve(n + 1);
-        for (size_t i = 0; i < n; ++i) {
-            unicode::appendUtf8(text, s.at(i));
-            charAt.resize(text.size(), i);
+        if (text.size() != n) {
+            charAt.reserve(text.size() + 1);
+            for (size_t i = 0; i < n; ++i) {
+                const char32_t cp = s.at(i);
+                const size_t bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+                charAt.insert(charAt.end(), bytes, i);
+            }
+            charAt.push_back(n);
         }
-        charAt.push_back(n);
+        auto charOf = [&charAt](size_t byte) { return charAt.empty() ? byte : charAt[byte]; };
         for (const auto& [begin, end] : regex_->findAll(text)) {
-            addMatch(charAt[begin], end < text.size() ? charAt[end] : n);
+            addMatch(charOf(begin), charOf(end));
         }
     } else {
         if (literal_.empty()) {

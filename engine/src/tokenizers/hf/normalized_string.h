@@ -58,7 +58,7 @@ public:
     size_t size() const { return chars_.size(); }
     bool empty() const { return chars_.empty(); }
     char32_t at(size_t i) const { return chars_[i].cp; }
-    std::string utf8() const { return unicode::encodeUtf8(chars_); }
+    std::string utf8() const;
     std::u32string codePoints() const;
     /// The original code points this string stands for.
     int64_t originalBegin() const { return originalBegin_; }
@@ -74,6 +74,10 @@ public:
     {
         transform(0, chars_.size(), changes, initialOffset);
     }
+    /// A string of `chars` (each already carrying its original range) standing for original
+    /// code points [originalBegin, originalEnd).
+    static NormalizedString fromChars(
+        unicode::MappedText chars, int64_t originalBegin, int64_t originalEnd);
     /// Replaces the characters (each already carrying its original range).
     void assignChars(unicode::MappedText chars) { chars_ = std::move(chars); }
     /// Unicode normalisation (ICU; composed characters take their segment's range).
