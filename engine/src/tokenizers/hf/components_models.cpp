@@ -118,6 +118,26 @@ std::string byteToken(uint8_t b)
     return out;
 }
 
+/// The <0x00> ... <0xFF> tokens of a vocabulary, for byte fallback.
+class ByteTokens {
+public:
+    template<typename Find> void read(const Find& find)
+    {
+        for (int b = 0; b < 256; ++b) {
+            ids_[b] = find(byteToken(static_cast<uint8_t>(b)));
+        }
+    }
+    /// Whether every byte of `text` has its token.
+    bool cover(std::string_view text) const
+    {
+        return std::all_of(text.begin(), text.end(), [this](char c) { return id(c) >= 0; });
+    }
+    int32_t id(char c) const { return ids_[static_cast<unsigned char>(c)]; }
+
+private:
+    int32_t ids_[256] = {};
+};
+
 // ---- BPE ----
 
 class Bpe final : public Model {
@@ -172,10 +192,10 @@ public:
                 c };
         }
         if (byteFallback_) {
-            for (int b = 0; b < 256; ++b) {
-                const auto id = vocab_.find(byteToken(static_cast<uint8_t>(b)));
-                byteIds_[b] = id ? static_cast<int32_t>(*id) : -1;
-            }
+            bytes_.read([this](const std::string& token) {
+                const auto id = vocab_.find(token);
+                return id ? static_cast<int32_t>(*id) : -1;
+            });
         }
         if (unk_) {
             unkId_ = vocab_.find(*unk_).value_or(-1);
@@ -304,26 +324,17 @@ private:
                 symbols.push_back({ *id, begin, end });
                 continue;
             }
-            if (byteFallback_) {
-                // The bytes of the whole symbol (prefix and suffix included), as the reference
-                // does; every byte must have its <0xNN> token.
-                bool all = true;
+            // Byte fallback: the bytes of the whole symbol (prefix and suffix included), as the
+            // reference does, when every one has its <0xNN> token.
+            if (byteFallback_ && bytes_.cover(s)) {
+                if (hasUnk) {
+                    symbols.push_back(unk);
+                    hasUnk = false;
+                }
                 for (const char c : s) {
-                    if (byteIds_[static_cast<unsigned char>(c)] < 0) {
-                        all = false;
-                        break;
-                    }
+                    symbols.push_back({ bytes_.id(c), begin, end });
                 }
-                if (all) {
-                    if (hasUnk) {
-                        symbols.push_back(unk);
-                        hasUnk = false;
-                    }
-                    for (const char c : s) {
-                        symbols.push_back({ byteIds_[static_cast<unsigned char>(c)], begin, end });
-                    }
-                    continue;
-                }
+                continue;
             }
             if (unk_) {
                 if (unkId_ < 0) {
@@ -416,7 +427,7 @@ private:
     bool fuseUnk_;
     bool byteFallback_;
     bool ignoreMerges_;
-    int32_t byteIds_[256] = {};
+    ByteTokens bytes_;
     std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges_; ///< -> (rank, new id)
     mutable std::mutex cacheMutex_;
     mutable std::unordered_map<std::string, std::vector<Symbol>> cache_;
@@ -539,10 +550,10 @@ public:
             unkId_ = static_cast<int32_t>(unk);
         }
         if (byteFallback_) {
-            for (int b = 0; b < 256; ++b) {
-                const auto it = ids_.find(byteToken(static_cast<uint8_t>(b)));
-                byteIds_[b] = it == ids_.end() ? -1 : it->second;
-            }
+            bytes_.read([this](const std::string& token) {
+                const auto it = ids_.find(token);
+                return it == ids_.end() ? -1 : it->second;
+            });
         }
     }
 
@@ -663,21 +674,12 @@ public:
                 out.push_back({ it->second, std::move(value), span.begin, span.end });
                 continue;
             }
-            if (byteFallback_) {
-                bool all = true;
+            if (byteFallback_ && bytes_.cover(value)) {
                 for (const char c : value) {
-                    if (byteIds_[static_cast<unsigned char>(c)] < 0) {
-                        all = false;
-                        break;
-                    }
+                    out.push_back(
+                        { bytes_.id(c), byteToken(static_cast<uint8_t>(c)), span.begin, span.end });
                 }
-                if (all) {
-                    for (const char c : value) {
-                        out.push_back({ byteIds_[static_cast<unsigned char>(c)],
-                            byteToken(static_cast<uint8_t>(c)), span.begin, span.end });
-                    }
-                    continue;
-                }
+                continue;
             }
             out.push_back({ unkId_, std::move(value), span.begin, span.end });
         }
@@ -694,7 +696,7 @@ private:
     size_t maxBytes_ = 0;
     int32_t unkId_ = -1;
     bool byteFallback_;
-    int32_t byteIds_[256] = {};
+    ByteTokens bytes_;
 };
 
 // ---- WordLevel ----
