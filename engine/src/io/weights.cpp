@@ -137,19 +137,23 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
 
 WeightSet loadSafetensorsWeights(const std::string& path)
 {
-    // F32 tensors (what nearly every checkpoint holds) stay in the mapping: the model copies
-    // them once into its parameters. Each view keeps the mapping alive.
-    const auto file = std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
+    // F32 tensors (what nearly every checkpoint holds) stay in the mapping: the model takes
+    // them as its parameters without a copy (model.cpp). The mapping is private and
+    // writable, so changing a parameter later (training) copies that page and leaves the
+    // file alone. Each view keeps the mapping alive.
+    const auto file =
+        std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path, MapMode::CopyOnWrite));
+    // One pass of the kernel over the whole file instead of a page fault per 4 KiB when the
+    // model first reads its weights: loading is where reading the file belongs.
+    file->prefault();
     WeightSet result;
     result.files.push_back(path);
     for (const auto& entry : file->tensors()) {
-        const uint8_t* data = file->data(entry);
+        uint8_t* data = file->mutableData(entry);
         const bool aligned = reinterpret_cast<uintptr_t>(data) % alignof(float) == 0;
         if (entry.dtype == DType::F32 && aligned && entry.end > entry.begin) {
-            // from_blob wants a mutable pointer; nothing writes through it (PROT_READ).
             result.tensors[entry.name] = torch::from_blob(
-                const_cast<uint8_t*>(data), entry.shape, [file](void*) {},
-                torch::TensorOptions().dtype(torch::kFloat32));
+                data, entry.shape, [file](void*) {}, torch::TensorOptions().dtype(torch::kFloat32));
             result.mapped.insert(entry.name);
             continue;
         }
