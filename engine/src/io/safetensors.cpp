@@ -455,23 +455,6 @@ uint8_t* SafetensorsFile::mutableData(const TensorEntry& entry) const
     return const_cast<uint8_t*>(data(entry));
 }
 
-bool SafetensorsFile::prefault() const
-{
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 // Linux 5.14; older headers lack the name
-#endif
-    if (impl_->dataSize == 0) {
-        return true;
-    }
-    // madvise wants a page-aligned start: round the data area's start down into the header.
-    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<uintptr_t>(impl_->dataArea) / page * page;
-    const auto end = reinterpret_cast<uintptr_t>(impl_->dataArea) + impl_->dataSize;
-    // Populating read-only maps the page-cache pages themselves, even in a writable private
-    // mapping: nothing is copied until a page is written.
-    return madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ) == 0;
-}
-
 FloatTensor SafetensorsFile::readFloat(const std::string& name) const
 {
     const TensorEntry* entry = find(name);

@@ -61,11 +61,6 @@ public:
     /// The same bytes, writable; only for a file opened with MapMode::CopyOnWrite (throws
     /// lumen::Error(Internal) otherwise).
     uint8_t* mutableData(const TensorEntry& entry) const;
-    /// Asks the kernel to map every page of the data area now (reading it from disk if it is
-    /// not in the page cache), so the first use of the tensors does not fault them in one by
-    /// one. Pages stay shared with the page cache until written. Best effort: returns false
-    /// where the kernel cannot (Linux < 5.14), and the pages then fault in on first use.
-    bool prefault() const;
     /// any floating dtype (F64/F32/F16/BF16) converted to F32
     FloatTensor readFloat(const std::string& name) const;
 
