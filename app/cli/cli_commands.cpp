@@ -1040,7 +1040,7 @@ const std::vector<Command>& commands()
             "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]\n"
             "       lumen-cli bench MODEL_DIR --load [--repeats N] [--warmup N] [--json]\n"
             "                 [--device cpu|cuda]",
-            "time forward passes on random token ids",
+            "time forward passes on random token ids, or loading (--load)",
             "Runs untimed warm-up passes, then timed ones, on B x L random token ids (every id\n"
             "an ordinary, non-special token; all positions real) and prints the median, min and\n"
             "max time per forward pass and tokens per second. The model needs no tokenizer.\n"
