@@ -728,8 +728,95 @@ Json benchRunJson(const engine::BenchResult& r, bool attention)
         { "times_ms", r.timesMs } };
 }
 
+// bench --load: times Model::load and the memory it adds (bench/load_bench.sh).
+Prepared prepareLoadBench(const ParsedArgs& args)
+{
+    for (const char* option : { "seq-len", "batch", "seed" }) {
+        if (args.value(option)) {
+            throw UsageError("bench",
+                std::string("--load times loading only; --") + option + " is for forward passes");
+        }
+    }
+    if (args.flag("attention") || args.flag("compare-attention")) {
+        throw UsageError("bench", "--load times loading only; it runs no forward pass to capture");
+    }
+    engine::LoadBenchConfig config;
+    const int kMaxInt = std::numeric_limits<int>::max();
+    config.repeats = static_cast<int>(
+        parseIntOption("bench", "repeats", args.value("repeats").value_or("5"), 1, kMaxInt));
+    config.warmup = static_cast<int>(
+        parseIntOption("bench", "warmup", args.value("warmup").value_or("0"), 0, kMaxInt));
+    config.load.device = deviceOption(args);
+    config.load.loadTokenizer = false; // the weights are what is timed
+    const bool json = args.flag("json");
+    const std::string dir = modelArgument(args.positionals[0]);
+
+    return { absolutePath(dir), config.load.device, [=](CommandContext& ctx) {
+                InterruptScope interrupt;
+                gInterrupted.store(false);
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                const engine::LoadBenchResult r =
+                    engine::benchmarkLoad(engine::resolveModelPath(dir), config, control);
+                for (size_t i = 0; i < r.timesMs.size(); ++i) {
+                    ctx.metric("load_ms", static_cast<int64_t>(i), r.timesMs[i]);
+                    ctx.metric("load_peak_growth_bytes", static_cast<int64_t>(i),
+                        static_cast<double>(r.peakGrowthBytes[i]));
+                }
+                const double ratio = r.weightBytes > 0 && r.medianPeakGrowthBytes >= 0
+                    ? static_cast<double>(r.medianPeakGrowthBytes) / r.weightBytes
+                    : 0.0;
+                Json summary;
+                summary["model_dir"] = r.info.dir;
+                summary["weights_file"] = r.info.weightsFile;
+                summary["device"] = r.info.device;
+                summary["warmup"] = config.warmup;
+                summary["repeats"] = config.repeats;
+                summary["parameters"] = r.info.parameterCount;
+                summary["weight_bytes"] = r.weightBytes;
+                summary["median_ms"] = r.medianMs;
+                summary["min_ms"] = r.minMs;
+                summary["max_ms"] = r.maxMs;
+                summary["times_ms"] = r.timesMs;
+                summary["median_peak_growth_bytes"] = r.medianPeakGrowthBytes;
+                summary["peak_growth_ratio"] = ratio;
+                summary["peak_growth_bytes"] = r.peakGrowthBytes;
+                summary["median_resident_growth_bytes"] = r.medianResidentGrowthBytes;
+                summary["process_peak_bytes"] = r.processPeakBytes;
+                if (r.status != engine::JobStatus::Completed) {
+                    throw Cancelled { summary };
+                }
+                if (json) {
+                    writePretty(ctx.out, summary);
+                    return summary;
+                }
+                const auto mb = [](int64_t bytes) {
+                    return bytes < 0 ? std::string("unknown") : fixed(bytes / 1e6, 1) + " MB";
+                };
+                const engine::ModelInfo& info = r.info;
+                ctx.out << "model    " << info.dir << " (" << info.modelType << ", "
+                        << info.numLayers << " layers, hidden " << info.hiddenSize << ", "
+                        << withThousands(info.parameterCount) << " parameters)\n"
+                        << "weights  " << info.weightsFile << ", " << mb(r.weightBytes) << " of "
+                        << info.dtype << " parameters, device " << info.device << "\n"
+                        << "runs     " << config.warmup << " warm-up + " << config.repeats
+                        << " timed loads in this process\n"
+                        << padRight("load", 9) << "median " << padLeft(fixed(r.medianMs, 2), 10)
+                        << " ms   min " << padLeft(fixed(r.minMs, 2), 10) << "   max "
+                        << padLeft(fixed(r.maxMs, 2), 10) << "\n"
+                        << padRight("memory", 9) << "peak growth " << mb(r.medianPeakGrowthBytes)
+                        << " (" << fixed(ratio, 2) << " x the weights), resident growth "
+                        << mb(r.medianResidentGrowthBytes) << ", process peak "
+                        << mb(r.processPeakBytes) << "\n";
+                return summary;
+            } };
+}
+
 Prepared prepareBench(const ParsedArgs& args)
 {
+    if (args.flag("load")) {
+        return prepareLoadBench(args);
+    }
     engine::BenchConfig config;
     const int kMaxInt = std::numeric_limits<int>::max();
     config.seqLen =
@@ -947,16 +1034,23 @@ const std::vector<Command>& commands()
         { { "bench", { "MODEL_DIR" }, 0,
               { { "seq-len", true, false }, { "batch", true, false }, { "repeats", true, false },
                   { "warmup", true, false }, { "seed", true, false }, { "attention", false, false },
-                  { "compare-attention", false, false }, kJson, kDevice, kProject, kHelp } },
+                  { "compare-attention", false, false }, { "load", false, false }, kJson, kDevice,
+                  kProject, kHelp } },
             "lumen-cli bench MODEL_DIR --seq-len L --batch B [--repeats N] [--warmup N]\n"
-            "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]",
-            "time forward passes on random token ids",
+            "                 [--attention | --compare-attention] [--json] [--device cpu|cuda]\n"
+            "       lumen-cli bench MODEL_DIR --load [--repeats N] [--warmup N] [--json]\n"
+            "                 [--device cpu|cuda]",
+            "time forward passes on random token ids, or loading (--load)",
             "Runs untimed warm-up passes, then timed ones, on B x L random token ids (every id\n"
             "an ordinary, non-special token; all positions real) and prints the median, min and\n"
             "max time per forward pass and tokens per second. The model needs no tokenizer.\n"
             "With --project, every timed pass is a metric \"forward_ms\" (step = repeat); the\n"
             "capture passes of --compare-attention are \"forward_ms_attention\". Ctrl-C stops\n"
-            "between passes and records the run as Cancelled (exit status 130).\n",
+            "between passes and records the run as Cancelled (exit status 130).\n"
+            "With --load: times loading the model instead (config and weights, no tokenizer),\n"
+            "--repeats times (default 5) after --warmup untimed loads (default 0), and prints\n"
+            "the median load time and the peak resident memory each load adds, beside the\n"
+            "weights' size (metrics \"load_ms\" and \"load_peak_growth_bytes\").\n",
             { { "--seq-len L", "tokens per row (default 128; at most max_position_embeddings)" },
                 { "--batch B", "rows per forward pass (default 1)" },
                 { "--repeats N", "timed passes (default 10)" },
@@ -965,6 +1059,7 @@ const std::vector<Command>& commands()
                 { "--attention", "record attention probabilities during the timed passes" },
                 { "--compare-attention",
                     "time passes without and with capture, alternating, and print the overhead" },
+                { "--load", "time loading the model and its memory instead of forward passes" },
                 { "--json", "print one JSON object (every time, medians, overhead)" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareBench },

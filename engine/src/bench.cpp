@@ -3,6 +3,10 @@
 #include "lumen/engine/bench.h"
 
 #include "lumen/engine/error.h"
+#include "models/architecture.h"
+
+#include <fstream>
+#include <unordered_set>
 
 #include <algorithm>
 #include <chrono>
@@ -42,7 +46,112 @@ double median(std::vector<double> values)
     return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
+/// A "Vm...:" line of /proc/self/status in bytes, or -1.
+int64_t procStatusBytes(const char* field)
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    const std::string prefix = std::string(field) + ":";
+    while (std::getline(in, line)) {
+        if (line.compare(0, prefix.size(), prefix) == 0) {
+            return std::stoll(line.substr(prefix.size())) * 1024; // "  123456 kB"
+        }
+    }
+    return -1;
+}
+
+/// Resets VmHWM to the current VmRSS (Linux >= 4.0, /proc/PID/clear_refs "5").
+bool resetPeakResident()
+{
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+int64_t medianOf(std::vector<int64_t> values)
+{
+    if (values.empty()) {
+        return -1;
+    }
+    std::sort(values.begin(), values.end());
+    const size_t n = values.size();
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+int64_t parameterBytes(Model& model)
+{
+    std::unordered_set<const void*> seen;
+    int64_t bytes = 0;
+    for (const auto& p : ModelInternals::architecture(model).parameters(/*recurse=*/true)) {
+        if (seen.insert(p.data_ptr()).second) {
+            bytes += static_cast<int64_t>(p.nbytes());
+        }
+    }
+    return bytes;
+}
+
 } // namespace
+
+LoadBenchResult benchmarkLoad(
+    const std::string& dir, const LoadBenchConfig& config, const RunControl& control)
+{
+    if (config.repeats < 1) {
+        throw Error(ErrorKind::InvalidInput,
+            "bench: repeats must be at least 1 (got " + std::to_string(config.repeats) + ")");
+    }
+    if (config.warmup < 0) {
+        throw Error(ErrorKind::InvalidInput,
+            "bench: warm-up loads cannot be negative (got " + std::to_string(config.warmup) + ")");
+    }
+    LoadBenchResult result;
+    const int total = config.warmup + config.repeats;
+    for (int i = 0; i < total; ++i) {
+        if (control.cancelled()) {
+            result.status = JobStatus::Cancelled;
+            break;
+        }
+        const bool warming = i < config.warmup;
+        control.report(static_cast<double>(i) / total,
+            warming ? "warm-up load " + std::to_string(i + 1) + "/" + std::to_string(config.warmup)
+                    : "load " + std::to_string(i - config.warmup + 1) + "/"
+                    + std::to_string(config.repeats));
+        const bool peakKnown = resetPeakResident();
+        const int64_t before = procStatusBytes("VmRSS");
+        const auto start = std::chrono::steady_clock::now();
+        std::unique_ptr<Model> model = Model::load(dir, config.load);
+        const auto stop = std::chrono::steady_clock::now();
+        const int64_t after = procStatusBytes("VmRSS");
+        const int64_t peak = procStatusBytes("VmHWM");
+        if (!warming) {
+            result.timesMs.push_back(
+                std::chrono::duration<double, std::milli>(stop - start).count());
+            result.peakGrowthBytes.push_back(
+                peakKnown && peak >= 0 && before >= 0 ? peak - before : -1);
+            result.residentGrowthBytes.push_back(after >= 0 && before >= 0 ? after - before : -1);
+            result.weightBytes = parameterBytes(*model);
+            result.info = model->info();
+        }
+        model.reset(); // the next load starts without this one's memory
+    }
+    if (!result.timesMs.empty()) {
+        std::vector<double> sorted = result.timesMs;
+        std::sort(sorted.begin(), sorted.end());
+        result.medianMs = median(sorted);
+        result.minMs = sorted.front();
+        result.maxMs = sorted.back();
+        if (std::none_of(result.peakGrowthBytes.begin(), result.peakGrowthBytes.end(),
+                [](int64_t b) { return b < 0; })) {
+            result.medianPeakGrowthBytes = medianOf(result.peakGrowthBytes);
+        }
+        result.medianResidentGrowthBytes = medianOf(result.residentGrowthBytes);
+    }
+    result.processPeakBytes = procStatusBytes("VmHWM");
+    if (result.status == JobStatus::Completed) {
+        control.report(1.0, "done");
+    }
+    return result;
+}
 
 BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunControl& control)
 {

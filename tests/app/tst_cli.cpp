@@ -572,6 +572,43 @@ private Q_SLOTS:
             tooLong.err.constData());
     }
 
+    // bench --load: load times and memory per load, the weights' size, metrics per load.
+    void benchLoad()
+    {
+        const QString project = dir(QStringLiteral("bench-load.lumen"));
+        const CliResult r = runCli({ QStringLiteral("bench"), bertDir(), QStringLiteral("--load"),
+            QStringLiteral("--repeats"), QStringLiteral("3"), QStringLiteral("--json"),
+            QStringLiteral("--project"), project });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("times_ms").size(), size_t(3));
+        QCOMPARE(j.at("peak_growth_bytes").size(), size_t(3));
+        const double median = j.at("median_ms");
+        QVERIFY(median > 0.0);
+        QVERIFY(j.at("min_ms").get<double>() <= median && median <= j.at("max_ms").get<double>());
+        // float32 parameters, tied weights once
+        QCOMPARE(j.at("weight_bytes").get<int64_t>(), 4 * j.at("parameters").get<int64_t>());
+        JSON_COMPARE(j.at("weights_file"), nlohmann::json("model.safetensors"));
+        for (const auto& growth : j.at("peak_growth_bytes")) {
+            QVERIFY(growth.get<int64_t>() >= 0);
+        }
+        QVERIFY(j.at("process_peak_bytes").get<int64_t>() > j.at("weight_bytes").get<int64_t>());
+
+        const auto p = Project::open(project.toStdString());
+        const std::vector<RunRecord> runs = p->listRuns();
+        QCOMPARE(runs.size(), size_t(1));
+        const auto series = p->metricSeries(runs[0].id, "load_ms");
+        QCOMPARE(series.steps, (std::vector<int64_t> { 0, 1, 2 }));
+        QCOMPARE(series.values[1], j.at("times_ms").at(1).get<double>());
+
+        const CliResult forwardOption = runCli({ QStringLiteral("bench"), bertDir(),
+            QStringLiteral("--load"), QStringLiteral("--seq-len"), QStringLiteral("16") });
+        QCOMPARE(forwardOption.exitCode, 2);
+        QVERIFY2(forwardOption.err.contains(
+                     "--load times loading only; --seq-len is for forward passes"),
+            forwardOption.err.constData());
+    }
+
     void projectRecordsRuns()
     {
         const QString project = dir(QStringLiteral("runs.lumen"));

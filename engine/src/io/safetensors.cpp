@@ -155,6 +155,7 @@ size_t dtypeSize(DType dtype)
 struct SafetensorsFile::Impl {
     std::string path;
     Mapping mapping;
+    MapMode mode = MapMode::ReadOnly;
     const uint8_t* dataArea = nullptr;
     uint64_t dataSize = 0;
     std::vector<TensorEntry> tensors;
@@ -180,7 +181,7 @@ struct SafetensorsFile::Impl {
 
 namespace {
 
-Mapping mapFile(const std::string& path)
+Mapping mapFile(const std::string& path, MapMode mode)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -205,7 +206,9 @@ Mapping mapFile(const std::string& path)
         ::close(fd);
         return m; // mmap refuses empty files; the caller reports the empty file
     }
-    void* address = mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, fd, 0);
+    // MAP_PRIVATE either way: with PROT_WRITE, writes copy pages, and never reach the file.
+    const int protection = mode == MapMode::CopyOnWrite ? PROT_READ | PROT_WRITE : PROT_READ;
+    void* address = mmap(nullptr, m.size, protection, MAP_PRIVATE, fd, 0);
     const int err = errno;
     ::close(fd); // the mapping keeps the file alive
     if (address == MAP_FAILED) {
@@ -380,11 +383,12 @@ SafetensorsFile::SafetensorsFile(SafetensorsFile&&) noexcept = default;
 SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&&) noexcept = default;
 SafetensorsFile::~SafetensorsFile() = default;
 
-SafetensorsFile SafetensorsFile::open(const std::string& path)
+SafetensorsFile SafetensorsFile::open(const std::string& path, MapMode mode)
 {
     auto impl = std::make_unique<Impl>();
     impl->path = path;
-    impl->mapping = mapFile(path);
+    impl->mode = mode;
+    impl->mapping = mapFile(path, mode);
     const size_t fileSize = impl->mapping.size;
     const auto* bytes = static_cast<const uint8_t*>(impl->mapping.address);
     if (fileSize == 0) {
@@ -439,6 +443,16 @@ const std::map<std::string, std::string>& SafetensorsFile::metadata() const
 const uint8_t* SafetensorsFile::data(const TensorEntry& entry) const
 {
     return impl_->dataArea + entry.begin;
+}
+
+uint8_t* SafetensorsFile::mutableData(const TensorEntry& entry) const
+{
+    if (impl_->mode != MapMode::CopyOnWrite) {
+        throw Error(ErrorKind::Internal,
+            impl_->path + " is mapped read-only; open it with MapMode::CopyOnWrite to write");
+    }
+    // The mapping is PROT_WRITE: the constness was only the read-only view's.
+    return const_cast<uint8_t*>(data(entry));
 }
 
 FloatTensor SafetensorsFile::readFloat(const std::string& name) const

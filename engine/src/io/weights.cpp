@@ -59,6 +59,28 @@ torch::Tensor normalise(const torch::Tensor& t)
     return t.to(torch::kInt64);
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 // Linux 5.14; older headers lack the name
+#endif
+
+/// madvise over a byte range of a mapping: `outward`, every page holding one of its bytes;
+/// otherwise only the pages wholly inside it (so a neighbour's pages are left alone).
+/// Best effort: a kernel without the advice (MADV_POPULATE_READ before Linux 5.14) just
+/// leaves the pages to fault in when they are read. MADV_POPULATE_READ maps the page-cache
+/// pages themselves, read-only even in a writable private mapping: nothing is copied until a
+/// page is written.
+void advisePages(const void* data, size_t size, int advice, bool outward)
+{
+    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<uintptr_t>(data);
+    const uintptr_t end = begin + size;
+    const uintptr_t first = outward ? begin / page * page : (begin + page - 1) / page * page;
+    const uintptr_t last = outward ? (end + page - 1) / page * page : end / page * page;
+    if (size > 0 && last > first) {
+        madvise(reinterpret_cast<void*>(first), last - first, advice);
+    }
+}
+
 using ShardLoader = WeightSet (*)(const std::string& path);
 
 WeightSet readTorchShard(const std::string& path)
@@ -137,28 +159,46 @@ WeightSet loadSharded(const fs::path& dir, const fs::path& indexPath, ShardLoade
 
 WeightSet loadSafetensorsWeights(const std::string& path)
 {
-    // F32 tensors (what nearly every checkpoint holds) stay in the mapping: the model copies
-    // them once into its parameters. Each view keeps the mapping alive.
-    const auto file = std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
+    // F32 tensors (what nearly every checkpoint holds) stay in the mapping: the model takes
+    // them as its parameters without a copy (model.cpp). The mapping is private and
+    // writable, so changing a parameter later (training) copies that page and leaves the
+    // file alone. Each view keeps the mapping alive.
+    const auto file =
+        std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path, MapMode::CopyOnWrite));
     WeightSet result;
     result.files.push_back(path);
     for (const auto& entry : file->tensors()) {
-        const uint8_t* data = file->data(entry);
-        const bool aligned = reinterpret_cast<uintptr_t>(data) % alignof(float) == 0;
-        if (entry.dtype == DType::F32 && aligned && entry.end > entry.begin) {
-            // from_blob wants a mutable pointer; nothing writes through it (PROT_READ).
+        uint8_t* data = file->mutableData(entry);
+        const size_t bytes = entry.end - entry.begin;
+        const bool aligned =
+            reinterpret_cast<uintptr_t>(data) % dtypeSize(entry.dtype) == 0 && bytes > 0;
+        if (entry.dtype == DType::F32 && aligned) {
+            // Map every page now, in one call, rather than with a page fault per 4 KiB when
+            // the model first reads it: reading the file belongs to loading.
+            advisePages(data, bytes, MADV_POPULATE_READ, /*outward=*/true);
             result.tensors[entry.name] = torch::from_blob(
-                const_cast<uint8_t*>(data), entry.shape, [file](void*) {},
-                torch::TensorOptions().dtype(torch::kFloat32));
+                data, entry.shape, [file](void*) {}, torch::TensorOptions().dtype(torch::kFloat32));
             result.mapped.insert(entry.name);
             continue;
         }
-        torch::Tensor t =
-            torch::empty(entry.shape, torch::TensorOptions().dtype(torchType(entry.dtype)));
-        if (entry.end > entry.begin) {
-            std::memcpy(t.data_ptr(), data, entry.end - entry.begin);
+        torch::Tensor t;
+        const auto options = torch::TensorOptions().dtype(torchType(entry.dtype));
+        if (aligned) {
+            t = normalise(torch::from_blob(data, entry.shape, options)); // F16 -> F32: a copy
+            if (t.data_ptr() == data) {
+                t = t.clone(); // an I64 or BOOL tensor: normalise kept the mapped bytes
+            }
+        } else {
+            t = torch::empty(entry.shape, options);
+            if (bytes > 0) {
+                std::memcpy(t.data_ptr(), data, bytes);
+            }
+            t = normalise(t);
         }
-        result.tensors[entry.name] = normalise(t);
+        // The converted copy is what the model uses: the file pages can go back now, so an
+        // F16 file costs its F32 parameters and not also the whole mapped file.
+        advisePages(data, bytes, MADV_DONTNEED, /*outward=*/false);
+        result.tensors[entry.name] = t;
     }
     return result;
 }
@@ -173,14 +213,7 @@ void WeightSet::release(const std::string& key) const
         return;
     }
     // Only whole pages inside the tensor: its neighbours' pages stay as they are.
-    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    const auto begin = reinterpret_cast<uintptr_t>(it->second.data_ptr());
-    const uintptr_t end = begin + it->second.nbytes();
-    const uintptr_t first = (begin + page - 1) / page * page;
-    const uintptr_t last = end / page * page;
-    if (last > first) {
-        madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
-    }
+    advisePages(it->second.data_ptr(), it->second.nbytes(), MADV_DONTNEED, /*outward=*/false);
 }
 
 WeightSet loadWeights(const std::string& modelDir)

@@ -15,13 +15,15 @@ namespace lumen::engine {
 struct WeightSet {
     std::map<std::string, torch::Tensor> tensors; ///< float32 (floating dtypes) on CPU
     std::vector<std::string> files;               ///< the files read, in order
-    /// Keys whose tensors are read-only views of a memory-mapped safetensors file (F32 data,
-    /// no copy); the mapping lives as long as the tensor.
+    /// Keys whose tensors are views of a memory-mapped safetensors file (F32 data, no copy;
+    /// a private, copy-on-write mapping: writing to them never changes the file); the
+    /// mapping lives as long as any such tensor.
     std::set<std::string> mapped;
 
-    /// After a mapped tensor was copied where it belongs: hands its file pages back to the
-    /// page cache, so loading a model holds its weights once, not twice. Later reads of the
-    /// tensor still work (the pages fault in again). No-op for tensors that are not mapped.
+    /// For a mapped tensor the model did not take as it is (copied, or not needed): hands
+    /// its file pages back to the page cache, so the process does not hold them as well.
+    /// Later reads of the tensor still work (the pages fault in again). No-op for tensors
+    /// that are not mapped.
     void release(const std::string& key) const;
 };
 

@@ -51,23 +51,23 @@ struct AlbertSizes : BertSizes {
 
 // AlbertAttention keeps query/key/value/dense/LayerNorm side by side (no self/output).
 struct AlbertAttention : nn::Module {
-    nn::Linear query { nullptr }, key { nullptr }, value { nullptr }, dense { nullptr };
-    nn::LayerNorm LayerNorm { nullptr };
+    blocks::Linear query { nullptr }, key { nullptr }, value { nullptr }, dense { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
     explicit AlbertAttention(const AlbertSizes& s)
     {
-        query = register_module("query", nn::Linear(s.hidden, s.hidden));
-        key = register_module("key", nn::Linear(s.hidden, s.hidden));
-        value = register_module("value", nn::Linear(s.hidden, s.hidden));
-        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+        query = register_module("query", blocks::Linear(s.hidden, s.hidden));
+        key = register_module("key", blocks::Linear(s.hidden, s.hidden));
+        value = register_module("value", blocks::Linear(s.hidden, s.hidden));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
+            "LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
     }
 };
 
 struct AlbertLayer : nn::Module {
-    nn::LayerNorm full_layer_layer_norm { nullptr };
+    blocks::LayerNorm full_layer_layer_norm { nullptr };
     std::shared_ptr<AlbertAttention> attention;
-    nn::Linear ffn { nullptr }, ffn_output { nullptr };
+    blocks::Linear ffn { nullptr }, ffn_output { nullptr };
     int64_t heads;
     Activation activation;
 
@@ -76,10 +76,10 @@ struct AlbertLayer : nn::Module {
         , activation(s.activation)
     {
         full_layer_layer_norm = register_module("full_layer_layer_norm",
-            nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
+            blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
         attention = register_module("attention", std::make_shared<AlbertAttention>(s));
-        ffn = register_module("ffn", nn::Linear(s.hidden, s.intermediate));
-        ffn_output = register_module("ffn_output", nn::Linear(s.intermediate, s.hidden));
+        ffn = register_module("ffn", blocks::Linear(s.hidden, s.intermediate));
+        ffn_output = register_module("ffn_output", blocks::Linear(s.intermediate, s.hidden));
     }
 
     torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs)
@@ -109,13 +109,13 @@ struct AlbertLayerGroup : nn::Module {
 };
 
 struct AlbertTransformer : nn::Module {
-    nn::Linear embedding_hidden_mapping_in { nullptr };
+    blocks::Linear embedding_hidden_mapping_in { nullptr };
     nn::ModuleList albert_layer_groups { nullptr };
     std::vector<std::shared_ptr<AlbertLayerGroup>> groups;
     explicit AlbertTransformer(const AlbertSizes& s)
     {
-        embedding_hidden_mapping_in =
-            register_module("embedding_hidden_mapping_in", nn::Linear(s.embeddingSize, s.hidden));
+        embedding_hidden_mapping_in = register_module(
+            "embedding_hidden_mapping_in", blocks::Linear(s.embeddingSize, s.hidden));
         albert_layer_groups = register_module("albert_layer_groups", nn::ModuleList());
         for (int64_t i = 0; i < s.groups; ++i) {
             groups.push_back(std::make_shared<AlbertLayerGroup>(s));
@@ -127,7 +127,7 @@ struct AlbertTransformer : nn::Module {
 struct AlbertBase : nn::Module {
     std::shared_ptr<Embeddings> embeddings;
     std::shared_ptr<AlbertTransformer> encoder;
-    nn::Linear pooler { nullptr }; // AlbertModel's pooler is a bare Linear (+ tanh)
+    blocks::Linear pooler { nullptr }; // AlbertModel's pooler is a bare Linear (+ tanh)
 
     AlbertBase(const AlbertSizes& s, bool withPooler)
     {
@@ -135,35 +135,35 @@ struct AlbertBase : nn::Module {
             register_module("embeddings", std::make_shared<Embeddings>(s, s.embeddingSize));
         encoder = register_module("encoder", std::make_shared<AlbertTransformer>(s));
         if (withPooler) {
-            pooler = register_module("pooler", nn::Linear(s.hidden, s.hidden));
+            pooler = register_module("pooler", blocks::Linear(s.hidden, s.hidden));
         }
     }
 };
 
 // AlbertMLMHead: dense to embedding_size -> hidden_act -> LayerNorm -> decoder (+ bias).
 struct MlmHead : nn::Module {
-    nn::LayerNorm LayerNorm { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
     torch::Tensor bias;
-    nn::Linear dense { nullptr };
-    nn::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
+    blocks::Linear dense { nullptr };
+    blocks::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
     explicit MlmHead(const AlbertSizes& s)
     {
         LayerNorm = register_module("LayerNorm",
-            nn::LayerNorm(nn::LayerNormOptions({ s.embeddingSize }).eps(s.layerNormEps)));
-        bias = register_parameter("bias", torch::zeros({ s.vocab }));
-        dense = register_module("dense", nn::Linear(s.hidden, s.embeddingSize));
+            blocks::LayerNorm(nn::LayerNormOptions({ s.embeddingSize }).eps(s.layerNormEps)));
+        bias = register_parameter("bias", blocks::uninitialised({ s.vocab }));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.embeddingSize));
         if (!s.tieWordEmbeddings) {
             decoder = register_module(
-                "decoder", nn::Linear(nn::LinearOptions(s.embeddingSize, s.vocab).bias(false)));
+                "decoder", blocks::Linear(nn::LinearOptions(s.embeddingSize, s.vocab).bias(false)));
         }
     }
 };
 
 struct SopHead : nn::Module {
-    nn::Linear classifier { nullptr };
+    blocks::Linear classifier { nullptr };
     explicit SopHead(const AlbertSizes& s)
     {
-        classifier = register_module("classifier", nn::Linear(s.hidden, s.sopLabels));
+        classifier = register_module("classifier", blocks::Linear(s.hidden, s.sopLabels));
     }
 };
 

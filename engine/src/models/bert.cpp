@@ -18,39 +18,39 @@ using bert::Pooler;
 using bert::BaseModel;
 
 struct PredictionTransform : nn::Module {
-    nn::Linear dense{nullptr};
-    nn::LayerNorm LayerNorm{nullptr};
+    blocks::Linear dense { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
     explicit PredictionTransform(const BertSizes& s)
     {
-        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({s.hidden}).eps(s.layerNormEps)));
+            "LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
     }
 };
 
 struct Predictions : nn::Module {
     std::shared_ptr<PredictionTransform> transform;
-    nn::Linear decoder{nullptr}; // only when the decoder is not tied to the embeddings
+    blocks::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
     torch::Tensor bias;
     Predictions(const BertSizes& s)
     {
         transform = register_module("transform", std::make_shared<PredictionTransform>(s));
         if (!s.tieWordEmbeddings) {
-            decoder = register_module("decoder",
-                                      nn::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
+            decoder = register_module(
+                "decoder", blocks::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
         }
-        bias = register_parameter("bias", torch::zeros({s.vocab}));
+        bias = register_parameter("bias", blocks::uninitialised({ s.vocab }));
     }
 };
 
 struct PreTrainingHeads : nn::Module {
     std::shared_ptr<Predictions> predictions;
-    nn::Linear seq_relationship{nullptr};
+    blocks::Linear seq_relationship { nullptr };
     PreTrainingHeads(const BertSizes& s, bool withNsp)
     {
         predictions = register_module("predictions", std::make_shared<Predictions>(s));
         if (withNsp) {
-            seq_relationship = register_module("seq_relationship", nn::Linear(s.hidden, 2));
+            seq_relationship = register_module("seq_relationship", blocks::Linear(s.hidden, 2));
         }
     }
 };

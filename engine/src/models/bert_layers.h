@@ -73,19 +73,19 @@ struct BertSizes {
 /// Word + position + token-type embeddings and a LayerNorm, `dim` wide (hidden_size for
 /// BERT and RoBERTa, embedding_size for ELECTRA).
 struct Embeddings : nn::Module {
-    nn::Embedding word_embeddings { nullptr }, position_embeddings { nullptr },
+    blocks::Embedding word_embeddings { nullptr }, position_embeddings { nullptr },
         token_type_embeddings { nullptr };
-    nn::LayerNorm LayerNorm { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
 
     Embeddings(const BertSizes& s, int64_t dim)
     {
-        word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab, dim));
+        word_embeddings = register_module("word_embeddings", blocks::Embedding(s.vocab, dim));
         position_embeddings =
-            register_module("position_embeddings", nn::Embedding(s.maxPositions, dim));
+            register_module("position_embeddings", blocks::Embedding(s.maxPositions, dim));
         token_type_embeddings = register_module(
-            "token_type_embeddings", nn::Embedding(std::max<int64_t>(s.typeVocab, 1), dim));
+            "token_type_embeddings", blocks::Embedding(std::max<int64_t>(s.typeVocab, 1), dim));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ dim }).eps(s.layerNormEps)));
+            "LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ dim }).eps(s.layerNormEps)));
     }
 
     /// Positions 0..seq-1 (BERT, ELECTRA).
@@ -106,23 +106,23 @@ struct Embeddings : nn::Module {
 };
 
 struct SelfAttention : nn::Module {
-    nn::Linear query { nullptr }, key { nullptr }, value { nullptr };
+    blocks::Linear query { nullptr }, key { nullptr }, value { nullptr };
     explicit SelfAttention(const BertSizes& s)
     {
-        query = register_module("query", nn::Linear(s.hidden, s.hidden));
-        key = register_module("key", nn::Linear(s.hidden, s.hidden));
-        value = register_module("value", nn::Linear(s.hidden, s.hidden));
+        query = register_module("query", blocks::Linear(s.hidden, s.hidden));
+        key = register_module("key", blocks::Linear(s.hidden, s.hidden));
+        value = register_module("value", blocks::Linear(s.hidden, s.hidden));
     }
 };
 
 struct DenseNorm : nn::Module {
-    nn::Linear dense { nullptr };
-    nn::LayerNorm LayerNorm { nullptr };
+    blocks::Linear dense { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
     DenseNorm(int64_t in, int64_t out, double eps)
     {
-        dense = register_module("dense", nn::Linear(in, out));
+        dense = register_module("dense", blocks::Linear(in, out));
         LayerNorm =
-            register_module("LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ out }).eps(eps)));
+            register_module("LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ out }).eps(eps)));
     }
     // Post-LN residual: LayerNorm(dense(x) + residual)
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual)
@@ -143,10 +143,10 @@ struct Attention : nn::Module {
 };
 
 struct Intermediate : nn::Module {
-    nn::Linear dense { nullptr };
+    blocks::Linear dense { nullptr };
     explicit Intermediate(const BertSizes& s)
     {
-        dense = register_module("dense", nn::Linear(s.hidden, s.intermediate));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.intermediate));
     }
 };
 
@@ -235,10 +235,10 @@ inline torch::Tensor runEncoder(Encoder& encoder, torch::Tensor h, const ArchInp
 }
 
 struct Pooler : nn::Module {
-    nn::Linear dense { nullptr };
+    blocks::Linear dense { nullptr };
     explicit Pooler(const BertSizes& s)
     {
-        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
     }
     torch::Tensor forward(const torch::Tensor& h)
     {

@@ -59,16 +59,16 @@ struct Sizes {
 };
 
 struct Embeddings : nn::Module {
-    nn::Embedding word_embeddings { nullptr }, position_embeddings { nullptr };
-    nn::LayerNorm LayerNorm { nullptr };
+    blocks::Embedding word_embeddings { nullptr }, position_embeddings { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
 
     explicit Embeddings(const Sizes& s)
     {
-        word_embeddings = register_module("word_embeddings", nn::Embedding(s.vocab, s.dim));
+        word_embeddings = register_module("word_embeddings", blocks::Embedding(s.vocab, s.dim));
         position_embeddings =
-            register_module("position_embeddings", nn::Embedding(s.maxPositions, s.dim));
+            register_module("position_embeddings", blocks::Embedding(s.maxPositions, s.dim));
         LayerNorm = register_module(
-            "LayerNorm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
+            "LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
     }
 
     torch::Tensor forward(const torch::Tensor& ids)
@@ -79,16 +79,16 @@ struct Embeddings : nn::Module {
 };
 
 struct MultiHeadSelfAttention : nn::Module {
-    nn::Linear q_lin { nullptr }, k_lin { nullptr }, v_lin { nullptr }, out_lin { nullptr };
+    blocks::Linear q_lin { nullptr }, k_lin { nullptr }, v_lin { nullptr }, out_lin { nullptr };
     int64_t heads;
 
     explicit MultiHeadSelfAttention(const Sizes& s)
         : heads(s.heads)
     {
-        q_lin = register_module("q_lin", nn::Linear(s.dim, s.dim));
-        k_lin = register_module("k_lin", nn::Linear(s.dim, s.dim));
-        v_lin = register_module("v_lin", nn::Linear(s.dim, s.dim));
-        out_lin = register_module("out_lin", nn::Linear(s.dim, s.dim));
+        q_lin = register_module("q_lin", blocks::Linear(s.dim, s.dim));
+        k_lin = register_module("k_lin", blocks::Linear(s.dim, s.dim));
+        v_lin = register_module("v_lin", blocks::Linear(s.dim, s.dim));
+        out_lin = register_module("out_lin", blocks::Linear(s.dim, s.dim));
     }
 
     // As the reference: q is scaled before the product, and masked keys are filled with
@@ -113,19 +113,19 @@ struct MultiHeadSelfAttention : nn::Module {
 };
 
 struct Ffn : nn::Module {
-    nn::Linear lin1 { nullptr }, lin2 { nullptr };
+    blocks::Linear lin1 { nullptr }, lin2 { nullptr };
     explicit Ffn(const Sizes& s)
     {
-        lin1 = register_module("lin1", nn::Linear(s.dim, s.hiddenDim));
-        lin2 = register_module("lin2", nn::Linear(s.hiddenDim, s.dim));
+        lin1 = register_module("lin1", blocks::Linear(s.dim, s.hiddenDim));
+        lin2 = register_module("lin2", blocks::Linear(s.hiddenDim, s.dim));
     }
 };
 
 struct TransformerBlock : nn::Module {
     std::shared_ptr<MultiHeadSelfAttention> attention;
-    nn::LayerNorm sa_layer_norm { nullptr };
+    blocks::LayerNorm sa_layer_norm { nullptr };
     std::shared_ptr<Ffn> ffn;
-    nn::LayerNorm output_layer_norm { nullptr };
+    blocks::LayerNorm output_layer_norm { nullptr };
     Activation activation;
 
     explicit TransformerBlock(const Sizes& s)
@@ -133,10 +133,10 @@ struct TransformerBlock : nn::Module {
     {
         attention = register_module("attention", std::make_shared<MultiHeadSelfAttention>(s));
         sa_layer_norm = register_module(
-            "sa_layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
+            "sa_layer_norm", blocks::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
         ffn = register_module("ffn", std::make_shared<Ffn>(s));
-        output_layer_norm = register_module(
-            "output_layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
+        output_layer_norm = register_module("output_layer_norm",
+            blocks::LayerNorm(nn::LayerNormOptions({ s.dim }).eps(kLayerNormEps)));
     }
 
     torch::Tensor forward(
@@ -204,9 +204,10 @@ public:
             return;
         }
         register_module("distilbert", base_);
-        vocab_transform = register_module("vocab_transform", nn::Linear(sizes_.dim, sizes_.dim));
+        vocab_transform =
+            register_module("vocab_transform", blocks::Linear(sizes_.dim, sizes_.dim));
         vocab_layer_norm = register_module("vocab_layer_norm",
-            nn::LayerNorm(nn::LayerNormOptions({ sizes_.dim }).eps(kLayerNormEps)));
+            blocks::LayerNorm(nn::LayerNormOptions({ sizes_.dim }).eps(kLayerNormEps)));
         projector_ = register_module("vocab_projector", std::make_shared<Projector>(sizes_));
     }
 
@@ -319,9 +320,9 @@ private:
         explicit Projector(const Sizes& s)
         {
             if (!s.tieWordEmbeddings) {
-                weight = register_parameter("weight", torch::zeros({ s.vocab, s.dim }));
+                weight = register_parameter("weight", blocks::uninitialised({ s.vocab, s.dim }));
             }
-            bias = register_parameter("bias", torch::zeros({ s.vocab }));
+            bias = register_parameter("bias", blocks::uninitialised({ s.vocab }));
         }
     };
 
@@ -330,8 +331,8 @@ private:
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<DistilBertBase> base_;
-    nn::Linear vocab_transform { nullptr };
-    nn::LayerNorm vocab_layer_norm { nullptr };
+    blocks::Linear vocab_transform { nullptr };
+    blocks::LayerNorm vocab_layer_norm { nullptr };
     std::shared_ptr<Projector> projector_;
 };
 

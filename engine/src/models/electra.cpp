@@ -16,7 +16,7 @@ using bert::Encoder;
 
 struct ElectraBase : nn::Module {
     std::shared_ptr<Embeddings> embeddings;
-    nn::Linear embeddings_project { nullptr }; // only when embedding_size != hidden_size
+    blocks::Linear embeddings_project { nullptr }; // only when embedding_size != hidden_size
     std::shared_ptr<Encoder> encoder;
 
     ElectraBase(const BertSizes& s, int64_t embeddingSize)
@@ -24,7 +24,7 @@ struct ElectraBase : nn::Module {
         embeddings = register_module("embeddings", std::make_shared<Embeddings>(s, embeddingSize));
         if (embeddingSize != s.hidden) {
             embeddings_project =
-                register_module("embeddings_project", nn::Linear(embeddingSize, s.hidden));
+                register_module("embeddings_project", blocks::Linear(embeddingSize, s.hidden));
         }
         encoder = register_module("encoder", std::make_shared<Encoder>(s));
     }
@@ -32,23 +32,23 @@ struct ElectraBase : nn::Module {
 
 // ElectraDiscriminatorPredictions: dense -> hidden_act -> dense_prediction (one logit).
 struct DiscriminatorPredictions : nn::Module {
-    nn::Linear dense { nullptr }, dense_prediction { nullptr };
+    blocks::Linear dense { nullptr }, dense_prediction { nullptr };
     explicit DiscriminatorPredictions(const BertSizes& s)
     {
-        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
-        dense_prediction = register_module("dense_prediction", nn::Linear(s.hidden, 1));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
+        dense_prediction = register_module("dense_prediction", blocks::Linear(s.hidden, 1));
     }
 };
 
 // ElectraGeneratorPredictions: dense to embedding_size -> gelu -> LayerNorm.
 struct GeneratorPredictions : nn::Module {
-    nn::LayerNorm LayerNorm { nullptr };
-    nn::Linear dense { nullptr };
+    blocks::LayerNorm LayerNorm { nullptr };
+    blocks::Linear dense { nullptr };
     GeneratorPredictions(const BertSizes& s, int64_t embeddingSize)
     {
         LayerNorm = register_module("LayerNorm",
-            nn::LayerNorm(nn::LayerNormOptions({ embeddingSize }).eps(s.layerNormEps)));
-        dense = register_module("dense", nn::Linear(s.hidden, embeddingSize));
+            blocks::LayerNorm(nn::LayerNormOptions({ embeddingSize }).eps(s.layerNormEps)));
+        dense = register_module("dense", blocks::Linear(s.hidden, embeddingSize));
     }
 };
 
@@ -60,9 +60,10 @@ struct GeneratorLmHead : nn::Module {
     GeneratorLmHead(const BertSizes& s, int64_t embeddingSize)
     {
         if (!s.tieWordEmbeddings) {
-            weight = register_parameter("weight", torch::zeros({ s.vocab, embeddingSize }));
+            weight =
+                register_parameter("weight", blocks::uninitialised({ s.vocab, embeddingSize }));
         }
-        bias = register_parameter("bias", torch::zeros({ s.vocab }));
+        bias = register_parameter("bias", blocks::uninitialised({ s.vocab }));
     }
 };
 

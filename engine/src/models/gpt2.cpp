@@ -64,8 +64,8 @@ struct Conv1D : nn::Module {
     torch::Tensor weight, bias;
     Conv1D(int64_t in, int64_t out)
     {
-        weight = register_parameter("weight", torch::empty({ in, out }));
-        bias = register_parameter("bias", torch::zeros({ out }));
+        weight = register_parameter("weight", blocks::uninitialised({ in, out }));
+        bias = register_parameter("bias", blocks::uninitialised({ out }));
     }
     torch::Tensor forward(const torch::Tensor& x)
     {
@@ -100,7 +100,7 @@ struct Gpt2Mlp : nn::Module {
 };
 
 struct Block : nn::Module {
-    nn::LayerNorm ln_1 { nullptr }, ln_2 { nullptr };
+    blocks::LayerNorm ln_1 { nullptr }, ln_2 { nullptr };
     std::shared_ptr<Gpt2Attention> attn;
     std::shared_ptr<Gpt2Mlp> mlp;
     Gpt2Sizes sizes;
@@ -111,9 +111,9 @@ struct Block : nn::Module {
         , index(layerIndex)
     {
         const auto norm = nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps);
-        ln_1 = register_module("ln_1", nn::LayerNorm(norm));
+        ln_1 = register_module("ln_1", blocks::LayerNorm(norm));
         attn = register_module("attn", std::make_shared<Gpt2Attention>(s));
-        ln_2 = register_module("ln_2", nn::LayerNorm(norm));
+        ln_2 = register_module("ln_2", blocks::LayerNorm(norm));
         mlp = register_module("mlp", std::make_shared<Gpt2Mlp>(s));
     }
 
@@ -163,22 +163,22 @@ struct Block : nn::Module {
 };
 
 struct Gpt2Model : nn::Module {
-    nn::Embedding wte { nullptr }, wpe { nullptr };
+    blocks::Embedding wte { nullptr }, wpe { nullptr };
     nn::ModuleList h { nullptr };
     std::vector<std::shared_ptr<Block>> blocks;
-    nn::LayerNorm ln_f { nullptr };
+    blocks::LayerNorm ln_f { nullptr };
 
     explicit Gpt2Model(const Gpt2Sizes& s)
     {
-        wte = register_module("wte", nn::Embedding(s.vocab, s.hidden));
-        wpe = register_module("wpe", nn::Embedding(s.positions, s.hidden));
+        wte = register_module("wte", blocks::Embedding(s.vocab, s.hidden));
+        wpe = register_module("wpe", blocks::Embedding(s.positions, s.hidden));
         h = register_module("h", nn::ModuleList());
         for (int64_t i = 0; i < s.layers; ++i) {
             blocks.push_back(std::make_shared<Block>(s, i));
             h->push_back(blocks.back());
         }
         ln_f = register_module(
-            "ln_f", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
+            "ln_f", blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
     }
 };
 
@@ -194,7 +194,7 @@ public:
             register_module("transformer", base_);
             if (!sizes_.tieWordEmbeddings) {
                 lmHead_ = register_module("lm_head",
-                    nn::Linear(nn::LinearOptions(sizes_.hidden, sizes_.vocab).bias(false)));
+                    blocks::Linear(nn::LinearOptions(sizes_.hidden, sizes_.vocab).bias(false)));
             }
         } else {
             // GPT2Model checkpoints keep their keys at the top level ("wte.weight").
@@ -325,7 +325,7 @@ private:
     std::string architecture_;
     bool withLmHead_ = true;
     std::shared_ptr<Gpt2Model> base_;
-    nn::Linear lmHead_ { nullptr };
+    blocks::Linear lmHead_ { nullptr };
 };
 
 } // namespace

@@ -133,7 +133,7 @@ struct RmsNorm : nn::Module {
     RmsNorm(int64_t size, double epsilon)
         : eps(epsilon)
     {
-        weight = register_parameter("weight", torch::ones({ size }));
+        weight = register_parameter("weight", blocks::uninitialised({ size }));
     }
     torch::Tensor forward(const torch::Tensor& x)
     {
@@ -143,13 +143,13 @@ struct RmsNorm : nn::Module {
     }
 };
 
-nn::Linear linear(int64_t in, int64_t out, bool bias)
+blocks::Linear linear(int64_t in, int64_t out, bool bias)
 {
-    return nn::Linear(nn::LinearOptions(in, out).bias(bias));
+    return blocks::Linear(nn::LinearOptions(in, out).bias(bias));
 }
 
 struct SelfAttention : nn::Module {
-    nn::Linear q_proj { nullptr }, k_proj { nullptr }, v_proj { nullptr }, o_proj { nullptr };
+    blocks::Linear q_proj { nullptr }, k_proj { nullptr }, v_proj { nullptr }, o_proj { nullptr };
     explicit SelfAttention(const LlamaSizes& s)
     {
         q_proj = register_module("q_proj", linear(s.hidden, s.heads * s.headDim, s.qkvBias));
@@ -160,7 +160,7 @@ struct SelfAttention : nn::Module {
 };
 
 struct Mlp : nn::Module {
-    nn::Linear gate_proj { nullptr }, up_proj { nullptr }, down_proj { nullptr };
+    blocks::Linear gate_proj { nullptr }, up_proj { nullptr }, down_proj { nullptr };
     explicit Mlp(const LlamaSizes& s)
     {
         gate_proj = register_module("gate_proj", linear(s.hidden, s.intermediate, false));
@@ -253,14 +253,14 @@ struct DecoderLayer : nn::Module {
 };
 
 struct LlamaModel : nn::Module {
-    nn::Embedding embed_tokens { nullptr };
+    blocks::Embedding embed_tokens { nullptr };
     nn::ModuleList layers { nullptr };
     std::vector<std::shared_ptr<DecoderLayer>> decoderLayers;
     std::shared_ptr<RmsNorm> norm;
 
     explicit LlamaModel(const LlamaSizes& s)
     {
-        embed_tokens = register_module("embed_tokens", nn::Embedding(s.vocab, s.hidden));
+        embed_tokens = register_module("embed_tokens", blocks::Embedding(s.vocab, s.hidden));
         layers = register_module("layers", nn::ModuleList());
         for (int64_t i = 0; i < s.layers; ++i) {
             decoderLayers.push_back(std::make_shared<DecoderLayer>(s, i));
@@ -449,7 +449,7 @@ private:
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<LlamaModel> base_;
-    nn::Linear lmHead_ { nullptr };
+    blocks::Linear lmHead_ { nullptr };
 };
 
 } // namespace

@@ -63,12 +63,33 @@ const torch::Tensor* findWeight(const WeightSet& weights, const std::string& nam
     return nullptr;
 }
 
+// Makes the checkpoint's tensor the parameter's data, without a copy, where that is safe: the
+// same dtype and device, contiguous, alone in its storage (a .bin may hold views into one
+// shared storage), and not given to another parameter already. For a safetensors file that is
+// the mapped file itself (copy-on-write). Returns false when the caller must copy instead.
+bool adopt(
+    torch::Tensor& param, const torch::Tensor& weight, std::unordered_set<const void*>& taken)
+{
+    if (weight.scalar_type() != param.scalar_type() || weight.device() != param.device()
+        || !weight.is_contiguous() || weight.storage_offset() != 0
+        || weight.storage().nbytes() != weight.nbytes() || weight.nbytes() == 0) {
+        return false;
+    }
+    if (!taken.insert(weight.storage().data()).second) {
+        return false;
+    }
+    param.set_data(weight);
+    return true;
+}
+
 void loadParameters(Architecture& arch, const WeightSet& weights, const std::string& source,
                     std::vector<LoadWarning>& warnings)
 {
     torch::NoGradGuard noGrad;
     const std::string prefix = arch.basePrefix();
     std::set<std::string> used;
+    std::set<std::string> adopted;
+    std::unordered_set<const void*> taken;
     std::vector<std::string> missing;
     for (auto& item : arch.named_parameters(/*recurse=*/true)) {
         std::string key;
@@ -80,18 +101,21 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
         torch::Tensor& param = item.value();
         if (weight->sizes() != param.sizes()) {
             throw Error(ErrorKind::InvalidInput,
-                        source + ": tensor \"" + key + "\" has shape " +
-                            shapeString(weight->sizes()) + ", but the model config.json "
-                            "describes needs " + shapeString(param.sizes()) +
-                            ". The weights and config.json do not belong together.");
+                source + ": tensor \"" + key + "\" has shape " + shapeString(weight->sizes())
+                    + ", but the model that config.json describes needs "
+                    + shapeString(param.sizes())
+                    + ". The weights and config.json do not belong together.");
         }
         if (!weight->is_floating_point()) {
             throw Error(ErrorKind::InvalidInput, source + ": tensor \"" + key +
                                                      "\" holds integers, but a floating-point "
                                                      "weight was expected.");
         }
-        param.copy_(weight->to(param.scalar_type()));
-        weights.release(key);
+        if (adopt(param, *weight, taken)) {
+            adopted.insert(key);
+        } else {
+            param.copy_(weight->to(param.scalar_type()));
+        }
         used.insert(key);
     }
     if (!missing.empty()) {
@@ -127,6 +151,9 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
     for (const auto& [key, tensor] : weights.tensors) {
         if (used.count(key) == 0 && key.find("position_ids") == std::string::npos) {
             warnings.push_back({"unexpected-key", key});
+        }
+        if (adopted.count(key) == 0) {
+            weights.release(key); // copied or unused: its mapped pages are not needed
         }
     }
 }

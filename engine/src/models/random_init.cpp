@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -50,8 +51,21 @@ int64_t createRandomModel(const std::string& configPath, const std::string& outD
     std::shared_ptr<Architecture> arch = createArchitecture(config);
     {
         torch::NoGradGuard noGrad;
+        // The constructors leave parameters uninitialised (blocks::uninitialised), so
+        // initWeights must set every one. NaN first makes a forgotten one visible here
+        // instead of as whatever the allocator's memory held.
+        for (auto& p : arch->parameters(/*recurse=*/true)) {
+            p.fill_(std::numeric_limits<float>::quiet_NaN());
+        }
         torch::manual_seed(seed);
         arch->initWeights();
+        for (const auto& item : arch->named_parameters(/*recurse=*/true)) {
+            if (!torch::isfinite(item.value()).all().item<bool>()) {
+                throw Error(ErrorKind::Internal,
+                    config.path() + ": initWeights of " + arch->describe().architecture
+                        + " left parameter \"" + item.key() + "\" uninitialised");
+            }
+        }
     }
 
     std::error_code ec;

@@ -18,21 +18,21 @@ using bert::BaseModel;
 
 // RobertaLMHead: dense -> gelu -> layer_norm -> decoder (+ bias).
 struct LmHead : nn::Module {
-    nn::Linear dense { nullptr };
-    nn::LayerNorm layer_norm { nullptr };
-    nn::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
+    blocks::Linear dense { nullptr };
+    blocks::LayerNorm layer_norm { nullptr };
+    blocks::Linear decoder { nullptr }; // only when the decoder is not tied to the embeddings
     torch::Tensor bias;
 
     explicit LmHead(const BertSizes& s)
     {
-        dense = register_module("dense", nn::Linear(s.hidden, s.hidden));
-        layer_norm = register_module(
-            "layer_norm", nn::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
+        layer_norm = register_module("layer_norm",
+            blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
         if (!s.tieWordEmbeddings) {
             decoder = register_module(
-                "decoder", nn::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
+                "decoder", blocks::Linear(nn::LinearOptions(s.hidden, s.vocab).bias(false)));
         }
-        bias = register_parameter("bias", torch::zeros({ s.vocab }));
+        bias = register_parameter("bias", blocks::uninitialised({ s.vocab }));
     }
 };
 

@@ -72,7 +72,7 @@ struct T5LayerNorm : nn::Module {
     T5LayerNorm(int64_t size, double epsilon)
         : eps(epsilon)
     {
-        weight = register_parameter("weight", torch::ones({ size }));
+        weight = register_parameter("weight", blocks::uninitialised({ size }));
     }
     torch::Tensor forward(const torch::Tensor& x) const
     {
@@ -83,9 +83,9 @@ struct T5LayerNorm : nn::Module {
 };
 
 torch::Tensor noBiasLinear(
-    nn::Module& parent, const char* name, int64_t in, int64_t out, nn::Linear* slot)
+    nn::Module& parent, const char* name, int64_t in, int64_t out, blocks::Linear* slot)
 {
-    *slot = parent.register_module(name, nn::Linear(nn::LinearOptions(in, out).bias(false)));
+    *slot = parent.register_module(name, blocks::Linear(nn::LinearOptions(in, out).bias(false)));
     return (*slot)->weight;
 }
 
@@ -113,8 +113,8 @@ torch::Tensor relativePositionBucket(
 }
 
 struct T5Attention : nn::Module {
-    nn::Linear q { nullptr }, k { nullptr }, v { nullptr }, o { nullptr };
-    nn::Embedding relative_attention_bias { nullptr };
+    blocks::Linear q { nullptr }, k { nullptr }, v { nullptr }, o { nullptr };
+    blocks::Embedding relative_attention_bias { nullptr };
     int64_t heads;
     T5Attention(const T5Sizes& s, bool withBias)
         : heads(s.heads)
@@ -126,7 +126,7 @@ struct T5Attention : nn::Module {
         noBiasLinear(*this, "o", inner, s.model, &o);
         if (withBias) {
             relative_attention_bias =
-                register_module("relative_attention_bias", nn::Embedding(s.buckets, s.heads));
+                register_module("relative_attention_bias", blocks::Embedding(s.buckets, s.heads));
         }
     }
 
@@ -185,7 +185,7 @@ struct T5LayerCrossAttention : nn::Module {
 };
 
 struct T5DenseActDense : nn::Module {
-    nn::Linear wi { nullptr }, wi_0 { nullptr }, wi_1 { nullptr }, wo { nullptr };
+    blocks::Linear wi { nullptr }, wi_0 { nullptr }, wi_1 { nullptr }, wo { nullptr };
     explicit T5DenseActDense(const T5Sizes& s)
     {
         if (s.gated) {
@@ -261,14 +261,14 @@ public:
         : sizes_(config)
         , architecture_(config.architecture())
     {
-        shared_ = register_module("shared", nn::Embedding(sizes_.vocab, sizes_.model));
+        shared_ = register_module("shared", blocks::Embedding(sizes_.vocab, sizes_.model));
         encoder_ = register_module(
             "encoder", std::make_shared<T5Stack>(sizes_, false, sizes_.encoderLayers));
         decoder_ = register_module(
             "decoder", std::make_shared<T5Stack>(sizes_, true, sizes_.decoderLayers));
         if (!sizes_.tieWordEmbeddings) {
-            lmHead_ = register_module(
-                "lm_head", nn::Linear(nn::LinearOptions(sizes_.model, sizes_.vocab).bias(false)));
+            lmHead_ = register_module("lm_head",
+                blocks::Linear(nn::LinearOptions(sizes_.model, sizes_.vocab).bias(false)));
         }
     }
 
@@ -471,10 +471,10 @@ private:
 
     T5Sizes sizes_;
     std::string architecture_;
-    nn::Embedding shared_ { nullptr };
+    blocks::Embedding shared_ { nullptr };
     std::shared_ptr<T5Stack> encoder_;
     std::shared_ptr<T5Stack> decoder_;
-    nn::Linear lmHead_ { nullptr };
+    blocks::Linear lmHead_ { nullptr };
 };
 
 } // namespace

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
-// Forward-pass timing: median over repeated runs after warm-up, on random token ids.
+// Forward-pass timing: median over repeated runs after warm-up, on random token ids; and
+// load timing: Model::load of a folder, repeated, with the peak memory each load adds.
 //
 //   BenchResult r = benchmarkForward(*model, BenchConfig{128, 8});
+//   LoadBenchResult l = benchmarkLoad("/models/bert-base", LoadBenchConfig{});
 //
-// Thread safety: uses the model, so the caller's thread must own it.
+// Thread safety: benchmarkForward uses the model, so the caller's thread must own it.
+// benchmarkLoad measures the whole process's memory: run nothing else beside it.
 
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace lumen::engine {
@@ -34,5 +38,38 @@ struct BenchResult {
 };
 
 BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunControl& control = {});
+
+struct LoadBenchConfig {
+    int warmup = 0; ///< untimed loads first
+    int repeats = 5; ///< timed loads, each after the previous model is gone
+    LoadOptions load;
+};
+
+struct LoadBenchResult {
+    std::vector<double> timesMs; ///< Model::load wall time, one per timed load
+    /// Per timed load: the process's peak resident memory during the load minus its resident
+    /// memory just before (Linux: VmHWM after resetting it, minus VmRSS). -1 where the
+    /// system cannot tell.
+    std::vector<int64_t> peakGrowthBytes;
+    /// Per timed load: resident memory right after the load minus just before it (what the
+    /// loaded model holds).
+    std::vector<int64_t> residentGrowthBytes;
+    double medianMs = 0.0;
+    double minMs = 0.0;
+    double maxMs = 0.0;
+    int64_t medianPeakGrowthBytes = -1;
+    int64_t medianResidentGrowthBytes = -1;
+    /// The loaded parameters' bytes (each storage once): "the weights' size".
+    int64_t weightBytes = 0;
+    /// The whole process's peak resident memory during the last load, runtime included
+    /// (-1: unknown).
+    int64_t processPeakBytes = -1;
+    ModelInfo info; ///< of the last load
+    JobStatus status = JobStatus::Completed;
+};
+
+/// Loads `dir` warmup + repeats times. Throws what Model::load throws.
+LoadBenchResult benchmarkLoad(
+    const std::string& dir, const LoadBenchConfig& config, const RunControl& control = {});
 
 } // namespace lumen::engine

@@ -36,9 +36,18 @@ struct TensorEntry {
     uint64_t end = 0;
 };
 
+/// How SafetensorsFile::open maps the file.
+enum class MapMode {
+    ReadOnly, ///< the bytes can only be read
+    /// Private and writable: a write copies the page it touches into the process's own
+    /// memory and never reaches the file (MAP_PRIVATE). Lets a loaded model use the mapped
+    /// bytes as its parameters without a copy and still change them later.
+    CopyOnWrite,
+};
+
 class SafetensorsFile {
 public:
-    static SafetensorsFile open(const std::string& path);
+    static SafetensorsFile open(const std::string& path, MapMode mode = MapMode::ReadOnly);
     SafetensorsFile(SafetensorsFile&&) noexcept;
     SafetensorsFile& operator=(SafetensorsFile&&) noexcept;
     ~SafetensorsFile();
@@ -49,6 +58,9 @@ public:
     const std::map<std::string, std::string>& metadata() const;
     /// raw little-endian bytes of a tensor, pointing into the mapping
     const uint8_t* data(const TensorEntry& entry) const;
+    /// The same bytes, writable; only for a file opened with MapMode::CopyOnWrite (throws
+    /// lumen::Error(Internal) otherwise).
+    uint8_t* mutableData(const TensorEntry& entry) const;
     /// any floating dtype (F64/F32/F16/BF16) converted to F32
     FloatTensor readFloat(const std::string& name) const;
 

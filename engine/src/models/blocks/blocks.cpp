@@ -9,6 +9,53 @@
 
 namespace lumen::engine::blocks {
 
+torch::Tensor uninitialised(c10::IntArrayRef shape)
+{
+    // torch::empty only reserves the memory: nothing touches (page-faults) it until it is
+    // written, and loading frees it untouched when the checkpoint's tensor takes its place.
+    return torch::empty(shape);
+}
+
+LinearImpl::LinearImpl(const torch::nn::LinearOptions& options)
+{
+    weight = register_parameter(
+        "weight", uninitialised({ options.out_features(), options.in_features() }));
+    if (options.bias()) {
+        bias = register_parameter("bias", uninitialised({ options.out_features() }));
+    }
+}
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x)
+{
+    return torch::nn::functional::linear(x, weight, bias);
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t count, int64_t dim)
+{
+    weight = register_parameter("weight", uninitialised({ count, dim }));
+}
+
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids)
+{
+    return torch::embedding(weight, ids);
+}
+
+LayerNormImpl::LayerNormImpl(const torch::nn::LayerNormOptions& options)
+    : shape_(options.normalized_shape())
+    , eps_(options.eps())
+{
+    if (!options.elementwise_affine()) {
+        throw Error(ErrorKind::Internal, "blocks::LayerNorm is always elementwise-affine");
+    }
+    weight = register_parameter("weight", uninitialised(shape_));
+    bias = register_parameter("bias", uninitialised(shape_));
+}
+
+torch::Tensor LayerNormImpl::forward(const torch::Tensor& x)
+{
+    return torch::layer_norm(x, shape_, weight, bias, eps_);
+}
+
 Activation activationFromConfig(const ModelConfig& config, const char* key,
                                 const std::string& fallback)
 {
@@ -86,7 +133,7 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
     return torch::matmul(p, v);
 }
 
-void initLinear(torch::nn::Linear& linear, double std)
+void initLinear(Linear& linear, double std)
 {
     torch::NoGradGuard noGrad;
     linear->weight.normal_(0.0, std);
@@ -95,7 +142,7 @@ void initLinear(torch::nn::Linear& linear, double std)
     }
 }
 
-void initEmbedding(torch::nn::Embedding& embedding, double std, int64_t paddingIdx)
+void initEmbedding(Embedding& embedding, double std, int64_t paddingIdx)
 {
     torch::NoGradGuard noGrad;
     embedding->weight.normal_(0.0, std);
@@ -104,7 +151,7 @@ void initEmbedding(torch::nn::Embedding& embedding, double std, int64_t paddingI
     }
 }
 
-void initLayerNorm(torch::nn::LayerNorm& norm)
+void initLayerNorm(LayerNorm& norm)
 {
     torch::NoGradGuard noGrad;
     norm->weight.fill_(1.0);

@@ -8,8 +8,57 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace lumen::engine::blocks {
+
+/// A parameter's storage, allocated but not initialised. Constructors of the families use it
+/// for every parameter: loading replaces each one with the checkpoint's tensor (model.cpp)
+/// and `new-model` runs Architecture::initWeights (random_init.cpp), so an initialisation
+/// here would be thrown away (it cost a third of a BERT-base's load time).
+torch::Tensor uninitialised(c10::IntArrayRef shape);
+
+/// torch::nn::Linear without its random init (see `uninitialised`): weight [out, in], bias
+/// [out] when options.bias(). Same parameter names, same forward.
+class LinearImpl : public torch::nn::Module {
+public:
+    explicit LinearImpl(const torch::nn::LinearOptions& options);
+    LinearImpl(int64_t in, int64_t out)
+        : LinearImpl(torch::nn::LinearOptions(in, out))
+    {
+    }
+    torch::Tensor forward(const torch::Tensor& x);
+
+    torch::Tensor weight;
+    torch::Tensor bias; ///< undefined without a bias
+};
+TORCH_MODULE(Linear);
+
+/// torch::nn::Embedding without its random init: weight [count, dim], a plain lookup.
+class EmbeddingImpl : public torch::nn::Module {
+public:
+    EmbeddingImpl(int64_t count, int64_t dim);
+    torch::Tensor forward(const torch::Tensor& ids);
+
+    torch::Tensor weight;
+};
+TORCH_MODULE(Embedding);
+
+/// torch::nn::LayerNorm (elementwise affine) without its init: weight and bias of
+/// options.normalized_shape(), the same layer_norm call.
+class LayerNormImpl : public torch::nn::Module {
+public:
+    explicit LayerNormImpl(const torch::nn::LayerNormOptions& options);
+    torch::Tensor forward(const torch::Tensor& x);
+
+    torch::Tensor weight;
+    torch::Tensor bias;
+
+private:
+    std::vector<int64_t> shape_;
+    double eps_;
+};
+TORCH_MODULE(LayerNorm);
 
 enum class Activation { Gelu, GeluTanh, Relu, Silu, Tanh };
 
@@ -36,8 +85,8 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
 
 /// Reference-style init: normal(0, std) for Linear / Embedding weights, zero biases (and
 /// the padding row of an embedding when paddingIdx >= 0), LayerNorm weight 1 and bias 0.
-void initLinear(torch::nn::Linear& linear, double std);
-void initEmbedding(torch::nn::Embedding& embedding, double std, int64_t paddingIdx = -1);
-void initLayerNorm(torch::nn::LayerNorm& norm);
+void initLinear(Linear& linear, double std);
+void initEmbedding(Embedding& embedding, double std, int64_t paddingIdx = -1);
+void initLayerNorm(LayerNorm& norm);
 
 } // namespace lumen::engine::blocks
