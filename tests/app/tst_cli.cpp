@@ -224,7 +224,8 @@ private Q_SLOTS:
     {
         const CliResult help = runCli({ QStringLiteral("--help") });
         RUN_OK(help);
-        for (const char* command : { "info", "tokenize", "forward", "new-model", "bench" }) {
+        for (const char* command :
+            { "info", "tokenize", "forward", "new-model", "bench", "bench-tokenize" }) {
             QVERIFY2(help.out.contains(QByteArray("\n  ") + command + ' '), command);
         }
         const CliResult commandHelp = runCli({ QStringLiteral("help"), QStringLiteral("forward") });
@@ -252,6 +253,11 @@ private Q_SLOTS:
         QCOMPARE(badOption.exitCode, 2);
         QVERIFY2(badOption.err.contains("unknown option '--txt' for 'tokenize'"),
             badOption.err.constData());
+
+        const CliResult noFile = runCli({ QStringLiteral("bench-tokenize"), bertDir() });
+        QCOMPARE(noFile.exitCode, 2);
+        QVERIFY2(
+            noFile.err.startsWith("lumen-cli: error: missing --file FILE"), noFile.err.constData());
 
         const CliResult badNumber = runCli({ QStringLiteral("bench"), bertDir(),
             QStringLiteral("--seq-len"), QStringLiteral("ten") });
@@ -609,6 +615,86 @@ private Q_SLOTS:
             forwardOption.err.constData());
     }
 
+    // bench-tokenize counts what the tokenizer gives: one encode per line adds up to the
+    // reference's token counts for those lines; the whole file as one text gives what
+    // `tokenize` gives for it.
+    void benchTokenize_data()
+    {
+        QTest::addColumn<QString>("caseName");
+        for (const char* name : { "bert", "gpt2" }) {
+            QTest::newRow(name) << QString::fromLatin1(name);
+        }
+    }
+
+    void benchTokenize()
+    {
+        QFETCH(QString, caseName);
+        const std::string name = caseName.toStdString();
+        const QString model = q(lumen::test::conformanceDir(name));
+        std::string text;
+        size_t lines = 0;
+        int64_t expectedTokens = 0;
+        for (const auto& record : lumen::test::expected(name).at("tokenization")) {
+            const std::string line = record.at("text").get<std::string>();
+            if (line.empty() || line.find('\n') != std::string::npos) {
+                continue;
+            }
+            text += line + "\n";
+            ++lines;
+            expectedTokens += static_cast<int64_t>(record.at("ids").size());
+        }
+        QVERIFY(lines >= 3);
+        const QString file = dir(caseName + QStringLiteral("-bench.txt"));
+        writeFile(file, QByteArray::fromStdString(text));
+
+        const CliResult perLine =
+            runCli({ QStringLiteral("bench-tokenize"), model, QStringLiteral("--file"), file,
+                QStringLiteral("--repeats"), QStringLiteral("3"), QStringLiteral("--warmup"),
+                QStringLiteral("0"), QStringLiteral("--lines"), QStringLiteral("--json") });
+        RUN_OK(perLine);
+        const nlohmann::json j = nlohmann::json::parse(perLine.out.toStdString());
+        QCOMPARE(j.at("tokens").get<int64_t>(), expectedTokens);
+        QCOMPARE(j.at("texts").get<size_t>(), lines);
+        QCOMPARE(j.at("bytes").get<size_t>(), text.size() - lines); // the line ends are not text
+        JSON_COMPARE(j.at("per_line"), nlohmann::json(true));
+        QCOMPARE(j.at("times_ms").size(), size_t(3));
+        QCOMPARE(j.at("cpu_times_ms").size(), size_t(3));
+        const double median = j.at("median_ms");
+        QVERIFY(j.at("min_ms").get<double>() <= median);
+        QVERIFY(median <= j.at("max_ms").get<double>());
+        QVERIFY(median > 0.0);
+        QCOMPARE(j.at("mb_per_second").get<double>(),
+            j.at("bytes").get<double>() / 1e6 / (median / 1000.0));
+        QCOMPARE(j.at("tokens_per_second").get<double>(), expectedTokens / (median / 1000.0));
+
+        const CliResult whole =
+            runCli({ QStringLiteral("bench-tokenize"), model, QStringLiteral("--file"), file,
+                QStringLiteral("--repeats"), QStringLiteral("1"), QStringLiteral("--json") });
+        RUN_OK(whole);
+        const CliResult tokenized = runCli({ QStringLiteral("tokenize"), model,
+            QStringLiteral("--text"), q(text), QStringLiteral("--json") });
+        RUN_OK(tokenized);
+        const nlohmann::json w = nlohmann::json::parse(whole.out.toStdString());
+        QCOMPARE(w.at("tokens").get<size_t>(),
+            nlohmann::json::parse(tokenized.out.toStdString()).at("ids").size());
+        QCOMPARE(w.at("texts").get<int64_t>(), int64_t(1));
+        QCOMPARE(w.at("bytes").get<size_t>(), text.size());
+
+        const CliResult table = runCli({ QStringLiteral("bench-tokenize"), model,
+            QStringLiteral("--file"), file, QStringLiteral("--repeats"), QStringLiteral("1"),
+            QStringLiteral("--warmup"), QStringLiteral("0") });
+        RUN_OK(table);
+        QVERIFY2(table.out.contains("\ntokens     " + QByteArray::number(w.at("tokens").get<int>())
+                     + " per pass (1 text, special tokens included)\n"),
+            table.out.constData());
+        QVERIFY2(
+            QRegularExpression(QStringLiteral("\nwall time  median +[0-9.]+ ms .* MB/s +[0-9]+ "
+                                              "tokens/s\n"))
+                .match(QString::fromUtf8(table.out))
+                .hasMatch(),
+            table.out.constData());
+    }
+
     void projectRecordsRuns()
     {
         const QString project = dir(QStringLiteral("runs.lumen"));
@@ -718,6 +804,21 @@ private Q_SLOTS:
                    QString() }
             << QStringLiteral("the text is empty: give --text a non-empty string, e.g. --text "
                               "\"Hello world\"")
+            << QString();
+        const QString noText = dir(QStringLiteral("no-such-text.txt"));
+        QTest::newRow("bench-tokenize without the text file")
+            << QStringList { QStringLiteral("bench-tokenize"), bertDir(), QStringLiteral("--file"),
+                   noText }
+            << QStringLiteral("the text file %1 does not exist or is not a file; give --file a "
+                              "UTF-8 text file")
+                   .arg(noText)
+            << QString();
+        const QString emptyText = dir(QStringLiteral("empty.txt"));
+        writeFile(emptyText, QByteArray());
+        QTest::newRow("bench-tokenize on an empty file")
+            << QStringList { QStringLiteral("bench-tokenize"), bertDir(), QStringLiteral("--file"),
+                   emptyText }
+            << QStringLiteral("bench-tokenize: the text is empty; give a file with some text in it")
             << QString();
         QTest::newRow("empty text in a batch")
             << QStringList { QStringLiteral("forward"), bertDir(), QStringLiteral("--text"),

@@ -12,7 +12,13 @@ using unicode::MappedText;
 AddedTokenIndex::AddedTokenIndex(const std::vector<AddedToken>& tokens)
 {
     for (size_t i = 0; i < tokens.size(); ++i) {
-        byFirstChar_[tokens[i].content.front()].push_back(i);
+        const char32_t first = tokens[i].content.front();
+        byFirstChar_[first].push_back(i);
+        if (first < 0x80) {
+            asciiFirst_[first] = true;
+        } else {
+            otherFirst_ = true;
+        }
     }
     for (auto& [first, indices] : byFirstChar_) {
         std::stable_sort(indices.begin(), indices.end(), [&tokens](size_t a, size_t b) {
@@ -21,8 +27,8 @@ AddedTokenIndex::AddedTokenIndex(const std::vector<AddedToken>& tokens)
     }
 }
 
-std::vector<AddedTokenSegment> AddedTokenIndex::split(const MappedText& text,
-                                                      const std::vector<AddedToken>& tokens) const
+std::vector<AddedTokenSegment> AddedTokenIndex::split(
+    MappedText text, const std::vector<AddedToken>& tokens) const
 {
     std::vector<AddedTokenSegment> segments;
     auto slice = [&text](size_t first, size_t last) {
@@ -30,10 +36,20 @@ std::vector<AddedTokenSegment> AddedTokenIndex::split(const MappedText& text,
                           text.begin() + static_cast<std::ptrdiff_t>(last));
     };
     size_t textStart = 0;
-    for (size_t i = 0; i < text.size();) {
+    const unicode::MappedChar* chars = text.data();
+    const size_t n = text.size();
+    for (size_t i = 0; i < n;) {
+        // Most characters start no added token: skipped without a lookup.
+        while (i < n && (chars[i].cp < 0x80 ? !asciiFirst_[chars[i].cp] : !otherFirst_)) {
+            ++i;
+        }
+        if (i == n) {
+            break;
+        }
+        const char32_t cp = chars[i].cp;
         size_t matchLength = 0;
         size_t matchIndex = 0;
-        if (const auto it = byFirstChar_.find(text[i].cp); it != byFirstChar_.end()) {
+        if (const auto it = byFirstChar_.find(cp); it != byFirstChar_.end()) {
             for (const size_t candidate : it->second) {
                 const std::u32string& content = tokens[candidate].content;
                 if (i + content.size() > text.size()) {
@@ -61,7 +77,9 @@ std::vector<AddedTokenSegment> AddedTokenIndex::split(const MappedText& text,
         i += matchLength;
         textStart = i;
     }
-    if (textStart < text.size()) {
+    if (textStart == 0 && !text.empty()) {
+        segments.push_back({ std::move(text), -1 }); // no added token in it
+    } else if (textStart < text.size()) {
         segments.push_back({slice(textStart, text.size()), -1});
     }
 
@@ -117,12 +135,48 @@ std::vector<AddedTokenSegment> AddedTokenIndex::split(const MappedText& text,
 
 MappedText lowerOutside(const MappedText& chars, const std::vector<std::u32string>& protectedTokens)
 {
+    // Where no protected token starts, a character is just lowered (ASCII inline).
+    bool asciiFirst[128] = {};
+    bool otherFirst = false;
+    for (const std::u32string& token : protectedTokens) {
+        if (token.empty()) {
+            continue;
+        }
+        if (token.front() < 0x80) {
+            asciiFirst[token.front()] = true;
+        } else {
+            otherFirst = true;
+        }
+    }
     MappedText out;
     out.reserve(chars.size());
     for (size_t i = 0; i < chars.size();) {
+        size_t run = i;
+        while (run < chars.size() && chars[run].cp < 0x80 && !asciiFirst[chars[run].cp]) {
+            ++run;
+        }
+        if (run > i) {
+            // ASCII where no protected token starts: lower-cased a run at a time.
+            const size_t from = out.size();
+            out.insert(out.end(), chars.begin() + static_cast<std::ptrdiff_t>(i),
+                chars.begin() + static_cast<std::ptrdiff_t>(run));
+            for (size_t k = from; k < out.size(); ++k) {
+                if (out[k].cp >= 'A' && out[k].cp <= 'Z') {
+                    out[k].cp += 'a' - 'A';
+                }
+            }
+            i = run;
+            continue;
+        }
+        const unicode::MappedChar& c = chars[i];
+        if (c.cp >= 0x80 && !otherFirst) {
+            unicode::appendLower(c.cp, c.begin, c.end, out);
+            ++i;
+            continue;
+        }
         size_t matched = 0;
         for (const std::u32string& token : protectedTokens) {
-            if (i + token.size() > chars.size() || token.front() != chars[i].cp) {
+            if (token.empty() || i + token.size() > chars.size() || token.front() != chars[i].cp) {
                 continue;
             }
             bool same = true;

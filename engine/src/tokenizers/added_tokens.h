@@ -42,11 +42,14 @@ public:
     /// `text` cut at `tokens` (the ones this index was built from), their lstrip / rstrip /
     /// single_word flags applied (a stripped or merged segment becomes text; segments may
     /// end up empty).
-    std::vector<AddedTokenSegment> split(const unicode::MappedText& text,
-                                         const std::vector<AddedToken>& tokens) const;
+    /// (`text` by value: a text without added tokens moves into its one segment.)
+    std::vector<AddedTokenSegment> split(
+        unicode::MappedText text, const std::vector<AddedToken>& tokens) const;
 
 private:
     std::unordered_map<char32_t, std::vector<size_t>> byFirstChar_;
+    bool asciiFirst_[128] = {}; ///< an added token starts with this ASCII character
+    bool otherFirst_ = false; ///< some added token starts with a non-ASCII character
 };
 
 /// Lower-cases `chars` one character at a time ("\n" left alone), except where one of

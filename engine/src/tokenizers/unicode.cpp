@@ -53,19 +53,17 @@ void appendUString(const icu::UnicodeString& s, int64_t begin, int64_t end, Mapp
     }
 }
 
-} // namespace
-
-std::u32string decodeUtf8(std::string_view text)
+/// Decodes UTF-8, calling `emit(cp)` for each code point (U+FFFD for each byte of an
+/// ill-formed sequence).
+template<typename Emit> void forEachCodePoint(std::string_view text, Emit&& emit)
 {
-    std::u32string out;
-    out.reserve(text.size());
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
     size_t i = 0;
     while (i < n) {
         const unsigned char b0 = s[i];
         if (b0 < 0x80) {
-            out.push_back(b0);
+            emit(static_cast<char32_t>(b0));
             ++i;
             continue;
         }
@@ -96,13 +94,36 @@ std::u32string decodeUtf8(std::string_view text)
         }
         ok = ok && cp >= minimum && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
         if (ok) {
-            out.push_back(cp);
+            emit(cp);
             i += length;
         } else {
-            out.push_back(kReplacement);
+            emit(kReplacement);
             ++i;
         }
     }
+}
+
+} // namespace
+
+std::u32string decodeUtf8(std::string_view text)
+{
+    std::u32string out;
+    out.reserve(text.size());
+    forEachCodePoint(text, [&out](char32_t cp) { out.push_back(cp); });
+    return out;
+}
+
+MappedText decodeMapped(std::string_view text)
+{
+    // At most one character per byte: written in place, then cut to size.
+    MappedText out(text.size());
+    MappedChar* next = out.data();
+    int64_t index = 0;
+    forEachCodePoint(text, [&next, &index](char32_t cp) {
+        *next++ = { cp, index, index + 1 };
+        ++index;
+    });
+    out.resize(static_cast<size_t>(index));
     return out;
 }
 
@@ -324,10 +345,23 @@ MappedText normalize(const MappedText& text, NormalForm form)
     const size_t n = text.size();
     size_t i = 0;
     while (i < n) {
+        // ASCII followed by ASCII is a segment of its own and normalises to itself: copied a
+        // run at a time.
+        size_t run = i;
+        while (run + 1 < n && text[run].cp < 0x80 && text[run + 1].cp < 0x80) {
+            ++run;
+        }
+        if (run > i) {
+            out.insert(out.end(), text.begin() + static_cast<std::ptrdiff_t>(i),
+                text.begin() + static_cast<std::ptrdiff_t>(run));
+            i = run;
+        }
         // A segment runs up to the next character that has a normalisation boundary before
         // it; normalising segment by segment equals normalising the whole text.
         size_t j = i + 1;
-        while (j < n && !norm.hasBoundaryBefore(static_cast<UChar32>(text[j].cp))) {
+        // (ASCII has a boundary before it in every form; asking ICU costs a virtual call.)
+        while (j < n && text[j].cp >= 0x80
+            && !norm.hasBoundaryBefore(static_cast<UChar32>(text[j].cp))) {
             ++j;
         }
         if (j == i + 1 && (text[i].cp < 0xA0 || norm.isInert(static_cast<UChar32>(text[i].cp)))) {

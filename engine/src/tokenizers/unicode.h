@@ -39,6 +39,8 @@ inline std::string encodeUtf8(const MappedText& text)
 }
 /// Character i of `text` stands for original code point [i, i + 1).
 MappedText mapIdentity(std::u32string_view text);
+/// mapIdentity(decodeUtf8(text)) in one pass.
+MappedText decodeMapped(std::string_view text);
 
 /// Python's two-letter `unicodedata.category` ("Lu", "Mn", "Cn", ...).
 const char* generalCategory(char32_t cp);

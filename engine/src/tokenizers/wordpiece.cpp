@@ -66,26 +66,6 @@ bool isBertChineseChar(char32_t c)
         || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-/// Splits on Python whitespace, appending the non-empty words of `text`.
-void splitOnSpace(const MappedText& text, std::vector<MappedText>& words)
-{
-    size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && unicode::isPythonSpace(text[i].cp)) {
-            ++i;
-        }
-        size_t j = i;
-        while (j < text.size() && !unicode::isPythonSpace(text[j].cp)) {
-            ++j;
-        }
-        if (j > i) {
-            words.emplace_back(text.begin() + static_cast<std::ptrdiff_t>(i),
-                               text.begin() + static_cast<std::ptrdiff_t>(j));
-        }
-        i = j;
-    }
-}
-
 } // namespace
 
 WordPieceSettings::WordPieceSettings()
@@ -112,10 +92,6 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
     vocab_.reserve(idToToken_.size());
     for (size_t i = 0; i < idToToken_.size(); ++i) {
         vocab_[idToToken_[i]] = static_cast<int64_t>(i);
-    }
-    for (size_t i = 0; i < idToToken_.size(); ++i) {
-        const size_t length = unicode::decodeUtf8(idToToken_[i]).size();
-        maxPieceChars_ = std::max(maxPieceChars_, length);
     }
     // A repeated line keeps the last id; the reference's ids_to_tokens has no entry for the
     // earlier ones, so they decode as the unknown token.
@@ -157,6 +133,14 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
 
     specialIds_ = specialTokenIds(
         settings_, [this](const std::string& token) { return tokenToId(token); });
+
+    for (const std::string& token : neverSplitAll_) {
+        neverSplitAllFirst_.add(token);
+    }
+    for (const std::string& token : neverSplitConfig_) {
+        neverSplitConfigFirst_.add(token);
+    }
+    buildPieceTrie();
 }
 
 void WordPieceTokenizer::registerAdded(AddedTokenSpec spec)
@@ -263,55 +247,139 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::fromFolder(const std::st
 
 // ---- tokenizing ----
 
+void WordPieceTokenizer::FirstChars::add(const std::string& utf8)
+{
+    const std::u32string chars = unicode::decodeUtf8(utf8);
+    if (chars.empty()) {
+        return; // an empty string matches no word
+    }
+    const char32_t first = chars.front();
+    if (first < 0x80) {
+        ascii[first] = true;
+    } else if (std::find(other.begin(), other.end(), first) == other.end()) {
+        other.push_back(first);
+    }
+}
+
+void WordPieceTokenizer::buildPieceTrie()
+{
+    std::vector<std::pair<std::string, int32_t>> entries;
+    entries.reserve(vocab_.size());
+    pieces_.reserve(vocab_.size());
+    for (const auto& [token, vocabId] : vocab_) {
+        const auto added = addedEncoder_.find(token);
+        const int64_t id = added != addedEncoder_.end() ? added->second : vocabId;
+        entries.emplace_back(token, static_cast<int32_t>(pieces_.size()));
+        pieces_.emplace_back(id, token);
+    }
+    pieceTrie_ = VocabTrie(entries);
+    continuationNode_ = pieceTrie_.walk(VocabTrie::kRoot, "##");
+}
+
 std::vector<WordPieceTokenizer::Piece> WordPieceTokenizer::tokenizePieces(
     const std::string& text) const
 {
-    const MappedText chars = unicode::mapIdentity(unicode::decodeUtf8(text));
+    MappedText chars = unicode::decodeMapped(text);
     const size_t n = chars.size();
 
     // 1. PreTrainedTokenizer.tokenize lower-cases everything but the special tokens, one
     //    character at a time (a regex `(special|...)|(.+?)`; "." skips "\n").
     const bool lower = settings_.doBasicTokenize && settings_.doLowerCase;
-    const MappedText lowered = lower ? lowerOutside(chars, protectedFromLowering_) : chars;
+    if (lower) {
+        chars = lowerOutside(chars, protectedFromLowering_);
+    }
 
     // 2. Split out the added tokens, leftmost longest match (the reference's Trie.split);
     // 3. their lstrip / rstrip / single_word flags act on their neighbours.
-    const std::vector<AddedTokenSegment> segments = addedIndex_.split(lowered, added_);
+    const std::vector<AddedTokenSegment> segments = addedIndex_.split(std::move(chars), added_);
 
     // 4. Added tokens stay whole; the text between them goes through BERT's tokenizer.
     std::vector<Piece> pieces;
     pieces.reserve(n / 3 + 4);
+    Scratch scratch;
     for (const AddedTokenSegment& segment : segments) {
         if (segment.chars.empty()) {
             continue;
         }
         if (segment.added >= 0) {
             const AddedToken& token = added_[static_cast<size_t>(segment.added)];
-            pieces.push_back({token.spec.id, token.spec.content, segment.chars.front().begin,
-                              segment.chars.back().end, token.spec.special});
+            pieces.push_back({ token.spec.id, &token.spec.content, segment.chars.front().begin,
+                segment.chars.back().end, token.spec.special });
         } else {
-            tokenizeSegment(segment.chars, pieces);
+            tokenizeSegment(segment.chars, pieces, scratch);
         }
     }
     return pieces;
 }
 
-void WordPieceTokenizer::tokenizeSegment(const MappedText& segment, std::vector<Piece>& out) const
+namespace {
+
+bool isSpace(char32_t cp)
 {
-    std::vector<MappedText> words;
-    if (!settings_.doBasicTokenize) {
-        splitOnSpace(segment, words);
-        for (const MappedText& word : words) {
-            wordPiece(word, out);
+    // unicode::isPythonSpace, with the ASCII test inline: it runs once per character.
+    if (cp < 0x80) {
+        return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x1F);
+    }
+    return unicode::isPythonSpace(cp);
+}
+
+/// Calls `word(first, last)` for each run of non-space characters of [first, last).
+template<typename F> void forEachWord(const MappedChar* first, const MappedChar* last, F&& word)
+{
+    const MappedChar* c = first;
+    while (c != last) {
+        while (c != last && isSpace(c->cp)) {
+            ++c;
         }
+        const MappedChar* start = c;
+        while (c != last && !isSpace(c->cp)) {
+            ++c;
+        }
+        if (c != start) {
+            word(start, c);
+        }
+    }
+}
+
+} // namespace
+
+void WordPieceTokenizer::tokenizeSegment(
+    const MappedText& segment, std::vector<Piece>& out, Scratch& scratch) const
+{
+    const MappedChar* begin = segment.data();
+    const MappedChar* end = begin + segment.size();
+    if (!settings_.doBasicTokenize) {
+        forEachWord(begin, end, [&](const MappedChar* first, const MappedChar* last) {
+            wordPiece(first, last, out, scratch);
+        });
         return;
     }
 
     // BasicTokenizer: clean, space out CJK ideographs, NFC, split on whitespace.
-    MappedText cleaned;
+    MappedText& cleaned = scratch.cleaned;
+    cleaned.clear();
     cleaned.reserve(segment.size());
-    for (const MappedChar& c : segment) {
-        if (c.cp == 0 || c.cp == 0xFFFD || isBertControl(c.cp)) {
+    bool ascii = true;
+    for (const MappedChar* p = begin; p != end; ++p) {
+        // Printable ASCII stays as it is: copied a run at a time.
+        const MappedChar* run = p;
+        while (p != end && p->cp >= 0x20 && p->cp < 0x7F) {
+            ++p;
+        }
+        cleaned.insert(cleaned.end(), run, p);
+        if (p == end) {
+            break;
+        }
+        const MappedChar& c = *p;
+        if (c.cp < 0x80) {
+            // NUL and the other C0 controls and DEL go; tab, CR and LF become spaces.
+            if (c.cp == '\t' || c.cp == '\n' || c.cp == '\r') {
+                cleaned.push_back({ U' ', c.begin, c.end });
+            }
+            continue;
+        }
+        ascii = false;
+        if (c.cp == 0xFFFD || isBertControl(c.cp)) {
             continue;
         }
         if (isBertWhitespace(c.cp)) {
@@ -324,109 +392,148 @@ void WordPieceTokenizer::tokenizeSegment(const MappedText& segment, std::vector<
             cleaned.push_back(c);
         }
     }
-    const MappedText normalized = unicode::normalize(cleaned, unicode::NormalForm::Nfc);
-    splitOnSpace(normalized, words);
-    for (MappedText& word : words) {
-        basicWord(std::move(word), out);
+    // ASCII is its own NFC.
+    const MappedText* normalized = &cleaned;
+    if (!ascii) {
+        scratch.normalized = unicode::normalize(cleaned, unicode::NormalForm::Nfc);
+        normalized = &scratch.normalized;
     }
+    const MappedChar* first = normalized->data();
+    forEachWord(first, first + normalized->size(),
+        [&](const MappedChar* wordFirst, const MappedChar* wordLast) {
+            basicWord(wordFirst, wordLast, out, scratch);
+        });
 }
 
-void WordPieceTokenizer::basicWord(MappedText word, std::vector<Piece>& out) const
+bool WordPieceTokenizer::inNeverSplitAll(const MappedChar* first, const MappedChar* last) const
 {
-    std::vector<MappedText> parts;
-    if (neverSplitAll_.count(unicode::encodeUtf8(word)) > 0) {
-        parts.push_back(std::move(word));
-    } else {
-        const bool strip = settings_.doLowerCase ? settings_.stripAccents.value_or(true)
-                                                 : settings_.stripAccents.value_or(false);
+    return first != last && neverSplitAllFirst_.mayStart(first->cp)
+        && neverSplitAll_.count(unicode::encodeUtf8(first, last)) > 0;
+}
+
+void WordPieceTokenizer::basicWord(const MappedChar* first, const MappedChar* last,
+    std::vector<Piece>& out, Scratch& scratch) const
+{
+    // never_split and the special tokens stay whole. The word holds no space (it was split
+    // on them), so it is one token.
+    if (inNeverSplitAll(first, last)) {
+        basicToken(first, last, out, scratch);
+        return;
+    }
+    const bool strip = settings_.doLowerCase ? settings_.stripAccents.value_or(true)
+                                             : settings_.stripAccents.value_or(false);
+    bool ascii = true;
+    bool upper = false;
+    for (const MappedChar* c = first; c != last && ascii; ++c) {
+        ascii = c->cp < 0x80;
+        upper = upper || (c->cp >= 'A' && c->cp <= 'Z');
+    }
+    if (ascii) {
+        // ASCII has no accents to strip; lower-casing is A-Z -> a-z.
+        if (settings_.doLowerCase && upper) {
+            MappedText& word = scratch.word;
+            word.assign(first, last);
+            for (MappedChar& c : word) {
+                if (c.cp >= 'A' && c.cp <= 'Z') {
+                    c.cp += 'a' - 'A';
+                }
+            }
+            first = word.data();
+            last = first + word.size();
+        }
+    } else if (settings_.doLowerCase || strip) {
+        MappedText word(first, last);
         if (settings_.doLowerCase) {
             word = unicode::lowerEachChar(word);
         }
         if (strip) {
             word = unicode::stripAccents(word);
         }
-        if (neverSplitAll_.count(unicode::encodeUtf8(word)) > 0) {
-            parts.push_back(std::move(word));
-        } else {
-            // _run_split_on_punc: every punctuation character is a word of its own.
-            bool startNew = true;
-            for (const MappedChar& c : word) {
-                if (isBertPunctuation(c.cp)) {
-                    parts.push_back({c});
-                    startNew = true;
-                } else {
-                    if (startNew) {
-                        parts.emplace_back();
-                    }
-                    startNew = false;
-                    parts.back().push_back(c);
-                }
-            }
-        }
+        scratch.word = std::move(word);
+        first = scratch.word.data();
+        last = first + scratch.word.size();
     }
+
     // The reference joins the parts with spaces and splits again: empty parts disappear.
-    std::vector<MappedText> tokens;
-    for (const MappedText& part : parts) {
-        splitOnSpace(part, tokens);
+    const auto part = [&](const MappedChar* partFirst, const MappedChar* partLast) {
+        forEachWord(partFirst, partLast,
+            [&](const MappedChar* a, const MappedChar* b) { basicToken(a, b, out, scratch); });
+    };
+    if (inNeverSplitAll(first, last)) {
+        part(first, last);
+        return;
     }
-    for (const MappedText& token : tokens) {
-        if (!neverSplitConfig_.empty()) {
-            std::string text = unicode::encodeUtf8(token);
-            if (neverSplitConfig_.count(text) > 0) {
-                const int64_t id = convertTokenToId(text);
-                out.push_back({id, std::move(text), token.front().begin, token.back().end, false});
-                continue;
+    // _run_split_on_punc: every punctuation character is a word of its own.
+    const MappedChar* run = first;
+    for (const MappedChar* c = first; c != last; ++c) {
+        if (isBertPunctuation(c->cp)) {
+            if (run != c) {
+                part(run, c);
             }
+            part(c, c + 1);
+            run = c + 1;
         }
-        wordPiece(token, out);
+    }
+    if (run != last) {
+        part(run, last);
     }
 }
 
-void WordPieceTokenizer::wordPiece(const MappedText& word, std::vector<Piece>& out) const
+void WordPieceTokenizer::basicToken(const MappedChar* first, const MappedChar* last,
+    std::vector<Piece>& out, Scratch& scratch) const
 {
-    const size_t n = word.size();
+    if (!neverSplitConfig_.empty() && neverSplitConfigFirst_.mayStart(first->cp)) {
+        const std::string text = unicode::encodeUtf8(first, last);
+        if (const auto it = neverSplitConfig_.find(text); it != neverSplitConfig_.end()) {
+            out.push_back({ convertTokenToId(text), &*it, first->begin, (last - 1)->end, false });
+            return;
+        }
+    }
+    wordPiece(first, last, out, scratch);
+}
+
+void WordPieceTokenizer::wordPiece(const MappedChar* first, const MappedChar* last,
+    std::vector<Piece>& out, Scratch& scratch) const
+{
+    const auto n = static_cast<size_t>(last - first);
     if (n == 0) {
         return;
     }
-    const int64_t wordBegin = word.front().begin;
-    const int64_t wordEnd = word.back().end;
+    const int64_t wordBegin = first->begin;
+    const int64_t wordEnd = (last - 1)->end;
     if (static_cast<int64_t>(n) > settings_.maxInputCharsPerWord) {
-        out.push_back({convertTokenToId(unkToken_), unkToken_, wordBegin, wordEnd, false});
+        out.push_back({ convertTokenToId(unkToken_), &unkToken_, wordBegin, wordEnd, false });
         return;
     }
-    std::string bytes;
-    std::vector<size_t> offsets(n + 1);
-    for (size_t k = 0; k < n; ++k) {
-        offsets[k] = bytes.size();
-        unicode::appendUtf8(bytes, word[k].cp);
-    }
-    offsets[n] = bytes.size();
-
-    const size_t firstPiece = out.size();
-    std::string key;
-    size_t start = 0;
-    while (start < n) {
-        // No vocabulary entry is longer than maxPieceChars_, so longer candidates can't match.
-        size_t end = std::min(n, start + maxPieceChars_);
-        const int64_t* found = nullptr;
-        while (start < end) {
-            key.assign(start > 0 ? "##" : "");
-            key.append(bytes, offsets[start], offsets[end] - offsets[start]);
-            if (const auto it = vocab_.find(key); it != vocab_.end()) {
-                found = &it->second;
-                break;
-            }
-            --end;
+    std::string& bytes = scratch.bytes;
+    bytes.clear();
+    for (const MappedChar* c = first; c != last; ++c) {
+        if (c->cp < 0x80) {
+            bytes.push_back(static_cast<char>(c->cp));
+        } else {
+            unicode::appendUtf8(bytes, c->cp);
         }
-        if (found == nullptr) {
+    }
+
+    // Greedy longest match first: the longest vocabulary entry starting at `start` ("##" +
+    // the rest after the first piece); a word that cannot be covered is one [UNK].
+    const size_t firstPiece = out.size();
+    size_t start = 0; // characters
+    size_t startByte = 0; // bytes
+    while (start < n) {
+        const uint32_t node = start > 0 ? continuationNode_ : VocabTrie::kRoot;
+        const VocabTrie::Match match =
+            pieceTrie_.longestMatch(node, std::string_view(bytes).substr(startByte));
+        if (match.value < 0) {
             out.resize(firstPiece);
-            out.push_back({convertTokenToId(unkToken_), unkToken_, wordBegin, wordEnd, false});
+            out.push_back({ convertTokenToId(unkToken_), &unkToken_, wordBegin, wordEnd, false });
             return;
         }
-        const auto added = addedEncoder_.find(key);
-        const int64_t id = added != addedEncoder_.end() ? added->second : *found;
-        out.push_back({id, key, word[start].begin, word[end - 1].end, false});
-        start = end;
+        const auto& [id, token] = pieces_[static_cast<size_t>(match.value)];
+        out.push_back(
+            { id, &token, first[start].begin, first[start + match.chars - 1].end, false });
+        start += match.chars;
+        startByte += match.bytes;
     }
 }
 
@@ -445,11 +552,11 @@ int64_t WordPieceTokenizer::convertTokenToId(const std::string& token) const
 
 std::vector<std::string> WordPieceTokenizer::tokenize(const std::string& text) const
 {
-    std::vector<Piece> pieces = tokenizePieces(text);
+    const std::vector<Piece> pieces = tokenizePieces(text);
     std::vector<std::string> out;
     out.reserve(pieces.size());
-    for (Piece& piece : pieces) {
-        out.push_back(std::move(piece.token));
+    for (const Piece& piece : pieces) {
+        out.push_back(*piece.token);
     }
     return out;
 }

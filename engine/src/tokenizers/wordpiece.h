@@ -16,6 +16,11 @@
 // Every character carries the range of original code points it came from (unicode.h), so
 // each token's offsets survive lower-casing, NFC/NFD and dropped characters.
 //
+// Speed: ASCII needs no ICU (no NFC, NFD or case-mapping call; an all-ASCII word is lowered
+// in place), words are ranges of one buffer rather than vectors of their own, and WordPiece
+// finds its longest match with one walk of a byte trie (vocab_trie.h) instead of a string
+// lookup per candidate length. The results are the same as the step-by-step description.
+//
 // Encodings: `tokens` are the reference's convert_ids_to_tokens(ids); `specialMask` is 1 for
 // the [CLS] / [SEP] put around the text and for special added tokens found in it ([MASK]),
 // 0 for an [UNK] that WordPiece produced. Truncation keeps the first pieces
@@ -26,7 +31,9 @@
 #include "tokenizers/added_tokens.h"
 #include "tokenizers/tokenizer_config.h"
 #include "tokenizers/unicode.h"
+#include "tokenizers/vocab_trie.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -78,16 +85,42 @@ public:
 private:
     struct Piece {
         int64_t id = 0;
-        std::string token;
+        const std::string* token = nullptr; ///< the piece's string, owned by the tokenizer
         int64_t begin = 0;
         int64_t end = 0;
         bool special = false; ///< an added special token found in the text
     };
+    /// Buffers reused across the words of one call, so a word costs no allocation.
+    struct Scratch {
+        unicode::MappedText cleaned;
+        unicode::MappedText normalized;
+        unicode::MappedText word;
+        std::string bytes;
+    };
+    /// First code points of a set of strings: a word that starts with none of them cannot be
+    /// in the set, and needs no UTF-8 string built to look it up.
+    struct FirstChars {
+        bool ascii[128] = {};
+        std::vector<char32_t> other;
+        void add(const std::string& utf8);
+        bool mayStart(char32_t cp) const
+        {
+            return cp < 0x80 ? ascii[cp] : std::find(other.begin(), other.end(), cp) != other.end();
+        }
+    };
+
     std::vector<Piece> tokenizePieces(const std::string& text) const;
-    void tokenizeSegment(const unicode::MappedText& segment, std::vector<Piece>& out) const;
-    void basicWord(unicode::MappedText word, std::vector<Piece>& out) const;
-    void wordPiece(const unicode::MappedText& word, std::vector<Piece>& out) const;
+    void tokenizeSegment(
+        const unicode::MappedText& segment, std::vector<Piece>& out, Scratch& scratch) const;
+    void basicWord(const unicode::MappedChar* first, const unicode::MappedChar* last,
+        std::vector<Piece>& out, Scratch& scratch) const;
+    void basicToken(const unicode::MappedChar* first, const unicode::MappedChar* last,
+        std::vector<Piece>& out, Scratch& scratch) const;
+    void wordPiece(const unicode::MappedChar* first, const unicode::MappedChar* last,
+        std::vector<Piece>& out, Scratch& scratch) const;
+    bool inNeverSplitAll(const unicode::MappedChar* first, const unicode::MappedChar* last) const;
     void registerAdded(AddedTokenSpec spec);
+    void buildPieceTrie();
     int64_t convertTokenToId(const std::string& token) const;
 
     WordPieceSettings settings_;
@@ -99,11 +132,17 @@ private:
     std::vector<std::u32string> protectedFromLowering_;
     std::unordered_set<std::string> neverSplitAll_; ///< never_split + all special tokens
     std::unordered_set<std::string> neverSplitConfig_;
+    FirstChars neverSplitAllFirst_;
+    FirstChars neverSplitConfigFirst_;
     std::unordered_set<int64_t> allSpecialIds_;
     std::unordered_set<std::string> legacyAdded_; ///< non-special added tokens (decode)
     std::string unkToken_;
     SpecialTokens specialIds_;
-    size_t maxPieceChars_ = 0;
+    /// Every vocab.txt entry: the trie's values index `pieces_` ({id, string}); the id is the
+    /// added token's where one has the same content, as convert_tokens_to_ids gives.
+    VocabTrie pieceTrie_;
+    uint32_t continuationNode_ = VocabTrie::kNone; ///< the trie node after "##"
+    std::vector<std::pair<int64_t, std::string>> pieces_;
 };
 
 } // namespace lumen::engine

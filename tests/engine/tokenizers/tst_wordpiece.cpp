@@ -212,6 +212,8 @@ private Q_SLOTS:
     void settings();
     void handOffsets_data();
     void handOffsets();
+    void accentSettings_data();
+    void accentSettings();
     void crlfVocabulary();
     void errors_data();
     void errors();
@@ -419,6 +421,104 @@ void TestWordPiece::handOffsets_data()
                                    << QStringLiteral("cafe\u0301 Dvořák")
                                    << QStringLiteral("café | Dvořák")
                                    << QStringLiteral("0,5 6,12");
+
+    // ASCII takes a path of its own (no ICU); these mix it with everything else.
+    const QString cased = QStringLiteral("bert-cased");
+    QTest::newRow("ascii and accented words")
+        << bert << QStringLiteral("Hello CAFÉ world") << QStringLiteral("hello | cafe | wor | ##ld")
+        << QStringLiteral("0,5 6,10 11,14 14,16");
+    QTest::newRow("ascii controls") << bert
+                                    << QStringLiteral("a") + QChar(0x01) + QStringLiteral("b")
+            + QChar(0x7F) + QStringLiteral("c\td\re\nf") + QChar(0) + QStringLiteral("g")
+                                    << QStringLiteral("ab | ##c | d | e | f | ##g")
+                                    << QStringLiteral("0,3 4,5 6,7 8,9 10,11 12,13");
+    QTest::newRow("uppercase, cased") << cased << QStringLiteral("Hello WORLD, Don't")
+                                      << QStringLiteral("Hello | [UNK] | , | D | ##on | ' | t")
+                                      << QStringLiteral("0,5 6,11 11,12 13,14 14,16 16,17 17,18");
+    QTest::newRow("ascii punctuation and digits")
+        << bert << QStringLiteral("IBM's i.e. 3.14")
+        << QStringLiteral("i | ##b | ##m | ' | s | i | . | e | . | 3 | . | 1 | ##4")
+        << QStringLiteral("0,1 1,2 2,3 3,4 4,5 6,7 7,8 8,9 9,10 11,12 12,13 13,14 14,15");
+    QTest::newRow("accent composing with ascii")
+        << bert << QStringLiteral("Cafe\u0301s e\u0301te\u0301")
+        << QStringLiteral("cafe | ##s | e | ##t | ##e") << QStringLiteral("0,5 5,6 7,9 9,10 10,12");
+    QTest::newRow("accent composing with ascii, cased")
+        << cased << QStringLiteral("Cafe\u0301s e\u0301te\u0301")
+        << QStringLiteral("C | ##a | ##fé | ##s | é | ##t | ##é")
+        << QStringLiteral("0,1 1,2 2,5 5,6 7,9 9,10 10,12");
+    QTest::newRow("mark after a space") << bert << QStringLiteral("x \u0301y")
+                                        << QStringLiteral("[UNK] | y") << QStringLiteral("0,1 3,4");
+    QTest::newRow("unicode spaces") << bert << QStringLiteral("a\u00A0b\u3000c")
+                                    << QStringLiteral("a | b | c") << QStringLiteral("0,1 2,3 4,5");
+    QTest::newRow("dotted capital i")
+        << bert << QStringLiteral("İstanbul") << QStringLiteral("is | ##t | ##an | ##b | ##ul")
+        << QStringLiteral("0,2 2,3 3,5 5,6 6,8");
+    QTest::newRow("mask inside a word")
+        << bert << QStringLiteral("a[MASK]b") << QStringLiteral("a | [MASK] | b")
+        << QStringLiteral("0,1 1,7 7,8");
+}
+
+void TestWordPiece::accentSettings_data()
+{
+    QTest::addColumn<QString>("caseName");
+    QTest::addColumn<QString>("config"); // merged into the case's tokenizer_config.json
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("tokens");
+    QTest::addColumn<QString>("offsets");
+
+    const QString bert = QStringLiteral("bert");
+    const QString cased = QStringLiteral("bert-cased");
+    const QString keep = QStringLiteral("{\"strip_accents\": false}");
+    const QString strip = QStringLiteral("{\"strip_accents\": true}");
+    QTest::newRow("lower, keep accents") << bert << keep << QStringLiteral("ÉCOLE naïve Straße")
+                                         << QStringLiteral("[UNK] | [UNK] | str | ##a | ##ß | ##e")
+                                         << QStringLiteral("0,5 6,11 12,15 15,16 16,17 17,18");
+    QTest::newRow("lower, keep accents, ascii")
+        << bert << keep << QStringLiteral("Hello CAFÉ world")
+        << QStringLiteral("hello | [UNK] | wor | ##ld") << QStringLiteral("0,5 6,10 11,14 14,16");
+    QTest::newRow("lower, strip accents")
+        << bert << strip << QStringLiteral("ÉCOLE naïve Straße")
+        << QStringLiteral("e | ##c | ##ol | ##e | naive | str | ##a | ##ß | ##e")
+        << QStringLiteral("0,1 1,2 2,4 4,5 6,11 12,15 15,16 16,17 17,18");
+    QTest::newRow("cased, strip accents")
+        << cased << strip << QStringLiteral("ÉCOLE naïve Straße")
+        << QStringLiteral("[UNK] | n | ##ai | ##ve | S | ##tra | ##ß | ##e")
+        << QStringLiteral("0,5 6,7 7,9 9,11 12,13 13,16 16,17 17,18");
+    QTest::newRow("cased, strip accents, dotted i")
+        << cased << strip << QStringLiteral("İstanbul")
+        << QStringLiteral("I | ##st | ##an | ##b | ##ul") << QStringLiteral("0,1 1,3 3,5 5,6 6,8");
+    QTest::newRow("cased, keep accents")
+        << cased << keep << QStringLiteral("Cafe\u0301s e\u0301te\u0301")
+        << QStringLiteral("C | ##a | ##fé | ##s | é | ##t | ##é")
+        << QStringLiteral("0,1 1,2 2,5 5,6 7,9 9,10 10,12");
+    QTest::newRow("no basic tokenizer") << bert << QStringLiteral("{\"do_basic_tokenize\": false}")
+                                        << QStringLiteral("hello Don't HELLO naïve x.y")
+                                        << QStringLiteral("hello | [UNK] | [UNK] | [UNK] | [UNK]")
+                                        << QStringLiteral("0,5 6,11 12,17 18,23 24,27");
+}
+
+void TestWordPiece::accentSettings()
+{
+    QFETCH(QString, caseName);
+    QFETCH(QString, config);
+    QFETCH(QString, text);
+    QFETCH(QString, tokens);
+    QFETCH(QString, offsets);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string source = caseDir(caseName.toStdString());
+    json settings = readJson(source + "/tokenizer_config.json");
+    settings.update(json::parse(config.toStdString()));
+    writeFile(dir.filePath(QStringLiteral("tokenizer_config.json")), settings.dump());
+    writeFile(dir.filePath(QStringLiteral("vocab.txt")), readFile(source + "/vocab.txt"));
+    writeFile(dir.filePath(QStringLiteral("special_tokens_map.json")),
+        readFile(source + "/special_tokens_map.json"));
+    const auto tokenizer = loadTokenizer(dir.path().toStdString());
+    EncodeOptions plain;
+    plain.addSpecialTokens = false;
+    const Encoding encoding = tokenizer->encode(text.toStdString(), plain);
+    QCOMPARE(joinTokens(encoding.tokens), tokens);
+    QCOMPARE(joinOffsets(encoding, 0, encoding.size()), offsets);
 }
 
 void TestWordPiece::handOffsets()

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
-// Forward-pass timing: median over repeated runs after warm-up, on random token ids; and
-// load timing: Model::load of a folder, repeated, with the peak memory each load adds.
+// Timing: median over repeated runs after warm-up, of forward passes (random token ids),
+// model loading (with the peak memory each load adds) and tokenizing.
 //
 //   BenchResult r = benchmarkForward(*model, BenchConfig{128, 8});
 //   LoadBenchResult l = benchmarkLoad("/models/bert-base", LoadBenchConfig{});
+//   TokenizeBenchResult t = benchmarkTokenizer(*tokenizer, text, TokenizeBenchConfig{});
 //
 // Thread safety: benchmarkForward uses the model, so the caller's thread must own it.
 // benchmarkLoad measures the whole process's memory: run nothing else beside it.
+// benchmarkTokenizer runs on the calling thread and may be called from any thread.
 
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
+#include "lumen/engine/tokenizer.h"
 
 #include <cstdint>
 #include <string>
@@ -71,5 +74,34 @@ struct LoadBenchResult {
 /// Loads `dir` warmup + repeats times. Throws what Model::load throws.
 LoadBenchResult benchmarkLoad(
     const std::string& dir, const LoadBenchConfig& config, const RunControl& control = {});
+
+struct TokenizeBenchConfig {
+    int warmup = 1;
+    int repeats = 5;
+    /// encode each non-empty line on its own (many short texts) instead of the whole text
+    bool perLine = false;
+};
+
+struct TokenizeBenchResult {
+    int64_t bytes = 0; ///< UTF-8 bytes encoded per pass
+    int64_t texts = 0; ///< encode calls per pass
+    int64_t tokens = 0; ///< tokens per pass, the special tokens of each encoding included
+    std::vector<double> timesMs; ///< wall-clock time of each timed pass
+    std::vector<double> cpuTimesMs; ///< the calling thread's CPU time of each timed pass
+    double medianMs = 0.0;
+    double minMs = 0.0;
+    double maxMs = 0.0;
+    double medianCpuMs = 0.0;
+    double megabytesPerSecond = 0.0; ///< bytes / median wall time; 1 MB = 10^6 bytes
+    double cpuMegabytesPerSecond = 0.0; ///< bytes / median CPU time
+    double tokensPerSecond = 0.0; ///< tokens / median wall time
+    JobStatus status = JobStatus::Completed;
+};
+
+/// Encodes `text` (one call, or one per line with `perLine`) `warmup` + `repeats` times with
+/// the default options and times each timed pass. Throws lumen::Error for an empty text or
+/// bad counts; a pass whose token count differs from the first is an internal error.
+TokenizeBenchResult benchmarkTokenizer(const Tokenizer& tokenizer, const std::string& text,
+    const TokenizeBenchConfig& config, const RunControl& control = {});
 
 } // namespace lumen::engine
