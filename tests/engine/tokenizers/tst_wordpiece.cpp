@@ -575,7 +575,8 @@ void TestWordPiece::errors_data()
     const QString vocab = QStringLiteral("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\n");
     QTest::newRow("no tokenizer files")
         << QString() << QString() << int(ErrorKind::InvalidInput)
-        << QStringLiteral("no tokenizer found in %1: looked for tokenizer_config.json, vocab.txt "
+        << QStringLiteral("no tokenizer found in %1: looked for tokenizer.json (any fast "
+                          "tokenizer), tokenizer_config.json, vocab.txt "
                           "(WordPiece: BERT, DistilBERT, ELECTRA), vocab.json + merges.txt "
                           "(byte-level BPE: GPT-2, RoBERTa), spiece.model or tokenizer.model "
                           "(SentencePiece: ALBERT, T5, LLaMA). Copy the model's tokenizer "
