@@ -4,11 +4,12 @@
 
 #include "io/json_file.h"
 #include "lumen/engine/error.h"
+#include "tokenizers/byte_level.h"
 #include "tokenizers/encoding_build.h"
+#include "tokenizers/gpt2_pattern.h"
 #include "tokenizers/unicode.h"
 
 #include <nlohmann/json.hpp>
-#include <oniguruma.h>
 
 #include <algorithm>
 #include <climits>
@@ -31,94 +32,17 @@ using nlohmann::json;
 using tokenizer_config::badField;
 using tokenizer_config::boolField;
 
-// GPT-2's pre-tokenizer pattern, as in GPT2Tokenizer (encoder.py of openai/gpt-2).
-const char kGpt2Pattern[] =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
 constexpr size_t kMaxCacheEntries = 200000;
 
 // ---- UTF-8 ----
 
-/// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is ill-formed; `prefix`
-/// gets the length of its maximal well-formed prefix (at least 1), as Unicode's "maximal
-/// subpart" rule and Python's errors="replace" count them.
+using unicode::decodeUtf8Lossy;
+using unicode::isValidUtf8;
+
 size_t utf8Sequence(const unsigned char* s, size_t n, size_t i, size_t& prefix)
 {
-    const unsigned char c = s[i];
-    prefix = 1;
-    if (c < 0x80) {
-        return 1;
-    }
-    size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        low = c == 0xE0 ? 0xA0 : 0x80;
-        high = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        low = c == 0xF0 ? 0x90 : 0x80;
-        high = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    for (size_t k = 1; k < length; ++k) {
-        if (i + k >= n) {
-            return 0;
-        }
-        const unsigned char b = s[i + k];
-        const unsigned char lo = k == 1 ? low : 0x80;
-        const unsigned char hi = k == 1 ? high : 0xBF;
-        if (b < lo || b > hi) {
-            return 0;
-        }
-        prefix = k + 1;
-    }
-    return length;
-}
-
-/// Reads bytes as UTF-8 the way Python's bytes.decode("utf-8", errors="replace") does.
-std::string decodeReplacing(std::string_view bytes)
-{
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    const size_t n = bytes.size();
-    std::string out;
-    out.reserve(n);
-    size_t i = 0;
-    while (i < n) {
-        size_t prefix = 1;
-        const size_t length = utf8Sequence(s, n, i, prefix);
-        if (length > 0) {
-            out.append(bytes.data() + i, length);
-            i += length;
-        } else {
-            out.append("\xEF\xBF\xBD");
-            i += prefix;
-        }
-    }
-    return out;
-}
-
-bool isValidUtf8(std::string_view bytes)
-{
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    size_t i = 0;
-    while (i < bytes.size()) {
-        if (s[i] < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t prefix = 1;
-        const size_t length = utf8Sequence(s, bytes.size(), i, prefix);
-        if (length == 0) {
-            return false;
-        }
-        i += length;
-    }
-    return true;
+    return unicode::utf8SequenceAt(std::string_view(reinterpret_cast<const char*>(s), n), i,
+                                   prefix);
 }
 
 /// The code point of the well-formed UTF-8 sequence of `length` bytes at s.
@@ -184,26 +108,6 @@ std::pair<size_t, size_t> stripBytes(std::string_view text, bool left, bool righ
 
 // ---- the reference's helpers ----
 
-/// GPT-2's bytes_to_unicode: printable bytes stand for themselves, the rest are moved to
-/// U+0100 and up, in byte order.
-void bytesToUnicode(char32_t (&table)[256])
-{
-    bool printable[256] = {};
-    for (int b = '!'; b <= '~'; ++b) {
-        printable[b] = true;
-    }
-    for (int b = 0xA1; b <= 0xAC; ++b) {
-        printable[b] = true;
-    }
-    for (int b = 0xAE; b <= 0xFF; ++b) {
-        printable[b] = true;
-    }
-    char32_t next = 256;
-    for (int b = 0; b < 256; ++b) {
-        table[b] = printable[b] ? static_cast<char32_t>(b) : next++;
-    }
-}
-
 /// Scratch space of one BPE merge, kept per thread so uncached words allocate nothing.
 struct MergeScratch {
     struct Entry {
@@ -222,72 +126,6 @@ bool laterEntry(const MergeScratch::Entry& a, const MergeScratch::Entry& b)
 {
     return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
 }
-
-} // namespace
-
-// ---- the pre-tokenizer regex ----
-
-class BpeTokenizer::Regex {
-public:
-    explicit Regex(const std::string& pattern)
-    {
-        static std::once_flag initialized;
-        std::call_once(initialized, [] {
-            OnigEncoding encodings[] = {ONIG_ENCODING_UTF8};
-            onig_initialize(encodings, 1);
-        });
-        OnigErrorInfo info;
-        const auto* p = reinterpret_cast<const OnigUChar*>(pattern.data());
-        const int status = onig_new(&regex_, p, p + pattern.size(), ONIG_OPTION_NONE,
-                                    ONIG_ENCODING_UTF8, ONIG_SYNTAX_RUBY, &info);
-        if (status != ONIG_NORMAL) {
-            OnigUChar message[ONIG_MAX_ERROR_MESSAGE_LEN];
-            onig_error_code_to_str(message, status, &info);
-            throw Error(ErrorKind::Internal,
-                        std::string("the pre-tokenizer pattern does not compile: ")
-                            + reinterpret_cast<const char*>(message));
-        }
-    }
-    ~Regex() { onig_free(regex_); }
-    Regex(const Regex&) = delete;
-    Regex& operator=(const Regex&) = delete;
-
-    /// The next match in text at or after `from` (Python's findall step), as [begin, end).
-    bool next(std::string_view text, size_t from, OnigRegion* region, size_t& begin,
-              size_t& end) const
-    {
-        const auto* s = reinterpret_cast<const OnigUChar*>(text.data());
-        const OnigUChar* last = s + text.size();
-        // Every character matches one of GPT-2's alternatives, so an anchored match at
-        // `from` almost always succeeds and is much cheaper than a search.
-        const int length = onig_match(regex_, s, last, s + from, region, ONIG_OPTION_NONE);
-        if (length > 0) {
-            begin = from;
-            end = from + static_cast<size_t>(length);
-            return true;
-        }
-        const int at = onig_search(regex_, s, last, s + from, last, region, ONIG_OPTION_NONE);
-        if (at < 0 || region->end[0] <= at) {
-            return false;
-        }
-        begin = static_cast<size_t>(at);
-        end = static_cast<size_t>(region->end[0]);
-        return true;
-    }
-
-private:
-    OnigRegex regex_ = nullptr;
-};
-
-namespace {
-
-struct RegionHolder {
-    OnigRegion* region = onig_region_new();
-    RegionHolder() = default;
-    RegionHolder(const RegionHolder&) = delete;
-    RegionHolder& operator=(const RegionHolder&) = delete;
-    ~RegionHolder() { onig_region_free(region, 1); }
-};
 
 } // namespace
 
@@ -326,7 +164,6 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
                            BpeSettings settings)
     : settings_(std::move(settings))
     , vocab_(std::move(vocab))
-    , regex_(std::make_unique<Regex>(kGpt2Pattern))
 {
     unkToken_ = settings_.unk ? settings_.unk->content : std::string();
     vocabJsonSize_ = static_cast<int64_t>(vocab_.size());
@@ -352,11 +189,9 @@ BpeTokenizer::BpeTokenizer(std::unordered_map<std::string, int64_t> vocab,
     }
 
     // Byte symbols and merges.
-    bytesToUnicode(byteToChar_);
     for (int b = 0; b < 256; ++b) {
-        charToByte_[byteToChar_[b]] = static_cast<uint8_t>(b);
         std::string symbol;
-        unicode::appendUtf8(symbol, byteToChar_[b]);
+        unicode::appendUtf8(symbol, byte_level::byteChar(static_cast<uint8_t>(b)));
         byteSymbol_[b] = intern(symbol);
     }
     merges_.reserve(merges.size());
@@ -679,7 +514,7 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
     std::string repaired;
     const std::string* source = &input;
     if (!isValidUtf8(input)) {
-        repaired = decodeReplacing(input);
+        repaired = decodeUtf8Lossy(input);
         source = &repaired;
     }
     // 1. prepare_for_tokenization: add_prefix_space puts a space before text that does not
@@ -850,8 +685,8 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
     std::vector<Piece> pieces;
     // At most one piece per byte; untouched pages of the reservation cost nothing.
     pieces.reserve(std::min(n + 1, limit));
-    RegionHolder region;
     std::vector<int32_t> symbols;
+    std::vector<std::pair<size_t, size_t>> matches;
     for (const Segment& segment : segments) {
         if (segment.size() == 0) {
             continue;
@@ -873,11 +708,9 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
             continue;
         }
         const std::string_view view = segment.view(text);
-        size_t from = 0;
-        size_t matchBegin = 0;
-        size_t matchEnd = 0;
-        while (from < view.size()
-               && regex_->next(view, from, region.region, matchBegin, matchEnd)) {
+        matches.clear();
+        gpt2::piecesOfUtf8(view, matches);
+        for (const auto& [matchBegin, matchEnd] : matches) {
             symbols.clear();
             bpeWord(view.substr(matchBegin, matchEnd - matchBegin), symbols);
             size_t at = matchBegin;
@@ -903,7 +736,6 @@ std::vector<BpeTokenizer::Piece> BpeTokenizer::tokenizePieces(const std::string&
                 }
                 at += length;
             }
-            from = matchEnd;
         }
     }
     return pieces;
@@ -1049,9 +881,9 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
                 size_t prefix = 1;
                 size_t length = utf8Sequence(s, token->size(), i, prefix);
                 if (length > 0) {
-                    const auto it = charToByte_.find(codePointAt(s + i, length));
-                    if (it != charToByte_.end()) {
-                        bytes.push_back(static_cast<char>(it->second));
+                    const int byte = byte_level::byteOfChar(codePointAt(s + i, length));
+                    if (byte >= 0) {
+                        bytes.push_back(static_cast<char>(byte));
                         i += length;
                         continue;
                     }
@@ -1063,7 +895,7 @@ std::string BpeTokenizer::decode(const std::vector<int64_t>& ids, bool skipSpeci
                 i += length;
             }
         }
-        return decodeReplacing(bytes);
+        return decodeUtf8Lossy(bytes);
     };
     std::vector<std::string> tokens;
     tokens.reserve(ids.size());

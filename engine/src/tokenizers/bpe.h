@@ -9,7 +9,7 @@
 //      with their lstrip / rstrip / single_word flags acting on the neighbouring text.
 //   3. The text between them is cut by GPT-2's pattern
 //        's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-//      (Oniguruma, compiled once per tokenizer), each piece's bytes are mapped to printable
+//      (Oniguruma's semantics, scanned by tokenizers/gpt2_pattern.h), each piece's bytes are mapped to printable
 //      characters (bytes_to_unicode: space -> "Ġ", newline -> "Ċ", tab -> "ĉ"), and merged
 //      by merges.txt's ranks (lowest rank first, every occurrence left to right, as the
 //      reference's `bpe()` does). Results are cached per piece.
@@ -98,7 +98,6 @@ private:
         int32_t rank = 0;
         int32_t result = 0;
     };
-    class Regex;
 
     /// The pieces of `text`, stopping once `limit` pieces are made (those are final: the
     /// added tokens are split out of the whole text first).
@@ -131,10 +130,7 @@ private:
     std::unordered_map<std::string, int32_t> symbolIndex_;
     int32_t byteSymbol_[256] = {};
     std::unordered_map<uint64_t, MergeRule> merges_; ///< (left << 32 | right) -> rule
-    char32_t byteToChar_[256] = {};
-    std::unordered_map<char32_t, uint8_t> charToByte_;
 
-    std::unique_ptr<Regex> regex_;
     mutable std::mutex cacheMutex_;
     mutable std::unordered_map<std::string, std::vector<int32_t>> cache_;
 };

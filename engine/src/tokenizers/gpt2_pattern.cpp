@@ -5,8 +5,10 @@
 #include "tokenizers/oniguruma_regex.h"
 #include "tokenizers/unicode.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <string>
 
 namespace lumen::engine::gpt2 {
 
@@ -68,6 +70,38 @@ uint8_t charClass(char32_t cp)
         slot.store(known, std::memory_order_relaxed);
     }
     return static_cast<uint8_t>(known & ~kKnown);
+}
+
+void piecesOfUtf8(std::string_view text, std::vector<std::pair<size_t, size_t>>& out)
+{
+    thread_local std::u32string chars;
+    thread_local std::vector<size_t> byteAt;
+    chars.clear();
+    byteAt.clear();
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t prefix = 1;
+        const size_t length = std::max<size_t>(1, unicode::utf8SequenceAt(text, i, prefix));
+        byteAt.push_back(i);
+        const auto* s = reinterpret_cast<const unsigned char*>(text.data() + i);
+        char32_t cp = s[0];
+        if (length == 2) {
+            cp = (char32_t(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+        } else if (length == 3) {
+            cp = (char32_t(s[0] & 0x0F) << 12) | (char32_t(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        } else if (length == 4) {
+            cp = (char32_t(s[0] & 0x07) << 18) | (char32_t(s[1] & 0x3F) << 12)
+                | (char32_t(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        }
+        chars.push_back(cp);
+        i += length;
+    }
+    byteAt.push_back(text.size());
+    const size_t first = out.size();
+    pieces([](size_t k) { return chars[k]; }, chars.size(), out);
+    for (size_t k = first; k < out.size(); ++k) {
+        out[k] = { byteAt[out[k].first], byteAt[out[k].second] };
+    }
 }
 
 } // namespace lumen::engine::gpt2

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -83,5 +84,8 @@ void pieces(const CharAt& at, size_t n, std::vector<std::pair<size_t, size_t>>& 
         i += length;
     }
 }
+
+/// Every piece of valid UTF-8 `text`, as [begin, end) byte ranges.
+void piecesOfUtf8(std::string_view text, std::vector<std::pair<size_t, size_t>>& out);
 
 } // namespace lumen::engine::gpt2

@@ -166,6 +166,83 @@ std::string encodeUtf8(const MappedChar* first, const MappedChar* last)
     return out;
 }
 
+size_t utf8SequenceAt(std::string_view bytes, size_t i, size_t& prefix)
+{
+    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
+    const size_t n = bytes.size();
+    const unsigned char c = s[i];
+    prefix = 1;
+    if (c < 0x80) {
+        return 1;
+    }
+    size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        low = c == 0xE0 ? 0xA0 : 0x80;
+        high = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        low = c == 0xF0 ? 0x90 : 0x80;
+        high = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k < length; ++k) {
+        if (i + k >= n) {
+            return 0;
+        }
+        const unsigned char b = s[i + k];
+        const unsigned char lo = k == 1 ? low : 0x80;
+        const unsigned char hi = k == 1 ? high : 0xBF;
+        if (b < lo || b > hi) {
+            return 0;
+        }
+        prefix = k + 1;
+    }
+    return length;
+}
+
+std::string decodeUtf8Lossy(std::string_view bytes)
+{
+    std::string out;
+    out.reserve(bytes.size());
+    size_t i = 0;
+    while (i < bytes.size()) {
+        size_t prefix = 1;
+        const size_t length = utf8SequenceAt(bytes, i, prefix);
+        if (length > 0) {
+            out.append(bytes.data() + i, length);
+            i += length;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            i += prefix;
+        }
+    }
+    return out;
+}
+
+bool isValidUtf8(std::string_view bytes)
+{
+    size_t i = 0;
+    while (i < bytes.size()) {
+        if (static_cast<unsigned char>(bytes[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        size_t prefix = 1;
+        const size_t length = utf8SequenceAt(bytes, i, prefix);
+        if (length == 0) {
+            return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
 MappedText mapIdentity(std::u32string_view text)
 {
     MappedText out;

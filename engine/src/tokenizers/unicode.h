@@ -37,6 +37,14 @@ inline std::string encodeUtf8(const MappedText& text)
 {
     return encodeUtf8(text.data(), text.data() + text.size());
 }
+/// The length of the well-formed UTF-8 sequence at byte i, or 0 when it is ill-formed;
+/// `prefix` gets the length of its maximal well-formed prefix (at least 1), as Unicode's
+/// "maximal subpart" rule (Python's errors="replace", Rust's from_utf8_lossy) counts them.
+size_t utf8SequenceAt(std::string_view bytes, size_t i, size_t& prefix);
+/// Bytes read as UTF-8, each maximal ill-formed subsequence becoming one U+FFFD (Python's
+/// bytes.decode("utf-8", errors="replace"), Rust's String::from_utf8_lossy).
+std::string decodeUtf8Lossy(std::string_view bytes);
+bool isValidUtf8(std::string_view bytes);
 /// Character i of `text` stands for original code point [i, i + 1).
 MappedText mapIdentity(std::u32string_view text);
 /// mapIdentity(decodeUtf8(text)) in one pass.

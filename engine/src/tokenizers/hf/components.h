@@ -147,9 +147,4 @@ public:
 
 std::unique_ptr<Decoder> makeDecoder(const JsonReader& spec);
 
-/// GPT-2's bytes_to_unicode: the character byte `b` stands for in byte-level vocabularies.
-char32_t byteChar(uint8_t b);
-/// The byte a byte-level character stands for, or -1.
-int byteOfChar(char32_t c);
-
 } // namespace lumen::engine::hf

@@ -8,8 +8,6 @@
 #include "lumen/engine/error.h"
 #include "tokenizers/oniguruma_regex.h"
 
-#include <array>
-
 namespace lumen::engine::hf {
 
 JsonReader::JsonReader(const nlohmann::json& value, std::string file, std::string path)
@@ -134,52 +132,6 @@ std::vector<JsonReader> JsonReader::list(const char* key) const
         out.emplace_back(items[i], file_, at(key) + "[" + std::to_string(i) + "]");
     }
     return out;
-}
-
-// ---- the byte-level alphabet ----
-
-namespace {
-
-struct ByteTables {
-    std::array<char32_t, 256> toChar {};
-    std::array<int16_t, 512> toByte {}; ///< every byte character is below U+0200
-    ByteTables()
-    {
-        toByte.fill(-1);
-        bool printable[256] = {};
-        for (int b = '!'; b <= '~'; ++b) {
-            printable[b] = true;
-        }
-        for (int b = 0xA1; b <= 0xAC; ++b) {
-            printable[b] = true;
-        }
-        for (int b = 0xAE; b <= 0xFF; ++b) {
-            printable[b] = true;
-        }
-        char32_t next = 256;
-        for (int b = 0; b < 256; ++b) {
-            toChar[static_cast<size_t>(b)] = printable[b] ? static_cast<char32_t>(b) : next++;
-            toByte[toChar[static_cast<size_t>(b)]] = static_cast<int16_t>(b);
-        }
-    }
-};
-
-const ByteTables& byteTables()
-{
-    static const ByteTables tables;
-    return tables;
-}
-
-} // namespace
-
-char32_t byteChar(uint8_t b)
-{
-    return byteTables().toChar[b];
-}
-
-int byteOfChar(char32_t c)
-{
-    return c < 512 ? byteTables().toByte[c] : -1;
 }
 
 Pattern readPattern(const JsonReader& owner, const char* key)

@@ -13,58 +13,8 @@ namespace {
 const std::string kKnown = joinKnown({ "ByteLevel", "WordPiece", "Metaspace", "BPEDecoder",
     "Replace", "ByteFallback", "Fuse", "Strip", "CTC", "Sequence" });
 
-/// Bytes as UTF-8, each maximal invalid subsequence becoming U+FFFD (Rust's from_utf8_lossy).
-std::string lossyUtf8(const std::string& bytes)
-{
-    std::string out;
-    out.reserve(bytes.size());
-    const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-    const size_t n = bytes.size();
-    size_t i = 0;
-    while (i < n) {
-        const unsigned char c = s[i];
-        if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
-            ++i;
-            continue;
-        }
-        size_t length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            low = c == 0xE0 ? 0xA0 : 0x80;
-            high = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            low = c == 0xF0 ? 0x90 : 0x80;
-            high = c == 0xF4 ? 0x8F : 0xBF;
-        }
-        size_t valid = length == 0 ? 0 : 1;
-        for (size_t k = 1; k < length && i + k < n; ++k) {
-            const unsigned char b = s[i + k];
-            if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) {
-                break;
-            }
-            ++valid;
-        }
-        if (length > 0 && valid == length) {
-            out.append(bytes, i, length);
-            i += length;
-        } else {
-            out.append("\xEF\xBF\xBD");
-            i += std::max<size_t>(1, valid);
-        }
-    }
-    return out;
-}
-
-bool isValidUtf8(const std::string& bytes)
-{
-    return lossyUtf8(bytes) == bytes;
-}
+using unicode::decodeUtf8Lossy;
+using unicode::isValidUtf8;
 
 class ByteLevel final : public Decoder {
 public:
@@ -86,7 +36,7 @@ public:
             }
             bytes += all ? mapped : token;
         }
-        return { lossyUtf8(bytes) };
+        return { decodeUtf8Lossy(bytes) };
     }
 };
 

@@ -3,12 +3,16 @@
 #pragma once
 // Helpers the components_*.cpp files share (engine-internal).
 
+#include "tokenizers/byte_level.h"
 #include "tokenizers/hf/components.h"
 
 #include <initializer_list>
 #include <string>
 
 namespace lumen::engine::hf {
+
+using byte_level::byteChar;
+using byte_level::byteOfChar;
 
 /// `owner[key]`: {"String": literal} or {"Regex": pattern}.
 Pattern readPattern(const JsonReader& owner, const char* key);
