@@ -3,13 +3,15 @@
 # Copyright (C) 2026 The Lumen authors
 #
 # Tokenizer throughput on ~1 MB of English text (see README.md): WordPiece (bert) and
-# byte-level BPE (gpt2, roberta) from tests/data/conformance.
+# byte-level BPE (gpt2, roberta) from tests/data/conformance, and (json:NAME) the same cases'
+# tokenizer.json files from tests/data/tokenizer_json (Unigram for t5, SentencePiece-style
+# BPE with byte fallback for llama).
 #
 #   bench/tokenize_bench.sh [LUMEN_CLI] [WORK_DIR]
 #
 # LUMEN_CLI defaults to build/dev/app/lumen-cli, WORK_DIR (where the text is written) to
 # build/dev/bench-text. Environment: TEXT (a text file to use instead of the generated one),
-# CASES ("bert gpt2 roberta"), REPEATS (10), WARMUP (2), LINES (1: also time one encode per
+# CASES ("bert gpt2 roberta json:bert json:gpt2 json:roberta json:t5 json:llama"), REPEATS (10), WARMUP (2), LINES (1: also time one encode per
 # line), PROJECT (a .lumen file to record every run in; unset: not recorded).
 # Not part of the default test run: `cmake --build --preset dev --target bench` calls it.
 set -euo pipefail
@@ -18,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cli="${1:-$root/build/dev/app/lumen-cli}"
 work="${2:-$root/build/dev/bench-text}"
-cases="${CASES:-bert gpt2 roberta}"
+cases="${CASES:-bert gpt2 roberta json:bert json:gpt2 json:roberta json:t5 json:llama}"
 repeats="${REPEATS:-10}"
 warmup="${WARMUP:-2}"
 lines="${LINES:-1}"
@@ -82,6 +84,17 @@ tps_of() {
 rows=()
 for name in $cases; do
     model="$root/tests/data/conformance/$name"
+    if [[ "$name" == json:* ]]; then
+        # The case's tokenizer.json (tests/data/tokenizer_json) beside its other files: the
+        # path every model that ships tokenizer.json takes.
+        base="${name#json:}"
+        model="$work/json-$base"
+        mkdir -p "$model"
+        cp "$root/tests/data/conformance/$base"/*.json "$root/tests/data/conformance/$base"/*.txt \
+            "$root/tests/data/conformance/$base"/*.model "$model"/ 2>/dev/null || true
+        rm -f "$model/expected.json" "$model/state_dict_manifest.json"
+        cp "$root/tests/data/tokenizer_json/$base/tokenizer.json" "$model/"
+    fi
     modes=("whole")
     if [[ "$lines" == 1 ]]; then
         modes+=("lines")
@@ -98,14 +111,14 @@ for name in $cases; do
         echo
         kind="$(awk 'index($0, "tokenizer") == 1 { sub(",", "", $2); print $2; exit }' <<<"$out")"
         tokens="$(awk 'index($0, "tokens ") == 1 { print $2; exit }' <<<"$out")"
-        rows+=("$(printf '%-9s %-9s %-6s %10s %10s %12s %10s' "$name" "$kind" "$mode" \
+        rows+=("$(printf '%-12s %-15s %-6s %10s %10s %12s %10s' "$name" "$kind" "$mode" \
             "$(mbs_of "wall time" <<<"$out")" "$(mbs_of "cpu time" <<<"$out")" \
             "$(tps_of <<<"$out")" "$tokens")")
     done
 done
 
 echo "== summary (median of the timed passes; MB = 10^6 bytes)"
-printf '%-9s %-9s %-6s %10s %10s %12s %10s\n' case tokenizer mode "wall MB/s" "cpu MB/s" \
+printf '%-12s %-15s %-6s %10s %10s %12s %10s\n' case tokenizer mode "wall MB/s" "cpu MB/s" \
     "tokens/s" tokens
 for row in "${rows[@]}"; do
     echo "$row"
