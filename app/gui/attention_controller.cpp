@@ -29,7 +29,8 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
     }
     set.heads = static_cast<int>(first.shape[1]);
     const size_t perLayer = static_cast<size_t>(set.heads) * seq * seq;
-    set.weights.reserve(perLayer * set.layers);
+    auto weights = std::make_shared<std::vector<float>>();
+    weights->reserve(perLayer * set.layers);
     for (int layer = 0; layer < set.layers; ++layer) {
         const engine::FloatTensor& a = output.attentions[static_cast<size_t>(layer)];
         const std::vector<int64_t> expected { 1, set.heads, seq, seq };
@@ -41,8 +42,9 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
                             .arg(seq));
         }
         // Batch 1: the layer's [heads, query, key] block is already in the view's order.
-        set.weights.insert(set.weights.end(), a.data.begin(), a.data.end());
+        weights->insert(weights->end(), a.data.begin(), a.data.end());
     }
+    set.weights = std::move(weights);
     for (const std::string& token : output.tokens) {
         set.tokens << QString::fromStdString(token);
     }

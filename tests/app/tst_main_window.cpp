@@ -636,8 +636,8 @@ void TestMainWindow::conversionRefusesMismatchedShapes()
     QCOMPARE(set.tokens,
         QStringList({ QStringLiteral("[CLS]"), QStringLiteral("a"), QStringLiteral("[SEP]") }));
     // [layer][head][q][k]: layer 1, head 0, q 2, k 1 is the tensor's flat index 7.
-    QCOMPARE(set.weights[set.sliceOffset(1, 0) + 7], 0.5f);
-    QCOMPARE(set.weights[set.sliceOffset(0, 1) + 4], 13.0f / 18.0f);
+    QCOMPARE(set.at(1, 0, 2, 1), 0.5f);
+    QCOMPARE(set.at(0, 1, 1, 1), 13.0f / 18.0f);
 
     out.attentions[1].shape = { 1, 2, 3, 2 };
     const lumen::widgets::AttentionSet bad = lumen::app::toAttentionSet(out, &error);

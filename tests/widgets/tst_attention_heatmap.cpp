@@ -57,16 +57,18 @@ AttentionSet codedSet(int layers, int heads, int seq)
     for (int i = 0; i < seq; ++i) {
         s.tokens << QStringLiteral("t%1").arg(i);
     }
+    auto weights = std::make_shared<std::vector<float>>();
     for (int l = 0; l < layers; ++l) {
         for (int h = 0; h < heads; ++h) {
             for (int q = 0; q < seq; ++q) {
                 for (int k = 0; k < seq; ++k) {
-                    s.weights.push_back(
+                    weights->push_back(
                         static_cast<float>(l * 1000 + h * 100 + q * 10 + k) / 10000.0f);
                 }
             }
         }
     }
+    s.weights = std::move(weights);
     return s;
 }
 
@@ -377,7 +379,7 @@ void TestAttentionHeatmap::viewShowsTheChosenSlice()
     QCOMPARE(map->data().title, QStringLiteral("Layer 2 · Head 1"));
     for (int q = 0; q < 5; ++q) {
         for (int k = 0; k < 5; ++k) {
-            const float expected = set.weights[set.sliceOffset(2, 1) + q * 5 + k];
+            const float expected = set.at(2, 1, q, k);
             QVERIFY(sameBits(map->cellValue(q, k), expected));
             QCOMPARE(qRound(map->cellValue(q, k) * 10000.0f), 2000 + 100 + q * 10 + k);
         }
@@ -431,7 +433,7 @@ void TestAttentionHeatmap::viewMeanOfHeads()
         for (int k = 0; k < 4; ++k) {
             double sum = 0;
             for (int h = 0; h < 3; ++h) {
-                sum += set.weights[set.sliceOffset(1, h) + q * 4 + k];
+                sum += set.at(1, h, q, k);
             }
             QCOMPARE(view.heatmap()->cellValue(q, k), static_cast<float>(sum / 3));
         }
@@ -471,7 +473,7 @@ void TestAttentionHeatmap::viewKeepsASelectionMadeBeforeData()
     QCOMPARE(view.head(), 1);
     QCOMPARE(view.layerSelector()->value(), 2);
     QCOMPARE(view.headSelector()->currentData().toInt(), 1);
-    QVERIFY(sameBits(view.heatmap()->cellValue(4, 3), set.weights[set.sliceOffset(2, 1) + 23]));
+    QVERIFY(sameBits(view.heatmap()->cellValue(4, 3), set.slice(2, 1)[23]));
 
     // A wish beyond the data is clamped when the data arrives.
     AttentionView other;

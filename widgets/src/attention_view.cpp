@@ -13,12 +13,6 @@
 
 namespace lumen::widgets {
 
-bool AttentionSet::isValid() const
-{
-    return layers > 0 && heads > 0 && seq > 0 && tokens.size() == seq
-        && weights.size() == static_cast<size_t>(layers) * heads * seq * seq;
-}
-
 AttentionView::AttentionView(QWidget* parent)
     : QWidget(parent)
 {
@@ -92,11 +86,11 @@ AttentionView::AttentionView(QWidget* parent)
 void AttentionView::setData(const AttentionSet& set)
 {
     if (!set.isValid()) {
-        if (!set.weights.empty() || set.seq > 0) {
+        if (set.weights || set.seq > 0) {
             qWarning("AttentionView: inconsistent attention set (%d layers, %d heads, seq %d, "
                      "%lld tokens, %zu weights); not drawing",
                 set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
-                set.weights.size());
+                set.weights ? set.weights->size() : size_t(0));
         }
         clear();
         return;
@@ -176,7 +170,7 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
         // Accumulate in double so the mean does not depend on the head order's rounding.
         std::vector<double> sum(n, 0.0);
         for (int h = 0; h < set_.heads; ++h) {
-            const float* src = set_.weights.data() + set_.sliceOffset(layer, h);
+            const float* src = set_.slice(layer, h);
             for (size_t i = 0; i < n; ++i) {
                 sum[i] += src[i];
             }
@@ -187,9 +181,8 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
         }
         d.title = tr("Layer %1 · Mean of heads").arg(layer);
     } else {
-        const auto begin =
-            set_.weights.begin() + static_cast<std::ptrdiff_t>(set_.sliceOffset(layer, head));
-        d.weights.assign(begin, begin + static_cast<std::ptrdiff_t>(n));
+        const float* begin = set_.slice(layer, head);
+        d.weights.assign(begin, begin + n);
         d.title = tr("Layer %1 · Head %2").arg(layer).arg(head);
     }
     return d;

@@ -4,9 +4,7 @@
 // An attention heatmap with layer and head selectors, over every layer's and head's
 // attention for one text.
 //
-//   AttentionSet set;
-//   set.tokens = {...}; set.layers = 3; set.heads = 4; set.seq = tokens.size();
-//   set.weights = ...;                  // [layer][head][query][key], row-major
+//   AttentionSet set = ...;               // attention_set.h
 //   view->setData(set);
 //   view->setLayer(2); view->setHead(1);  // or setHead(AttentionView::kMeanOfHeads)
 //
@@ -15,6 +13,7 @@
 // Thread safety: GUI thread only.
 
 #include "lumen/widgets/attention_heatmap.h"
+#include "lumen/widgets/attention_set.h"
 
 #include <QStringList>
 #include <QWidget>
@@ -28,22 +27,6 @@ class QSpinBox;
 class QStackedWidget;
 
 namespace lumen::widgets {
-
-struct AttentionSet {
-    QStringList tokens; ///< seq tokens, used for both queries and keys
-    int layers = 0;
-    int heads = 0;
-    int seq = 0;
-    std::vector<float> weights; ///< [layer][head][query][key], layers x heads x seq x seq
-
-    /// sizes agree with each other and with the weight count, and none is zero
-    bool isValid() const;
-    /// offset of weight (layer, head, 0, 0)
-    size_t sliceOffset(int layer, int head) const
-    {
-        return (static_cast<size_t>(layer) * heads + head) * static_cast<size_t>(seq) * seq;
-    }
-};
 
 class AttentionView : public QWidget {
     Q_OBJECT
