@@ -45,10 +45,54 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
         weights->insert(weights->end(), a.data.begin(), a.data.end());
     }
     set.weights = std::move(weights);
-    for (const std::string& token : output.tokens) {
-        set.tokens << QString::fromStdString(token);
+    const std::u32string textA = output.text.toStdU32String();
+    const std::u32string textB = output.pair.toStdU32String();
+    const bool withOffsets = output.offsets.size() == output.tokens.size();
+    for (int i = 0; i < seq; ++i) {
+        const std::string& vocab = output.tokens[static_cast<size_t>(i)];
+        set.vocabTokens << QString::fromStdString(vocab);
+        const bool special = static_cast<size_t>(i) < output.special.size()
+            && output.special[static_cast<size_t>(i)] != 0;
+        const std::u32string& text =
+            (output.segmentStart >= 0 && i >= output.segmentStart) ? textB : textA;
+        set.tokens << tokenDisplayText(text,
+            withOffsets ? output.offsets[static_cast<size_t>(i)]
+                        : std::make_pair(int64_t(0), int64_t(0)),
+            special, vocab);
     }
+    if (output.special.size() == output.tokens.size()) {
+        set.special = output.special;
+    }
+    set.segmentStart = output.segmentStart;
+    set.causal = output.causal;
     return set;
+}
+
+QString tokenDisplayText(const std::u32string& text, std::pair<int64_t, int64_t> offsets,
+    bool special, const std::string& vocabToken)
+{
+    const auto [begin, end] = offsets;
+    if (!special && begin >= 0 && end > begin && end <= static_cast<int64_t>(text.size())) {
+        const QString span =
+            QString::fromUcs4(text.data() + begin, static_cast<qsizetype>(end - begin));
+        const QString trimmed = span.trimmed();
+        if (!trimmed.isEmpty()) {
+            return trimmed;
+        }
+        if (span.contains(QLatin1Char('\n'))) {
+            return QStringLiteral("⏎");
+        }
+        if (span.contains(QLatin1Char('\t'))) {
+            return QStringLiteral("⇥");
+        }
+        return QStringLiteral("␣");
+    }
+    QString shown = QString::fromStdString(vocabToken);
+    if (!special) {
+        shown.replace(QStringLiteral("Ġ"), QStringLiteral("␣"));
+        shown.replace(QStringLiteral("▁"), QStringLiteral("␣"));
+    }
+    return shown;
 }
 
 AttentionController::AttentionController(ProjectController* projects, QObject* parent)
@@ -87,7 +131,7 @@ void AttentionController::loadModel(const QString& dir)
     Q_EMIT loadRequested(dir);
 }
 
-bool AttentionController::run(const QString& text)
+bool AttentionController::run(const QString& text, const QString& pair)
 {
     if (isBusy()) {
         Q_EMIT runFailed(tr("Lumen is still busy with the previous job. Wait for it to finish "
@@ -106,6 +150,9 @@ bool AttentionController::run(const QString& text)
 
     QJsonObject parameters;
     parameters.insert(QStringLiteral("text"), text);
+    if (!pair.isEmpty()) {
+        parameters.insert(QStringLiteral("text_pair"), pair);
+    }
     parameters.insert(QStringLiteral("layer"), layer_);
     if (head_ == widgets::AttentionView::kMeanOfHeads) {
         parameters.insert(QStringLiteral("head"), QStringLiteral("mean"));
@@ -119,6 +166,7 @@ bool AttentionController::run(const QString& text)
     AttentionRequest request;
     request.id = nextRequestId_++;
     request.text = text;
+    request.pair = pair;
     request.cancel = std::make_shared<std::atomic<bool>>(false);
     currentRequest_ = request.id;
     currentCancel_ = request.cancel;

@@ -26,10 +26,19 @@
 
 namespace lumen::app {
 
-/// Engine output -> widget data: the tokens as labels and the per-layer
-/// [1, heads, seq, seq] tensors laid out [layer][head][query][key]. Returns an empty set and
-/// sets `error` when the shapes do not fit together.
+/// Engine output -> widget data: the per-layer [1, heads, seq, seq] tensors laid out
+/// [layer][head][query][key] in one shared buffer; each token shown as the text it came from
+/// (tokenDisplayText), its vocabulary string kept for tooltips; special tokens, the segment
+/// of a pair and causality carried over. Returns an empty set and sets `error` when the
+/// shapes do not fit together.
 widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* error = nullptr);
+
+/// What a token shows: the characters [begin, end) of `text` (code points) with white space
+/// at either end trimmed, "␣" for white space alone ("⏎" for a line break, "⇥" for a tab);
+/// a special token, or one with no characters, shows its vocabulary string with the
+/// byte-level and SentencePiece space markers ("Ġ", "▁") turned into "␣".
+QString tokenDisplayText(const std::u32string& text, std::pair<int64_t, int64_t> offsets,
+    bool special, const std::string& vocabToken);
 
 class AttentionController : public QObject {
     Q_OBJECT
@@ -43,7 +52,7 @@ public:
     void loadModel(const QString& dir);
     /// Starts a run on `text`. Returns false (and emits runFailed) for an empty text, with
     /// no model loaded, or while another job runs.
-    bool run(const QString& text);
+    bool run(const QString& text, const QString& pair = QString());
     /// Asks the running job to stop; it ends with runCancelled.
     void cancel();
     /// The view selection recorded with the next run.

@@ -5,6 +5,7 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
+#include "lumen/engine/tokenizer.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -148,7 +149,10 @@ void EngineWorker::runAttention(const AttentionRequest& request)
             }
         };
 
-        const engine::ModelInput input = model_->prepare({ request.text.toStdString() });
+        const bool pair = !request.pair.isEmpty();
+        const engine::ModelInput input = pair
+            ? model_->preparePair(request.text.toStdString(), request.pair.toStdString())
+            : model_->prepare({ request.text.toStdString() });
         engine::TraceRequest trace;
         trace.attentions = true;
         engine::ForwardResult result = model_->forward(input, trace, control);
@@ -162,7 +166,32 @@ void EngineWorker::runAttention(const AttentionRequest& request)
         out.text = request.text;
         out.modelDir = QFile::decodeName(QByteArray::fromStdString(model_->info().dir));
         out.device = QString::fromStdString(model_->info().device);
+        out.pair = request.pair;
         out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
+        out.causal = model_->info().isCausal;
+        if (!input.encodings.empty()) {
+            const engine::Encoding& e = input.encodings.front();
+            out.offsets = e.offsets;
+            out.special = e.specialMask;
+            if (pair && model_->tokenizer() != nullptr) {
+                // Text B starts after as many text pieces as text A has on its own.
+                const size_t piecesOfA =
+                    model_->tokenizer()
+                        ->encode(request.text.toStdString(), engine::EncodeOptions { false, 0 })
+                        .size();
+                size_t seen = 0;
+                for (size_t i = 0; i < e.size(); ++i) {
+                    if (e.specialMask[i] != 0) {
+                        continue;
+                    }
+                    if (seen == piecesOfA) {
+                        out.segmentStart = static_cast<int>(i);
+                        break;
+                    }
+                    ++seen;
+                }
+            }
+        }
         out.attentions = std::move(result.trace.attentions);
         out.forwardMs = result.elapsedMs;
         out.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;

@@ -69,6 +69,7 @@ struct ModelSummary {
 struct AttentionRequest {
     quint64 id = 0;
     QString text;
+    QString pair; ///< text B of a sentence pair; empty for one text
     /// Set from the GUI thread to cancel; shared so it outlives whichever side ends first.
     std::shared_ptr<std::atomic<bool>> cancel;
 };
@@ -80,7 +81,14 @@ struct AttentionOutput {
     QString text;
     QString modelDir;
     QString device;
-    std::vector<std::string> tokens; ///< one per position (UTF-8)
+    QString pair;                    ///< text B of a pair, empty for one text
+    std::vector<std::string> tokens; ///< one per position (UTF-8 vocabulary strings)
+    /// per position, [begin, end) code points of the text (of text B from segmentStart on);
+    /// special tokens (0, 0)
+    std::vector<std::pair<int64_t, int64_t>> offsets;
+    std::vector<uint8_t> special; ///< per position, 1 = special token
+    int segmentStart = -1;        ///< first position of text B, -1 for one text
+    bool causal = false;          ///< the model's self-attention is causal
     std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
     double forwardMs = 0.0; ///< the forward pass, as the engine timed it
     double elapsedMs = 0.0; ///< tokenising + forward, on the worker

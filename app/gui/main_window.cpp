@@ -188,8 +188,18 @@ void MainWindow::buildCentre()
     cancelButton_ = new QPushButton(tr("Cancel"), centre);
     cancelButton_->setObjectName(QStringLiteral("cancelButton"));
     cancelButton_->setVisible(false);
+    // Text B of a sentence pair (question / context, premise / hypothesis): optional.
+    pairEdit_ = new QLineEdit(centre);
+    pairEdit_->setObjectName(QStringLiteral("pairEdit"));
+    pairEdit_->setPlaceholderText(tr("Second sentence (optional: a text pair)"));
+    pairEdit_->setClearButtonEnabled(true);
+    pairEdit_->setFont(big);
+    pairEdit_->setToolTip(tr("Give a second text to run the two as a pair (segment A and B, "
+                             "as for next-sentence prediction or question answering); the "
+                             "views mark where text B starts"));
     input->addWidget(label);
-    input->addWidget(textEdit_, 1);
+    input->addWidget(textEdit_, 3);
+    input->addWidget(pairEdit_, 2);
     input->addWidget(runButton_);
     input->addWidget(cancelButton_);
     layout->addLayout(input);
@@ -201,6 +211,7 @@ void MainWindow::buildCentre()
 
     connect(runButton_, &QPushButton::clicked, this, &MainWindow::run);
     connect(textEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
+    connect(pairEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
     connect(cancelButton_, &QPushButton::clicked, attention_, &AttentionController::cancel);
 }
 
@@ -295,7 +306,7 @@ void MainWindow::run()
         return;
     }
     attention_->setSelection(view_->layer(), view_->head());
-    attention_->run(textEdit_->text());
+    attention_->run(textEdit_->text(), pairEdit_->text().trimmed());
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

@@ -61,6 +61,8 @@ public:
     ProjectController* projectController() const { return projects_; }
     widgets::AttentionView* attentionView() const { return view_; }
     QLineEdit* textEdit() const { return textEdit_; }
+    /// Text B of a sentence pair (empty: one text).
+    QLineEdit* pairEdit() const { return pairEdit_; }
     QPushButton* runButton() const { return runButton_; }
     QPushButton* cancelButton() const { return cancelButton_; }
     QLabel* modelStatusLabel() const { return modelLabel_; }
@@ -100,6 +102,7 @@ private:
     AttentionController* attention_ = nullptr;
     widgets::AttentionView* view_ = nullptr;
     QLineEdit* textEdit_ = nullptr;
+    QLineEdit* pairEdit_ = nullptr;
     QPushButton* runButton_ = nullptr;
     QPushButton* cancelButton_ = nullptr;
     QLabel* banner_ = nullptr;

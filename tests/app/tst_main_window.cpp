@@ -127,6 +127,9 @@ private Q_SLOTS:
     void workerHonoursCancelAndReportsErrors();
     void lumenExecutable();
     void conversionRefusesMismatchedShapes();
+    void tokensShowTheirText();
+    void sentencePairMarksSegmentB();
+    void decodersAreCausal();
     void commandLineOptions();
     void commandLineErrors();
     void screenshotRendersTheRun();
@@ -191,13 +194,23 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
                                .arg(engine, 0, 'g', 9)));
         }
     }
-    // Token labels are the tokenizer's tokens, special tokens included.
+    // Token labels are the text each token came from (its offsets), special tokens as their
+    // vocabulary strings; the vocabulary strings are kept beside them.
     QStringList tokens;
-    for (const std::string& t : input.tokens.at(0)) {
-        tokens << QString::fromStdString(t);
+    QStringList shownTexts;
+    const std::u32string text32 = QString::fromUtf8(kText).toStdU32String();
+    const lumen::engine::Encoding& encoding = input.encodings.at(0);
+    for (size_t i = 0; i < encoding.size(); ++i) {
+        tokens << QString::fromStdString(input.tokens.at(0).at(i));
+        const auto [begin, end] = encoding.offsets[i];
+        shownTexts << (encoding.specialMask[i] != 0
+                ? tokens.back()
+                : QString::fromUcs4(text32.data() + begin, end - begin));
     }
-    QCOMPARE(map->keyTickLabels(), tokens);
-    QCOMPARE(map->queryTickLabels(), tokens);
+    QCOMPARE(map->keyTickLabels(), shownTexts);
+    QCOMPARE(map->queryTickLabels(), shownTexts);
+    QCOMPARE(view->data().vocabTokens, tokens);
+    QVERIFY(shownTexts.contains(QStringLiteral("The"))); // the text's case, not the vocabulary's
 
     // And the reference implementation's numbers (expected.json, forward[0]).
     const nlohmann::json& reference = lumen::test::expected("bert")["forward"][0];
@@ -207,7 +220,7 @@ void TestMainWindow::heatmapHoldsTheEnginesAttention()
     for (const auto& t : reference["tokens"]) {
         referenceTokens << QString::fromStdString(t.get<std::string>());
     }
-    QCOMPARE(map->keyTickLabels(), referenceTokens);
+    QCOMPARE(view->data().vocabTokens, referenceTokens);
     const lumen::engine::FloatTensor expected =
         lumen::test::jsonToFloat(reference["attentions"][kLayer][kHead]);
     lumen::engine::FloatTensor shown;
@@ -643,6 +656,72 @@ void TestMainWindow::conversionRefusesMismatchedShapes()
     const lumen::widgets::AttentionSet bad = lumen::app::toAttentionSet(out, &error);
     QVERIFY(!bad.isValid());
     QVERIFY2(error.contains(QStringLiteral("layer 1")), qPrintable(error));
+}
+
+void TestMainWindow::tokensShowTheirText()
+{
+    using lumen::app::tokenDisplayText;
+    const std::u32string text = U"Hello  wörld\n🍕";
+    QCOMPARE(tokenDisplayText(text, { 0, 5 }, false, "hello"), QStringLiteral("Hello"));
+    // White space at the ends is trimmed; a token of white space alone shows a sign.
+    QCOMPARE(tokenDisplayText(text, { 5, 12 }, false, "\xC4\xA0w\xC3\xB6rld"),
+        QStringLiteral("wörld"));
+    QCOMPARE(tokenDisplayText(text, { 5, 6 }, false, "\xC4\xA0"), QStringLiteral("␣"));
+    QCOMPARE(tokenDisplayText(text, { 12, 13 }, false, "\xC4\x8A"), QStringLiteral("⏎"));
+    QCOMPARE(tokenDisplayText(text, { 13, 14 }, false, "\xC3\xB0\xC5\x81"), QStringLiteral("🍕"));
+    // Special tokens and tokens without characters show their vocabulary string, markers
+    // turned into a visible space.
+    QCOMPARE(tokenDisplayText(text, { 0, 0 }, true, "[CLS]"), QStringLiteral("[CLS]"));
+    QCOMPARE(tokenDisplayText(text, { 0, 0 }, false, "\xE2\x96\x81"), QStringLiteral("␣"));
+    // Offsets outside the text (a mismatch) fall back to the vocabulary string.
+    QCOMPARE(tokenDisplayText(text, { 10, 99 }, false, "x"), QStringLiteral("x"));
+}
+
+void TestMainWindow::sentencePairMarksSegmentB()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    window->pairEdit()->setText(QStringLiteral("It is Paris."));
+    QVERIFY(runText(*window, QStringLiteral("Where is it?")));
+    const lumen::widgets::AttentionSet& set = window->attentionView()->data();
+    // [CLS] where is it ? [SEP] it is paris . [SEP]: text B starts after the first [SEP].
+    const int firstSep = set.vocabTokens.indexOf(QStringLiteral("[SEP]"));
+    QVERIFY(firstSep > 0);
+    QCOMPARE(set.segmentStart, firstSep + 1);
+    // Shown as the text, case kept (the vocabulary is lower-case): "It", "Whe" + "re".
+    QVERIFY2(QStringLiteral("It").startsWith(set.tokens.at(set.segmentStart)),
+        qPrintable(set.tokens.join(QLatin1Char('|'))));
+    QVERIFY2(QStringLiteral("Where").startsWith(set.tokens.at(1)),
+        qPrintable(set.tokens.join(QLatin1Char('|'))));
+    QVERIFY(set.isSpecial(0) && set.isSpecial(firstSep) && !set.isSpecial(1));
+    QVERIFY(!set.causal);
+    // The run records both texts.
+    const auto runs = window->projectController()->project()->listRuns();
+    QVERIFY(!runs.empty());
+    const auto parameters = nlohmann::json::parse(runs.front().parametersJson);
+    QCOMPARE(QString::fromStdString(parameters.at("text_pair").get<std::string>()),
+        QStringLiteral("It is Paris."));
+}
+
+void TestMainWindow::decodersAreCausal()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window,
+        QString::fromStdString(lumen::test::conformanceDir("gpt2"))));
+    QVERIFY(runText(*window, QStringLiteral("Hello world")));
+    const lumen::widgets::AttentionSet& set = window->attentionView()->data();
+    QVERIFY(set.causal);
+    QCOMPARE(set.segmentStart, -1);
+    // No "Ġ" in what is shown: " world" shows as "world".
+    QCOMPARE(set.tokens.join(QLatin1Char('|')).contains(QStringLiteral("Ġ")), false);
+    // The engine's causal mask: nothing above the diagonal.
+    for (int q = 0; q < set.seq; ++q) {
+        for (int k = q + 1; k < set.seq; ++k) {
+            QCOMPARE(set.at(0, 0, q, k), 0.0f);
+        }
+    }
 }
 
 void TestMainWindow::commandLineOptions()

@@ -275,6 +275,7 @@ public:
             : withLmHead_                          ? "GPT2LMHeadModel"
                                                    : "GPT2Model";
         info.headKind = withLmHead_ ? "causal-lm" : "base";
+        info.isCausal = true;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;

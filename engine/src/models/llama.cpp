@@ -351,6 +351,7 @@ public:
             ? architecture_
             : std::string(variant_.prefix) + (withLmHead_ ? "ForCausalLM" : "Model");
         info.headKind = withLmHead_ ? "causal-lm" : "base";
+        info.isCausal = true;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;

@@ -55,6 +55,9 @@ struct ModelInfo {
     /// True for encoder-decoder models (T5): forward needs ModelInput::decoderInputIds for
     /// logits (Model::prepareSeq2Seq builds them); without them only the encoder runs.
     bool isEncoderDecoder = false;
+    /// True when self-attention is causal (decoders: GPT-2, LLaMA-style): position q attends
+    /// to positions 0..q only.
+    bool isCausal = false;
 };
 
 struct LoadOptions {
