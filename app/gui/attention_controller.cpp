@@ -2,7 +2,16 @@
 // Copyright (C) 2026 The Lumen authors
 #include "attention_controller.h"
 
+#include "lumen/engine/error.h"
+#include "lumen/projects/project.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QtConcurrent>
 
 namespace lumen::app {
 
@@ -207,7 +216,7 @@ void AttentionController::onModelLoaded(const ModelSummary& model)
     --pendingLoads_;
     model_ = model;
     hasModel_ = true;
-    attention_ = widgets::AttentionSet();
+    record_ = AttentionRecord();
     jobEnded();
     Q_EMIT modelLoaded(model);
 }
@@ -246,9 +255,130 @@ void AttentionController::onAttentionReady(const AttentionOutput& output)
     projects_->addMetric(run, QStringLiteral("forward_ms"), 0, output.forwardMs);
     projects_->finishRun(run, projects::RunStatus::Completed, summary);
 
-    attention_ = std::move(set);
+    record_.set = std::move(set);
+    record_.text = output.text;
+    record_.pair = output.pair;
+    record_.modelDir = output.modelDir;
     jobEnded();
-    Q_EMIT attentionReady(attention_);
+    Q_EMIT attentionReady(record_.set);
+    saveArtifact(run);
+}
+
+void AttentionController::saveArtifact(const RecordedRun& run)
+{
+    if (!run.valid()) {
+        return;
+    }
+    const QString relative = QStringLiteral("run-%1/attention.safetensors").arg(run.id);
+    const QString path =
+        QDir(QString::fromStdString(run.project->artifactsDir())).filePath(relative);
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(
+        watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, run, relative, path] {
+            watcher->deleteLater();
+            QString error = watcher->result();
+            if (error.isEmpty()) {
+                try {
+                    run.project->addArtifactFile(run.id, "attention", relative.toStdString());
+                } catch (const std::exception& e) {
+                    error = QString::fromStdString(e.what());
+                }
+            }
+            if (error.isEmpty()) {
+                Q_EMIT artifactSaved(run.id, path);
+            } else {
+                Q_EMIT artifactFailed(run.id,
+                    tr("The attention of run %1 could not be kept in the project: %2")
+                        .arg(run.id)
+                        .arg(error));
+            }
+        });
+    // The weights are shared and immutable: the copy of the record costs a pointer.
+    const AttentionRecord record = record_;
+    watcher->setFuture(QtConcurrent::run([record, path]() -> QString {
+        try {
+            QDir().mkpath(QFileInfo(path).absolutePath());
+            saveAttentionRecord(record, QFile::encodeName(path).toStdString());
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+}
+
+std::vector<AttentionController::SavedRun> AttentionController::savedRuns()
+{
+    std::vector<SavedRun> out;
+    projects::Project* project = projects_->project();
+    if (project == nullptr) {
+        return out;
+    }
+    projects::RunFilter filter;
+    filter.kind = "attention";
+    for (const projects::RunRecord& run : project->listRuns(filter)) {
+        for (const projects::ArtifactRecord& artifact : project->artifacts(run.id)) {
+            if (artifact.kind != "attention") {
+                continue;
+            }
+            SavedRun saved;
+            saved.id = run.id;
+            const QJsonObject parameters =
+                QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
+            saved.text = parameters.value(QStringLiteral("text")).toString();
+            saved.pair = parameters.value(QStringLiteral("text_pair")).toString();
+            saved.model = QString::fromStdString(run.model);
+            saved.startedAt = QDateTime::fromMSecsSinceEpoch(run.createdMs)
+                                  .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+            saved.artifactPath = QString::fromStdString(project->artifactPath(artifact));
+            out.push_back(saved);
+            break;
+        }
+    }
+    return out;
+}
+
+bool AttentionController::reopenRun(qint64 runId)
+{
+    if (isBusy()) {
+        Q_EMIT runFailed(tr("Lumen is still busy with the previous job. Wait for it to finish "
+                            "or press Cancel."));
+        return false;
+    }
+    QString path;
+    for (const SavedRun& saved : savedRuns()) {
+        if (saved.id == runId) {
+            path = saved.artifactPath;
+        }
+    }
+    if (path.isEmpty()) {
+        Q_EMIT runFailed(tr("Run %1 kept no attention in this project (only completed "
+                            "attention runs do). Run the text again.")
+                             .arg(runId));
+        return false;
+    }
+    jobStarted(tr("Opening run %1…").arg(runId));
+    auto* watcher = new QFutureWatcher<std::pair<AttentionRecord, QString>>(this);
+    connect(watcher, &QFutureWatcher<std::pair<AttentionRecord, QString>>::finished, this,
+        [this, watcher, runId] {
+            watcher->deleteLater();
+            auto [record, error] = watcher->result();
+            jobEnded();
+            if (!error.isEmpty()) {
+                Q_EMIT runFailed(error);
+                return;
+            }
+            record_ = std::move(record);
+            Q_EMIT attentionReady(record_.set);
+            Q_EMIT runReopened(runId, record_.text, record_.pair);
+        });
+    watcher->setFuture(QtConcurrent::run([path]() -> std::pair<AttentionRecord, QString> {
+        try {
+            return { loadAttentionRecord(QFile::encodeName(path).toStdString()), QString() };
+        } catch (const std::exception& e) {
+            return { AttentionRecord(), QString::fromStdString(e.what()) };
+        }
+    }));
+    return true;
 }
 
 void AttentionController::onRunFailed(quint64 requestId, const QString& message)

@@ -10,12 +10,15 @@
 //   attention->run(text);        // -> attentionReady, runFailed or runCancelled
 //
 // One job runs at a time on the worker; run() refuses while busy. Each run is recorded as
-// kind "attention" with parameters {text, layer, head} (the view's selection when it
-// started) and, when it ends, status completed / failed / cancelled with the summary
-// {seq_len, layers, heads, elapsed_ms, forward_ms}. Text the controller refuses before
-// running (empty, no model) is not recorded: nothing ran.
+// kind "attention" with parameters {text, text_pair, layer, head} (the view's selection when
+// it started) and, when it ends, status completed / failed / cancelled with the summary
+// {seq_len, layers, heads, elapsed_ms, forward_ms}. A completed run also keeps its attention
+// as an artifact (kind "attention", run-<id>/attention.safetensors, written off the GUI
+// thread), which reopenRun() shows again exactly, without the model. Text the controller
+// refuses before running (empty, no model) is not recorded: nothing ran.
 // Thread safety: GUI thread only; the worker runs on its own thread.
 
+#include "attention_file.h"
 #include "engine_worker.h"
 #include "project_controller.h"
 
@@ -62,7 +65,24 @@ public:
     bool hasModel() const { return hasModel_; }
     bool isLoading() const { return pendingLoads_ > 0; }
     const ModelSummary& model() const { return model_; }
-    const widgets::AttentionSet& lastAttention() const { return attention_; }
+    const widgets::AttentionSet& lastAttention() const { return record_.set; }
+    /// What is shown: the attention and the texts and model it came from.
+    const AttentionRecord& lastRecord() const { return record_; }
+
+    /// A recorded attention run that can be shown again.
+    struct SavedRun {
+        qint64 id = 0;
+        QString text;
+        QString pair;
+        QString model;
+        QString startedAt; ///< local time, "yyyy-MM-dd HH:mm"
+        QString artifactPath;
+    };
+    /// The open project's attention runs that kept their attention, newest first.
+    std::vector<SavedRun> savedRuns();
+    /// Shows run `runId` again from its artifact (read off the GUI thread): attentionReady
+    /// and runReopened follow, or runFailed saying what is missing. Returns false when busy.
+    bool reopenRun(qint64 runId);
     /// The run last recorded (invalid before the first).
     const RecordedRun& lastRun() const { return lastRun_; }
 
@@ -74,6 +94,12 @@ Q_SIGNALS:
     void attentionReady(const lumen::widgets::AttentionSet& attention);
     void runFailed(const QString& message);
     void runCancelled();
+    /// The attention of a run was written to the project (path of the artifact).
+    void artifactSaved(qint64 runId, const QString& path);
+    /// Keeping the attention failed; the run itself stays completed.
+    void artifactFailed(qint64 runId, const QString& message);
+    /// reopenRun() showed run `runId` again.
+    void runReopened(qint64 runId, const QString& text, const QString& pair);
 
     // To the worker (queued across threads).
     void loadRequested(const QString& dir);
@@ -87,6 +113,7 @@ private:
     void onAttentionReady(const AttentionOutput& output);
     void onRunFailed(quint64 requestId, const QString& message);
     void onRunCancelled(quint64 requestId);
+    void saveArtifact(const RecordedRun& run);
 
     ProjectController* projects_;
     QThread thread_;
@@ -95,7 +122,7 @@ private:
     int pendingLoads_ = 0;
     bool hasModel_ = false;
     ModelSummary model_;
-    widgets::AttentionSet attention_;
+    AttentionRecord record_;
     int layer_ = 0;
     int head_ = 0;
     quint64 nextRequestId_ = 1;

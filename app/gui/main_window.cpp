@@ -3,6 +3,7 @@
 #include "main_window.h"
 
 #include "about_dialog.h"
+#include "attention_export.h"
 #include "cache_dialog.h"
 #include "download_dialog.h"
 #include "model_panel_data.h"
@@ -13,6 +14,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -24,6 +27,7 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -92,6 +96,15 @@ MainWindow::MainWindow(QWidget* parent)
         });
     connect(attention_, &AttentionController::runFailed, this,
         [this](const QString& message) { showError(tr("Could not run the model"), message); });
+    connect(attention_, &AttentionController::runReopened, this,
+        [this](qint64 runId, const QString& text, const QString& pair) {
+            textEdit_->setText(text);
+            pairEdit_->setText(pair);
+            statusBar()->showMessage(
+                tr("Run %1 reopened from the project (the model did not run)").arg(runId), 8000);
+        });
+    connect(attention_, &AttentionController::artifactFailed, this,
+        [this](qint64, const QString& message) { statusBar()->showMessage(message, 10000); });
     connect(attention_, &AttentionController::runCancelled, this,
         [this] { statusBar()->showMessage(tr("Run cancelled"), 5000); });
     connect(attention_, &AttentionController::progressChanged, this,
@@ -140,6 +153,38 @@ void MainWindow::buildMenus()
     QAction* download =
         file->addAction(tr("&Download Model…"), this, [this] { showDownloadDialog(); });
     download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
+    file->addSeparator();
+    QAction* reopen =
+        file->addAction(tr("&Reopen Attention Run…"), this, [this] { chooseSavedRun(); });
+    reopen->setToolTip(tr("Show a run of this project again from the attention it kept, "
+                          "without the model"));
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("View &Image (PNG, SVG, PDF)…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the view as an image"), QString(), imageFilters());
+        if (!path.isEmpty()) {
+            exportViewImage(path);
+        }
+    });
+    QAction* copy = exportMenu->addAction(tr("&Copy View Image"), this, [this] {
+        copyImage(currentView());
+        statusBar()->showMessage(tr("The view is on the clipboard."), 4000);
+    });
+    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    exportMenu->addAction(tr("&Shown Map (CSV, NPY, safetensors)…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the map shown"),
+            QString(), tr("CSV table (*.csv);;NumPy array (*.npy);;safetensors (*.safetensors)"));
+        if (!path.isEmpty()) {
+            exportShownMap(path);
+        }
+    });
+    exportMenu->addAction(tr("&All Attention (safetensors, NPY, CSV)…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export every layer's and head's attention"), QString(), tensorFilters());
+        if (!path.isEmpty()) {
+            exportAllAttention(path);
+        }
+    });
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -307,6 +352,76 @@ void MainWindow::run()
     }
     attention_->setSelection(view_->layer(), view_->head());
     attention_->run(textEdit_->text(), pairEdit_->text().trimmed());
+}
+
+QWidget* MainWindow::currentView() const
+{
+    return view_;
+}
+
+bool MainWindow::exportViewImage(const QString& path)
+{
+    return reportExport(exportImage(currentView(), path), path);
+}
+
+bool MainWindow::exportShownMap(const QString& path)
+{
+    return reportExport(exportMatrix(view_->heatmap()->data(), path), path);
+}
+
+bool MainWindow::exportAllAttention(const QString& path)
+{
+    return reportExport(exportAttention(attention_->lastRecord(), path), path);
+}
+
+bool MainWindow::reportExport(const QString& error, const QString& path)
+{
+    if (!error.isEmpty()) {
+        showError(tr("Could not export"), error);
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 6000);
+    return true;
+}
+
+void MainWindow::chooseSavedRun()
+{
+    const std::vector<AttentionController::SavedRun> runs = attention_->savedRuns();
+    if (runs.empty()) {
+        showError(tr("No attention runs to reopen"),
+            tr("This project has no completed attention run that kept its attention. Run a "
+               "text first; every run is kept."));
+        return;
+    }
+    auto* dialog = new QDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Reopen Attention Run"));
+    auto* layout = new QVBoxLayout(dialog);
+    auto* list = new QListWidget(dialog);
+    for (const AttentionController::SavedRun& run : runs) {
+        QString label = tr("#%1  %2  “%3”").arg(run.id).arg(run.startedAt, run.text);
+        if (!run.pair.isEmpty()) {
+            label += tr(" / “%1”").arg(run.pair);
+        }
+        auto* item = new QListWidgetItem(label, list);
+        item->setData(Qt::UserRole, run.id);
+        item->setToolTip(run.model);
+    }
+    list->setCurrentRow(0);
+    layout->addWidget(list);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Open | QDialogButtonBox::Cancel, dialog);
+    layout->addWidget(buttons);
+    auto open = [this, dialog, list] {
+        if (QListWidgetItem* item = list->currentItem()) {
+            attention_->reopenRun(item->data(Qt::UserRole).toLongLong());
+        }
+        dialog->accept();
+    };
+    connect(buttons, &QDialogButtonBox::accepted, dialog, open);
+    connect(list, &QListWidget::itemDoubleClicked, dialog, open);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    dialog->resize(640, 360);
+    dialog->open();
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

@@ -27,7 +27,7 @@ class QPushButton;
 namespace lumen::widgets {
 class AttentionView;
 class ModelPanel;
-}
+} // namespace lumen::widgets
 
 namespace lumen::app {
 
@@ -48,6 +48,14 @@ public:
     /// Sets the text box and runs it (the Run button's path).
     void runText(const QString& text);
     void run();
+
+    /// File > Export: the view shown as PNG / SVG / PDF, the map shown, or every layer's and
+    /// head's attention; the suffix picks the format. False (and an error shown) on failure.
+    bool exportViewImage(const QString& path);
+    bool exportShownMap(const QString& path);
+    bool exportAllAttention(const QString& path);
+    /// The attention view that is showing (what export and copy take).
+    QWidget* currentView() const;
 
     /// Off: errors are only emitted as errorShown and written to stderr (tests, headless).
     void setInteractiveErrors(bool on) { interactiveErrors_ = on; }
@@ -97,6 +105,8 @@ private:
     void onBusyChanged(bool busy, const QString& what);
     void onModelLoaded(const ModelSummary& model);
     void updateTitle();
+    void chooseSavedRun();
+    bool reportExport(const QString& error, const QString& path);
 
     ProjectController* projects_ = nullptr;
     AttentionController* attention_ = nullptr;

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// An attention run as a file (the project's "attention" artifact, and File > Export): every
+// layer's and head's weights and what they were computed from, enough to show the run again
+// exactly without the model.
+//
+//   saveAttentionRecord(record, "run-7/attention.safetensors");
+//   AttentionRecord again = loadAttentionRecord("run-7/attention.safetensors");
+//
+// The file is a safetensors file any tool reads: one F32 tensor "attentions"
+// [layers, heads, query, key], and metadata "lumen.format" = "attention-v1", "lumen.text",
+// "lumen.text_pair", "lumen.model", and JSON arrays "lumen.tokens" (shown text),
+// "lumen.vocab_tokens", "lumen.special", "lumen.valid", plus "lumen.segment_start" and
+// "lumen.causal".
+// Thread safety: reentrant; save/load may run on any thread (they touch no widget).
+
+#include "lumen/widgets/attention_set.h"
+
+#include <QString>
+
+#include <string>
+
+namespace lumen::app {
+
+struct AttentionRecord {
+    widgets::AttentionSet set;
+    QString text;
+    QString pair; ///< text B of a sentence pair, empty for one text
+    QString modelDir; ///< the model the run used (shown; not needed to reopen)
+};
+
+/// Writes `record` atomically (a temporary file renamed over `path`). Throws lumen::Error.
+void saveAttentionRecord(const AttentionRecord& record, const std::string& path);
+/// Reads a file saveAttentionRecord wrote. Throws lumen::Error naming the file and what is
+/// wrong (not a Lumen attention file, shapes that do not fit, a truncated file).
+AttentionRecord loadAttentionRecord(const std::string& path);
+
+} // namespace lumen::app
