@@ -89,6 +89,55 @@ QString formatParameterCount(qint64 count)
     return QString::number(n / 1e9, 'f', 1) + QStringLiteral(" B");
 }
 
+std::optional<AttentionOutput> computeAttention(
+    engine::Model& model, const AttentionRequest& request, const engine::RunControl& control)
+{
+    const bool pair = !request.pair.isEmpty();
+    const engine::ModelInput input = pair
+        ? model.preparePair(request.text.toStdString(), request.pair.toStdString())
+        : model.prepare({ request.text.toStdString() });
+    engine::TraceRequest trace;
+    trace.attentions = true;
+    engine::ForwardResult result = model.forward(input, trace, control);
+    if (result.status == engine::JobStatus::Cancelled) {
+        return std::nullopt;
+    }
+    AttentionOutput out;
+    out.requestId = request.id;
+    out.text = request.text;
+    out.modelDir = QFile::decodeName(QByteArray::fromStdString(model.info().dir));
+    out.device = QString::fromStdString(model.info().device);
+    out.pair = request.pair;
+    out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
+    out.causal = model.info().isCausal;
+    if (!input.encodings.empty()) {
+        const engine::Encoding& e = input.encodings.front();
+        out.offsets = e.offsets;
+        out.special = e.specialMask;
+        if (pair && model.tokenizer() != nullptr) {
+            // Text B starts after as many text pieces as text A has on its own.
+            const size_t piecesOfA =
+                model.tokenizer()
+                    ->encode(request.text.toStdString(), engine::EncodeOptions { false, 0 })
+                    .size();
+            size_t seen = 0;
+            for (size_t i = 0; i < e.size(); ++i) {
+                if (e.specialMask[i] != 0) {
+                    continue;
+                }
+                if (seen == piecesOfA) {
+                    out.segmentStart = static_cast<int>(i);
+                    break;
+                }
+                ++seen;
+            }
+        }
+    }
+    out.attentions = std::move(result.trace.attentions);
+    out.forwardMs = result.elapsedMs;
+    return out;
+}
+
 EngineWorker::EngineWorker()
 {
     qRegisterMetaType<ModelSummary>();
@@ -149,51 +198,12 @@ void EngineWorker::runAttention(const AttentionRequest& request)
             }
         };
 
-        const bool pair = !request.pair.isEmpty();
-        const engine::ModelInput input = pair
-            ? model_->preparePair(request.text.toStdString(), request.pair.toStdString())
-            : model_->prepare({ request.text.toStdString() });
-        engine::TraceRequest trace;
-        trace.attentions = true;
-        engine::ForwardResult result = model_->forward(input, trace, control);
-        if (cancelled()) {
+        std::optional<AttentionOutput> computed = computeAttention(*model_, request, control);
+        if (!computed || cancelled()) {
             Q_EMIT runCancelled(request.id);
             return;
         }
-
-        AttentionOutput out;
-        out.requestId = request.id;
-        out.text = request.text;
-        out.modelDir = QFile::decodeName(QByteArray::fromStdString(model_->info().dir));
-        out.device = QString::fromStdString(model_->info().device);
-        out.pair = request.pair;
-        out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
-        out.causal = model_->info().isCausal;
-        if (!input.encodings.empty()) {
-            const engine::Encoding& e = input.encodings.front();
-            out.offsets = e.offsets;
-            out.special = e.specialMask;
-            if (pair && model_->tokenizer() != nullptr) {
-                // Text B starts after as many text pieces as text A has on its own.
-                const size_t piecesOfA =
-                    model_->tokenizer()
-                        ->encode(request.text.toStdString(), engine::EncodeOptions { false, 0 })
-                        .size();
-                size_t seen = 0;
-                for (size_t i = 0; i < e.size(); ++i) {
-                    if (e.specialMask[i] != 0) {
-                        continue;
-                    }
-                    if (seen == piecesOfA) {
-                        out.segmentStart = static_cast<int>(i);
-                        break;
-                    }
-                    ++seen;
-                }
-            }
-        }
-        out.attentions = std::move(result.trace.attentions);
-        out.forwardMs = result.elapsedMs;
+        AttentionOutput out = std::move(*computed);
         out.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
         Q_EMIT attentionReady(out);
     } catch (const lumen::Error& e) {

@@ -17,6 +17,7 @@
 // of a result.
 // Thread safety: the slots run on the worker's thread; construct on any thread.
 
+#include "lumen/engine/run_control.h"
 #include "lumen/engine/tensor.h"
 
 #include <QMetaType>
@@ -26,6 +27,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,18 +83,24 @@ struct AttentionOutput {
     QString text;
     QString modelDir;
     QString device;
-    QString pair;                    ///< text B of a pair, empty for one text
+    QString pair; ///< text B of a pair, empty for one text
     std::vector<std::string> tokens; ///< one per position (UTF-8 vocabulary strings)
     /// per position, [begin, end) code points of the text (of text B from segmentStart on);
     /// special tokens (0, 0)
     std::vector<std::pair<int64_t, int64_t>> offsets;
     std::vector<uint8_t> special; ///< per position, 1 = special token
-    int segmentStart = -1;        ///< first position of text B, -1 for one text
-    bool causal = false;          ///< the model's self-attention is causal
+    int segmentStart = -1; ///< first position of text B, -1 for one text
+    bool causal = false; ///< the model's self-attention is causal
     std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
     double forwardMs = 0.0; ///< the forward pass, as the engine timed it
     double elapsedMs = 0.0; ///< tokenising + forward, on the worker
 };
+
+/// Tokenises `request` (one text, or a pair) and runs the forward pass recording attention,
+/// on the calling thread: what the worker does, and what `lumen-cli attention` does without a
+/// worker. Throws lumen::Error; none when `control` cancelled the pass.
+std::optional<AttentionOutput> computeAttention(
+    engine::Model& model, const AttentionRequest& request, const engine::RunControl& control);
 
 class EngineWorker : public QObject {
     Q_OBJECT
