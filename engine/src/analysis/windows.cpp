@@ -8,7 +8,6 @@
 #include "lumen/engine/error.h"
 
 #include <algorithm>
-#include <limits>
 #include <string>
 
 namespace lumen::engine {
@@ -64,14 +63,12 @@ int64_t windowToToken(const std::vector<TokenWindow>& windows, size_t window, in
 
 namespace {
 
-/// How much context `token` has in `w`: min(tokens before, tokens after) within the window,
-/// where an edge of the text (first window's start, last window's end) is unlimited.
-int64_t contextIn(const TokenWindow& w, int64_t token, int64_t textEnd)
+/// How much context `token` has in `w`: min(tokens before it, tokens after it) inside the
+/// window. The text's own start and end need no special case: a window that starts at token 0
+/// (or ends at the end) always has more context on that side than any other holding the token.
+int64_t contextIn(const TokenWindow& w, int64_t token)
 {
-    constexpr int64_t kUnlimited = std::numeric_limits<int64_t>::max();
-    const int64_t before = w.begin == 0 ? kUnlimited : token - w.begin;
-    const int64_t after = w.end == textEnd ? kUnlimited : w.end - 1 - token;
-    return std::min(before, after);
+    return std::min(token - w.begin, w.end - 1 - token);
 }
 
 } // namespace
@@ -85,7 +82,7 @@ size_t owningWindow(const std::vector<TokenWindow>& windows, int64_t token)
         if (token < windows[w].begin || token >= windows[w].end) {
             continue;
         }
-        const int64_t context = contextIn(windows[w], token, textEnd);
+        const int64_t context = contextIn(windows[w], token);
         if (context > bestContext) {
             best = w;
             bestContext = context;

@@ -12,6 +12,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -161,6 +162,20 @@ private Q_SLOTS:
                     QVERIFY2(next == n, where.c_str());
                     for (int64_t t = 0; t < n; ++t) {
                         const size_t o = owningWindow(windows, t);
+                        // the definition, by brute force: most context, the earliest on ties
+                        int64_t best = -1;
+                        size_t bestWindow = 0;
+                        for (size_t i = 0; i < windows.size(); ++i) {
+                            if (t >= windows[i].begin && t < windows[i].end) {
+                                const int64_t c =
+                                    std::min(t - windows[i].begin, windows[i].end - 1 - t);
+                                if (c > best) {
+                                    best = c;
+                                    bestWindow = i;
+                                }
+                            }
+                        }
+                        QVERIFY2(o == bestWindow, where.c_str());
                         QVERIFY2(t >= owned[o].begin && t < owned[o].end, where.c_str());
                         // every token lies in some window
                         QVERIFY2(t >= windows[o].begin && t < windows[o].end, where.c_str());
@@ -172,9 +187,9 @@ private Q_SLOTS:
 
     void ownerIsWhereATokenIsMostCentral()
     {
-        // [0,4)[2,6)[4,8)[6,10): token 2 has 1 token after it in window 0 (the text's start
-        // is no edge) and none before it in window 1 -> window 0; token 3: 0 after in window
-        // 0, 1 before and 2 after in window 1 -> window 1; and so on, switching mid-overlap.
+        // [0,4)[2,6)[4,8)[6,10): token 2 has context min(2 before, 1 after) = 1 in window 0
+        // and min(0, 3) = 0 in window 1 -> window 0; token 3: min(3, 0) = 0 in window 0,
+        // min(1, 2) = 1 in window 1 -> window 1; and so on, switching mid-overlap.
         const auto windows = slidingWindows(10, { 4, 2 });
         QCOMPARE(QString::fromStdString(ranges(windows)), QStringLiteral("[0,4)[2,6)[4,8)[6,10)"));
         const size_t owners[] = { 0, 0, 0, 1, 1, 2, 2, 3, 3, 3 };

@@ -177,9 +177,9 @@ std::vector<TokenWindow> slidingWindows(int64_t tokenCount, const WindowConfig& 
 int64_t windowToToken(const std::vector<TokenWindow>& windows, size_t window, int64_t position);
 
 /// The window that owns token `token` for stitching: the one where it has the most context,
-/// i.e. the largest min(tokens before it, tokens after it) inside the window, where a window
-/// edge at the start or end of the text counts as unlimited context; ties go to the earlier
-/// window. Owners never decrease along the text. Throws when no window holds the token.
+/// i.e. the largest min(tokens before it, tokens after it) inside the window; ties go to the
+/// earlier window. Owners never decrease along the text, so each window owns one run of
+/// tokens, switching in the middle of each overlap. Throws when no window holds the token.
 size_t owningWindow(const std::vector<TokenWindow>& windows, int64_t token);
 
 /// For each window, the tokens it owns (owningWindow); together they partition [0, tokenCount)
