@@ -67,7 +67,13 @@ public:
         }
         const double bound = std::min(out, in);
         double total = 0.0;
-        while (total < bound - 1e-10 && buildLevels()) {
+        // Before any flow moves, breadth-first levels are the layer indices (every arc goes
+        // one layer up), so the first phase needs no search.
+        for (int64_t t = 0; t <= layers_; ++t) {
+            std::fill(level_.begin() + t * r_, level_.begin() + (t + 1) * r_, static_cast<int>(t));
+        }
+        forwardOnly_ = true; // and no arc points back yet
+        while (total < bound - 1e-10 && (forwardOnly_ || buildLevels())) {
             std::fill(arc_.begin(), arc_.end(), 0);
             for (;;) {
                 const double pushed = push(0, source_, std::numeric_limits<double>::infinity());
@@ -76,6 +82,7 @@ public:
                 }
                 total += pushed;
             }
+            forwardOnly_ = false;
         }
         return std::min(total, bound);
     }
@@ -155,7 +162,8 @@ private:
         }
         const size_t v = node(t, x);
         const int64_t forward = countForward(t);
-        const int64_t arcs = forward + countBackward(t);
+        const int64_t arcs = forward + (forwardOnly_ ? 0 : countBackward(t));
+        const int next = level_[v] + 1;
         double sent = 0.0;
         for (int& a = arc_[v]; a < arcs; ++a) {
             int64_t t2 = 0;
@@ -164,14 +172,20 @@ private:
             if (a < forward) {
                 t2 = t + 1;
                 y = lowForward(t) + a;
+                if (level_[node(t2, y)] != next) {
+                    continue;
+                }
                 const size_t e = static_cast<size_t>(x * r_ + y);
                 residual = capT_[static_cast<size_t>(t)][e] - flow_[static_cast<size_t>(t)][e];
             } else {
                 t2 = t - 1;
                 y = lowBackward(t) + (a - forward);
+                if (level_[node(t2, y)] != next) {
+                    continue;
+                }
                 residual = flow_[static_cast<size_t>(t - 1)][static_cast<size_t>(y * r_ + x)];
             }
-            if (residual <= kEps || level_[node(t2, y)] != level_[v] + 1) {
+            if (residual <= kEps) {
                 continue;
             }
             const double d = push(t2, y, std::min(limit - sent, residual));
@@ -189,6 +203,7 @@ private:
                 return sent; // this arc may have room left: keep it current
             }
         }
+        level_[v] = -1; // every arc used up: callers skip this node from now on
         return sent;
     }
 
@@ -202,6 +217,7 @@ private:
     std::vector<size_t> queue_;
     int64_t source_ = 0;
     int64_t sink_ = 0;
+    bool forwardOnly_ = false; ///< the first phase: levels are layers, back arcs all empty
 };
 
 } // namespace

@@ -25,9 +25,7 @@ std::vector<FloatTensor> randomLayers(int layers, int heads, int n, unsigned see
     std::normal_distribution<float> logit(0.0f, 2.0f);
     std::vector<FloatTensor> out;
     for (int l = 0; l < layers; ++l) {
-        FloatTensor t;
-        t.shape = { 1, heads, n, n };
-        t.data.resize(size_t(heads) * n * n);
+        FloatTensor t { { 1, heads, n, n }, std::vector<float>(size_t(heads) * n * n) };
         for (size_t row = 0; row < size_t(heads) * n; ++row) {
             float* r = t.data.data() + row * n;
             float sum = 0.0f;
