@@ -9,6 +9,7 @@
 #include "lumen/engine/error.h"
 
 #include "attention_builder.h"
+#include "conformance.h"
 
 #include <QtTest>
 
@@ -292,6 +293,33 @@ private Q_SLOTS:
         const FlowResult none = attentionFlow(big, config, control);
         QCOMPARE(none.status, JobStatus::Cancelled);
         QCOMPARE(none.problemsSolved, int64_t(0));
+    }
+
+    void realCausalTrace()
+    {
+        // GPT-2's reference attentions ("The quick brown fox ..."): a causal model's flow is
+        // lower triangular (nothing flows from a later token), within [0, 1], matches the
+        // textbook solver, and a token's flow to itself is at least its rollout share.
+        const auto& forward = lumen::test::expected("gpt2")["forward"][0];
+        std::vector<FloatTensor> layers;
+        for (const auto& l : forward["attentions"]) {
+            FloatTensor t = lumen::test::jsonToFloat(l);
+            t.shape.insert(t.shape.begin(), 1); // [heads, q, k] -> [1, heads, q, k]
+            layers.push_back(t);
+        }
+        const int64_t n = layers[0].shape[2];
+        const FlowResult flow = flowTo(layers, -1, {}, 2);
+        const Matrix reference = referenceFlow(layers, int(layers.size()) - 1);
+        LUMEN_COMPARE_MATRIX(flow.matrix, reference);
+        for (int64_t i = 0; i < n; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+                const float v = flow.matrix.data[size_t(i * n + j)];
+                QVERIFY(v >= 0.0f && v <= 1.0f + 1e-6f);
+                if (j > i) {
+                    QVERIFY(v < 1e-7f);
+                }
+            }
+        }
     }
 
     void badThreadCountIsRefused()

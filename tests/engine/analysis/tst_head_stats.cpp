@@ -9,9 +9,11 @@
 #include "lumen/engine/error.h"
 
 #include "attention_builder.h"
+#include "conformance.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -265,6 +267,59 @@ private Q_SLOTS:
         const auto cancelled = headStatistics(layers, config, control);
         QCOMPARE(cancelled.status, JobStatus::Cancelled);
         QVERIFY(cancelled.heads.empty());
+    }
+
+    void realTraces_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<bool>("causal");
+        QTest::newRow("bert") << "bert" << false;
+        QTest::newRow("gpt2") << "gpt2" << true;
+        QTest::newRow("roberta") << "roberta" << false;
+    }
+
+    void realTraces()
+    {
+        // The reference's attentions for a padded batch: every statistic in range, and the
+        // padded sequence's statistics equal those of its real positions alone.
+        QFETCH(QString, model);
+        QFETCH(bool, causal);
+        const auto& batch = lumen::test::expected(model.toStdString())["batch"];
+        std::vector<FloatTensor> layers;
+        for (const auto& l : batch["attentions"]) {
+            layers.push_back(lumen::test::jsonToFloat(l));
+        }
+        HeadStatsConfig config;
+        config.causal = causal;
+        for (int64_t v : lumen::test::jsonToInts(batch["attention_mask"][0])) {
+            config.realMask.push_back(v != 0);
+        }
+        const int64_t real = std::count(config.realMask.begin(), config.realMask.end(), 1);
+        const int64_t heads = layers[0].shape[1];
+        std::vector<FloatTensor> realOnly;
+        for (const FloatTensor& l : layers) {
+            realOnly.push_back(
+                lumen::test::slice(l, { { 0, 1 }, { 0, heads }, { 0, real }, { 0, real } }));
+        }
+        HeadStatsConfig plain;
+        plain.causal = causal;
+        const auto padded = headStatistics(layers, config).heads;
+        const auto alone = headStatistics(realOnly, plain).heads;
+        QCOMPARE(padded.size(), layers.size() * size_t(heads));
+        QCOMPARE(alone.size(), padded.size());
+        for (size_t i = 0; i < padded.size(); ++i) {
+            const HeadStats& s = padded[i];
+            QVERIFY(s.entropy >= 0.0 && s.entropy <= std::log(double(real)) + 1e-9);
+            QVERIFY(s.normalizedEntropy >= 0.0 && s.normalizedEntropy <= 1.0 + 1e-9);
+            for (double share : { s.specialShare, s.previousShare, s.selfShare }) {
+                QVERIFY(share >= 0.0 && share <= 1.0 + 1e-9);
+            }
+            QVERIFY(s.meanDistance >= 0.0 && s.meanDistance <= double(real - 1));
+            QVERIFY(std::fabs(s.entropy - alone[i].entropy) < 1e-4);
+            QVERIFY(std::fabs(s.previousShare - alone[i].previousShare) < 1e-5);
+            QVERIFY(std::fabs(s.meanDistance - alone[i].meanDistance) < 1e-4);
+            QCOMPARE(s.pattern, alone[i].pattern);
+        }
     }
 
     void thresholds_data()

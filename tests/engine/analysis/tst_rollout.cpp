@@ -10,10 +10,13 @@
 #include "lumen/engine/error.h"
 
 #include "attention_builder.h"
+#include "conformance.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 
 using lumen::Error;
 using lumen::ErrorKind;
@@ -27,6 +30,26 @@ using lumen::test::layer;
 using lumen::test::Matrix;
 
 namespace {
+
+/// The reference's batched attentions of a conformance case: per layer [batch, heads, q, k].
+std::vector<FloatTensor> batchAttentions(const std::string& name)
+{
+    std::vector<FloatTensor> layers;
+    for (const auto& l : lumen::test::expected(name)["batch"]["attentions"]) {
+        layers.push_back(lumen::test::jsonToFloat(l));
+    }
+    return layers;
+}
+
+std::vector<uint8_t> batchMask(const std::string& name, size_t row)
+{
+    std::vector<uint8_t> mask;
+    for (int64_t v :
+        lumen::test::jsonToInts(lumen::test::expected(name)["batch"]["attention_mask"][row])) {
+        mask.push_back(v != 0);
+    }
+    return mask;
+}
 
 // Layer 0 has two heads whose mean is [[0,1,0],[1,0,0],[.5,0,.5]], so
 //   Â_0 = 0.5 I + 0.5 mean = [[.5,.5,0],[.5,.5,0],[.25,0,.75]]  (rows already sum to 1).
@@ -150,6 +173,71 @@ private Q_SLOTS:
         RolloutConfig config;
         config.batch = 1;
         LUMEN_COMPARE_MATRIX(attentionRollout(layers, config).matrix, kRollout1);
+    }
+
+    void realPaddedBatch_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<bool>("causal");
+        QTest::newRow("bert") << "bert" << false;
+        QTest::newRow("gpt2") << "gpt2" << true;
+    }
+
+    void realPaddedBatch()
+    {
+        // The reference's own attentions for a right-padded batch ("Hello, world!" padded to
+        // the length of a longer text): with the mask, the real rows of every rollout sum to
+        // 1, padding rows and columns are 0, and the result equals the rollout over the real
+        // positions alone. A causal model's rollout stays lower triangular.
+        QFETCH(QString, model);
+        QFETCH(bool, causal);
+        const auto layers = batchAttentions(model.toStdString());
+        const auto mask = batchMask(model.toStdString(), 0);
+        const int64_t n = layers[0].shape[2];
+        const int64_t heads = layers[0].shape[1];
+        const int64_t real = std::count(mask.begin(), mask.end(), 1);
+        QVERIFY(real > 2 && real < n);
+        std::vector<FloatTensor> realOnly;
+        for (const FloatTensor& l : layers) {
+            realOnly.push_back(
+                lumen::test::slice(l, { { 0, 1 }, { 0, heads }, { 0, real }, { 0, real } }));
+        }
+        for (int64_t to = 0; to < int64_t(layers.size()); ++to) {
+            RolloutConfig config;
+            config.toLayer = to;
+            config.realMask = mask;
+            const FloatTensor r = attentionRollout(layers, config).matrix;
+            RolloutConfig plain;
+            plain.toLayer = to;
+            const FloatTensor compact = attentionRollout(realOnly, plain).matrix;
+            for (int64_t q = 0; q < n; ++q) {
+                double sum = 0.0;
+                for (int64_t k = 0; k < n; ++k) {
+                    const float v = r.data[size_t(q * n + k)];
+                    sum += v;
+                    if (q >= real || k >= real) {
+                        QCOMPARE(v, 0.0f);
+                    } else {
+                        QVERIFY(std::fabs(v - compact.data[size_t(q * real + k)]) < 1e-5);
+                    }
+                    if (causal && k > q) {
+                        QVERIFY(std::fabs(v) < 1e-7);
+                    }
+                }
+                QVERIFY(q >= real ? sum == 0.0 : std::fabs(sum - 1.0) < 1e-5);
+            }
+        }
+        // The unpadded second sequence of the batch, every position real.
+        RolloutConfig second;
+        second.batch = 1;
+        const FloatTensor full = attentionRollout(layers, second).matrix;
+        for (int64_t q = 0; q < n; ++q) {
+            double sum = 0.0;
+            for (int64_t k = 0; k < n; ++k) {
+                sum += full.data[size_t(q * n + k)];
+            }
+            QVERIFY(std::fabs(sum - 1.0) < 1e-5);
+        }
     }
 
     void progressAndCancel()
