@@ -8,7 +8,7 @@
 //   // one sequence (batch index 0) of trace.attentions, [batch, heads, query, key] per layer
 //   RolloutConfig rc;
 //   rc.toLayer = 5;                              // layers 0..5; -1 = the last layer
-//   rc.realMask = encoding-derived 1/0 per position (empty = every position is real);
+//   rc.realMask = attentionMask;                // 1 real, 0 padding; empty = all real
 //   RolloutResult r = attentionRollout(trace.attentions, rc);     // r.matrix [query, key]
 //
 //   FlowConfig fc;  fc.toLayer = 5;               // n^2 max-flows: give it a RunControl
