@@ -260,7 +260,8 @@ FlowResult attentionFlow(
     auto lastReport = std::chrono::steady_clock::now() - std::chrono::seconds(1);
 
     // Each worker takes whole rows (one sink, every source); the calling thread works too and
-    // is the only one that reports progress, at most 20 times a second.
+    // is the only one that reports progress: its first row, then at most 20 times a second,
+    // and the end once every worker has finished.
     auto work = [&](bool reporter) {
         try {
             LayeredFlow flow(capT, r);
@@ -279,7 +280,7 @@ FlowResult attentionFlow(
                 const int64_t done = rowsDone.fetch_add(1) + 1;
                 if (reporter) {
                     const auto now = std::chrono::steady_clock::now();
-                    if (now - lastReport >= std::chrono::milliseconds(50) || done == r) {
+                    if (now - lastReport >= std::chrono::milliseconds(50) && done < r) {
                         lastReport = now;
                         control.report(static_cast<double>(done) / static_cast<double>(r),
                             "attention flow: " + std::to_string(done) + " of " + std::to_string(r)
@@ -316,6 +317,9 @@ FlowResult attentionFlow(
         result.problemsSolved = rowsDone.load() * r;
         return result;
     }
+    // The last row may have been another thread's: the caller hears of the end here.
+    control.report(
+        1.0, "attention flow: " + std::to_string(r) + " of " + std::to_string(r) + " positions");
     result.problemsSolved = r * r;
     result.matrix = analysis::expandToSequence(values, view);
     return result;
