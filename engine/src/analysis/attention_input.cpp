@@ -9,7 +9,9 @@
 
 #include <string>
 
-namespace lumen::engine::analysis {
+namespace lumen::engine {
+
+namespace analysis {
 
 namespace {
 
@@ -29,14 +31,18 @@ std::string shapeText(const std::vector<int64_t>& shape)
 
 } // namespace
 
-SequenceView checkAttentions(
-    const std::vector<FloatTensor>& attentions, int64_t batch, const std::vector<uint8_t>& realMask)
+} // namespace analysis
+
+AttentionLayers AttentionLayers::of(const std::vector<FloatTensor>& attentions)
 {
+    using analysis::invalid;
+    using analysis::shapeText;
     if (attentions.empty()) {
         invalid("no attention layers were given: run the forward pass with "
                 "TraceRequest::attentions = true and pass Trace::attentions.");
     }
     const std::vector<int64_t>& first = attentions.front().shape;
+    AttentionLayers out;
     for (size_t l = 0; l < attentions.size(); ++l) {
         const FloatTensor& a = attentions[l];
         const std::string name = "attention layer " + std::to_string(l);
@@ -58,7 +64,35 @@ SequenceView checkAttentions(
             invalid(name + " holds " + std::to_string(a.data.size()) + " values but its shape "
                 + shapeText(a.shape) + " needs " + std::to_string(a.numel()) + ".");
         }
+        out.data.push_back(a.data.data());
+        out.heads.push_back(a.shape[1]);
     }
+    out.batch = first[0];
+    out.seq = first[2];
+    return out;
+}
+
+namespace analysis {
+
+SequenceView checkAttentions(
+    const AttentionLayers& attentions, int64_t batch, const std::vector<uint8_t>& realMask)
+{
+    if (attentions.data.empty()) {
+        invalid("no attention layers were given: run the forward pass with "
+                "TraceRequest::attentions = true and pass Trace::attentions.");
+    }
+    if (attentions.heads.size() != attentions.data.size() || attentions.seq < 1
+        || attentions.batch < 1) {
+        invalid("the attention layers' sizes do not fit: one head count per layer, and a "
+                "batch and a sequence length of at least 1 are needed.");
+    }
+    for (size_t l = 0; l < attentions.data.size(); ++l) {
+        if (attentions.data[l] == nullptr || attentions.heads[l] < 1) {
+            invalid("attention layer " + std::to_string(l) + " has no data or no heads.");
+        }
+    }
+    const std::vector<int64_t> first { attentions.batch, attentions.heads.front(), attentions.seq,
+        attentions.seq };
     SequenceView view;
     view.batch = batch;
     view.seq = first[2];
@@ -94,13 +128,14 @@ int64_t resolveLayer(int64_t toLayer, int64_t numLayers)
     return layer;
 }
 
-std::vector<double> augmentedLayer(const FloatTensor& layer, const SequenceView& view)
+std::vector<double> augmentedLayer(
+    const AttentionLayers& attentions, int64_t layer, const SequenceView& view)
 {
-    const int64_t heads = layer.shape[1];
+    const int64_t heads = attentions.heads[static_cast<size_t>(layer)];
     const int64_t n = view.seq;
     const int64_t r = view.realCount();
     std::vector<double> out(static_cast<size_t>(r * r), 0.0);
-    const float* base = layer.data.data() + view.batch * heads * n * n;
+    const float* base = attentions.data[static_cast<size_t>(layer)] + view.batch * heads * n * n;
     for (int64_t h = 0; h < heads; ++h) {
         const float* a = base + h * n * n;
         for (int64_t qi = 0; qi < r; ++qi) {
@@ -144,4 +179,6 @@ FloatTensor expandToSequence(const std::vector<double>& compact, const SequenceV
     return out;
 }
 
-} // namespace lumen::engine::analysis
+} // namespace analysis
+
+} // namespace lumen::engine

@@ -225,11 +225,16 @@ private:
 FlowResult attentionFlow(
     const std::vector<FloatTensor>& attentions, const FlowConfig& config, const RunControl& control)
 {
+    return attentionFlow(AttentionLayers::of(attentions), config, control);
+}
+
+FlowResult attentionFlow(
+    const AttentionLayers& attentions, const FlowConfig& config, const RunControl& control)
+{
     const analysis::SequenceView view =
         analysis::checkAttentions(attentions, config.batch, config.realMask);
     FlowResult result;
-    result.toLayer =
-        analysis::resolveLayer(config.toLayer, static_cast<int64_t>(attentions.size()));
+    result.toLayer = analysis::resolveLayer(config.toLayer, attentions.layers());
     if (config.threads < 0) {
         throw Error(ErrorKind::InvalidInput,
             "attention flow: threads is " + std::to_string(config.threads)
@@ -239,8 +244,7 @@ FlowResult attentionFlow(
     // Capacities transposed ([from][to]) so a node's forward arcs are one contiguous row.
     std::vector<std::vector<double>> capT;
     for (int64_t l = 0; l <= result.toLayer; ++l) {
-        const std::vector<double> a =
-            analysis::augmentedLayer(attentions[static_cast<size_t>(l)], view);
+        const std::vector<double> a = analysis::augmentedLayer(attentions, l, view);
         std::vector<double> t(a.size());
         for (int64_t i = 0; i < r; ++i) {
             for (int64_t k = 0; k < r; ++k) {

@@ -53,6 +53,12 @@ HeadPattern classifyHead(const HeadStats& stats)
 HeadStatsResult headStatistics(const std::vector<FloatTensor>& attentions,
     const HeadStatsConfig& config, const RunControl& control)
 {
+    return headStatistics(AttentionLayers::of(attentions), config, control);
+}
+
+HeadStatsResult headStatistics(
+    const AttentionLayers& attentions, const HeadStatsConfig& config, const RunControl& control)
+{
     const analysis::SequenceView view =
         analysis::checkAttentions(attentions, config.batch, config.realMask);
     const int64_t n = view.seq;
@@ -76,17 +82,17 @@ HeadStatsResult headStatistics(const std::vector<FloatTensor>& attentions,
     }
 
     HeadStatsResult result;
-    const int64_t layers = static_cast<int64_t>(attentions.size());
+    const int64_t layers = attentions.layers();
     for (int64_t l = 0; l < layers; ++l) {
         if (control.cancelled()) {
             result.status = JobStatus::Cancelled;
             result.heads.clear();
             return result;
         }
-        const FloatTensor& layer = attentions[static_cast<size_t>(l)];
-        const int64_t heads = layer.shape[1];
+        const int64_t heads = attentions.heads[static_cast<size_t>(l)];
         for (int64_t h = 0; h < heads; ++h) {
-            const float* a = layer.data.data() + ((view.batch * heads + h) * n) * n;
+            const float* a =
+                attentions.data[static_cast<size_t>(l)] + ((view.batch * heads + h) * n) * n;
             double entropy = 0.0, normalized = 0.0, distance = 0.0;
             double specialSum = 0.0, previous = 0.0, self = 0.0;
             int64_t rows = 0, previousRows = 0;

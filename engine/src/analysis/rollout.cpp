@@ -13,20 +13,30 @@ namespace lumen::engine {
 FloatTensor augmentedAttention(const std::vector<FloatTensor>& attentions, int64_t layer,
     int64_t batch, const std::vector<uint8_t>& realMask)
 {
+    return augmentedAttention(AttentionLayers::of(attentions), layer, batch, realMask);
+}
+
+FloatTensor augmentedAttention(const AttentionLayers& attentions, int64_t layer, int64_t batch,
+    const std::vector<uint8_t>& realMask)
+{
     const analysis::SequenceView view = analysis::checkAttentions(attentions, batch, realMask);
-    const int64_t l = analysis::resolveLayer(layer, static_cast<int64_t>(attentions.size()));
-    return analysis::expandToSequence(
-        analysis::augmentedLayer(attentions[static_cast<size_t>(l)], view), view);
+    const int64_t l = analysis::resolveLayer(layer, attentions.layers());
+    return analysis::expandToSequence(analysis::augmentedLayer(attentions, l, view), view);
 }
 
 RolloutResult attentionRollout(const std::vector<FloatTensor>& attentions,
     const RolloutConfig& config, const RunControl& control)
 {
+    return attentionRollout(AttentionLayers::of(attentions), config, control);
+}
+
+RolloutResult attentionRollout(
+    const AttentionLayers& attentions, const RolloutConfig& config, const RunControl& control)
+{
     const analysis::SequenceView view =
         analysis::checkAttentions(attentions, config.batch, config.realMask);
     RolloutResult result;
-    result.toLayer =
-        analysis::resolveLayer(config.toLayer, static_cast<int64_t>(attentions.size()));
+    result.toLayer = analysis::resolveLayer(config.toLayer, attentions.layers());
     const int64_t r = view.realCount();
     torch::NoGradGuard noGrad;
     // Single precision, as the attentions themselves: the products (2 r^3 flops per layer) are
@@ -37,7 +47,7 @@ RolloutResult attentionRollout(const std::vector<FloatTensor>& attentions,
             result.status = JobStatus::Cancelled;
             return result;
         }
-        std::vector<double> a = analysis::augmentedLayer(attentions[static_cast<size_t>(l)], view);
+        std::vector<double> a = analysis::augmentedLayer(attentions, l, view);
         torch::Tensor layer =
             torch::from_blob(a.data(), { r, r }, torch::TensorOptions().dtype(torch::kFloat64))
                 .to(torch::kFloat32);

@@ -240,6 +240,49 @@ private Q_SLOTS:
         }
     }
 
+    // The analysis runs on attentions kept anywhere (the GUI's one contiguous buffer) through
+    // AttentionLayers, with the same results as on the trace's own tensors.
+    void contiguousBufferGivesTheSameResults()
+    {
+        const std::vector<FloatTensor> trace = batchAttentions("bert");
+        std::vector<float> buffer;
+        lumen::engine::AttentionLayers view;
+        for (const FloatTensor& t : trace) {
+            view.heads.push_back(t.shape[1]);
+        }
+        for (const FloatTensor& t : trace) {
+            buffer.insert(buffer.end(), t.data.begin(), t.data.end());
+        }
+        size_t at = 0;
+        for (const FloatTensor& t : trace) {
+            view.data.push_back(buffer.data() + at);
+            at += t.data.size();
+        }
+        view.batch = trace.front().shape[0];
+        view.seq = trace.front().shape[2];
+        RolloutConfig config;
+        config.batch = 1;
+        QVERIFY(attentionRollout(view, config).matrix.data
+            == attentionRollout(trace, config).matrix.data);
+        lumen::engine::HeadStatsConfig stats;
+        stats.batch = 1;
+        const auto a = lumen::engine::headStatistics(view, stats).heads;
+        const auto b = lumen::engine::headStatistics(trace, stats).heads;
+        QCOMPARE(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].entropy, b[i].entropy);
+            QCOMPARE(a[i].previousShare, b[i].previousShare);
+        }
+        lumen::engine::FlowConfig flow;
+        flow.batch = 1;
+        flow.toLayer = 0;
+        QVERIFY(lumen::engine::attentionFlow(view, flow).matrix.data
+            == lumen::engine::attentionFlow(trace, flow).matrix.data);
+        // A view with a missing layer pointer is refused, not read.
+        view.data[1] = nullptr;
+        QVERIFY_THROWS_EXCEPTION(Error, attentionRollout(view, config));
+    }
+
     void progressAndCancel()
     {
         std::vector<double> fractions;
@@ -300,7 +343,7 @@ private Q_SLOTS:
             QStringLiteral("the real-position mask marks no position as real; at least one "
                            "token is needed."));
         try {
-            attentionRollout({}, {});
+            attentionRollout(std::vector<FloatTensor>(), RolloutConfig());
             QFAIL("no error");
         } catch (const Error& e) {
             QCOMPARE(e.kind(), ErrorKind::InvalidInput);

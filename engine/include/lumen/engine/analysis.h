@@ -38,6 +38,22 @@
 
 namespace lumen::engine {
 
+/// A trace's self-attentions wherever the caller keeps them, without a copy: one pointer per
+/// layer to a row-major [batch, heads[l], seq, seq] block the caller owns and keeps alive
+/// while a call runs (the GUI's one shared buffer, say). Every function below takes this or
+/// Trace::attentions itself.
+struct AttentionLayers {
+    std::vector<const float*> data; ///< per layer
+    std::vector<int64_t> heads; ///< per layer
+    int64_t batch = 1;
+    int64_t seq = 0;
+
+    int64_t layers() const { return static_cast<int64_t>(data.size()); }
+    /// Views `attentions` (checked: 4 dimensions, square, one batch and length); throws
+    /// lumen::Error naming the layer and shape that do not fit.
+    static AttentionLayers of(const std::vector<FloatTensor>& attentions);
+};
+
 // ---- rollout and flow -------------------------------------------------------------------
 
 struct RolloutConfig {
@@ -61,11 +77,15 @@ struct RolloutResult {
 /// rows and columns. The building block of rollout and flow (exposed for views and tests).
 FloatTensor augmentedAttention(const std::vector<FloatTensor>& attentions, int64_t layer,
     int64_t batch = 0, const std::vector<uint8_t>& realMask = {});
+FloatTensor augmentedAttention(const AttentionLayers& attentions, int64_t layer, int64_t batch = 0,
+    const std::vector<uint8_t>& realMask = {});
 
 /// Attention rollout from the input tokens to layer `toLayer`. Cost: toLayer+1 products of
 /// r x r matrices (r real positions), O(L r^3), done with BLAS. Cancel is polled between layers.
 RolloutResult attentionRollout(const std::vector<FloatTensor>& attentions,
     const RolloutConfig& config, const RunControl& control = {});
+RolloutResult attentionRollout(
+    const AttentionLayers& attentions, const RolloutConfig& config, const RunControl& control = {});
 
 struct FlowConfig {
     int64_t batch = 0;
@@ -92,6 +112,8 @@ struct FlowResult {
 /// Cancelled with an empty matrix.
 FlowResult attentionFlow(const std::vector<FloatTensor>& attentions, const FlowConfig& config,
     const RunControl& control = {});
+FlowResult attentionFlow(
+    const AttentionLayers& attentions, const FlowConfig& config, const RunControl& control = {});
 
 // ---- head statistics --------------------------------------------------------------------
 
@@ -151,6 +173,8 @@ struct HeadStatsResult {
 /// Cancel is polled between layers.
 HeadStatsResult headStatistics(const std::vector<FloatTensor>& attentions,
     const HeadStatsConfig& config, const RunControl& control = {});
+HeadStatsResult headStatistics(const AttentionLayers& attentions, const HeadStatsConfig& config,
+    const RunControl& control = {});
 
 // ---- sliding windows --------------------------------------------------------------------
 
