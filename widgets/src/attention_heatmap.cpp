@@ -103,6 +103,38 @@ bool realAt(const std::vector<uint8_t>& valid, int i)
     return valid.empty() || valid[static_cast<size_t>(i)] != 0;
 }
 
+// Calls f(query, firstKey, weights, count) for every run of consecutive unmasked cells of
+// `d`, row by row: masked rows are skipped, a causal row stops at its own position, and
+// padding keys split the row.
+template<typename F> void forEachUnmaskedRun(const AttentionHeatmapData& d, F&& f)
+{
+    const int keys = d.keys();
+    for (int q = 0; q < d.queries(); ++q) {
+        if (!realAt(d.queryValid, q)) {
+            continue;
+        }
+        const float* row = d.weights.data() + static_cast<size_t>(q) * keys;
+        const int end = d.causal ? std::min(keys, q + 1) : keys;
+        if (d.keyValid.empty()) {
+            f(q, 0, row, end);
+            continue;
+        }
+        int k = 0;
+        while (k < end) {
+            while (k < end && d.keyValid[static_cast<size_t>(k)] == 0) {
+                ++k;
+            }
+            const int begin = k;
+            while (k < end && d.keyValid[static_cast<size_t>(k)] != 0) {
+                ++k;
+            }
+            if (k > begin) {
+                f(q, begin, row + begin, k - begin);
+            }
+        }
+    }
+}
+
 int ceilDiv(int a, int b)
 {
     return (a + b - 1) / b;
@@ -128,13 +160,24 @@ void haloRect(QCPPainter* p, const QRectF& r, const QColor& colour, double width
 
 } // namespace
 
-// One level of the overview pyramid: the weights in blocks of 2^level x 2^level cells, each
-// the max (or the mean) over the block's unmasked cells, NaN where all are masked.
+// One level of the overview pyramid: the weights in blocks of 2^level x 2^level cells. For
+// Overview::Max, `value` is the largest unmasked weight of the block (-inf: all masked); for
+// Overview::Mean, the sum of the unmasked weights, with their number in `count`. Both
+// combine by plain max or sum from one level to the next, loops the compiler vectorises.
 struct AttentionHeatmap::Pyramid {
     int keys = 0;
     int queries = 0;
     std::vector<float> value;
-    std::vector<float> count; ///< Overview::Mean only: unmasked cells in the block
+    std::vector<float> count; ///< Overview::Mean only
+
+    /// The block's max or mean, NaN when every cell of it is masked.
+    float at(size_t i) const
+    {
+        if (count.empty()) {
+            return value[i] == -std::numeric_limits<float>::infinity() ? kNaN : value[i];
+        }
+        return count[i] > 0.0f ? value[i] / count[i] : kNaN;
+    }
 };
 
 // Draws what changes with the mouse or sits on top of the map: the segment boundary, the
@@ -391,17 +434,9 @@ void AttentionHeatmap::setData(AttentionHeatmapData&& data)
         data_.isValid() && data_.queries() == data.queries() && data_.keys() == data.keys();
     data_ = std::move(data);
     pyramids_.clear();
-    maxWeight_ = 0.0f;
+    maxWeight_ = -1.0f; // found when ColorRange::ToMax needs it
     const int q = data_.queries();
     const int k = data_.keys();
-    for (int row = 0; row < q; ++row) {
-        const float* w = data_.weights.data() + static_cast<size_t>(row) * k;
-        for (int col = 0; col < k; ++col) {
-            if (w[col] > maxWeight_ && !data_.isMasked(row, col)) {
-                maxWeight_ = w[col];
-            }
-        }
-    }
     if (!sameShape) {
         scale01_ = 1.0;
         centreKey_ = (k - 1) / 2.0;
@@ -546,8 +581,27 @@ void AttentionHeatmap::applyColorRange()
     const bool log = scale_ == Scale::Log;
     double lower = log ? logFloor_ : 0.0;
     double upper = 1.0;
-    if (colorRange_ == ColorRange::ToMax && maxWeight_ > 0.0f) {
-        upper = maxWeight_;
+    if (colorRange_ == ColorRange::ToMax && data_.isValid()) {
+        if (maxWeight_ < 0.0f) {
+            maxWeight_ = 0.0f;
+            forEachUnmaskedRun(data_, [this](int, int, const float* w, int n) {
+                // Four running maxima: a dependency chain one max long instead of n.
+                float m[4] = { maxWeight_, maxWeight_, maxWeight_, maxWeight_ };
+                int i = 0;
+                for (; i + 4 <= n; i += 4) {
+                    for (int j = 0; j < 4; ++j) {
+                        m[j] = w[i + j] > m[j] ? w[i + j] : m[j];
+                    }
+                }
+                for (; i < n; ++i) {
+                    m[0] = w[i] > m[0] ? w[i] : m[0];
+                }
+                maxWeight_ = std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+            });
+        }
+        if (maxWeight_ > 0.0f) {
+            upper = maxWeight_;
+        }
     }
     if (upper <= lower) {
         upper = lower * 10.0;
@@ -740,55 +794,101 @@ void AttentionHeatmap::refreshMap(bool force)
 const AttentionHeatmap::Pyramid& AttentionHeatmap::pyramid(int level)
 {
     const bool mean = overview_ == Overview::Mean;
+    const float identity = mean ? 0.0f : -std::numeric_limits<float>::infinity();
+    const auto maxOf = [](float a, float b) { return a > b ? a : b; };
+    const auto sumOf = [](float a, float b) { return a + b; };
+    // out[i] = op over the 2 x 2 block (r0, r1) x (2i, 2i+1); an odd last column alone.
+    const auto reduce = [](const float* r0, const float* r1, int n, float* out, auto op) {
+        const int half = n / 2;
+        for (int i = 0; i < half; ++i) {
+            out[i] = op(op(r0[2 * i], r0[2 * i + 1]), op(r1[2 * i], r1[2 * i + 1]));
+        }
+        if (n % 2 != 0) {
+            out[half] = op(r0[n - 1], r1[n - 1]);
+        }
+    };
+
     while (static_cast<int>(pyramids_.size()) < level) {
         auto next = std::make_unique<Pyramid>();
-        const int built = static_cast<int>(pyramids_.size()); // next is level built + 1
-        // The level below: the weights themselves (level 0) or the last one built.
-        const Pyramid* below = built > 0 ? pyramids_.back().get() : nullptr;
+        const Pyramid* below = pyramids_.empty() ? nullptr : pyramids_.back().get();
         const int belowK = below ? below->keys : data_.keys();
         const int belowQ = below ? below->queries : data_.queries();
         next->keys = ceilDiv(belowK, 2);
         next->queries = ceilDiv(belowQ, 2);
-        const size_t n = static_cast<size_t>(next->keys) * next->queries;
-        next->value.assign(n, mean ? 0.0f : -std::numeric_limits<float>::infinity());
+        const size_t outK = static_cast<size_t>(next->keys);
+        next->value.resize(outK * next->queries);
         if (mean) {
-            next->count.assign(n, 0.0f);
+            next->count.resize(outK * next->queries);
         }
-        for (int q = 0; q < belowQ; ++q) {
-            const size_t outRow = static_cast<size_t>(q / 2) * next->keys;
-            const size_t inRow = static_cast<size_t>(q) * belowK;
-            for (int k = 0; k < belowK; ++k) {
-                float v;
-                float c = 1.0f;
-                if (below) {
-                    v = below->value[inRow + k];
-                    if (mean) {
-                        c = below->count[inRow + k];
-                        v *= c; // back to a sum
-                    }
-                    if (std::isnan(v) || c == 0.0f) {
-                        continue;
-                    }
-                } else {
-                    if (data_.isMasked(q, k)) {
-                        continue;
-                    }
-                    v = data_.weights[inRow + k];
-                }
-                float& out = next->value[outRow + k / 2];
+        // Rows of the level below as the reduction reads them; the weights' rows with their
+        // masked cells set to the identity (and a count of 0), an odd last row all identity.
+        std::vector<float> rows[2] = { std::vector<float>(static_cast<size_t>(belowK)),
+            std::vector<float>(static_cast<size_t>(belowK)) };
+        std::vector<float> counts[2];
+        if (mean && !below) {
+            counts[0].resize(static_cast<size_t>(belowK));
+            counts[1].resize(static_cast<size_t>(belowK));
+        }
+        const auto maskedRow = [&](int q, int slot) {
+            std::vector<float>& r = rows[slot];
+            std::fill(r.begin(), r.end(), identity);
+            if (mean) {
+                std::fill(counts[slot].begin(), counts[slot].end(), 0.0f);
+            }
+            if (q >= belowQ || !realAt(data_.queryValid, q)) {
+                return;
+            }
+            const float* w = data_.weights.data() + static_cast<size_t>(q) * belowK;
+            const int end = data_.causal ? std::min(belowK, q + 1) : belowK;
+            if (data_.keyValid.empty()) {
+                std::copy(w, w + end, r.begin());
                 if (mean) {
-                    out += v;
-                    next->count[outRow + k / 2] += c;
-                } else if (v > out) {
-                    out = v;
+                    std::fill(counts[slot].begin(), counts[slot].begin() + end, 1.0f);
+                }
+                return;
+            }
+            for (int k = 0; k < end; ++k) {
+                if (realAt(data_.keyValid, k)) {
+                    r[static_cast<size_t>(k)] = w[k];
+                    if (mean) {
+                        counts[slot][static_cast<size_t>(k)] = 1.0f;
+                    }
                 }
             }
-        }
-        for (size_t i = 0; i < n; ++i) {
+        };
+        const std::vector<float> identityRow(static_cast<size_t>(belowK), identity);
+        for (int j = 0; j < next->queries; ++j) {
+            const int q0 = 2 * j;
+            const int q1 = 2 * j + 1;
+            float* out = next->value.data() + j * outK;
+            float* outCount = mean ? next->count.data() + j * outK : nullptr;
+            const float* r0;
+            const float* r1;
+            const float* c0 = nullptr;
+            const float* c1 = nullptr;
+            if (below) {
+                const size_t stride = static_cast<size_t>(belowK);
+                r0 = below->value.data() + q0 * stride;
+                r1 = q1 < belowQ ? below->value.data() + q1 * stride : identityRow.data();
+                if (mean) {
+                    c0 = below->count.data() + q0 * stride;
+                    c1 = q1 < belowQ ? below->count.data() + q1 * stride : identityRow.data();
+                }
+            } else {
+                maskedRow(q0, 0);
+                maskedRow(q1, 1);
+                r0 = rows[0].data();
+                r1 = rows[1].data();
+                if (mean) {
+                    c0 = counts[0].data();
+                    c1 = counts[1].data();
+                }
+            }
             if (mean) {
-                next->value[i] = next->count[i] > 0.0f ? next->value[i] / next->count[i] : kNaN;
-            } else if (std::isinf(next->value[i])) {
-                next->value[i] = kNaN; // every cell of the block is masked
+                reduce(r0, r1, belowK, out, sumOf);
+                reduce(c0, c1, belowK, outCount, sumOf);
+            } else {
+                reduce(r0, r1, belowK, out, maxOf);
             }
         }
         pyramids_.push_back(std::move(next));
@@ -834,7 +934,7 @@ void AttentionHeatmap::fillMap(int factor, int keyBegin, int keyEnd, int queryBe
             const int col = keyBegin + i;
             float v;
             if (source) {
-                v = source->value[static_cast<size_t>(row) * sourceKeys + col];
+                v = source->at(static_cast<size_t>(row) * sourceKeys + col);
             } else {
                 v = data_.isMasked(row, col)
                     ? kNaN

@@ -220,7 +220,7 @@ private:
     Overview overview_ = Overview::Max;
     double logFloor_ = 1e-4;
     double threshold_ = 0.0;
-    float maxWeight_ = 0.0f; ///< the largest unmasked weight, for ColorRange::ToMax
+    float maxWeight_ = 0.0f; ///< the largest unmasked weight, for ToMax; < 0: not found yet
     bool squareCells_ = true;
     int hoverQuery_ = -1;
     int hoverKey_ = -1;
