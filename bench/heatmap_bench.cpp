@@ -58,19 +58,22 @@ QStringList words(int n)
 std::vector<float> syntheticAttention(int n, unsigned seed, int head = 0)
 {
     std::mt19937 rng(seed);
-    std::normal_distribution<float> noise(0.0f, 0.7f);
+    std::normal_distribution<float> noise(0.0f, 1.0f);
     std::vector<float> w(static_cast<size_t>(n) * n);
     std::vector<float> logits(static_cast<size_t>(n));
     for (int q = 0; q < n; ++q) {
         float max = -1e30f;
         for (int k = 0; k < n; ++k) {
             const float d = static_cast<float>(std::abs(q - k));
-            float l = noise(rng) + 2.5f * std::exp(-d / (4.0f + head));
+            float l = noise(rng) + 4.0f * std::exp(-d / (3.0f + head));
             if (k == q - 1 - head % 3) {
-                l += 3.0f;
+                l += 6.0f;
             }
             if (k == 0) {
-                l += 4.0f;
+                l += 6.0f;
+            }
+            if (k % 23 == 17) { // a "delimiter" every 23 tokens
+                l += 2.5f;
             }
             logits[static_cast<size_t>(k)] = l;
             max = std::max(max, l);
@@ -290,12 +293,19 @@ void screenshots(const QDir& dir)
         w.show();
         (void)QTest::qWaitForWindowExposed(&w);
         w.setData(heatmapData(2048));
+        w.setColorRange(AttentionHeatmap::ColorRange::ToMax);
         save(w, dir, QStringLiteral("heatmap_2048_overview.png"));
-        const QRect r = w.plot()->axisRect()->rect();
-        w.zoomAt(QPointF(r.left() + r.width() * 0.4, r.top() + r.height() * 0.42), 16.0);
-        save(w, dir, QStringLiteral("heatmap_2048_zoom16.png"));
-        w.zoomAt(QPointF(r.center()), 8.0);
-        w.setHighlightedQuery(static_cast<int>(w.visibleQueryRange().center()));
+        w.setScale(AttentionHeatmap::Scale::Log);
+        save(w, dir, QStringLiteral("heatmap_2048_overview_log.png"));
+        // 16x around the middle of the diagonal, then 8x more (128x: 16 tokens in view).
+        const auto diagonal = [&](int i) {
+            return QPointF(w.plot()->xAxis->coordToPixel(i), w.plot()->yAxis->coordToPixel(i));
+        };
+        w.zoomAt(diagonal(1100), 16.0);
+        save(w, dir, QStringLiteral("heatmap_2048_zoom16_log.png"));
+        w.setScale(AttentionHeatmap::Scale::Linear);
+        w.zoomAt(diagonal(1100), 8.0);
+        w.setHighlightedQuery(1100);
         save(w, dir, QStringLiteral("heatmap_2048_zoom128.png"));
     }
     {

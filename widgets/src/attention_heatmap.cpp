@@ -414,12 +414,7 @@ QSize AttentionHeatmap::minimumSizeHint() const
     return { 240, 200 };
 }
 
-void AttentionHeatmap::setData(const AttentionHeatmapData& data)
-{
-    setData(AttentionHeatmapData(data));
-}
-
-void AttentionHeatmap::setData(AttentionHeatmapData&& data)
+void AttentionHeatmap::setData(AttentionHeatmapData data)
 {
     if (!data.isValid()) {
         if (!data.weights.empty() || data.queries() > 0 || data.keys() > 0) {

@@ -119,9 +119,9 @@ public:
 
     /// Shows `data`. Data whose weight count does not match its token counts is refused
     /// (the map is cleared and a warning logged) rather than drawn wrongly. New data of the
-    /// same size keeps the zoom (switching heads keeps the place looked at).
-    void setData(const AttentionHeatmapData& data);
-    void setData(AttentionHeatmapData&& data); ///< the same, without copying the weights
+    /// same size keeps the zoom (switching heads keeps the place looked at). Taken by value:
+    /// hand over a temporary (or std::move) and the weights are not copied.
+    void setData(AttentionHeatmapData data);
     void clear();
     const AttentionHeatmapData& data() const { return data_; }
 
