@@ -231,30 +231,39 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
     d.querySpecial = d.keySpecial = set_.special;
     d.querySegmentStart = d.keySegmentStart = set_.segmentStart;
     d.causal = set_.causal;
-    if (head == kMeanOfHeads) {
-        // Accumulate in double so the mean does not depend on the head order's rounding.
-        std::vector<double> sum(n, 0.0);
-        for (int h = 0; h < set_.heads; ++h) {
-            const float* src = set_.slice(layer, h);
-            for (size_t i = 0; i < n; ++i) {
-                sum[i] += src[i];
-            }
-        }
+    if (head == kMeanOfHeads || head == kMaxOfHeads) {
+        // Over the heads a cache-sized chunk at a time: each head's slice is read once, and
+        // the running sums stay in cache instead of streaming a seq² buffer per head.
+        // Sums in double, so the mean does not depend on the heads' order of rounding.
+        constexpr size_t kChunk = 4096;
         d.weights.resize(n);
-        for (size_t i = 0; i < n; ++i) {
-            d.weights[i] = static_cast<float>(sum[i] / set_.heads);
-        }
-        d.title = tr("Layer %1 · Mean of heads").arg(layer);
-    } else if (head == kMaxOfHeads) {
-        const float* first = set_.slice(layer, 0);
-        d.weights.assign(first, first + n);
-        for (int h = 1; h < set_.heads; ++h) {
-            const float* src = set_.slice(layer, h);
-            for (size_t i = 0; i < n; ++i) {
-                d.weights[i] = std::max(d.weights[i], src[i]);
+        std::vector<double> sum(kChunk);
+        for (size_t begin = 0; begin < n; begin += kChunk) {
+            const size_t count = std::min(kChunk, n - begin);
+            float* out = d.weights.data() + begin;
+            if (head == kMaxOfHeads) {
+                std::copy_n(set_.slice(layer, 0) + begin, count, out);
+                for (int h = 1; h < set_.heads; ++h) {
+                    const float* src = set_.slice(layer, h) + begin;
+                    for (size_t i = 0; i < count; ++i) {
+                        out[i] = src[i] > out[i] ? src[i] : out[i];
+                    }
+                }
+                continue;
+            }
+            std::fill_n(sum.begin(), count, 0.0);
+            for (int h = 0; h < set_.heads; ++h) {
+                const float* src = set_.slice(layer, h) + begin;
+                for (size_t i = 0; i < count; ++i) {
+                    sum[i] += src[i];
+                }
+            }
+            for (size_t i = 0; i < count; ++i) {
+                out[i] = static_cast<float>(sum[i] / set_.heads);
             }
         }
-        d.title = tr("Layer %1 · Max of heads").arg(layer);
+        d.title = head == kMeanOfHeads ? tr("Layer %1 · Mean of heads").arg(layer)
+                                       : tr("Layer %1 · Max of heads").arg(layer);
     } else {
         const float* begin = set_.slice(layer, head);
         d.weights.assign(begin, begin + n);
