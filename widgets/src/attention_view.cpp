@@ -7,11 +7,30 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSignalBlocker>
+#include <QSlider>
 #include <QSpinBox>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace lumen::widgets {
+
+namespace {
+
+bool isCombinedHead(int head)
+{
+    return head == AttentionView::kMeanOfHeads || head == AttentionView::kMaxOfHeads;
+}
+
+} // namespace
+
+double AttentionView::thresholdAt(int sliderPosition)
+{
+    const double t = std::clamp(sliderPosition, 0, kThresholdSteps) / double(kThresholdSteps);
+    return t * t;
+}
 
 AttentionView::AttentionView(QWidget* parent)
     : QWidget(parent)
@@ -29,7 +48,8 @@ AttentionView::AttentionView(QWidget* parent)
     auto* headLabel = new QLabel(tr("&Head"), controls_);
     headBox_ = new QComboBox(controls_);
     headBox_->setObjectName(QStringLiteral("headSelector"));
-    headBox_->setToolTip(tr("Attention head, counted from 0, or the mean over all heads"));
+    headBox_->setToolTip(
+        tr("Attention head, counted from 0, or the mean or the largest weight over all heads"));
     headBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     headLabel->setBuddy(headBox_);
 
@@ -44,6 +64,35 @@ AttentionView::AttentionView(QWidget* parent)
     stretchBox_->setToolTip(tr("Colours span 0 to the largest weight shown instead of 0 to 1, "
                                "to see structure in diffuse heads"));
     controls->addWidget(stretchBox_);
+    logBox_ = new QCheckBox(tr("L&og scale"), controls_);
+    logBox_->setObjectName(QStringLiteral("logScale"));
+    logBox_->setToolTip(tr("Colours follow the logarithm of the weight, to tell small weights "
+                           "apart (from 0.0001 up)"));
+    controls->addWidget(logBox_);
+    controls->addSpacing(16);
+    auto* thresholdLabel = new QLabel(tr("&Threshold"), controls_);
+    thresholdSlider_ = new QSlider(Qt::Horizontal, controls_);
+    thresholdSlider_->setObjectName(QStringLiteral("threshold"));
+    thresholdSlider_->setRange(0, kThresholdSteps);
+    thresholdSlider_->setMaximumWidth(140);
+    thresholdSlider_->setToolTip(tr("Weights below the threshold are drawn as background"));
+    thresholdLabel->setBuddy(thresholdSlider_);
+    thresholdLabel_ = new QLabel(controls_);
+    thresholdLabel_->setObjectName(QStringLiteral("thresholdValue"));
+    // Wide enough for "0.0000" so the row does not jump while dragging.
+    thresholdLabel_->setMinimumWidth(
+        thresholdLabel_->fontMetrics().horizontalAdvance(QStringLiteral("0.0000")) + 4);
+    controls->addWidget(thresholdLabel);
+    controls->addWidget(thresholdSlider_);
+    controls->addWidget(thresholdLabel_);
+    controls->addSpacing(16);
+    resetZoomButton_ = new QToolButton(controls_);
+    resetZoomButton_->setObjectName(QStringLiteral("resetZoom"));
+    resetZoomButton_->setText(tr("Reset &zoom"));
+    resetZoomButton_->setToolTip(
+        tr("Show the whole map again (mouse wheel zooms, dragging pans, a double click resets)"));
+    resetZoomButton_->setEnabled(false);
+    controls->addWidget(resetZoomButton_);
     controls->addStretch(1);
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("attentionCounts"));
@@ -72,6 +121,18 @@ AttentionView::AttentionView(QWidget* parent)
         heatmap_->setColorRange(
             on ? AttentionHeatmap::ColorRange::ToMax : AttentionHeatmap::ColorRange::Unit);
     });
+    connect(logBox_, &QCheckBox::toggled, this, [this](bool on) {
+        heatmap_->setScale(on ? AttentionHeatmap::Scale::Log : AttentionHeatmap::Scale::Linear);
+    });
+    connect(thresholdSlider_, &QSlider::valueChanged, this, [this](int value) {
+        heatmap_->setThreshold(thresholdAt(value));
+        updateThresholdLabel();
+    });
+    connect(resetZoomButton_, &QToolButton::clicked, heatmap_, &AttentionHeatmap::resetZoom);
+    connect(heatmap_, &AttentionHeatmap::viewChanged, this,
+        [this] { resetZoomButton_->setEnabled(heatmap_->isZoomed()); });
+    connect(heatmap_, &AttentionHeatmap::tokenClicked, this, &AttentionView::tokenClicked);
+    updateThresholdLabel();
     connect(layerBox_, qOverload<int>(&QSpinBox::valueChanged), this,
         [this](int value) { setLayer(value); });
     connect(headBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
@@ -97,7 +158,7 @@ void AttentionView::setData(const AttentionSet& set)
     }
     set_ = set;
     layer_ = qBound(0, layer_, set_.layers - 1);
-    if (head_ != kMeanOfHeads) {
+    if (!isCombinedHead(head_)) {
         head_ = qBound(0, head_, set_.heads - 1);
     }
     updateSelectors();
@@ -138,10 +199,10 @@ void AttentionView::setLayer(int layer)
 void AttentionView::setHead(int head)
 {
     if (!hasData()) {
-        head_ = head == kMeanOfHeads ? head : qMax(0, head);
+        head_ = isCombinedHead(head) ? head : qMax(0, head);
         return;
     }
-    if (head != kMeanOfHeads) {
+    if (!isCombinedHead(head)) {
         head = qBound(0, head, set_.heads - 1);
     }
     if (head == head_) {
@@ -160,32 +221,60 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
 {
     AttentionHeatmapData d;
     if (!hasData() || layer < 0 || layer >= set_.layers
-        || (head != kMeanOfHeads && (head < 0 || head >= set_.heads))) {
+        || (!isCombinedHead(head) && (head < 0 || head >= set_.heads))) {
         return d;
     }
     const size_t n = static_cast<size_t>(set_.seq) * set_.seq;
     d.queryTokens = set_.tokens;
     d.keyTokens = set_.tokens;
-    if (head == kMeanOfHeads) {
-        // Accumulate in double so the mean does not depend on the head order's rounding.
-        std::vector<double> sum(n, 0.0);
-        for (int h = 0; h < set_.heads; ++h) {
-            const float* src = set_.slice(layer, h);
-            for (size_t i = 0; i < n; ++i) {
-                sum[i] += src[i];
+    d.queryValid = d.keyValid = set_.valid;
+    d.querySpecial = d.keySpecial = set_.special;
+    d.querySegmentStart = d.keySegmentStart = set_.segmentStart;
+    d.causal = set_.causal;
+    if (head == kMeanOfHeads || head == kMaxOfHeads) {
+        // Over the heads a cache-sized chunk at a time: each head's slice is read once, and
+        // the running sums stay in cache instead of streaming a seq² buffer per head.
+        // Sums in double, so the mean does not depend on the heads' order of rounding.
+        constexpr size_t kChunk = 4096;
+        d.weights.resize(n);
+        std::vector<double> sum(kChunk);
+        for (size_t begin = 0; begin < n; begin += kChunk) {
+            const size_t count = std::min(kChunk, n - begin);
+            float* out = d.weights.data() + begin;
+            if (head == kMaxOfHeads) {
+                std::copy_n(set_.slice(layer, 0) + begin, count, out);
+                for (int h = 1; h < set_.heads; ++h) {
+                    const float* src = set_.slice(layer, h) + begin;
+                    for (size_t i = 0; i < count; ++i) {
+                        out[i] = src[i] > out[i] ? src[i] : out[i];
+                    }
+                }
+                continue;
+            }
+            std::fill_n(sum.begin(), count, 0.0);
+            for (int h = 0; h < set_.heads; ++h) {
+                const float* src = set_.slice(layer, h) + begin;
+                for (size_t i = 0; i < count; ++i) {
+                    sum[i] += src[i];
+                }
+            }
+            for (size_t i = 0; i < count; ++i) {
+                out[i] = static_cast<float>(sum[i] / set_.heads);
             }
         }
-        d.weights.resize(n);
-        for (size_t i = 0; i < n; ++i) {
-            d.weights[i] = static_cast<float>(sum[i] / set_.heads);
-        }
-        d.title = tr("Layer %1 · Mean of heads").arg(layer);
+        d.title = head == kMeanOfHeads ? tr("Layer %1 · Mean of heads").arg(layer)
+                                       : tr("Layer %1 · Max of heads").arg(layer);
     } else {
         const float* begin = set_.slice(layer, head);
         d.weights.assign(begin, begin + n);
         d.title = tr("Layer %1 · Head %2").arg(layer).arg(head);
     }
     return d;
+}
+
+void AttentionView::setHighlightedToken(int token)
+{
+    heatmap_->setHighlightedQuery(token);
 }
 
 void AttentionView::setHint(const QString& text)
@@ -219,11 +308,12 @@ void AttentionView::updateSelectors()
     }
     if (set_.heads > 1) {
         headBox_->addItem(tr("Mean of heads"), kMeanOfHeads);
+        headBox_->addItem(tr("Max of heads"), kMaxOfHeads);
     }
     if (!hasData()) {
         return;
     }
-    if (head_ == kMeanOfHeads && set_.heads <= 1) {
+    if (isCombinedHead(head_) && set_.heads <= 1) {
         head_ = 0;
     }
     headBox_->setCurrentIndex(headBox_->findData(head_));
@@ -232,6 +322,12 @@ void AttentionView::updateSelectors()
 void AttentionView::showSlice()
 {
     heatmap_->setData(slice(layer_, head_));
+}
+
+void AttentionView::updateThresholdLabel()
+{
+    const double t = thresholdAt(thresholdSlider_->value());
+    thresholdLabel_->setText(t > 0.0 ? QString::number(t, 'f', 4) : tr("off"));
 }
 
 } // namespace lumen::widgets
