@@ -2,11 +2,13 @@
 // Copyright (C) 2026 The Lumen authors
 #include "attention_controller.h"
 
+#include "lumen/engine/analysis.h"
 #include "lumen/engine/error.h"
 #include "lumen/projects/project.h"
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonDocument>
@@ -165,6 +167,8 @@ bool AttentionController::run(const QString& text, const QString& pair)
     parameters.insert(QStringLiteral("layer"), layer_);
     if (head_ == widgets::AttentionView::kMeanOfHeads) {
         parameters.insert(QStringLiteral("head"), QStringLiteral("mean"));
+    } else if (head_ == widgets::AttentionView::kMaxOfHeads) {
+        parameters.insert(QStringLiteral("head"), QStringLiteral("max"));
     } else {
         parameters.insert(QStringLiteral("head"), head_);
     }
@@ -260,8 +264,157 @@ void AttentionController::onAttentionReady(const AttentionOutput& output)
     record_.pair = output.pair;
     record_.modelDir = output.modelDir;
     jobEnded();
-    Q_EMIT attentionReady(record_.set);
+    show();
     saveArtifact(run);
+}
+
+namespace {
+
+/// The engine's view of the shown attention: no copy, the buffer stays shared.
+engine::AttentionLayers layersOf(const widgets::AttentionSet& set)
+{
+    engine::AttentionLayers layers;
+    layers.batch = 1;
+    layers.seq = set.seq;
+    for (int l = 0; l < set.layers; ++l) {
+        layers.data.push_back(set.slice(l, 0));
+        layers.heads.push_back(set.heads);
+    }
+    return layers;
+}
+
+} // namespace
+
+void AttentionController::show()
+{
+    ++shown_;
+    statistics_.clear();
+    Q_EMIT attentionReady(record_.set);
+    const widgets::AttentionSet set = record_.set; // shares the weights
+    const quint64 shown = shown_;
+    auto* watcher = new QFutureWatcher<std::vector<widgets::HeadStatsRow>>(this);
+    connect(watcher, &QFutureWatcher<std::vector<widgets::HeadStatsRow>>::finished, this,
+        [this, watcher, shown] {
+            watcher->deleteLater();
+            if (shown != shown_) {
+                return; // something newer is shown
+            }
+            statistics_ = watcher->result();
+            Q_EMIT statisticsReady(statistics_);
+        });
+    watcher->setFuture(QtConcurrent::run([set]() {
+        std::vector<widgets::HeadStatsRow> rows;
+        try {
+            engine::HeadStatsConfig config;
+            config.realMask = set.valid;
+            config.specialMask = set.special;
+            config.causal = set.causal;
+            const engine::HeadStatsResult result = engine::headStatistics(layersOf(set), config);
+            for (const engine::HeadStats& h : result.heads) {
+                widgets::HeadStatsRow row;
+                row.layer = static_cast<int>(h.layer);
+                row.head = static_cast<int>(h.head);
+                row.entropy = h.entropy;
+                row.normalizedEntropy = h.normalizedEntropy;
+                row.meanDistance = h.meanDistance;
+                row.specialShare = h.specialShare;
+                row.previousShare = h.previousShare;
+                row.selfShare = h.selfShare;
+                row.pattern = QString::fromLatin1(engine::headPatternName(h.pattern));
+                rows.push_back(row);
+            }
+        } catch (const std::exception&) {
+            // An inconsistent set never reaches here (toAttentionSet checks it): no rows.
+        }
+        return rows;
+    }));
+}
+
+bool AttentionController::computeFlow(FlowMethod method, int toLayer)
+{
+    if (!record_.set.isValid()) {
+        Q_EMIT runFailed(tr("There is no attention to combine yet. Run a text first."));
+        return false;
+    }
+    // Flow is a job of its own (seconds to minutes, cancellable); rollout is quick and runs
+    // beside anything, its result dropped if another input is shown by then.
+    const bool job = method == FlowMethod::Flow;
+    if (job && isBusy()) {
+        Q_EMIT runFailed(tr("Lumen is still busy with the previous job. Wait for it to finish "
+                            "or press Cancel."));
+        return false;
+    }
+    const widgets::AttentionSet set = record_.set;
+    const quint64 shown = shown_;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    if (job) {
+        currentCancel_ = cancel;
+        jobStarted(tr("Computing attention flow…"));
+    }
+    struct Outcome {
+        std::vector<float> matrix;
+        QString error;
+        bool cancelled = false;
+    };
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this,
+        [this, watcher, method, toLayer, shown, job] {
+            watcher->deleteLater();
+            const Outcome outcome = watcher->result();
+            if (job) {
+                currentCancel_.reset();
+                jobEnded();
+            }
+            if (outcome.cancelled) {
+                Q_EMIT runCancelled();
+            } else if (!outcome.error.isEmpty()) {
+                Q_EMIT runFailed(outcome.error);
+            } else if (shown == shown_) {
+                Q_EMIT flowReady(method, toLayer, outcome.matrix);
+            }
+        });
+    watcher->setFuture(QtConcurrent::run([this, set, method, toLayer, cancel, job]() {
+        Outcome outcome;
+        try {
+            engine::RunControl control;
+            control.cancel = cancel.get();
+            QElapsedTimer sinceReport;
+            sinceReport.start();
+            control.progress = [this, &sinceReport, job](double fraction, const std::string& step) {
+                if (job && (fraction >= 1.0 || sinceReport.elapsed() >= 50)) {
+                    sinceReport.restart();
+                    QMetaObject::invokeMethod(
+                        this, [this, fraction, text = QString::fromStdString(step)] {
+                            Q_EMIT progressChanged(fraction, text);
+                        });
+                }
+            };
+            const engine::AttentionLayers layers = layersOf(set);
+            engine::FloatTensor matrix;
+            engine::JobStatus status = engine::JobStatus::Completed;
+            if (method == FlowMethod::Flow) {
+                engine::FlowConfig config;
+                config.toLayer = toLayer;
+                config.realMask = set.valid;
+                engine::FlowResult r = engine::attentionFlow(layers, config, control);
+                matrix = std::move(r.matrix);
+                status = r.status;
+            } else {
+                engine::RolloutConfig config;
+                config.toLayer = toLayer;
+                config.realMask = set.valid;
+                engine::RolloutResult r = engine::attentionRollout(layers, config, control);
+                matrix = std::move(r.matrix);
+                status = r.status;
+            }
+            outcome.cancelled = status == engine::JobStatus::Cancelled;
+            outcome.matrix = std::move(matrix.data);
+        } catch (const std::exception& e) {
+            outcome.error = QString::fromStdString(e.what());
+        }
+        return outcome;
+    }));
+    return true;
 }
 
 void AttentionController::saveArtifact(const RecordedRun& run)
@@ -368,7 +521,7 @@ bool AttentionController::reopenRun(qint64 runId)
                 return;
             }
             record_ = std::move(record);
-            Q_EMIT attentionReady(record_.set);
+            show();
             Q_EMIT runReopened(runId, record_.text, record_.pair);
         });
     watcher->setFuture(QtConcurrent::run([path]() -> std::pair<AttentionRecord, QString> {

@@ -23,6 +23,7 @@
 #include "project_controller.h"
 
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/head_stats_table.h"
 
 #include <QObject>
 #include <QThread>
@@ -80,6 +81,16 @@ public:
     };
     /// The open project's attention runs that kept their attention, newest first.
     std::vector<SavedRun> savedRuns();
+    /// How computeFlow() combines the layers.
+    enum class FlowMethod { Rollout, Flow };
+    Q_ENUM(FlowMethod)
+    /// Starts rollout or flow from the input tokens to `toLayer` over what is shown, off the
+    /// GUI thread: rolloutReady follows (flow is cancellable and reports progress; it is
+    /// O(r^4), meant for short inputs). Returns false without attention, or while busy.
+    bool computeFlow(FlowMethod method, int toLayer);
+    /// The head statistics of what is shown (computed after every run and reopen).
+    const std::vector<widgets::HeadStatsRow>& statistics() const { return statistics_; }
+
     /// Shows run `runId` again from its artifact (read off the GUI thread): attentionReady
     /// and runReopened follow, or runFailed saying what is missing. Returns false when busy.
     bool reopenRun(qint64 runId);
@@ -98,6 +109,11 @@ Q_SIGNALS:
     void artifactSaved(qint64 runId, const QString& path);
     /// Keeping the attention failed; the run itself stays completed.
     void artifactFailed(qint64 runId, const QString& message);
+    /// The head statistics of the attention shown (one row per layer and head).
+    void statisticsReady(const std::vector<lumen::widgets::HeadStatsRow>& rows);
+    /// computeFlow() finished: [query][key] matrix of `seq` x `seq`.
+    void flowReady(lumen::app::AttentionController::FlowMethod method, int toLayer,
+        const std::vector<float>& matrix);
     /// reopenRun() showed run `runId` again.
     void runReopened(qint64 runId, const QString& text, const QString& pair);
 
@@ -114,6 +130,8 @@ private:
     void onRunFailed(quint64 requestId, const QString& message);
     void onRunCancelled(quint64 requestId);
     void saveArtifact(const RecordedRun& run);
+    /// Shows record_ (after a run or a reopen) and starts its head statistics.
+    void show();
 
     ProjectController* projects_;
     QThread thread_;
@@ -123,6 +141,8 @@ private:
     bool hasModel_ = false;
     ModelSummary model_;
     AttentionRecord record_;
+    std::vector<widgets::HeadStatsRow> statistics_;
+    quint64 shown_ = 0; ///< counts what was shown, so late statistics for an older one drop
     int layer_ = 0;
     int head_ = 0;
     quint64 nextRequestId_ = 1;

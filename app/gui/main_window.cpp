@@ -10,6 +10,7 @@
 
 #include "lumen/engine/system_info.h"
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/head_stats_table.h"
 #include "lumen/widgets/model_panel.h"
 
 #include <QAction>
@@ -34,6 +35,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace lumen::app {
@@ -88,6 +90,22 @@ MainWindow::MainWindow(QWidget* parent)
         });
     connect(
         attention_, &AttentionController::attentionReady, view_, &widgets::AttentionView::setData);
+    connect(attention_, &AttentionController::attentionReady, flowPage_, &FlowPage::setAttention);
+    connect(attention_, &AttentionController::attentionReady, statsTable_,
+        [this] { statsTable_->clear(); });
+    connect(attention_, &AttentionController::statisticsReady, statsTable_,
+        &widgets::HeadStatsTable::setData);
+    connect(attention_, &AttentionController::flowReady, flowPage_, &FlowPage::setResult);
+    connect(flowPage_, &FlowPage::computeRequested, attention_,
+        [this](AttentionController::FlowMethod method, int layer) {
+            attention_->computeFlow(method, layer);
+        });
+    // A head picked in the statistics opens in the heatmap; a token clicked anywhere is
+    // highlighted everywhere.
+    connect(statsTable_, &widgets::HeadStatsTable::headActivated, this,
+        [this](int layer, int head) { showHead(layer, head); });
+    connect(view_, &widgets::AttentionView::tokenClicked, this, &MainWindow::highlightToken);
+    connect(flowPage_, &FlowPage::tokenClicked, this, &MainWindow::highlightToken);
     connect(attention_, &AttentionController::attentionReady, this,
         [this](const widgets::AttentionSet& set) {
             statusBar()->showMessage(
@@ -249,9 +267,20 @@ void MainWindow::buildCentre()
     input->addWidget(cancelButton_);
     layout->addLayout(input);
 
-    view_ = new widgets::AttentionView(centre);
+    // The views of one input, side by side as tabs; layer, head and the clicked token are
+    // shared between them.
+    views_ = new QTabWidget(centre);
+    views_->setObjectName(QStringLiteral("attentionViews"));
+    view_ = new widgets::AttentionView(views_);
     view_->setObjectName(QStringLiteral("attentionView"));
-    layout->addWidget(view_, 1);
+    views_->addTab(view_, tr("&Heatmap"));
+    flowPage_ = new FlowPage(views_);
+    flowPage_->setObjectName(QStringLiteral("flowPage"));
+    views_->addTab(flowPage_, tr("&Rollout && flow"));
+    statsTable_ = new widgets::HeadStatsTable(views_);
+    statsTable_->setObjectName(QStringLiteral("headStatistics"));
+    views_->addTab(statsTable_, tr("Head &statistics"));
+    layout->addWidget(views_, 1);
     setCentralWidget(centre);
 
     connect(runButton_, &QPushButton::clicked, this, &MainWindow::run);
@@ -356,7 +385,20 @@ void MainWindow::run()
 
 QWidget* MainWindow::currentView() const
 {
-    return view_;
+    return views_->currentWidget();
+}
+
+void MainWindow::showHead(int layer, int head)
+{
+    view_->setLayer(layer);
+    view_->setHead(head);
+    views_->setCurrentWidget(view_);
+}
+
+void MainWindow::highlightToken(int position)
+{
+    view_->setHighlightedToken(position);
+    flowPage_->setQuery(position);
 }
 
 bool MainWindow::exportViewImage(const QString& path)
@@ -366,7 +408,10 @@ bool MainWindow::exportViewImage(const QString& path)
 
 bool MainWindow::exportShownMap(const QString& path)
 {
-    return reportExport(exportMatrix(view_->heatmap()->data(), path), path);
+    const widgets::AttentionHeatmapData& shown = views_->currentWidget() == flowPage_
+        ? flowPage_->heatmap()->data()
+        : view_->heatmap()->data();
+    return reportExport(exportMatrix(shown, path), path);
 }
 
 bool MainWindow::exportAllAttention(const QString& path)

@@ -13,6 +13,7 @@
 // Thread safety: GUI thread only.
 
 #include "attention_controller.h"
+#include "flow_page.h"
 #include "project_controller.h"
 
 #include <QMainWindow>
@@ -23,9 +24,11 @@ class QMenu;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 
 namespace lumen::widgets {
 class AttentionView;
+class HeadStatsTable;
 class ModelPanel;
 } // namespace lumen::widgets
 
@@ -68,6 +71,14 @@ public:
     AttentionController* attentionController() const { return attention_; }
     ProjectController* projectController() const { return projects_; }
     widgets::AttentionView* attentionView() const { return view_; }
+    /// The tabs of views over one input (heatmap, rollout and flow, head statistics, ...).
+    QTabWidget* views() const { return views_; }
+    FlowPage* flowPage() const { return flowPage_; }
+    widgets::HeadStatsTable* statisticsTable() const { return statsTable_; }
+    /// Opens (layer, head) in the heatmap.
+    void showHead(int layer, int head);
+    /// Highlights position `position` in every view.
+    void highlightToken(int position);
     QLineEdit* textEdit() const { return textEdit_; }
     /// Text B of a sentence pair (empty: one text).
     QLineEdit* pairEdit() const { return pairEdit_; }
@@ -110,7 +121,10 @@ private:
 
     ProjectController* projects_ = nullptr;
     AttentionController* attention_ = nullptr;
+    QTabWidget* views_ = nullptr;
     widgets::AttentionView* view_ = nullptr;
+    FlowPage* flowPage_ = nullptr;
+    widgets::HeadStatsTable* statsTable_ = nullptr;
     QLineEdit* textEdit_ = nullptr;
     QLineEdit* pairEdit_ = nullptr;
     QPushButton* runButton_ = nullptr;
