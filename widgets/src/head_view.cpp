@@ -6,6 +6,7 @@
 #include "token_text.h"
 
 #include <QAbstractScrollArea>
+#include <QCoreApplication>
 #include <QCursor>
 #include <QHBoxLayout>
 #include <QHelpEvent>
@@ -46,11 +47,11 @@ int levelOf(float weight)
     return std::clamp(static_cast<int>(std::lround(weight * kLevels)), 1, kLevels);
 }
 
-// Opacity grows a little faster than the weight, so that 0.05 is still seen next to 0.9.
+// Opacity grows a little faster than the weight, so that 0.1 is still seen next to 0.9.
 int alphaOf(int level)
 {
     const double w = static_cast<double>(level) / kLevels;
-    return std::clamp(static_cast<int>(std::lround(255.0 * std::pow(w, 0.7))), 8, 255);
+    return std::clamp(static_cast<int>(std::lround(255.0 * std::pow(w, 0.85))), 6, 255);
 }
 
 double widthOf(int level)
@@ -97,6 +98,14 @@ public:
         horizontalScrollBar()->setRange(0, qMax(0, contentWidth - viewport()->width()));
         horizontalScrollBar()->setPageStep(viewport()->width());
         horizontalScrollBar()->setSingleStep(g.rowHeight);
+        // Show or hide the scroll bars now rather than in the next event-loop turn (Qt
+        // queues that), so that a grab() right after setData() has the final viewport.
+        if (!layingOut_) {
+            layingOut_ = true;
+            QEvent request(QEvent::LayoutRequest);
+            QCoreApplication::sendEvent(this, &request);
+            layingOut_ = false;
+        }
     }
 
 protected:
@@ -171,6 +180,7 @@ protected:
 
 private:
     HeadView* view_;
+    bool layingOut_ = false;
 };
 
 void HeadView::Canvas::paintEvent(QPaintEvent*)
@@ -516,13 +526,14 @@ HeadView::HeadView(QWidget* parent)
     noneButton_ = new QToolButton(controls_);
     noneButton_->setText(tr("None"));
     noneButton_->setToolTip(tr("Hide every head"));
+    headsLabel->setFixedHeight(legend_->chipSize().height());
     headsRow->addWidget(headsLabel, 0, Qt::AlignTop);
     headsRow->addWidget(legend_, 1);
     headsRow->addWidget(allButton_, 0, Qt::AlignTop);
     headsRow->addWidget(noneButton_, 0, Qt::AlignTop);
 
     auto* controls = new QVBoxLayout(controls_);
-    controls->setContentsMargins(0, 0, 0, 0);
+    controls->setContentsMargins(6, 4, 6, 4);
     controls->addLayout(top);
     controls->addLayout(headsRow);
 
@@ -574,6 +585,9 @@ void HeadView::setData(const AttentionSet& set)
     rebuildLines();
     relayout();
     updateControls();
+    // Lay out now: a grab() right after setData() (export, lumen-cli --png) sees the labels
+    // at their new sizes.
+    layout()->activate();
     canvas_->viewport()->update();
 }
 

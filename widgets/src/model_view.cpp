@@ -6,6 +6,7 @@
 
 #include <QAbstractScrollArea>
 #include <QCheckBox>
+#include <QCoreApplication>
 #include <QCursor>
 #include <QElapsedTimer>
 #include <QHBoxLayout>
@@ -35,7 +36,7 @@ namespace {
 constexpr int kMargin = 8;
 constexpr int kCacheBytes = 16 * 1024 * 1024;
 constexpr int kMinResolution = 16;
-constexpr QRgb kMaskedRgb = 0xffd4d4d4; // the causal future: neutral, unlike any weight
+constexpr QRgb kMaskedRgb = 0xffe6e6e6; // the causal future: neutral, unlike any weight
 constexpr double kZoomStep = 1.2; // per wheel notch
 
 quint64 cacheKey(int layer, int head, int resolution)
@@ -53,6 +54,16 @@ int weightIndex(float value)
         return ModelView::kWeightLevels;
     }
     return static_cast<int>(std::lround(value * ModelView::kWeightLevels));
+}
+
+// A frame `thickness` pixels wide just outside `inner`, in the gap between maps.
+void drawCellFrame(QPainter& p, const QRect& inner, int thickness, const QColor& colour)
+{
+    const QRect outer = inner.adjusted(-thickness, -thickness, thickness, thickness);
+    p.fillRect(QRect(outer.left(), outer.top(), outer.width(), thickness), colour);
+    p.fillRect(QRect(outer.left(), inner.bottom() + 1, outer.width(), thickness), colour);
+    p.fillRect(QRect(outer.left(), inner.top(), thickness, inner.height()), colour);
+    p.fillRect(QRect(inner.right() + 1, inner.top(), thickness, inner.height()), colour);
 }
 
 } // namespace
@@ -81,6 +92,14 @@ public:
         verticalScrollBar()->setPageStep(viewport()->height());
         horizontalScrollBar()->setSingleStep(view_->geometry_.pitch() / 2);
         verticalScrollBar()->setSingleStep(view_->geometry_.pitch() / 2);
+        // Show or hide the scroll bars now rather than in the next event-loop turn (Qt
+        // queues that), so that a grab() right after setData() has the final viewport.
+        if (!layingOut_) {
+            layingOut_ = true;
+            QEvent request(QEvent::LayoutRequest);
+            QCoreApplication::sendEvent(this, &request);
+            layingOut_ = false;
+        }
     }
 
 protected:
@@ -198,6 +217,7 @@ protected:
 
 private:
     ModelView* view_;
+    bool layingOut_ = false;
 };
 
 void ModelView::Canvas::paintEvent(QPaintEvent* event)
@@ -232,8 +252,10 @@ void ModelView::Canvas::paintEvent(QPaintEvent* event)
         g.labelWidth, g.headerHeight, all.width() - g.labelWidth, all.height() - g.headerHeight)
                       .intersected(event->rect()));
     p.setRenderHint(QPainter::SmoothPixmapTransform, resolution > devicePixels);
-    QElapsedTimer clock;
-    clock.start();
+    // The budget counts rendering only (drawing cached maps is cheap), and each paint renders
+    // at least one map, so that a slow machine still gets there.
+    qint64 renderNs = 0;
+    int rendered = 0;
     int pending = 0;
     const QColor placeholder = pal.color(QPalette::Midlight);
     for (int l = firstLayer; l <= lastLayer; ++l) {
@@ -243,11 +265,17 @@ void ModelView::Canvas::paintEvent(QPaintEvent* event)
                 continue;
             }
             const QImage* image = v.cachedThumbnail(l, h, resolution);
-            if (!image && (v.budgetMs_ <= 0 || clock.elapsed() < v.budgetMs_)) {
+            if (!image
+                && (v.budgetMs_ <= 0 || rendered == 0
+                    || renderNs < v.budgetMs_ * qint64(1000000))) {
+                QElapsedTimer clock;
+                clock.start();
                 v.cache_.insert(cacheKey(l, h, resolution),
                     new QImage(v.renderThumbnail(l, h, resolution)),
                     resolution * resolution + 1024);
                 image = v.cachedThumbnail(l, h, resolution);
+                renderNs += clock.nsecsElapsed();
+                ++rendered;
             }
             if (image) {
                 p.drawImage(QRectF(cell), *image);
@@ -263,15 +291,11 @@ void ModelView::Canvas::paintEvent(QPaintEvent* event)
                 p.drawLine(QPointF(cell.left(), y), QPointF(cell.right() + 1, y));
             }
             if (l == v.selectedLayer_ && h == v.selectedHead_) {
-                p.setPen(QPen(pal.color(QPalette::Highlight), 2));
-                p.setBrush(Qt::NoBrush);
-                p.drawRect(QRectF(cell).adjusted(-1.5, -1.5, 1.5, 1.5));
+                drawCellFrame(p, cell, 2, pal.color(QPalette::Highlight));
             } else if (l == v.hoverLayer_ && h == v.hoverHead_) {
                 QColor c = pal.color(QPalette::Text);
                 c.setAlpha(150);
-                p.setPen(QPen(c, 1));
-                p.setBrush(Qt::NoBrush);
-                p.drawRect(QRectF(cell).adjusted(-1.5, -1.5, 1.5, 1.5));
+                drawCellFrame(p, cell, 1, c);
             }
         }
     }
@@ -322,7 +346,7 @@ ModelView::ModelView(QWidget* parent)
     cache_.setMaxCost(kCacheBytes);
 
     auto* controls = new QHBoxLayout;
-    controls->setContentsMargins(0, 0, 0, 0);
+    controls->setContentsMargins(6, 4, 6, 4);
     auto* zoomLabel = new QLabel(tr("&Zoom"), this);
     zoomSlider_ = new QSlider(Qt::Horizontal, this);
     zoomSlider_->setObjectName(QStringLiteral("modelViewZoom"));
@@ -419,8 +443,11 @@ void ModelView::setData(const AttentionSet& set)
     hoverLayer_ = hoverHead_ = hoverQuery_ = hoverKey_ = -1;
     hoverText_.clear();
     invalidateThumbnails();
-    relayout();
     updateControls();
+    // Lay out now, so that the canvas has its final size before the cells are fitted to it
+    // and a grab() right after setData() (export, lumen-cli --png) is complete.
+    layout()->activate();
+    relayout();
 }
 
 void ModelView::clear()
