@@ -28,8 +28,8 @@ namespace lumen::widgets {
 
 namespace {
 
-// Lines are drawn in batches of one head and one of kLevels opacity steps, so a paint makes
-// at most heads x kLevels pen changes however many lines there are.
+// Lines are drawn in runs of one head and one of kLevels opacity steps, so a paint makes at
+// most heads x kLevels pen changes however many lines there are.
 constexpr int kLevels = 24;
 constexpr int kMinTokenPx = 56;
 constexpr int kMaxTokenPx = 168;
@@ -37,6 +37,8 @@ constexpr int kMinLinePx = 160;
 constexpr int kMaxLinePx = 420;
 constexpr int kMargin = 8;
 constexpr int kMaxTooltipHeads = 16;
+// Lines into the visible keys from queries out of view, at most (the strongest).
+constexpr size_t kMaxIncomingLines = 2000;
 // Slider steps of 0.005 up to 0.5.
 constexpr float kSliderStep = 0.005f;
 constexpr int kSliderMax = 100;
@@ -54,9 +56,12 @@ int alphaOf(int level)
     return std::clamp(static_cast<int>(std::lround(255.0 * std::pow(w, 0.85))), 6, 255);
 }
 
-double widthOf(int level)
+// Strong lines are drawn thicker, as two or three 1-pixel strokes side by side: Qt's raster
+// engine has a fast path for antialiased 1-pixel lines only, and a wider pen is about 100x
+// slower (0.5 ms for one long diagonal line), too slow for thousands of lines per paint.
+int strokesOf(int level)
 {
-    return 1.0 + 2.5 * static_cast<double>(level) / kLevels;
+    return level * 3 <= kLevels ? 1 : (level * 3 <= 2 * kLevels ? 2 : 3);
 }
 
 QColor readableOn(const QColor& background)
@@ -230,21 +235,54 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     const double fromX = g.queryLeft() - sx + g.tokenWidth + 2;
     const double toX = g.keyLeft() - sx - 2;
     const double half = g.rowHeight / 2.0;
-    std::vector<QLineF> batch;
+    // A line to a row far out of view is cut to the visible band first: the painter's clip
+    // would still walk it pixel by pixel (a 2048-token text is 40 000 px tall).
+    const double bandTop = g.headerHeight - 2.0;
+    const double bandBottom = all.height() + 2.0;
+    const auto drawClipped = [&](QLineF line) {
+        const double y0 = line.y1();
+        const double dy = line.y2() - y0;
+        double t0 = 0.0;
+        double t1 = 1.0;
+        if (dy != 0.0) {
+            const double a = (bandTop - y0) / dy;
+            const double b = (bandBottom - y0) / dy;
+            t0 = std::max(t0, std::min(a, b));
+            t1 = std::min(t1, std::max(a, b));
+        } else if (y0 < bandTop || y0 > bandBottom) {
+            return;
+        }
+        if (t0 > t1) {
+            return;
+        }
+        p.drawLine(QLineF(line.pointAt(t0), line.pointAt(t1)));
+    };
     for (size_t i = 0; i < order.size();) {
         const int level = levelOf(order[i]->weight);
         const int head = order[i]->head;
-        batch.clear();
+        QColor c = colormaps::categorical(head);
+        c.setAlpha(alphaOf(level));
+        p.setPen(QPen(c, 1.0, Qt::SolidLine, Qt::FlatCap));
+        const int strokes = strokesOf(level);
         for (; i < order.size() && levelOf(order[i]->weight) == level && order[i]->head == head;
              ++i) {
             const double y0 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->query)]) + half;
             const double y1 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->key)]) + half;
-            batch.emplace_back(fromX, y0, toX, y1);
+            if (strokes == 1) {
+                drawClipped(QLineF(fromX, y0, toX, y1));
+                continue;
+            }
+            // Side by side along the line's normal, 0.9 px apart.
+            const double dx = toX - fromX;
+            const double dy = y1 - y0;
+            const double length = std::hypot(dx, dy);
+            const double nx = -dy / length * 0.9;
+            const double ny = dx / length * 0.9;
+            for (int s = 0; s < strokes; ++s) {
+                const double f = s - (strokes - 1) / 2.0;
+                drawClipped(QLineF(fromX + f * nx, y0 + f * ny, toX + f * nx, y1 + f * ny));
+            }
         }
-        QColor c = colormaps::categorical(head);
-        c.setAlpha(alphaOf(level));
-        p.setPen(QPen(c, widthOf(level), Qt::SolidLine, Qt::RoundCap));
-        p.drawLines(batch.data(), static_cast<int>(batch.size()));
     }
     p.restore();
 
@@ -304,7 +342,8 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
             } else if (tinted) {
                 QColor fill = colormaps::categorical(tintHead[static_cast<size_t>(position)]);
                 const float w = tintWeight[static_cast<size_t>(position)];
-                fill.setAlpha(std::clamp(static_cast<int>(std::lround(40 + 200.0 * w)), 40, 240));
+                fill.setAlpha(
+                    std::clamp(static_cast<int>(std::lround(230.0 * std::pow(w, 0.7))), 12, 230));
                 p.setPen(Qt::NoPen);
                 p.setBrush(fill);
                 p.drawRoundedRect(cell, 3, 3);
@@ -587,6 +626,7 @@ void HeadView::setData(const AttentionSet& set)
     updateControls();
     // Lay out now: a grab() right after setData() (export, lumen-cli --png) sees the labels
     // at their new sizes.
+    controls_->layout()->activate();
     layout()->activate();
     canvas_->viewport()->update();
 }
@@ -766,6 +806,7 @@ std::vector<HeadView::Line> HeadView::linesToPaint(int firstRow, int lastRow) co
             out.push_back(lines_[i]);
         }
     }
+    const size_t inView = out.size();
     for (uint32_t i = keyStart_[static_cast<size_t>(firstRow)];
          i < keyStart_[static_cast<size_t>(lastRow) + 1]; ++i) {
         const Line& line = lines_[byKey_[i]];
@@ -773,6 +814,15 @@ std::vector<HeadView::Line> HeadView::linesToPaint(int firstRow, int lastRow) co
         if ((queryRow < firstRow || queryRow > lastRow) && isShown(line)) {
             out.push_back(line);
         }
+    }
+    // In a long text thousands of queries out of view can point at one visible key (the
+    // first token of a decoder): keep the strongest of those, they are what the eye sees.
+    if (out.size() - inView > kMaxIncomingLines) {
+        const auto stronger = [](const Line& a, const Line& b) { return a.weight > b.weight; };
+        std::nth_element(out.begin() + static_cast<std::ptrdiff_t>(inView),
+            out.begin() + static_cast<std::ptrdiff_t>(inView + kMaxIncomingLines), out.end(),
+            stronger);
+        out.resize(inView + kMaxIncomingLines);
     }
     return out;
 }

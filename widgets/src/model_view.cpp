@@ -285,9 +285,9 @@ void ModelView::Canvas::paintEvent(QPaintEvent* event)
             }
             if (markRow >= 0) {
                 const double y = cell.top() + (markRow + 0.5) * cell.height() / n;
-                p.setPen(QPen(QColor(0, 0, 0, 150), 3));
+                p.setPen(QPen(QColor(0, 0, 0, 150), 3, Qt::SolidLine, Qt::FlatCap));
                 p.drawLine(QPointF(cell.left(), y), QPointF(cell.right() + 1, y));
-                p.setPen(QPen(QColor(255, 255, 255, 235), 1));
+                p.setPen(QPen(QColor(255, 255, 255, 235), 1, Qt::SolidLine, Qt::FlatCap));
                 p.drawLine(QPointF(cell.left(), y), QPointF(cell.right() + 1, y));
             }
             if (l == v.selectedLayer_ && h == v.selectedHead_) {
@@ -594,29 +594,36 @@ QImage ModelView::renderThumbnail(int layer, int head, int resolution) const
     const size_t res = static_cast<size_t>(resolution);
     constexpr float kNone = -std::numeric_limits<float>::infinity();
     std::vector<float> pooled(res * res, kNone);
-    std::vector<size_t> bin(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) {
-        bin[static_cast<size_t>(i)] =
-            static_cast<size_t>(static_cast<long long>(i) * resolution / n);
+    // Token i falls in pixel i * resolution / n: pixel b covers keys start[b] .. start[b + 1].
+    std::vector<int> start(res + 1);
+    for (size_t b = 0; b <= res; ++b) {
+        start[b] = static_cast<int>((static_cast<long long>(b) * n + resolution - 1) / resolution);
     }
-    // Each pixel keeps the largest weight it covers: a one-token pattern stays visible.
+    // Each pixel keeps the largest weight it covers: a one-token pattern stays visible. The
+    // keys of a pixel are contiguous, so each is a running maximum in a register.
     const size_t seq = static_cast<size_t>(set_.seq);
     const float* slice = set_.slice(layer, head);
     const bool allReal = n == set_.seq;
+    std::vector<float> gathered;
     for (int qi = 0; qi < n; ++qi) {
         const float* row = slice + static_cast<size_t>(real_[static_cast<size_t>(qi)]) * seq;
-        float* out = pooled.data() + bin[static_cast<size_t>(qi)] * res;
+        if (!allReal) {
+            gathered.resize(static_cast<size_t>(n));
+            for (int k = 0; k < n; ++k) {
+                gathered[static_cast<size_t>(k)] = row[real_[static_cast<size_t>(k)]];
+            }
+            row = gathered.data();
+        }
+        float* out =
+            pooled.data() + static_cast<size_t>(static_cast<long long>(qi) * resolution / n) * res;
         const int keys = set_.causal ? qi + 1 : n; // real_ ascends: later keys are future
-        if (allReal) {
-            for (int k = 0; k < keys; ++k) {
-                float& o = out[bin[static_cast<size_t>(k)]];
-                o = std::max(o, row[k]);
+        for (size_t b = 0; b < res && start[b] < keys; ++b) {
+            const int end = std::min(start[b + 1], keys);
+            float m = out[b];
+            for (int k = start[b]; k < end; ++k) {
+                m = row[k] > m ? row[k] : m;
             }
-        } else {
-            for (int k = 0; k < keys; ++k) {
-                float& o = out[bin[static_cast<size_t>(k)]];
-                o = std::max(o, row[real_[static_cast<size_t>(k)]]);
-            }
+            out[b] = m;
         }
     }
     float scale = 1.0f;

@@ -23,7 +23,9 @@
 // once per layer, by query and by key. A weight row sums to 1, so the index holds at most
 // heads x tokens / threshold lines (12 heads at 2048 tokens: 2.5 M at the worst, a few
 // hundred thousand for real heads); bench/README.md ("Attention views") has the timings.
-// A line with both ends scrolled out of view is not drawn.
+// A paint draws every line of the queries in view and, of the lines that come into the keys
+// in view from queries out of view, the 2000 strongest; a line with both ends out of view is
+// not drawn.
 // Thread safety: GUI thread only.
 
 #include "lumen/widgets/attention_set.h"
