@@ -243,6 +243,9 @@ void benchModelView(int layers, int heads, int seq, int repeats, int hovers, con
             .arg(view.thumbnailResolution()));
 
     // Hover: back and forth over the maps in view; each move repaints two outlines.
+    // Let queued work from the last setData() (Qt's deferred scroll-bar check) run first:
+    // it is not part of a hover.
+    QCoreApplication::processEvents();
     std::vector<double> hover;
     QWidget* canvas = view.canvas();
     const int inView = std::max(1, std::min(heads, 8));
@@ -301,6 +304,7 @@ void benchHeadView(int layers, int heads, int seq, bool causal, int repeats, int
         QStringLiteral("%1 lines drawn, %2 indexed").arg(lines).arg(view.allLines().size()));
     report(QStringLiteral("head view: change layer"), size, layerSwitch, QString());
 
+    QCoreApplication::processEvents();
     std::vector<double> hover;
     QWidget* canvas = view.canvas();
     for (int i = 0; i < hovers; ++i) {
