@@ -49,14 +49,19 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption layer(
         QStringLiteral("layer"), QStringLiteral("Show layer N (from 0)."), QStringLiteral("N"));
     const QCommandLineOption head(QStringLiteral("head"),
-        QStringLiteral("Show head N (from 0), or \"mean\" for the mean "
+        QStringLiteral("Show head N (from 0), or \"mean\" / \"max\" for the mean / maximum "
                        "of the layer's heads."),
         QStringLiteral("N"));
+    const QCommandLineOption pair(QStringLiteral("pair"),
+        QStringLiteral("Run T2 as text B of a sentence pair with --text."), QStringLiteral("T2"));
+    const QCommandLineOption view(QStringLiteral("view"),
+        QStringLiteral("Show VIEW first: heatmap, heads, model, rollout or statistics."),
+        QStringLiteral("VIEW"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({ project, model, text, layer, head, screenshot });
+    parser.addOptions({ project, model, text, pair, layer, head, view, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -86,6 +91,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     o.projectPath = parser.value(project);
     o.modelDir = parser.value(model);
     o.text = parser.value(text);
+    o.pair = parser.value(pair);
+    o.view = parser.value(view).toLower();
     o.screenshotPath = parser.value(screenshot);
     QString error;
     if (parser.isSet(layer)) {
@@ -94,9 +101,17 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     if (error.isEmpty() && parser.isSet(head)) {
         if (parser.value(head).compare(QStringLiteral("mean"), Qt::CaseInsensitive) == 0) {
             o.head = widgets::AttentionView::kMeanOfHeads;
+        } else if (parser.value(head).compare(QStringLiteral("max"), Qt::CaseInsensitive) == 0) {
+            o.head = widgets::AttentionView::kMaxOfHeads;
         } else {
             o.head = parseIndex(parser.value(head), QStringLiteral("head"), &error);
         }
+    }
+    const QStringList views { QStringLiteral("heatmap"), QStringLiteral("heads"),
+        QStringLiteral("model"), QStringLiteral("rollout"), QStringLiteral("statistics") };
+    if (error.isEmpty() && !o.view.isEmpty() && !views.contains(o.view)) {
+        error = QStringLiteral("--view expects one of %1 (got \"%2\").")
+                    .arg(views.join(QStringLiteral(", ")), parser.value(view));
     }
     if (parser.isSet(text) && o.text.trimmed().isEmpty()) {
         error = QStringLiteral("--text is empty. Give a sentence to run the model on.");

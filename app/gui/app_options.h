@@ -3,7 +3,8 @@
 #pragma once
 // The GUI's command line:
 //
-//   lumen [--project FILE.lumen] [--model DIR] [--text T] [--layer N] [--head N|mean]
+//   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2] [--layer N]
+//         [--head N|mean|max] [--view heatmap|heads|model|rollout|statistics]
 //         [--screenshot OUT.png]
 //
 // Without --model the window opens the bundled demo (demoProject()).
@@ -22,7 +23,10 @@ struct AppOptions {
     QString modelDir; ///< empty: the demo model
     QString text; ///< empty: the demo text when the demo model is used
     std::optional<int> layer;
-    std::optional<int> head; ///< AttentionView::kMeanOfHeads for "mean"
+    QString pair; ///< text B of a sentence pair (empty: one text)
+    std::optional<int> head; ///< AttentionView::kMeanOfHeads for "mean", kMaxOfHeads for "max"
+    /// the view tab to show first: "heatmap", "heads", "model", "rollout" or "statistics"
+    QString view;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
 };
 

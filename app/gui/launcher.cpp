@@ -67,6 +67,10 @@ void Launcher::start()
         text_ = demoSetup.text;
     }
     window_->textEdit()->setText(text_);
+    window_->pairEdit()->setText(options_.pair);
+    if (!options_.view.isEmpty()) {
+        window_->showView(options_.view);
+    }
     const int layer = options_.layer.value_or(demo ? demoSetup.layer : 0);
     const int head = options_.head.value_or(demo ? demoSetup.head : 0);
     window_->attentionView()->setLayer(layer);

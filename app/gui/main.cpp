@@ -4,8 +4,8 @@
 
 #include "app_options.h"
 #include "launcher.h"
-#include "main_window.h"
 #include "lumen/engine/system_info.h"
+#include "main_window.h"
 
 #include <QApplication>
 #include <QIcon>

@@ -11,7 +11,9 @@
 #include "lumen/engine/system_info.h"
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/head_stats_table.h"
+#include "lumen/widgets/head_view.h"
 #include "lumen/widgets/model_panel.h"
+#include "lumen/widgets/model_view.h"
 
 #include <QAction>
 #include <QApplication>
@@ -91,6 +93,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(
         attention_, &AttentionController::attentionReady, view_, &widgets::AttentionView::setData);
     connect(attention_, &AttentionController::attentionReady, flowPage_, &FlowPage::setAttention);
+    connect(
+        attention_, &AttentionController::attentionReady, headView_, &widgets::HeadView::setData);
+    connect(
+        attention_, &AttentionController::attentionReady, modelView_, &widgets::ModelView::setData);
     connect(attention_, &AttentionController::attentionReady, statsTable_,
         [this] { statsTable_->clear(); });
     connect(attention_, &AttentionController::statisticsReady, statsTable_,
@@ -104,7 +110,19 @@ MainWindow::MainWindow(QWidget* parent)
     // highlighted everywhere.
     connect(statsTable_, &widgets::HeadStatsTable::headActivated, this,
         [this](int layer, int head) { showHead(layer, head); });
+    connect(modelView_, &widgets::ModelView::headActivated, this,
+        [this](int layer, int head) { showHead(layer, head); });
     connect(view_, &widgets::AttentionView::tokenClicked, this, &MainWindow::highlightToken);
+    connect(headView_, &widgets::HeadView::tokenClicked, this, &MainWindow::highlightToken);
+    // The layer is shared: the heatmap's selection moves the head view and the model
+    // view's outline, and the head view's layer moves the heatmap.
+    connect(view_, &widgets::AttentionView::layerChanged, this, [this](int layer) {
+        headView_->setLayer(layer);
+        modelView_->setSelectedHead(layer, qMax(0, view_->head()));
+    });
+    connect(view_, &widgets::AttentionView::headChanged, this,
+        [this](int head) { modelView_->setSelectedHead(view_->layer(), qMax(0, head)); });
+    connect(headView_, &widgets::HeadView::layerChanged, view_, &widgets::AttentionView::setLayer);
     connect(flowPage_, &FlowPage::tokenClicked, this, &MainWindow::highlightToken);
     connect(attention_, &AttentionController::attentionReady, this,
         [this](const widgets::AttentionSet& set) {
@@ -274,6 +292,12 @@ void MainWindow::buildCentre()
     view_ = new widgets::AttentionView(views_);
     view_->setObjectName(QStringLiteral("attentionView"));
     views_->addTab(view_, tr("&Heatmap"));
+    headView_ = new widgets::HeadView(views_);
+    headView_->setObjectName(QStringLiteral("headView"));
+    views_->addTab(headView_, tr("H&eads"));
+    modelView_ = new widgets::ModelView(views_);
+    modelView_->setObjectName(QStringLiteral("modelView"));
+    views_->addTab(modelView_, tr("&Model"));
     flowPage_ = new FlowPage(views_);
     flowPage_->setObjectName(QStringLiteral("flowPage"));
     views_->addTab(flowPage_, tr("&Rollout && flow"));
@@ -388,6 +412,17 @@ QWidget* MainWindow::currentView() const
     return views_->currentWidget();
 }
 
+void MainWindow::showView(const QString& name)
+{
+    const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ },
+        { "model", modelView_ }, { "rollout", flowPage_ }, { "statistics", statsTable_ } };
+    for (const auto& [tabName, widget] : tabs) {
+        if (name == QLatin1String(tabName)) {
+            views_->setCurrentWidget(widget);
+        }
+    }
+}
+
 void MainWindow::showHead(int layer, int head)
 {
     view_->setLayer(layer);
@@ -398,6 +433,8 @@ void MainWindow::showHead(int layer, int head)
 void MainWindow::highlightToken(int position)
 {
     view_->setHighlightedToken(position);
+    headView_->setHighlightedToken(position);
+    modelView_->setHighlightedQuery(position);
     flowPage_->setQuery(position);
 }
 

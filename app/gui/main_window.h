@@ -29,6 +29,8 @@ class QTabWidget;
 namespace lumen::widgets {
 class AttentionView;
 class HeadStatsTable;
+class HeadView;
+class ModelView;
 class ModelPanel;
 } // namespace lumen::widgets
 
@@ -74,7 +76,11 @@ public:
     /// The tabs of views over one input (heatmap, rollout and flow, head statistics, ...).
     QTabWidget* views() const { return views_; }
     FlowPage* flowPage() const { return flowPage_; }
+    widgets::HeadView* headView() const { return headView_; }
+    widgets::ModelView* modelView() const { return modelView_; }
     widgets::HeadStatsTable* statisticsTable() const { return statsTable_; }
+    /// Shows the view tab named "heatmap", "heads", "model", "rollout" or "statistics".
+    void showView(const QString& name);
     /// Opens (layer, head) in the heatmap.
     void showHead(int layer, int head);
     /// Highlights position `position` in every view.
@@ -124,6 +130,8 @@ private:
     QTabWidget* views_ = nullptr;
     widgets::AttentionView* view_ = nullptr;
     FlowPage* flowPage_ = nullptr;
+    widgets::HeadView* headView_ = nullptr;
+    widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;
     QLineEdit* textEdit_ = nullptr;
     QLineEdit* pairEdit_ = nullptr;
