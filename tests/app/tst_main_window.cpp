@@ -16,10 +16,15 @@
 #include "conformance.h"
 #include "tensor_compare.h"
 
+#include "lumen/engine/analysis.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/system_info.h"
 #include "lumen/projects/project.h"
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/head_stats_table.h"
+#include "lumen/widgets/head_view.h"
+#include "lumen/widgets/model_view.h"
+#include "lumen/widgets/token_bar.h"
 
 #include <QComboBox>
 #include <QDragEnterEvent>
@@ -36,6 +41,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
@@ -130,6 +136,8 @@ private Q_SLOTS:
     void tokensShowTheirText();
     void sentencePairMarksSegmentB();
     void decodersAreCausal();
+    void viewsShareOneBufferAndOneSelection();
+    void statisticsAndRolloutMatchTheEngine();
     void commandLineOptions();
     void commandLineErrors();
     void screenshotRendersTheRun();
@@ -664,8 +672,8 @@ void TestMainWindow::tokensShowTheirText()
     const std::u32string text = U"Hello  wörld\n🍕";
     QCOMPARE(tokenDisplayText(text, { 0, 5 }, false, "hello"), QStringLiteral("Hello"));
     // White space at the ends is trimmed; a token of white space alone shows a sign.
-    QCOMPARE(tokenDisplayText(text, { 5, 12 }, false, "\xC4\xA0w\xC3\xB6rld"),
-        QStringLiteral("wörld"));
+    QCOMPARE(
+        tokenDisplayText(text, { 5, 12 }, false, "\xC4\xA0w\xC3\xB6rld"), QStringLiteral("wörld"));
     QCOMPARE(tokenDisplayText(text, { 5, 6 }, false, "\xC4\xA0"), QStringLiteral("␣"));
     QCOMPARE(tokenDisplayText(text, { 12, 13 }, false, "\xC4\x8A"), QStringLiteral("⏎"));
     QCOMPARE(tokenDisplayText(text, { 13, 14 }, false, "\xC3\xB0\xC5\x81"), QStringLiteral("🍕"));
@@ -708,8 +716,7 @@ void TestMainWindow::decodersAreCausal()
 {
     auto window = makeWindow(newProjectPath());
     QVERIFY(window);
-    QVERIFY(loadModel(*window,
-        QString::fromStdString(lumen::test::conformanceDir("gpt2"))));
+    QVERIFY(loadModel(*window, QString::fromStdString(lumen::test::conformanceDir("gpt2"))));
     QVERIFY(runText(*window, QStringLiteral("Hello world")));
     const lumen::widgets::AttentionSet& set = window->attentionView()->data();
     QVERIFY(set.causal);
@@ -721,6 +728,96 @@ void TestMainWindow::decodersAreCausal()
         for (int k = q + 1; k < set.seq; ++k) {
             QCOMPARE(set.at(0, 0, q, k), 0.0f);
         }
+    }
+}
+
+void TestMainWindow::viewsShareOneBufferAndOneSelection()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    const lumen::widgets::AttentionSet& set = window->attentionView()->data();
+    // Every view holds the one buffer the controller made: no per-view copies.
+    const float* buffer = set.weights->data();
+    QCOMPARE(window->headView()->data().weights->data(), buffer);
+    QCOMPARE(window->modelView()->data().weights->data(), buffer);
+    QCOMPARE(window->attentionController()->lastAttention().weights->data(), buffer);
+
+    // A head picked in the model view opens in the heatmap; the layer follows in the head
+    // view; a token clicked is highlighted in every view.
+    window->showView(QStringLiteral("model"));
+    QCOMPARE(window->views()->currentWidget(), static_cast<QWidget*>(window->modelView()));
+    Q_EMIT window->modelView()->headActivated(2, 3);
+    QCOMPARE(window->views()->currentWidget(), static_cast<QWidget*>(window->attentionView()));
+    QCOMPARE(window->attentionView()->layer(), 2);
+    QCOMPARE(window->attentionView()->head(), 3);
+    QCOMPARE(window->headView()->layer(), 2);
+    window->highlightToken(4);
+    QCOMPARE(window->flowPage()->query(), 4);
+    QCOMPARE(window->headView()->highlightedToken(), 4);
+}
+
+void TestMainWindow::statisticsAndRolloutMatchTheEngine()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    QSignalSpy stats(window->attentionController(), &AttentionController::statisticsReady);
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    QVERIFY(stats.count() == 1 || stats.wait(kWaitMs));
+
+    auto model = lumen::engine::Model::load(QFile::encodeName(bertDir()).toStdString());
+    const lumen::engine::ModelInput input = model->prepare({ kText });
+    lumen::engine::TraceRequest trace;
+    trace.attentions = true;
+    const lumen::engine::ForwardResult out = model->forward(input, trace);
+    lumen::engine::HeadStatsConfig config;
+    config.specialMask = input.encodings.at(0).specialMask;
+    const auto expected = lumen::engine::headStatistics(out.trace.attentions, config);
+    const auto& rows = window->statisticsTable()->data();
+    QCOMPARE(rows.size(), expected.heads.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+        QCOMPARE(rows[i].layer, static_cast<int>(expected.heads[i].layer));
+        QCOMPARE(rows[i].head, static_cast<int>(expected.heads[i].head));
+        QCOMPARE(rows[i].entropy, expected.heads[i].entropy);
+        QCOMPARE(rows[i].specialShare, expected.heads[i].specialShare);
+        QCOMPARE(rows[i].pattern,
+            QString::fromLatin1(lumen::engine::headPatternName(expected.heads[i].pattern)));
+    }
+    // A row activated opens its head.
+    Q_EMIT window->statisticsTable()->headActivated(1, 2);
+    QCOMPARE(window->attentionView()->layer(), 1);
+    QCOMPARE(window->attentionView()->head(), 2);
+
+    // The rollout tab computes when shown, off the GUI thread, and shows the engine's matrix.
+    QSignalSpy flow(window->attentionController(), &AttentionController::flowReady);
+    window->showView(QStringLiteral("rollout"));
+    QVERIFY(flow.count() > 0 || flow.wait(kWaitMs));
+    lumen::engine::RolloutConfig rc;
+    const auto rollout = lumen::engine::attentionRollout(out.trace.attentions, rc);
+    QVERIFY(window->flowPage()->hasResult());
+    QCOMPARE(window->flowPage()->matrix().size(), rollout.matrix.data.size());
+    for (size_t i = 0; i < rollout.matrix.data.size(); ++i) {
+        QVERIFY(sameBits(window->flowPage()->matrix()[i], rollout.matrix.data[i]));
+    }
+    // The bar shows the row of the chosen position.
+    window->flowPage()->setQuery(3);
+    const int seq = static_cast<int>(input.seqLen());
+    QCOMPARE(window->flowPage()->bar()->values().at(5), rollout.matrix.data[3 * seq + 5]);
+
+    // Flow on request, to layer 0, equals the engine's.
+    window->flowPage()->methodSelector()->setCurrentIndex(1);
+    window->flowPage()->layerSelector()->setValue(0);
+    flow.clear();
+    QTest::mouseClick(window->flowPage()->computeButton(), Qt::LeftButton);
+    QVERIFY(flow.wait(kWaitMs));
+    lumen::engine::FlowConfig fc;
+    fc.toLayer = 0;
+    const auto expectedFlow = lumen::engine::attentionFlow(out.trace.attentions, fc);
+    QCOMPARE(window->flowPage()->matrix().size(), expectedFlow.matrix.data.size());
+    for (size_t i = 0; i < expectedFlow.matrix.data.size(); ++i) {
+        QCOMPARE(window->flowPage()->matrix()[i], expectedFlow.matrix.data[i]);
     }
 }
 
