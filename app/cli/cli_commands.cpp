@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "cli_commands.h"
 
+#include "attention_render.h"
+
 #include "arg_parser.h"
 #include "run_recorder.h"
 
@@ -306,21 +308,25 @@ void printModelInfo(std::ostream& out, const engine::Model& model)
     row("Layers", std::to_string(info.numLayers));
     row("Heads", std::to_string(info.numHeads));
     row("Intermediate", std::to_string(info.intermediateSize));
-    row("Max positions", info.maxPositions > 0 ? std::to_string(info.maxPositions)
-                                                : std::string("no limit (relative positions)"));
+    row("Max positions",
+        info.maxPositions > 0 ? std::to_string(info.maxPositions)
+                              : std::string("no limit (relative positions)"));
     row("Parameters",
         withThousands(info.parameterCount) + " ("
             + fixed(static_cast<double>(info.parameterCount) / 1e6, 2) + " M)");
     if (info.parametersPerForward > 0 && info.parametersPerForward != info.parameterCount) {
-        row("Per forward", withThousands(info.parametersPerForward)
+        row("Per forward",
+            withThousands(info.parametersPerForward)
                 + " (shared layers counted each time they run)");
     }
     for (const auto& [name, count] : info.componentParameters) {
         out << "  " << padRight(name, std::max<size_t>(13, name.size() + 1))
             << (withThousands(count) + " ("
-                + fixed(100.0 * static_cast<double>(count)
-                        / static_cast<double>(std::max<int64_t>(info.parameterCount, 1)), 1)
-                + " %)") << '\n';
+                   + fixed(100.0 * static_cast<double>(count)
+                           / static_cast<double>(std::max<int64_t>(info.parameterCount, 1)),
+                       1)
+                   + " %)")
+            << '\n';
     }
     row("Dtype", info.dtype);
     row("Device", info.device);
@@ -488,13 +494,14 @@ Prepared prepareForward(const ParsedArgs& args)
             const bool seq2seq = model->info().isEncoderDecoder;
             if (seq2seq && targets.empty()) {
                 throw UsageError("forward",
-                    model->info().architecture + " is an encoder-decoder model: give --target T "
-                    "(the text the decoder reads; once, or once per --text)");
+                    model->info().architecture
+                        + " is an encoder-decoder model: give --target T "
+                          "(the text the decoder reads; once, or once per --text)");
             }
             if (!seq2seq && !targets.empty()) {
                 throw UsageError("forward",
-                    "--target is for encoder-decoder models (T5); " + model->info().architecture +
-                        " takes only --text");
+                    "--target is for encoder-decoder models (T5); " + model->info().architecture
+                        + " takes only --text");
             }
             const engine::ModelInput input =
                 seq2seq ? model->prepareSeq2Seq(texts, targets) : model->prepare(texts);
@@ -525,8 +532,8 @@ Prepared prepareForward(const ParsedArgs& args)
             if (seq2seq) {
                 tensors.push_back(
                     TensorToWrite::fromInt64("decoder_input_ids", input.decoderInputIds));
-                tensors.push_back(TensorToWrite::fromInt64(
-                    "decoder_attention_mask", input.decoderAttentionMask));
+                tensors.push_back(
+                    TensorToWrite::fromInt64("decoder_attention_mask", input.decoderAttentionMask));
             }
             // Ids and masks stay integers (I64, as the reference's tensors): a float
             // would round ids above 2^24.
@@ -953,6 +960,79 @@ Prepared prepareBench(const ParsedArgs& args)
 }
 
 // ---------------------------------------------------------------------------------------------
+// attention
+
+Prepared prepareAttention(const ParsedArgs& args)
+{
+    AttentionRender request;
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("attention", "missing --text T (the text to run the model on)");
+    }
+    const std::optional<std::string> png = args.value("png");
+    if (!png) {
+        throw UsageError("attention", "missing --png OUT.png (where to write the image)");
+    }
+    request.text = *text;
+    request.pair = args.value("pair").value_or("");
+    request.png = *png;
+    request.view = args.value("view").value_or("heatmap");
+    if (args.flag("rollout")) {
+        if (args.value("view") && request.view != "rollout") {
+            throw UsageError("attention",
+                "--rollout and --view " + request.view
+                    + " ask for two "
+                      "different views; give one");
+        }
+        request.view = "rollout";
+    }
+    const std::vector<std::string> views = { "heatmap", "heads", "model", "rollout" };
+    if (std::find(views.begin(), views.end(), request.view) == views.end()) {
+        throw UsageError("attention",
+            "--view " + request.view + " is not a view: use heatmap, heads, model or rollout");
+    }
+    if (const auto layer = args.value("layer")) {
+        request.layer = static_cast<int>(parseIntOption("attention", "layer", *layer, 0, 1 << 20));
+    }
+    if (const auto head = args.value("head")) {
+        if (*head == "mean") {
+            request.head = -1;
+        } else if (*head == "max") {
+            request.head = -2;
+        } else {
+            request.head = static_cast<int>(parseIntOption("attention", "head", *head, 0, 1 << 20));
+        }
+        if (request.view != "heatmap") {
+            throw UsageError("attention",
+                "--head picks the heatmap's head; the " + request.view + " view shows every head");
+        }
+    }
+    request.width = static_cast<int>(
+        parseIntOption("attention", "width", args.value("width").value_or("1200"), 200, 16384));
+    request.height = static_cast<int>(
+        parseIntOption("attention", "height", args.value("height").value_or("900"), 150, 16384));
+    const std::string dir = modelArgument(args.positionals[0]);
+    request.device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), request.device, [dir, request, json](CommandContext& ctx) mutable {
+                requireNonEmptyTexts({ request.text });
+                request.modelDir = engine::resolveModelPath(dir);
+                const AttentionRenderResult r = renderAttention(request);
+                const Json j { { "png", r.png }, { "view", request.view }, { "layer", r.layer },
+                    { "seq_len", r.seq }, { "layers", r.layers }, { "heads", r.heads },
+                    { "forward_ms", r.forwardMs } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << "wrote " << r.png << " (" << request.view << ", " << r.seq
+                            << " tokens, " << r.layers << " layers x " << r.heads << " heads)\n";
+                }
+                return j;
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // bench-tokenize
 
 /// The whole file as bytes; an error naming the file when it cannot be read.
@@ -1167,6 +1247,32 @@ const std::vector<Command>& commands()
                 { "--json", "print one JSON object (every time, medians, overhead)" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareBench },
+        { { "attention", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, { "pair", true, false }, { "layer", true, false },
+                  { "head", true, false }, { "view", true, false }, { "rollout", false, false },
+                  { "png", true, false }, { "width", true, false }, { "height", true, false },
+                  kJson, kDevice, kProject, kHelp } },
+            "lumen-cli attention MODEL_DIR --text T [--pair T2] --png OUT.png\n"
+            "                 [--layer L] [--head H|mean|max | --view heads|model | --rollout]\n"
+            "                 [--width W] [--height H] [--json] [--device cpu|cuda]",
+            "draw an attention view of a text to a PNG (no window needed)",
+            "Runs the model on the text (and text B of a pair) and draws one of the GUI's views,\n"
+            "headless: the heatmap of one layer and head (default: the last layer, head 0; or the\n"
+            "mean / max of the layer's heads), the head view of a layer (--view heads), every\n"
+            "layer and head as a grid (--view model), or the attention rollout from the input\n"
+            "tokens to a layer (--rollout). Needs a lumen-cli built with the GUI.\n",
+            { { "--text T", "the text (required, not empty)" },
+                { "--pair T2", "text B of a sentence pair" },
+                { "--png FILE", "the image to write (required)" },
+                { "--layer L", "the layer (from 0; default the last)" },
+                { "--head H", "the heatmap's head: 0.., mean or max (default 0)" },
+                { "--view VIEW", "heatmap (default), heads, model or rollout" },
+                { "--rollout", "the same as --view rollout" },
+                { "--width W", "image width in pixels (default 1200)" },
+                { "--height H", "image height in pixels (default 900)" },
+                { "--json", "print {\"png\": ..., \"seq_len\": ..., ...}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareAttention },
         { { "bench-tokenize", { "MODEL_DIR" }, 0,
               { { "file", true, false }, { "repeats", true, false }, { "warmup", true, false },
                   { "lines", false, false }, kJson, kProject, kHelp } },

@@ -12,8 +12,10 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -579,6 +581,70 @@ private Q_SLOTS:
     }
 
     // bench --load: load times and memory per load, the weights' size, metrics per load.
+    // attention draws the GUI's views headless: a real PNG of the asked size, every view, and
+    // usage errors before anything runs.
+    void attentionImages_data()
+    {
+        QTest::addColumn<QStringList>("options");
+        QTest::newRow("heatmap") << QStringList { QStringLiteral("--layer"), QStringLiteral("1"),
+            QStringLiteral("--head"), QStringLiteral("mean") };
+        QTest::newRow("heads") << QStringList { QStringLiteral("--view"), QStringLiteral("heads") };
+        QTest::newRow("model") << QStringList { QStringLiteral("--view"), QStringLiteral("model") };
+        QTest::newRow("rollout") << QStringList { QStringLiteral("--rollout") };
+    }
+
+    void attentionImages()
+    {
+        QFETCH(QStringList, options);
+        const QString png =
+            dir(QStringLiteral("attention-%1.png").arg(QLatin1String(QTest::currentDataTag())));
+        QStringList args { QStringLiteral("attention"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("The quick brown fox."), QStringLiteral("--png"), png,
+            QStringLiteral("--width"), QStringLiteral("800"), QStringLiteral("--height"),
+            QStringLiteral("600"), QStringLiteral("--json") };
+        args << options;
+        const CliResult r = runCli(args);
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(QString::fromStdString(j.at("png").get<std::string>()),
+            QFileInfo(png).absoluteFilePath());
+        QCOMPARE(j.at("layers").get<int>(), 3);
+        QCOMPARE(
+            j.at("layer").get<int>(), QTest::currentDataTag() == QByteArray("heatmap") ? 1 : 2);
+        QVERIFY(r.err.isEmpty()); // Qt's own chatter stays out of the way
+        const QImage image(png);
+        QCOMPARE(image.size(), QSize(800, 600));
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 5) {
+            for (int x = 0; x < image.width(); x += 5) {
+                colours.insert(image.pixel(x, y));
+            }
+        }
+        QVERIFY(colours.size() > 8); // drawn, not blank
+    }
+
+    void attentionErrors()
+    {
+        const QString png = dir(QStringLiteral("never.png"));
+        const CliResult noPng = runCli({ QStringLiteral("attention"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("x") });
+        QCOMPARE(noPng.exitCode, 2);
+        QVERIFY(noPng.err.contains("missing --png OUT.png"));
+        const CliResult headWithModel =
+            runCli({ QStringLiteral("attention"), bertDir(), QStringLiteral("--text"),
+                QStringLiteral("x"), QStringLiteral("--png"), png, QStringLiteral("--view"),
+                QStringLiteral("model"), QStringLiteral("--head"), QStringLiteral("1") });
+        QCOMPARE(headWithModel.exitCode, 2);
+        QVERIFY(headWithModel.err.contains("the model view shows every head"));
+        const CliResult badLayer = runCli(
+            { QStringLiteral("attention"), bertDir(), QStringLiteral("--text"), QStringLiteral("x"),
+                QStringLiteral("--png"), png, QStringLiteral("--layer"), QStringLiteral("9") });
+        QCOMPARE(badLayer.exitCode, 1);
+        QVERIFY2(badLayer.err.contains("--layer 9 is out of range: the model has 3 layers (0..2)."),
+            badLayer.err.constData());
+        QVERIFY(!QFile::exists(png));
+    }
+
     void benchLoad()
     {
         const QString project = dir(QStringLiteral("bench-load.lumen"));
