@@ -180,6 +180,7 @@ bool AttentionController::run(const QString& text, const QString& pair)
     request.id = nextRequestId_++;
     request.text = text;
     request.pair = pair;
+    request.stride = stride_;
     request.cancel = std::make_shared<std::atomic<bool>>(false);
     currentRequest_ = request.id;
     currentCancel_ = request.cancel;
@@ -221,6 +222,7 @@ void AttentionController::onModelLoaded(const ModelSummary& model)
     model_ = model;
     hasModel_ = true;
     record_ = AttentionRecord();
+    windows_.clear();
     jobEnded();
     Q_EMIT modelLoaded(model);
 }
@@ -241,31 +243,69 @@ void AttentionController::onAttentionReady(const AttentionOutput& output)
     currentRun_ = RecordedRun();
     currentCancel_.reset();
 
-    QString error;
-    widgets::AttentionSet set = toAttentionSet(output, &error);
-    if (!set.isValid()) {
-        const QString message = tr("The model's attention could not be shown: %1.").arg(error);
-        projects_->finishRun(run, projects::RunStatus::Failed, {}, message);
-        jobEnded();
-        Q_EMIT runFailed(message);
-        return;
+    // Every window of a long text (one for a text the model takes whole).
+    std::vector<const AttentionOutput*> parts { &output };
+    for (const AttentionOutput& w : output.otherWindows) {
+        parts.push_back(&w);
     }
+    std::vector<AttentionRecord> windows;
+    double forwardMs = 0.0;
+    for (const AttentionOutput* part : parts) {
+        QString error;
+        AttentionRecord record;
+        record.set = toAttentionSet(*part, &error);
+        if (!record.set.isValid()) {
+            const QString message = tr("The model's attention could not be shown: %1.").arg(error);
+            projects_->finishRun(run, projects::RunStatus::Failed, {}, message);
+            jobEnded();
+            Q_EMIT runFailed(message);
+            return;
+        }
+        record.text = part->text;
+        record.pair = part->pair;
+        record.modelDir = part->modelDir;
+        record.windowIndex = part->windowIndex;
+        record.windowCount = part->windowCount;
+        record.tokenBegin = part->windowTokenBegin;
+        record.tokenEnd = part->windowTokenEnd;
+        record.textTokens = part->textTokens;
+        record.stride = part->stride;
+        forwardMs += part->forwardMs;
+        windows.push_back(std::move(record));
+    }
+    const widgets::AttentionSet& set = windows.front().set;
     QJsonObject summary;
     summary.insert(QStringLiteral("seq_len"), set.seq);
     summary.insert(QStringLiteral("layers"), set.layers);
     summary.insert(QStringLiteral("heads"), set.heads);
     summary.insert(QStringLiteral("elapsed_ms"), output.elapsedMs);
-    summary.insert(QStringLiteral("forward_ms"), output.forwardMs);
-    projects_->addMetric(run, QStringLiteral("forward_ms"), 0, output.forwardMs);
+    summary.insert(QStringLiteral("forward_ms"), forwardMs);
+    if (windows.size() > 1) {
+        summary.insert(QStringLiteral("windows"), static_cast<int>(windows.size()));
+        summary.insert(QStringLiteral("text_tokens"), static_cast<qint64>(output.textTokens));
+        summary.insert(QStringLiteral("stride"), output.stride);
+    }
+    for (size_t w = 0; w < parts.size(); ++w) {
+        projects_->addMetric(
+            run, QStringLiteral("forward_ms"), static_cast<qint64>(w), parts[w]->forwardMs);
+    }
     projects_->finishRun(run, projects::RunStatus::Completed, summary);
 
-    record_.set = std::move(set);
-    record_.text = output.text;
-    record_.pair = output.pair;
-    record_.modelDir = output.modelDir;
+    windows_ = std::move(windows);
+    record_ = windows_.front();
     jobEnded();
     show();
     saveArtifact(run);
+}
+
+bool AttentionController::showWindow(int index)
+{
+    if (index < 0 || index >= windowCount() || index == record_.windowIndex) {
+        return index >= 0 && index < windowCount();
+    }
+    record_ = windows_[static_cast<size_t>(index)];
+    show();
+    return true;
 }
 
 namespace {
@@ -290,6 +330,7 @@ void AttentionController::show()
     ++shown_;
     statistics_.clear();
     Q_EMIT attentionReady(record_.set);
+    Q_EMIT windowShown(record_.windowIndex, record_.windowCount);
     const widgets::AttentionSet set = record_.set; // shares the weights
     const quint64 shown = shown_;
     auto* watcher = new QFutureWatcher<std::vector<widgets::HeadStatsRow>>(this);
@@ -422,23 +463,33 @@ void AttentionController::saveArtifact(const RecordedRun& run)
     if (!run.valid()) {
         return;
     }
-    const QString relative = QStringLiteral("run-%1/attention.safetensors").arg(run.id);
-    const QString path =
-        QDir(QString::fromStdString(run.project->artifactsDir())).filePath(relative);
+    // One file per window of a long text, all kind "attention".
+    const std::vector<AttentionRecord> windows = windows_; // shares the weights
+    const QString artifacts = QString::fromStdString(run.project->artifactsDir());
+    QStringList relatives;
+    for (const AttentionRecord& w : windows) {
+        relatives << (windows.size() == 1
+                ? QStringLiteral("run-%1/attention.safetensors").arg(run.id)
+                : QStringLiteral("run-%1/attention-window-%2.safetensors")
+                      .arg(run.id)
+                      .arg(w.windowIndex + 1, 3, 10, QLatin1Char('0')));
+    }
     auto* watcher = new QFutureWatcher<QString>(this);
-    connect(
-        watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, run, relative, path] {
+    connect(watcher, &QFutureWatcher<QString>::finished, this,
+        [this, watcher, run, relatives, artifacts] {
             watcher->deleteLater();
             QString error = watcher->result();
             if (error.isEmpty()) {
                 try {
-                    run.project->addArtifactFile(run.id, "attention", relative.toStdString());
+                    for (const QString& relative : relatives) {
+                        run.project->addArtifactFile(run.id, "attention", relative.toStdString());
+                    }
                 } catch (const std::exception& e) {
                     error = QString::fromStdString(e.what());
                 }
             }
             if (error.isEmpty()) {
-                Q_EMIT artifactSaved(run.id, path);
+                Q_EMIT artifactSaved(run.id, QDir(artifacts).filePath(relatives.first()));
             } else {
                 Q_EMIT artifactFailed(run.id,
                     tr("The attention of run %1 could not be kept in the project: %2")
@@ -446,12 +497,13 @@ void AttentionController::saveArtifact(const RecordedRun& run)
                         .arg(error));
             }
         });
-    // The weights are shared and immutable: the copy of the record costs a pointer.
-    const AttentionRecord record = record_;
-    watcher->setFuture(QtConcurrent::run([record, path]() -> QString {
+    watcher->setFuture(QtConcurrent::run([windows, relatives, artifacts]() -> QString {
         try {
-            QDir().mkpath(QFileInfo(path).absolutePath());
-            saveAttentionRecord(record, QFile::encodeName(path).toStdString());
+            for (size_t w = 0; w < windows.size(); ++w) {
+                const QString path = QDir(artifacts).filePath(relatives.at(static_cast<int>(w)));
+                QDir().mkpath(QFileInfo(path).absolutePath());
+                saveAttentionRecord(windows[w], QFile::encodeName(path).toStdString());
+            }
             return {};
         } catch (const std::exception& e) {
             return QString::fromStdString(e.what());
@@ -469,23 +521,26 @@ std::vector<AttentionController::SavedRun> AttentionController::savedRuns()
     projects::RunFilter filter;
     filter.kind = "attention";
     for (const projects::RunRecord& run : project->listRuns(filter)) {
+        SavedRun saved;
         for (const projects::ArtifactRecord& artifact : project->artifacts(run.id)) {
-            if (artifact.kind != "attention") {
-                continue;
+            if (artifact.kind == "attention") {
+                saved.artifactPaths << QString::fromStdString(project->artifactPath(artifact));
             }
-            SavedRun saved;
-            saved.id = run.id;
-            const QJsonObject parameters =
-                QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
-            saved.text = parameters.value(QStringLiteral("text")).toString();
-            saved.pair = parameters.value(QStringLiteral("text_pair")).toString();
-            saved.model = QString::fromStdString(run.model);
-            saved.startedAt = QDateTime::fromMSecsSinceEpoch(run.createdMs)
-                                  .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-            saved.artifactPath = QString::fromStdString(project->artifactPath(artifact));
-            out.push_back(saved);
-            break;
         }
+        if (saved.artifactPaths.isEmpty()) {
+            continue;
+        }
+        saved.artifactPaths.sort(); // window files are numbered with leading zeros
+        saved.artifactPath = saved.artifactPaths.first();
+        saved.id = run.id;
+        const QJsonObject parameters =
+            QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
+        saved.text = parameters.value(QStringLiteral("text")).toString();
+        saved.pair = parameters.value(QStringLiteral("text_pair")).toString();
+        saved.model = QString::fromStdString(run.model);
+        saved.startedAt = QDateTime::fromMSecsSinceEpoch(run.createdMs)
+                              .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        out.push_back(saved);
     }
     return out;
 }
@@ -497,38 +552,57 @@ bool AttentionController::reopenRun(qint64 runId)
                             "or press Cancel."));
         return false;
     }
-    QString path;
+    QStringList paths;
     for (const SavedRun& saved : savedRuns()) {
         if (saved.id == runId) {
-            path = saved.artifactPath;
+            paths = saved.artifactPaths;
         }
     }
-    if (path.isEmpty()) {
+    if (paths.isEmpty()) {
         Q_EMIT runFailed(tr("Run %1 kept no attention in this project (only completed "
                             "attention runs do). Run the text again.")
                              .arg(runId));
         return false;
     }
     jobStarted(tr("Opening run %1…").arg(runId));
-    auto* watcher = new QFutureWatcher<std::pair<AttentionRecord, QString>>(this);
-    connect(watcher, &QFutureWatcher<std::pair<AttentionRecord, QString>>::finished, this,
-        [this, watcher, runId] {
-            watcher->deleteLater();
-            auto [record, error] = watcher->result();
-            jobEnded();
-            if (!error.isEmpty()) {
-                Q_EMIT runFailed(error);
-                return;
-            }
-            record_ = std::move(record);
-            show();
-            Q_EMIT runReopened(runId, record_.text, record_.pair);
-        });
-    watcher->setFuture(QtConcurrent::run([path]() -> std::pair<AttentionRecord, QString> {
+    using Loaded = std::pair<std::vector<AttentionRecord>, QString>;
+    auto* watcher = new QFutureWatcher<Loaded>(this);
+    connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher, runId] {
+        watcher->deleteLater();
+        auto [windows, error] = watcher->result();
+        jobEnded();
+        if (!error.isEmpty()) {
+            Q_EMIT runFailed(error);
+            return;
+        }
+        windows_ = std::move(windows);
+        record_ = windows_.front();
+        show();
+        Q_EMIT runReopened(runId, record_.text, record_.pair);
+    });
+    watcher->setFuture(QtConcurrent::run([paths]() -> Loaded {
         try {
-            return { loadAttentionRecord(QFile::encodeName(path).toStdString()), QString() };
+            std::vector<AttentionRecord> windows;
+            for (const QString& path : paths) {
+                windows.push_back(loadAttentionRecord(QFile::encodeName(path).toStdString()));
+            }
+            std::sort(windows.begin(), windows.end(),
+                [](const AttentionRecord& a, const AttentionRecord& b) {
+                    return a.windowIndex < b.windowIndex;
+                });
+            for (size_t w = 0; w < windows.size(); ++w) {
+                if (windows[w].windowIndex != static_cast<int>(w)
+                    || windows[w].windowCount != static_cast<int>(windows.size())) {
+                    return { {},
+                        tr("The run's attention files do not make up its windows "
+                           "(window %1 of %2 is missing). Run the text again.")
+                            .arg(w + 1)
+                            .arg(windows[w].windowCount) };
+                }
+            }
+            return { std::move(windows), QString() };
         } catch (const std::exception& e) {
-            return { AttentionRecord(), QString::fromStdString(e.what()) };
+            return { {}, QString::fromStdString(e.what()) };
         }
     }));
     return true;

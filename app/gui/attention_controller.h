@@ -69,6 +69,14 @@ public:
     const widgets::AttentionSet& lastAttention() const { return record_.set; }
     /// What is shown: the attention and the texts and model it came from.
     const AttentionRecord& lastRecord() const { return record_; }
+    /// A long text's windows (one for a text the model takes whole).
+    int windowCount() const { return static_cast<int>(windows_.size()); }
+    int currentWindow() const { return record_.windowIndex; }
+    /// Shows window `index` of the last run; false when there is no such window.
+    bool showWindow(int index);
+    /// The overlap of the windows of the next run, in text tokens; -1 = a quarter window.
+    void setStride(int tokens) { stride_ = tokens; }
+    int stride() const { return stride_; }
 
     /// A recorded attention run that can be shown again.
     struct SavedRun {
@@ -77,7 +85,8 @@ public:
         QString pair;
         QString model;
         QString startedAt; ///< local time, "yyyy-MM-dd HH:mm"
-        QString artifactPath;
+        QString artifactPath; ///< the first window's file
+        QStringList artifactPaths; ///< every window's file, in window order
     };
     /// The open project's attention runs that kept their attention, newest first.
     std::vector<SavedRun> savedRuns();
@@ -114,6 +123,8 @@ Q_SIGNALS:
     /// computeFlow() finished: [query][key] matrix of `seq` x `seq`.
     void flowReady(lumen::app::AttentionController::FlowMethod method, int toLayer,
         const std::vector<float>& matrix);
+    /// Window `index` of `count` is shown (count 1: the text fitted whole).
+    void windowShown(int index, int count);
     /// reopenRun() showed run `runId` again.
     void runReopened(qint64 runId, const QString& text, const QString& pair);
 
@@ -141,6 +152,8 @@ private:
     bool hasModel_ = false;
     ModelSummary model_;
     AttentionRecord record_;
+    std::vector<AttentionRecord> windows_; ///< every window of the last run (record_ is one)
+    int stride_ = -1;
     std::vector<widgets::HeadStatsRow> statistics_;
     quint64 shown_ = 0; ///< counts what was shown, so late statistics for an older one drop
     int layer_ = 0;

@@ -116,6 +116,11 @@ void saveAttentionRecord(const AttentionRecord& record, const std::string& path)
         { "lumen.valid", toJson(set.valid) },
         { "lumen.segment_start", std::to_string(set.segmentStart) },
         { "lumen.causal", set.causal ? "true" : "false" },
+        { "lumen.window",
+            nlohmann::json { { "index", record.windowIndex }, { "count", record.windowCount },
+                { "token_begin", record.tokenBegin }, { "token_end", record.tokenEnd },
+                { "text_tokens", record.textTokens }, { "stride", record.stride } }
+                .dump() },
     };
     engine::writeSafetensors(path, { tensor }, metadata);
 }
@@ -157,6 +162,24 @@ AttentionRecord loadAttentionRecord(const std::string& path)
     record.text = QString::fromStdString(meta(m, path, "lumen.text"));
     record.pair = QString::fromStdString(meta(m, path, "lumen.text_pair"));
     record.modelDir = QString::fromStdString(meta(m, path, "lumen.model"));
+    if (m.count("lumen.window") > 0) {
+        const nlohmann::json w = parseMeta(m, path, "lumen.window");
+        if (!w.is_object()) {
+            bad(path, "\"lumen.window\" is not an object");
+        }
+        record.windowIndex = w.value("index", 0);
+        record.windowCount = w.value("count", 1);
+        record.tokenBegin = w.value("token_begin", int64_t(0));
+        record.tokenEnd = w.value("token_end", int64_t(0));
+        record.textTokens = w.value("text_tokens", int64_t(0));
+        record.stride = w.value("stride", 0);
+        if (record.windowCount < 1 || record.windowIndex < 0
+            || record.windowIndex >= record.windowCount) {
+            bad(path,
+                "\"lumen.window\" names window " + std::to_string(record.windowIndex) + " of "
+                    + std::to_string(record.windowCount));
+        }
+    }
     if (!set.isValid() || (!set.vocabTokens.isEmpty() && set.vocabTokens.size() != set.seq)) {
         bad(path, "its tokens do not fit its attention's shape");
     }

@@ -11,8 +11,9 @@
 // The file is a safetensors file any tool reads: one F32 tensor "attentions"
 // [layers, heads, query, key], and metadata "lumen.format" = "attention-v1", "lumen.text",
 // "lumen.text_pair", "lumen.model", and JSON arrays "lumen.tokens" (shown text),
-// "lumen.vocab_tokens", "lumen.special", "lumen.valid", plus "lumen.segment_start" and
-// "lumen.causal".
+// "lumen.vocab_tokens", "lumen.special", "lumen.valid", plus "lumen.segment_start",
+// "lumen.causal" and "lumen.window" ({"index", "count", "token_begin", "token_end",
+// "text_tokens", "stride"}).
 // Thread safety: reentrant; save/load may run on any thread (they touch no widget).
 
 #include "lumen/widgets/attention_set.h"
@@ -28,6 +29,15 @@ struct AttentionRecord {
     QString text;
     QString pair; ///< text B of a sentence pair, empty for one text
     QString modelDir; ///< the model the run used (shown; not needed to reopen)
+    /// A long text's window: window `windowIndex` of `windowCount` holds the text's tokens
+    /// [tokenBegin, tokenEnd) of `textTokens` (special tokens not counted), windows
+    /// overlapping by `stride` tokens. One window: 0 of 1, the whole text.
+    int windowIndex = 0;
+    int windowCount = 1;
+    int64_t tokenBegin = 0;
+    int64_t tokenEnd = 0;
+    int64_t textTokens = 0;
+    int stride = 0;
 };
 
 /// Writes `record` atomically (a temporary file renamed over `path`). Throws lumen::Error.

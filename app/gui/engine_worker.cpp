@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "engine_worker.h"
 
+#include "lumen/engine/analysis.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
@@ -10,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 
+#include <algorithm>
 #include <new>
 #include <optional>
 #include <utility>
@@ -89,13 +91,12 @@ QString formatParameterCount(qint64 count)
     return QString::number(n / 1e9, 'f', 1) + QStringLiteral(" B");
 }
 
-std::optional<AttentionOutput> computeAttention(
-    engine::Model& model, const AttentionRequest& request, const engine::RunControl& control)
+namespace {
+
+/// One window's (or the whole input's) forward pass into an AttentionOutput.
+std::optional<AttentionOutput> runInput(engine::Model& model, const engine::ModelInput& input,
+    const AttentionRequest& request, const engine::RunControl& control)
 {
-    const bool pair = !request.pair.isEmpty();
-    const engine::ModelInput input = pair
-        ? model.preparePair(request.text.toStdString(), request.pair.toStdString())
-        : model.prepare({ request.text.toStdString() });
     engine::TraceRequest trace;
     trace.attentions = true;
     engine::ForwardResult result = model.forward(input, trace, control);
@@ -111,30 +112,98 @@ std::optional<AttentionOutput> computeAttention(
     out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
     out.causal = model.info().isCausal;
     if (!input.encodings.empty()) {
-        const engine::Encoding& e = input.encodings.front();
-        out.offsets = e.offsets;
-        out.special = e.specialMask;
-        if (pair && model.tokenizer() != nullptr) {
-            // Text B starts after as many text pieces as text A has on its own.
-            const size_t piecesOfA =
-                model.tokenizer()
-                    ->encode(request.text.toStdString(), engine::EncodeOptions { false, 0 })
-                    .size();
-            size_t seen = 0;
-            for (size_t i = 0; i < e.size(); ++i) {
-                if (e.specialMask[i] != 0) {
-                    continue;
-                }
-                if (seen == piecesOfA) {
-                    out.segmentStart = static_cast<int>(i);
-                    break;
-                }
-                ++seen;
-            }
-        }
+        out.offsets = input.encodings.front().offsets;
+        out.special = input.encodings.front().specialMask;
     }
     out.attentions = std::move(result.trace.attentions);
     out.forwardMs = result.elapsedMs;
+    return out;
+}
+
+/// The longest input the model and its tokenizer take, 0 for no limit.
+int64_t inputLimit(const engine::Model& model)
+{
+    int64_t limit = model.info().maxPositions;
+    const engine::Tokenizer* tokenizer = model.tokenizer();
+    if (tokenizer != nullptr && tokenizer->modelMaxLength() > 0
+        && (limit <= 0 || tokenizer->modelMaxLength() < limit)) {
+        limit = tokenizer->modelMaxLength();
+    }
+    return model.info().isEncoderDecoder && model.info().maxPositions <= 0 ? 0 : limit;
+}
+
+} // namespace
+
+std::optional<AttentionOutput> computeAttention(
+    engine::Model& model, const AttentionRequest& request, const engine::RunControl& control)
+{
+    const bool pair = !request.pair.isEmpty();
+    const engine::Tokenizer* tokenizer = model.tokenizer();
+    const std::string text = request.text.toStdString();
+    const int64_t limit = inputLimit(model);
+    if (!pair && tokenizer != nullptr && limit > 0
+        && static_cast<int64_t>(tokenizer->encode(text).size()) > limit) {
+        // Too long for one pass: overlapping windows of the model's length, each its own
+        // forward pass, their positions mapped back to the whole text's tokens and offsets.
+        engine::WindowEncodeConfig config;
+        config.maxLength = limit;
+        config.stride = request.stride >= 0 ? request.stride : limit / 4;
+        const engine::WindowedEncoding windows = engine::encodeWindows(*tokenizer, text, config);
+        std::vector<AttentionOutput> outputs;
+        for (size_t w = 0; w < windows.encodings.size(); ++w) {
+            const engine::Encoding& e = windows.encodings[w];
+            const auto n = static_cast<int64_t>(e.size());
+            engine::ModelInput input;
+            input.inputIds.shape = { 1, n };
+            input.inputIds.data = e.ids;
+            input.attentionMask.shape = { 1, n };
+            input.attentionMask.data.assign(static_cast<size_t>(n), 1);
+            input.tokenTypeIds.shape = { 1, n };
+            input.tokenTypeIds.data = e.typeIds;
+            input.tokens = { e.tokens };
+            input.encodings = { e };
+            std::optional<AttentionOutput> out = runInput(model, input, request, control);
+            if (!out) {
+                return std::nullopt;
+            }
+            out->windowIndex = static_cast<int>(w);
+            out->windowCount = static_cast<int>(windows.encodings.size());
+            out->windowTokenBegin = windows.windows[w].begin;
+            out->windowTokenEnd = windows.windows[w].end;
+            out->textTokens = static_cast<int64_t>(windows.text.size());
+            out->stride = static_cast<int>(config.stride);
+            outputs.push_back(std::move(*out));
+        }
+        AttentionOutput first = std::move(outputs.front());
+        first.otherWindows.assign(
+            std::make_move_iterator(outputs.begin() + 1), std::make_move_iterator(outputs.end()));
+        return first;
+    }
+
+    const engine::ModelInput input =
+        pair ? model.preparePair(text, request.pair.toStdString()) : model.prepare({ text });
+    std::optional<AttentionOutput> out = runInput(model, input, request, control);
+    if (!out) {
+        return std::nullopt;
+    }
+    if (pair && tokenizer != nullptr && !input.encodings.empty()) {
+        // Text B starts after as many text pieces as text A has on its own.
+        const engine::Encoding& e = input.encodings.front();
+        const size_t piecesOfA = tokenizer->encode(text, engine::EncodeOptions { false, 0 }).size();
+        size_t seen = 0;
+        for (size_t i = 0; i < e.size(); ++i) {
+            if (e.specialMask[i] != 0) {
+                continue;
+            }
+            if (seen == piecesOfA) {
+                out->segmentStart = static_cast<int>(i);
+                break;
+            }
+            ++seen;
+        }
+    }
+    out->windowTokenEnd = out->textTokens =
+        static_cast<int64_t>(std::count(out->special.begin(), out->special.end(), 0));
     return out;
 }
 

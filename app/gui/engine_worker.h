@@ -72,6 +72,9 @@ struct AttentionRequest {
     quint64 id = 0;
     QString text;
     QString pair; ///< text B of a sentence pair; empty for one text
+    /// A text longer than the model takes is cut into windows of the model's length that
+    /// overlap by this many text tokens (Hugging Face's `stride`); -1 = a quarter window.
+    int stride = -1;
     /// Set from the GUI thread to cancel; shared so it outlives whichever side ends first.
     std::shared_ptr<std::atomic<bool>> cancel;
 };
@@ -94,6 +97,16 @@ struct AttentionOutput {
     std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
     double forwardMs = 0.0; ///< the forward pass, as the engine timed it
     double elapsedMs = 0.0; ///< tokenising + forward, on the worker
+    /// A long text's windows: this is window `windowIndex` of `windowCount`, holding the
+    /// text's tokens [windowTokenBegin, windowTokenEnd) of `textTokens` (special tokens not
+    /// counted); the first window carries the others in `otherWindows`.
+    int windowIndex = 0;
+    int windowCount = 1;
+    int64_t windowTokenBegin = 0;
+    int64_t windowTokenEnd = 0;
+    int64_t textTokens = 0;
+    int stride = 0;
+    std::vector<AttentionOutput> otherWindows;
 };
 
 /// Tokenises `request` (one text, or a pair) and runs the forward pass recording attention,

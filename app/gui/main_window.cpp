@@ -36,6 +36,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -110,6 +111,12 @@ MainWindow::MainWindow(QWidget* parent)
     // highlighted everywhere.
     connect(statsTable_, &widgets::HeadStatsTable::headActivated, this,
         [this](int layer, int head) { showHead(layer, head); });
+    connect(attention_, &AttentionController::windowShown, this, &MainWindow::onWindowShown);
+    connect(previousWindow_, &QPushButton::clicked, this,
+        [this] { attention_->showWindow(attention_->currentWindow() - 1); });
+    connect(nextWindow_, &QPushButton::clicked, this,
+        [this] { attention_->showWindow(attention_->currentWindow() + 1); });
+    connect(strideBox_, &QSpinBox::valueChanged, attention_, &AttentionController::setStride);
     connect(modelView_, &widgets::ModelView::headActivated, this,
         [this](int layer, int head) { showHead(layer, head); });
     connect(view_, &widgets::AttentionView::tokenClicked, this, &MainWindow::highlightToken);
@@ -285,6 +292,34 @@ void MainWindow::buildCentre()
     input->addWidget(cancelButton_);
     layout->addLayout(input);
 
+    // A text longer than the model takes runs as overlapping windows: move between them here.
+    windowBar_ = new QWidget(centre);
+    windowBar_->setObjectName(QStringLiteral("windowBar"));
+    auto* bar = new QHBoxLayout(windowBar_);
+    bar->setContentsMargins(0, 0, 0, 0);
+    previousWindow_ = new QPushButton(tr("◀ &Previous"), windowBar_);
+    nextWindow_ = new QPushButton(tr("&Next ▶"), windowBar_);
+    windowLabel_ = new QLabel(windowBar_);
+    windowLabel_->setObjectName(QStringLiteral("windowLabel"));
+    auto* overlapLabel = new QLabel(tr("&Overlap"), windowBar_);
+    strideBox_ = new QSpinBox(windowBar_);
+    strideBox_->setObjectName(QStringLiteral("strideBox"));
+    strideBox_->setRange(-1, 4096);
+    strideBox_->setSpecialValueText(tr("a quarter window"));
+    strideBox_->setValue(-1);
+    strideBox_->setSuffix(tr(" tokens"));
+    strideBox_->setToolTip(tr("How many tokens consecutive windows share (Hugging Face's "
+                              "stride); press Run again to use it"));
+    overlapLabel->setBuddy(strideBox_);
+    bar->addWidget(previousWindow_);
+    bar->addWidget(windowLabel_, 1);
+    bar->addWidget(nextWindow_);
+    bar->addSpacing(16);
+    bar->addWidget(overlapLabel);
+    bar->addWidget(strideBox_);
+    windowBar_->setVisible(false);
+    layout->addWidget(windowBar_);
+
     // The views of one input, side by side as tabs; layer, head and the clicked token are
     // shared between them.
     views_ = new QTabWidget(centre);
@@ -410,6 +445,28 @@ void MainWindow::run()
 QWidget* MainWindow::currentView() const
 {
     return views_->currentWidget();
+}
+
+void MainWindow::onWindowShown(int index, int count)
+{
+    windowBar_->setVisible(count > 1);
+    if (count <= 1) {
+        return;
+    }
+    const AttentionRecord& r = attention_->lastRecord();
+    windowLabel_->setText(tr("Window %1 of %2 · tokens %3–%4 of %5")
+                              .arg(index + 1)
+                              .arg(count)
+                              .arg(r.tokenBegin)
+                              .arg(r.tokenEnd - 1)
+                              .arg(r.textTokens));
+    windowLabel_->setToolTip(tr("The text is longer than the model takes, so it ran as %1 "
+                                "windows of the model's length, each sharing %2 tokens with "
+                                "the next; positions map back to the text's own characters.")
+                                 .arg(count)
+                                 .arg(r.stride));
+    previousWindow_->setEnabled(index > 0);
+    nextWindow_->setEnabled(index + 1 < count);
 }
 
 void MainWindow::showView(const QString& name)

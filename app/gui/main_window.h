@@ -24,6 +24,7 @@ class QMenu;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QSpinBox;
 class QTabWidget;
 
 namespace lumen::widgets {
@@ -79,6 +80,12 @@ public:
     widgets::HeadView* headView() const { return headView_; }
     widgets::ModelView* modelView() const { return modelView_; }
     widgets::HeadStatsTable* statisticsTable() const { return statsTable_; }
+    /// A long text's windows: the bar that moves between them (hidden for one window).
+    QWidget* windowBar() const { return windowBar_; }
+    QPushButton* nextWindowButton() const { return nextWindow_; }
+    QPushButton* previousWindowButton() const { return previousWindow_; }
+    QLabel* windowLabel() const { return windowLabel_; }
+    QSpinBox* strideBox() const { return strideBox_; }
     /// Shows the view tab named "heatmap", "heads", "model", "rollout" or "statistics".
     void showView(const QString& name);
     /// Opens (layer, head) in the heatmap.
@@ -123,11 +130,17 @@ private:
     void onModelLoaded(const ModelSummary& model);
     void updateTitle();
     void chooseSavedRun();
+    void onWindowShown(int index, int count);
     bool reportExport(const QString& error, const QString& path);
 
     ProjectController* projects_ = nullptr;
     AttentionController* attention_ = nullptr;
     QTabWidget* views_ = nullptr;
+    QWidget* windowBar_ = nullptr;
+    QPushButton* previousWindow_ = nullptr;
+    QPushButton* nextWindow_ = nullptr;
+    QLabel* windowLabel_ = nullptr;
+    QSpinBox* strideBox_ = nullptr;
     widgets::AttentionView* view_ = nullptr;
     FlowPage* flowPage_ = nullptr;
     widgets::HeadView* headView_ = nullptr;

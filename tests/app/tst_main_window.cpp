@@ -138,6 +138,7 @@ private Q_SLOTS:
     void decodersAreCausal();
     void viewsShareOneBufferAndOneSelection();
     void statisticsAndRolloutMatchTheEngine();
+    void longTextsRunAsWindows();
     void commandLineOptions();
     void commandLineErrors();
     void screenshotRendersTheRun();
@@ -819,6 +820,87 @@ void TestMainWindow::statisticsAndRolloutMatchTheEngine()
     for (size_t i = 0; i < expectedFlow.matrix.data.size(); ++i) {
         QCOMPARE(window->flowPage()->matrix()[i], expectedFlow.matrix.data[i]);
     }
+}
+
+void TestMainWindow::longTextsRunAsWindows()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(loadModel(*window, bertDir()));
+    // The tiny BERT takes 64 tokens; this text has a few hundred.
+    QString text;
+    for (int i = 0; i < 12; ++i) {
+        text +=
+            QStringLiteral("Sentence %1 tells of the quick brown fox and the lazy dog. ").arg(i);
+    }
+    window->strideBox()->setValue(8);
+    QSignalSpy saved(window->attentionController(), &AttentionController::artifactSaved);
+    QVERIFY(runText(*window, text));
+    AttentionController* attention = window->attentionController();
+    const int count = attention->windowCount();
+    QVERIFY2(count > 2, qPrintable(QString::number(count)));
+    QVERIFY(window->windowBar()->isVisibleTo(window.get()));
+    QVERIFY(!window->previousWindowButton()->isEnabled());
+
+    // The engine's own windows of the same text, for comparison.
+    auto model = lumen::engine::Model::load(QFile::encodeName(bertDir()).toStdString());
+    lumen::engine::WindowEncodeConfig config;
+    config.maxLength = 64;
+    config.stride = 8;
+    const lumen::engine::WindowedEncoding expected =
+        lumen::engine::encodeWindows(*model->tokenizer(), text.toStdString(), config);
+    QCOMPARE(static_cast<size_t>(count), expected.encodings.size());
+    const std::u32string text32 = text.toStdU32String();
+    int64_t covered = 0;
+    for (int w = 0; w < count; ++w) {
+        QVERIFY(attention->showWindow(w));
+        const lumen::app::AttentionRecord& r = attention->lastRecord();
+        QCOMPARE(r.windowIndex, w);
+        QCOMPARE(r.stride, 8);
+        QVERIFY(r.set.seq <= 64);
+        QVERIFY(r.tokenBegin <= covered); // no gap between windows
+        covered = r.tokenEnd;
+        // Every position shows the original text at its offsets (positions map back).
+        const lumen::engine::Encoding& e = expected.encodings[static_cast<size_t>(w)];
+        QCOMPARE(r.set.seq, static_cast<int>(e.size()));
+        for (size_t p = 0; p < e.size(); ++p) {
+            if (e.specialMask[p] != 0) {
+                continue;
+            }
+            const auto [begin, end] = e.offsets[p];
+            QCOMPARE(r.set.tokens.at(static_cast<int>(p)),
+                QString::fromUcs4(text32.data() + begin, end - begin).trimmed());
+        }
+    }
+    QCOMPARE(covered, static_cast<int64_t>(expected.text.size()));
+    QVERIFY(!window->nextWindowButton()->isEnabled());
+    QVERIFY(window->windowLabel()->text().startsWith(QStringLiteral("Window %1 of %1").arg(count)));
+
+    // Window 1's attention is the engine's forward pass of window 1.
+    QVERIFY(attention->showWindow(1));
+    const lumen::engine::Encoding& e1 = expected.encodings[1];
+    lumen::engine::ModelInput in;
+    const auto n = static_cast<int64_t>(e1.size());
+    in.inputIds = { { 1, n }, e1.ids };
+    in.attentionMask = { { 1, n }, std::vector<int64_t>(static_cast<size_t>(n), 1) };
+    in.tokenTypeIds = { { 1, n }, e1.typeIds };
+    lumen::engine::TraceRequest trace;
+    trace.attentions = true;
+    const auto out = model->forward(in, trace);
+    QVERIFY(sameBits(window->attentionView()->data().at(2, 1, 5, 7),
+        out.trace.attentions.at(2).data[(static_cast<size_t>(1) * n + 5) * n + 7]));
+
+    // Every window is kept, and the run reopens with all of them.
+    QVERIFY(saved.count() == 1 || saved.wait(kWaitMs));
+    const auto runs = attention->savedRuns();
+    QCOMPARE(runs.front().artifactPaths.size(), count);
+    QSignalSpy reopened(attention, &AttentionController::runReopened);
+    QVERIFY(attention->reopenRun(runs.front().id));
+    QVERIFY(reopened.wait(kWaitMs));
+    QCOMPARE(attention->windowCount(), count);
+    QVERIFY(attention->showWindow(1));
+    QVERIFY(sameBits(window->attentionView()->data().at(2, 1, 5, 7),
+        out.trace.attentions.at(2).data[(static_cast<size_t>(1) * n + 5) * n + 7]));
 }
 
 void TestMainWindow::commandLineOptions()
