@@ -116,6 +116,7 @@ AttentionRenderResult renderAttention(const AttentionRender& request)
     result.layers = set.layers;
     result.heads = set.heads;
     result.forwardMs = output->forwardMs;
+    result.windows = 1 + static_cast<int>(output->otherWindows.size());
     const int layer = request.layer < 0 ? set.layers - 1 : request.layer;
     if (layer >= set.layers) {
         fail("--layer " + std::to_string(request.layer) + " is out of range: the model has "

@@ -29,6 +29,7 @@ struct AttentionRenderResult {
     int layers = 0;
     int heads = 0;
     int layer = 0; ///< the layer drawn (resolved from -1)
+    int windows = 1; ///< a long text's windows (the image shows the first)
     double forwardMs = 0.0;
     std::string png; ///< absolute path written
 };

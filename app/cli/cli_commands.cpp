@@ -1020,7 +1020,7 @@ Prepared prepareAttention(const ParsedArgs& args)
                 const AttentionRenderResult r = renderAttention(request);
                 const Json j { { "png", r.png }, { "view", request.view }, { "layer", r.layer },
                     { "seq_len", r.seq }, { "layers", r.layers }, { "heads", r.heads },
-                    { "forward_ms", r.forwardMs } };
+                    { "windows", r.windows }, { "forward_ms", r.forwardMs } };
                 if (json) {
                     writeInline(ctx.out, j);
                     ctx.out << '\n';
