@@ -27,35 +27,24 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
     };
     widgets::AttentionSet set;
     const int seq = static_cast<int>(output.tokens.size());
-    if (seq == 0 || output.attentions.empty()) {
-        return fail(QStringLiteral("the model returned no tokens or no attention"));
+    PackedAttention packed = output.packed;
+    if (!packed.weights) {
+        // Not packed by the worker (a hand-made output): pack a copy.
+        std::vector<engine::FloatTensor> layers = output.attentions;
+        QString why;
+        packed = packAttention(layers, seq, /*release=*/false, &why);
+        if (!packed.weights) {
+            return fail(why);
+        }
+    } else if (packed.seq != seq
+        || packed.weights->size()
+            != static_cast<size_t>(packed.layers) * packed.heads * seq * seq) {
+        return fail(QStringLiteral("the packed attention does not fit the %1 tokens").arg(seq));
     }
     set.seq = seq;
-    set.layers = static_cast<int>(output.attentions.size());
-    const auto& first = output.attentions.front();
-    if (first.shape.size() != 4) {
-        return fail(QStringLiteral("attention of layer 0 has %1 dimensions, expected 4 "
-                                   "[batch, heads, query, key]")
-                        .arg(first.shape.size()));
-    }
-    set.heads = static_cast<int>(first.shape[1]);
-    const size_t perLayer = static_cast<size_t>(set.heads) * seq * seq;
-    auto weights = std::make_shared<std::vector<float>>();
-    weights->reserve(perLayer * set.layers);
-    for (int layer = 0; layer < set.layers; ++layer) {
-        const engine::FloatTensor& a = output.attentions[static_cast<size_t>(layer)];
-        const std::vector<int64_t> expected { 1, set.heads, seq, seq };
-        if (a.shape != expected || a.data.size() != perLayer) {
-            return fail(QStringLiteral("attention of layer %1 does not have the shape "
-                                       "[1, %2, %3, %3]")
-                            .arg(layer)
-                            .arg(set.heads)
-                            .arg(seq));
-        }
-        // Batch 1: the layer's [heads, query, key] block is already in the view's order.
-        weights->insert(weights->end(), a.data.begin(), a.data.end());
-    }
-    set.weights = std::move(weights);
+    set.layers = packed.layers;
+    set.heads = packed.heads;
+    set.weights = std::move(packed.weights);
     const std::u32string textA = output.text.toStdU32String();
     const std::u32string textB = output.pair.toStdU32String();
     const bool withOffsets = output.offsets.size() == output.tokens.size();

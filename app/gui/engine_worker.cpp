@@ -91,6 +91,54 @@ QString formatParameterCount(qint64 count)
     return QString::number(n / 1e9, 'f', 1) + QStringLiteral(" B");
 }
 
+PackedAttention packAttention(
+    std::vector<engine::FloatTensor>& layers, int seq, bool release, QString* error)
+{
+    auto fail = [error](const QString& why) {
+        if (error != nullptr) {
+            *error = why;
+        }
+        return PackedAttention();
+    };
+    if (seq == 0 || layers.empty()) {
+        return fail(QStringLiteral("the model returned no tokens or no attention"));
+    }
+    const auto& first = layers.front();
+    if (first.shape.size() != 4) {
+        return fail(QStringLiteral("attention of layer 0 has %1 dimensions, expected 4 "
+                                   "[batch, heads, query, key]")
+                        .arg(first.shape.size()));
+    }
+    PackedAttention packed;
+    packed.seq = seq;
+    packed.layers = static_cast<int>(layers.size());
+    packed.heads = static_cast<int>(first.shape[1]);
+    const size_t perLayer = static_cast<size_t>(packed.heads) * seq * seq;
+    auto weights = std::make_shared<std::vector<float>>();
+    weights->reserve(perLayer * packed.layers); // pages are only touched as they are written
+    for (int layer = 0; layer < packed.layers; ++layer) {
+        engine::FloatTensor& a = layers[static_cast<size_t>(layer)];
+        const std::vector<int64_t> expected { 1, packed.heads, seq, seq };
+        if (a.shape != expected || a.data.size() != perLayer) {
+            return fail(QStringLiteral("attention of layer %1 does not have the shape "
+                                       "[1, %2, %3, %3]")
+                            .arg(layer)
+                            .arg(packed.heads)
+                            .arg(seq));
+        }
+        // Batch 1: the layer's [heads, query, key] block is already in the views' order.
+        weights->insert(weights->end(), a.data.begin(), a.data.end());
+        if (release) {
+            std::vector<float>().swap(a.data);
+        }
+    }
+    if (release) {
+        layers.clear();
+    }
+    packed.weights = std::move(weights);
+    return packed;
+}
+
 namespace {
 
 /// One window's (or the whole input's) forward pass into an AttentionOutput.
@@ -99,6 +147,7 @@ std::optional<AttentionOutput> runInput(engine::Model& model, const engine::Mode
 {
     engine::TraceRequest trace;
     trace.attentions = true;
+    trace.packAttentions = true; // one buffer, filled as the layers run: the views share it
     engine::ForwardResult result = model.forward(input, trace, control);
     if (result.status == engine::JobStatus::Cancelled) {
         return std::nullopt;
@@ -115,8 +164,18 @@ std::optional<AttentionOutput> runInput(engine::Model& model, const engine::Mode
         out.offsets = input.encodings.front().offsets;
         out.special = input.encodings.front().specialMask;
     }
-    out.attentions = std::move(result.trace.attentions);
     out.forwardMs = result.elapsedMs;
+    // [layers, 1, heads, seq, seq] is already [layer][head][query][key]: taken, not copied.
+    engine::FloatTensor& packed = result.trace.packedAttentions;
+    const int seq = static_cast<int>(out.tokens.size());
+    if (packed.shape.size() != 5 || packed.shape[1] != 1 || packed.shape[3] != seq
+        || packed.shape[4] != seq) {
+        throw Error(ErrorKind::Internal, "the model returned no packed attention for the input");
+    }
+    out.packed.layers = static_cast<int>(packed.shape[0]);
+    out.packed.heads = static_cast<int>(packed.shape[2]);
+    out.packed.seq = seq;
+    out.packed.weights = std::make_shared<const std::vector<float>>(std::move(packed.data));
     return out;
 }
 

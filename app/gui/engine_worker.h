@@ -79,6 +79,21 @@ struct AttentionRequest {
     std::shared_ptr<std::atomic<bool>> cancel;
 };
 
+/// Every layer's [heads, query, key] attention of one input in one buffer,
+/// [layer][head][query][key]: what the views share.
+struct PackedAttention {
+    std::shared_ptr<const std::vector<float>> weights;
+    int layers = 0;
+    int heads = 0;
+    int seq = 0;
+};
+
+/// Packs per-layer [1, heads, seq, seq] tensors into one buffer. With `release`, each layer's
+/// own memory is freed as soon as it is copied, so a trace never takes much more than once
+/// its size. Returns no weights and sets `error` when the shapes do not fit together.
+PackedAttention packAttention(
+    std::vector<engine::FloatTensor>& layers, int seq, bool release, QString* error);
+
 /// The engine's answer to an AttentionRequest, still in engine types; attention_controller
 /// turns it into widget data.
 struct AttentionOutput {
@@ -94,7 +109,11 @@ struct AttentionOutput {
     std::vector<uint8_t> special; ///< per position, 1 = special token
     int segmentStart = -1; ///< first position of text B, -1 for one text
     bool causal = false; ///< the model's self-attention is causal
-    std::vector<engine::FloatTensor> attentions; ///< per layer, [1, heads, seq, seq]
+    /// per layer, [1, heads, seq, seq]; empty once packed
+    std::vector<engine::FloatTensor> attentions;
+    /// the attentions packed (computeAttention does it at once, so what crosses threads is
+    /// a pointer, not the weights)
+    PackedAttention packed;
     double forwardMs = 0.0; ///< the forward pass, as the engine timed it
     double elapsedMs = 0.0; ///< tokenising + forward, on the worker
     /// A long text's windows: this is window `windowIndex` of `windowCount`, holding the

@@ -576,7 +576,13 @@ void TestMainWindow::workerHonoursCancelAndReportsErrors()
     const auto out = ready.first().at(0).value<lumen::app::AttentionOutput>();
     QCOMPARE(out.requestId, 7ull);
     QCOMPARE(out.tokens.size(), size_t(10));
-    QCOMPARE(out.attentions.size(), size_t(3));
+    // Packed on the worker: one buffer, the per-layer tensors already freed.
+    QVERIFY(out.attentions.empty());
+    QCOMPARE(out.packed.layers, 3);
+    QCOMPARE(out.packed.weights->size(), size_t(3) * out.packed.heads * 10 * 10);
+    // ... and the views' set is that buffer, not a copy of it.
+    const lumen::widgets::AttentionSet set = lumen::app::toAttentionSet(out);
+    QVERIFY(set.weights.get() == out.packed.weights.get());
 
     worker.loadModel(temp_.filePath(QStringLiteral("absent")));
     QCOMPARE(loadFailed.count(), 1);

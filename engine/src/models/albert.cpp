@@ -213,7 +213,7 @@ public:
                 torch::Tensor probs;
                 h = layer->forward(h, mask, trace.attentions ? &probs : nullptr);
                 if (trace.attentions) {
-                    out.attentions.push_back(probs);
+                    recordAttention(in, out, probs);
                 }
             }
             if (trace.hiddenStates) {

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +23,7 @@ namespace lumen::engine {
 /// incremental decoding (engine/src/generate). Decoder families extend it in place when
 /// ArchInput::cache is set; encoders ignore it.
 struct KvCache {
-    std::vector<torch::Tensor> keys;   ///< per layer [batch, kvHeads, past, headDim]
+    std::vector<torch::Tensor> keys; ///< per layer [batch, kvHeads, past, headDim]
     std::vector<torch::Tensor> values; ///< per layer [batch, kvHeads, past, headDim]
     int64_t length() const
     {
@@ -31,9 +32,9 @@ struct KvCache {
 };
 
 struct ArchInput {
-    torch::Tensor inputIds;      ///< [batch, seq] int64
+    torch::Tensor inputIds; ///< [batch, seq] int64
     torch::Tensor attentionMask; ///< [batch, seq] int64, 1 = real token (past + seq with a cache)
-    torch::Tensor tokenTypeIds;  ///< [batch, seq] int64
+    torch::Tensor tokenTypeIds; ///< [batch, seq] int64
     const RunControl* control = nullptr; ///< polled between layers; may be null
     /// Decoders: [batch, seq] int64 positions. Undefined = past .. past + seq - 1 for every
     /// row, pads included (the reference's plain forward); generation with left padding
@@ -48,22 +49,36 @@ struct ArchInput {
     /// Encoder-decoder families: the encoder's output for inputIds from an earlier run; when
     /// defined the encoder is not run again (generation), and no encoder records are made.
     torch::Tensor encoderHiddenState;
+    /// When set, each layer's (encoder) self-attention probabilities go here as the layer
+    /// finishes instead of into ArchOutput::attentions (Model::forward packs them).
+    std::function<void(const torch::Tensor&)> attentionSink;
 };
 
 struct ArchOutput {
-    torch::Tensor lastHidden;      ///< [batch, seq, hidden]
-    torch::Tensor pooler;          ///< [batch, hidden] or undefined
-    torch::Tensor logits;          ///< [batch, seq, vocab] or undefined
+    torch::Tensor lastHidden; ///< [batch, seq, hidden]
+    torch::Tensor pooler; ///< [batch, hidden] or undefined
+    torch::Tensor logits; ///< [batch, seq, vocab] or undefined
     torch::Tensor seqRelationship; ///< [batch, 2] or undefined
     std::vector<torch::Tensor> attentions;
     std::vector<torch::Tensor> hiddenStates;
     bool cancelled = false; ///< stopped early because the caller cancelled
     /// Encoder-decoder families: the decoder's records (the encoder's go in attentions and
     /// hiddenStates above, and lastHidden is the encoder's last hidden state).
-    std::vector<torch::Tensor> crossAttentions;     ///< per decoder layer [b, h, target, source]
-    std::vector<torch::Tensor> decoderAttentions;   ///< per decoder layer [b, h, target, target]
+    std::vector<torch::Tensor> crossAttentions; ///< per decoder layer [b, h, target, source]
+    std::vector<torch::Tensor> decoderAttentions; ///< per decoder layer [b, h, target, target]
     std::vector<torch::Tensor> decoderHiddenStates; ///< decoder layers + 1, [b, target, hidden]
 };
+
+/// Records one layer's (encoder) self-attention probabilities: into the input's sink when it
+/// has one, else into `out`. Every family records through this.
+inline void recordAttention(const ArchInput& in, ArchOutput& out, const torch::Tensor& probs)
+{
+    if (in.attentionSink) {
+        in.attentionSink(probs);
+    } else {
+        out.attentions.push_back(probs);
+    }
+}
 
 /// Between layers: reports progress and says whether the caller asked to stop.
 inline bool stopRequested(const ArchInput& input, int64_t layer, int64_t layers)
@@ -71,8 +86,8 @@ inline bool stopRequested(const ArchInput& input, int64_t layer, int64_t layers)
     if (input.control == nullptr) {
         return false;
     }
-    input.control->report(static_cast<double>(layer) / static_cast<double>(layers), "layer " +
-                                                                           std::to_string(layer));
+    input.control->report(
+        static_cast<double>(layer) / static_cast<double>(layers), "layer " + std::to_string(layer));
     return input.control->cancelled();
 }
 

@@ -225,7 +225,7 @@ inline torch::Tensor runEncoder(Encoder& encoder, torch::Tensor h, const ArchInp
         h = encoder.layers[static_cast<size_t>(index)]->forward(
             h, mask, trace.attentions ? &probs : nullptr);
         if (trace.attentions) {
-            out.attentions.push_back(probs);
+            recordAttention(in, out, probs);
         }
         if (trace.hiddenStates) {
             out.hiddenStates.push_back(h);

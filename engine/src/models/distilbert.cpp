@@ -229,7 +229,7 @@ public:
             h = base_->transformer->layers[static_cast<size_t>(index)]->forward(
                 h, in.attentionMask, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
-                out.attentions.push_back(probs);
+                recordAttention(in, out, probs);
             }
             if (trace.hiddenStates) {
                 out.hiddenStates.push_back(h);

@@ -251,7 +251,7 @@ public:
             x = base_->blocks[static_cast<size_t>(index)]->forward(
                 x, causal, padMask, cache, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
-                out.attentions.push_back(probs);
+                recordAttention(in, out, probs);
             }
         }
         // As in the reference, the last hidden state (and the last traced one) is after ln_f.

@@ -327,7 +327,7 @@ public:
             x = base_->decoderLayers[static_cast<size_t>(index)]->forward(
                 x, cos, sin, mask, cache, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
-                out.attentions.push_back(probs);
+                recordAttention(in, out, probs);
             }
         }
         // As in the reference, the last hidden state (and the last traced one) is normed.

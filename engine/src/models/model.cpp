@@ -23,7 +23,7 @@ struct Model::Impl {
     ModelInfo info;
     std::unique_ptr<Tokenizer> tokenizer;
     std::shared_ptr<Architecture> arch;
-    torch::Device device{torch::kCPU};
+    torch::Device device { torch::kCPU };
 };
 
 namespace {
@@ -46,10 +46,10 @@ bool startsWith(const std::string& s, const std::string& prefix)
 
 // Finds a parameter's checkpoint key: itself, or with the base-model prefix removed or
 // added (a BertModel checkpoint loads into BertForMaskedLM's encoder and vice versa).
-const torch::Tensor* findWeight(const WeightSet& weights, const std::string& name,
-                                const std::string& prefix, std::string* key)
+const torch::Tensor* findWeight(
+    const WeightSet& weights, const std::string& name, const std::string& prefix, std::string* key)
 {
-    std::vector<std::string> candidates{name};
+    std::vector<std::string> candidates { name };
     if (!prefix.empty()) {
         candidates.push_back(startsWith(name, prefix) ? name.substr(prefix.size()) : prefix + name);
     }
@@ -83,7 +83,7 @@ bool adopt(
 }
 
 void loadParameters(Architecture& arch, const WeightSet& weights, const std::string& source,
-                    std::vector<LoadWarning>& warnings)
+    std::vector<LoadWarning>& warnings)
 {
     torch::NoGradGuard noGrad;
     const std::string prefix = arch.basePrefix();
@@ -107,9 +107,10 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
                     + ". The weights and config.json do not belong together.");
         }
         if (!weight->is_floating_point()) {
-            throw Error(ErrorKind::InvalidInput, source + ": tensor \"" + key +
-                                                     "\" holds integers, but a floating-point "
-                                                     "weight was expected.");
+            throw Error(ErrorKind::InvalidInput,
+                source + ": tensor \"" + key
+                    + "\" holds integers, but a floating-point "
+                      "weight was expected.");
         }
         if (adopt(param, *weight, taken)) {
             adopted.insert(key);
@@ -127,9 +128,8 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
             list += " and " + std::to_string(missing.size() - 5) + " more";
         }
         throw Error(ErrorKind::InvalidInput,
-                    source + " lacks " + std::to_string(missing.size()) +
-                        " tensor(s) the model needs: " + list +
-                        ". The checkpoint is incomplete or belongs to another architecture.");
+            source + " lacks " + std::to_string(missing.size()) + " tensor(s) the model needs: "
+                + list + ". The checkpoint is incomplete or belongs to another architecture.");
     }
     // Tied copies (stored in pytorch_model.bin, dropped from safetensors) are not separate
     // parameters; a copy that differs from what it is tied to is worth a warning.
@@ -142,15 +142,15 @@ void loadParameters(Architecture& arch, const WeightSet& weights, const std::str
         used.insert(key);
         std::string targetKey;
         const torch::Tensor* original = findWeight(weights, target, prefix, &targetKey);
-        if (original != nullptr &&
-            (copy->sizes() != original->sizes() || !torch::equal(*copy, *original))) {
-            warnings.push_back({"tied-weight-differs",
-                                key + " differs from " + targetKey + "; Lumen uses " + targetKey});
+        if (original != nullptr
+            && (copy->sizes() != original->sizes() || !torch::equal(*copy, *original))) {
+            warnings.push_back({ "tied-weight-differs",
+                key + " differs from " + targetKey + "; Lumen uses " + targetKey });
         }
     }
     for (const auto& [key, tensor] : weights.tensors) {
         if (used.count(key) == 0 && key.find("position_ids") == std::string::npos) {
-            warnings.push_back({"unexpected-key", key});
+            warnings.push_back({ "unexpected-key", key });
         }
         if (adopted.count(key) == 0) {
             weights.release(key); // copied or unused: its mapped pages are not needed
@@ -187,7 +187,7 @@ std::vector<std::pair<std::string, int64_t>> countComponentParameters(Architectu
         }
         const std::string component = name.substr(0, name.find('.'));
         auto it = std::find_if(components.begin(), components.end(),
-                               [&](const auto& c) { return c.first == component; });
+            [&](const auto& c) { return c.first == component; });
         if (it == components.end()) {
             components.emplace_back(component, 0);
             it = components.end() - 1;
@@ -199,12 +199,11 @@ std::vector<std::pair<std::string, int64_t>> countComponentParameters(Architectu
 
 bool hasTokenizerFiles(const std::string& dir)
 {
-    static const char* kFiles[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt",
-                                   "vocab.json", "spiece.model", "tokenizer.model",
-                                   "sentencepiece.bpe.model"};
+    static const char* kFiles[] = { "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+        "vocab.json", "spiece.model", "tokenizer.model", "sentencepiece.bpe.model" };
     std::error_code ec;
     return std::any_of(std::begin(kFiles), std::end(kFiles),
-                       [&](const char* f) { return fs::exists(fs::path(dir) / f, ec); });
+        [&](const char* f) { return fs::exists(fs::path(dir) / f, ec); });
 }
 
 torch::Device parseDevice(const std::string& name)
@@ -215,22 +214,23 @@ torch::Device parseDevice(const std::string& name)
     if (startsWith(name, "cuda")) {
         if (!torch::cuda::is_available()) {
             throw Error(ErrorKind::Unsupported,
-                        "device \"" + name + "\" was asked for, but this LibTorch build sees no "
-                        "CUDA GPU. Use --device cpu, or build Lumen against a CUDA LibTorch.");
+                "device \"" + name
+                    + "\" was asked for, but this LibTorch build sees no "
+                      "CUDA GPU. Use --device cpu, or build Lumen against a CUDA LibTorch.");
         }
         try {
             return torch::Device(name);
         } catch (const c10::Error&) {
         }
     }
-    throw Error(ErrorKind::InvalidInput,
-                "unknown device \"" + name + "\": use cpu, cuda or cuda:N.");
+    throw Error(
+        ErrorKind::InvalidInput, "unknown device \"" + name + "\": use cpu, cuda or cuda:N.");
 }
 
 bool isBlank(const std::string& text)
 {
     return std::all_of(text.begin(), text.end(),
-                       [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
+        [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
 }
 
 } // namespace
@@ -260,8 +260,10 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
         if (hasTokenizerFiles(dir)) {
             impl->tokenizer = loadTokenizer(dir);
         } else {
-            warnings.push_back({"no-tokenizer", dir + " has no tokenizer files; token ids "
-                                                      "must be given directly"});
+            warnings.push_back({ "no-tokenizer",
+                dir
+                    + " has no tokenizer files; token ids "
+                      "must be given directly" });
         }
     }
 
@@ -275,18 +277,30 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
     return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
-Architecture& ModelInternals::architecture(Model& model) { return *model.impl_->arch; }
+Architecture& ModelInternals::architecture(Model& model)
+{
+    return *model.impl_->arch;
+}
 
-torch::Device ModelInternals::device(const Model& model) { return model.impl_->device; }
+torch::Device ModelInternals::device(const Model& model)
+{
+    return model.impl_->device;
+}
 
-const ModelInfo& Model::info() const { return impl_->info; }
+const ModelInfo& Model::info() const
+{
+    return impl_->info;
+}
 
-const Tokenizer* Model::tokenizer() const { return impl_->tokenizer.get(); }
+const Tokenizer* Model::tokenizer() const
+{
+    return impl_->tokenizer.get();
+}
 
 namespace {
 
 ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokenizer,
-                        PaddingSide side = PaddingSide::Right)
+    PaddingSide side = PaddingSide::Right)
 {
     size_t longest = 0;
     for (const auto& e : encodings) {
@@ -300,9 +314,9 @@ ModelInput padEncodings(std::vector<Encoding> encodings, const Tokenizer& tokeni
     const auto seq = static_cast<int64_t>(longest);
 
     ModelInput input;
-    input.inputIds.shape = {batch, seq};
-    input.attentionMask.shape = {batch, seq};
-    input.tokenTypeIds.shape = {batch, seq};
+    input.inputIds.shape = { batch, seq };
+    input.attentionMask.shape = { batch, seq };
+    input.tokenTypeIds.shape = { batch, seq };
     input.inputIds.data.assign(static_cast<size_t>(batch * seq), padId);
     input.attentionMask.data.assign(static_cast<size_t>(batch * seq), 0);
     input.tokenTypeIds.data.assign(static_cast<size_t>(batch * seq), 0);
@@ -330,28 +344,30 @@ static const Tokenizer& requireTokenizer(const Model::Impl& impl)
 {
     if (!impl.tokenizer) {
         throw Error(ErrorKind::InvalidInput,
-                    impl.info.dir + " has no tokenizer (no vocab.txt, tokenizer.json or "
-                                    "similar), so Lumen cannot turn text into tokens. Copy the "
-                                    "tokenizer files of the checkpoint into the folder.");
+            impl.info.dir
+                + " has no tokenizer (no vocab.txt, tokenizer.json or "
+                  "similar), so Lumen cannot turn text into tokens. Copy the "
+                  "tokenizer files of the checkpoint into the folder.");
     }
     return *impl.tokenizer;
 }
 
-ModelInput Model::prepare(const std::vector<std::string>& texts, int64_t maxLength,
-                          PaddingSide side) const
+ModelInput Model::prepare(
+    const std::vector<std::string>& texts, int64_t maxLength, PaddingSide side) const
 {
     const Tokenizer& tokenizer = requireTokenizer(*impl_);
     if (texts.empty()) {
-        throw Error(ErrorKind::InvalidInput, "no text was given. Type a sentence to run the "
-                                             "model on.");
+        throw Error(ErrorKind::InvalidInput,
+            "no text was given. Type a sentence to run the "
+            "model on.");
     }
     for (size_t i = 0; i < texts.size(); ++i) {
         if (isBlank(texts[i])) {
             throw Error(ErrorKind::InvalidInput,
-                        texts.size() == 1
-                            ? std::string("the text is empty. Type a sentence to run the model on.")
-                            : "text " + std::to_string(i + 1) +
-                                  " is empty. Type a sentence to run the model on.");
+                texts.size() == 1
+                    ? std::string("the text is empty. Type a sentence to run the model on.")
+                    : "text " + std::to_string(i + 1)
+                        + " is empty. Type a sentence to run the model on.");
         }
     }
     EncodeOptions options;
@@ -377,32 +393,33 @@ ModelInput Model::preparePair(const std::string& text, const std::string& pair) 
     const Tokenizer& tokenizer = requireTokenizer(*impl_);
     if (isBlank(text) || isBlank(pair)) {
         throw Error(ErrorKind::InvalidInput,
-                    "both texts of a pair must be non-empty. Type a sentence in each.");
+            "both texts of a pair must be non-empty. Type a sentence in each.");
     }
     EncodeOptions options;
     options.maxLength = impl_->arch->maxSequenceLength();
-    return padEncodings({tokenizer.encodePair(text, pair, options)}, tokenizer);
+    return padEncodings({ tokenizer.encodePair(text, pair, options) }, tokenizer);
 }
 
-ModelInput Model::prepareSeq2Seq(const std::vector<std::string>& sources,
-                                 const std::vector<std::string>& targets) const
+ModelInput Model::prepareSeq2Seq(
+    const std::vector<std::string>& sources, const std::vector<std::string>& targets) const
 {
     const int64_t start = impl_->arch->decoderStartTokenId();
     if (start < 0) {
         throw Error(ErrorKind::InvalidInput,
-                    impl_->info.architecture + " is not an encoder-decoder model, so it takes no "
-                                               "target text. Leave the target out.");
+            impl_->info.architecture
+                + " is not an encoder-decoder model, so it takes no "
+                  "target text. Leave the target out.");
     }
     if (targets.empty() || (targets.size() != 1 && targets.size() != sources.size())) {
         throw Error(ErrorKind::InvalidInput,
-                    "an encoder-decoder model needs one target text, or one per source text (" +
-                        std::to_string(sources.size()) + " sources, " +
-                        std::to_string(targets.size()) + " targets were given).");
+            "an encoder-decoder model needs one target text, or one per source text ("
+                + std::to_string(sources.size()) + " sources, " + std::to_string(targets.size())
+                + " targets were given).");
     }
     for (const auto& target : targets) {
         if (isBlank(target)) {
             throw Error(ErrorKind::InvalidInput,
-                        "the target text is empty. Type the text the decoder should read.");
+                "the target text is empty. Type the text the decoder should read.");
         }
     }
     ModelInput input = prepare(sources);
@@ -420,8 +437,8 @@ ModelInput Model::prepareSeq2Seq(const std::vector<std::string>& sources,
     const int64_t padId = tokenizer.specialTokens().pad.value_or(0);
     const auto batch = static_cast<int64_t>(labels.size());
     const auto seq = static_cast<int64_t>(longest);
-    input.decoderInputIds.shape = {batch, seq};
-    input.decoderAttentionMask.shape = {batch, seq};
+    input.decoderInputIds.shape = { batch, seq };
+    input.decoderAttentionMask.shape = { batch, seq };
     input.decoderInputIds.data.assign(static_cast<size_t>(batch * seq), padId);
     input.decoderAttentionMask.data.assign(static_cast<size_t>(batch * seq), 0);
     for (int64_t b = 0; b < batch; ++b) {
@@ -436,36 +453,36 @@ ModelInput Model::prepareSeq2Seq(const std::vector<std::string>& sources,
     return input;
 }
 
-ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
-                             const RunControl& control)
+ForwardResult Model::forward(
+    const ModelInput& input, const TraceRequest& trace, const RunControl& control)
 {
     const auto start = std::chrono::steady_clock::now();
     Architecture& arch = *impl_->arch;
     const IntTensor& ids = input.inputIds;
-    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0 ||
-        static_cast<int64_t>(ids.data.size()) != ids.numel()) {
-        throw Error(ErrorKind::InvalidInput,
-                    "input ids must be a non-empty [batch, sequence] matrix.");
+    if (ids.shape.size() != 2 || ids.shape[0] <= 0 || ids.shape[1] <= 0
+        || static_cast<int64_t>(ids.data.size()) != ids.numel()) {
+        throw Error(
+            ErrorKind::InvalidInput, "input ids must be a non-empty [batch, sequence] matrix.");
     }
     const int64_t maxLen = arch.maxSequenceLength();
     if (maxLen > 0 && ids.shape[1] > maxLen) {
         throw Error(ErrorKind::InvalidInput,
-                    "the input has " + std::to_string(ids.shape[1]) + " tokens, but " +
-                        impl_->info.architecture + " accepts at most " + std::to_string(maxLen) +
-                        " (max_position_embeddings). Shorten the text.");
+            "the input has " + std::to_string(ids.shape[1]) + " tokens, but "
+                + impl_->info.architecture + " accepts at most " + std::to_string(maxLen)
+                + " (max_position_embeddings). Shorten the text.");
     }
     const int64_t vocab = arch.vocabSize();
     for (int64_t id : ids.data) {
         if (id < 0 || id >= vocab) {
             throw Error(ErrorKind::InvalidInput,
-                        "token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                            std::to_string(vocab - 1) + ").");
+                "token id " + std::to_string(id) + " is outside the vocabulary (0.."
+                    + std::to_string(vocab - 1) + ").");
         }
     }
     auto sameShape = [&](const IntTensor& t, const char* what) {
         if (!t.data.empty() && t.shape != ids.shape) {
             throw Error(ErrorKind::InvalidInput,
-                        std::string(what) + " must have the same shape as the input ids.");
+                std::string(what) + " must have the same shape as the input ids.");
         }
     };
     sameShape(input.attentionMask, "the attention mask");
@@ -473,36 +490,37 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
     for (int64_t t : input.tokenTypeIds.data) {
         if (t < 0 || t >= std::max<int64_t>(arch.typeVocabSize(), 1)) {
             throw Error(ErrorKind::InvalidInput,
-                        "token type id " + std::to_string(t) + " is outside 0.." +
-                            std::to_string(std::max<int64_t>(arch.typeVocabSize(), 1) - 1) + ".");
+                "token type id " + std::to_string(t) + " is outside 0.."
+                    + std::to_string(std::max<int64_t>(arch.typeVocabSize(), 1) - 1) + ".");
         }
     }
     const IntTensor& decoderIds = input.decoderInputIds;
     if (!decoderIds.data.empty()) {
         if (!impl_->info.isEncoderDecoder) {
             throw Error(ErrorKind::InvalidInput,
-                        impl_->info.architecture + " is not an encoder-decoder model, so it "
-                                                   "takes no decoder input ids.");
+                impl_->info.architecture
+                    + " is not an encoder-decoder model, so it "
+                      "takes no decoder input ids.");
         }
-        if (decoderIds.shape.size() != 2 || decoderIds.shape[0] != ids.shape[0] ||
-            decoderIds.shape[1] <= 0 ||
-            static_cast<int64_t>(decoderIds.data.size()) != decoderIds.numel()) {
+        if (decoderIds.shape.size() != 2 || decoderIds.shape[0] != ids.shape[0]
+            || decoderIds.shape[1] <= 0
+            || static_cast<int64_t>(decoderIds.data.size()) != decoderIds.numel()) {
             throw Error(ErrorKind::InvalidInput,
-                        "decoder input ids must be a non-empty [batch, target] matrix with the "
-                        "same batch size as the input ids.");
+                "decoder input ids must be a non-empty [batch, target] matrix with the "
+                "same batch size as the input ids.");
         }
         for (int64_t id : decoderIds.data) {
             if (id < 0 || id >= vocab) {
                 throw Error(ErrorKind::InvalidInput,
-                            "decoder token id " + std::to_string(id) +
-                                " is outside the vocabulary (0.." + std::to_string(vocab - 1) +
-                                ").");
+                    "decoder token id " + std::to_string(id) + " is outside the vocabulary (0.."
+                        + std::to_string(vocab - 1) + ").");
             }
         }
-        if (!input.decoderAttentionMask.data.empty() &&
-            input.decoderAttentionMask.shape != decoderIds.shape) {
-            throw Error(ErrorKind::InvalidInput, "the decoder attention mask must have the same "
-                                                 "shape as the decoder input ids.");
+        if (!input.decoderAttentionMask.data.empty()
+            && input.decoderAttentionMask.shape != decoderIds.shape) {
+            throw Error(ErrorKind::InvalidInput,
+                "the decoder attention mask must have the same "
+                "shape as the decoder input ids.");
         }
     }
     control.report(0.0, "forward");
@@ -522,7 +540,32 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
         }
     }
     in.control = &control;
-    const ArchOutput out = arch.run(in, trace);
+    // Packed attentions: each layer is copied into one buffer as it finishes and its LibTorch
+    // tensor dropped, so the trace exists once. The buffer is sized for the model's layers
+    // up front (one allocation, no regrowth copies).
+    FloatTensor packed;
+    int64_t packedLayers = 0;
+    if (trace.attentions && trace.packAttentions) {
+        in.attentionSink = [&](const torch::Tensor& probs) {
+            const torch::Tensor cpu = probs.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+            const auto n = static_cast<size_t>(cpu.numel());
+            if (packedLayers == 0) {
+                packed.shape.assign(cpu.sizes().begin(), cpu.sizes().end());
+                packed.data.reserve(
+                    n * static_cast<size_t>(std::max<int64_t>(1, impl_->info.numLayers)));
+            }
+            if (!std::equal(packed.shape.begin(), packed.shape.end(), cpu.sizes().begin(),
+                    cpu.sizes().end())) {
+                throw Error(ErrorKind::Internal,
+                    "attention layers of different shapes cannot "
+                    "be packed into one tensor");
+            }
+            const float* from = cpu.data_ptr<float>();
+            packed.data.insert(packed.data.end(), from, from + n);
+            ++packedLayers;
+        };
+    }
+    ArchOutput out = arch.run(in, trace);
 
     ForwardResult result;
     if (out.cancelled) {
@@ -539,24 +582,28 @@ ForwardResult Model::forward(const ModelInput& input, const TraceRequest& trace,
     if (out.seqRelationship.defined()) {
         result.seqRelationshipLogits = toFloatTensor(out.seqRelationship);
     }
-    for (const auto& a : out.attentions) {
-        result.trace.attentions.push_back(toFloatTensor(a));
+    // Each recorded tensor is copied out and its LibTorch memory released at once, so a trace
+    // never holds much more than one copy of itself (layers x heads x L^2 floats at 2048
+    // tokens is gigabytes).
+    const auto copyOut = [](std::vector<torch::Tensor>& from, std::vector<FloatTensor>& to) {
+        to.reserve(from.size());
+        for (torch::Tensor& t : from) {
+            to.push_back(toFloatTensor(t));
+            t = torch::Tensor();
+        }
+        from.clear();
+    };
+    copyOut(out.attentions, result.trace.attentions);
+    if (packedLayers > 0) {
+        packed.shape.insert(packed.shape.begin(), packedLayers);
+        result.trace.packedAttentions = std::move(packed);
     }
-    for (const auto& h : out.hiddenStates) {
-        result.trace.hiddenStates.push_back(toFloatTensor(h));
-    }
-    for (const auto& a : out.decoderAttentions) {
-        result.trace.decoderAttentions.push_back(toFloatTensor(a));
-    }
-    for (const auto& a : out.crossAttentions) {
-        result.trace.crossAttentions.push_back(toFloatTensor(a));
-    }
-    for (const auto& h : out.decoderHiddenStates) {
-        result.trace.decoderHiddenStates.push_back(toFloatTensor(h));
-    }
-    result.elapsedMs = std::chrono::duration<double, std::milli>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
+    copyOut(out.hiddenStates, result.trace.hiddenStates);
+    copyOut(out.decoderAttentions, result.trace.decoderAttentions);
+    copyOut(out.crossAttentions, result.trace.crossAttentions);
+    copyOut(out.decoderHiddenStates, result.trace.decoderHiddenStates);
+    result.elapsedMs =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     control.report(1.0, "forward");
     return result;
 }

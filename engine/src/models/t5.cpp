@@ -304,7 +304,7 @@ public:
             torch::Tensor probs;
             h = selfAttention(*block, h, encBias, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
-                out.attentions.push_back(probs);
+                recordAttention(in, out, probs);
             }
             h = feedForward(*block, h);
         }
