@@ -57,11 +57,13 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption view(QStringLiteral("view"),
         QStringLiteral("Show VIEW first: heatmap, heads, model, rollout or statistics."),
         QStringLiteral("VIEW"));
+    const QCommandLineOption log(QStringLiteral("log"),
+        QStringLiteral("Draw the views on a log colour scale (weak weights told apart)."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({ project, model, text, pair, layer, head, view, screenshot });
+    parser.addOptions({ project, model, text, pair, layer, head, view, log, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -93,6 +95,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     o.text = parser.value(text);
     o.pair = parser.value(pair);
     o.view = parser.value(view).toLower();
+    o.logScale = parser.isSet(log);
     o.screenshotPath = parser.value(screenshot);
     QString error;
     if (parser.isSet(layer)) {

@@ -27,6 +27,7 @@ struct AppOptions {
     std::optional<int> head; ///< AttentionView::kMeanOfHeads for "mean", kMaxOfHeads for "max"
     /// the view tab to show first: "heatmap", "heads", "model", "rollout" or "statistics"
     QString view;
+    bool logScale = false; ///< --log: every view on the log colour scale
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
 };
 

@@ -6,6 +6,7 @@
 
 #include "lumen/widgets/attention_view.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QLineEdit>
@@ -70,6 +71,9 @@ void Launcher::start()
     window_->pairEdit()->setText(options_.pair);
     if (!options_.view.isEmpty()) {
         window_->showView(options_.view);
+    }
+    if (options_.logScale) {
+        window_->attentionView()->logScale()->setChecked(true); // the other views follow
     }
     const int layer = options_.layer.value_or(demo ? demoSetup.layer : 0);
     const int head = options_.head.value_or(demo ? demoSetup.head : 0);

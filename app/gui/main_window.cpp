@@ -17,6 +17,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -131,6 +132,15 @@ MainWindow::MainWindow(QWidget* parent)
         [this](int head) { modelView_->setSelectedHead(view_->layer(), qMax(0, head)); });
     connect(headView_, &widgets::HeadView::layerChanged, view_, &widgets::AttentionView::setLayer);
     connect(flowPage_, &FlowPage::tokenClicked, this, &MainWindow::highlightToken);
+    // The colour scale is shared too: log in one view is log in all three.
+    const auto setLogScale = [this](bool on) {
+        view_->logScale()->setChecked(on);
+        headView_->setLogScale(on);
+        modelView_->setLogScale(on);
+    };
+    connect(view_->logScale(), &QCheckBox::toggled, this, setLogScale);
+    connect(headView_->logBox(), &QCheckBox::toggled, this, setLogScale);
+    connect(modelView_->logBox(), &QCheckBox::toggled, this, setLogScale);
     connect(attention_, &AttentionController::attentionReady, this,
         [this](const widgets::AttentionSet& set) {
             statusBar()->showMessage(

@@ -26,6 +26,7 @@
 #include "lumen/widgets/model_view.h"
 #include "lumen/widgets/token_bar.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -763,6 +764,17 @@ void TestMainWindow::viewsShareOneBufferAndOneSelection()
     window->highlightToken(4);
     QCOMPARE(window->flowPage()->query(), 4);
     QCOMPARE(window->headView()->highlightedToken(), 4);
+
+    // The colour scale is shared: log in the model view is log in the heatmap and the head
+    // view, and linear again from the heatmap's box.
+    window->modelView()->logBox()->click();
+    QVERIFY(window->modelView()->logScale());
+    QVERIFY(window->attentionView()->logScale()->isChecked());
+    QVERIFY(window->headView()->logScale());
+    window->attentionView()->logScale()->click();
+    QVERIFY(!window->modelView()->logScale());
+    QVERIFY(!window->headView()->logScale());
+    QVERIFY(!window->headView()->logBox()->isChecked());
 }
 
 void TestMainWindow::statisticsAndRolloutMatchTheEngine()
@@ -911,11 +923,12 @@ void TestMainWindow::longTextsRunAsWindows()
 
 void TestMainWindow::commandLineOptions()
 {
-    const auto parsed = lumen::app::parseAppOptions({ QStringLiteral("lumen"),
-        QStringLiteral("--project"), QStringLiteral("a.lumen"), QStringLiteral("--model"),
-        QStringLiteral("/models/bert"), QStringLiteral("--text"), QStringLiteral("Hello there."),
-        QStringLiteral("--layer"), QStringLiteral("2"), QStringLiteral("--head"),
-        QStringLiteral("mean"), QStringLiteral("--screenshot"), QStringLiteral("out.png") });
+    const auto parsed =
+        lumen::app::parseAppOptions({ QStringLiteral("lumen"), QStringLiteral("--project"),
+            QStringLiteral("a.lumen"), QStringLiteral("--model"), QStringLiteral("/models/bert"),
+            QStringLiteral("--text"), QStringLiteral("Hello there."), QStringLiteral("--layer"),
+            QStringLiteral("2"), QStringLiteral("--head"), QStringLiteral("mean"),
+            QStringLiteral("--log"), QStringLiteral("--screenshot"), QStringLiteral("out.png") });
     QVERIFY2(parsed.ok, qPrintable(parsed.message));
     QVERIFY(!parsed.exitNow);
     QCOMPARE(parsed.options.projectPath, QStringLiteral("a.lumen"));
@@ -924,11 +937,13 @@ void TestMainWindow::commandLineOptions()
     QCOMPARE(parsed.options.layer.value_or(-9), 2);
     QCOMPARE(parsed.options.head.value_or(-9), lumen::widgets::AttentionView::kMeanOfHeads);
     QCOMPARE(parsed.options.screenshotPath, QStringLiteral("out.png"));
+    QVERIFY(parsed.options.logScale);
 
     const auto bare = lumen::app::parseAppOptions({ QStringLiteral("lumen") });
     QVERIFY(bare.ok);
     QVERIFY(bare.options.modelDir.isEmpty());
     QVERIFY(!bare.options.layer.has_value());
+    QVERIFY(!bare.options.logScale);
 
     const auto help =
         lumen::app::parseAppOptions({ QStringLiteral("lumen"), QStringLiteral("--help") });

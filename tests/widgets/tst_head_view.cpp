@@ -9,6 +9,7 @@
 #include "lumen/widgets/attention_set.h"
 #include "lumen/widgets/head_view.h"
 
+#include <QCheckBox>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -129,6 +130,7 @@ private Q_SLOTS:
     void causalModelsShowNoFutureLines();
     void paddingIsLeftOut();
     void thresholdSkipsSmallWeights();
+    void logScaleSpreadsLineOpacity();
     void headsToggleOnAndOff();
     void chipsToggleAndSolo();
     void clickSelectsAToken();
@@ -295,6 +297,32 @@ void TestHeadView::thresholdSkipsSmallWeights()
     for (const Line& line : lines) {
         QVERIFY(line.weight >= 0.03f);
     }
+}
+
+void TestHeadView::logScaleSpreadsLineOpacity()
+{
+    HeadView view;
+    showView(view);
+    view.setData(codedSet(1, 3, 6)); // weights 0.0100 .. 0.0355: all faint when linear
+    view.setThreshold(0.01f);
+    QCOMPARE(view.opacityLevel(0.01f), 1);
+    QCOMPARE(view.opacityLevel(0.1f), 2); // round(0.1 x 24)
+    QCOMPARE(view.opacityLevel(1.0f), HeadView::kOpacityLevels);
+    const QImage linear = view.canvas()->grab().toImage();
+    view.logBox()->click();
+    QVERIFY(view.logScale());
+    QCOMPARE(view.opacityLevel(0.01f), 1);
+    QCOMPARE(view.opacityLevel(0.1f), 13); // 1 + round(23 x log(10) / log(100))
+    QCOMPARE(view.opacityLevel(1.0f), HeadView::kOpacityLevels);
+    QCOMPARE(view.opacityLevel(0.0355f),
+        1 + static_cast<int>(std::lround(23 * std::log(3.55) / std::log(100.0))));
+    // The same lines, drawn stronger.
+    QCOMPARE(view.allLines().size(), view.paintedLines().size());
+    const QImage log = view.canvas()->grab().toImage();
+    QVERIFY(log != linear);
+    view.setLogScale(false);
+    QVERIFY(!view.logBox()->isChecked());
+    QCOMPARE(view.canvas()->grab().toImage(), linear);
 }
 
 void TestHeadView::headsToggleOnAndOff()

@@ -117,6 +117,7 @@ private Q_SLOTS:
     void drawnPixelsAreTheThumbnails();
     void downsamplingKeepsEachBlocksMaximum();
     void stretchedColoursReachTheTop();
+    void logScaleSpreadsWeakWeights();
     void causalFutureIsMasked();
     void paddingIsCutOut();
     void sharesTheBuffer();
@@ -233,6 +234,46 @@ void TestModelView::stretchedColoursReachTheTop()
     }
     QCOMPARE(stretched.pixelIndex(5, 2),
         static_cast<int>(std::lround(set.at(0, 1, 2, 5) / largest * ModelView::kWeightLevels)));
+}
+
+void TestModelView::logScaleSpreadsWeakWeights()
+{
+    // One map of weights 0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 0.5, 1 (and copies): linear, the
+    // small ones are all black; on the log scale each decade is a quarter of the levels.
+    AttentionSet s;
+    s.layers = 1;
+    s.heads = 1;
+    s.seq = 4;
+    s.tokens << QStringLiteral("a") << QStringLiteral("b") << QStringLiteral("c")
+             << QStringLiteral("d");
+    const std::vector<float> values { 0.0f, 1e-5f, 1e-4f, 1e-3f, 1e-2f, 0.1f, 0.5f, 1.0f };
+    auto w = std::make_shared<std::vector<float>>();
+    for (int i = 0; i < 16; ++i) {
+        w->push_back(values[static_cast<size_t>(i % 8)]);
+    }
+    s.weights = w;
+    ModelView view;
+    view.setData(s);
+    QVERIFY(!view.logScale());
+    const QImage linear = view.thumbnail(0, 0, 4);
+    QCOMPARE(linear.pixelIndex(3, 0), 0); // 1e-3 x 254 rounds to 0
+    QCOMPARE(linear.pixelIndex(1, 1), 25); // 0.1
+    view.logBox()->click();
+    QVERIFY(view.logScale());
+    const QImage log = view.thumbnail(0, 0, 4);
+    const int L = ModelView::kWeightLevels;
+    const std::vector<int> expected { 0, 0, 0, static_cast<int>(std::lround(L * 0.25)),
+        static_cast<int>(std::lround(L * 0.5)), static_cast<int>(std::lround(L * 0.75)),
+        static_cast<int>(std::lround(L * std::log(0.5 / 1e-4) / std::log(1e4))), L };
+    for (int i = 0; i < 16; ++i) {
+        QCOMPARE(log.pixelIndex(i % 4, i / 4), expected[static_cast<size_t>(i % 8)]);
+    }
+    // Stretched and log: the map's largest weight is the top; here it is 1 anyway.
+    view.setStretchColors(true);
+    QCOMPARE(view.thumbnail(0, 0, 4).pixelIndex(3, 1), L);
+    view.setLogScale(false);
+    QVERIFY(!view.logBox()->isChecked());
+    QCOMPARE(view.thumbnail(0, 0, 4).pixelIndex(1, 1), 25);
 }
 
 void TestModelView::causalFutureIsMasked()

@@ -6,6 +6,7 @@
 #include "token_text.h"
 
 #include <QAbstractScrollArea>
+#include <QCheckBox>
 #include <QCoreApplication>
 #include <QCursor>
 #include <QHBoxLayout>
@@ -30,7 +31,7 @@ namespace {
 
 // Lines are drawn in runs of one head and one of kLevels opacity steps, so a paint makes at
 // most heads x kLevels pen changes however many lines there are.
-constexpr int kLevels = 24;
+constexpr int kLevels = HeadView::kOpacityLevels;
 constexpr int kMinTokenPx = 56;
 constexpr int kMaxTokenPx = 168;
 constexpr int kMinLinePx = 160;
@@ -43,11 +44,6 @@ constexpr size_t kMaxIncomingLines = 2000;
 constexpr float kSliderStep = 0.005f;
 constexpr int kSliderMax = 100;
 constexpr float kMinThreshold = 0.001f;
-
-int levelOf(float weight)
-{
-    return std::clamp(static_cast<int>(std::lround(weight * kLevels)), 1, kLevels);
-}
 
 // Opacity grows a little faster than the weight, so that 0.1 is still seen next to 0.9.
 int alphaOf(int level)
@@ -223,9 +219,9 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     for (const Line& line : v.painted_) {
         order.push_back(&line);
     }
-    std::sort(order.begin(), order.end(), [](const Line* a, const Line* b) {
-        const int la = levelOf(a->weight);
-        const int lb = levelOf(b->weight);
+    std::sort(order.begin(), order.end(), [&v](const Line* a, const Line* b) {
+        const int la = v.opacityLevel(a->weight);
+        const int lb = v.opacityLevel(b->weight);
         return la != lb ? la < lb : a->head < b->head;
     });
     p.save();
@@ -258,13 +254,14 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
         p.drawLine(QLineF(line.pointAt(t0), line.pointAt(t1)));
     };
     for (size_t i = 0; i < order.size();) {
-        const int level = levelOf(order[i]->weight);
+        const int level = v.opacityLevel(order[i]->weight);
         const int head = order[i]->head;
         QColor c = colormaps::categorical(head);
         c.setAlpha(alphaOf(level));
         p.setPen(QPen(c, 1.0, Qt::SolidLine, Qt::FlatCap));
         const int strokes = strokesOf(level);
-        for (; i < order.size() && levelOf(order[i]->weight) == level && order[i]->head == head;
+        for (; i < order.size() && v.opacityLevel(order[i]->weight) == level
+             && order[i]->head == head;
              ++i) {
             const double y0 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->query)]) + half;
             const double y1 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->key)]) + half;
@@ -543,6 +540,10 @@ HeadView::HeadView(QWidget* parent)
     thresholdLabel_ = new QLabel(controls_);
     thresholdLabel_->setMinimumWidth(
         QFontMetrics(font()).horizontalAdvance(QStringLiteral("0.000")) + 4);
+    logBox_ = new QCheckBox(tr("Lo&g scale"), controls_);
+    logBox_->setObjectName(QStringLiteral("headViewLog"));
+    logBox_->setToolTip(tr("Line opacity follows the logarithm of the weight, from the "
+                           "threshold up"));
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("headViewCounts"));
     top->addWidget(layerLabel);
@@ -551,6 +552,7 @@ HeadView::HeadView(QWidget* parent)
     top->addWidget(thresholdText);
     top->addWidget(thresholdSlider_);
     top->addWidget(thresholdLabel_);
+    top->addWidget(logBox_);
     top->addStretch(1);
     top->addWidget(countsLabel_);
 
@@ -588,6 +590,7 @@ HeadView::HeadView(QWidget* parent)
         [this](int value) { setLayer(value); });
     connect(thresholdSlider_, &QSlider::valueChanged, this,
         [this](int value) { setThreshold(static_cast<float>(value) * kSliderStep); });
+    connect(logBox_, &QCheckBox::toggled, this, [this](bool on) { setLogScale(on); });
     connect(allButton_, &QToolButton::clicked, this, [this] { setAllHeadsEnabled(true); });
     connect(noneButton_, &QToolButton::clicked, this, [this] { setAllHeadsEnabled(false); });
 
@@ -715,6 +718,30 @@ void HeadView::soloHead(int head)
     legend_->update();
     canvas_->viewport()->update();
     Q_EMIT headsChanged();
+}
+
+void HeadView::setLogScale(bool on)
+{
+    if (on == log_) {
+        return;
+    }
+    log_ = on;
+    {
+        const QSignalBlocker block(logBox_);
+        logBox_->setChecked(on);
+    }
+    canvas_->viewport()->update();
+}
+
+int HeadView::opacityLevel(float weight) const
+{
+    if (!log_ || threshold_ >= 1.0f) {
+        return std::clamp(static_cast<int>(std::lround(weight * kLevels)), 1, kLevels);
+    }
+    const double t =
+        std::log(std::max(static_cast<double>(weight), double(threshold_)) / threshold_)
+        / std::log(1.0 / threshold_);
+    return std::clamp(1 + static_cast<int>(std::lround(t * (kLevels - 1))), 1, kLevels);
 }
 
 void HeadView::setThreshold(float threshold)

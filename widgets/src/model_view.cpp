@@ -363,7 +363,11 @@ ModelView::ModelView(QWidget* parent)
     stretchBox_ = new QCheckBox(tr("&Stretch colours"), this);
     stretchBox_->setObjectName(QStringLiteral("modelViewStretch"));
     stretchBox_->setToolTip(tr("Each map's colours span 0 to its own largest weight"));
-    auto* zeroLabel = new QLabel(QStringLiteral("0"), this);
+    logBox_ = new QCheckBox(tr("&Log scale"), this);
+    logBox_->setObjectName(QStringLiteral("modelViewLog"));
+    logBox_->setToolTip(tr("Colours follow the logarithm of the weight, from %1 up")
+                            .arg(static_cast<double>(kLogFloor)));
+    colorMinLabel_ = new QLabel(this);
     colorBar_ = new QLabel(this);
     colorBar_->setToolTip(tr("Attention weight"));
     colorMaxLabel_ = new QLabel(this);
@@ -374,8 +378,9 @@ ModelView::ModelView(QWidget* parent)
     controls->addWidget(fitButton_);
     controls->addSpacing(16);
     controls->addWidget(stretchBox_);
+    controls->addWidget(logBox_);
     controls->addSpacing(16);
-    controls->addWidget(zeroLabel);
+    controls->addWidget(colorMinLabel_);
     controls->addWidget(colorBar_);
     controls->addWidget(colorMaxLabel_);
     controls->addStretch(1);
@@ -401,6 +406,7 @@ ModelView::ModelView(QWidget* parent)
     });
     connect(fitButton_, &QToolButton::toggled, this, [this](bool on) { setFitToView(on); });
     connect(stretchBox_, &QCheckBox::toggled, this, [this](bool on) { setStretchColors(on); });
+    connect(logBox_, &QCheckBox::toggled, this, [this](bool on) { setLogScale(on); });
 
     clear();
 }
@@ -546,6 +552,20 @@ void ModelView::setStretchColors(bool on)
     updateControls();
 }
 
+void ModelView::setLogScale(bool on)
+{
+    if (on == log_) {
+        return;
+    }
+    log_ = on;
+    {
+        const QSignalBlocker block(logBox_);
+        logBox_->setChecked(on);
+    }
+    invalidateThumbnails();
+    updateControls();
+}
+
 void ModelView::setColorMap(colormaps::Sequential map)
 {
     if (map == map_) {
@@ -634,6 +654,14 @@ QImage ModelView::renderThumbnail(int layer, int head, int resolution) const
         }
         scale = largest > 0.0f ? largest : 1.0f;
     }
+    const float logSpan = -std::log(kLogFloor);
+    auto index = [&](float value) {
+        const float t = value / scale;
+        if (!log_ || !(t > 0.0f)) {
+            return weightIndex(t);
+        }
+        return weightIndex(std::log(std::max(t, kLogFloor) / kLogFloor) / logSpan);
+    };
     QImage image(resolution, resolution, QImage::Format_Indexed8);
     image.setColorTable(colorTable());
     for (size_t y = 0; y < res; ++y) {
@@ -641,7 +669,7 @@ QImage ModelView::renderThumbnail(int layer, int head, int resolution) const
         const float* values = pooled.data() + y * res;
         for (size_t x = 0; x < res; ++x) {
             line[x] = values[x] == kNone ? static_cast<uchar>(kMaskedIndex)
-                                         : static_cast<uchar>(weightIndex(values[x] / scale));
+                                         : static_cast<uchar>(index(values[x]));
         }
     }
     return image;
@@ -895,6 +923,7 @@ void ModelView::updateControls()
     }
     const int barHeight = QFontMetrics(font()).height() - 4;
     colorBar_->setPixmap(QPixmap::fromImage(bar.scaled(96, qMax(6, barHeight))));
+    colorMinLabel_->setText(log_ ? QStringLiteral("10⁻⁴") : QStringLiteral("0"));
     colorMaxLabel_->setText(stretch_ ? tr("max of each map") : QStringLiteral("1"));
     countsLabel_->setText(hasData() ? tr("%1 layers · %2 heads · %3 tokens")
                                           .arg(set_.layers)
@@ -904,6 +933,7 @@ void ModelView::updateControls()
     zoomSlider_->setEnabled(hasData());
     fitButton_->setEnabled(hasData());
     stretchBox_->setEnabled(hasData());
+    logBox_->setEnabled(hasData());
 }
 
 QSize ModelView::contentSize() const

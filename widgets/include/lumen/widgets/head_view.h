@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <vector>
 
+class QCheckBox;
 class QLabel;
 class QSlider;
 class QSpinBox;
@@ -81,6 +82,14 @@ public:
     float threshold() const { return threshold_; }
     /// Weights below `threshold` (0..1) are not drawn.
     void setThreshold(float threshold);
+    /// A line's opacity steps with its weight: linear (the default), round(weight x
+    /// kOpacityLevels); on the log scale, with log(weight / threshold) from the threshold
+    /// (the faintest) to 1, so weak lines of a broad head stay told apart. Always 1 ..
+    /// kOpacityLevels.
+    static constexpr int kOpacityLevels = 24;
+    void setLogScale(bool on);
+    bool logScale() const { return log_; }
+    int opacityLevel(float weight) const;
 
     /// The selected query token, whose lines are shown alone while nothing is hovered; -1
     /// for none. Out-of-range or padding positions clear it.
@@ -115,6 +124,7 @@ public:
     QWidget* canvas() const;
     QSpinBox* layerSelector() const { return layerBox_; }
     QSlider* thresholdSlider() const { return thresholdSlider_; }
+    QCheckBox* logBox() const { return logBox_; }
     /// The head chips (click: on/off, double-click: this head alone).
     QWidget* headLegend() const;
     /// Chip of `head` in headLegend() coordinates.
@@ -160,6 +170,7 @@ private:
     AttentionSet set_;
     int layer_ = 0;
     float threshold_ = kDefaultThreshold;
+    bool log_ = false;
     std::vector<uint8_t> headEnabled_;
     std::vector<int> rows_; ///< row -> position, real tokens only
     std::vector<int> rowOf_; ///< position -> row, -1 for padding
@@ -182,6 +193,7 @@ private:
     Legend* legend_ = nullptr;
     QSpinBox* layerBox_ = nullptr;
     QSlider* thresholdSlider_ = nullptr;
+    QCheckBox* logBox_ = nullptr;
     QLabel* thresholdLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QToolButton* allButton_ = nullptr;

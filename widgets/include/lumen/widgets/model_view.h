@@ -82,6 +82,12 @@ public:
 
     void setStretchColors(bool on);
     bool stretchColors() const { return stretch_; }
+    /// On: colours follow log10 of the weight from kLogFloor (the darkest) to 1 (or to the
+    /// map's largest weight when stretched), so weak but structured patterns show; weights
+    /// at or under the floor take the darkest colour. Off (the default): linear.
+    void setLogScale(bool on);
+    bool logScale() const { return log_; }
+    static constexpr float kLogFloor = 1e-4f;
     void setColorMap(colormaps::Sequential map);
 
     /// How long one paint may spend rendering maps not yet cached; 0: no limit (export).
@@ -91,8 +97,10 @@ public:
     /// Pixels per side a map is rendered at for the current cell size.
     int thumbnailResolution() const;
     /// The map of (layer, head) at `resolution` (default: the current one), from the cache
-    /// or rendered now: Format_Indexed8, pixel index round(weight / scale x 254) where scale
-    /// is 1 (or the map's largest weight when stretched), kMaskedIndex for the causal future.
+    /// or rendered now: Format_Indexed8, pixel index round(t x 254) with t = weight / scale
+    /// where scale is 1 (or the map's largest weight when stretched), or on the log scale
+    /// t = log(max(weight / scale, kLogFloor) / kLogFloor) / log(1 / kLogFloor) (0 for a
+    /// zero weight); kMaskedIndex for the causal future.
     QImage thumbnail(int layer, int head, int resolution = 0) const;
     /// Maps in view that the last paint left as placeholders (its budget ran out).
     int pendingThumbnails() const { return pending_; }
@@ -121,6 +129,7 @@ public:
     QSlider* zoomSlider() const { return zoomSlider_; }
     QToolButton* fitButton() const { return fitButton_; }
     QCheckBox* stretchBox() const { return stretchBox_; }
+    QCheckBox* logBox() const { return logBox_; }
 
     QSize sizeHint() const override;
 
@@ -169,6 +178,7 @@ private:
     int cellPx_ = 48;
     bool fit_ = true;
     bool stretch_ = false;
+    bool log_ = false;
     colormaps::Sequential map_ = colormaps::Sequential::Viridis;
     int budgetMs_ = 40;
     int pending_ = 0;
@@ -179,6 +189,8 @@ private:
     QSlider* zoomSlider_ = nullptr;
     QToolButton* fitButton_ = nullptr;
     QCheckBox* stretchBox_ = nullptr;
+    QCheckBox* logBox_ = nullptr;
+    QLabel* colorMinLabel_ = nullptr;
     QLabel* colorBar_ = nullptr;
     QLabel* colorMaxLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
