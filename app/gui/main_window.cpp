@@ -101,6 +101,12 @@ MainWindow::MainWindow(QWidget* parent)
         attention_, &AttentionController::attentionReady, modelView_, &widgets::ModelView::setData);
     connect(attention_, &AttentionController::attentionReady, statsTable_,
         [this] { statsTable_->clear(); });
+    // Once every view has the data, they show the heatmap's layer and head (chosen before
+    // the first run, e.g. by --layer, the heatmap only remembered them).
+    connect(attention_, &AttentionController::attentionReady, this, [this] {
+        headView_->setLayer(view_->layer());
+        modelView_->setSelectedHead(view_->layer(), qMax(0, view_->head()));
+    });
     connect(attention_, &AttentionController::statisticsReady, statsTable_,
         &widgets::HeadStatsTable::setData);
     connect(attention_, &AttentionController::flowReady, flowPage_, &FlowPage::setResult);

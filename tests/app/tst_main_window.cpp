@@ -744,7 +744,15 @@ void TestMainWindow::viewsShareOneBufferAndOneSelection()
     auto window = makeWindow(newProjectPath());
     QVERIFY(window);
     QVERIFY(loadModel(*window, bertDir()));
+    // A layer and head chosen before the first run (as --layer / --head do) reach every
+    // view once the data is there.
+    window->attentionView()->setLayer(2);
+    window->attentionView()->setHead(1);
     QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    QCOMPARE(window->attentionView()->layer(), 2);
+    QCOMPARE(window->headView()->layer(), 2);
+    QCOMPARE(window->modelView()->selectedLayer(), 2);
+    QCOMPARE(window->modelView()->selectedHead(), 1);
     const lumen::widgets::AttentionSet& set = window->attentionView()->data();
     // Every view holds the one buffer the controller made: no per-view copies.
     const float* buffer = set.weights->data();

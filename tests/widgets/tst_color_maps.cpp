@@ -9,6 +9,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -42,7 +44,7 @@ private Q_SLOTS:
     void cividisMatchesTheReference();
     void lightnessGrowsMonotonically();
     void quantisesAndClamps();
-    void categoricalColoursRepeatAfterNine();
+    void categoricalColoursRepeatAfterTwelve();
 };
 
 void TestColorMaps::viridisMatchesTheReference()
@@ -101,16 +103,41 @@ void TestColorMaps::quantisesAndClamps()
     QCOMPARE(colormaps::sequentialIndex(100.0 / 255.0), 100);
 }
 
-void TestColorMaps::categoricalColoursRepeatAfterNine()
+void TestColorMaps::categoricalColoursRepeatAfterTwelve()
 {
+    // CIELAB (D65) of an sRGB colour.
+    const auto lab = [](QRgb rgb) {
+        const auto linear = [](int c) {
+            const double v = c / 255.0;
+            return v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+        };
+        const double r = linear(qRed(rgb)), g = linear(qGreen(rgb)), b = linear(qBlue(rgb));
+        const double x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        const double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        const double z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        const auto f = [](double t) {
+            return t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116.0;
+        };
+        return std::array<double, 3> { 116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)) };
+    };
     std::set<QRgb> seen;
+    double closest = 1e9;
     for (int i = 0; i < colormaps::kCategoricalCount; ++i) {
         seen.insert(colormaps::categorical(i).rgb());
+        for (int j = 0; j < i; ++j) {
+            const auto a = lab(colormaps::categorical(i).rgb());
+            const auto b = lab(colormaps::categorical(j).rgb());
+            closest = std::min(closest, std::hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+        }
     }
     QCOMPARE(static_cast<int>(seen.size()), colormaps::kCategoricalCount);
+    QCOMPARE(colormaps::kCategoricalCount, 12); // the heads of a BERT-base layer
+    // Every two heads' colours are told apart (Delta E 1976 over 20), as in Tol's nine.
+    QVERIFY2(closest > 20.0, qPrintable(QString::number(closest)));
     QCOMPARE(colormaps::categorical(0), QColor(0xcc, 0x66, 0x77)); // Tol's muted rose
-    QCOMPARE(colormaps::categorical(9), colormaps::categorical(0));
-    QCOMPARE(colormaps::categorical(-1), colormaps::categorical(8));
+    QCOMPARE(colormaps::categorical(12), colormaps::categorical(0));
+    QCOMPARE(colormaps::categorical(-1), colormaps::categorical(11));
 }
 
 QTEST_APPLESS_MAIN(TestColorMaps)

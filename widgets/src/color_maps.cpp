@@ -70,7 +70,10 @@ template<size_t N> Table interpolate(const Stop (&stops)[N])
     return table;
 }
 
-// Tol's "muted" qualitative scheme, in his order.
+// Tol's "muted" qualitative scheme, in his order, then three more so that the 12 heads of
+// a BERT-base or GPT-2 layer each get their own: near-black, brown and navy, the three of
+// a set of candidates that keep the smallest CIELAB distance between any two colours as it
+// is among the nine (22.8), and at least 11 under simulated deuteranopia and protanopia.
 constexpr QRgb kMuted[kCategoricalCount] = {
     0xffcc6677, // rose
     0xff332288, // indigo
@@ -81,6 +84,9 @@ constexpr QRgb kMuted[kCategoricalCount] = {
     0xff44aa99, // teal
     0xff999933, // olive
     0xffaa4499, // purple
+    0xff222222, // near-black
+    0xff8c510a, // brown
+    0xff004488, // navy
 };
 
 } // namespace

@@ -36,7 +36,7 @@ int sequentialIndex(double t);
 QRgb sequential(double t, Sequential map = Sequential::Viridis);
 
 /// Number of distinct categorical colours before they repeat.
-constexpr int kCategoricalCount = 9;
+constexpr int kCategoricalCount = 12;
 /// Colour of category `id` (a head), id >= 0; repeats every kCategoricalCount.
 QColor categorical(int id);
 
