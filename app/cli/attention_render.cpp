@@ -132,23 +132,27 @@ AttentionRenderResult renderAttention(const AttentionRender& request)
     QImage image;
     if (request.view == "heatmap") {
         widgets::AttentionView view;
+        view.setControlsVisible(false);
         view.setData(set);
         view.setLayer(layer);
         view.setHead(request.head);
         image = grabAt(view, request.width, request.height);
     } else if (request.view == "heads") {
         widgets::HeadView view;
+        view.setControlsVisible(false);
         view.setData(set);
         view.setLayer(layer);
         image = grabAt(view, request.width, request.height);
     } else if (request.view == "model") {
         widgets::ModelView view;
+        view.setControlsVisible(false);
         view.setPaintBudgetMs(0); // every thumbnail in this one image
         view.setFitToView(true);
         view.setData(set);
         image = grabAt(view, request.width, request.height);
     } else if (request.view == "rollout") {
         FlowPage page;
+        page.setControlsVisible(false);
         page.setAttention(set);
         {
             const QSignalBlocker blocker(page.layerSelector());

@@ -37,6 +37,7 @@ FlowPage::FlowPage(QWidget* parent)
     note_ = new QLabel(this);
     note_->setObjectName(QStringLiteral("flowNote"));
     note_->setWordWrap(true);
+    interactive_ = { methodLabel, methodBox_, layerLabel, layerBox_, computeButton_ };
     controls->addWidget(methodLabel);
     controls->addWidget(methodBox_);
     controls->addWidget(layerLabel);
@@ -75,6 +76,13 @@ FlowPage::Method FlowPage::method() const
 int FlowPage::toLayer() const
 {
     return layerBox_->value();
+}
+
+void FlowPage::setControlsVisible(bool visible)
+{
+    for (QWidget* w : interactive_) {
+        w->setVisible(visible);
+    }
 }
 
 void FlowPage::setAttention(const widgets::AttentionSet& set)

@@ -53,6 +53,9 @@ public:
     QComboBox* methodSelector() const { return methodBox_; }
     QSpinBox* layerSelector() const { return layerBox_; }
     QPushButton* computeButton() const { return computeButton_; }
+    /// Off: the method, layer and Compute controls are hidden, leaving the note that says
+    /// what is shown, the map and the bar (a figure: lumen-cli attention).
+    void setControlsVisible(bool visible);
 
 Q_SIGNALS:
     void computeRequested(lumen::app::AttentionController::FlowMethod method, int toLayer);
@@ -74,6 +77,7 @@ private:
     QSpinBox* layerBox_ = nullptr;
     QPushButton* computeButton_ = nullptr;
     QLabel* note_ = nullptr;
+    QList<QWidget*> interactive_; ///< what setControlsVisible hides
     widgets::AttentionHeatmap* map_ = nullptr;
     widgets::TokenBar* bar_ = nullptr;
 };

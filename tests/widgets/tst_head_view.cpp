@@ -12,6 +12,7 @@
 #include <QCheckBox>
 #include <QMouseEvent>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QSpinBox>
 #include <QTest>
 
@@ -323,6 +324,15 @@ void TestHeadView::logScaleSpreadsLineOpacity()
     view.setLogScale(false);
     QVERIFY(!view.logBox()->isChecked());
     QCOMPARE(view.canvas()->grab().toImage(), linear);
+
+    // As a figure (lumen-cli attention): the controls go, the head legend stays.
+    view.setControlsVisible(false);
+    QVERIFY(view.layerSelector()->isHidden());
+    QVERIFY(view.thresholdSlider()->isHidden());
+    QVERIFY(view.logBox()->isHidden());
+    QVERIFY(!view.headLegend()->isHidden());
+    view.setControlsVisible(true);
+    QVERIFY(!view.logBox()->isHidden());
 }
 
 void TestHeadView::headsToggleOnAndOff()

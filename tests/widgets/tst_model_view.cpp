@@ -271,6 +271,12 @@ void TestModelView::logScaleSpreadsWeakWeights()
     // Stretched and log: the map's largest weight is the top; here it is 1 anyway.
     view.setStretchColors(true);
     QCOMPARE(view.thumbnail(0, 0, 4).pixelIndex(3, 1), L);
+    view.setControlsVisible(false); // as a figure: the controls go, the maps stay
+    QVERIFY(view.logBox()->isHidden());
+    QVERIFY(view.stretchBox()->isHidden());
+    QVERIFY(!view.canvas()->isHidden());
+    view.setControlsVisible(true);
+    QVERIFY(!view.logBox()->isHidden());
     view.setLogScale(false);
     QVERIFY(!view.logBox()->isChecked());
     QCOMPARE(view.thumbnail(0, 0, 4).pixelIndex(1, 1), 25);

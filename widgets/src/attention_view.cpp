@@ -176,6 +176,11 @@ void AttentionView::clear()
     controls_->setEnabled(false);
 }
 
+void AttentionView::setControlsVisible(bool visible)
+{
+    controls_->setVisible(visible);
+}
+
 void AttentionView::setLayer(int layer)
 {
     if (!hasData()) {

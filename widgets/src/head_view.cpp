@@ -546,6 +546,8 @@ HeadView::HeadView(QWidget* parent)
                            "threshold up"));
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("headViewCounts"));
+    interactive_ = { layerLabel, layerBox_, thresholdText, thresholdSlider_, thresholdLabel_,
+        logBox_ };
     top->addWidget(layerLabel);
     top->addWidget(layerBox_);
     top->addSpacing(16);
@@ -718,6 +720,13 @@ void HeadView::soloHead(int head)
     legend_->update();
     canvas_->viewport()->update();
     Q_EMIT headsChanged();
+}
+
+void HeadView::setControlsVisible(bool visible)
+{
+    for (QWidget* w : interactive_ + QList<QWidget*> { allButton_, noneButton_ }) {
+        w->setVisible(visible);
+    }
 }
 
 void HeadView::setLogScale(bool on)

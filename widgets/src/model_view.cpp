@@ -373,6 +373,7 @@ ModelView::ModelView(QWidget* parent)
     colorMaxLabel_ = new QLabel(this);
     countsLabel_ = new QLabel(this);
     countsLabel_->setObjectName(QStringLiteral("modelViewCounts"));
+    interactive_ = { zoomLabel, zoomSlider_, fitButton_, stretchBox_, logBox_ };
     controls->addWidget(zoomLabel);
     controls->addWidget(zoomSlider_);
     controls->addWidget(fitButton_);
@@ -550,6 +551,13 @@ void ModelView::setStretchColors(bool on)
     }
     invalidateThumbnails();
     updateControls();
+}
+
+void ModelView::setControlsVisible(bool visible)
+{
+    for (QWidget* w : interactive_) {
+        w->setVisible(visible);
+    }
 }
 
 void ModelView::setLogScale(bool on)

@@ -84,6 +84,9 @@ public:
     QCheckBox* stretchColors() const { return stretchBox_; }
     /// Checked: a log colour scale.
     QCheckBox* logScale() const { return logBox_; }
+    /// Off: the control bar is hidden, leaving the titled map and its colour bar (a figure:
+    /// lumen-cli attention).
+    void setControlsVisible(bool visible);
     /// Weights under thresholdAt(value) are drawn as the background.
     QSlider* thresholdSlider() const { return thresholdSlider_; }
     QToolButton* resetZoomButton() const { return resetZoomButton_; }

@@ -125,6 +125,9 @@ public:
     QSpinBox* layerSelector() const { return layerBox_; }
     QSlider* thresholdSlider() const { return thresholdSlider_; }
     QCheckBox* logBox() const { return logBox_; }
+    /// Off: the layer, threshold and scale controls and the All / None buttons are hidden,
+    /// leaving the picture, its head legend and counts (a figure: lumen-cli attention).
+    void setControlsVisible(bool visible);
     /// The head chips (click: on/off, double-click: this head alone).
     QWidget* headLegend() const;
     /// Chip of `head` in headLegend() coordinates.
@@ -194,6 +197,7 @@ private:
     QSpinBox* layerBox_ = nullptr;
     QSlider* thresholdSlider_ = nullptr;
     QCheckBox* logBox_ = nullptr;
+    QList<QWidget*> interactive_; ///< what setControlsVisible hides
     QLabel* thresholdLabel_ = nullptr;
     QLabel* countsLabel_ = nullptr;
     QToolButton* allButton_ = nullptr;

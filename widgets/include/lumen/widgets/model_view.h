@@ -130,6 +130,9 @@ public:
     QToolButton* fitButton() const { return fitButton_; }
     QCheckBox* stretchBox() const { return stretchBox_; }
     QCheckBox* logBox() const { return logBox_; }
+    /// Off: the zoom, fit, stretch and scale controls are hidden, leaving the maps, their
+    /// colour bar and counts (a figure: lumen-cli attention).
+    void setControlsVisible(bool visible);
 
     QSize sizeHint() const override;
 
@@ -190,6 +193,7 @@ private:
     QToolButton* fitButton_ = nullptr;
     QCheckBox* stretchBox_ = nullptr;
     QCheckBox* logBox_ = nullptr;
+    QList<QWidget*> interactive_; ///< what setControlsVisible hides
     QLabel* colorMinLabel_ = nullptr;
     QLabel* colorBar_ = nullptr;
     QLabel* colorMaxLabel_ = nullptr;
