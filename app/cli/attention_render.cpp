@@ -158,16 +158,10 @@ AttentionRenderResult renderAttention(const AttentionRender& request)
             const QSignalBlocker blocker(page.layerSelector());
             page.layerSelector()->setValue(layer);
         }
-        engine::AttentionLayers layers;
-        layers.seq = set.seq;
-        for (int l = 0; l < set.layers; ++l) {
-            layers.data.push_back(set.slice(l, 0));
-            layers.heads.push_back(set.heads);
-        }
         engine::RolloutConfig config;
         config.toLayer = layer;
         config.realMask = set.valid;
-        const engine::RolloutResult rollout = engine::attentionRollout(layers, config);
+        const engine::RolloutResult rollout = engine::attentionRollout(layersOf(set), config);
         page.setResult(AttentionController::FlowMethod::Rollout, layer, rollout.matrix.data);
         image = grabAt(page, request.width, request.height);
     } else {

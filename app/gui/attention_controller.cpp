@@ -299,7 +299,8 @@ bool AttentionController::showWindow(int index)
 
 namespace {
 
-/// The engine's view of the shown attention: no copy, the buffer stays shared.
+} // namespace
+
 engine::AttentionLayers layersOf(const widgets::AttentionSet& set)
 {
     engine::AttentionLayers layers;
@@ -311,8 +312,6 @@ engine::AttentionLayers layersOf(const widgets::AttentionSet& set)
     }
     return layers;
 }
-
-} // namespace
 
 void AttentionController::show()
 {

@@ -22,6 +22,7 @@
 #include "engine_worker.h"
 #include "project_controller.h"
 
+#include "lumen/engine/analysis.h"
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/head_stats_table.h"
 
@@ -36,6 +37,9 @@ namespace lumen::app {
 /// of a pair and causality carried over. Returns an empty set and sets `error` when the
 /// shapes do not fit together.
 widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* error = nullptr);
+/// The engine's view of a set's weights for the analysis (rollout, flow, statistics): no
+/// copy, the buffer stays shared. The set must be valid and outlive the view.
+engine::AttentionLayers layersOf(const widgets::AttentionSet& set);
 
 /// What a token shows: the characters [begin, end) of `text` (code points) with white space
 /// at either end trimmed, "␣" for white space alone ("⏎" for a line break, "⇥" for a tab);

@@ -146,13 +146,7 @@ AttentionView::AttentionView(QWidget* parent)
 
 void AttentionView::setData(const AttentionSet& set)
 {
-    if (!set.isValid()) {
-        if (set.weights || set.seq > 0) {
-            qWarning("AttentionView: inconsistent attention set (%d layers, %d heads, seq %d, "
-                     "%lld tokens, %zu weights); not drawing",
-                set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
-                set.weights ? set.weights->size() : size_t(0));
-        }
+    if (!set.acceptedBy("AttentionView")) {
         clear();
         return;
     }

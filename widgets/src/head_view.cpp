@@ -607,13 +607,7 @@ HeadView::~HeadView() = default;
 
 void HeadView::setData(const AttentionSet& set)
 {
-    if (!set.isValid()) {
-        if (set.weights || set.seq > 0) {
-            qWarning("HeadView: inconsistent attention set (%d layers, %d heads, seq %d, "
-                     "%lld tokens, %zu weights); not drawing",
-                set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
-                set.weights ? set.weights->size() : size_t(0));
-        }
+    if (!set.acceptedBy("HeadView")) {
         clear();
         return;
     }

@@ -416,13 +416,7 @@ ModelView::~ModelView() = default;
 
 void ModelView::setData(const AttentionSet& set)
 {
-    if (!set.isValid()) {
-        if (set.weights || set.seq > 0) {
-            qWarning("ModelView: inconsistent attention set (%d layers, %d heads, seq %d, "
-                     "%lld tokens, %zu weights); not drawing",
-                set.layers, set.heads, set.seq, static_cast<long long>(set.tokens.size()),
-                set.weights ? set.weights->size() : size_t(0));
-        }
+    if (!set.acceptedBy("ModelView")) {
         clear();
         return;
     }

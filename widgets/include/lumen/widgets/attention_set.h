@@ -14,6 +14,7 @@
 // Thread safety: a plain value; the weights are immutable once shared.
 
 #include <QStringList>
+#include <QtGlobal>
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +57,21 @@ struct AttentionSet {
     float at(int layer, int head, int query, int key) const
     {
         return slice(layer, head)[static_cast<size_t>(query) * seq + key];
+    }
+    /// isValid(), and when not, a warning naming `view` unless the set is simply empty:
+    /// the views call this in setData() and clear themselves on false.
+    bool acceptedBy(const char* view) const
+    {
+        if (isValid()) {
+            return true;
+        }
+        if (weights || seq > 0) {
+            qWarning("%s: inconsistent attention set (%d layers, %d heads, seq %d, %lld tokens, "
+                     "%zu weights); not drawing",
+                view, layers, heads, seq, static_cast<long long>(tokens.size()),
+                weights ? weights->size() : size_t(0));
+        }
+        return false;
     }
     bool isReal(int position) const { return valid.empty() || valid[position] != 0; }
     bool isSpecial(int position) const { return !special.empty() && special[position] != 0; }
