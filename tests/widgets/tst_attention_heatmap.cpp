@@ -6,6 +6,7 @@
 
 #include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/color_maps.h"
 #include "lumen/widgets/qcustomplot.h"
 
 #include <QCheckBox>
@@ -626,6 +627,15 @@ void TestAttentionHeatmap::defaultGradientIsCividis()
         const int l = qRound(0.2126 * c.red() + 0.7152 * c.green() + 0.0722 * c.blue());
         QVERIFY2(l > last, qPrintable(QStringLiteral("step %1: %2 <= %3").arg(i).arg(l).arg(last)));
         last = l;
+    }
+    // The heatmap's colours are the shared table's (the model view's maps use the same), to
+    // QCustomPlot's rounding.
+    for (int i = 0; i < 256; i += 15) {
+        const QRgb expected = lumen::widgets::colormaps::sequentialTable(
+            lumen::widgets::colormaps::Sequential::Cividis)[static_cast<size_t>(i)];
+        QVERIFY(colourDistance(
+                    QColor::fromRgb(g.color(i / 255.0, QCPRange(0, 1))), QColor::fromRgb(expected))
+            <= 2);
     }
     w.setGradient(AttentionHeatmap::Gradient::Viridis);
     g = w.colorMap()->gradient();

@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "lumen/widgets/attention_heatmap.h"
 
+#include "lumen/widgets/color_maps.h"
+
 #include "lumen/widgets/qcustomplot.h"
 
 #include <QEvent>
@@ -34,37 +36,22 @@ constexpr int kHiddenPixels = 1024;
 // A press that moves further than this (pixels) is a drag, not a click.
 constexpr int kDragDistance = 4;
 
-QCPColorGradient gradientFromStops(const std::vector<std::pair<double, QRgb>>& stops)
+// The shared table of `map` (widgets/color_maps.h, the same colours as the model view's
+// maps), one stop per entry, so QCustomPlot's 256 levels are the table itself.
+QCPColorGradient gradientOf(colormaps::Sequential map)
 {
+    const colormaps::Table& table = colormaps::sequentialTable(map);
     QCPColorGradient g;
     g.clearColorStops();
     g.setColorInterpolation(QCPColorGradient::ciRGB);
-    g.setLevelCount(256);
-    for (const auto& [position, rgb] : stops) {
-        g.setColorStopAt(position, QColor::fromRgb(rgb));
+    g.setLevelCount(colormaps::kTableSize);
+    for (int i = 0; i < colormaps::kTableSize; ++i) {
+        g.setColorStopAt(
+            i / double(colormaps::kTableSize - 1), QColor::fromRgb(table[static_cast<size_t>(i)]));
     }
     g.setNanHandling(QCPColorGradient::nhNanColor);
     g.setNanColor(kMaskedColor);
     return g;
-}
-
-// Cividis (Nuñez, Anderton and Renslow 2018; matplotlib's table), sampled at 17 stops.
-// QCustomPlot interpolates between them in RGB, which stays close to the original.
-QCPColorGradient cividis()
-{
-    return gradientFromStops({ { 0.0000, 0x00224e }, { 0.0627, 0x002e6a }, { 0.1255, 0x1a386f },
-        { 0.1882, 0x32436d }, { 0.2510, 0x434e6c }, { 0.3137, 0x535a6d }, { 0.3765, 0x61656f },
-        { 0.4392, 0x6f7073 }, { 0.5020, 0x7d7c78 }, { 0.5647, 0x8c8878 }, { 0.6275, 0x9b9476 },
-        { 0.6902, 0xaba072 }, { 0.7529, 0xbcae6c }, { 0.8157, 0xcdbb64 }, { 0.8784, 0xdec958 },
-        { 0.9412, 0xf0d846 }, { 1.0000, 0xfee838 } });
-}
-
-// Viridis (matplotlib's perceptually uniform map), sampled at nine stops: the earlier default.
-QCPColorGradient viridis()
-{
-    return gradientFromStops({ { 0.000, 0x440154 }, { 0.125, 0x472d7b }, { 0.250, 0x3b528b },
-        { 0.375, 0x2c728e }, { 0.500, 0x21918c }, { 0.625, 0x28ae80 }, { 0.750, 0x5ec962 },
-        { 0.875, 0xaddc30 }, { 1.000, 0xfde725 } });
 }
 
 QStringList tickerLabels(const QCPAxis* axis)
@@ -515,7 +502,9 @@ void AttentionHeatmap::setGradient(Gradient gradient)
 
 void AttentionHeatmap::applyGradient()
 {
-    colorMap_->setGradient(gradient_ == Gradient::Cividis ? cividis() : viridis());
+    colorMap_->setGradient(
+        gradientOf(gradient_ == Gradient::Cividis ? colormaps::Sequential::Cividis
+                                                  : colormaps::Sequential::Viridis));
 }
 
 void AttentionHeatmap::setThreshold(double threshold)
