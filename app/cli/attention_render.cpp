@@ -101,18 +101,40 @@ AttentionRenderResult renderAttention(const AttentionRender& request)
     AttentionRequest attention;
     attention.text = QString::fromStdString(request.text);
     attention.pair = QString::fromStdString(request.pair);
+    attention.target = QString::fromStdString(request.target);
+    if (request.stack != "encoder" && request.target.empty()) {
+        fail("--stack " + request.stack
+            + " shows the decoder's attention: give the decoder's text with --target T (an "
+              "encoder-decoder model, such as T5).");
+    }
     std::optional<AttentionOutput> output = computeAttention(*model, attention, {});
     if (!output) {
         fail("the forward pass was cancelled.");
     }
     QString error;
-    const widgets::AttentionSet set = toAttentionSet(*output, &error);
+    widgets::AttentionSet set = toAttentionSet(*output, &error);
+    if (set.isValid() && request.stack != "encoder") {
+        widgets::AttentionSet decoder;
+        widgets::AttentionSet cross;
+        if (toDecoderSets(*output, set, &decoder, &cross, &error)) {
+            set = request.stack == "decoder" ? std::move(decoder) : std::move(cross);
+        } else {
+            set = widgets::AttentionSet();
+        }
+    } else if (set.isValid() && !request.target.empty()) {
+        set.name = encoderStackName();
+    }
     if (!set.isValid()) {
         throw Error(
             ErrorKind::Internal, "the attention could not be laid out: " + error.toStdString());
     }
+    if (request.view == "rollout" && !set.isSelf()) {
+        fail("--view rollout follows self-attention through the layers; cross-attention's "
+             "layers do not chain. Use --stack encoder or --stack decoder, or another view.");
+    }
     AttentionRenderResult result;
     result.seq = set.seq;
+    result.keys = set.keys();
     result.layers = set.layers;
     result.heads = set.heads;
     result.forwardMs = output->forwardMs;

@@ -16,6 +16,9 @@ struct AttentionRender {
     std::string device = "cpu";
     std::string text;
     std::string pair; ///< text B of a sentence pair, empty for one text
+    std::string target; ///< an encoder-decoder model's decoder text, empty for none
+    /// which attention: "encoder" (a model's only one), "decoder" or "cross" (need a target)
+    std::string stack = "encoder";
     std::string view = "heatmap"; ///< heatmap, heads, model or rollout
     int layer = -1; ///< -1: the last layer (heatmap, heads, rollout)
     int head = 0; ///< 0..heads-1, -1 the mean of heads, -2 the maximum (heatmap)
@@ -25,7 +28,8 @@ struct AttentionRender {
 };
 
 struct AttentionRenderResult {
-    int seq = 0;
+    int seq = 0; ///< queries
+    int keys = 0; ///< keys: seq, or the encoder's tokens for cross-attention
     int layers = 0;
     int heads = 0;
     int layer = 0; ///< the layer drawn (resolved from -1)

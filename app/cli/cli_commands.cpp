@@ -975,6 +975,17 @@ Prepared prepareAttention(const ParsedArgs& args)
     }
     request.text = *text;
     request.pair = args.value("pair").value_or("");
+    request.target = args.value("target").value_or("");
+    request.stack = args.value("stack").value_or("encoder");
+    if (request.stack != "encoder" && request.stack != "decoder" && request.stack != "cross") {
+        throw UsageError("attention",
+            "--stack " + request.stack + " is not an attention: use encoder, decoder or cross");
+    }
+    if (!request.target.empty() && !request.pair.empty()) {
+        throw UsageError("attention",
+            "--pair and --target both give a second text; a sentence pair is for encoders, "
+            "a target for encoder-decoder models: give one");
+    }
     request.png = *png;
     request.view = args.value("view").value_or("heatmap");
     if (args.flag("rollout")) {
@@ -1018,15 +1029,23 @@ Prepared prepareAttention(const ParsedArgs& args)
                 requireNonEmptyTexts({ request.text });
                 request.modelDir = engine::resolveModelPath(dir);
                 const AttentionRenderResult r = renderAttention(request);
-                const Json j { { "png", r.png }, { "view", request.view }, { "layer", r.layer },
-                    { "seq_len", r.seq }, { "layers", r.layers }, { "heads", r.heads },
+                const Json j { { "png", r.png }, { "view", request.view },
+                    { "stack", request.stack }, { "layer", r.layer }, { "seq_len", r.seq },
+                    { "key_len", r.keys }, { "layers", r.layers }, { "heads", r.heads },
                     { "windows", r.windows }, { "forward_ms", r.forwardMs } };
                 if (json) {
                     writeInline(ctx.out, j);
                     ctx.out << '\n';
                 } else {
-                    ctx.out << "wrote " << r.png << " (" << request.view << ", " << r.seq
-                            << " tokens, " << r.layers << " layers x " << r.heads << " heads)\n";
+                    ctx.out << "wrote " << r.png << " (" << request.view << ", ";
+                    if (request.stack == "cross") {
+                        ctx.out << "cross-attention, " << r.seq << " decoder x " << r.keys
+                                << " encoder tokens, ";
+                    } else {
+                        ctx.out << (request.stack == "decoder" ? "decoder, " : "") << r.seq
+                                << " tokens, ";
+                    }
+                    ctx.out << r.layers << " layers x " << r.heads << " heads)\n";
                 }
                 return j;
             } };
@@ -1248,11 +1267,13 @@ const std::vector<Command>& commands()
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareBench },
         { { "attention", { "MODEL_DIR" }, 0,
-              { { "text", true, false }, { "pair", true, false }, { "layer", true, false },
-                  { "head", true, false }, { "view", true, false }, { "rollout", false, false },
-                  { "png", true, false }, { "width", true, false }, { "height", true, false },
-                  kJson, kDevice, kProject, kHelp } },
-            "lumen-cli attention MODEL_DIR --text T [--pair T2] --png OUT.png\n"
+              { { "text", true, false }, { "pair", true, false }, { "target", true, false },
+                  { "stack", true, false }, { "layer", true, false }, { "head", true, false },
+                  { "view", true, false }, { "rollout", false, false }, { "png", true, false },
+                  { "width", true, false }, { "height", true, false }, kJson, kDevice, kProject,
+                  kHelp } },
+            "lumen-cli attention MODEL_DIR --text T [--pair T2 | --target T2\n"
+            "                 [--stack encoder|decoder|cross]] --png OUT.png\n"
             "                 [--layer L] [--head H|mean|max | --view heads|model | --rollout]\n"
             "                 [--width W] [--height H] [--json] [--device cpu|cuda]",
             "draw an attention view of a text to a PNG (no window needed)",
@@ -1260,9 +1281,14 @@ const std::vector<Command>& commands()
             "headless: the heatmap of one layer and head (default: the last layer, head 0; or the\n"
             "mean / max of the layer's heads), the head view of a layer (--view heads), every\n"
             "layer and head as a grid (--view model), or the attention rollout from the input\n"
-            "tokens to a layer (--rollout). Needs a lumen-cli built with the GUI.\n",
+            "tokens to a layer (--rollout). An encoder-decoder model (T5) given a --target runs\n"
+            "its decoder too: --stack decoder draws the decoder's causal self-attention, --stack\n"
+            "cross its cross-attention (decoder tokens down, encoder tokens across). Needs a\n"
+            "lumen-cli built with the GUI.\n",
             { { "--text T", "the text (required, not empty)" },
                 { "--pair T2", "text B of a sentence pair" },
+                { "--target T2", "an encoder-decoder model's decoder text" },
+                { "--stack S", "encoder (default), decoder or cross (need --target)" },
                 { "--png FILE", "the image to write (required)" },
                 { "--layer L", "the layer (from 0; default the last)" },
                 { "--head H", "the heatmap's head: 0.., mean or max (default 0)" },

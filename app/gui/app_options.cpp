@@ -54,6 +54,13 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("N"));
     const QCommandLineOption pair(QStringLiteral("pair"),
         QStringLiteral("Run T2 as text B of a sentence pair with --text."), QStringLiteral("T2"));
+    const QCommandLineOption target(QStringLiteral("target"),
+        QStringLiteral("Give an encoder-decoder model (T5) T2 as the decoder's text, to see the "
+                       "decoder's self-attention and its cross-attention."),
+        QStringLiteral("T2"));
+    const QCommandLineOption stack(QStringLiteral("stack"),
+        QStringLiteral("With --target, show STACK first: encoder, decoder or cross."),
+        QStringLiteral("STACK"));
     const QCommandLineOption view(QStringLiteral("view"),
         QStringLiteral("Show VIEW first: heatmap, heads, model, rollout or statistics."),
         QStringLiteral("VIEW"));
@@ -63,7 +70,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({ project, model, text, pair, layer, head, view, log, screenshot });
+    parser.addOptions(
+        { project, model, text, pair, target, stack, layer, head, view, log, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -94,6 +102,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     o.modelDir = parser.value(model);
     o.text = parser.value(text);
     o.pair = parser.value(pair);
+    o.target = parser.value(target);
+    o.stack = parser.value(stack).toLower();
     o.view = parser.value(view).toLower();
     o.logScale = parser.isSet(log);
     o.screenshotPath = parser.value(screenshot);
@@ -115,6 +125,20 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     if (error.isEmpty() && !o.view.isEmpty() && !views.contains(o.view)) {
         error = QStringLiteral("--view expects one of %1 (got \"%2\").")
                     .arg(views.join(QStringLiteral(", ")), parser.value(view));
+    }
+    const QStringList stacks { QStringLiteral("encoder"), QStringLiteral("decoder"),
+        QStringLiteral("cross") };
+    if (error.isEmpty() && !o.stack.isEmpty() && !stacks.contains(o.stack)) {
+        error = QStringLiteral("--stack expects one of %1 (got \"%2\").")
+                    .arg(stacks.join(QStringLiteral(", ")), parser.value(stack));
+    }
+    if (error.isEmpty() && !o.pair.isEmpty() && !o.target.isEmpty()) {
+        error = QStringLiteral("--pair and --target both give the second text; a pair is for "
+                               "encoders, a target for encoder-decoder models. Give one.");
+    }
+    if (error.isEmpty() && o.stack != QLatin1String("encoder") && !o.stack.isEmpty()
+        && o.target.isEmpty()) {
+        error = QStringLiteral("--stack %1 needs --target T2, the decoder's text.").arg(o.stack);
     }
     if (parser.isSet(text) && o.text.trimmed().isEmpty()) {
         error = QStringLiteral("--text is empty. Give a sentence to run the model on.");

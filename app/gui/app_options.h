@@ -3,8 +3,9 @@
 #pragma once
 // The GUI's command line:
 //
-//   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2] [--layer N]
-//         [--head N|mean|max] [--view heatmap|heads|model|rollout|statistics]
+//   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
+//         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
+//         [--view heatmap|heads|model|rollout|statistics]
 //         [--screenshot OUT.png]
 //
 // Without --model the window opens the bundled demo (demoProject()).
@@ -24,6 +25,10 @@ struct AppOptions {
     QString text; ///< empty: the demo text when the demo model is used
     std::optional<int> layer;
     QString pair; ///< text B of a sentence pair (empty: one text)
+    QString target; ///< an encoder-decoder model's decoder text (empty: the encoder alone)
+    /// with a target, the attention shown first: "encoder", "decoder" or "cross"; empty =
+    /// encoder
+    QString stack;
     std::optional<int> head; ///< AttentionView::kMeanOfHeads for "mean", kMaxOfHeads for "max"
     /// the view tab to show first: "heatmap", "heads", "model", "rollout" or "statistics"
     QString view;

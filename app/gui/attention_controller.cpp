@@ -68,6 +68,56 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
     return set;
 }
 
+bool toDecoderSets(const AttentionOutput& output, const widgets::AttentionSet& encoder,
+    widgets::AttentionSet* decoder, widgets::AttentionSet* cross, QString* error)
+{
+    auto fail = [error](const QString& why) {
+        if (error != nullptr) {
+            *error = why;
+        }
+        return false;
+    };
+    const int target = static_cast<int>(output.decoderTokens.size());
+    const PackedAttention& self = output.decoderPacked;
+    const PackedAttention& over = output.crossPacked;
+    if (target == 0 || !self.weights || !over.weights) {
+        return fail(QStringLiteral("the run has no decoder attention"));
+    }
+    const size_t perHead = static_cast<size_t>(self.layers) * self.heads * target;
+    if (self.seq != target || over.seq != target || over.keys != encoder.seq
+        || over.layers != self.layers || over.heads != self.heads
+        || self.weights->size() != perHead * target
+        || over.weights->size() != perHead * static_cast<size_t>(encoder.seq)
+        || output.decoderOffsets.size() != output.decoderTokens.size()) {
+        return fail(QStringLiteral("the decoder's attention does not fit its %1 tokens and the "
+                                   "encoder's %2")
+                        .arg(target)
+                        .arg(encoder.seq));
+    }
+    widgets::AttentionSet d;
+    d.name = decoderStackName();
+    d.layers = self.layers;
+    d.heads = self.heads;
+    d.seq = target;
+    d.causal = true;
+    d.weights = self.weights;
+    const std::u32string text = output.target.toStdU32String();
+    for (int i = 0; i < target; ++i) {
+        const std::string& vocab = output.decoderTokens[static_cast<size_t>(i)];
+        const bool special = static_cast<size_t>(i) < output.decoderSpecial.size()
+            && output.decoderSpecial[static_cast<size_t>(i)] != 0;
+        d.vocabTokens << QString::fromStdString(vocab);
+        d.tokens << tokenDisplayText(
+            text, output.decoderOffsets[static_cast<size_t>(i)], special, vocab);
+    }
+    if (output.decoderSpecial.size() == output.decoderTokens.size()) {
+        d.special = output.decoderSpecial;
+    }
+    *cross = crossAttentionSet(d, encoder, over.weights);
+    *decoder = std::move(d);
+    return true;
+}
+
 QString tokenDisplayText(const std::u32string& text, std::pair<int64_t, int64_t> offsets,
     bool special, const std::string& vocabToken)
 {
@@ -131,7 +181,7 @@ void AttentionController::loadModel(const QString& dir)
     Q_EMIT loadRequested(dir);
 }
 
-bool AttentionController::run(const QString& text, const QString& pair)
+bool AttentionController::run(const QString& text, const QString& pair, const QString& target)
 {
     if (isBusy()) {
         Q_EMIT runFailed(tr("Lumen is still busy with the previous job. Wait for it to finish "
@@ -153,6 +203,9 @@ bool AttentionController::run(const QString& text, const QString& pair)
     if (!pair.isEmpty()) {
         parameters.insert(QStringLiteral("text_pair"), pair);
     }
+    if (!target.isEmpty()) {
+        parameters.insert(QStringLiteral("target"), target);
+    }
     parameters.insert(QStringLiteral("layer"), layer_);
     if (head_ == widgets::AttentionView::kMeanOfHeads) {
         parameters.insert(QStringLiteral("head"), QStringLiteral("mean"));
@@ -169,6 +222,7 @@ bool AttentionController::run(const QString& text, const QString& pair)
     request.id = nextRequestId_++;
     request.text = text;
     request.pair = pair;
+    request.target = target;
     request.stride = stride_;
     request.cancel = std::make_shared<std::atomic<bool>>(false);
     currentRequest_ = request.id;
@@ -250,6 +304,18 @@ void AttentionController::onAttentionReady(const AttentionOutput& output)
             Q_EMIT runFailed(message);
             return;
         }
+        if (part->decoderPacked.weights) {
+            if (!toDecoderSets(*part, record.set, &record.decoder, &record.cross, &error)) {
+                const QString message =
+                    tr("The decoder's attention could not be shown: %1.").arg(error);
+                projects_->finishRun(run, projects::RunStatus::Failed, {}, message);
+                jobEnded();
+                Q_EMIT runFailed(message);
+                return;
+            }
+            record.set.name = encoderStackName();
+            record.target = part->target;
+        }
         record.text = part->text;
         record.pair = part->pair;
         record.modelDir = part->modelDir;
@@ -267,6 +333,10 @@ void AttentionController::onAttentionReady(const AttentionOutput& output)
     summary.insert(QStringLiteral("seq_len"), set.seq);
     summary.insert(QStringLiteral("layers"), set.layers);
     summary.insert(QStringLiteral("heads"), set.heads);
+    if (windows.front().hasDecoder()) {
+        summary.insert(QStringLiteral("target_len"), windows.front().decoder.seq);
+        summary.insert(QStringLiteral("decoder_layers"), windows.front().decoder.layers);
+    }
     summary.insert(QStringLiteral("elapsed_ms"), output.elapsedMs);
     summary.insert(QStringLiteral("forward_ms"), forwardMs);
     if (windows.size() > 1) {
@@ -313,13 +383,54 @@ engine::AttentionLayers layersOf(const widgets::AttentionSet& set)
     return layers;
 }
 
+const widgets::AttentionSet& AttentionController::lastAttention() const
+{
+    if (record_.hasDecoder()) {
+        if (stack_ == Stack::Decoder) {
+            return record_.decoder;
+        }
+        if (stack_ == Stack::Cross) {
+            return record_.cross;
+        }
+    }
+    return record_.set;
+}
+
+bool AttentionController::setStack(Stack stack)
+{
+    if (stack != Stack::Encoder && !record_.hasDecoder()) {
+        return false;
+    }
+    if (stack == stack_) {
+        return true;
+    }
+    stack_ = stack;
+    Q_EMIT stackChanged(stack_);
+    showStack();
+    return true;
+}
+
 void AttentionController::show()
+{
+    if (stack_ != Stack::Encoder && !record_.hasDecoder()) {
+        stack_ = Stack::Encoder;
+        Q_EMIT stackChanged(stack_);
+    }
+    showStack();
+    Q_EMIT windowShown(record_.windowIndex, record_.windowCount);
+}
+
+void AttentionController::showStack()
 {
     ++shown_;
     statistics_.clear();
-    Q_EMIT attentionReady(record_.set);
-    Q_EMIT windowShown(record_.windowIndex, record_.windowCount);
-    const widgets::AttentionSet set = record_.set; // shares the weights
+    const widgets::AttentionSet set = lastAttention(); // shares the weights
+    Q_EMIT attentionReady(set);
+    if (!set.isSelf()) {
+        // Previous-token, self and distance shares mean nothing across two texts.
+        Q_EMIT statisticsReady(statistics_);
+        return;
+    }
     const quint64 shown = shown_;
     auto* watcher = new QFutureWatcher<std::vector<widgets::HeadStatsRow>>(this);
     connect(watcher, &QFutureWatcher<std::vector<widgets::HeadStatsRow>>::finished, this,
@@ -365,6 +476,12 @@ bool AttentionController::computeFlow(FlowMethod method, int toLayer)
         Q_EMIT runFailed(tr("There is no attention to combine yet. Run a text first."));
         return false;
     }
+    if (!lastAttention().isSelf()) {
+        Q_EMIT runFailed(tr("Rollout and flow follow self-attention through the layers of one "
+                            "stack; cross-attention's layers each map the decoder's tokens to "
+                            "the encoder's and do not chain. Show the encoder or the decoder."));
+        return false;
+    }
     // Flow is a job of its own (seconds to minutes, cancellable); rollout is quick and runs
     // beside anything, its result dropped if another input is shown by then.
     const bool job = method == FlowMethod::Flow;
@@ -373,7 +490,7 @@ bool AttentionController::computeFlow(FlowMethod method, int toLayer)
                             "or press Cancel."));
         return false;
     }
-    const widgets::AttentionSet set = record_.set;
+    const widgets::AttentionSet set = lastAttention();
     const quint64 shown = shown_;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     if (job) {
@@ -525,6 +642,7 @@ std::vector<AttentionController::SavedRun> AttentionController::savedRuns()
             QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
         saved.text = parameters.value(QStringLiteral("text")).toString();
         saved.pair = parameters.value(QStringLiteral("text_pair")).toString();
+        saved.target = parameters.value(QStringLiteral("target")).toString();
         saved.model = QString::fromStdString(run.model);
         saved.startedAt = QDateTime::fromMSecsSinceEpoch(run.createdMs)
                               .toString(QStringLiteral("yyyy-MM-dd HH:mm"));

@@ -37,6 +37,12 @@ namespace lumen::app {
 /// of a pair and causality carried over. Returns an empty set and sets `error` when the
 /// shapes do not fit together.
 widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* error = nullptr);
+/// An encoder-decoder output's decoder side (AttentionOutput::decoderPacked, crossPacked) as
+/// widget data beside `encoder` (toAttentionSet of the same output): the decoder's causal
+/// self-attention and its cross-attention to the encoder's positions, named. False, with
+/// `error` set, when the output has no decoder or its shapes do not fit.
+bool toDecoderSets(const AttentionOutput& output, const widgets::AttentionSet& encoder,
+    widgets::AttentionSet* decoder, widgets::AttentionSet* cross, QString* error = nullptr);
 /// The engine's view of a set's weights for the analysis (rollout, flow, statistics): no
 /// copy, the buffer stays shared. The set must be valid and outlive the view.
 engine::AttentionLayers layersOf(const widgets::AttentionSet& set);
@@ -60,7 +66,10 @@ public:
     void loadModel(const QString& dir);
     /// Starts a run on `text`. Returns false (and emits runFailed) for an empty text, with
     /// no model loaded, or while another job runs.
-    bool run(const QString& text, const QString& pair = QString());
+    /// `target`: an encoder-decoder model's decoder text (its self- and cross-attention are
+    /// shown beside the encoder's); refused for other models.
+    bool run(const QString& text, const QString& pair = QString(),
+        const QString& target = QString());
     /// Asks the running job to stop; it ends with runCancelled.
     void cancel();
     /// The view selection recorded with the next run.
@@ -70,7 +79,16 @@ public:
     bool hasModel() const { return hasModel_; }
     bool isLoading() const { return pendingLoads_ > 0; }
     const ModelSummary& model() const { return model_; }
-    const widgets::AttentionSet& lastAttention() const { return record_.set; }
+    /// What the views show: the chosen stack's attention of the last run.
+    const widgets::AttentionSet& lastAttention() const;
+    /// An encoder-decoder run has three attentions; the views show one at a time.
+    enum class Stack { Encoder, Decoder, Cross };
+    Q_ENUM(Stack)
+    /// Shows `stack` of what is shown (attentionReady and the statistics follow); false,
+    /// changing nothing, when the run has no such attention (Decoder and Cross need an
+    /// encoder-decoder run with a target).
+    bool setStack(Stack stack);
+    Stack stack() const { return stack_; }
     /// What is shown: the attention and the texts and model it came from.
     const AttentionRecord& lastRecord() const { return record_; }
     /// A long text's windows (one for a text the model takes whole).
@@ -87,6 +105,7 @@ public:
         qint64 id = 0;
         QString text;
         QString pair;
+        QString target; ///< an encoder-decoder run's decoder text
         QString model;
         QString startedAt; ///< local time, "yyyy-MM-dd HH:mm"
         QString artifactPath; ///< the first window's file
@@ -99,9 +118,11 @@ public:
     Q_ENUM(FlowMethod)
     /// Starts rollout or flow from the input tokens to `toLayer` over what is shown, off the
     /// GUI thread: rolloutReady follows (flow is cancellable and reports progress; it is
-    /// O(r^4), meant for short inputs). Returns false without attention, or while busy.
+    /// O(r^4), meant for short inputs). Returns false without attention, for cross-attention
+    /// (its layers do not chain: each maps decoder positions to encoder ones), or while busy.
     bool computeFlow(FlowMethod method, int toLayer);
-    /// The head statistics of what is shown (computed after every run and reopen).
+    /// The head statistics of what is shown (computed after every run and reopen, for
+    /// self-attention; cross-attention has none: its keys are another text).
     const std::vector<widgets::HeadStatsRow>& statistics() const { return statistics_; }
 
     /// Shows run `runId` again from its artifact (read off the GUI thread): attentionReady
@@ -131,6 +152,8 @@ Q_SIGNALS:
     void windowShown(int index, int count);
     /// reopenRun() showed run `runId` again.
     void runReopened(qint64 runId, const QString& text, const QString& pair);
+    /// The stack shown changed (setStack, or a run without a decoder went back to Encoder).
+    void stackChanged(lumen::app::AttentionController::Stack stack);
 
     // To the worker (queued across threads).
     void loadRequested(const QString& dir);
@@ -147,6 +170,8 @@ private:
     void saveArtifact(const RecordedRun& run);
     /// Shows record_ (after a run or a reopen) and starts its head statistics.
     void show();
+    /// Shows the current stack of record_ and starts its statistics.
+    void showStack();
 
     ProjectController* projects_;
     QThread thread_;
@@ -158,6 +183,7 @@ private:
     AttentionRecord record_;
     std::vector<AttentionRecord> windows_; ///< every window of the last run (record_ is one)
     int stride_ = -1;
+    Stack stack_ = Stack::Encoder;
     std::vector<widgets::HeadStatsRow> statistics_;
     quint64 shown_ = 0; ///< counts what was shown, so late statistics for an older one drop
     int layer_ = 0;

@@ -160,9 +160,10 @@ std::string npyBytes(const std::vector<int64_t>& shape, const float* data)
     return out;
 }
 
-QString exportAttention(const AttentionRecord& record, const QString& path)
+QString exportAttention(
+    const AttentionRecord& record, const QString& path, const widgets::AttentionSet* stack)
 {
-    const widgets::AttentionSet& set = record.set;
+    const widgets::AttentionSet& set = stack != nullptr ? *stack : record.set;
     if (!set.isValid()) {
         return QObject::tr("There is no attention to export yet. Run the model first.");
     }
@@ -174,7 +175,7 @@ QString exportAttention(const AttentionRecord& record, const QString& path)
         }
         if (suffix == QLatin1String("npy")) {
             const std::string bytes =
-                npyBytes({ set.layers, set.heads, set.seq, set.seq }, set.weights->data());
+                npyBytes({ set.layers, set.heads, set.seq, set.keys() }, set.weights->data());
             return writeAtomically(path, QByteArray::fromStdString(bytes));
         }
         if (suffix == QLatin1String("csv")) {
@@ -183,11 +184,11 @@ QString exportAttention(const AttentionRecord& record, const QString& path)
             for (int l = 0; l < set.layers; ++l) {
                 for (int h = 0; h < set.heads; ++h) {
                     for (int q = 0; q < set.seq; ++q) {
-                        for (int k = 0; k < set.seq; ++k) {
+                        for (int k = 0; k < set.keys(); ++k) {
                             out += QByteArray::number(l) + ',' + QByteArray::number(h) + ','
                                 + QByteArray::number(q) + ',' + QByteArray::number(k) + ','
                                 + csvField(set.tokens.at(q)).toUtf8() + ','
-                                + csvField(set.tokens.at(k)).toUtf8() + ','
+                                + csvField(set.keyToken(k)).toUtf8() + ','
                                 + number(set.at(l, h, q, k)) + '\n';
                         }
                     }

@@ -30,10 +30,13 @@ QString exportImage(QWidget* widget, const QString& path);
 /// Puts the widget's image on the clipboard.
 void copyImage(QWidget* widget);
 
-/// Every layer's and head's weights: .safetensors (the attention file of attention_file.h),
-/// .npy (float32 [layers, heads, query, key]) or .csv (one row per weight: layer, head,
-/// query, key, query_token, key_token, weight).
-QString exportAttention(const AttentionRecord& record, const QString& path);
+/// Every layer's and head's weights: .safetensors (the attention file of attention_file.h,
+/// every attention of the record), .npy (float32 [layers, heads, query, key]) or .csv (one
+/// row per weight: layer, head, query, key, query_token, key_token, weight). NPY and CSV
+/// hold one attention: `stack` (one of the record's sets, e.g. its cross-attention), or the
+/// record's set when null.
+QString exportAttention(const AttentionRecord& record, const QString& path,
+    const widgets::AttentionSet* stack = nullptr);
 /// One matrix as shown: .csv (key tokens across, query tokens down), .npy (float32
 /// [query, key]) or .safetensors (tensor "attention" with the tokens as metadata).
 QString exportMatrix(const widgets::AttentionHeatmapData& matrix, const QString& path);

@@ -5,6 +5,8 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/safetensors.h"
 
+#include <QObject>
+
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -91,7 +93,69 @@ std::vector<uint8_t> flags(const nlohmann::json& value, const std::string& path,
     return out;
 }
 
+engine::TensorToWrite tensorOf(const char* name, const widgets::AttentionSet& set)
+{
+    engine::TensorToWrite tensor;
+    tensor.name = name;
+    tensor.dtype = engine::DType::F32;
+    tensor.shape = { set.layers, set.heads, set.seq, set.keys() };
+    tensor.bytes.resize(set.weights->size() * sizeof(float));
+    std::memcpy(tensor.bytes.data(), set.weights->data(), tensor.bytes.size());
+    return tensor;
+}
+
+/// The F32 tensor `name` [layers, heads, query, key]; `keys` = -1: square.
+std::shared_ptr<const std::vector<float>> readAttention(const engine::SafetensorsFile& file,
+    const std::string& path, const char* name, std::vector<int64_t>* shape)
+{
+    const engine::TensorEntry* entry = file.find(name);
+    if (entry == nullptr || entry->dtype != engine::DType::F32 || entry->shape.size() != 4) {
+        bad(path, std::string("it has no F32 tensor \"") + name + "\" [layers, heads, query, key]");
+    }
+    *shape = entry->shape;
+    auto weights = std::make_shared<std::vector<float>>(
+        static_cast<size_t>(entry->end - entry->begin) / sizeof(float));
+    std::memcpy(weights->data(), file.data(*entry), weights->size() * sizeof(float));
+    return weights;
+}
+
 } // namespace
+
+QString encoderStackName()
+{
+    return QObject::tr("Encoder");
+}
+
+QString decoderStackName()
+{
+    return QObject::tr("Decoder");
+}
+
+QString crossStackName()
+{
+    return QObject::tr("Cross-attention");
+}
+
+widgets::AttentionSet crossAttentionSet(const widgets::AttentionSet& decoder,
+    const widgets::AttentionSet& encoder, std::shared_ptr<const std::vector<float>> weights)
+{
+    widgets::AttentionSet cross;
+    cross.name = crossStackName();
+    cross.layers = decoder.layers;
+    cross.heads = decoder.heads;
+    cross.seq = decoder.seq;
+    cross.tokens = decoder.tokens;
+    cross.vocabTokens = decoder.vocabTokens;
+    cross.valid = decoder.valid;
+    cross.special = decoder.special;
+    cross.keySeq = encoder.seq;
+    cross.keyTokens = encoder.tokens;
+    cross.keyVocabTokens = encoder.vocabTokens;
+    cross.keyValid = encoder.valid;
+    cross.keySpecial = encoder.special;
+    cross.weights = std::move(weights);
+    return cross;
+}
 
 void saveAttentionRecord(const AttentionRecord& record, const std::string& path)
 {
@@ -99,12 +163,7 @@ void saveAttentionRecord(const AttentionRecord& record, const std::string& path)
     if (!set.isValid()) {
         throw Error(ErrorKind::Internal, "an inconsistent attention set cannot be saved");
     }
-    engine::TensorToWrite tensor;
-    tensor.name = "attentions";
-    tensor.dtype = engine::DType::F32;
-    tensor.shape = { set.layers, set.heads, set.seq, set.seq };
-    tensor.bytes.resize(set.weights->size() * sizeof(float));
-    std::memcpy(tensor.bytes.data(), set.weights->data(), tensor.bytes.size());
+    std::vector<engine::TensorToWrite> tensors { tensorOf("attentions", set) };
     std::map<std::string, std::string> metadata {
         { "lumen.format", kFormat },
         { "lumen.text", record.text.toStdString() },
@@ -122,7 +181,17 @@ void saveAttentionRecord(const AttentionRecord& record, const std::string& path)
                 { "text_tokens", record.textTokens }, { "stride", record.stride } }
                 .dump() },
     };
-    engine::writeSafetensors(path, { tensor }, metadata);
+    if (record.hasDecoder()) {
+        tensors.push_back(tensorOf("decoder_attentions", record.decoder));
+        tensors.push_back(tensorOf("cross_attentions", record.cross));
+        metadata["lumen.target"] = record.target.toStdString();
+        metadata["lumen.decoder"] = nlohmann::json {
+            { "tokens", nlohmann::json::parse(toJson(record.decoder.tokens)) },
+            { "vocab_tokens", nlohmann::json::parse(toJson(record.decoder.vocabTokens)) },
+            { "special", nlohmann::json::parse(toJson(record.decoder.special)) },
+        }.dump();
+    }
+    engine::writeSafetensors(path, tensors, metadata);
 }
 
 AttentionRecord loadAttentionRecord(const std::string& path)
@@ -133,20 +202,16 @@ AttentionRecord loadAttentionRecord(const std::string& path)
     if (format == m.end() || format->second != kFormat) {
         bad(path, "it has no lumen.format \"attention-v1\" in its metadata");
     }
-    const engine::TensorEntry* entry = file.find("attentions");
-    if (entry == nullptr || entry->dtype != engine::DType::F32 || entry->shape.size() != 4
-        || entry->shape[2] != entry->shape[3]) {
-        bad(path, "it has no F32 tensor \"attentions\" [layers, heads, query, key]");
-    }
+    std::vector<int64_t> shape;
     AttentionRecord record;
     widgets::AttentionSet& set = record.set;
-    set.layers = static_cast<int>(entry->shape[0]);
-    set.heads = static_cast<int>(entry->shape[1]);
-    set.seq = static_cast<int>(entry->shape[2]);
-    auto weights = std::make_shared<std::vector<float>>(
-        static_cast<size_t>(entry->end - entry->begin) / sizeof(float));
-    std::memcpy(weights->data(), file.data(*entry), weights->size() * sizeof(float));
-    set.weights = std::move(weights);
+    set.weights = readAttention(file, path, "attentions", &shape);
+    if (shape[2] != shape[3]) {
+        bad(path, "its \"attentions\" are not square [layers, heads, query, key]");
+    }
+    set.layers = static_cast<int>(shape[0]);
+    set.heads = static_cast<int>(shape[1]);
+    set.seq = static_cast<int>(shape[2]);
     set.tokens = stringList(parseMeta(m, path, "lumen.tokens"), path, "lumen.tokens");
     set.vocabTokens =
         stringList(parseMeta(m, path, "lumen.vocab_tokens"), path, "lumen.vocab_tokens");
@@ -182,6 +247,34 @@ AttentionRecord loadAttentionRecord(const std::string& path)
     }
     if (!set.isValid() || (!set.vocabTokens.isEmpty() && set.vocabTokens.size() != set.seq)) {
         bad(path, "its tokens do not fit its attention's shape");
+    }
+    if (m.count("lumen.decoder") > 0) {
+        const nlohmann::json d = parseMeta(m, path, "lumen.decoder");
+        if (!d.is_object() || !d.contains("tokens") || !d.contains("special")) {
+            bad(path, "\"lumen.decoder\" is not an object with tokens and special marks");
+        }
+        widgets::AttentionSet& decoder = record.decoder;
+        decoder.name = decoderStackName();
+        decoder.causal = true;
+        decoder.tokens = stringList(d.at("tokens"), path, "lumen.decoder tokens");
+        decoder.vocabTokens = stringList(
+            d.value("vocab_tokens", nlohmann::json::array()), path, "lumen.decoder vocab_tokens");
+        decoder.special = flags(d.at("special"), path, "lumen.decoder special");
+        decoder.weights = readAttention(file, path, "decoder_attentions", &shape);
+        decoder.layers = static_cast<int>(shape[0]);
+        decoder.heads = static_cast<int>(shape[1]);
+        decoder.seq = static_cast<int>(shape[2]);
+        std::vector<int64_t> crossShape;
+        auto cross = readAttention(file, path, "cross_attentions", &crossShape);
+        record.cross = crossAttentionSet(decoder, set, std::move(cross));
+        const std::vector<int64_t> expected { shape[0], shape[1], shape[2], set.seq };
+        if (shape[2] != shape[3] || crossShape != expected || !decoder.isValid()
+            || !record.cross.isValid()
+            || (!decoder.vocabTokens.isEmpty() && decoder.vocabTokens.size() != decoder.seq)) {
+            bad(path, "its decoder's tokens, self-attention and cross-attention do not fit");
+        }
+        record.target = QString::fromStdString(meta(m, path, "lumen.target"));
+        set.name = encoderStackName();
     }
     return record;
 }

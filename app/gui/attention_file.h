@@ -14,6 +14,10 @@
 // "lumen.vocab_tokens", "lumen.special", "lumen.valid", plus "lumen.segment_start",
 // "lumen.causal" and "lumen.window" ({"index", "count", "token_begin", "token_end",
 // "text_tokens", "stride"}).
+// An encoder-decoder run with a target adds F32 tensors "decoder_attentions" [layers, heads,
+// target, target] and "cross_attentions" [layers, heads, target, source], and metadata
+// "lumen.target" and "lumen.decoder" ({"tokens", "vocab_tokens", "special"}, the decoder's
+// positions). Files without them are read as before.
 // Thread safety: reentrant; save/load may run on any thread (they touch no widget).
 
 #include "lumen/widgets/attention_set.h"
@@ -38,7 +42,25 @@ struct AttentionRecord {
     int64_t tokenEnd = 0;
     int64_t textTokens = 0;
     int stride = 0;
+    /// Encoder-decoder models run with a target: the text the decoder read, its causal
+    /// self-attention and its cross-attention to `set` (queries: the decoder's positions,
+    /// keys: the encoder's). Both empty otherwise; then `set` is the only attention.
+    QString target;
+    widgets::AttentionSet decoder;
+    widgets::AttentionSet cross;
+
+    bool hasDecoder() const { return decoder.isValid() && cross.isValid(); }
 };
+
+/// Names of the three attentions of an encoder-decoder run (AttentionSet::name).
+QString encoderStackName();
+QString decoderStackName();
+QString crossStackName();
+/// The cross-attention set of `decoder`'s queries over `encoder`'s positions: the query side
+/// (tokens, masks) is the decoder's, the key side the encoder's, `weights` [layer][head]
+/// [decoder seq][encoder seq]; `layers` and `heads` as the decoder's. Named crossStackName().
+widgets::AttentionSet crossAttentionSet(const widgets::AttentionSet& decoder,
+    const widgets::AttentionSet& encoder, std::shared_ptr<const std::vector<float>> weights);
 
 /// Writes `record` atomically (a temporary file renamed over `path`). Throws lumen::Error.
 void saveAttentionRecord(const AttentionRecord& record, const std::string& path);

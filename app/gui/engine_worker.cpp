@@ -44,6 +44,7 @@ ModelSummary summarize(const engine::Model& model)
         s.warnings << fromStd(w.kind) + QStringLiteral(": ") + fromStd(w.detail);
     }
     s.headKind = fromStd(info.headKind);
+    s.encoderDecoder = info.isEncoderDecoder;
     s.maxPositions = info.maxPositions;
     s.parametersPerForward = info.parametersPerForward;
     for (const auto& [name, count] : info.componentParameters) {
@@ -92,15 +93,16 @@ QString formatParameterCount(qint64 count)
 }
 
 PackedAttention packAttention(
-    std::vector<engine::FloatTensor>& layers, int seq, bool release, QString* error)
+    std::vector<engine::FloatTensor>& layers, int seq, bool release, QString* error, int keys)
 {
+    keys = keys > 0 ? keys : seq;
     auto fail = [error](const QString& why) {
         if (error != nullptr) {
             *error = why;
         }
         return PackedAttention();
     };
-    if (seq == 0 || layers.empty()) {
+    if (seq == 0 || keys == 0 || layers.empty()) {
         return fail(QStringLiteral("the model returned no tokens or no attention"));
     }
     const auto& first = layers.front();
@@ -111,20 +113,22 @@ PackedAttention packAttention(
     }
     PackedAttention packed;
     packed.seq = seq;
+    packed.keys = keys;
     packed.layers = static_cast<int>(layers.size());
     packed.heads = static_cast<int>(first.shape[1]);
-    const size_t perLayer = static_cast<size_t>(packed.heads) * seq * seq;
+    const size_t perLayer = static_cast<size_t>(packed.heads) * seq * keys;
     auto weights = std::make_shared<std::vector<float>>();
     weights->reserve(perLayer * packed.layers); // pages are only touched as they are written
     for (int layer = 0; layer < packed.layers; ++layer) {
         engine::FloatTensor& a = layers[static_cast<size_t>(layer)];
-        const std::vector<int64_t> expected { 1, packed.heads, seq, seq };
+        const std::vector<int64_t> expected { 1, packed.heads, seq, keys };
         if (a.shape != expected || a.data.size() != perLayer) {
             return fail(QStringLiteral("attention of layer %1 does not have the shape "
-                                       "[1, %2, %3, %3]")
+                                       "[1, %2, %3, %4]")
                             .arg(layer)
                             .arg(packed.heads)
-                            .arg(seq));
+                            .arg(seq)
+                            .arg(keys));
         }
         // Batch 1: the layer's [heads, query, key] block is already in the views' order.
         weights->insert(weights->end(), a.data.begin(), a.data.end());
@@ -174,8 +178,69 @@ std::optional<AttentionOutput> runInput(engine::Model& model, const engine::Mode
     }
     out.packed.layers = static_cast<int>(packed.shape[0]);
     out.packed.heads = static_cast<int>(packed.shape[2]);
-    out.packed.seq = seq;
+    out.packed.seq = out.packed.keys = seq;
     out.packed.weights = std::make_shared<const std::vector<float>>(std::move(packed.data));
+    if (!input.decoderInputIds.data.empty()) {
+        const int target = static_cast<int>(input.decoderInputIds.shape.at(1));
+        QString error;
+        out.decoderPacked =
+            packAttention(result.trace.decoderAttentions, target, true, &error, target);
+        if (out.decoderPacked.weights) {
+            out.crossPacked =
+                packAttention(result.trace.crossAttentions, target, true, &error, seq);
+        }
+        if (!out.crossPacked.weights) {
+            throw Error(ErrorKind::Internal,
+                "the decoder's attention does not fit its input: " + error.toStdString());
+        }
+    }
+    return out;
+}
+
+/// An encoder-decoder model on a source and a target: the encoder's self-attention as for
+/// one text, and the decoder's self- and cross-attention.
+std::optional<AttentionOutput> computeSeq2Seq(
+    engine::Model& model, const AttentionRequest& request, const engine::RunControl& control)
+{
+    if (!model.info().isEncoderDecoder) {
+        throw Error(ErrorKind::InvalidInput,
+            model.info().architecture
+                + " is not an encoder-decoder model, so it takes no target text. Leave the "
+                  "target out (or give a second sentence as a pair).");
+    }
+    if (!request.pair.isEmpty()) {
+        throw Error(ErrorKind::InvalidInput,
+            "an encoder-decoder model reads a source and a target text, not a sentence pair. "
+            "Give the decoder's text as the target.");
+    }
+    const std::string target = request.target.toStdString();
+    const engine::ModelInput input =
+        model.prepareSeq2Seq({ request.text.toStdString() }, { target });
+    std::optional<AttentionOutput> out = runInput(model, input, request, control);
+    if (!out) {
+        return std::nullopt;
+    }
+    out->windowTokenEnd = out->textTokens =
+        static_cast<int64_t>(std::count(out->special.begin(), out->special.end(), 0));
+    // What the decoder reads: its start token, then the target's tokens but the last (the
+    // reference's shift right). The tokenizer gives the target's offsets and special marks.
+    const engine::Tokenizer& tokenizer = *model.tokenizer();
+    engine::EncodeOptions options;
+    options.maxLength = tokenizer.modelMaxLength();
+    const engine::Encoding labels = tokenizer.encode(target, options);
+    const size_t n = input.decoderInputIds.data.size();
+    out->target = request.target;
+    for (size_t i = 0; i < n; ++i) {
+        if (i == 0) {
+            out->decoderTokens.push_back(tokenizer.idToToken(input.decoderInputIds.data[0]));
+            out->decoderOffsets.emplace_back(0, 0);
+            out->decoderSpecial.push_back(1);
+            continue;
+        }
+        out->decoderTokens.push_back(labels.tokens.at(i - 1));
+        out->decoderOffsets.push_back(labels.offsets.at(i - 1));
+        out->decoderSpecial.push_back(labels.specialMask.at(i - 1));
+    }
     return out;
 }
 
@@ -199,6 +264,9 @@ std::optional<AttentionOutput> computeAttention(
     const bool pair = !request.pair.isEmpty();
     const engine::Tokenizer* tokenizer = model.tokenizer();
     const std::string text = request.text.toStdString();
+    if (!request.target.isEmpty()) {
+        return computeSeq2Seq(model, request, control);
+    }
     const int64_t limit = inputLimit(model);
     if (!pair && tokenizer != nullptr && limit > 0
         && static_cast<int64_t>(tokenizer->encode(text).size()) > limit) {

@@ -54,6 +54,7 @@ struct ModelSummary {
     QStringList warnings; ///< "kind: detail" for each load warning
     // For the model panel (ModelInfo and the tokenizer).
     QString headKind; ///< "masked-lm", "pretraining", "base", ...
+    bool encoderDecoder = false; ///< T5: a source for the encoder, a target for the decoder
     qint64 maxPositions = 0; ///< 0 when the model has no fixed maximum (relative positions)
     qint64 parametersPerForward = 0; ///< 0 when no weights are shared
     std::vector<std::pair<QString, qint64>> componentParameters; ///< in module order
@@ -72,6 +73,10 @@ struct AttentionRequest {
     quint64 id = 0;
     QString text;
     QString pair; ///< text B of a sentence pair; empty for one text
+    /// Encoder-decoder models (T5): the text the decoder reads; its self-attention and its
+    /// cross-attention to the encoder are traced beside the encoder's. Empty = the encoder
+    /// alone.
+    QString target;
     /// A text longer than the model takes is cut into windows of the model's length that
     /// overlap by this many text tokens (Hugging Face's `stride`); -1 = a quarter window.
     int stride = -1;
@@ -85,14 +90,16 @@ struct PackedAttention {
     std::shared_ptr<const std::vector<float>> weights;
     int layers = 0;
     int heads = 0;
-    int seq = 0;
+    int seq = 0; ///< queries
+    int keys = 0; ///< keys: seq for self-attention, the encoder's length for cross-attention
 };
 
-/// Packs per-layer [1, heads, seq, seq] tensors into one buffer. With `release`, each layer's
-/// own memory is freed as soon as it is copied, so a trace never takes much more than once
-/// its size. Returns no weights and sets `error` when the shapes do not fit together.
-PackedAttention packAttention(
-    std::vector<engine::FloatTensor>& layers, int seq, bool release, QString* error);
+/// Packs per-layer [1, heads, seq, keys] tensors into one buffer (keys 0: seq, self-
+/// attention). With `release`, each layer's own memory is freed as soon as it is copied, so
+/// a trace never takes much more than once its size. Returns no weights and sets `error`
+/// when the shapes do not fit together.
+PackedAttention packAttention(std::vector<engine::FloatTensor>& layers, int seq, bool release,
+    QString* error, int keys = 0);
 
 /// The engine's answer to an AttentionRequest, still in engine types; attention_controller
 /// turns it into widget data.
@@ -126,9 +133,20 @@ struct AttentionOutput {
     int64_t textTokens = 0;
     int stride = 0;
     std::vector<AttentionOutput> otherWindows;
+    /// Encoder-decoder models run with AttentionRequest::target: the decoder's positions
+    /// (the start token, then the target's tokens shifted right, as the decoder reads them),
+    /// their offsets in `target` (the start token (0, 0)) and special marks, its causal
+    /// self-attention [layer][head][tgt][tgt] and its cross-attention [layer][head][tgt][src]
+    /// to the encoder's positions above. All empty without a target.
+    QString target;
+    std::vector<std::string> decoderTokens;
+    std::vector<std::pair<int64_t, int64_t>> decoderOffsets;
+    std::vector<uint8_t> decoderSpecial;
+    PackedAttention decoderPacked;
+    PackedAttention crossPacked;
 };
 
-/// Tokenises `request` (one text, or a pair) and runs the forward pass recording attention,
+/// Tokenises `request` (one text, a pair, or a source and target) and runs the forward pass recording attention,
 /// on the calling thread: what the worker does, and what `lumen-cli attention` does without a
 /// worker. Throws lumen::Error; none when `control` cancelled the pass.
 std::optional<AttentionOutput> computeAttention(

@@ -111,6 +111,15 @@ void FlowPage::choiceChanged()
         note_->setText(tr("Run a text to see how its tokens reach every position."));
         return;
     }
+    methodBox_->setEnabled(set_.isSelf());
+    layerBox_->setEnabled(set_.isSelf());
+    if (!set_.isSelf()) {
+        computeButton_->setVisible(false);
+        note_->setText(tr("Rollout and flow follow self-attention through the layers of one "
+                          "stack. Cross-attention's layers each map the decoder's tokens to "
+                          "the encoder's and do not chain: show the encoder or the decoder."));
+        return;
+    }
     if (flow) {
         note_->setText(tr("Flow solves %1 max-flow problems over %2 layers: press Compute "
                           "(Cancel stops it).")
@@ -140,7 +149,7 @@ void FlowPage::showEvent(QShowEvent* event)
 
 void FlowPage::setResult(Method m, int layer, const std::vector<float>& matrix)
 {
-    if (!set_.isValid() || m != method() || layer != toLayer()
+    if (!set_.isValid() || !set_.isSelf() || m != method() || layer != toLayer()
         || matrix.size() != static_cast<size_t>(set_.seq) * set_.seq) {
         return;
     }

@@ -68,7 +68,7 @@ void Launcher::start()
         text_ = demoSetup.text;
     }
     window_->textEdit()->setText(text_);
-    window_->pairEdit()->setText(options_.pair);
+    window_->pairEdit()->setText(options_.target.isEmpty() ? options_.pair : options_.target);
     if (!options_.view.isEmpty()) {
         window_->showView(options_.view);
     }
@@ -97,6 +97,21 @@ void Launcher::start()
             return;
         }
         waitingForRun_ = false;
+        const QString stacks[] = { QStringLiteral("encoder"), QStringLiteral("decoder"),
+            QStringLiteral("cross") };
+        for (int i = 1; i < 3; ++i) {
+            if (options_.stack == stacks[i]) {
+                // After this handler: the run's own attentionReady reaches every view first.
+                QTimer::singleShot(0, this, [this, i] {
+                    if (!window_->attentionController()->setStack(
+                            static_cast<AttentionController::Stack>(i))) {
+                        fail(tr("--stack %1: the run has no decoder (is the model "
+                                "encoder-decoder?).")
+                                 .arg(options_.stack));
+                    }
+                });
+            }
+        }
         if (screenshotMode()) {
             // Let queued replots (label thinning after the first layout) land first.
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);

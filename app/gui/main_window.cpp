@@ -18,6 +18,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -60,6 +61,13 @@ QString droppedFolder(const QMimeData* mime)
     return info.isDir() ? info.absoluteFilePath() : QString();
 }
 
+QString pairToolTip()
+{
+    return MainWindow::tr("Give a second text to run the two as a pair (segment A and B, as "
+                          "for next-sentence prediction or question answering); the views "
+                          "mark where text B starts");
+}
+
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -100,7 +108,20 @@ MainWindow::MainWindow(QWidget* parent)
     connect(
         attention_, &AttentionController::attentionReady, modelView_, &widgets::ModelView::setData);
     connect(attention_, &AttentionController::attentionReady, statsTable_,
-        [this] { statsTable_->clear(); });
+        [this](const widgets::AttentionSet& set) {
+            statsTable_->clear();
+            if (!set.isSelf()) {
+                statsTable_->setNote(tr("Cross-attention has no head statistics: its keys are "
+                                        "the encoder's tokens, so distances, previous-token "
+                                        "and self shares do not apply. Show the encoder or "
+                                        "the decoder."));
+            } else if (set.name.isEmpty()) {
+                statsTable_->setNote(QString());
+            } else {
+                statsTable_->setNote(tr("Heads of the %1's self-attention").arg(set.name.toLower()));
+            }
+            updateStackBar();
+        });
     // Once every view has the data, they show the heatmap's layer and head (chosen before
     // the first run, e.g. by --layer, the heatmap only remembered them).
     connect(attention_, &AttentionController::attentionReady, this, [this] {
@@ -149,16 +170,19 @@ MainWindow::MainWindow(QWidget* parent)
     connect(modelView_->logBox(), &QCheckBox::toggled, this, setLogScale);
     connect(attention_, &AttentionController::attentionReady, this,
         [this](const widgets::AttentionSet& set) {
+            const QString tokens = set.isSelf()
+                ? tr("%1 tokens").arg(set.seq)
+                : tr("%1 decoder × %2 encoder tokens").arg(set.seq).arg(set.keySeq);
             statusBar()->showMessage(
-                tr("%1 tokens, %2 layers × %3 heads").arg(set.seq).arg(set.layers).arg(set.heads),
-                8000);
+                tr("%1, %2 layers × %3 heads").arg(tokens).arg(set.layers).arg(set.heads), 8000);
         });
     connect(attention_, &AttentionController::runFailed, this,
         [this](const QString& message) { showError(tr("Could not run the model"), message); });
     connect(attention_, &AttentionController::runReopened, this,
         [this](qint64 runId, const QString& text, const QString& pair) {
             textEdit_->setText(text);
-            pairEdit_->setText(pair);
+            const AttentionRecord& record = attention_->lastRecord();
+            pairEdit_->setText(record.hasDecoder() ? record.target : pair);
             statusBar()->showMessage(
                 tr("Run %1 reopened from the project (the model did not run)").arg(runId), 8000);
         });
@@ -298,9 +322,7 @@ void MainWindow::buildCentre()
     pairEdit_->setPlaceholderText(tr("Second sentence (optional: a text pair)"));
     pairEdit_->setClearButtonEnabled(true);
     pairEdit_->setFont(big);
-    pairEdit_->setToolTip(tr("Give a second text to run the two as a pair (segment A and B, "
-                             "as for next-sentence prediction or question answering); the "
-                             "views mark where text B starts"));
+    pairEdit_->setToolTip(pairToolTip());
     input->addWidget(label);
     input->addWidget(textEdit_, 3);
     input->addWidget(pairEdit_, 2);
@@ -336,6 +358,32 @@ void MainWindow::buildCentre()
     windowBar_->setVisible(false);
     layout->addWidget(windowBar_);
 
+    // An encoder-decoder run has three attentions; the views show the one chosen here.
+    stackBar_ = new QWidget(centre);
+    stackBar_->setObjectName(QStringLiteral("stackBar"));
+    auto* stackRow = new QHBoxLayout(stackBar_);
+    stackRow->setContentsMargins(0, 0, 0, 0);
+    auto* stackLabel = new QLabel(tr("&Attention"), stackBar_);
+    stackBox_ = new QComboBox(stackBar_);
+    stackBox_->setObjectName(QStringLiteral("stackSelector"));
+    stackBox_->addItem(tr("Encoder self-attention"),
+        QVariant::fromValue(AttentionController::Stack::Encoder));
+    stackBox_->addItem(tr("Decoder self-attention"),
+        QVariant::fromValue(AttentionController::Stack::Decoder));
+    stackBox_->addItem(tr("Cross-attention (decoder → encoder)"),
+        QVariant::fromValue(AttentionController::Stack::Cross));
+    stackBox_->setToolTip(tr("Which attention of the encoder-decoder model every view shows"));
+    stackLabel->setBuddy(stackBox_);
+    stackNote_ = new QLabel(stackBar_);
+    stackNote_->setObjectName(QStringLiteral("stackNote"));
+    stackNote_->setEnabled(false); // greyed: an explanation
+    stackRow->addWidget(stackLabel);
+    stackRow->addWidget(stackBox_);
+    stackRow->addSpacing(12);
+    stackRow->addWidget(stackNote_, 1);
+    stackBar_->setVisible(false);
+    layout->addWidget(stackBar_);
+
     // The views of one input, side by side as tabs; layer, head and the clicked token are
     // shared between them.
     views_ = new QTabWidget(centre);
@@ -361,6 +409,11 @@ void MainWindow::buildCentre()
     connect(runButton_, &QPushButton::clicked, this, &MainWindow::run);
     connect(textEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
     connect(pairEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
+    connect(stackBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        if (index >= 0) {
+            attention_->setStack(stackBox_->itemData(index).value<AttentionController::Stack>());
+        }
+    });
     connect(cancelButton_, &QPushButton::clicked, attention_, &AttentionController::cancel);
 }
 
@@ -455,7 +508,41 @@ void MainWindow::run()
         return;
     }
     attention_->setSelection(view_->layer(), view_->head());
-    attention_->run(textEdit_->text(), pairEdit_->text().trimmed());
+    const QString second = pairEdit_->text().trimmed();
+    if (attention_->hasModel() && attention_->model().encoderDecoder) {
+        attention_->run(textEdit_->text(), QString(), second);
+    } else {
+        attention_->run(textEdit_->text(), second);
+    }
+}
+
+void MainWindow::updateStackBar()
+{
+    const AttentionRecord& record = attention_->lastRecord();
+    stackBar_->setVisible(record.hasDecoder());
+    if (!record.hasDecoder()) {
+        return;
+    }
+    {
+        const QSignalBlocker block(stackBox_);
+        stackBox_->setCurrentIndex(stackBox_->findData(QVariant::fromValue(attention_->stack())));
+    }
+    switch (attention_->stack()) {
+    case AttentionController::Stack::Encoder:
+        stackNote_->setText(tr("%1 source tokens attend to each other").arg(record.set.seq));
+        break;
+    case AttentionController::Stack::Decoder:
+        stackNote_->setText(tr("%1 decoder tokens (the start token, then the target shifted "
+                               "right) attend to themselves and earlier ones")
+                                .arg(record.decoder.seq));
+        break;
+    case AttentionController::Stack::Cross:
+        stackNote_->setText(tr("each of the %1 decoder tokens (rows, queries) attends to the %2 "
+                               "encoder tokens (columns, keys)")
+                                .arg(record.cross.seq)
+                                .arg(record.cross.keySeq));
+        break;
+    }
 }
 
 QWidget* MainWindow::currentView() const
@@ -526,7 +613,8 @@ bool MainWindow::exportShownMap(const QString& path)
 
 bool MainWindow::exportAllAttention(const QString& path)
 {
-    return reportExport(exportAttention(attention_->lastRecord(), path), path);
+    return reportExport(
+        exportAttention(attention_->lastRecord(), path, &attention_->lastAttention()), path);
 }
 
 bool MainWindow::reportExport(const QString& error, const QString& path)
@@ -557,6 +645,9 @@ void MainWindow::chooseSavedRun()
         QString label = tr("#%1  %2  “%3”").arg(run.id).arg(run.startedAt, run.text);
         if (!run.pair.isEmpty()) {
             label += tr(" / “%1”").arg(run.pair);
+        }
+        if (!run.target.isEmpty()) {
+            label += tr(" → “%1”").arg(run.target);
         }
         auto* item = new QListWidgetItem(label, list);
         item->setData(Qt::UserRole, run.id);
@@ -621,6 +712,17 @@ void MainWindow::onModelLoaded(const ModelSummary& model)
     }
     modelLabel_->setToolTip(details.join(QLatin1Char('\n')));
     modelPanel_->setData(toModelPanelData(model));
+    if (model.encoderDecoder) {
+        pairEdit_->setPlaceholderText(tr("Target for the decoder (optional), e.g. Das Haus ist "
+                                         "klein."));
+        pairEdit_->setToolTip(tr("An encoder-decoder model reads the text with its encoder and "
+                                 "this target with its decoder: give one to see the decoder's "
+                                 "self-attention and its cross-attention to the text"));
+    } else {
+        pairEdit_->setPlaceholderText(tr("Second sentence (optional: a text pair)"));
+        pairEdit_->setToolTip(pairToolTip());
+    }
+    updateStackBar();
     view_->clear();
     view_->setHint(tr("%1 is loaded. Type a sentence and press Run.").arg(model.architecture));
     statusBar()->showMessage(tr("Loaded %1").arg(model.dir), 5000);

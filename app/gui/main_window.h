@@ -21,6 +21,7 @@
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QComboBox;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
@@ -86,6 +87,10 @@ public:
     QPushButton* previousWindowButton() const { return previousWindow_; }
     QLabel* windowLabel() const { return windowLabel_; }
     QSpinBox* strideBox() const { return strideBox_; }
+    /// An encoder-decoder run: which of its attentions the views show (encoder, decoder,
+    /// cross-attention); hidden for other runs.
+    QWidget* stackBar() const { return stackBar_; }
+    QComboBox* stackSelector() const { return stackBox_; }
     /// Shows the view tab named "heatmap", "heads", "model", "rollout" or "statistics".
     void showView(const QString& name);
     /// Opens (layer, head) in the heatmap.
@@ -93,7 +98,8 @@ public:
     /// Highlights position `position` in every view.
     void highlightToken(int position);
     QLineEdit* textEdit() const { return textEdit_; }
-    /// Text B of a sentence pair (empty: one text).
+    /// Text B of a sentence pair (empty: one text); for an encoder-decoder model, the text
+    /// the decoder reads (empty: the encoder alone).
     QLineEdit* pairEdit() const { return pairEdit_; }
     QPushButton* runButton() const { return runButton_; }
     QPushButton* cancelButton() const { return cancelButton_; }
@@ -118,6 +124,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    /// Shows the stack selector for an encoder-decoder run, with what the shown stack is.
+    void updateStackBar();
     void buildMenus();
     void buildCentre();
     void buildStatusBar();
@@ -137,6 +145,9 @@ private:
     AttentionController* attention_ = nullptr;
     QTabWidget* views_ = nullptr;
     QWidget* windowBar_ = nullptr;
+    QWidget* stackBar_ = nullptr;
+    QComboBox* stackBox_ = nullptr;
+    QLabel* stackNote_ = nullptr;
     QPushButton* previousWindow_ = nullptr;
     QPushButton* nextWindow_ = nullptr;
     QLabel* windowLabel_ = nullptr;

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void drawsEachCellInItsColour();
     void drawsASingleTokenMap();
     void viewShowsTheChosenSlice();
+    void viewShowsCrossAttention();
     void viewSelectorsDriveTheSlice();
     void viewMeanOfHeads();
     void viewShowsHintWithoutData();
@@ -385,6 +386,57 @@ void TestAttentionHeatmap::drawsASingleTokenMap()
     const QImage image = w.plot()->toPixmap().toImage();
     const QString mismatch = cellColourMismatch(w, image, 0, 0);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+void TestAttentionHeatmap::viewShowsCrossAttention()
+{
+    // 2 layers x 2 heads, 3 decoder queries over 5 encoder keys, each weight coded.
+    AttentionSet set;
+    set.name = QStringLiteral("Cross-attention");
+    set.layers = 2;
+    set.heads = 2;
+    set.seq = 3;
+    set.keySeq = 5;
+    set.tokens = QStringList { QStringLiteral("<pad>"), QStringLiteral("Das"), QStringLiteral("Haus") };
+    set.keyTokens = QStringList { QStringLiteral("The"), QStringLiteral("house"),
+        QStringLiteral("is"), QStringLiteral("small"), QStringLiteral("</s>") };
+    set.keySpecial = { 0, 0, 0, 0, 1 };
+    auto weights = std::make_shared<std::vector<float>>();
+    for (int i = 0; i < 2 * 2 * 3 * 5; ++i) {
+        weights->push_back(static_cast<float>(i) / 100.0f);
+    }
+    set.weights = weights;
+    QVERIFY(set.isValid());
+    AttentionSet square = set;
+    square.keySeq = 0; // the same buffer read as 3 x 3 maps does not fit
+    QVERIFY(!square.isValid());
+
+    AttentionView view;
+    view.setData(set);
+    QVERIFY(!view.isShowingHint());
+    view.setLayer(1);
+    view.setHead(1);
+    AttentionHeatmap* map = view.heatmap();
+    QCOMPARE(map->data().title, QStringLiteral("Cross-attention · Layer 1 · Head 1"));
+    QCOMPARE(map->data().queries(), 3);
+    QCOMPARE(map->data().keys(), 5);
+    QCOMPARE(map->queryTickLabels(), set.tokens);
+    QCOMPARE(map->keyTickLabels(), set.keyTokens);
+    QCOMPARE(map->data().keySpecial, set.keySpecial);
+    for (int q = 0; q < 3; ++q) {
+        for (int k = 0; k < 5; ++k) {
+            QVERIFY(sameBits(map->cellValue(q, k), set.at(1, 1, q, k)));
+            QCOMPARE(qRound(map->cellValue(q, k) * 100.0f), ((1 * 2 + 1) * 3 + q) * 5 + k);
+        }
+    }
+    // The mean of the heads over the rectangle.
+    view.setHead(AttentionView::kMeanOfHeads);
+    for (int q = 0; q < 3; ++q) {
+        for (int k = 0; k < 5; ++k) {
+            const float mean = (set.at(1, 0, q, k) + set.at(1, 1, q, k)) / 2.0f;
+            QVERIFY(std::abs(map->cellValue(q, k) - mean) < 1e-6f);
+        }
+    }
 }
 
 void TestAttentionHeatmap::viewShowsTheChosenSlice()

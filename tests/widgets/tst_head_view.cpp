@@ -82,6 +82,37 @@ AttentionSet patternSet(int seq, int heads = 2)
     return s;
 }
 
+// Cross-attention: `queries` decoder tokens d0.. over `keys` (< 10) encoder tokens e0..,
+// coded as codedSet.
+AttentionSet crossSet(int layers, int heads, int queries, int keys)
+{
+    AttentionSet s;
+    s.name = QStringLiteral("Cross-attention");
+    s.layers = layers;
+    s.heads = heads;
+    s.seq = queries;
+    s.keySeq = keys;
+    for (int i = 0; i < queries; ++i) {
+        s.tokens << QStringLiteral("d%1").arg(i);
+    }
+    for (int i = 0; i < keys; ++i) {
+        s.keyTokens << QStringLiteral("e%1").arg(i);
+    }
+    auto w = std::make_shared<std::vector<float>>();
+    for (int l = 0; l < layers; ++l) {
+        for (int h = 0; h < heads; ++h) {
+            for (int q = 0; q < queries; ++q) {
+                for (int k = 0; k < keys; ++k) {
+                    w->push_back(
+                        static_cast<float>(l * 1000 + h * 100 + q * 10 + k + 100) / 10000.0f);
+                }
+            }
+        }
+    }
+    s.weights = std::move(w);
+    return s;
+}
+
 bool sameBits(float a, float b)
 {
     return std::memcmp(&a, &b, sizeof a) == 0;
@@ -142,7 +173,71 @@ private Q_SLOTS:
     void longInputsPaintOnlyTheVisibleRows();
     void tooltipsGiveExactWeights();
     void refusesInconsistentData();
+    void crossAttentionHasItsOwnKeyColumn();
 };
+
+void TestHeadView::crossAttentionHasItsOwnKeyColumn()
+{
+    HeadView view;
+    showView(view);
+    AttentionSet set = crossSet(/*layers=*/2, /*heads=*/2, /*queries=*/3, /*keys=*/7);
+    set.keyValid = { 1, 1, 1, 1, 1, 1, 0 }; // the encoder's last position is padding
+    set.keySpecial = { 0, 0, 0, 0, 0, 1, 0 };
+    QVERIFY(set.isValid());
+    view.setData(set);
+    QVERIFY(view.hasData());
+    view.setLayer(1);
+
+    // Every line is the buffer's weight at (query, key), queries 0..2 and real keys 0..5.
+    const std::vector<Line> lines = view.allLines();
+    QCOMPARE(lines.size(), size_t(2 * 3 * 6));
+    for (const Line& l : lines) {
+        QVERIFY(l.query >= 0 && l.query < 3 && l.key >= 0 && l.key < 6);
+        QVERIFY(sameBits(l.weight, set.at(1, l.head, l.query, l.key)));
+        QCOMPARE(decode(l.weight), 1000 + l.head * 100 + l.query * 10 + l.key);
+    }
+    QCOMPARE(keysOf(paint(view)), keysOf(lines));
+
+    // The key column is longer than the query column; padding has no row.
+    QVERIFY(!view.tokenRect(Side::Key, 5).isEmpty());
+    QVERIFY(view.tokenRect(Side::Key, 6).isEmpty());
+    QVERIFY(view.tokenRect(Side::Query, 5).isEmpty());
+    Side side = Side::Query;
+    QCOMPARE(view.tokenAt(view.tokenRect(Side::Key, 5).center(), &side), 5);
+    QCOMPARE(side, Side::Key);
+    const QPoint besideTheQueries(
+        view.tokenRect(Side::Query, 0).center().x(), view.tokenRect(Side::Key, 5).center().y());
+    QCOMPARE(view.tokenAt(besideTheQueries), -1);
+
+    // A key's lines come from every query; a query's go to every real key.
+    QCOMPARE(view.linesOf(Side::Key, 4).size(), size_t(2 * 3));
+    QCOMPARE(view.linesOf(Side::Query, 2).size(), size_t(2 * 6));
+    QVERIFY(view.linesOf(Side::Key, 6).empty());
+
+    // Tooltips name each side's own tokens: weights grow with the key, so query 2's
+    // strongest key is e5; key e5 is special and its strongest query is d2.
+    const QString queryTip = view.tokenToolTip(Side::Query, 2);
+    QVERIFY2(queryTip.contains(QStringLiteral("“d2” · position 2")), qPrintable(queryTip));
+    QVERIFY2(queryTip.contains(QStringLiteral("head 1 → “e5” (5): ")
+                 + QString::number(static_cast<double>(set.at(1, 1, 2, 5)), 'f', 4)),
+        qPrintable(queryTip));
+    const QString keyTip = view.tokenToolTip(Side::Key, 5);
+    QVERIFY2(keyTip.contains(QStringLiteral("“e5” · position 5 · special token")),
+        qPrintable(keyTip));
+    QVERIFY2(keyTip.contains(QStringLiteral("head 0 ← “d2” (2)")), qPrintable(keyTip));
+
+    // Clicking a query shares it with the other views; a key (another text's position) not.
+    QSignalSpy clicked(&view, &HeadView::tokenClicked);
+    QTest::mouseClick(
+        view.canvas(), Qt::LeftButton, Qt::NoModifier, view.tokenRect(Side::Key, 4).center());
+    QCOMPARE(clicked.count(), 0);
+    QCOMPARE(view.highlightedToken(), 4);
+    QCOMPARE(view.highlightedSide(), Side::Key);
+    QTest::mouseClick(
+        view.canvas(), Qt::LeftButton, Qt::NoModifier, view.tokenRect(Side::Query, 1).center());
+    QCOMPARE(clicked.count(), 1);
+    QCOMPARE(clicked.first().at(0).toInt(), 1);
+}
 
 void TestHeadView::linesAreTheBuffersWeights()
 {
@@ -570,7 +665,7 @@ void TestHeadView::refusesInconsistentData()
     AttentionSet bad = codedSet(1, 2, 4);
     bad.tokens.removeLast();
     QTest::ignoreMessage(QtWarningMsg,
-        "HeadView: inconsistent attention set (1 layers, 2 heads, seq 4, 3 tokens, 32 weights); "
+        "HeadView: inconsistent attention set (1 layers, 2 heads, seq 4 x 4 keys, 3 tokens, 32 weights); "
         "not drawing");
     view.setData(bad);
     QVERIFY(!view.hasData());

@@ -65,6 +65,30 @@ AttentionSet codedSet()
     return s;
 }
 
+// Cross-attention, 2 layers x 3 heads, 3 decoder queries over 7 encoder keys: weight
+// (l, h, q, k) has colour index ((l * 3 + h) * 3 + q) * 7 + k (0 .. 125), one per weight.
+AttentionSet crossSet()
+{
+    AttentionSet s;
+    s.name = QStringLiteral("Cross-attention");
+    s.layers = 2;
+    s.heads = 3;
+    s.seq = 3;
+    s.keySeq = 7;
+    for (int i = 0; i < 3; ++i) {
+        s.tokens << QStringLiteral("d%1").arg(i);
+    }
+    for (int i = 0; i < 7; ++i) {
+        s.keyTokens << QStringLiteral("e%1").arg(i);
+    }
+    auto w = std::make_shared<std::vector<float>>();
+    for (int i = 0; i < 2 * 3 * 3 * 7; ++i) {
+        w->push_back((static_cast<float>(i) + 0.25f) / static_cast<float>(ModelView::kWeightLevels));
+    }
+    s.weights = std::move(w);
+    return s;
+}
+
 AttentionSet randomSet(int layers, int heads, int seq, unsigned seed, float scale = 1.0f)
 {
     AttentionSet s;
@@ -115,6 +139,7 @@ class TestModelView : public QObject {
 private Q_SLOTS:
     void thumbnailPixelsAreTheBuffersWeights();
     void drawnPixelsAreTheThumbnails();
+    void crossAttentionMapsAreQueriesByKeys();
     void downsamplingKeepsEachBlocksMaximum();
     void stretchedColoursReachTheTop();
     void logScaleSpreadsWeakWeights();
@@ -161,6 +186,44 @@ void TestModelView::thumbnailPixelsAreTheBuffersWeights()
             }
         }
     }
+}
+
+void TestModelView::crossAttentionMapsAreQueriesByKeys()
+{
+    ModelView view;
+    showView(view);
+    const AttentionSet set = crossSet();
+    QVERIFY(set.isValid());
+    view.setData(set);
+    QVERIFY(view.hasData());
+    for (int l = 0; l < 2; ++l) {
+        for (int h = 0; h < 3; ++h) {
+            const QImage image = view.thumbnail(l, h);
+            QCOMPARE(image.size(), QSize(7, 3)); // x = the 7 keys, y = the 3 queries
+            for (int q = 0; q < 3; ++q) {
+                for (int k = 0; k < 7; ++k) {
+                    QCOMPARE(image.pixelIndex(k, q), ((l * 3 + h) * 3 + q) * 7 + k);
+                }
+            }
+        }
+    }
+    // The mouse over a cell names the decoder query and the encoder key under it.
+    int layer = -1;
+    int head = -1;
+    int query = -1;
+    int key = -1;
+    const QRect cell = view.cellRect(1, 2);
+    const QPoint point(cell.left() + cell.width() * 13 / 14, cell.top() + cell.height() / 6);
+    QVERIFY(view.cellAt(point, &layer, &head, &query, &key));
+    QCOMPARE(layer, 1);
+    QCOMPARE(head, 2);
+    QCOMPARE(query, 0);
+    QCOMPARE(key, 6);
+    const QString tip = view.cellToolTip(1, 2, 0, 6);
+    const QString weight = QString::number(static_cast<double>(set.at(1, 2, 0, 6)), 'f', 4);
+    QVERIFY2(tip.contains(QStringLiteral("query “d0” (0) → key “e6” (6): ") + weight),
+        qPrintable(tip));
+    QVERIFY2(tip.contains(QStringLiteral("top key for “d0”: “e6” (6)")), qPrintable(tip));
 }
 
 void TestModelView::drawnPixelsAreTheThumbnails()
@@ -600,7 +663,7 @@ void TestModelView::refusesInconsistentData()
     AttentionSet bad = codedSet();
     bad.layers = 2;
     QTest::ignoreMessage(QtWarningMsg,
-        "ModelView: inconsistent attention set (2 layers, 4 heads, seq 4, 4 tokens, 192 "
+        "ModelView: inconsistent attention set (2 layers, 4 heads, seq 4 x 4 keys, 4 tokens, 192 "
         "weights); not drawing");
     view.setData(bad);
     QVERIFY(!view.hasData());

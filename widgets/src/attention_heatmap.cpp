@@ -429,6 +429,10 @@ void AttentionHeatmap::setData(AttentionHeatmapData data)
     }
     colorMap_->setVisible(true);
     title_->setText(data_.title);
+    plot_->axisRect()->axis(QCPAxis::atBottom)->setLabel(
+        data_.keyAxis.isEmpty() ? tr("key") : data_.keyAxis);
+    plot_->axisRect()->axis(QCPAxis::atLeft)->setLabel(
+        data_.queryAxis.isEmpty() ? tr("query") : data_.queryAxis);
     applyColorRange();
     keyBegin_ = -1; // the map's content is stale
     updateView(true);

@@ -223,13 +223,25 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
         || (!isCombinedHead(head) && (head < 0 || head >= set_.heads))) {
         return d;
     }
-    const size_t n = static_cast<size_t>(set_.seq) * set_.seq;
+    const size_t n = static_cast<size_t>(set_.seq) * set_.keys();
     d.queryTokens = set_.tokens;
-    d.keyTokens = set_.tokens;
-    d.queryValid = d.keyValid = set_.valid;
-    d.querySpecial = d.keySpecial = set_.special;
-    d.querySegmentStart = d.keySegmentStart = set_.segmentStart;
+    d.queryValid = set_.valid;
+    d.querySpecial = set_.special;
+    d.querySegmentStart = set_.segmentStart;
+    if (set_.isSelf()) {
+        d.keyTokens = set_.tokens;
+        d.keyValid = set_.valid;
+        d.keySpecial = set_.special;
+        d.keySegmentStart = set_.segmentStart;
+    } else {
+        d.keyTokens = set_.keyTokens;
+        d.keyValid = set_.keyValid;
+        d.keySpecial = set_.keySpecial;
+        d.queryAxis = tr("query (decoder)");
+        d.keyAxis = tr("key (encoder)");
+    }
     d.causal = set_.causal;
+    const QString prefix = set_.name.isEmpty() ? QString() : set_.name + QStringLiteral(" · ");
     if (head == kMeanOfHeads || head == kMaxOfHeads) {
         // Over the heads a cache-sized chunk at a time: each head's slice is read once, and
         // the running sums stay in cache instead of streaming a seq² buffer per head.
@@ -261,12 +273,13 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
                 out[i] = static_cast<float>(sum[i] / set_.heads);
             }
         }
-        d.title = head == kMeanOfHeads ? tr("Layer %1 · Mean of heads").arg(layer)
-                                       : tr("Layer %1 · Max of heads").arg(layer);
+        d.title = prefix
+            + (head == kMeanOfHeads ? tr("Layer %1 · Mean of heads").arg(layer)
+                                    : tr("Layer %1 · Max of heads").arg(layer));
     } else {
         const float* begin = set_.slice(layer, head);
         d.weights.assign(begin, begin + n);
-        d.title = tr("Layer %1 · Head %2").arg(layer).arg(head);
+        d.title = prefix + tr("Layer %1 · Head %2").arg(layer).arg(head);
     }
     return d;
 }
@@ -297,9 +310,18 @@ void AttentionView::updateSelectors()
     const QSignalBlocker blockHead(headBox_);
     layerBox_->setRange(0, qMax(0, set_.layers - 1));
     layerBox_->setValue(layer_);
-    countsLabel_->setText(hasData()
-            ? tr("%1 layers · %2 heads · %3 tokens").arg(set_.layers).arg(set_.heads).arg(set_.seq)
-            : QString());
+    if (!hasData()) {
+        countsLabel_->clear();
+    } else if (set_.isSelf()) {
+        countsLabel_->setText(
+            tr("%1 layers · %2 heads · %3 tokens").arg(set_.layers).arg(set_.heads).arg(set_.seq));
+    } else {
+        countsLabel_->setText(tr("%1 layers · %2 heads · %3 queries × %4 keys")
+                                  .arg(set_.layers)
+                                  .arg(set_.heads)
+                                  .arg(set_.seq)
+                                  .arg(set_.keySeq));
+    }
 
     headBox_->clear();
     for (int h = 0; h < set_.heads; ++h) {

@@ -303,9 +303,14 @@ HeadStatsTable::HeadStatsTable(QWidget* parent)
     top->addWidget(patternBox_);
     top->addStretch(1);
     top->addWidget(countLabel_);
+    note_ = new QLabel(this);
+    note_->setObjectName(QStringLiteral("statisticsNote"));
+    note_->setWordWrap(true);
+    note_->setVisible(false);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(top);
+    layout->addWidget(note_);
     layout->addWidget(view_, 1);
 
     connect(patternBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
@@ -348,6 +353,17 @@ void HeadStatsTable::setData(const std::vector<HeadStatsRow>& rows)
 void HeadStatsTable::clear()
 {
     setData({});
+}
+
+void HeadStatsTable::setNote(const QString& note)
+{
+    note_->setText(note);
+    note_->setVisible(!note.isEmpty());
+}
+
+QString HeadStatsTable::note() const
+{
+    return note_->text();
 }
 
 QStringList HeadStatsTable::patterns() const

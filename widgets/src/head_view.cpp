@@ -90,7 +90,7 @@ public:
     void updateScrollBars()
     {
         const Geometry& g = view_->geometry_;
-        const int rows = static_cast<int>(view_->rows_.size());
+        const int rows = view_->rowCount();
         const int contentHeight = g.headerHeight + rows * g.rowHeight + kMargin;
         const int contentWidth = g.contentWidth() + 2 * kMargin;
         verticalScrollBar()->setRange(0, qMax(0, contentHeight - viewport()->height()));
@@ -198,7 +198,7 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
         return;
     }
     const Geometry& g = v.geometry_;
-    const int rows = static_cast<int>(v.rows_.size());
+    const int rows = v.rowCount();
     const int sy = verticalScrollBar()->value();
     const int firstRow = std::clamp(sy / g.rowHeight, 0, rows - 1);
     const int lastRow =
@@ -263,8 +263,8 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
         for (; i < order.size() && v.opacityLevel(order[i]->weight) == level
              && order[i]->head == head;
              ++i) {
-            const double y0 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->query)]) + half;
-            const double y1 = v.rowY(v.rowOf_[static_cast<size_t>(order[i]->key)]) + half;
+            const double y0 = v.rowY(v.queries_.rowAt(order[i]->query)) + half;
+            const double y1 = v.rowY(v.keys_.rowAt(order[i]->key)) + half;
             if (strokes == 1) {
                 drawClipped(QLineF(fromX, y0, toX, y1));
                 continue;
@@ -288,8 +288,9 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     std::vector<float> tintWeight;
     std::vector<int> tintHead;
     if (focus >= 0) {
-        tintWeight.assign(static_cast<size_t>(v.set_.seq), 0.0f);
-        tintHead.assign(static_cast<size_t>(v.set_.seq), -1);
+        const int others = focusSide == Side::Query ? v.set_.keys() : v.set_.seq;
+        tintWeight.assign(static_cast<size_t>(others), 0.0f);
+        tintHead.assign(static_cast<size_t>(others), -1);
         for (const Line& line : v.painted_) {
             const size_t other =
                 static_cast<size_t>(focusSide == Side::Query ? line.key : line.query);
@@ -315,10 +316,16 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     specialFill.setAlpha(22);
     p.setRenderHint(QPainter::Antialiasing, true);
     for (int r = firstRow; r <= lastRow; ++r) {
-        const int position = v.rows_[static_cast<size_t>(r)];
-        const bool special = v.set_.isSpecial(position);
-        const QString shown = detail::displayToken(v.set_.tokens[position]);
         for (const Side side : { Side::Query, Side::Key }) {
+            const Column& column = v.column(side);
+            if (r >= column.rowCount()) {
+                continue; // cross-attention: the shorter column has ended
+            }
+            const int position = column.rows[static_cast<size_t>(r)];
+            const bool query = side == Side::Query;
+            const bool special = query ? v.set_.isSpecial(position) : v.set_.isKeySpecial(position);
+            const QString shown = detail::displayToken(
+                query ? v.set_.tokens[position] : v.set_.keyToken(position));
             const QRect cell = v.tokenRect(side, position).adjusted(2, 1, -2, -1);
             const bool isFocus = focus == position && focusSide == side;
             const bool tinted =
@@ -360,8 +367,8 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     // Text A / text B of a pair.
     p.setFont(plain);
     const int segment = v.set_.segmentStart;
-    if (segment > 0 && segment < v.set_.seq && v.rowOf_[static_cast<size_t>(segment)] > 0) {
-        const int segRow = v.rowOf_[static_cast<size_t>(segment)];
+    if (v.set_.isSelf() && segment > 0 && v.queries_.rowAt(segment) > 0) {
+        const int segRow = v.queries_.rowAt(segment);
         const int y = v.rowY(segRow);
         QPen dash(pal.color(QPalette::Mid), 1, Qt::DashLine);
         p.setPen(dash);
@@ -382,14 +389,17 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
     title.setBold(true);
     p.setFont(title);
     p.setPen(specialText);
-    p.drawText(QRect(g.queryLeft() - sx, 0, g.tokenWidth - 7, g.headerHeight),
-        Qt::AlignRight | Qt::AlignVCenter, HeadView::tr("query"));
-    p.drawText(QRect(g.keyLeft() - sx + 7, 0, g.tokenWidth, g.headerHeight),
-        Qt::AlignLeft | Qt::AlignVCenter, HeadView::tr("key"));
+    const bool cross = !v.set_.isSelf();
+    p.drawText(QRect(g.queryLeft() - sx - 40, 0, g.tokenWidth + 33, g.headerHeight),
+        Qt::AlignRight | Qt::AlignVCenter,
+        cross ? HeadView::tr("decoder query") : HeadView::tr("query"));
+    p.drawText(QRect(g.keyLeft() - sx + 7, 0, g.tokenWidth + 40, g.headerHeight),
+        Qt::AlignLeft | Qt::AlignVCenter, cross ? HeadView::tr("encoder key") : HeadView::tr("key"));
     p.setFont(italic);
     const QString note = v.set_.causal
         ? HeadView::tr("causal: each token sees itself and earlier ones")
-        : HeadView::tr("layer %1").arg(v.layer_);
+        : (v.set_.name.isEmpty() ? HeadView::tr("layer %1").arg(v.layer_)
+                                 : HeadView::tr("%1 · layer %2").arg(v.set_.name).arg(v.layer_));
     p.drawText(QRect(g.queryLeft() - sx + g.tokenWidth, 0, g.lineWidth, g.headerHeight),
         Qt::AlignCenter, QFontMetrics(italic).elidedText(note, Qt::ElideRight, g.lineWidth - 8));
 }
@@ -616,8 +626,7 @@ void HeadView::setData(const AttentionSet& set)
     headEnabled_.resize(static_cast<size_t>(set_.heads), 1);
     hoverPosition_ = -1;
     rebuildRows();
-    if (highlightPosition_ >= set_.seq
-        || (highlightPosition_ >= 0 && !set_.isReal(highlightPosition_))) {
+    if (highlightPosition_ >= 0 && column(highlightSide_).rowAt(highlightPosition_) < 0) {
         highlightPosition_ = -1;
     }
     rebuildLines();
@@ -633,8 +642,8 @@ void HeadView::setData(const AttentionSet& set)
 void HeadView::clear()
 {
     set_ = AttentionSet();
-    rows_.clear();
-    rowOf_.clear();
+    queries_ = Column();
+    keys_ = Column();
     lines_.clear();
     byQuery_.clear();
     keyStart_.clear();
@@ -788,10 +797,7 @@ bool HeadView::isShown(const Line& line) const
 std::vector<HeadView::Line> HeadView::linesOf(Side side, int position) const
 {
     std::vector<Line> out;
-    if (!hasData() || position < 0 || position >= set_.seq) {
-        return out;
-    }
-    const int row = rowOf_[static_cast<size_t>(position)];
+    const int row = hasData() ? column(side).rowAt(position) : -1;
     if (row < 0) {
         return out;
     }
@@ -828,19 +834,22 @@ std::vector<HeadView::Line> HeadView::allLines() const
 std::vector<HeadView::Line> HeadView::linesToPaint(int firstRow, int lastRow) const
 {
     // Every line with its query among the visible rows, then those that come into a
-    // visible key from a query out of view.
+    // visible key from a query out of view. (Cross-attention: either column may end
+    // before lastRow.)
     std::vector<Line> out;
-    for (uint32_t i = byQuery_[static_cast<size_t>(firstRow)];
-         i < byQuery_[static_cast<size_t>(lastRow) + 1]; ++i) {
+    const int lastQueryRow = std::min(lastRow, queries_.rowCount() - 1);
+    for (uint32_t i = byQuery_[static_cast<size_t>(std::min(firstRow, lastQueryRow + 1))];
+         i < byQuery_[static_cast<size_t>(lastQueryRow) + 1]; ++i) {
         if (isShown(lines_[i])) {
             out.push_back(lines_[i]);
         }
     }
     const size_t inView = out.size();
-    for (uint32_t i = keyStart_[static_cast<size_t>(firstRow)];
-         i < keyStart_[static_cast<size_t>(lastRow) + 1]; ++i) {
+    const int lastKeyRow = std::min(lastRow, keys_.rowCount() - 1);
+    for (uint32_t i = keyStart_[static_cast<size_t>(std::min(firstRow, lastKeyRow + 1))];
+         i < keyStart_[static_cast<size_t>(lastKeyRow) + 1]; ++i) {
         const Line& line = lines_[byKey_[i]];
-        const int queryRow = rowOf_[static_cast<size_t>(line.query)];
+        const int queryRow = queries_.rowAt(line.query);
         if ((queryRow < firstRow || queryRow > lastRow) && isShown(line)) {
             out.push_back(line);
         }
@@ -859,12 +868,24 @@ std::vector<HeadView::Line> HeadView::linesToPaint(int firstRow, int lastRow) co
 
 void HeadView::rebuildRows()
 {
-    rows_.clear();
-    rowOf_.assign(static_cast<size_t>(qMax(0, set_.seq)), -1);
+    queries_ = Column();
+    queries_.rowOf.assign(static_cast<size_t>(qMax(0, set_.seq)), -1);
     for (int i = 0; i < set_.seq; ++i) {
         if (set_.isReal(i)) {
-            rowOf_[static_cast<size_t>(i)] = static_cast<int>(rows_.size());
-            rows_.push_back(i);
+            queries_.rowOf[static_cast<size_t>(i)] = queries_.rowCount();
+            queries_.rows.push_back(i);
+        }
+    }
+    if (set_.isSelf()) {
+        keys_ = queries_;
+        return;
+    }
+    keys_ = Column();
+    keys_.rowOf.assign(static_cast<size_t>(qMax(0, set_.keySeq)), -1);
+    for (int i = 0; i < set_.keySeq; ++i) {
+        if (set_.isKeyReal(i)) {
+            keys_.rowOf[static_cast<size_t>(i)] = keys_.rowCount();
+            keys_.rows.push_back(i);
         }
     }
 }
@@ -872,23 +893,24 @@ void HeadView::rebuildRows()
 void HeadView::rebuildLines()
 {
     lines_.clear();
-    byQuery_.assign(rows_.size() + 1, 0);
-    keyStart_.assign(rows_.size() + 1, 0);
+    byQuery_.assign(queries_.rows.size() + 1, 0);
+    keyStart_.assign(keys_.rows.size() + 1, 0);
     byKey_.clear();
     if (!hasData()) {
         return;
     }
-    const size_t n = rows_.size();
-    const size_t seq = static_cast<size_t>(set_.seq);
+    const size_t n = queries_.rows.size();
+    const size_t nk = keys_.rows.size();
+    const size_t stride = static_cast<size_t>(set_.keys());
     for (size_t r = 0; r < n; ++r) {
         byQuery_[r] = static_cast<uint32_t>(lines_.size());
-        const int q = rows_[r];
+        const int q = queries_.rows[r];
         for (int h = 0; h < set_.heads; ++h) {
-            const float* row = set_.slice(layer_, h) + static_cast<size_t>(q) * seq;
-            for (size_t rk = 0; rk < n; ++rk) {
-                const int k = rows_[rk];
+            const float* row = set_.slice(layer_, h) + static_cast<size_t>(q) * stride;
+            for (size_t rk = 0; rk < nk; ++rk) {
+                const int k = keys_.rows[rk];
                 if (set_.causal && k > q) {
-                    break; // rows_ ascend: every later key is in the future too
+                    break; // rows ascend: every later key is in the future too
                 }
                 const float w = row[k];
                 if (w >= threshold_ && w > 0.0f) {
@@ -901,15 +923,15 @@ void HeadView::rebuildLines()
 
     // The same lines by key row: a counting sort keeps each key's lines in query order.
     for (const Line& line : lines_) {
-        ++keyStart_[static_cast<size_t>(rowOf_[static_cast<size_t>(line.key)]) + 1];
+        ++keyStart_[static_cast<size_t>(keys_.rowAt(line.key)) + 1];
     }
-    for (size_t r = 0; r < n; ++r) {
+    for (size_t r = 0; r < nk; ++r) {
         keyStart_[r + 1] += keyStart_[r];
     }
     byKey_.resize(lines_.size());
     std::vector<uint32_t> next(keyStart_.begin(), keyStart_.end() - 1);
     for (uint32_t i = 0; i < lines_.size(); ++i) {
-        byKey_[next[static_cast<size_t>(rowOf_[static_cast<size_t>(lines_[i].key)])]++] = i;
+        byKey_[next[static_cast<size_t>(keys_.rowAt(lines_[i].key))]++] = i;
     }
 }
 
@@ -920,8 +942,14 @@ void HeadView::relayout()
     g.rowHeight = fm.height() + 6;
     g.headerHeight = fm.height() + 12;
     int widest = 0;
-    for (const int position : rows_) {
+    for (const int position : queries_.rows) {
         widest = qMax(widest, fm.horizontalAdvance(detail::displayToken(set_.tokens[position])));
+    }
+    if (!set_.isSelf()) {
+        for (const int position : keys_.rows) {
+            widest =
+                qMax(widest, fm.horizontalAdvance(detail::displayToken(set_.keyToken(position))));
+        }
     }
     // Italic and bold (special and selected tokens) run a little wider.
     g.tokenWidth = std::clamp(widest + 20, kMinTokenPx, kMaxTokenPx);
@@ -944,9 +972,18 @@ void HeadView::updateControls()
     legend_->updateGeometry();
     legend_->update();
     thresholdLabel_->setText(QString::number(static_cast<double>(threshold_), 'f', 3));
-    countsLabel_->setText(hasData()
-            ? tr("%1 tokens · %2 lines above the threshold").arg(rows_.size()).arg(lines_.size())
-            : QString());
+    if (!hasData()) {
+        countsLabel_->clear();
+    } else if (set_.isSelf()) {
+        countsLabel_->setText(tr("%1 tokens · %2 lines above the threshold")
+                                  .arg(queries_.rowCount())
+                                  .arg(lines_.size()));
+    } else {
+        countsLabel_->setText(tr("%1 queries · %2 keys · %3 lines above the threshold")
+                                  .arg(queries_.rowCount())
+                                  .arg(keys_.rowCount())
+                                  .arg(lines_.size()));
+    }
 }
 
 void HeadView::setHover(Side side, int position)
@@ -969,7 +1006,11 @@ void HeadView::clickToken(Side side, int position)
         highlightPosition_ = position;
     }
     canvas_->viewport()->update();
-    Q_EMIT tokenClicked(position);
+    // The selection shared with the other views is a query; a key of cross-attention is
+    // another text's position, kept here only.
+    if (side == Side::Query || set_.isSelf()) {
+        Q_EMIT tokenClicked(position);
+    }
 }
 
 int HeadView::rowY(int row) const
@@ -980,10 +1021,7 @@ int HeadView::rowY(int row) const
 
 QRect HeadView::tokenRect(Side side, int position) const
 {
-    if (!hasData() || position < 0 || position >= set_.seq) {
-        return {};
-    }
-    const int row = rowOf_[static_cast<size_t>(position)];
+    const int row = hasData() ? column(side).rowAt(position) : -1;
     if (row < 0) {
         return {};
     }
@@ -1002,7 +1040,7 @@ int HeadView::tokenAt(QPoint point, Side* side) const
         return -1;
     }
     const int row = offset / geometry_.rowHeight;
-    if (row >= static_cast<int>(rows_.size())) {
+    if (row >= rowCount()) {
         return -1;
     }
     const int x = point.x() + canvas_->horizontalScrollBar()->value();
@@ -1014,28 +1052,34 @@ int HeadView::tokenAt(QPoint point, Side* side) const
     } else {
         return -1;
     }
+    if (row >= column(s).rowCount()) {
+        return -1; // below the end of the shorter column
+    }
     if (side) {
         *side = s;
     }
-    return rows_[static_cast<size_t>(row)];
+    return column(s).rows[static_cast<size_t>(row)];
 }
 
 QString HeadView::tokenToolTip(Side side, int position) const
 {
-    if (!hasData() || position < 0 || position >= set_.seq || !set_.isReal(position)) {
+    if (!hasData() || column(side).rowAt(position) < 0) {
         return {};
     }
-    QString title =
-        tr("%1 · position %2").arg(detail::quotedToken(set_.tokens[position])).arg(position);
-    if (set_.isSpecial(position)) {
+    const bool query = side == Side::Query;
+    const QString& token = query ? set_.tokens[position] : set_.keyToken(position);
+    QString title = tr("%1 · position %2").arg(detail::quotedToken(token)).arg(position);
+    if (query ? set_.isSpecial(position) : set_.isKeySpecial(position)) {
         title += tr(" · special token");
     }
-    if (set_.segmentStart > 0) {
-        title += position >= set_.segmentStart ? tr(" · text B") : tr(" · text A");
+    const int segment = query ? set_.segmentStart : set_.keySegmentStart();
+    if (segment > 0) {
+        title += position >= segment ? tr(" · text B") : tr(" · text A");
     }
     QStringList lines { title };
-    if (position < set_.vocabTokens.size() && set_.vocabTokens[position] != set_.tokens[position]) {
-        lines << tr("vocabulary: %1").arg(set_.vocabTokens[position]);
+    const QString vocab = query ? set_.vocabToken(position) : set_.keyVocabToken(position);
+    if (vocab != token) {
+        lines << tr("vocabulary: %1").arg(vocab);
     }
     lines << (side == Side::Query ? tr("Layer %1, strongest key per head:").arg(layer_)
                                   : tr("Layer %1, strongest query per head:").arg(layer_));
@@ -1052,7 +1096,7 @@ QString HeadView::tokenToolTip(Side side, int position) const
         // From the buffer itself, not the thresholded lines: the exact strongest weight.
         int best = -1;
         float bestWeight = -1.0f;
-        for (const int other : rows_) {
+        for (const int other : column(query ? Side::Key : Side::Query).rows) {
             const int q = side == Side::Query ? position : other;
             const int k = side == Side::Query ? other : position;
             if (set_.causal && k > q) {
@@ -1070,7 +1114,7 @@ QString HeadView::tokenToolTip(Side side, int position) const
         lines << tr("head %1 %2 %3 (%4): %5")
                      .arg(h)
                      .arg(side == Side::Query ? QStringLiteral("→") : QStringLiteral("←"))
-                     .arg(detail::quotedToken(set_.tokens[best]))
+                     .arg(detail::quotedToken(query ? set_.keyToken(best) : set_.tokens[best]))
                      .arg(best)
                      .arg(static_cast<double>(bestWeight), 0, 'f', 4);
         ++shown;
@@ -1086,10 +1130,7 @@ QString HeadView::tokenToolTip(Side side, int position) const
 
 void HeadView::ensureTokenVisible(int position)
 {
-    if (!hasData() || position < 0 || position >= set_.seq) {
-        return;
-    }
-    const int row = rowOf_[static_cast<size_t>(position)];
+    const int row = hasData() ? queries_.rowAt(position) : -1;
     if (row < 0) {
         return;
     }

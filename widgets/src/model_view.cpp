@@ -429,7 +429,16 @@ void ModelView::setData(const AttentionSet& set)
             real_.push_back(i);
         }
     }
-    if (real_.empty()) {
+    realKeys_ = real_;
+    if (!set_.isSelf()) {
+        realKeys_.clear();
+        for (int k = 0; k < set_.keySeq; ++k) {
+            if (set_.isKeyReal(k)) {
+                realKeys_.push_back(k);
+            }
+        }
+    }
+    if (real_.empty() || realKeys_.empty()) {
         qWarning("ModelView: every position is padding; not drawing");
         clear();
         return;
@@ -456,6 +465,7 @@ void ModelView::clear()
     set_ = AttentionSet();
     real_.clear();
     realOf_.clear();
+    realKeys_.clear();
     selectedLayer_ = selectedHead_ = -1;
     highlightedQuery_ = -1;
     hoverLayer_ = hoverHead_ = hoverQuery_ = hoverKey_ = -1;
@@ -580,7 +590,7 @@ void ModelView::setColorMap(colormaps::Sequential map)
 
 int ModelView::resolutionFor(int cellPixels) const
 {
-    const int n = static_cast<int>(real_.size());
+    const int n = static_cast<int>(std::max(real_.size(), realKeys_.size()));
     if (n == 0) {
         return 0;
     }
@@ -611,34 +621,37 @@ QVector<QRgb> ModelView::colorTable() const
 
 QImage ModelView::renderThumbnail(int layer, int head, int resolution) const
 {
+    // Rows (queries) and columns (keys) pooled separately: cross-attention's differ.
     const int n = static_cast<int>(real_.size());
-    resolution = std::clamp(resolution, 1, n);
-    const size_t res = static_cast<size_t>(resolution);
+    const int nk = static_cast<int>(realKeys_.size());
+    const int rows = std::clamp(resolution, 1, n);
+    const int cols = std::clamp(resolution, 1, nk);
+    const size_t res = static_cast<size_t>(cols);
     constexpr float kNone = -std::numeric_limits<float>::infinity();
-    std::vector<float> pooled(res * res, kNone);
-    // Token i falls in pixel i * resolution / n: pixel b covers keys start[b] .. start[b + 1].
+    std::vector<float> pooled(static_cast<size_t>(rows) * res, kNone);
+    // Key k falls in pixel k * cols / nk: pixel b covers keys start[b] .. start[b + 1].
     std::vector<int> start(res + 1);
     for (size_t b = 0; b <= res; ++b) {
-        start[b] = static_cast<int>((static_cast<long long>(b) * n + resolution - 1) / resolution);
+        start[b] = static_cast<int>((static_cast<long long>(b) * nk + cols - 1) / cols);
     }
     // Each pixel keeps the largest weight it covers: a one-token pattern stays visible. The
     // keys of a pixel are contiguous, so each is a running maximum in a register.
-    const size_t seq = static_cast<size_t>(set_.seq);
+    const size_t stride = static_cast<size_t>(set_.keys());
     const float* slice = set_.slice(layer, head);
-    const bool allReal = n == set_.seq;
+    const bool allReal = nk == set_.keys();
     std::vector<float> gathered;
     for (int qi = 0; qi < n; ++qi) {
-        const float* row = slice + static_cast<size_t>(real_[static_cast<size_t>(qi)]) * seq;
+        const float* row = slice + static_cast<size_t>(real_[static_cast<size_t>(qi)]) * stride;
         if (!allReal) {
-            gathered.resize(static_cast<size_t>(n));
-            for (int k = 0; k < n; ++k) {
-                gathered[static_cast<size_t>(k)] = row[real_[static_cast<size_t>(k)]];
+            gathered.resize(static_cast<size_t>(nk));
+            for (int k = 0; k < nk; ++k) {
+                gathered[static_cast<size_t>(k)] = row[realKeys_[static_cast<size_t>(k)]];
             }
             row = gathered.data();
         }
         float* out =
-            pooled.data() + static_cast<size_t>(static_cast<long long>(qi) * resolution / n) * res;
-        const int keys = set_.causal ? qi + 1 : n; // real_ ascends: later keys are future
+            pooled.data() + static_cast<size_t>(static_cast<long long>(qi) * rows / n) * res;
+        const int keys = set_.causal ? qi + 1 : nk; // real_ ascends: later keys are future
         for (size_t b = 0; b < res && start[b] < keys; ++b) {
             const int end = std::min(start[b + 1], keys);
             float m = out[b];
@@ -664,9 +677,9 @@ QImage ModelView::renderThumbnail(int layer, int head, int resolution) const
         }
         return weightIndex(std::log(std::max(t, kLogFloor) / kLogFloor) / logSpan);
     };
-    QImage image(resolution, resolution, QImage::Format_Indexed8);
+    QImage image(cols, rows, QImage::Format_Indexed8);
     image.setColorTable(colorTable());
-    for (size_t y = 0; y < res; ++y) {
+    for (size_t y = 0; y < static_cast<size_t>(rows); ++y) {
         uchar* line = image.scanLine(static_cast<int>(y));
         const float* values = pooled.data() + y * res;
         for (size_t x = 0; x < res; ++x) {
@@ -690,7 +703,7 @@ QImage ModelView::thumbnail(int layer, int head, int resolution) const
     if (resolution <= 0) {
         resolution = thumbnailResolution();
     }
-    resolution = qMin(resolution, static_cast<int>(real_.size()));
+    resolution = qMin(resolution, static_cast<int>(std::max(real_.size(), realKeys_.size())));
     if (const QImage* cached = cachedThumbnail(layer, head, resolution)) {
         return *cached;
     }
@@ -765,11 +778,12 @@ bool ModelView::cellAt(QPoint point, int* layer, int* head, int* query, int* key
     *layer = l;
     *head = h;
     const int n = static_cast<int>(real_.size());
+    const int nk = static_cast<int>(realKeys_.size());
     if (query) {
         *query = real_[static_cast<size_t>(qMin(n - 1, inY * n / g.cell))];
     }
     if (key) {
-        *key = real_[static_cast<size_t>(qMin(n - 1, inX * n / g.cell))];
+        *key = realKeys_[static_cast<size_t>(qMin(nk - 1, inX * nk / g.cell))];
     }
     return true;
 }
@@ -781,12 +795,12 @@ QString ModelView::cellToolTip(int layer, int head, int query, int key) const
     }
     QStringList lines { tr("Layer %1 · Head %2").arg(layer).arg(head) };
     const bool queryOk = query >= 0 && query < set_.seq && realOf_[static_cast<size_t>(query)] >= 0;
-    const bool keyOk = key >= 0 && key < set_.seq && realOf_[static_cast<size_t>(key)] >= 0;
+    const bool keyOk = key >= 0 && key < set_.keys() && set_.isKeyReal(key);
     if (queryOk && keyOk) {
         const QString pair = tr("query %1 (%2) → key %3 (%4)")
                                  .arg(detail::quotedToken(set_.tokens[query]))
                                  .arg(query)
-                                 .arg(detail::quotedToken(set_.tokens[key]))
+                                 .arg(detail::quotedToken(set_.keyToken(key)))
                                  .arg(key);
         if (set_.causal && key > query) {
             lines << tr("%1: not seen (causal)").arg(pair);
@@ -798,7 +812,7 @@ QString ModelView::cellToolTip(int layer, int head, int query, int key) const
     if (queryOk) {
         int best = -1;
         float bestWeight = -1.0f;
-        for (const int k : real_) {
+        for (const int k : realKeys_) {
             if (set_.causal && k > query) {
                 break;
             }
@@ -811,7 +825,7 @@ QString ModelView::cellToolTip(int layer, int head, int query, int key) const
         if (best >= 0) {
             lines << tr("top key for %1: %2 (%3): %4")
                          .arg(detail::quotedToken(set_.tokens[query]))
-                         .arg(detail::quotedToken(set_.tokens[best]))
+                         .arg(detail::quotedToken(set_.keyToken(best)))
                          .arg(best)
                          .arg(static_cast<double>(bestWeight), 0, 'f', 4);
         }
@@ -927,11 +941,21 @@ void ModelView::updateControls()
     colorBar_->setPixmap(QPixmap::fromImage(bar.scaled(96, qMax(6, barHeight))));
     colorMinLabel_->setText(log_ ? QStringLiteral("10⁻⁴") : QStringLiteral("0"));
     colorMaxLabel_->setText(stretch_ ? tr("max of each map") : QStringLiteral("1"));
-    countsLabel_->setText(hasData() ? tr("%1 layers · %2 heads · %3 tokens")
-                                          .arg(set_.layers)
-                                          .arg(set_.heads)
-                                          .arg(real_.size())
-                                    : QString());
+    if (!hasData()) {
+        countsLabel_->clear();
+    } else if (set_.isSelf()) {
+        countsLabel_->setText(tr("%1 layers · %2 heads · %3 tokens")
+                                  .arg(set_.layers)
+                                  .arg(set_.heads)
+                                  .arg(real_.size()));
+    } else {
+        countsLabel_->setText(tr("%1 · %2 layers · %3 heads · %4 queries × %5 keys")
+                                  .arg(set_.name.isEmpty() ? tr("Cross-attention") : set_.name)
+                                  .arg(set_.layers)
+                                  .arg(set_.heads)
+                                  .arg(real_.size())
+                                  .arg(realKeys_.size()));
+    }
     zoomSlider_->setEnabled(hasData());
     fitButton_->setEnabled(hasData());
     stretchBox_->setEnabled(hasData());

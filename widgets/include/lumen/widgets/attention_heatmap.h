@@ -56,6 +56,9 @@ struct AttentionHeatmapData {
     QStringList keyTokens;
     std::vector<float> weights; ///< row-major [query][key], queryTokens.size() x keyTokens.size()
     QString title;
+    /// the axes' titles; empty = "query" and "key"
+    QString queryAxis;
+    QString keyAxis;
     /// per query / key: 0 = padding (its row / column is masked); empty = all real
     std::vector<uint8_t> queryValid;
     std::vector<uint8_t> keyValid;

@@ -74,6 +74,10 @@ public:
     void setData(const std::vector<HeadStatsRow>& rows);
     void clear();
     const std::vector<HeadStatsRow>& data() const;
+    /// A line above the table saying what the rows are of, or why there are none (hidden
+    /// when empty).
+    void setNote(const QString& note);
+    QString note() const;
 
     /// Shows only rows whose pattern is `pattern` exactly; an empty string shows all.
     void setPatternFilter(const QString& pattern);
@@ -108,6 +112,7 @@ private:
     QTableView* view_ = nullptr;
     QComboBox* patternBox_ = nullptr;
     QLabel* countLabel_ = nullptr;
+    QLabel* note_ = nullptr;
     int lastLayer_ = -1;
     int lastHead_ = -1;
     QElapsedTimer sinceLast_;

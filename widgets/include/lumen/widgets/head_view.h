@@ -117,7 +117,7 @@ public:
     /// The tooltip for a token: its text and position, then the strongest weight per
     /// enabled head.
     QString tokenToolTip(Side side, int position) const;
-    /// Scrolls so that `position` is in view.
+    /// Scrolls so that query `position` is in view.
     void ensureTokenVisible(int position);
 
     /// The widget that paints the columns and takes the mouse.
@@ -175,8 +175,25 @@ private:
     float threshold_ = kDefaultThreshold;
     bool log_ = false;
     std::vector<uint8_t> headEnabled_;
-    std::vector<int> rows_; ///< row -> position, real tokens only
-    std::vector<int> rowOf_; ///< position -> row, -1 for padding
+    /// One column of tokens: the queries on the left, the keys on the right (the same
+    /// positions for self-attention; the encoder's tokens for cross-attention).
+    struct Column {
+        std::vector<int> rows; ///< row -> position, real tokens only
+        std::vector<int> rowOf; ///< position -> row, -1 for padding
+        int rowCount() const { return static_cast<int>(rows.size()); }
+        /// the row of `position`, -1 for padding or out of range
+        int rowAt(int position) const
+        {
+            return position >= 0 && position < static_cast<int>(rowOf.size())
+                ? rowOf[static_cast<size_t>(position)]
+                : -1;
+        }
+    };
+    const Column& column(Side side) const { return side == Side::Query ? queries_ : keys_; }
+    /// rows the canvas holds: the longer column's
+    int rowCount() const { return qMax(queries_.rowCount(), keys_.rowCount()); }
+    Column queries_;
+    Column keys_;
     // The current layer's lines above the threshold, ordered by query row, then head, then
     // key; byQuery_[r] .. byQuery_[r + 1] are query row r's. byKey_ indexes them by key row
     // (keyStart_ as byQuery_).

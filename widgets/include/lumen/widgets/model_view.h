@@ -100,7 +100,8 @@ public:
     /// or rendered now: Format_Indexed8, pixel index round(t x 254) with t = weight / scale
     /// where scale is 1 (or the map's largest weight when stretched), or on the log scale
     /// t = log(max(weight / scale, kLogFloor) / kLogFloor) / log(1 / kLogFloor) (0 for a
-    /// zero weight); kMaskedIndex for the causal future.
+    /// zero weight); kMaskedIndex for the causal future. At most `resolution` pixels a
+    /// side, and no more than there are real queries (rows) and keys (columns).
     QImage thumbnail(int layer, int head, int resolution = 0) const;
     /// Maps in view that the last paint left as placeholders (its budget ran out).
     int pendingThumbnails() const { return pending_; }
@@ -168,8 +169,11 @@ private:
     QVector<QRgb> colorTable() const;
 
     AttentionSet set_;
-    std::vector<int> real_; ///< map row/column -> position, real tokens only
-    std::vector<int> realOf_; ///< position -> map row/column, -1 for padding
+    std::vector<int> real_; ///< map row -> query position, real tokens only
+    std::vector<int> realOf_; ///< query position -> map row, -1 for padding
+    /// map column -> key position: real_ for self-attention, the keys' own for
+    /// cross-attention (the maps are then queries x keys, drawn into square cells)
+    std::vector<int> realKeys_;
     int selectedLayer_ = -1;
     int selectedHead_ = -1;
     int highlightedQuery_ = -1;
