@@ -74,24 +74,74 @@ AttentionRecord codedRecord()
     return r;
 }
 
+void compareSets(const AttentionSet& a, const AttentionSet& b)
+{
+    QCOMPARE(a.isValid(), b.isValid());
+    if (!a.isValid()) {
+        return;
+    }
+    QCOMPARE(a.name, b.name);
+    QCOMPARE(a.layers, b.layers);
+    QCOMPARE(a.heads, b.heads);
+    QCOMPARE(a.seq, b.seq);
+    QCOMPARE(a.tokens, b.tokens);
+    QCOMPARE(a.vocabTokens, b.vocabTokens);
+    QCOMPARE(a.special, b.special);
+    QCOMPARE(a.valid, b.valid);
+    QCOMPARE(a.segmentStart, b.segmentStart);
+    QCOMPARE(a.causal, b.causal);
+    QCOMPARE(a.keySeq, b.keySeq);
+    QCOMPARE(a.keyTokens, b.keyTokens);
+    QCOMPARE(a.keyVocabTokens, b.keyVocabTokens);
+    QCOMPARE(a.keySpecial, b.keySpecial);
+    QCOMPARE(a.keyValid, b.keyValid);
+    QCOMPARE(a.weights->size(), b.weights->size());
+    QVERIFY(std::memcmp(a.weights->data(), b.weights->data(), a.weights->size() * sizeof(float))
+        == 0);
+}
+
 void compareRecords(const AttentionRecord& a, const AttentionRecord& b)
 {
     QCOMPARE(a.text, b.text);
     QCOMPARE(a.pair, b.pair);
     QCOMPARE(a.modelDir, b.modelDir);
-    QCOMPARE(a.set.layers, b.set.layers);
-    QCOMPARE(a.set.heads, b.set.heads);
-    QCOMPARE(a.set.seq, b.set.seq);
-    QCOMPARE(a.set.tokens, b.set.tokens);
-    QCOMPARE(a.set.vocabTokens, b.set.vocabTokens);
-    QCOMPARE(a.set.special, b.set.special);
-    QCOMPARE(a.set.valid, b.set.valid);
-    QCOMPARE(a.set.segmentStart, b.set.segmentStart);
-    QCOMPARE(a.set.causal, b.set.causal);
-    QCOMPARE(a.set.weights->size(), b.set.weights->size());
-    QVERIFY(std::memcmp(
-                a.set.weights->data(), b.set.weights->data(), a.set.weights->size() * sizeof(float))
-        == 0);
+    QCOMPARE(a.target, b.target);
+    compareSets(a.set, b.set);
+    compareSets(a.decoder, b.decoder);
+    compareSets(a.cross, b.cross);
+}
+
+/// codedRecord's encoder (no pair, not causal) with a decoder of 4 positions over it.
+AttentionRecord codedSeq2SeqRecord()
+{
+    AttentionRecord r = codedRecord();
+    r.pair.clear();
+    r.set.segmentStart = -1;
+    r.set.causal = false;
+    r.set.name = lumen::app::encoderStackName();
+    r.target = QStringLiteral("Das ist");
+    AttentionSet& d = r.decoder;
+    d.name = lumen::app::decoderStackName();
+    d.layers = 2;
+    d.heads = 2;
+    d.seq = 4;
+    d.causal = true;
+    d.tokens = { QStringLiteral("<pad>"), QStringLiteral("Das"), QStringLiteral("ist"),
+        QStringLiteral("</s>") };
+    d.vocabTokens = { QStringLiteral("<pad>"), QStringLiteral("▁Das"), QStringLiteral("▁ist"),
+        QStringLiteral("</s>") };
+    d.special = { 1, 0, 0, 1 };
+    auto self = std::make_shared<std::vector<float>>();
+    auto cross = std::make_shared<std::vector<float>>();
+    for (int i = 0; i < 2 * 2 * 4 * 4; ++i) {
+        self->push_back(static_cast<float>(i) / 97.0f);
+    }
+    for (int i = 0; i < 2 * 2 * 4 * 6; ++i) {
+        cross->push_back(static_cast<float>(i) / 101.0f);
+    }
+    d.weights = std::move(self);
+    r.cross = lumen::app::crossAttentionSet(d, r.set, std::move(cross));
+    return r;
 }
 
 QByteArray readAll(const QString& path)
@@ -185,6 +235,65 @@ private Q_SLOTS:
         // Any safetensors reader sees the tensor and its shape.
         const auto file = lumen::engine::SafetensorsFile::open(path);
         QCOMPARE(file.find("attentions")->shape, (std::vector<int64_t> { 3, 2, 6, 6 }));
+    }
+
+    // An encoder-decoder run keeps its decoder's self-attention and its cross-attention.
+    void seq2seqRecordRoundTrip()
+    {
+        QTemporaryDir dir;
+        const AttentionRecord record = codedSeq2SeqRecord();
+        QVERIFY(record.hasDecoder());
+        QVERIFY(record.cross.isValid());
+        QCOMPARE(record.cross.keys(), 6);
+        QCOMPARE(record.cross.keyTokens, record.set.tokens);
+        const std::string path = dir.filePath(QStringLiteral("t5.safetensors")).toStdString();
+        saveAttentionRecord(record, path);
+        const AttentionRecord again = loadAttentionRecord(path);
+        QVERIFY(again.hasDecoder());
+        compareRecords(again, record);
+        const auto file = lumen::engine::SafetensorsFile::open(path);
+        QCOMPARE(file.find("decoder_attentions")->shape, (std::vector<int64_t> { 2, 2, 4, 4 }));
+        QCOMPARE(file.find("cross_attentions")->shape, (std::vector<int64_t> { 2, 2, 4, 6 }));
+
+        // NPY and CSV of the cross-attention: [layers, heads, decoder, encoder], key tokens
+        // the encoder's.
+        const QString npy = dir.filePath(QStringLiteral("cross.npy"));
+        QCOMPARE(exportAttention(record, npy, &record.cross), QString());
+        std::vector<int64_t> shape;
+        std::vector<float> data;
+        QVERIFY(readNpy(readAll(npy), shape, data));
+        QCOMPARE(shape, (std::vector<int64_t> { 2, 2, 4, 6 }));
+        QVERIFY(data == *record.cross.weights);
+        const QString csv = dir.filePath(QStringLiteral("cross.csv"));
+        QCOMPARE(exportAttention(record, csv, &record.cross), QString());
+        const QStringList lines =
+            QString::fromUtf8(readAll(csv)).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1 + 2 * 2 * 4 * 6);
+        const QStringList f = csvFields(lines.last());
+        QCOMPARE(f[2], QStringLiteral("3"));
+        QCOMPARE(f[3], QStringLiteral("5"));
+        QCOMPARE(f[4], QStringLiteral("</s>"));
+        QCOMPARE(f[5], QStringLiteral("[PAD]"));
+        QCOMPARE(f[6].toFloat(), record.cross.at(1, 1, 3, 5));
+
+        // A cross-attention that does not fit the encoder is refused, naming the file.
+        AttentionRecord bad = record;
+        bad.cross.keySeq = 3;
+        bad.cross.keyTokens = bad.cross.keyTokens.mid(0, 3);
+        bad.cross.keyVocabTokens.clear();
+        bad.cross.keyValid.clear();
+        bad.cross.keySpecial.clear();
+        bad.cross.weights = std::make_shared<std::vector<float>>(2 * 2 * 4 * 3, 0.1f);
+        const std::string badPath = dir.filePath(QStringLiteral("bad.safetensors")).toStdString();
+        saveAttentionRecord(bad, badPath);
+        try {
+            loadAttentionRecord(badPath);
+            QFAIL("a cross-attention of the wrong width was read");
+        } catch (const lumen::Error& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains(
+                         QStringLiteral("decoder's tokens, self-attention and cross-attention")),
+                e.what());
+        }
     }
 
     void foreignAndBrokenFilesAreRefused()

@@ -6,6 +6,7 @@
 #include "conformance.h"
 #include "tensor_compare.h"
 
+#include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
 #include "lumen/projects/project.h"
 
@@ -621,6 +622,57 @@ private Q_SLOTS:
             }
         }
         QVERIFY(colours.size() > 8); // drawn, not blank
+    }
+
+    // T5 with a target: the decoder's self-attention and the cross-attention, drawn; the
+    // sizes are the decoder's input and the encoder's tokens.
+    void attentionOfTheDecoder()
+    {
+        const std::string t5 = lumen::test::conformanceDir("t5");
+        const std::string source = "translate English to German: The house is small.";
+        const std::string target = "Das Haus ist klein.";
+        const auto model = lumen::engine::Model::load(t5);
+        const lumen::engine::ModelInput input = model->prepareSeq2Seq({ source }, { target });
+        const int64_t src = input.seqLen();
+        const int64_t tgt = input.decoderInputIds.shape.at(1);
+        for (const char* stack : { "decoder", "cross" }) {
+            const QString png = dir(QStringLiteral("t5-%1.png").arg(QLatin1String(stack)));
+            const CliResult r = runCli({ QStringLiteral("attention"), q(t5),
+                QStringLiteral("--text"), q(source), QStringLiteral("--target"), q(target),
+                QStringLiteral("--stack"), QLatin1String(stack), QStringLiteral("--view"),
+                QStringLiteral("heads"), QStringLiteral("--png"), png, QStringLiteral("--json") });
+            RUN_OK(r);
+            const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+            QCOMPARE(j.at("stack").get<std::string>(), std::string(stack));
+            QCOMPARE(j.at("seq_len").get<int64_t>(), tgt);
+            QCOMPARE(j.at("key_len").get<int64_t>(), std::string(stack) == "cross" ? src : tgt);
+            QCOMPARE(j.at("layers").get<int>(), 2);
+            QVERIFY(!QImage(png).isNull());
+        }
+        const QString png = dir(QStringLiteral("never.png"));
+        const CliResult noTarget = runCli({ QStringLiteral("attention"), q(t5),
+            QStringLiteral("--text"), q(source), QStringLiteral("--stack"),
+            QStringLiteral("cross"), QStringLiteral("--png"), png });
+        QCOMPARE(noTarget.exitCode, 1);
+        QVERIFY2(noTarget.err.contains("give the decoder's text with --target"),
+            noTarget.err.constData());
+        const CliResult crossRollout = runCli({ QStringLiteral("attention"), q(t5),
+            QStringLiteral("--text"), q(source), QStringLiteral("--target"), q(target),
+            QStringLiteral("--stack"), QStringLiteral("cross"), QStringLiteral("--rollout"),
+            QStringLiteral("--png"), png });
+        QCOMPARE(crossRollout.exitCode, 1);
+        QVERIFY(crossRollout.err.contains("cross-attention's layers do not chain"));
+        const CliResult badStack = runCli({ QStringLiteral("attention"), q(t5),
+            QStringLiteral("--text"), q(source), QStringLiteral("--stack"),
+            QStringLiteral("middle"), QStringLiteral("--png"), png });
+        QCOMPARE(badStack.exitCode, 2);
+        QVERIFY(badStack.err.contains("use encoder, decoder or cross"));
+        const CliResult targetForBert = runCli({ QStringLiteral("attention"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("x"), QStringLiteral("--target"),
+            QStringLiteral("y"), QStringLiteral("--png"), png });
+        QCOMPARE(targetForBert.exitCode, 1);
+        QVERIFY(targetForBert.err.contains("is not an encoder-decoder model"));
+        QVERIFY(!QFile::exists(png));
     }
 
     void attentionErrors()

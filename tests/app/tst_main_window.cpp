@@ -137,6 +137,7 @@ private Q_SLOTS:
     void tokensShowTheirText();
     void sentencePairMarksSegmentB();
     void decodersAreCausal();
+    void encoderDecoderShowsDecoderAndCrossAttention();
     void viewsShareOneBufferAndOneSelection();
     void statisticsAndRolloutMatchTheEngine();
     void longTextsRunAsWindows();
@@ -672,6 +673,46 @@ void TestMainWindow::conversionRefusesMismatchedShapes()
     const lumen::widgets::AttentionSet bad = lumen::app::toAttentionSet(out, &error);
     QVERIFY(!bad.isValid());
     QVERIFY2(error.contains(QStringLiteral("layer 1")), qPrintable(error));
+
+    // The decoder of an encoder-decoder output: 2 positions over the 3 encoder tokens.
+    out.attentions[1].shape = { 1, 2, 3, 3 };
+    lumen::engine::FloatTensor self;
+    self.shape = { 1, 2, 2, 2 };
+    self.data.assign(8, 0.5f);
+    lumen::engine::FloatTensor cross;
+    cross.shape = { 1, 2, 2, 3 };
+    for (int i = 0; i < 12; ++i) {
+        cross.data.push_back(static_cast<float>(i) / 12.0f);
+    }
+    std::vector<lumen::engine::FloatTensor> selfLayers { self };
+    std::vector<lumen::engine::FloatTensor> crossLayers { cross };
+    out.target = QStringLiteral("ab");
+    out.decoderTokens = { "<pad>", "▁ab" };
+    out.decoderOffsets = { { 0, 0 }, { 0, 2 } };
+    out.decoderSpecial = { 1, 0 };
+    out.decoderPacked = lumen::app::packAttention(selfLayers, 2, false, &error);
+    out.crossPacked = lumen::app::packAttention(crossLayers, 2, false, &error, 3);
+    QVERIFY2(out.crossPacked.weights, qPrintable(error));
+    lumen::widgets::AttentionSet decoder;
+    lumen::widgets::AttentionSet crossSet;
+    const lumen::widgets::AttentionSet encoder = lumen::app::toAttentionSet(out, &error);
+    QVERIFY(lumen::app::toDecoderSets(out, encoder, &decoder, &crossSet, &error));
+    QVERIFY(decoder.isValid() && decoder.causal);
+    QCOMPARE(decoder.tokens, QStringList({ QStringLiteral("<pad>"), QStringLiteral("ab") }));
+    QVERIFY(crossSet.isValid() && !crossSet.isSelf());
+    QCOMPARE(crossSet.keyTokens, encoder.tokens);
+    QCOMPARE(crossSet.at(0, 1, 1, 2), 11.0f / 12.0f); // head 1, query 1, key 2: flat index 11
+    // A cross-attention over another number of encoder positions is refused.
+    lumen::engine::FloatTensor narrow;
+    narrow.shape = { 1, 2, 2, 2 };
+    narrow.data.assign(8, 0.25f);
+    std::vector<lumen::engine::FloatTensor> narrowLayers { narrow };
+    out.crossPacked = lumen::app::packAttention(narrowLayers, 2, false, &error, 2);
+    QVERIFY(!lumen::app::toDecoderSets(out, encoder, &decoder, &crossSet, &error));
+    QVERIFY2(error.contains(QStringLiteral("the encoder's 3")), qPrintable(error));
+    // And packing refuses a layer of the wrong width.
+    QVERIFY(!lumen::app::packAttention(narrowLayers, 2, false, &error, 3).weights);
+    QVERIFY2(error.contains(QStringLiteral("[1, 2, 2, 3]")), qPrintable(error));
 }
 
 void TestMainWindow::tokensShowTheirText()
@@ -737,6 +778,140 @@ void TestMainWindow::decodersAreCausal()
             QCOMPARE(set.at(0, 0, q, k), 0.0f);
         }
     }
+}
+
+// T5 with a target: the encoder's, the decoder's and the cross-attention, each exactly the
+// engine's, one at a time in every view; cross-attention has no statistics or rollout; the
+// run keeps all three and reopens them.
+void TestMainWindow::encoderDecoderShowsDecoderAndCrossAttention()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    const QString t5 = QString::fromStdString(lumen::test::conformanceDir("t5"));
+    QVERIFY(loadModel(*window, t5));
+    QVERIFY(window->pairEdit()->placeholderText().contains(QStringLiteral("decoder")));
+    QVERIFY(!window->stackBar()->isVisibleTo(window.get()));
+    const QString source = QStringLiteral("translate English to German: The house is small.");
+    const QString target = QStringLiteral("Das Haus ist klein.");
+    window->pairEdit()->setText(target);
+    QVERIFY(runText(*window, source));
+    AttentionController* attention = window->attentionController();
+    const lumen::app::AttentionRecord record = attention->lastRecord(); // shares the buffers
+    QVERIFY(record.hasDecoder());
+    QCOMPARE(record.target, target);
+    QVERIFY(window->stackBar()->isVisibleTo(window.get()));
+    QCOMPARE(attention->stack(), AttentionController::Stack::Encoder);
+
+    // The engine's own numbers, on this thread.
+    auto model = lumen::engine::Model::load(QFile::encodeName(t5).toStdString());
+    const lumen::engine::ModelInput input =
+        model->prepareSeq2Seq({ source.toStdString() }, { target.toStdString() });
+    lumen::engine::TraceRequest trace;
+    trace.attentions = true;
+    const lumen::engine::ForwardResult out = model->forward(input, trace);
+    const int src = static_cast<int>(input.seqLen());
+    const int tgt = static_cast<int>(input.decoderInputIds.shape.at(1));
+    const auto sameAsEngine = [](const lumen::widgets::AttentionSet& set,
+                                  const std::vector<lumen::engine::FloatTensor>& layers) {
+        if (static_cast<int>(layers.size()) != set.layers) {
+            return false;
+        }
+        const size_t perLayer = static_cast<size_t>(set.heads) * set.seq * set.keys();
+        for (int l = 0; l < set.layers; ++l) {
+            const auto& t = layers[static_cast<size_t>(l)];
+            if (t.data.size() != perLayer
+                || std::memcmp(set.slice(l, 0), t.data.data(), perLayer * sizeof(float)) != 0) {
+                return false;
+            }
+        }
+        return true;
+    };
+    QCOMPARE(record.set.seq, src);
+    QVERIFY(sameAsEngine(record.set, out.trace.attentions));
+    QCOMPARE(window->attentionView()->data().weights->data(), record.set.weights->data());
+
+    // The decoder: causal, its positions the start token and then the target shifted right.
+    QSignalSpy statistics(attention, &AttentionController::statisticsReady);
+    window->stackSelector()->setCurrentIndex(1);
+    QCOMPARE(attention->stack(), AttentionController::Stack::Decoder);
+    const lumen::widgets::AttentionSet& decoder = window->attentionView()->data();
+    QCOMPARE(decoder.weights->data(), record.decoder.weights->data());
+    QCOMPARE(window->headView()->data().weights->data(), record.decoder.weights->data());
+    QCOMPARE(window->modelView()->data().weights->data(), record.decoder.weights->data());
+    QVERIFY(decoder.causal && decoder.isSelf());
+    QCOMPARE(decoder.seq, tgt);
+    QVERIFY(sameAsEngine(decoder, out.trace.decoderAttentions));
+    const lumen::engine::Encoding labels = model->tokenizer()->encode(target.toStdString());
+    QCOMPARE(decoder.vocabTokens.first(), QStringLiteral("<pad>"));
+    for (int i = 1; i < tgt; ++i) {
+        QCOMPARE(decoder.vocabTokens.at(i), QString::fromStdString(labels.tokens.at(i - 1)));
+    }
+    // Shown as the target's text: every character of it, in order (the tiny vocabulary cuts
+    // words into pieces; the last label, </s>, is not read by the decoder).
+    QString shownText;
+    for (int i = 1; i < tgt; ++i) {
+        if (!decoder.isSpecial(i) && decoder.tokens.at(i) != QStringLiteral("␣")) {
+            shownText += decoder.tokens.at(i);
+        }
+    }
+    QCOMPARE(shownText, QString(target).remove(QLatin1Char(' ')));
+    QVERIFY(window->attentionView()->heatmap()->data().title.startsWith(QStringLiteral("Decoder")));
+    QVERIFY(statistics.wait(kWaitMs));
+    QCOMPARE(window->statisticsTable()->data().size(),
+        static_cast<size_t>(decoder.layers) * decoder.heads);
+    QVERIFY(window->statisticsTable()->note().contains(QStringLiteral("decoder")));
+
+    // Cross-attention: decoder queries down, the encoder's tokens across.
+    window->stackSelector()->setCurrentIndex(2);
+    QCOMPARE(attention->stack(), AttentionController::Stack::Cross);
+    const lumen::widgets::AttentionSet& cross = window->attentionView()->data();
+    QVERIFY(!cross.isSelf());
+    QCOMPARE(cross.seq, tgt);
+    QCOMPARE(cross.keys(), src);
+    QCOMPARE(cross.tokens, record.decoder.tokens);
+    QCOMPARE(cross.keyTokens, record.set.tokens);
+    QVERIFY(sameAsEngine(cross, out.trace.crossAttentions));
+    QCOMPARE(window->headView()->data().weights->data(), cross.weights->data());
+    QCOMPARE(window->modelView()->data().weights->data(), cross.weights->data());
+    const lumen::widgets::AttentionHeatmapData& shown = window->attentionView()->heatmap()->data();
+    QCOMPARE(shown.queries(), tgt);
+    QCOMPARE(shown.keys(), src);
+    QCOMPARE(shown.keyTokens, record.set.tokens);
+    QVERIFY(window->statisticsTable()->data().empty());
+    QVERIFY(window->statisticsTable()->note().contains(QStringLiteral("no head statistics")));
+    QVERIFY(!window->flowPage()->methodSelector()->isEnabled());
+    QSignalSpy failed(attention, &AttentionController::runFailed);
+    QVERIFY(!attention->computeFlow(AttentionController::FlowMethod::Rollout, 0));
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.first().at(0).toString().contains(QStringLiteral("do not chain")));
+
+    // The run records the target; it reopens with all three attentions, bit for bit, even
+    // after a run without a target took the stack back to the encoder.
+    const qint64 runId = attention->lastRun().id;
+    const auto runs = window->projectController()->project()->listRuns();
+    QCOMPARE(runs.front().id, runId);
+    const auto parameters = nlohmann::json::parse(runs.front().parametersJson);
+    QCOMPARE(QString::fromStdString(parameters.at("target").get<std::string>()), target);
+    QCOMPARE(nlohmann::json::parse(runs.front().summaryJson).at("target_len").get<int>(), tgt);
+    QTRY_VERIFY_WITH_TIMEOUT(!attention->savedRuns().empty(), kWaitMs);
+    window->pairEdit()->clear();
+    QVERIFY(runText(*window, QStringLiteral("The house is small.")));
+    QVERIFY(!attention->lastRecord().hasDecoder());
+    QCOMPARE(attention->stack(), AttentionController::Stack::Encoder);
+    QVERIFY(!window->stackBar()->isVisibleTo(window.get()));
+    QVERIFY(!attention->setStack(AttentionController::Stack::Cross));
+    QSignalSpy reopened(attention, &AttentionController::runReopened);
+    QVERIFY(attention->reopenRun(runId));
+    QVERIFY(reopened.wait(kWaitMs));
+    const lumen::app::AttentionRecord again = attention->lastRecord();
+    QVERIFY(again.hasDecoder());
+    QCOMPARE(window->pairEdit()->text(), target);
+    QVERIFY(sameAsEngine(again.decoder, out.trace.decoderAttentions));
+    QVERIFY(sameAsEngine(again.cross, out.trace.crossAttentions));
+    QCOMPARE(again.cross.keyTokens, record.set.tokens);
+    QCOMPARE(again.decoder.tokens, record.decoder.tokens);
+    QVERIFY(attention->setStack(AttentionController::Stack::Cross));
+    QCOMPARE(window->attentionView()->data().keys(), src);
 }
 
 void TestMainWindow::viewsShareOneBufferAndOneSelection()
@@ -947,6 +1122,13 @@ void TestMainWindow::commandLineOptions()
     QCOMPARE(parsed.options.screenshotPath, QStringLiteral("out.png"));
     QVERIFY(parsed.options.logScale);
 
+    const auto seq2seq = lumen::app::parseAppOptions({ QStringLiteral("lumen"),
+        QStringLiteral("--target"), QStringLiteral("Das Haus."), QStringLiteral("--stack"),
+        QStringLiteral("Cross") });
+    QVERIFY2(seq2seq.ok, qPrintable(seq2seq.message));
+    QCOMPARE(seq2seq.options.target, QStringLiteral("Das Haus."));
+    QCOMPARE(seq2seq.options.stack, QStringLiteral("cross"));
+
     const auto bare = lumen::app::parseAppOptions({ QStringLiteral("lumen") });
     QVERIFY(bare.ok);
     QVERIFY(bare.options.modelDir.isEmpty());
@@ -973,6 +1155,11 @@ void TestMainWindow::commandLineErrors()
         { QStringLiteral("lumen"), QStringLiteral("--text"), QStringLiteral("  ") },
         { QStringLiteral("lumen"), QStringLiteral("--bogus") },
         { QStringLiteral("lumen"), QStringLiteral("/some/model") },
+        { QStringLiteral("lumen"), QStringLiteral("--target"), QStringLiteral("x"),
+            QStringLiteral("--stack"), QStringLiteral("middle") },
+        { QStringLiteral("lumen"), QStringLiteral("--stack"), QStringLiteral("decoder") },
+        { QStringLiteral("lumen"), QStringLiteral("--pair"), QStringLiteral("a"),
+            QStringLiteral("--target"), QStringLiteral("b") },
     };
     for (const QStringList& args : bad) {
         const auto parsed = lumen::app::parseAppOptions(args);
@@ -982,6 +1169,9 @@ void TestMainWindow::commandLineErrors()
     QVERIFY(lumen::app::parseAppOptions(
         { QStringLiteral("lumen"), QStringLiteral("--layer"), QStringLiteral("two") })
                 .message.contains(QStringLiteral("--layer")));
+    QVERIFY(lumen::app::parseAppOptions(
+        { QStringLiteral("lumen"), QStringLiteral("--stack"), QStringLiteral("cross") })
+                .message.contains(QStringLiteral("needs --target")));
 }
 
 void TestMainWindow::screenshotRendersTheRun()
