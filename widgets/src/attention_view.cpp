@@ -50,15 +50,17 @@ AttentionView::AttentionView(QWidget* parent)
     headBox_->setObjectName(QStringLiteral("headSelector"));
     headBox_->setToolTip(
         tr("Attention head, counted from 0, or the mean or the largest weight over all heads"));
+    // As wide as its longest item ("Mean of heads"), never squeezed by a full row.
     headBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    headBox_->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
     headLabel->setBuddy(headBox_);
 
     controls->addWidget(layerLabel);
     controls->addWidget(layerBox_);
-    controls->addSpacing(16);
+    controls->addSpacing(10);
     controls->addWidget(headLabel);
     controls->addWidget(headBox_);
-    controls->addSpacing(16);
+    controls->addSpacing(10);
     stretchBox_ = new QCheckBox(tr("&Stretch colours"), controls_);
     stretchBox_->setObjectName(QStringLiteral("stretchColors"));
     stretchBox_->setToolTip(tr("Colours span 0 to the largest weight shown instead of 0 to 1, "
@@ -69,11 +71,12 @@ AttentionView::AttentionView(QWidget* parent)
     logBox_->setToolTip(tr("Colours follow the logarithm of the weight, to tell small weights "
                            "apart (from 0.0001 up)"));
     controls->addWidget(logBox_);
-    controls->addSpacing(16);
+    controls->addSpacing(10);
     auto* thresholdLabel = new QLabel(tr("&Threshold"), controls_);
     thresholdSlider_ = new QSlider(Qt::Horizontal, controls_);
     thresholdSlider_->setObjectName(QStringLiteral("threshold"));
     thresholdSlider_->setRange(0, kThresholdSteps);
+    thresholdSlider_->setMinimumWidth(60);
     thresholdSlider_->setMaximumWidth(140);
     thresholdSlider_->setToolTip(tr("Weights below the threshold are drawn as background"));
     thresholdLabel->setBuddy(thresholdSlider_);
@@ -85,7 +88,7 @@ AttentionView::AttentionView(QWidget* parent)
     controls->addWidget(thresholdLabel);
     controls->addWidget(thresholdSlider_);
     controls->addWidget(thresholdLabel_);
-    controls->addSpacing(16);
+    controls->addSpacing(10);
     resetZoomButton_ = new QToolButton(controls_);
     resetZoomButton_->setObjectName(QStringLiteral("resetZoom"));
     resetZoomButton_->setText(tr("Reset &zoom"));
@@ -93,10 +96,11 @@ AttentionView::AttentionView(QWidget* parent)
         tr("Show the whole map again (mouse wheel zooms, dragging pans, a double click resets)"));
     resetZoomButton_->setEnabled(false);
     controls->addWidget(resetZoomButton_);
-    controls->addStretch(1);
+    controls->addSpacing(12);
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("attentionCounts"));
-    controls->addWidget(countsLabel_);
+    countsLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    controls->addWidget(countsLabel_, 1);
 
     heatmap_ = new AttentionHeatmap(this);
     hintLabel_ = new QLabel(tr("Open a model and press Run"), this);
@@ -316,11 +320,8 @@ void AttentionView::updateSelectors()
         countsLabel_->setText(
             tr("%1 layers · %2 heads · %3 tokens").arg(set_.layers).arg(set_.heads).arg(set_.seq));
     } else {
-        countsLabel_->setText(tr("%1 layers · %2 heads · %3 queries × %4 keys")
-                                  .arg(set_.layers)
-                                  .arg(set_.heads)
-                                  .arg(set_.seq)
-                                  .arg(set_.keySeq));
+        // Short: the row is full, and the selectors show the layers and heads.
+        countsLabel_->setText(tr("%1 × %2 tokens").arg(set_.seq).arg(set_.keySeq));
     }
 
     headBox_->clear();
