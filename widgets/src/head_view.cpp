@@ -868,26 +868,20 @@ std::vector<HeadView::Line> HeadView::linesToPaint(int firstRow, int lastRow) co
 
 void HeadView::rebuildRows()
 {
-    queries_ = Column();
-    queries_.rowOf.assign(static_cast<size_t>(qMax(0, set_.seq)), -1);
-    for (int i = 0; i < set_.seq; ++i) {
-        if (set_.isReal(i)) {
-            queries_.rowOf[static_cast<size_t>(i)] = queries_.rowCount();
-            queries_.rows.push_back(i);
+    const auto columnOf = [](int positions, const auto& isReal) {
+        Column column;
+        column.rowOf.assign(static_cast<size_t>(qMax(0, positions)), -1);
+        for (int i = 0; i < positions; ++i) {
+            if (isReal(i)) {
+                column.rowOf[static_cast<size_t>(i)] = column.rowCount();
+                column.rows.push_back(i);
+            }
         }
-    }
-    if (set_.isSelf()) {
-        keys_ = queries_;
-        return;
-    }
-    keys_ = Column();
-    keys_.rowOf.assign(static_cast<size_t>(qMax(0, set_.keySeq)), -1);
-    for (int i = 0; i < set_.keySeq; ++i) {
-        if (set_.isKeyReal(i)) {
-            keys_.rowOf[static_cast<size_t>(i)] = keys_.rowCount();
-            keys_.rows.push_back(i);
-        }
-    }
+        return column;
+    };
+    queries_ = columnOf(set_.seq, [this](int i) { return set_.isReal(i); });
+    keys_ = set_.isSelf() ? queries_
+                          : columnOf(set_.keySeq, [this](int i) { return set_.isKeyReal(i); });
 }
 
 void HeadView::rebuildLines()
