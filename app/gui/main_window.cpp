@@ -250,7 +250,9 @@ void MainWindow::buildMenus()
         }
     });
     QAction* copy = exportMenu->addAction(tr("&Copy View Image"), this, [this] {
+        setFigureMode(true);
         copyImage(currentView());
+        setFigureMode(false);
         statusBar()->showMessage(tr("The view is on the clipboard."), 4000);
     });
     copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
@@ -600,7 +602,23 @@ void MainWindow::highlightToken(int position)
 
 bool MainWindow::exportViewImage(const QString& path)
 {
-    return reportExport(exportImage(currentView(), path), path);
+    setFigureMode(true);
+    const QString error = exportImage(currentView(), path);
+    setFigureMode(false);
+    return reportExport(error, path);
+}
+
+void MainWindow::setFigureMode(bool on)
+{
+    view_->setControlsVisible(!on);
+    headView_->setControlsVisible(!on);
+    modelView_->setControlsVisible(!on);
+    flowPage_->setControlsVisible(!on);
+    // Lay the shown view out now (the controls' room goes to the picture) so that what is
+    // rendered next has its final geometry.
+    if (QLayout* layout = currentView()->layout()) {
+        layout->activate();
+    }
 }
 
 bool MainWindow::exportShownMap(const QString& path)

@@ -56,8 +56,9 @@ public:
     void runText(const QString& text);
     void run();
 
-    /// File > Export: the view shown as PNG / SVG / PDF, the map shown, or every layer's and
-    /// head's attention; the suffix picks the format. False (and an error shown) on failure.
+    /// File > Export: the view shown as PNG / SVG / PDF (as a figure: without its controls),
+    /// the map shown, or every layer's and head's attention; the suffix picks the format.
+    /// False (and an error shown) on failure.
     bool exportViewImage(const QString& path);
     bool exportShownMap(const QString& path);
     bool exportAllAttention(const QString& path);
@@ -126,6 +127,9 @@ protected:
 private:
     /// Shows the stack selector for an encoder-decoder run, with what the shown stack is.
     void updateStackBar();
+    /// On: the views' controls (pickers, sliders, check boxes) are hidden, so that an
+    /// exported or copied image is the figure, as lumen-cli attention draws it; off: back.
+    void setFigureMode(bool on);
     void buildMenus();
     void buildCentre();
     void buildStatusBar();

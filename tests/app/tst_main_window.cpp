@@ -139,6 +139,7 @@ private Q_SLOTS:
     void decodersAreCausal();
     void encoderDecoderShowsDecoderAndCrossAttention();
     void viewsShareOneBufferAndOneSelection();
+    void exportedImagesAreFigures();
     void statisticsAndRolloutMatchTheEngine();
     void longTextsRunAsWindows();
     void commandLineOptions();
@@ -912,6 +913,43 @@ void TestMainWindow::encoderDecoderShowsDecoderAndCrossAttention()
     QCOMPARE(again.decoder.tokens, record.decoder.tokens);
     QVERIFY(attention->setStack(AttentionController::Stack::Cross));
     QCOMPARE(window->attentionView()->data().keys(), src);
+}
+
+// File > Export > View Image draws the figure (as lumen-cli attention does): no pickers,
+// sliders or check boxes in the picture, and they are back on screen afterwards.
+void TestMainWindow::exportedImagesAreFigures()
+{
+    auto window = makeWindow(newProjectPath());
+    QVERIFY(window);
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    QVERIFY(loadModel(*window, bertDir()));
+    QVERIFY(runText(*window, QString::fromUtf8(kText)));
+    // The distinct colours of the top strip, where the controls row is drawn on screen.
+    const auto topColours = [](const QImage& image) {
+        QSet<QRgb> colours;
+        for (int y = 0; y < 20; ++y) {
+            for (int x = 0; x < image.width(); ++x) {
+                colours.insert(image.pixel(x, y));
+            }
+        }
+        return colours.size();
+    };
+    for (const char* name : { "heatmap", "heads", "model" }) {
+        window->showView(QLatin1String(name));
+        QWidget* view = window->views()->currentWidget();
+        const QImage onScreen = view->grab().toImage();
+        QVERIFY2(topColours(onScreen) > 4, name); // the controls' text and frames
+        const QString png = temp_.filePath(QStringLiteral("figure-%1.png").arg(QLatin1String(name)));
+        QVERIFY(window->exportViewImage(png));
+        const QImage figure(png);
+        QCOMPARE(figure.size(), onScreen.size());
+        QVERIFY2(topColours(figure) < topColours(onScreen), name);
+    }
+    window->showView(QStringLiteral("heatmap"));
+    QVERIFY(window->attentionView()->layerSelector()->isVisible());
+    QVERIFY(window->attentionView()->thresholdSlider()->isVisible());
+    window->showView(QStringLiteral("model"));
+    QVERIFY(window->modelView()->logBox()->isVisible());
 }
 
 void TestMainWindow::viewsShareOneBufferAndOneSelection()
