@@ -5,6 +5,7 @@
 #include "file_header.h"
 #include "process_identity.h"
 #include "schema.h"
+#include "sha256.h"
 #include "sqlite_db.h"
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <system_error>
 
 #include <fcntl.h>
@@ -33,7 +35,17 @@ namespace {
 
 constexpr const char* kRunColumns =
     "id, kind, model, device, host, status, parameters, summary, created_ms, started_ms, "
-    "finished_ms, error, notes";
+    "finished_ms, error, notes, "
+    "(SELECT name FROM experiments WHERE experiments.id = runs.experiment_id), "
+    "(SELECT group_concat(tag, char(31)) FROM "
+    "(SELECT tag FROM run_tags WHERE run_tags.run_id = runs.id ORDER BY tag)), "
+    "(SELECT family FROM models WHERE models.id = runs.model_id), "
+    "(SELECT path FROM datasets WHERE datasets.id = runs.dataset_id), deleted_ms";
+
+constexpr const char* kArtifactColumns = "id, run_id, kind, path, size_bytes, created_ms, sha256";
+
+/// Where a trashed run's folder waits: `<artifacts>/.trash/run-<id>`.
+constexpr const char* kTrashFolder = ".trash";
 
 constexpr const char* kInterruptedByCrash =
     "Interrupted: the program running it stopped before it finished (it crashed, was killed, "
@@ -77,6 +89,18 @@ RunRecord readRun(const Statement& row)
     }
     run.errorMessage = row.text(11);
     run.notes = row.text(12);
+    run.experiment = row.text(13);
+    const std::string tags = row.text(14);
+    for (size_t begin = 0; !tags.empty() && begin <= tags.size();) {
+        const size_t end = std::min(tags.find('\x1f', begin), tags.size());
+        run.tags.push_back(tags.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    run.modelFamily = row.text(15);
+    run.dataset = row.text(16);
+    if (!row.isNull(17)) {
+        run.trashedMs = row.int64(17);
+    }
     return run;
 }
 
@@ -89,6 +113,7 @@ ArtifactRecord readArtifact(const Statement& row)
     artifact.relativePath = row.text(3);
     artifact.sizeBytes = row.int64(4);
     artifact.createdMs = row.int64(5);
+    artifact.sha256 = row.text(6);
     return artifact;
 }
 
@@ -217,6 +242,91 @@ struct Project::Impl {
     int schemaVersion = 0;
     bool readOnly = false;
     std::vector<int64_t> ownRunningRuns; ///< begun here, not finished yet
+    std::vector<int64_t> ownTrashedRuns; ///< trashed here, still restorable
+
+    /// The id of the experiment `name`, made when new (inside the caller's transaction).
+    int64_t experimentId(const std::string& name, const std::string& description,
+                         const std::string& action)
+    {
+        if (name.empty()) {
+            invalid("an experiment needs a name.");
+        }
+        Statement insert(*db,
+                         "INSERT INTO experiments (name, description, created_ms) VALUES (?, ?, ?) "
+                         "ON CONFLICT (name) DO NOTHING",
+                         action);
+        insert.bind(1, std::string_view(name))
+            .bind(2, std::string_view(description))
+            .bind(3, currentUnixMs());
+        insert.run();
+        Statement query(*db, "SELECT id FROM experiments WHERE name = ?", action);
+        query.bind(1, std::string_view(name));
+        query.step();
+        return query.int64(0);
+    }
+
+    /// The id of the model row of `path`, made when new; family and hash kept when given.
+    int64_t modelId(const std::string& path, const std::string& family, const std::string& hash,
+                    const std::string& action)
+    {
+        Statement upsert(*db,
+                         "INSERT INTO models (path, family, content_hash, created_ms) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (path) DO UPDATE SET "
+                         "family = CASE WHEN ?2 <> '' THEN ?2 ELSE family END, "
+                         "content_hash = CASE WHEN ?3 <> '' THEN ?3 ELSE content_hash END",
+                         action);
+        upsert.bind(1, std::string_view(path))
+            .bind(2, std::string_view(family))
+            .bind(3, std::string_view(hash))
+            .bind(4, currentUnixMs());
+        upsert.run();
+        Statement query(*db, "SELECT id FROM models WHERE path = ?", action);
+        query.bind(1, std::string_view(path));
+        query.step();
+        return query.int64(0);
+    }
+
+    int64_t datasetId(const DatasetRef& dataset, const std::string& action)
+    {
+        Statement upsert(*db,
+                         "INSERT INTO datasets (path, content_hash, row_count, created_ms) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (path) DO UPDATE SET "
+                         "content_hash = CASE WHEN ?2 <> '' THEN ?2 ELSE content_hash END, "
+                         "row_count = coalesce(?3, row_count)",
+                         action);
+        upsert.bind(1, std::string_view(dataset.path))
+            .bind(2, std::string_view(dataset.contentHash))
+            .bind(4, currentUnixMs());
+        if (dataset.rowCount) {
+            upsert.bind(3, *dataset.rowCount);
+        } else {
+            upsert.bindNull(3);
+        }
+        upsert.run();
+        Statement query(*db, "SELECT id FROM datasets WHERE path = ?", action);
+        query.bind(1, std::string_view(dataset.path));
+        query.step();
+        return query.int64(0);
+    }
+
+    void checkTag(const std::string& tag) const
+    {
+        if (tag.empty() || tag.size() > 100 || tag.find('\x1f') != std::string::npos
+            || tag.find_first_of("\n\r\t") != std::string::npos) {
+            invalid("tag \"" + tag.substr(0, 40)
+                    + "\" must be 1 to 100 characters on one line.");
+        }
+    }
+
+    /// The trash folder of run `runId` and its place in the project.
+    fs::path runFolder(int64_t runId) const
+    {
+        return artifactsDir / ("run-" + std::to_string(runId));
+    }
+    fs::path trashedFolder(int64_t runId) const
+    {
+        return artifactsDir / kTrashFolder / ("run-" + std::to_string(runId));
+    }
 
     void requireWritable(const std::string& action) const
     {
@@ -298,6 +408,20 @@ struct Project::Impl {
         transaction.commit();
     }
 
+    /// Runs trashed by processes that have ended can no longer be restored: delete them.
+    std::vector<int64_t> deadTrash()
+    {
+        std::vector<int64_t> dead;
+        Statement query(*db, "SELECT id, deleted_by FROM runs WHERE deleted_ms IS NOT NULL",
+                        "look at the trash");
+        while (query.step()) {
+            if (!detail::processTokenIsAlive(query.text(1))) {
+                dead.push_back(query.int64(0));
+            }
+        }
+        return dead;
+    }
+
     /// Called when the Project goes away: its own unfinished runs become interrupted.
     void interruptOwnRuns() noexcept
     {
@@ -324,7 +448,8 @@ struct Project::Impl {
 
     /// Adds an artifact row inside its own transaction.
     ArtifactRecord insertArtifact(int64_t runId, const std::string& kind,
-                                  const std::string& relativePath, int64_t sizeBytes)
+                                  const std::string& relativePath, int64_t sizeBytes,
+                                  const std::string& sha256)
     {
         const std::string action = "record an artifact for run " + std::to_string(runId);
         Transaction transaction(*db, action);
@@ -335,15 +460,17 @@ struct Project::Impl {
         artifact.relativePath = relativePath;
         artifact.sizeBytes = sizeBytes;
         artifact.createdMs = currentUnixMs();
+        artifact.sha256 = sha256;
         Statement insert(*db,
-                         "INSERT INTO artifacts (run_id, kind, path, size_bytes, created_ms) "
-                         "VALUES (?, ?, ?, ?, ?)",
+                         "INSERT INTO artifacts (run_id, kind, path, size_bytes, created_ms, "
+                         "sha256) VALUES (?, ?, ?, ?, ?, ?)",
                          action);
         insert.bind(1, runId)
             .bind(2, std::string_view(kind))
             .bind(3, std::string_view(relativePath))
             .bind(4, sizeBytes)
-            .bind(5, artifact.createdMs);
+            .bind(5, artifact.createdMs)
+            .bind(6, std::string_view(sha256));
         insert.run();
         artifact.id = db->lastInsertRowid();
         transaction.commit();
@@ -360,6 +487,11 @@ Project::~Project()
 {
     if (impl_) {
         impl_->interruptOwnRuns();
+        try {
+            emptyTrash(); // undo lasts as long as the session that deleted
+        } catch (...) {
+            // Left in the trash: the next open for writing empties it.
+        }
     }
 }
 
@@ -462,7 +594,18 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
         impl->markInterruptedRuns();
     }
     impl->schemaVersion = kSchemaVersion;
-    return std::unique_ptr<Project>(new Project(std::move(impl)));
+    std::unique_ptr<Project> project(new Project(std::move(impl)));
+    if (!project->impl_->readOnly) {
+        // What a session that ended (crashed, killed) left in the trash goes for good.
+        for (const int64_t id : project->impl_->deadTrash()) {
+            try {
+                project->deleteRun(id);
+            } catch (const ProjectError&) {
+                // Another process emptied it first, or the disk refuses: try next time.
+            }
+        }
+    }
+    return project;
 }
 
 std::unique_ptr<Project> Project::create(const std::string& path)
@@ -591,11 +734,15 @@ int64_t Project::beginRun(const RunSpec& spec)
     }
     const std::string parameters = impl_->jsonObject(spec.parametersJson, "the run's parameters");
     const std::string action = "start a " + spec.kind + " run";
+    for (const std::string& tag : spec.tags) {
+        impl_->checkTag(tag);
+    }
     Connection& db = *impl_->db;
     Transaction transaction(db, action);
     Statement insert(db,
                      "INSERT INTO runs (kind, model, device, host, owner, status, parameters, "
-                     "created_ms, started_ms, notes) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                     "created_ms, started_ms, notes, experiment_id, model_id, dataset_id) "
+                     "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                      action);
     const int64_t now = currentUnixMs();
     const std::string host = detail::hostName();
@@ -609,8 +756,37 @@ int64_t Project::beginRun(const RunSpec& spec)
         .bind(7, now)
         .bind(8, now)
         .bind(9, std::string_view(spec.notes));
+    if (spec.experiment.empty()) {
+        insert.bindNull(10);
+    } else {
+        insert.bind(10, impl_->experimentId(spec.experiment, "", action));
+    }
+    if (spec.model.empty()) {
+        insert.bindNull(11);
+    } else {
+        insert.bind(11, impl_->modelId(spec.model, spec.modelFamily, spec.modelHash, action));
+    }
+    if (spec.dataset.path.empty()) {
+        insert.bindNull(12);
+    } else {
+        insert.bind(12, impl_->datasetId(spec.dataset, action));
+    }
     insert.run();
     const int64_t id = db.lastInsertRowid();
+    // The parameters as rows too, their JSON types kept (numbers compare as numbers).
+    Statement params(db,
+                     "INSERT INTO run_params (run_id, key, value) SELECT ?1, key, "
+                     "CASE WHEN type IN ('object', 'array') THEN value ELSE atom END "
+                     "FROM json_each(?2)",
+                     action);
+    params.bind(1, id).bind(2, std::string_view(parameters));
+    params.run();
+    Statement tag(db, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)", action);
+    for (const std::string& t : spec.tags) {
+        tag.bind(1, id).bind(2, std::string_view(t));
+        tag.run();
+        tag.reset();
+    }
     transaction.commit();
     impl_->ownRunningRuns.push_back(id);
     return id;
@@ -706,15 +882,19 @@ void Project::deleteRun(int64_t runId)
             fs::remove(impl_->artifactsDir / fs::path(path), ec);
         }
     }
-    const fs::path runFolder = impl_->artifactsDir / ("run-" + std::to_string(runId));
-    if (fs::is_directory(fs::symlink_status(runFolder, ec))) {
-        fs::remove_all(runFolder, ec);
+    for (const fs::path& folder : { impl_->runFolder(runId), impl_->trashedFolder(runId) }) {
+        if (fs::is_directory(fs::symlink_status(folder, ec))) {
+            fs::remove_all(folder, ec);
+        }
     }
+    auto& own = impl_->ownTrashedRuns;
+    own.erase(std::remove(own.begin(), own.end(), runId), own.end());
 }
 
 std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
 {
-    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1";
+    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE "
+        + (filter.trashed ? "deleted_ms IS NOT NULL" : "deleted_ms IS NULL");
     if (filter.kind) {
         sql += " AND kind = :kind";
     }
@@ -723,6 +903,37 @@ std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
     }
     if (filter.status) {
         sql += " AND status = :status";
+    }
+    if (filter.tag) {
+        sql += " AND EXISTS (SELECT 1 FROM run_tags WHERE run_tags.run_id = runs.id AND tag = "
+               ":tag)";
+    }
+    if (filter.experiment) {
+        sql += " AND experiment_id = (SELECT id FROM experiments WHERE name = :experiment)";
+    }
+    std::string pattern;
+    int64_t textId = -1;
+    if (filter.text && !filter.text->empty()) {
+        // LIKE with the wildcards of the text itself escaped.
+        pattern = "%";
+        for (const char c : *filter.text) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        pattern += '%';
+        const std::string& t = *filter.text;
+        if (t.size() < 19 && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            textId = std::stoll(t);
+        }
+        sql += " AND (id = :id OR kind LIKE :text ESCAPE '\\' OR model LIKE :text ESCAPE '\\' "
+               "OR notes LIKE :text ESCAPE '\\' OR parameters LIKE :text ESCAPE '\\' "
+               "OR summary LIKE :text ESCAPE '\\' OR error LIKE :text ESCAPE '\\' "
+               "OR EXISTS (SELECT 1 FROM run_tags WHERE run_tags.run_id = runs.id AND tag LIKE "
+               ":text ESCAPE '\\') "
+               "OR EXISTS (SELECT 1 FROM experiments WHERE experiments.id = runs.experiment_id "
+               "AND name LIKE :text ESCAPE '\\'))";
     }
     sql += filter.newestFirst ? " ORDER BY created_ms DESC, id DESC" : " ORDER BY created_ms, id";
     sql += " LIMIT :limit OFFSET :offset";
@@ -736,6 +947,16 @@ std::vector<RunRecord> Project::listRuns(const RunFilter& filter) const
     }
     if (filter.status) {
         query.bind(index++, std::string_view(runStatusName(*filter.status)));
+    }
+    if (filter.tag) {
+        query.bind(index++, std::string_view(*filter.tag));
+    }
+    if (filter.experiment) {
+        query.bind(index++, std::string_view(*filter.experiment));
+    }
+    if (!pattern.empty()) {
+        query.bind(index++, textId);
+        query.bind(index++, std::string_view(pattern)); // every :text is one parameter
     }
     query.bind(index++, filter.limit > 0 ? filter.limit : int64_t{-1});
     query.bind(index++, std::max<int64_t>(filter.offset, 0));
@@ -793,6 +1014,42 @@ void Project::addMetrics(int64_t runId, const std::vector<MetricPoint>& points)
         }
         insert.run();
         insert.reset();
+    }
+    // The newest point of each key (the highest step; the later one of equal steps) and the
+    // count, folded into metrics_latest with one statement per key, not per point.
+    struct Newest {
+        const MetricPoint* point = nullptr;
+        int64_t count = 0;
+    };
+    std::map<std::string_view, Newest> newest;
+    for (const MetricPoint& point : points) {
+        Newest& n = newest[point.key];
+        if (n.point == nullptr || point.step >= n.point->step) {
+            n.point = &point;
+        }
+        ++n.count;
+    }
+    Statement latest(db,
+                     "INSERT INTO metrics_latest (run_id, key, step, value, time_ms, points) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (run_id, key) DO UPDATE SET "
+                     "value = CASE WHEN excluded.step >= step THEN excluded.value ELSE value END, "
+                     "time_ms = CASE WHEN excluded.step >= step THEN excluded.time_ms "
+                     "ELSE time_ms END, "
+                     "step = max(step, excluded.step), points = points + excluded.points",
+                     action);
+    for (const auto& [key, n] : newest) {
+        latest.bind(1, runId)
+            .bind(2, key)
+            .bind(3, n.point->step)
+            .bind(5, n.point->timeMs != 0 ? n.point->timeMs : now)
+            .bind(6, n.count);
+        if (std::isnan(n.point->value)) {
+            latest.bindNull(4);
+        } else {
+            latest.bind(4, n.point->value);
+        }
+        latest.run();
+        latest.reset();
     }
     transaction.commit();
 }
@@ -874,7 +1131,8 @@ ArtifactRecord Project::addArtifactFile(int64_t runId, const std::string& kind,
     }
     const auto size = fs::file_size(full, ec);
     return impl_->insertArtifact(runId, kind, relative.generic_string(),
-                                 ec ? 0 : static_cast<int64_t>(size));
+                                 ec ? 0 : static_cast<int64_t>(size),
+                                 detail::sha256OfFile(full.string()));
 }
 
 namespace {
@@ -975,7 +1233,8 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
 
     try {
         return impl_->insertArtifact(runId, kind, folderName + "/" + finalName,
-                                     static_cast<int64_t>(bytes.size()));
+                                     static_cast<int64_t>(bytes.size()),
+                                     detail::sha256Hex(bytes));
     } catch (...) {
         fs::remove(target, ec); // not recorded, so not kept
         throw;
@@ -985,8 +1244,8 @@ ArtifactRecord Project::writeArtifact(int64_t runId, const std::string& kind,
 std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
 {
     Statement query(*impl_->db,
-                    "SELECT id, run_id, kind, path, size_bytes, created_ms FROM artifacts "
-                    "WHERE run_id = ? ORDER BY id",
+                    std::string("SELECT ") + kArtifactColumns
+                        + " FROM artifacts WHERE run_id = ? ORDER BY id",
                     "read the artifacts of run " + std::to_string(runId));
     query.bind(1, runId);
     std::vector<ArtifactRecord> artifacts;
@@ -999,6 +1258,260 @@ std::vector<ArtifactRecord> Project::artifacts(int64_t runId) const
 std::string Project::artifactPath(const ArtifactRecord& artifact) const
 {
     return (impl_->artifactsDir / fs::path(artifact.relativePath)).string();
+}
+
+} // namespace lumen::projects
+
+namespace lumen::projects {
+
+// --- trash --------------------------------------------------------------------------------
+
+void Project::trashRun(int64_t runId)
+{
+    const std::string action = "move run " + std::to_string(runId) + " to the trash";
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    {
+        Transaction transaction(db, action);
+        if (impl_->runStatus(runId, action) == RunStatus::Running) {
+            impl_->invalid("run " + std::to_string(runId)
+                           + " is still running; finish or cancel it before deleting it.");
+        }
+        Statement update(db,
+                         "UPDATE runs SET deleted_ms = ?, deleted_by = ? "
+                         "WHERE id = ? AND deleted_ms IS NULL",
+                         action);
+        const std::string owner = detail::currentProcessToken();
+        update.bind(1, currentUnixMs()).bind(2, std::string_view(owner)).bind(3, runId);
+        update.run();
+        if (db.changes() == 0) {
+            impl_->invalid("run " + std::to_string(runId) + " is already in the trash.");
+        }
+        transaction.commit();
+    }
+    impl_->ownTrashedRuns.push_back(runId);
+    // The files follow the record; if the move fails they stay where they are (restoreRun
+    // and deleteRun handle both places).
+    std::error_code ec;
+    const fs::path from = impl_->runFolder(runId);
+    if (fs::is_directory(fs::symlink_status(from, ec))) {
+        fs::create_directories(impl_->artifactsDir / kTrashFolder, ec);
+        fs::rename(from, impl_->trashedFolder(runId), ec);
+    }
+}
+
+void Project::restoreRun(int64_t runId)
+{
+    const std::string action = "restore run " + std::to_string(runId) + " from the trash";
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    std::error_code ec;
+    const fs::path trashed = impl_->trashedFolder(runId);
+    const fs::path back = impl_->runFolder(runId);
+    if (fs::is_directory(fs::symlink_status(trashed, ec))
+        && fs::symlink_status(back, ec).type() == fs::file_type::not_found) {
+        fs::rename(trashed, back, ec);
+        if (ec) {
+            throw ProjectError(ProjectErrorKind::Io,
+                               impl_->displayPath + ": could not move " + trashed.string()
+                                   + " back to " + back.string() + " (" + ec.message()
+                                   + "). The run stays in the trash.");
+        }
+    }
+    Transaction transaction(db, action);
+    Statement update(db,
+                     "UPDATE runs SET deleted_ms = NULL, deleted_by = '' "
+                     "WHERE id = ? AND deleted_ms IS NOT NULL",
+                     action);
+    update.bind(1, runId);
+    update.run();
+    if (db.changes() == 0) {
+        impl_->runStatus(runId, action); // NotFound for a run that is gone
+        impl_->invalid("run " + std::to_string(runId) + " is not in the trash.");
+    }
+    transaction.commit();
+    auto& own = impl_->ownTrashedRuns;
+    own.erase(std::remove(own.begin(), own.end(), runId), own.end());
+}
+
+void Project::emptyTrash()
+{
+    if (impl_->readOnly) {
+        return;
+    }
+    std::vector<int64_t> own;
+    own.swap(impl_->ownTrashedRuns);
+    for (const int64_t id : own) {
+        const std::optional<RunRecord> record = run(id);
+        if (record && record->trashedMs) {
+            deleteRun(id);
+        }
+    }
+}
+
+// --- experiments, tags, parameters -------------------------------------------------------
+
+int64_t Project::ensureExperiment(const std::string& name, const std::string& description)
+{
+    const std::string action = "make experiment \"" + name + "\"";
+    impl_->requireWritable(action);
+    Transaction transaction(*impl_->db, action);
+    const int64_t id = impl_->experimentId(name, description, action);
+    transaction.commit();
+    return id;
+}
+
+void Project::setRunExperiment(int64_t runId, const std::string& name)
+{
+    const std::string action = "put run " + std::to_string(runId) + " in an experiment";
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    impl_->runStatus(runId, action);
+    Statement update(db, "UPDATE runs SET experiment_id = ? WHERE id = ?", action);
+    if (name.empty()) {
+        update.bindNull(1);
+    } else {
+        update.bind(1, impl_->experimentId(name, "", action));
+    }
+    update.bind(2, runId);
+    update.run();
+    transaction.commit();
+}
+
+std::vector<ExperimentRecord> Project::experiments() const
+{
+    Statement query(*impl_->db,
+                    "SELECT e.id, e.name, e.description, e.created_ms, "
+                    "(SELECT count(*) FROM runs WHERE runs.experiment_id = e.id "
+                    "AND runs.deleted_ms IS NULL) FROM experiments AS e ORDER BY e.name",
+                    "list the experiments");
+    std::vector<ExperimentRecord> out;
+    while (query.step()) {
+        out.push_back({ query.int64(0), query.text(1), query.text(2), query.int64(3),
+            query.int64(4) });
+    }
+    return out;
+}
+
+void Project::addTag(int64_t runId, const std::string& tag)
+{
+    const std::string action = "tag run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    impl_->checkTag(tag);
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    impl_->runStatus(runId, action);
+    Statement insert(db, "INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)", action);
+    insert.bind(1, runId).bind(2, std::string_view(tag));
+    insert.run();
+    transaction.commit();
+}
+
+void Project::removeTag(int64_t runId, const std::string& tag)
+{
+    const std::string action = "untag run " + std::to_string(runId);
+    impl_->requireWritable(action);
+    Connection& db = *impl_->db;
+    Transaction transaction(db, action);
+    impl_->runStatus(runId, action);
+    Statement remove(db, "DELETE FROM run_tags WHERE run_id = ? AND tag = ?", action);
+    remove.bind(1, runId).bind(2, std::string_view(tag));
+    remove.run();
+    transaction.commit();
+}
+
+std::vector<std::pair<std::string, int64_t>> Project::tagCounts() const
+{
+    Statement query(*impl_->db,
+                    "SELECT tag, count(*) FROM run_tags JOIN runs ON runs.id = run_tags.run_id "
+                    "WHERE runs.deleted_ms IS NULL GROUP BY tag ORDER BY tag",
+                    "list the tags");
+    std::vector<std::pair<std::string, int64_t>> out;
+    while (query.step()) {
+        out.emplace_back(query.text(0), query.int64(1));
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Project::parameters(int64_t runId) const
+{
+    // From the JSON the run was begun with: run_params cannot tell the string "[1]" from the
+    // array [1], the JSON can.
+    std::vector<std::pair<std::string, std::string>> out;
+    const std::optional<RunRecord> record = run(runId);
+    if (!record) {
+        impl_->noSuchRun(runId);
+    }
+    const nlohmann::json parsed = nlohmann::json::parse(record->parametersJson, nullptr, false);
+    if (!parsed.is_object()) {
+        return out;
+    }
+    for (const auto& [key, value] : parsed.items()) {
+        out.emplace_back(key, value.dump());
+    }
+    return out; // nlohmann's object keeps keys sorted
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> Project::differingParameters(
+    const std::vector<int64_t>& runIds) const
+{
+    std::vector<std::map<std::string, std::string>> perRun;
+    std::map<std::string, int> keys;
+    for (const int64_t id : runIds) {
+        std::map<std::string, std::string> values;
+        for (auto& [key, value] : parameters(id)) {
+            keys[key] = 0;
+            values.emplace(key, std::move(value));
+        }
+        perRun.push_back(std::move(values));
+    }
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    for (const auto& [key, unused] : keys) {
+        std::vector<std::string> values;
+        for (const auto& run : perRun) {
+            const auto it = run.find(key);
+            values.push_back(it == run.end() ? std::string() : it->second);
+        }
+        if (std::adjacent_find(values.begin(), values.end(), std::not_equal_to<>()) != values.end()) {
+            out.emplace_back(key, std::move(values));
+        }
+    }
+    return out;
+}
+
+std::vector<MetricLatest> Project::latestMetrics(int64_t runId) const
+{
+    Statement query(*impl_->db,
+                    "SELECT key, step, value, time_ms, points FROM metrics_latest "
+                    "WHERE run_id = ? ORDER BY key",
+                    "read the latest metrics of run " + std::to_string(runId));
+    query.bind(1, runId);
+    std::vector<MetricLatest> out;
+    while (query.step()) {
+        out.push_back({ query.text(0), query.int64(1),
+            query.isNull(2) ? std::numeric_limits<double>::quiet_NaN() : query.real(2),
+            query.int64(3), query.int64(4) });
+    }
+    return out;
+}
+
+std::vector<ArtifactRecord> Project::missingArtifacts() const
+{
+    Statement query(*impl_->db,
+                    std::string("SELECT ") + kArtifactColumns
+                        + " FROM artifacts WHERE run_id IN (SELECT id FROM runs WHERE "
+                          "deleted_ms IS NULL) ORDER BY run_id, id",
+                    "look for missing artifact files");
+    std::vector<ArtifactRecord> missing;
+    std::error_code ec;
+    while (query.step()) {
+        ArtifactRecord artifact = readArtifact(query);
+        if (!fs::is_regular_file(impl_->artifactsDir / fs::path(artifact.relativePath), ec)) {
+            missing.push_back(std::move(artifact));
+        }
+    }
+    return missing;
 }
 
 } // namespace lumen::projects

@@ -70,8 +70,99 @@ CREATE INDEX artifacts_run ON artifacts (run_id);
             "create the version 1 tables");
 }
 
+// Version 2: what a run browser filters and compares by, in SQL.
+// - experiments (named groups of runs), models (path or hub id, family, content hash) and
+//   datasets (path, hash, row count), each run pointing at them (runs.model stays the text
+//   it was, shown as is; model_id links it to its row);
+// - run_params: a run's parameters as key/value rows (the value keeps its JSON type: numbers
+//   as numbers, so `value > 0.001` works; objects and arrays as JSON text), and run_tags;
+// - metrics_latest: each run's metric at its highest step, and how many points it has, so
+//   listing thousands of runs reads one row per metric, not their histories;
+// - artifacts.sha256; runs.deleted_ms / deleted_by: a run in the trash (undo while the
+//   session that deleted it lasts), hidden from listings.
+// The v1 data is back-filled: models from runs.model, run_params from runs.parameters,
+// metrics_latest from metrics.
+void migrateToV2(Connection& db)
+{
+    db.exec(R"sql(
+CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT    NOT NULL UNIQUE,
+    description TEXT    NOT NULL DEFAULT '',
+    created_ms  INTEGER NOT NULL
+);
+CREATE TABLE models (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    path         TEXT    NOT NULL UNIQUE,
+    family       TEXT    NOT NULL DEFAULT '',
+    content_hash TEXT    NOT NULL DEFAULT '',
+    created_ms   INTEGER NOT NULL
+);
+CREATE TABLE datasets (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    path         TEXT    NOT NULL UNIQUE,
+    content_hash TEXT    NOT NULL DEFAULT '',
+    row_count    INTEGER,
+    created_ms   INTEGER NOT NULL
+);
+ALTER TABLE runs ADD COLUMN experiment_id INTEGER REFERENCES experiments (id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN model_id INTEGER REFERENCES models (id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN dataset_id INTEGER REFERENCES datasets (id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN deleted_ms INTEGER;
+ALTER TABLE runs ADD COLUMN deleted_by TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_kind ON runs (kind, created_ms);
+CREATE INDEX runs_experiment ON runs (experiment_id) WHERE experiment_id IS NOT NULL;
+CREATE INDEX runs_deleted ON runs (deleted_ms) WHERE deleted_ms IS NOT NULL;
+
+CREATE TABLE run_params (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key    TEXT    NOT NULL,
+    value,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX run_params_key ON run_params (key, value);
+
+CREATE TABLE run_tags (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    tag    TEXT    NOT NULL,
+    PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_tag ON run_tags (tag, run_id);
+
+CREATE TABLE metrics_latest (
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key     TEXT    NOT NULL,
+    step    INTEGER NOT NULL,
+    value   REAL,
+    time_ms INTEGER NOT NULL,
+    points  INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+ALTER TABLE artifacts ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+
+INSERT INTO models (path, created_ms)
+    SELECT model, min(created_ms) FROM runs WHERE model <> '' GROUP BY model;
+UPDATE runs SET model_id = (SELECT id FROM models WHERE models.path = runs.model)
+    WHERE model <> '';
+INSERT OR IGNORE INTO run_params (run_id, key, value)
+    SELECT runs.id, p.key, CASE WHEN p.type IN ('object', 'array') THEN p.value ELSE p.atom END
+    FROM runs, json_each(runs.parameters) AS p
+    WHERE json_valid(runs.parameters) AND json_type(runs.parameters) = 'object';
+INSERT INTO metrics_latest (run_id, key, step, value, time_ms, points)
+    SELECT run_id, key, step, value, time_ms, points FROM (
+        SELECT run_id, key, step, value, time_ms,
+               count(*) OVER (PARTITION BY run_id, key) AS points,
+               row_number() OVER (PARTITION BY run_id, key ORDER BY step DESC, rowid DESC) AS r
+        FROM metrics)
+    WHERE r = 1;
+)sql",
+            "create the version 2 tables");
+}
+
 constexpr Migration kMigrations[] = {
     migrateToV1,
+    migrateToV2,
 };
 static_assert(std::size(kMigrations) == Project::kSchemaVersion,
               "one migration step per schema version");

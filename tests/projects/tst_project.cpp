@@ -3,8 +3,10 @@
 // The project database: create, write, reopen and read back; the pragmas a project file
 // carries; migration from a blank SQLite file and from a frozen version-1 file; refusing a
 // newer schema, a non-SQLite file and a foreign SQLite database without touching them;
-// interrupted runs; cascading deletes; artifacts; several writers at once; an I/O failure
-// that rolls back. Files are inspected through the SQLite C API directly, not through
+// interrupted runs (also after kill -9 mid-write); cascading deletes; the trash; artifacts and
+// their checksums, missing artifact files; experiments, tags, parameters and latest metrics
+// (schema v2); several writers and migrating processes at once; an I/O failure that rolls
+// back. Files are inspected through the SQLite C API directly, not through
 // lumen_projects, so the checks do not trust the code under test.
 
 #include "lumen/projects/project.h"
@@ -14,8 +16,10 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <sqlite3.h>
 
@@ -172,8 +176,14 @@ private Q_SLOTS:
     void filePragmasAndSchema();
     void migratesBlankSqliteFile();
     void opensFrozenVersion1File();
+    void experimentsTagsAndParameters();
+    void latestMetricsFollowTheHighestStep();
+    void trashAndRestore();
+    void artifactChecksumsAndMissingFiles();
+    void killedWriterLeavesAConsistentFile();
     void concurrentOpenOfBlankFile();
     void concurrentOpenOrCreate();
+    void concurrentMigrationOfVersion1File();
     void refusesNewerSchema();
     void refusesNewerSchemaSeenOnlyInWal();
     void refusesNonSqliteFile_data();
@@ -376,7 +386,9 @@ void TestProject::filePragmasAndSchema()
     QCOMPARE(db.integer(QStringLiteral("PRAGMA application_id")), qint64(Project::kApplicationId));
     QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
     for (const char* name :
-         {"runs", "metrics", "artifacts", "metrics_run_key_step", "runs_created"}) {
+         {"runs", "metrics", "artifacts", "metrics_run_key_step", "runs_created", "experiments",
+          "models", "datasets", "run_params", "run_tags", "metrics_latest", "run_params_key",
+          "run_tags_tag"}) {
         QVERIFY2(db.integer(QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE name = '%1'")
                                 .arg(QLatin1String(name)))
                      == 1,
@@ -433,11 +445,11 @@ void TestProject::migratesBlankSqliteFile()
              QStringLiteral("7.0"));
 }
 
-// A version-1 file written with the version-1 SQL frozen here, holding data. When schema v2
-// lands, this is the test that v1 -> v2 keeps everything.
-void TestProject::opensFrozenVersion1File()
+namespace {
+
+/// A version-1 file written with the version-1 SQL frozen here, holding data.
+void writeFrozenV1(const QString& path)
 {
-    const QString path = file(QStringLiteral("frozen_v1.lumen"));
     {
         RawDb db(path, true);
         QVERIFY(db.ok());
@@ -475,6 +487,15 @@ COMMIT;
 )sql")),
                  QString());
     }
+}
+
+} // namespace
+
+// The frozen version-1 file opens with every row kept, and v1 -> v2 back-fills the new tables.
+void TestProject::opensFrozenVersion1File()
+{
+    const QString path = file(QStringLiteral("frozen_v1.lumen"));
+    writeFrozenV1(path);
     auto project = Project::open(s(path));
     QCOMPARE(project->schemaVersion(), Project::kSchemaVersion);
     const std::optional<RunRecord> run = project->run(7);
@@ -496,6 +517,333 @@ COMMIT;
     QCOMPARE(artifacts[0].sizeBytes, int64_t(42));
     // AUTOINCREMENT continues after the highest id ever used.
     QCOMPARE(project->beginRun({"forward", "", "", "{}", ""}), int64_t(8));
+
+    // v1 -> v2 back-filled the new tables from the old rows.
+    const std::vector<MetricLatest> latest = project->latestMetrics(7);
+    QCOMPARE(latest.size(), size_t{1});
+    QCOMPARE(q(latest[0].key), QStringLiteral("forward_ms"));
+    QCOMPARE(latest[0].step, int64_t(1));
+    QVERIFY(std::isnan(latest[0].value));
+    QCOMPARE(latest[0].points, int64_t(2));
+    QCOMPARE(latest[0].timeMs, int64_t(1700000002000));
+    QCOMPARE(project->parameters(7),
+             (std::vector<std::pair<std::string, std::string>>{{"batch", "8"}}));
+    QVERIFY(project->artifacts(7)[0].sha256.empty()); // v1 kept no checksums
+    project.reset();
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("SELECT value FROM run_params WHERE run_id = 7 AND "
+                                       "key = 'batch' AND typeof(value) = 'integer'")),
+             qint64(8));
+    QCOMPARE(db.value(QStringLiteral("SELECT path FROM models")), QStringLiteral("bert"));
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs WHERE model_id = "
+                                       "(SELECT id FROM models WHERE path = 'bert')")),
+             qint64(1));
+    QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    QCOMPARE(db.value(QStringLiteral("PRAGMA foreign_key_check")), QString());
+}
+
+// Experiments, tags and parameters: recorded with a run, filterable in listRuns and in SQL,
+// and compared between runs.
+void TestProject::experimentsTagsAndParameters()
+{
+    const QString path = file(QStringLiteral("tags.lumen"));
+    auto project = Project::create(s(path));
+    RunSpec a{"train", "/models/tiny", "cpu", R"({"lr":0.001,"epochs":3,"frozen":["emb"]})", ""};
+    a.experiment = "sweep";
+    a.tags = {"baseline", "small"};
+    a.modelFamily = "bert";
+    a.dataset = {"/data/sst2.csv", "abc123", 6920};
+    const int64_t first = project->beginRun(a);
+    RunSpec b{"train", "/models/tiny", "cpu", R"({"lr":0.01,"epochs":3,"seed":7})", "50% off_"};
+    b.experiment = "sweep";
+    b.tags = {"small"};
+    const int64_t second = project->beginRun(b);
+    const int64_t third = project->beginRun({"forward", "gpt2", "", "{}", "plain"});
+    for (const int64_t id : {first, second, third}) {
+        project->finishRun(id, RunStatus::Completed);
+    }
+
+    const std::optional<RunRecord> record = project->run(first);
+    QVERIFY(record);
+    QCOMPARE(q(record->experiment), QStringLiteral("sweep"));
+    QCOMPARE(record->tags, (std::vector<std::string>{"baseline", "small"}));
+    QCOMPARE(q(record->modelFamily), QStringLiteral("bert"));
+    QCOMPARE(q(record->dataset), QStringLiteral("/data/sst2.csv"));
+    QVERIFY(!record->trashedMs);
+
+    const auto idsOf = [&](const RunFilter& filter) {
+        std::vector<int64_t> out;
+        for (const RunRecord& r : project->listRuns(filter)) {
+            out.push_back(r.id);
+        }
+        return out;
+    };
+    RunFilter tagged;
+    tagged.tag = "small";
+    QCOMPARE(idsOf(tagged), (std::vector<int64_t>{second, first}));
+    tagged.tag = "baseline";
+    QCOMPARE(idsOf(tagged), (std::vector<int64_t>{first}));
+    RunFilter experiment;
+    experiment.experiment = "sweep";
+    QCOMPARE(idsOf(experiment), (std::vector<int64_t>{second, first}));
+    experiment.experiment = "no such";
+    QVERIFY(idsOf(experiment).empty());
+    // Free text: parameters, notes (wildcards are literal), tags, experiment, the id.
+    RunFilter text;
+    text.text = "0.01";
+    QCOMPARE(idsOf(text), (std::vector<int64_t>{second}));
+    text.text = "50%";
+    QCOMPARE(idsOf(text), (std::vector<int64_t>{second}));
+    text.text = "off_";
+    QCOMPARE(idsOf(text), (std::vector<int64_t>{second}));
+    text.text = "o_f"; // "_" is not a wildcard
+    QVERIFY(idsOf(text).empty());
+    text.text = "BASELINE"; // case-insensitive
+    QCOMPARE(idsOf(text), (std::vector<int64_t>{first}));
+    text.text = "SWEEP";
+    QCOMPARE(idsOf(text), (std::vector<int64_t>{second, first}));
+    text.text = std::to_string(third);
+    QCOMPARE(idsOf(text).front(), third);
+
+    project->addTag(third, "gpt");
+    project->addTag(third, "gpt"); // once
+    project->removeTag(first, "baseline");
+    project->setRunExperiment(third, "other");
+    project->setRunExperiment(second, "");
+    QCOMPARE(project->tagCounts(),
+             (std::vector<std::pair<std::string, int64_t>>{{"gpt", 1}, {"small", 2}}));
+    const std::vector<ExperimentRecord> experiments = project->experiments();
+    QCOMPARE(experiments.size(), size_t{2});
+    QCOMPARE(q(experiments[0].name), QStringLiteral("other"));
+    QCOMPARE(experiments[0].runCount, int64_t(1));
+    QCOMPARE(q(experiments[1].name), QStringLiteral("sweep"));
+    QCOMPARE(experiments[1].runCount, int64_t(1));
+    QCOMPARE(project->ensureExperiment("sweep"), experiments[1].id);
+    QVERIFY(errorFrom([&] { project->addTag(first, ""); }));
+    QVERIFY(errorFrom([&] { project->addTag(first, "two\nlines"); }));
+    QCOMPARE(errorFrom([&] { project->addTag(999, "x"); })->kind(), ProjectErrorKind::NotFound);
+
+    // Parameters keep their JSON types, and the ones that differ are found.
+    QCOMPARE(project->parameters(first),
+             (std::vector<std::pair<std::string, std::string>>{
+                 {"epochs", "3"}, {"frozen", R"(["emb"])"}, {"lr", "0.001"}}));
+    const auto differing = project->differingParameters({first, second});
+    QCOMPARE(differing.size(), size_t{3}); // frozen, lr, seed; not epochs
+    QCOMPARE(q(differing[0].first), QStringLiteral("frozen"));
+    QCOMPARE(differing[0].second, (std::vector<std::string>{R"(["emb"])", ""}));
+    QCOMPARE(q(differing[1].first), QStringLiteral("lr"));
+    QCOMPARE(differing[1].second, (std::vector<std::string>{"0.001", "0.01"}));
+    QCOMPARE(q(differing[2].first), QStringLiteral("seed"));
+    project.reset();
+
+    // In SQL, numbers compare as numbers; the model and dataset rows are there.
+    RawDb db(path);
+    QCOMPARE(db.column(QStringLiteral("SELECT run_id FROM run_params WHERE key = 'lr' AND "
+                                      "value < 0.005"),
+                       0),
+             QStringList{QString::number(first)});
+    QCOMPARE(db.value(QStringLiteral("SELECT family FROM models WHERE path = '/models/tiny'")),
+             QStringLiteral("bert"));
+    QCOMPARE(db.value(QStringLiteral("SELECT content_hash || ' ' || row_count FROM datasets")),
+             QStringLiteral("abc123 6920"));
+}
+
+// metrics_latest follows the highest step whatever the order of inserts, counts every point,
+// and lets a listing read one row per metric.
+void TestProject::latestMetricsFollowTheHighestStep()
+{
+    auto project = Project::create(s(file(QStringLiteral("latest.lumen"))));
+    const int64_t id = project->beginRun({"train", "", "", "{}", ""});
+    project->addMetrics(id, {{"loss", 5, 0.5, 1000}, {"loss", 2, 0.9, 2000},
+                             {"acc", 1, 0.1, 3000}, {"loss", 5, 0.4, 4000}});
+    project->addMetrics(id, {{"loss", 3, 0.7, 5000}}); // an older step later: not the latest
+    project->addMetric(id, "acc", 9, std::numeric_limits<double>::quiet_NaN());
+    const std::vector<MetricLatest> latest = project->latestMetrics(id);
+    QCOMPARE(latest.size(), size_t{2});
+    QCOMPARE(q(latest[0].key), QStringLiteral("acc"));
+    QCOMPARE(latest[0].step, int64_t(9));
+    QVERIFY(std::isnan(latest[0].value));
+    QCOMPARE(latest[0].points, int64_t(2));
+    QCOMPARE(q(latest[1].key), QStringLiteral("loss"));
+    QCOMPARE(latest[1].step, int64_t(5));
+    QCOMPARE(latest[1].value, 0.4); // of two points at step 5, the later
+    QCOMPARE(latest[1].timeMs, int64_t(4000));
+    QCOMPARE(latest[1].points, int64_t(4));
+    // The same as computed from the full history.
+    const std::vector<MetricPoint> all = project->metrics(id, "loss");
+    QCOMPARE(static_cast<int64_t>(all.size()), latest[1].points);
+    QCOMPARE(all.back().step, latest[1].step);
+    QCOMPARE(all.back().value, latest[1].value);
+}
+
+// Deleting goes through the trash: hidden, files set aside, restorable while the Project that
+// trashed it lives; emptied for good when it goes, or on the next open after a crash.
+void TestProject::trashAndRestore()
+{
+    const QString path = file(QStringLiteral("trash.lumen"));
+    const QString artifacts = file(QStringLiteral("trash_artifacts"));
+    int64_t kept = 0;
+    int64_t gone = 0;
+    {
+        auto project = Project::create(s(path));
+        kept = project->beginRun({"forward", "", "", "{}", ""});
+        project->writeArtifact(kept, "report", "r.json", "{}");
+        QVERIFY(errorFrom([&] { project->trashRun(kept); })); // still running
+        project->finishRun(kept, RunStatus::Completed);
+        project->addTag(kept, "t");
+        project->trashRun(kept);
+        QVERIFY(project->listRuns().empty());
+        QVERIFY(project->tagCounts().empty());
+        RunFilter trash;
+        trash.trashed = true;
+        QCOMPARE(project->listRuns(trash).size(), size_t{1});
+        QVERIFY(project->run(kept)->trashedMs);
+        QVERIFY(!QFileInfo::exists(artifacts + QStringLiteral("/run-%1").arg(kept)));
+        QVERIFY(QFileInfo::exists(artifacts + QStringLiteral("/.trash/run-%1/r.json").arg(kept)));
+        QVERIFY(project->missingArtifacts().empty()); // the trash is not "missing"
+        QVERIFY(errorFrom([&] { project->trashRun(kept); })); // already there
+        project->restoreRun(kept);
+        QCOMPARE(project->listRuns().size(), size_t{1});
+        QCOMPARE(project->run(kept)->tags, std::vector<std::string>{"t"});
+        QVERIFY(QFileInfo::exists(artifacts + QStringLiteral("/run-%1/r.json").arg(kept)));
+        QVERIFY(errorFrom([&] { project->restoreRun(kept); })); // not in the trash
+
+        gone = project->beginRun({"forward", "", "", "{}", ""});
+        project->writeArtifact(gone, "report", "r.json", "{}");
+        project->finishRun(gone, RunStatus::Failed, "{}", "boom");
+        project->trashRun(gone);
+    } // the session ends: its trash is emptied
+    {
+        RawDb db(path);
+        QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs")), qint64(1));
+        QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM artifacts")), qint64(1));
+    }
+    QVERIFY(!QFileInfo::exists(artifacts + QStringLiteral("/.trash/run-%1").arg(gone)));
+
+    // A session that dies with runs in its trash: the next open deletes them.
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        int code = 1;
+        try {
+            auto project = Project::open(s(path));
+            project->trashRun(kept);
+            project.release(); // no destructor: like kill -9
+            code = 0;
+        } catch (...) {
+        }
+        _exit(code);
+    }
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    {
+        RawDb db(path);
+        QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs WHERE deleted_ms IS NOT "
+                                           "NULL")),
+                 qint64(1));
+    }
+    auto project = Project::open(s(path));
+    QVERIFY(!project->run(kept));
+    QVERIFY(!QFileInfo::exists(artifacts + QStringLiteral("/.trash/run-%1").arg(kept)));
+}
+
+// Artifacts carry the SHA-256 of their content; a project whose artifacts folder has gone
+// still opens and says which files are missing.
+void TestProject::artifactChecksumsAndMissingFiles()
+{
+    const QString path = file(QStringLiteral("sums.lumen"));
+    auto project = Project::create(s(path));
+    const int64_t id = project->beginRun({"forward", "", "", "{}", ""});
+    for (const int size : {0, 1, 55, 56, 63, 64, 65, 1000, 3 << 20}) {
+        QByteArray bytes(size, Qt::Uninitialized);
+        for (int i = 0; i < size; ++i) {
+            bytes[i] = static_cast<char>((i * 131 + size) & 0xFF);
+        }
+        const ArtifactRecord a = project->writeArtifact(
+            id, "blob", "b.bin", std::string_view(bytes.constData(), bytes.size()));
+        QCOMPARE(q(a.sha256),
+                 QString::fromLatin1(
+                     QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex()));
+    }
+    QCOMPARE(q(project->writeArtifact(id, "blob", "abc.txt", "abc").sha256),
+             QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    const QString placed = file(QStringLiteral("sums_artifacts/run-%1/placed.txt").arg(id));
+    writeFile(placed, QByteArray("placed by hand"));
+    const ArtifactRecord placedRecord =
+        project->addArtifactFile(id, "note", "run-" + std::to_string(id) + "/placed.txt");
+    QCOMPARE(q(placedRecord.sha256),
+             QString::fromLatin1(QCryptographicHash::hash(QByteArray("placed by hand"),
+                                                          QCryptographicHash::Sha256)
+                                     .toHex()));
+    QCOMPARE(project->artifacts(id).back().sha256, placedRecord.sha256);
+    project->finishRun(id, RunStatus::Completed);
+    QVERIFY(project->missingArtifacts().empty());
+    project.reset();
+
+    QVERIFY(QDir(file(QStringLiteral("sums_artifacts"))).removeRecursively());
+    auto again = Project::open(s(path));
+    const std::vector<ArtifactRecord> missing = again->missingArtifacts();
+    QCOMPARE(missing.size(), size_t{11});
+    QCOMPARE(q(missing.back().relativePath), QStringLiteral("run-%1/placed.txt").arg(id));
+    QCOMPARE(again->listRuns().size(), size_t{1}); // everything else reads as before
+}
+
+// kill -9 while a process writes metrics as fast as it can: the file passes integrity_check,
+// the run reads as interrupted, and the latest-value table agrees with the history.
+void TestProject::killedWriterLeavesAConsistentFile()
+{
+    const QString path = file(QStringLiteral("killed.lumen"));
+    Project::create(s(path));
+    int ready[2];
+    QCOMPARE(pipe(ready), 0);
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+        ::close(ready[0]);
+        try {
+            auto project = Project::open(s(path));
+            const int64_t id = project->beginRun({"train", "m", "cpu", "{}", ""});
+            std::vector<MetricPoint> batch;
+            for (int64_t step = 0;; ++step) {
+                batch.push_back({"loss", step, 1.0 / double(step + 1), 0});
+                if (batch.size() == 50) {
+                    project->addMetrics(id, batch);
+                    batch.clear();
+                    if (step == 49) {
+                        const char c = 'x';
+                        (void)::write(ready[1], &c, 1);
+                    }
+                }
+            }
+        } catch (...) {
+        }
+        _exit(1);
+    }
+    ::close(ready[1]);
+    char c = 0;
+    QCOMPARE(::read(ready[0], &c, 1), ssize_t(1)); // it has written
+    ::close(ready[0]);
+    QThread::msleep(150);
+    QCOMPARE(::kill(child, SIGKILL), 0);
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    QVERIFY(WIFSIGNALED(status));
+    {
+        RawDb db(path);
+        QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    }
+    auto project = Project::open(s(path));
+    const std::vector<RunRecord> runs = project->listRuns();
+    QCOMPARE(runs.size(), size_t{1});
+    QCOMPARE(runs[0].status, RunStatus::Interrupted);
+    const std::vector<MetricPoint> points = project->metrics(runs[0].id, "loss");
+    QVERIFY(points.size() >= 50);
+    QCOMPARE(points.size() % 50, size_t{0}); // whole batches: each was one transaction
+    const std::vector<MetricLatest> latest = project->latestMetrics(runs[0].id);
+    QCOMPARE(latest.size(), size_t{1});
+    QCOMPARE(latest[0].points, static_cast<int64_t>(points.size()));
+    QCOMPARE(latest[0].step, points.back().step);
 }
 
 void TestProject::concurrentOpenOfBlankFile()
@@ -527,6 +875,43 @@ void TestProject::concurrentOpenOfBlankFile()
     RawDb db(path);
     QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs")), qint64(4));
     QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
+}
+
+// Four processes open the same version-1 file at once: one migrates it, the others wait
+// for it (BEGIN IMMEDIATE) and find it done; nobody fails and nothing is migrated twice.
+void TestProject::concurrentMigrationOfVersion1File()
+{
+    const QString path = file(QStringLiteral("race_v1.lumen"));
+    writeFrozenV1(path);
+    std::vector<pid_t> children;
+    for (int i = 0; i < 4; ++i) {
+        const pid_t child = fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            int code = 1;
+            try {
+                auto project = Project::open(s(path));
+                const int64_t id = project->beginRun({"forward", "", "", R"({"i":1})", ""});
+                project->finishRun(id, RunStatus::Completed);
+                code = 0;
+            } catch (...) {
+            }
+            _exit(code);
+        }
+        children.push_back(child);
+    }
+    for (const pid_t child : children) {
+        int status = 0;
+        QCOMPARE(waitpid(child, &status, 0), child);
+        QVERIFY(WIFEXITED(status));
+        QCOMPARE(WEXITSTATUS(status), 0);
+    }
+    RawDb db(path);
+    QCOMPARE(db.integer(QStringLiteral("PRAGMA user_version")), qint64(Project::kSchemaVersion));
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM runs")), qint64(5));
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM models")), qint64(1)); // once
+    QCOMPARE(db.integer(QStringLiteral("SELECT count(*) FROM run_params")), qint64(5));
+    QCOMPARE(db.value(QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
 }
 
 // Several programs asking for the same new project at once all get the one project, and

@@ -55,7 +55,7 @@ namespace lumen::projects {
 class Project {
 public:
     /// The schema this build writes and the newest it reads (PRAGMA user_version).
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
     /// PRAGMA application_id of every Lumen project: 'LUMN'.
     static constexpr int32_t kApplicationId = 0x4C554D4E;
 
@@ -94,8 +94,36 @@ public:
                    const std::string& error = "");
     void setNotes(int64_t runId, const std::string& notes);
     /// Deletes a run that is not running, with its metrics and artifact records (foreign-key
-    /// cascade), then its artifact files and its `run-<id>` folder.
+    /// cascade), then its artifact files and its `run-<id>` folder. For good: see trashRun.
     void deleteRun(int64_t runId);
+
+    /// Moves a run that is not running to the trash: listRuns() leaves it out, its
+    /// `run-<id>` folder moves to `<artifacts>/.trash/`. restoreRun() brings it back. The
+    /// trash is emptied (deleteRun) when the Project that trashed it goes away, or, if that
+    /// process died, on the next open for writing.
+    void trashRun(int64_t runId);
+    void restoreRun(int64_t runId);
+    /// Deletes for good the runs this Project trashed.
+    void emptyTrash();
+
+    // --- experiments, tags, parameters -------------------------------------------------------
+
+    /// The experiment named `name`, made when new; its id.
+    int64_t ensureExperiment(const std::string& name, const std::string& description = "");
+    /// Puts a run in the experiment `name` (made when new); "" takes it out of any.
+    void setRunExperiment(int64_t runId, const std::string& name);
+    /// Every experiment, by name, with its number of runs.
+    std::vector<ExperimentRecord> experiments() const;
+    void addTag(int64_t runId, const std::string& tag);
+    void removeTag(int64_t runId, const std::string& tag);
+    /// Every tag in use (the trash not counted) and how many runs carry it, by tag.
+    std::vector<std::pair<std::string, int64_t>> tagCounts() const;
+    /// A run's parameters as (key, value as JSON text), in key order.
+    std::vector<std::pair<std::string, std::string>> parameters(int64_t runId) const;
+    /// The parameters whose values are not the same in all of `runIds` (missing counts as a
+    /// value): key, then one JSON text per run ("" where the run has no such key).
+    std::vector<std::pair<std::string, std::vector<std::string>>> differingParameters(
+        const std::vector<int64_t>& runIds) const;
 
     std::vector<RunRecord> listRuns(const RunFilter& filter = {}) const;
     std::optional<RunRecord> run(int64_t runId) const;
@@ -111,6 +139,8 @@ public:
     std::vector<std::string> metricKeys(int64_t runId) const;
     /// One metric's history as columns, ordered by step.
     MetricSeries metricSeries(int64_t runId, const std::string& key) const;
+    /// Each metric's newest value and point count, by key (one row per metric: cheap).
+    std::vector<MetricLatest> latestMetrics(int64_t runId) const;
 
     // --- artifacts --------------------------------------------------------------------------
 
@@ -126,6 +156,9 @@ public:
     std::vector<ArtifactRecord> artifacts(int64_t runId) const;
     /// The artifact's absolute path.
     std::string artifactPath(const ArtifactRecord& artifact) const;
+    /// The artifacts (of runs not in the trash) whose files are gone (the artifacts folder
+    /// moved or deleted): the project still opens, and this says what is missing.
+    std::vector<ArtifactRecord> missingArtifacts() const;
 
 private:
     struct Impl;

@@ -29,6 +29,13 @@ const char* runStatusName(RunStatus status);
 /// The inverse of runStatusName; nullopt for any other text.
 std::optional<RunStatus> runStatusFromName(const std::string& name);
 
+/// The data a run used (a training CSV, a text corpus).
+struct DatasetRef {
+    std::string path; ///< empty: no dataset
+    std::string contentHash; ///< e.g. the file's SHA-256; may be empty
+    std::optional<int64_t> rowCount;
+};
+
 /// What beginRun() needs to start a run.
 struct RunSpec {
     std::string kind;   ///< "inference", "forward", "bench", "tokenize", "train", ...
@@ -36,6 +43,12 @@ struct RunSpec {
     std::string device; ///< "cpu", "cuda:0", ...; may be empty
     std::string parametersJson = "{}"; ///< a JSON object ("" counts as {})
     std::string notes;
+    // (Default initialisers: the five fields above may be given alone, {kind, model, ...}.)
+    std::string experiment = {}; ///< the experiment's name (made when new); empty: none
+    std::vector<std::string> tags = {};
+    std::string modelFamily = {}; ///< "bert", "gpt2", ...; recorded with the model when given
+    std::string modelHash = {}; ///< a content hash of the model; recorded when given
+    DatasetRef dataset = {};
 };
 
 /// One run as stored.
@@ -53,6 +66,12 @@ struct RunRecord {
     std::optional<int64_t> finishedMs; ///< unset while running, and after a crash
     std::string errorMessage;          ///< why it failed or was interrupted; empty otherwise
     std::string notes;
+    std::string experiment; ///< its experiment's name; empty for none
+    std::vector<std::string> tags; ///< sorted
+    std::string modelFamily;
+    std::string dataset; ///< the dataset's path; empty for none
+    /// When it was moved to the trash (Project::trashRun); unset for a run in the project.
+    std::optional<int64_t> trashedMs;
 
     /// finished - started, when both are known
     std::optional<int64_t> durationMs() const;
@@ -64,6 +83,15 @@ struct MetricPoint {
     int64_t step = 0; ///< training step, batch index, or 0 for a single value
     double value = 0; ///< NaN and infinities are kept as they are
     int64_t timeMs = 0;
+};
+
+/// A metric's newest value (at its highest step) and how many points it has.
+struct MetricLatest {
+    std::string key;
+    int64_t step = 0;
+    double value = 0;
+    int64_t timeMs = 0;
+    int64_t points = 0;
 };
 
 /// One metric's history, column by column (cheap to hand to a plot), ordered by step.
@@ -82,6 +110,16 @@ struct ArtifactRecord {
     std::string relativePath; ///< relative to Project::artifactsDir(), '/' separated
     int64_t sizeBytes = 0;    ///< size when it was recorded
     int64_t createdMs = 0;
+    std::string sha256; ///< of the content when it was recorded; empty in files from v1
+};
+
+/// A named group of runs.
+struct ExperimentRecord {
+    int64_t id = 0;
+    std::string name;
+    std::string description;
+    int64_t createdMs = 0;
+    int64_t runCount = 0; ///< runs in it, the trash not counted
 };
 
 /// Which runs listRuns() returns. Unset fields match everything.
@@ -89,6 +127,12 @@ struct RunFilter {
     std::optional<std::string> kind;
     std::optional<std::string> model;
     std::optional<RunStatus> status;
+    std::optional<std::string> tag; ///< runs carrying this tag
+    std::optional<std::string> experiment; ///< runs of the experiment of this name
+    /// Free text, case-insensitive, anywhere in the kind, model, notes, parameters, summary,
+    /// error, tags or experiment name (a whole number also matches that run id).
+    std::optional<std::string> text;
+    bool trashed = false; ///< true: only the runs in the trash; false: only the others
     int64_t limit = 0; ///< 0: no limit
     int64_t offset = 0;
     bool newestFirst = true; ///< by creation time, then id
