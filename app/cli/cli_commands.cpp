@@ -5,6 +5,7 @@
 #include "attention_render.h"
 
 #include "arg_parser.h"
+#include "run_listing.h"
 #include "run_recorder.h"
 
 #include "lumen/engine/bench.h"
@@ -14,6 +15,7 @@
 #include "lumen/engine/safetensors.h"
 #include "lumen/engine/system_info.h"
 #include "lumen/engine/tokenizer.h"
+#include "lumen/projects/project.h"
 
 #include <nlohmann/json.hpp>
 
@@ -1052,6 +1054,83 @@ Prepared prepareAttention(const ParsedArgs& args)
 }
 
 // ---------------------------------------------------------------------------------------------
+// runs, run-show
+
+/// A project named on the command line: it must exist (listing never creates one).
+std::unique_ptr<projects::Project> openListedProject(const std::string& path)
+{
+    return projects::Project::open(path);
+}
+
+Prepared prepareRuns(const ParsedArgs& args)
+{
+    projects::RunFilter filter;
+    filter.kind = args.value("kind");
+    filter.tag = args.value("tag");
+    filter.experiment = args.value("experiment");
+    filter.text = args.value("search");
+    filter.model = args.value("model");
+    if (const auto status = args.value("status")) {
+        filter.status = projects::runStatusFromName(*status);
+        if (!filter.status) {
+            throw UsageError("runs",
+                "--status " + *status
+                    + " is not a status: use running, completed, cancelled, failed or "
+                      "interrupted");
+        }
+    }
+    if (const auto limit = args.value("limit")) {
+        filter.limit = parseIntOption("runs", "limit", *limit, 1, 1LL << 40);
+    }
+    filter.trashed = args.flag("trash");
+    filter.newestFirst = !args.flag("oldest-first");
+    const bool json = args.flag("json");
+    const bool csv = args.flag("csv");
+    if (json && csv) {
+        throw UsageError("runs", "--json and --csv are two formats; give one");
+    }
+    const std::string path = args.positionals[0];
+    return { "", "", [path, filter, json, csv](CommandContext& ctx) {
+                const auto project = openListedProject(path);
+                const std::vector<projects::RunRecord> runs = project->listRuns(filter);
+                if (json) {
+                    Json all = Json::array();
+                    for (const projects::RunRecord& run : runs) {
+                        all.push_back(runJson(*project, run, /*full=*/false));
+                    }
+                    writePretty(ctx.out, all);
+                } else if (csv) {
+                    writeRunsCsv(ctx.out, *project, runs);
+                } else {
+                    writeRunsTable(ctx.out, *project, runs);
+                }
+                return Json { { "runs", runs.size() } };
+            } };
+}
+
+Prepared prepareRunShow(const ParsedArgs& args)
+{
+    const std::string path = args.positionals[0];
+    const int64_t id = parseIntOption("run-show", "ID", args.positionals[1], 1, 1LL << 62);
+    const bool json = args.flag("json");
+    return { "", "", [path, id, json](CommandContext& ctx) {
+                const auto project = openListedProject(path);
+                const std::optional<projects::RunRecord> run = project->run(id);
+                if (!run) {
+                    throw projects::ProjectError(projects::ProjectErrorKind::NotFound,
+                        path + " has no run " + std::to_string(id)
+                            + ". 'lumen-cli runs " + path + "' lists the runs it has.");
+                }
+                if (json) {
+                    writePretty(ctx.out, runJson(*project, *run, /*full=*/true));
+                } else {
+                    writeRunDetails(ctx.out, *project, *run);
+                }
+                return Json { { "run", id } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // bench-tokenize
 
 /// The whole file as bytes; an error naming the file when it cannot be read.
@@ -1299,6 +1378,43 @@ const std::vector<Command>& commands()
                 { "--json", "print {\"png\": ..., \"seq_len\": ..., ...}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareAttention },
+        { { "runs", { "PROJECT" }, 0,
+              { { "kind", true, false }, { "status", true, false }, { "tag", true, false },
+                  { "experiment", true, false }, { "model", true, false },
+                  { "search", true, false }, { "limit", true, false }, { "trash", false, false },
+                  { "oldest-first", false, false }, { "csv", false, false }, kJson, kHelp } },
+            "lumen-cli runs PROJECT.lumen [--kind K] [--status S] [--tag T] [--experiment E]\n"
+            "                 [--model M] [--search TEXT] [--limit N] [--trash] [--oldest-first]\n"
+            "                 [--json | --csv]",
+            "list a project's runs (table, JSON or CSV)",
+            "Lists the runs recorded in a project, newest first: id, kind, status, when it\n"
+            "started, how long it took, the model, its tags and the newest value of its metrics.\n"
+            "The filters combine; --search looks for the text (case-insensitive) in the kind,\n"
+            "model, parameters, summary, notes, error, tags and experiment, and a number also\n"
+            "matches that run id. --json writes every run in full (parameters, summary, newest\n"
+            "metrics), --csv one row a run with a column per parameter and metric, for a\n"
+            "spreadsheet.\n",
+            { { "--kind K", "only runs of this kind (attention, forward, bench, train, ...)" },
+                { "--status S", "running, completed, cancelled, failed or interrupted" },
+                { "--tag T", "only runs carrying this tag" },
+                { "--experiment E", "only runs of this experiment" },
+                { "--model M", "only runs of this model (as recorded)" },
+                { "--search TEXT", "free text anywhere in the run" },
+                { "--limit N", "at most N runs" },
+                { "--trash", "the runs in the trash instead (deleted, not yet for good)" },
+                { "--oldest-first", "oldest first" },
+                { "--json", "a JSON array of runs" },
+                { "--csv", "CSV, one row a run" } },
+            &prepareRuns },
+        { { "run-show", { "PROJECT", "ID" }, 0, { kJson, kHelp } },
+            "lumen-cli run-show PROJECT.lumen ID [--json]",
+            "show one run: parameters, metrics, artifacts, notes",
+            "Shows everything a project holds about run ID: model, device, host, experiment,\n"
+            "tags, dataset, times, its parameters and summary, each metric's newest value and\n"
+            "number of points, its artifacts (a file that has gone missing is marked) and its\n"
+            "notes. --json adds every metric's full history and the artifacts' SHA-256.\n",
+            { { "--json", "the run as one JSON object" } },
+            &prepareRunShow },
         { { "bench-tokenize", { "MODEL_DIR" }, 0,
               { { "file", true, false }, { "repeats", true, false }, { "warmup", true, false },
                   { "lines", false, false }, kJson, kProject, kHelp } },

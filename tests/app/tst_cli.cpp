@@ -675,6 +675,138 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(png));
     }
 
+    // `runs` and `run-show` read what a project holds: the table, JSON and CSV agree with the
+    // project, the filters select, a missing artifact file is named, bad input gets a message.
+    void runsAndRunShow()
+    {
+        const QString path = dir(QStringLiteral("listing.lumen"));
+        int64_t trained = 0;
+        int64_t forward = 0;
+        int64_t failed = 0;
+        {
+            auto project = Project::create(path.toStdString());
+            const nlohmann::json parameters { { "lr", 0.001 }, { "note", "a, \"quoted\" one" } };
+            lumen::projects::RunSpec spec { "train", "/models/tiny", "cpu", parameters.dump(),
+                "first try" };
+            spec.experiment = "sweep";
+            spec.tags = { "baseline", "small" };
+            trained = project->beginRun(spec);
+            project->addMetrics(trained, { { "loss", 0, 2.5, 0 }, { "loss", 1, 1.25, 0 },
+                                             { "accuracy", 1, 0.75, 0 } });
+            project->writeArtifact(trained, "checkpoint", "model.bin", "weights");
+            project->finishRun(trained, lumen::projects::RunStatus::Completed, R"({"steps":2})");
+            forward = project->beginRun({ "forward", "gpt2", "", R"({"lr":0.01})", "" });
+            project->finishRun(forward, lumen::projects::RunStatus::Completed);
+            failed = project->beginRun({ "bench", "gpt2", "", "{}", "" });
+            project->finishRun(failed, lumen::projects::RunStatus::Failed, "{}", "out of memory");
+        }
+        const QString p = path;
+
+        const CliResult table = runCli({ QStringLiteral("runs"), p });
+        RUN_OK(table);
+        const QStringList lines = QString::fromUtf8(table.out).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 4);
+        QVERIFY(lines[0].startsWith(QStringLiteral("ID  KIND")));
+        QVERIFY2(lines[1].trimmed().startsWith(QString::number(failed)), qPrintable(lines[1]));
+        QVERIFY2(lines[3].contains(QStringLiteral("baseline,small"))
+                     && lines[3].contains(QStringLiteral("loss=1.25"))
+                     && lines[3].contains(QStringLiteral("accuracy=0.75")),
+            qPrintable(lines[3]));
+
+        const CliResult json = runCli({ QStringLiteral("runs"), p, QStringLiteral("--json") });
+        RUN_OK(json);
+        const nlohmann::json all = nlohmann::json::parse(json.out.toStdString());
+        QCOMPARE(all.size(), size_t(3));
+        const nlohmann::json& t = all.at(2);
+        QCOMPARE(t.at("id").get<int64_t>(), trained);
+        QCOMPARE(t.at("status").get<std::string>(), std::string("completed"));
+        QCOMPARE(t.at("experiment").get<std::string>(), std::string("sweep"));
+        JSON_COMPARE(t.at("tags"), nlohmann::json({ "baseline", "small" }));
+        QCOMPARE(t.at("parameters").at("lr").get<double>(), 0.001);
+        QCOMPARE(t.at("summary").at("steps").get<int>(), 2);
+        QCOMPARE(t.at("metrics").at("loss").at("value").get<double>(), 1.25);
+        QCOMPARE(t.at("metrics").at("loss").at("points").get<int>(), 2);
+        QCOMPARE(all.at(0).at("error").get<std::string>(), std::string("out of memory"));
+
+        const auto idsOf = [&](const QStringList& filter) {
+            QStringList args { QStringLiteral("runs"), p, QStringLiteral("--json") };
+            const CliResult r = runCli(args + filter);
+            std::vector<int64_t> ids;
+            if (r.exitCode == 0) {
+                for (const auto& run : nlohmann::json::parse(r.out.toStdString())) {
+                    ids.push_back(run.at("id").get<int64_t>());
+                }
+            }
+            return ids;
+        };
+        QCOMPARE(idsOf({ QStringLiteral("--tag"), QStringLiteral("small") }),
+            std::vector<int64_t> { trained });
+        QCOMPARE(idsOf({ QStringLiteral("--status"), QStringLiteral("failed") }),
+            std::vector<int64_t> { failed });
+        QCOMPARE(idsOf({ QStringLiteral("--search"), QStringLiteral("0.01") }),
+            std::vector<int64_t> { forward });
+        QCOMPARE(idsOf({ QStringLiteral("--experiment"), QStringLiteral("sweep") }),
+            std::vector<int64_t> { trained });
+        QCOMPARE(idsOf({ QStringLiteral("--model"), QStringLiteral("gpt2"),
+                     QStringLiteral("--oldest-first") }),
+            (std::vector<int64_t> { forward, failed }));
+        QCOMPARE(idsOf({ QStringLiteral("--limit"), QStringLiteral("1") }),
+            std::vector<int64_t> { failed });
+
+        // CSV: a header with a column per parameter and metric, quoting where needed.
+        const CliResult csv = runCli({ QStringLiteral("runs"), p, QStringLiteral("--csv") });
+        RUN_OK(csv);
+        const QStringList rows = QString::fromUtf8(csv.out).split(QStringLiteral("\r\n"),
+            Qt::SkipEmptyParts);
+        QCOMPARE(rows.size(), 4);
+        QVERIFY2(rows[0].endsWith(QStringLiteral(
+                     "error,param:lr,param:note,metric:accuracy,metric:loss")),
+            qPrintable(rows[0]));
+        QVERIFY2(rows[3].endsWith(QStringLiteral(",0.001,\"a, \"\"quoted\"\" one\",0.75,1.25")),
+            qPrintable(rows[3]));
+        QVERIFY2(rows[3].contains(QStringLiteral(",baseline;small,")), qPrintable(rows[3]));
+
+        // run-show: everything about one run; a file gone from the artifacts folder is named.
+        const CliResult show = runCli({ QStringLiteral("run-show"), p, QString::number(trained) });
+        RUN_OK(show);
+        const QString text = QString::fromUtf8(show.out);
+        for (const char* expected : { "· train · completed", "experiment  sweep",
+                 "tags        baseline, small", "lr", "loss      1.25  (step 1, 2 points)",
+                 "checkpoint", "first try" }) {
+            QVERIFY2(text.contains(QString::fromUtf8(expected)), qPrintable(text));
+        }
+        QVERIFY(!text.contains(QStringLiteral("MISSING")));
+        const auto project = Project::open(path.toStdString());
+        const auto artifacts = project->artifacts(trained);
+        QVERIFY(QFile::remove(q(project->artifactPath(artifacts.at(0)))));
+        const CliResult missing = runCli({ QStringLiteral("run-show"), p,
+            QString::number(trained), QStringLiteral("--json") });
+        RUN_OK(missing);
+        const nlohmann::json one = nlohmann::json::parse(missing.out.toStdString());
+        QCOMPARE(one.at("artifacts").at(0).at("exists").get<bool>(), false);
+        QCOMPARE(one.at("artifacts").at(0).at("sha256").get<std::string>(), artifacts.at(0).sha256);
+        JSON_COMPARE(one.at("metric_history").at("loss"), nlohmann::json::parse("[[0, 2.5], [1, 1.25]]"));
+        QVERIFY(QString::fromUtf8(
+            runCli({ QStringLiteral("run-show"), p, QString::number(trained) }).out)
+                    .contains(QStringLiteral("MISSING")));
+
+        const CliResult noRun = runCli({ QStringLiteral("run-show"), p, QStringLiteral("99") });
+        QCOMPARE(noRun.exitCode, 1);
+        QVERIFY(noRun.err.contains("has no run 99"));
+        const CliResult noProject =
+            runCli({ QStringLiteral("runs"), dir(QStringLiteral("none.lumen")) });
+        QCOMPARE(noProject.exitCode, 1);
+        QVERIFY(noProject.err.contains("does not exist"));
+        QVERIFY(!QFile::exists(dir(QStringLiteral("none.lumen")))); // listing never creates
+        const CliResult twoFormats = runCli(
+            { QStringLiteral("runs"), p, QStringLiteral("--json"), QStringLiteral("--csv") });
+        QCOMPARE(twoFormats.exitCode, 2);
+        const CliResult badStatus =
+            runCli({ QStringLiteral("runs"), p, QStringLiteral("--status"), QStringLiteral("done") });
+        QCOMPARE(badStatus.exitCode, 2);
+        QVERIFY(badStatus.err.contains("use running, completed"));
+    }
+
     void attentionErrors()
     {
         const QString png = dir(QStringLiteral("never.png"));
