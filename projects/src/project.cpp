@@ -1060,7 +1060,7 @@ std::vector<MetricPoint> Project::metrics(int64_t runId, const std::string& key)
     if (!key.empty()) {
         sql += " AND key = ?";
     }
-    sql += " ORDER BY key, step, rowid";
+    sql += " ORDER BY key, step, time_ms";
     Statement query(*impl_->db, sql, "read the metrics of run " + std::to_string(runId));
     query.bind(1, runId);
     if (!key.empty()) {
@@ -1091,11 +1091,24 @@ MetricSeries Project::metricSeries(int64_t runId, const std::string& key) const
 {
     Statement query(*impl_->db,
                     "SELECT step, value, time_ms FROM metrics WHERE run_id = ? AND key = ? "
-                    "ORDER BY step, rowid",
+                    "ORDER BY step, time_ms",
                     "read metric " + key + " of run " + std::to_string(runId));
     query.bind(1, runId).bind(2, std::string_view(key));
     MetricSeries series;
     series.key = key;
+    // The latest-value table knows how many points there are: no regrowing of a million.
+    {
+        Statement count(*impl_->db,
+                        "SELECT points FROM metrics_latest WHERE run_id = ? AND key = ?",
+                        "count the points of metric " + key);
+        count.bind(1, runId).bind(2, std::string_view(key));
+        if (count.step()) {
+            const auto n = static_cast<size_t>(std::max<int64_t>(0, count.int64(0)));
+            series.steps.reserve(n);
+            series.values.reserve(n);
+            series.timesMs.reserve(n);
+        }
+    }
     while (query.step()) {
         series.steps.push_back(query.int64(0));
         series.values.push_back(query.isNull(1) ? std::numeric_limits<double>::quiet_NaN()
