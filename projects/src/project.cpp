@@ -567,6 +567,13 @@ std::unique_ptr<Project> Project::openExisting(const std::string& path, bool rea
     }
     Connection& db = *impl->db;
     db.exec("PRAGMA foreign_keys = ON", "turn on foreign keys");
+    // Reads through a memory map instead of a copy per page (a million-point series is tens
+    // of megabytes of index; 290 -> 215 ms, and steadier), and a larger page cache for the run
+    // table. Writes still go through write(). The price, as SQLite documents it: a read error
+    // of the disk itself arrives as SIGBUS instead of an error code; projects live on local
+    // disks (WAL needs one anyway).
+    db.exec("PRAGMA mmap_size = 1073741824", "map the project file for reading");
+    db.exec("PRAGMA cache_size = -16384", "size the page cache");
 
     // The same checks through SQLite, which also sees committed pages still in the WAL file.
     // Reads only, in one snapshot (another process may be upgrading the file right now);
