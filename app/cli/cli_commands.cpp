@@ -16,6 +16,7 @@
 #include "lumen/engine/system_info.h"
 #include "lumen/engine/tokenizer.h"
 #include "lumen/projects/project.h"
+#include "lumen/projects/run_export.h"
 
 #include <nlohmann/json.hpp>
 
@@ -1096,11 +1097,11 @@ Prepared prepareRuns(const ParsedArgs& args)
                 if (json) {
                     Json all = Json::array();
                     for (const projects::RunRecord& run : runs) {
-                        all.push_back(runJson(*project, run, /*full=*/false));
+                        all.push_back(projects::runJson(*project, run, /*full=*/false));
                     }
                     writePretty(ctx.out, all);
                 } else if (csv) {
-                    writeRunsCsv(ctx.out, *project, runs);
+                    projects::writeRunsCsv(ctx.out, *project, runs);
                 } else {
                     writeRunsTable(ctx.out, *project, runs);
                 }
@@ -1122,7 +1123,7 @@ Prepared prepareRunShow(const ParsedArgs& args)
                             + ". 'lumen-cli runs " + path + "' lists the runs it has.");
                 }
                 if (json) {
-                    writePretty(ctx.out, runJson(*project, *run, /*full=*/true));
+                    writePretty(ctx.out, projects::runJson(*project, *run, /*full=*/true));
                 } else {
                     writeRunDetails(ctx.out, *project, *run);
                 }
