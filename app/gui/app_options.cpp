@@ -66,12 +66,18 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("VIEW"));
     const QCommandLineOption log(QStringLiteral("log"),
         QStringLiteral("Draw the views on a log colour scale (weak weights told apart)."));
+    const QCommandLineOption runs(QStringLiteral("runs"),
+        QStringLiteral("Open the run browser too (with --screenshot, save the browser)."));
+    const QCommandLineOption compareRuns(QStringLiteral("compare-runs"),
+        QStringLiteral("Open the run browser comparing the runs IDS (\"3,5\")."),
+        QStringLiteral("IDS"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
     parser.addOptions(
-        { project, model, text, pair, target, stack, layer, head, view, log, screenshot });
+        { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
+            screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -106,8 +112,24 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     o.stack = parser.value(stack).toLower();
     o.view = parser.value(view).toLower();
     o.logScale = parser.isSet(log);
-    o.screenshotPath = parser.value(screenshot);
+    o.runs = parser.isSet(runs);
     QString error;
+    for (const QString& id : parser.value(compareRuns).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qint64 value = id.trimmed().toLongLong(&ok);
+        if (!ok || value <= 0) {
+            error = QStringLiteral("--compare-runs expects run ids separated by commas, e.g. "
+                                   "3,5 (got \"%1\").")
+                        .arg(parser.value(compareRuns));
+            break;
+        }
+        o.compareRuns << value;
+    }
+    if (error.isEmpty() && parser.isSet(compareRuns) && o.compareRuns.size() < 2) {
+        error = QStringLiteral("--compare-runs needs two or more run ids.");
+    }
+    o.runs = o.runs || !o.compareRuns.isEmpty();
+    o.screenshotPath = parser.value(screenshot);
     if (parser.isSet(layer)) {
         o.layer = parseIndex(parser.value(layer), QStringLiteral("layer"), &error);
     }

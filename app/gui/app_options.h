@@ -5,7 +5,7 @@
 //
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
-//         [--view heatmap|heads|model|rollout|statistics]
+//         [--view heatmap|heads|model|rollout|statistics] [--log] [--runs]
 //         [--screenshot OUT.png]
 //
 // Without --model the window opens the bundled demo (demoProject()).
@@ -13,6 +13,7 @@
 // Thread safety: plain value types and pure functions.
 
 #include <QString>
+#include <QList>
 #include <QStringList>
 
 #include <optional>
@@ -33,6 +34,10 @@ struct AppOptions {
     /// the view tab to show first: "heatmap", "heads", "model", "rollout" or "statistics"
     QString view;
     bool logScale = false; ///< --log: every view on the log colour scale
+    /// --runs: open the run browser too (with --screenshot, the browser is what is saved)
+    bool runs = false;
+    /// --compare-runs 3,5: open the run browser comparing these runs
+    QList<qint64> compareRuns;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
 };
 

@@ -3,6 +3,7 @@
 #include "launcher.h"
 
 #include "main_window.h"
+#include "run_browser.h"
 
 #include "lumen/widgets/attention_view.h"
 
@@ -112,6 +113,14 @@ void Launcher::start()
                 });
             }
         }
+        if (options_.runs) {
+            RunBrowser* browser = window_->showRunBrowser();
+            if (options_.compareRuns.size() >= 2) {
+                browser->table()->selectIds(options_.compareRuns);
+            } else if (const qint64 newest = browser->table()->idAtRow(0)) {
+                browser->showRun(newest);
+            }
+        }
         if (screenshotMode()) {
             // Let queued replots (label thinning after the first layout) land first.
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);
@@ -132,7 +141,10 @@ void Launcher::takeScreenshot()
     if (done_) {
         return;
     }
-    const QPixmap shot = window_->grab();
+    QWidget* shown = options_.runs && window_->runBrowser() != nullptr
+        ? static_cast<QWidget*>(window_->runBrowser())
+        : static_cast<QWidget*>(window_);
+    const QPixmap shot = shown->grab();
     const QString path = QFileInfo(options_.screenshotPath).absoluteFilePath();
     QDir().mkpath(QFileInfo(path).absolutePath());
     if (shot.isNull() || !shot.save(path, "PNG")) {

@@ -7,8 +7,10 @@
 #include "cache_dialog.h"
 #include "download_dialog.h"
 #include "model_panel_data.h"
+#include "run_browser.h"
 
 #include "lumen/engine/system_info.h"
+#include "lumen/projects/project.h"
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/head_stats_table.h"
 #include "lumen/widgets/head_view.h"
@@ -88,6 +90,7 @@ MainWindow::MainWindow(QWidget* parent)
         projectLabel_->setText(tr("Project: %1").arg(QFileInfo(path).fileName()));
         projectLabel_->setToolTip(path);
         updateTitle();
+        reportMissingArtifacts();
     });
 
     connect(attention_, &AttentionController::busyChanged, this, &MainWindow::onBusyChanged);
@@ -237,6 +240,9 @@ void MainWindow::buildMenus()
         file->addAction(tr("&Download Model…"), this, [this] { showDownloadDialog(); });
     download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
     file->addSeparator();
+    QAction* browse = file->addAction(tr("&Browse Runs…"), this, [this] { showRunBrowser(); });
+    browse->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    browse->setToolTip(tr("Every run of the project: find, compare, annotate, delete, export"));
     QAction* reopen =
         file->addAction(tr("&Reopen Attention Run…"), this, [this] { chooseSavedRun(); });
     reopen->setToolTip(tr("Show a run of this project again from the attention it kept, "
@@ -466,6 +472,27 @@ void MainWindow::buildModelDock()
     viewMenu_->addAction(toggle);
 }
 
+RunBrowser* MainWindow::showRunBrowser()
+{
+    if (runBrowser_ == nullptr) {
+        runBrowser_ = new RunBrowser(projects_, this);
+        connect(runBrowser_, &RunBrowser::errorOccurred, this, &MainWindow::showError);
+        connect(attention_, &AttentionController::artifactSaved, runBrowser_,
+            [this](qint64 runId) { runBrowser_->runChanged(runId); });
+        connect(runBrowser_, &RunBrowser::attentionRunRequested, this, [this](qint64 runId) {
+            if (attention_->reopenRun(runId)) {
+                views_->setCurrentWidget(view_);
+                raise();
+                activateWindow();
+            }
+        });
+    }
+    runBrowser_->show();
+    runBrowser_->raise();
+    runBrowser_->activateWindow();
+    return runBrowser_;
+}
+
 CacheDialog* MainWindow::showCacheDialog()
 {
     auto* dialog = new CacheDialog(this);
@@ -686,6 +713,49 @@ void MainWindow::chooseSavedRun()
     connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
     dialog->resize(640, 360);
     dialog->open();
+}
+
+void MainWindow::reportMissingArtifacts()
+{
+    projects::Project* project = projects_->project();
+    if (project == nullptr) {
+        return;
+    }
+    try {
+        const std::vector<projects::ArtifactRecord> missing = project->missingArtifacts();
+        if (missing.empty()) {
+            return;
+        }
+        QStringList names;
+        for (size_t i = 0; i < missing.size() && i < 5; ++i) {
+            names << QString::fromStdString(missing[i].relativePath);
+        }
+        if (missing.size() > 5) {
+            names << tr("… and %1 more").arg(missing.size() - 5);
+        }
+        showWarning(tr("Some artifacts are missing"),
+            tr("%n artifact file(s) of this project are not in %1 (the folder was moved, "
+               "renamed or deleted):\n%2\n\nThe runs and their records are kept; what needs "
+               "those files (reopening an attention run) will say so. Put the folder back "
+               "beside the project to use them again.",
+                nullptr, static_cast<int>(missing.size()))
+                .arg(QString::fromStdString(project->artifactsDir()),
+                    names.join(QLatin1Char('\n'))));
+    } catch (const std::exception& e) {
+        showError(tr("Could not check the artifacts"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::showWarning(const QString& title, const QString& message)
+{
+    lastWarning_ = message;
+    statusBar()->showMessage(title, 10000);
+    if (!interactiveErrors_) {
+        return;
+    }
+    auto* box = new QMessageBox(QMessageBox::Information, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::showError(const QString& title, const QString& message)

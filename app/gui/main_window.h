@@ -39,6 +39,7 @@ class ModelPanel;
 namespace lumen::app {
 
 class CacheDialog;
+class RunBrowser;
 class DownloadDialog;
 
 class MainWindow : public QMainWindow {
@@ -69,6 +70,10 @@ public:
     void setInteractiveErrors(bool on) { interactiveErrors_ = on; }
     void showError(const QString& title, const QString& message);
     QString lastError() const { return lastError_; }
+    /// Like showError for something the user should know that stops nothing (missing
+    /// artifact files): a box when interactive, never errorShown.
+    void showWarning(const QString& title, const QString& message);
+    QString lastWarning() const { return lastWarning_; }
 
     /// "BertForPreTraining · 1.2 M parameters · cpu", empty without a model.
     QString modelStatusText() const;
@@ -113,6 +118,9 @@ public:
     /// File > Open from Cache…: opens the (window-modal, self-deleting) cache dialog, whose
     /// choice goes through openModel(). Returned for tests.
     CacheDialog* showCacheDialog();
+    /// File > Browse Runs…: the project's run browser (one window, made on first use).
+    RunBrowser* showRunBrowser();
+    RunBrowser* runBrowser() const { return runBrowser_; }
     /// File > Download Model…: opens the (window-modal, self-deleting) hub download dialog;
     /// the downloaded snapshot goes through openModel(). Returned for tests.
     DownloadDialog* showDownloadDialog();
@@ -130,6 +138,8 @@ private:
     /// On: the views' controls (pickers, sliders, check boxes) are hidden, so that an
     /// exported or copied image is the figure, as lumen-cli attention draws it; off: back.
     void setFigureMode(bool on);
+    /// After a project opens: says which artifact files have gone, if any.
+    void reportMissingArtifacts();
     void buildMenus();
     void buildCentre();
     void buildStatusBar();
@@ -150,6 +160,7 @@ private:
     QTabWidget* views_ = nullptr;
     QWidget* windowBar_ = nullptr;
     QWidget* stackBar_ = nullptr;
+    RunBrowser* runBrowser_ = nullptr;
     QComboBox* stackBox_ = nullptr;
     QLabel* stackNote_ = nullptr;
     QPushButton* previousWindow_ = nullptr;
@@ -175,6 +186,7 @@ private:
     QMenu* viewMenu_ = nullptr;
     bool interactiveErrors_ = true;
     QString lastError_;
+    QString lastWarning_;
 };
 
 } // namespace lumen::app

@@ -105,6 +105,7 @@ RecordedRun ProjectController::beginRun(
         spec.parametersJson = toJson(parameters);
         run.id = project_->beginRun(spec);
         run.project = project_;
+        Q_EMIT runsChanged();
     } catch (const std::exception& e) {
         Q_EMIT errorOccurred(tr("The run will not be recorded"), QString::fromStdString(e.what()));
         run = RecordedRun();
@@ -120,6 +121,7 @@ void ProjectController::finishRun(const RecordedRun& run, projects::RunStatus st
     }
     try {
         run.project->finishRun(run.id, status, toJson(summary), error.toStdString());
+        Q_EMIT runsChanged();
     } catch (const std::exception& e) {
         Q_EMIT errorOccurred(
             tr("Could not record the end of the run"), QString::fromStdString(e.what()));

@@ -71,6 +71,8 @@ public:
 
 Q_SIGNALS:
     void projectChanged(const QString& path);
+    /// A run was begun or finished in the open project (the run browser refreshes).
+    void runsChanged();
     void errorOccurred(const QString& title, const QString& message);
 
 private:

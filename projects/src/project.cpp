@@ -1516,6 +1516,23 @@ std::vector<MetricLatest> Project::latestMetrics(int64_t runId) const
     return out;
 }
 
+std::vector<std::pair<int64_t, MetricLatest>> Project::allLatestMetrics() const
+{
+    Statement query(*impl_->db,
+                    "SELECT run_id, key, step, value, time_ms, points FROM metrics_latest "
+                    "ORDER BY run_id, key",
+                    "read the latest metrics");
+    std::vector<std::pair<int64_t, MetricLatest>> out;
+    while (query.step()) {
+        out.emplace_back(query.int64(0),
+                         MetricLatest{query.text(1), query.int64(2),
+                                      query.isNull(3) ? std::numeric_limits<double>::quiet_NaN()
+                                                      : query.real(3),
+                                      query.int64(4), query.int64(5)});
+    }
+    return out;
+}
+
 std::vector<ArtifactRecord> Project::missingArtifacts() const
 {
     Statement query(*impl_->db,

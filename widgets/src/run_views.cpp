@@ -114,6 +114,7 @@ RunPage::RunPage(QWidget* parent)
     parameters_->verticalHeader()->setVisible(false);
     parameters_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     parameters_->setWordWrap(false);
+    parameters_->verticalHeader()->setDefaultSectionSize(parameters_->fontMetrics().height() + 6);
 
     metric_ = new QComboBox(this);
     metric_->setObjectName(QStringLiteral("runMetric"));
@@ -337,6 +338,7 @@ RunCompare::RunCompare(QWidget* parent)
     differing_->verticalHeader()->setVisible(false);
     differing_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     differing_->horizontalHeader()->setStretchLastSection(true);
+    differing_->verticalHeader()->setDefaultSectionSize(differing_->fontMetrics().height() + 6);
     sameNote_ = new QLabel(this);
     sameNote_->setEnabled(false);
 

@@ -141,6 +141,9 @@ public:
     MetricSeries metricSeries(int64_t runId, const std::string& key) const;
     /// Each metric's newest value and point count, by key (one row per metric: cheap).
     std::vector<MetricLatest> latestMetrics(int64_t runId) const;
+    /// latestMetrics of every run at once (run id, metric), by run then key: one query for a
+    /// table of thousands of runs.
+    std::vector<std::pair<int64_t, MetricLatest>> allLatestMetrics() const;
 
     // --- artifacts --------------------------------------------------------------------------
 
