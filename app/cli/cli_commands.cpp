@@ -1131,6 +1131,52 @@ Prepared prepareRunShow(const ParsedArgs& args)
             } };
 }
 
+Prepared prepareProjectExport(const ParsedArgs& args)
+{
+    const std::string path = args.positionals[0];
+    const std::string archive = args.positionals[1];
+    const bool json = args.flag("json");
+    return { "", "", [path, archive, json](CommandContext& ctx) {
+                const auto project = openListedProject(path);
+                const int64_t files = project->exportArchive(archive);
+                const Json j { { "archive", archive }, { "files", files },
+                    { "runs", project->listRuns().size() } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << "wrote " << archive << " (" << j["runs"].get<size_t>() << " runs, "
+                            << files << " files)\n";
+                }
+                return j;
+            } };
+}
+
+Prepared prepareProjectImport(const ParsedArgs& args)
+{
+    const std::string archive = args.positionals[0];
+    const std::string path = args.positionals[1];
+    const bool json = args.flag("json");
+    return { "", "", [path, archive, json](CommandContext& ctx) {
+                const auto project = projects::Project::importArchive(archive, path);
+                const std::vector<projects::ArtifactRecord> missing = project->missingArtifacts();
+                const Json j { { "project", project->path() },
+                    { "runs", project->listRuns().size() }, { "missing_artifacts", missing.size() } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << "imported " << project->path() << " (" << j["runs"].get<size_t>()
+                            << " runs)\n";
+                }
+                if (!missing.empty()) {
+                    ctx.warn(std::to_string(missing.size())
+                        + " artifact files the project records were not in the archive");
+                }
+                return j;
+            } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // bench-tokenize
 
@@ -1416,6 +1462,23 @@ const std::vector<Command>& commands()
             "notes. --json adds every metric's full history and the artifacts' SHA-256.\n",
             { { "--json", "the run as one JSON object" } },
             &prepareRunShow },
+        { { "project-export", { "PROJECT", "ARCHIVE" }, 0, { kJson, kHelp } },
+            "lumen-cli project-export PROJECT.lumen ARCHIVE.tar [--json]",
+            "write a whole project (database and artifacts) as one tar archive",
+            "Writes the project as one tar archive any tar reads: PROJECT.lumen (a consistent\n"
+            "copy of the database, taken while the GUI or another job may be writing) and\n"
+            "PROJECT_artifacts/ (every artifact file, the trash left out). An existing file is\n"
+            "never replaced.\n",
+            { { "--json", "print {\"archive\", \"files\", \"runs\"}" } }, &prepareProjectExport },
+        { { "project-import", { "ARCHIVE", "PROJECT" }, 0, { kJson, kHelp } },
+            "lumen-cli project-import ARCHIVE.tar NEW.lumen [--json]",
+            "unpack a project archive as a new project",
+            "Unpacks an archive project-export wrote as the new project NEW.lumen, its artifacts\n"
+            "in NEW_artifacts/ beside it, and opens it to check it. An existing destination,\n"
+            "an archive that holds no project, links, or names that would land outside the\n"
+            "folder are refused; nothing is left behind on failure.\n",
+            { { "--json", "print {\"project\", \"runs\", \"missing_artifacts\"}" } },
+            &prepareProjectImport },
         { { "bench-tokenize", { "MODEL_DIR" }, 0,
               { { "file", true, false }, { "repeats", true, false }, { "warmup", true, false },
                   { "lines", false, false }, kJson, kProject, kHelp } },

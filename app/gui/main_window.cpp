@@ -43,7 +43,9 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QFutureWatcher>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 namespace lumen::app {
 
@@ -239,6 +241,31 @@ void MainWindow::buildMenus()
     QAction* download =
         file->addAction(tr("&Download Model…"), this, [this] { showDownloadDialog(); });
     download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
+    file->addSeparator();
+    QAction* exportProject = file->addAction(tr("E&xport Project…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this,
+            tr("Export the project as one archive"), QString(), tr("Tar archive (*.tar)"));
+        if (!path.isEmpty()) {
+            exportProjectArchive(path.endsWith(QLatin1String(".tar")) ? path : path + QStringLiteral(".tar"));
+        }
+    });
+    exportProject->setToolTip(tr("The project file and every artifact in one .tar file, to "
+                                 "share or keep"));
+    file->addAction(tr("&Import Project…"), this, [this] {
+        const QString archive = QFileDialog::getOpenFileName(
+            this, tr("Import a project archive"), QString(), tr("Tar archive (*.tar)"));
+        if (archive.isEmpty()) {
+            return;
+        }
+        QString target = QFileDialog::getSaveFileName(this, tr("Save the imported project as"),
+            QFileInfo(archive).completeBaseName() + QStringLiteral(".lumen"),
+            tr("Lumen projects (*.lumen)"), nullptr, QFileDialog::DontConfirmOverwrite);
+        if (!target.isEmpty()) {
+            importProjectArchive(archive, target.endsWith(QLatin1String(".lumen"))
+                    ? target
+                    : target + QStringLiteral(".lumen"));
+        }
+    });
     file->addSeparator();
     QAction* browse = file->addAction(tr("&Browse Runs…"), this, [this] { showRunBrowser(); });
     browse->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
@@ -470,6 +497,77 @@ void MainWindow::buildModelDock()
     toggle->setText(tr("&Model Panel"));
     toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
     viewMenu_->addAction(toggle);
+}
+
+bool MainWindow::exportProjectArchive(const QString& archive)
+{
+    projects::Project* project = projects_->project();
+    if (project == nullptr || archiveBusy_) {
+        return false;
+    }
+    archiveBusy_ = true;
+    statusBar()->showMessage(tr("Writing %1…").arg(QFileInfo(archive).fileName()));
+    const std::string source = project->path();
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, archive] {
+        watcher->deleteLater();
+        archiveBusy_ = false;
+        const QString error = watcher->result();
+        if (!error.isEmpty()) {
+            showError(tr("Could not export the project"), error);
+            Q_EMIT archiveFinished(false, error);
+            return;
+        }
+        const QString message = tr("Saved the project as %1").arg(QDir::toNativeSeparators(archive));
+        statusBar()->showMessage(message, 8000);
+        Q_EMIT archiveFinished(true, message);
+    });
+    // A read-only connection of its own on the worker; the copy is a consistent snapshot
+    // even while this window goes on recording runs.
+    watcher->setFuture(QtConcurrent::run([source, archive]() -> QString {
+        try {
+            projects::Project::openReadOnly(source)->exportArchive(
+                QFile::encodeName(archive).toStdString());
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+    return true;
+}
+
+bool MainWindow::importProjectArchive(const QString& archive, const QString& projectPath)
+{
+    if (archiveBusy_) {
+        return false;
+    }
+    archiveBusy_ = true;
+    statusBar()->showMessage(tr("Unpacking %1…").arg(QFileInfo(archive).fileName()));
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, projectPath] {
+        watcher->deleteLater();
+        archiveBusy_ = false;
+        const QString error = watcher->result();
+        if (!error.isEmpty()) {
+            showError(tr("Could not import the project"), error);
+            Q_EMIT archiveFinished(false, error);
+            return;
+        }
+        const bool opened = openProject(projectPath);
+        const QString message = tr("Imported the project as %1").arg(QDir::toNativeSeparators(projectPath));
+        statusBar()->showMessage(message, 8000);
+        Q_EMIT archiveFinished(opened, message);
+    });
+    watcher->setFuture(QtConcurrent::run([archive, projectPath]() -> QString {
+        try {
+            projects::Project::importArchive(QFile::encodeName(archive).toStdString(),
+                QFile::encodeName(projectPath).toStdString());
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+    return true;
 }
 
 RunBrowser* MainWindow::showRunBrowser()

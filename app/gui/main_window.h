@@ -61,6 +61,11 @@ public:
     /// the map shown, or every layer's and head's attention; the suffix picks the format.
     /// False (and an error shown) on failure.
     bool exportViewImage(const QString& path);
+    /// File > Export Project… / Import Project…: the project as one tar archive, written or
+    /// unpacked off the GUI thread; archiveFinished follows (an import then opens the new
+    /// project). False when it could not start (no project, another archive job running).
+    bool exportProjectArchive(const QString& archive);
+    bool importProjectArchive(const QString& archive, const QString& projectPath);
     bool exportShownMap(const QString& path);
     bool exportAllAttention(const QString& path);
     /// The attention view that is showing (what export and copy take).
@@ -127,6 +132,8 @@ public:
 
 Q_SIGNALS:
     void errorShown(const QString& message);
+    /// An export or import of a project archive ended; `message` says what happened.
+    void archiveFinished(bool ok, const QString& message);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -161,6 +168,7 @@ private:
     QWidget* windowBar_ = nullptr;
     QWidget* stackBar_ = nullptr;
     RunBrowser* runBrowser_ = nullptr;
+    bool archiveBusy_ = false;
     QComboBox* stackBox_ = nullptr;
     QLabel* stackNote_ = nullptr;
     QPushButton* previousWindow_ = nullptr;

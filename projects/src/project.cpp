@@ -7,6 +7,7 @@
 #include "schema.h"
 #include "sha256.h"
 #include "sqlite_db.h"
+#include "tar_archive.h"
 
 #include <nlohmann/json.hpp>
 
@@ -1549,6 +1550,222 @@ std::vector<ArtifactRecord> Project::missingArtifacts() const
         }
     }
     return missing;
+}
+
+} // namespace lumen::projects
+
+// --- archives -----------------------------------------------------------------------------
+
+namespace lumen::projects {
+
+int64_t Project::exportArchive(const std::string& archivePath) const
+{
+    const fs::path archive = absolutePath(archivePath);
+    std::error_code ec;
+    if (fs::symlink_status(archive, ec).type() != fs::file_type::not_found) {
+        throw ProjectError(ProjectErrorKind::AlreadyExists,
+                           archivePath + " already exists. Lumen never overwrites a file: choose "
+                                         "another name.");
+    }
+    const fs::path folder = archive.parent_path();
+    if (!fs::is_directory(folder, ec)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           archivePath + ": the folder " + folder.string()
+                               + " does not exist. Create it first.");
+    }
+    const fs::path project(impl_->path);
+    const std::string name = project.filename().string();
+    const std::string artifacts = project.stem().string() + "_artifacts";
+    const fs::path work = temporaryName(folder, "lumen-export");
+    fs::create_directory(work, ec);
+    if (ec) {
+        throw ProjectError(ProjectErrorKind::Io, archivePath + ": cannot make a temporary folder in "
+                                                     + folder.string() + " (" + ec.message() + ").");
+    }
+    const auto cleanUp = [&work] {
+        std::error_code ignored;
+        fs::remove_all(work, ignored);
+    };
+    try {
+        // A consistent snapshot of the database, whatever other connections write meanwhile.
+        const fs::path copy = work / name;
+        {
+            Statement vacuum(*impl_->db, "VACUUM INTO ?", "copy the project for the archive");
+            vacuum.bind(1, std::string_view(copy.string()));
+            vacuum.run();
+        }
+        {
+            // The copy leaves the trash behind, and a run still going here is, in the copy,
+            // one that will never finish.
+            Connection copied(copy.string(), archivePath, detail::OpenMode::ReadWrite);
+            copied.exec("PRAGMA foreign_keys = ON", "prepare the archived copy");
+            Transaction transaction(copied, "prepare the archived copy");
+            copied.exec("DELETE FROM runs WHERE deleted_ms IS NOT NULL",
+                        "leave the trash out of the archive");
+            Statement running(copied,
+                              "UPDATE runs SET status = 'interrupted', error = ? "
+                              "WHERE status = 'running'",
+                              "mark running runs in the archive");
+            running.bind(1, std::string_view("Interrupted: the project was archived while this "
+                                             "run was still running."));
+            running.run();
+            transaction.commit();
+        }
+        std::vector<std::pair<std::string, std::string>> files{{name, copy.string()}};
+        if (fs::is_directory(impl_->artifactsDir, ec)) {
+            for (auto it = fs::recursive_directory_iterator(impl_->artifactsDir, ec);
+                 it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                if (ec) {
+                    break;
+                }
+                const fs::path relative = it->path().lexically_relative(impl_->artifactsDir);
+                const std::string first = relative.begin()->string();
+                if (first == kTrashFolder || it->path().filename().string().rfind(".", 0) == 0) {
+                    if (it->is_directory()) {
+                        it.disable_recursion_pending(); // the trash, temporary files
+                    }
+                    continue;
+                }
+                if (it->is_regular_file()) {
+                    files.emplace_back(artifacts + "/" + relative.generic_string(),
+                                       it->path().string());
+                }
+            }
+        }
+        const fs::path partial = work / "archive.tar";
+        detail::writeTar(partial.string(), files);
+        int error = 0;
+        if (!renameNoReplace(partial.string(), archive.string(), &error)) {
+            throw ProjectError(error == EEXIST ? ProjectErrorKind::AlreadyExists
+                                               : ProjectErrorKind::Io,
+                               archivePath + ": " + std::strerror(error) + ". Nothing was written.");
+        }
+        cleanUp();
+        return static_cast<int64_t>(files.size());
+    } catch (const ProjectError&) {
+        cleanUp();
+        throw;
+    } catch (const std::exception& e) {
+        cleanUp();
+        throw ProjectError(ProjectErrorKind::Io,
+                           archivePath + ": could not write the archive: " + e.what()
+                               + ". Nothing was written; check the free disk space.");
+    }
+}
+
+std::unique_ptr<Project> Project::importArchive(const std::string& archivePath,
+                                                const std::string& projectPath)
+{
+    const fs::path target = absolutePath(projectPath);
+    const fs::path targetArtifacts = artifactsDirFor(target);
+    std::error_code ec;
+    if (fs::symlink_status(target, ec).type() != fs::file_type::not_found) {
+        throw ProjectError(ProjectErrorKind::AlreadyExists,
+                           projectPath + " already exists. Lumen never overwrites a file: choose "
+                                         "another name for the imported project.");
+    }
+    if (fs::exists(targetArtifacts, ec) && !fs::is_empty(targetArtifacts, ec)) {
+        throw ProjectError(ProjectErrorKind::AlreadyExists,
+                           projectPath + ": " + targetArtifacts.string()
+                               + " already exists and holds files. Choose another name.");
+    }
+    if (!fs::is_regular_file(archivePath, ec)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           archivePath + " does not exist or is not a file.");
+    }
+    std::vector<detail::TarEntry> entries;
+    try {
+        entries = detail::readTar(archivePath);
+    } catch (const std::exception& e) {
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           std::string(e.what()) + ". Nothing was imported.");
+    }
+    // Exactly one project file at the top, and its artifacts folder.
+    std::string projectEntry;
+    for (const detail::TarEntry& entry : entries) {
+        const fs::path name(entry.name);
+        if (!entry.directory && name.parent_path().empty() && name.extension() == ".lumen") {
+            if (!projectEntry.empty()) {
+                throw ProjectError(ProjectErrorKind::NotAProject,
+                                   archivePath + " holds two project files (" + projectEntry
+                                       + ", " + entry.name + "); a Lumen archive holds one. "
+                                                             "Nothing was imported.");
+            }
+            projectEntry = entry.name;
+        }
+    }
+    if (projectEntry.empty()) {
+        throw ProjectError(ProjectErrorKind::NotAProject,
+                           archivePath + " holds no .lumen project file, so it is not a Lumen "
+                                         "project archive. Nothing was imported.");
+    }
+    const std::string artifactsPrefix = fs::path(projectEntry).stem().string() + "_artifacts/";
+    const fs::path folder = target.parent_path();
+    if (!fs::is_directory(folder, ec)) {
+        throw ProjectError(ProjectErrorKind::NotFound,
+                           projectPath + ": the folder " + folder.string() + " does not exist.");
+    }
+    const fs::path work = temporaryName(folder, "lumen-import");
+    const auto cleanUp = [&] {
+        std::error_code ignored;
+        fs::remove_all(work, ignored);
+    };
+    bool placed = false;
+    try {
+        fs::create_directories(work / "artifacts");
+        for (const detail::TarEntry& entry : entries) {
+            fs::path destination;
+            if (entry.name == projectEntry) {
+                destination = work / "project.lumen";
+            } else if (entry.name.rfind(artifactsPrefix, 0) == 0) {
+                destination = work / "artifacts" / entry.name.substr(artifactsPrefix.size());
+            } else if (entry.directory && entry.name + "/" == artifactsPrefix) {
+                continue;
+            } else {
+                throw ProjectError(ProjectErrorKind::NotAProject,
+                                   archivePath + " holds " + entry.name + ", which belongs to "
+                                       "neither the project nor its artifacts. Nothing was "
+                                       "imported.");
+            }
+            if (entry.directory) {
+                fs::create_directories(destination);
+                continue;
+            }
+            fs::create_directories(destination.parent_path());
+            detail::extractTarEntry(archivePath, entry, destination.string());
+        }
+        // Into place: the artifacts first (an empty folder may already be there), then the
+        // project file, never replacing anything.
+        if (!fs::is_empty(work / "artifacts")) {
+            fs::remove(targetArtifacts, ec); // only an empty one can be there
+            fs::rename(work / "artifacts", targetArtifacts);
+        }
+        int error = 0;
+        if (!renameNoReplace((work / "project.lumen").string(), target.string(), &error)) {
+            if (fs::exists(targetArtifacts, ec)) {
+                fs::remove_all(targetArtifacts, ec);
+            }
+            throw ProjectError(ProjectErrorKind::AlreadyExists,
+                               projectPath + ": " + std::strerror(error) + ". Nothing was imported.");
+        }
+        placed = true;
+        cleanUp();
+        return open(target.string());
+    } catch (const std::exception& e) {
+        cleanUp();
+        if (placed) {
+            // It unpacked but is not a project Lumen can open: take it away again.
+            for (const char* suffix : {"", "-wal", "-shm"}) {
+                fs::remove(target.string() + suffix, ec);
+            }
+            fs::remove_all(targetArtifacts, ec);
+        }
+        if (const auto* error = dynamic_cast<const ProjectError*>(&e)) {
+            throw ProjectError(error->kind(), std::string(e.what()) + (placed ? " Nothing was imported." : ""));
+        }
+        throw ProjectError(ProjectErrorKind::Io, archivePath + ": could not unpack it: " + e.what()
+                                                     + ". Nothing was imported.");
+    }
 }
 
 } // namespace lumen::projects

@@ -807,6 +807,35 @@ private Q_SLOTS:
         QVERIFY(badStatus.err.contains("use running, completed"));
     }
 
+    void projectArchive()
+    {
+        const QString path = dir(QStringLiteral("archived.lumen"));
+        {
+            auto project = Project::create(path.toStdString());
+            const int64_t id = project->beginRun({ "forward", "m", "", "{}", "" });
+            project->writeArtifact(id, "out", "o.bin", "bytes");
+            project->finishRun(id, lumen::projects::RunStatus::Completed);
+        }
+        const QString archive = dir(QStringLiteral("archived.tar"));
+        const CliResult exported = runCli({ QStringLiteral("project-export"), path, archive,
+            QStringLiteral("--json") });
+        RUN_OK(exported);
+        const nlohmann::json e = nlohmann::json::parse(exported.out.toStdString());
+        QCOMPARE(e.at("files").get<int>(), 2);
+        QCOMPARE(e.at("runs").get<int>(), 1);
+        const QString copy = dir(QStringLiteral("unpacked.lumen"));
+        const CliResult imported = runCli({ QStringLiteral("project-import"), archive, copy });
+        RUN_OK(imported);
+        QVERIFY(imported.out.startsWith("imported "));
+        QVERIFY(QFileInfo::exists(dir(QStringLiteral("unpacked_artifacts/run-1/o.bin"))));
+        const CliResult again = runCli({ QStringLiteral("project-import"), archive, copy });
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY(again.err.contains("already exists"));
+        const CliResult overwrite = runCli({ QStringLiteral("project-export"), path, archive });
+        QCOMPARE(overwrite.exitCode, 1);
+        QVERIFY(overwrite.err.contains("never overwrites"));
+    }
+
     void attentionErrors()
     {
         const QString png = dir(QStringLiteral("never.png"));

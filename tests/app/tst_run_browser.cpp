@@ -296,6 +296,36 @@ private Q_SLOTS:
         QCOMPARE(list->item(0)->data(Qt::UserRole).toLongLong(), artifact.id);
     }
 
+    // File > Export Project… and Import Project…: off the GUI thread, and the imported
+    // project is the one the window then records into.
+    void projectArchiveRoundTrip()
+    {
+        lumen::app::MainWindow window;
+        window.setInteractiveErrors(false);
+        QVERIFY(window.openProject(path_));
+        QSignalSpy done(&window, &lumen::app::MainWindow::archiveFinished);
+        const QString archive = dir_.filePath(QStringLiteral("whole%1.tar").arg(count_));
+        QVERIFY(window.exportProjectArchive(archive));
+        QVERIFY(done.wait(kWaitMs));
+        QCOMPARE(done.first().at(0).toBool(), true);
+        QVERIFY(QFileInfo::exists(archive));
+        const QString imported = dir_.filePath(QStringLiteral("imported%1.lumen").arg(count_));
+        QVERIFY(window.importProjectArchive(archive, imported));
+        QVERIFY(done.wait(kWaitMs));
+        QCOMPARE(done.at(1).at(0).toBool(), true);
+        QCOMPARE(QFileInfo(window.projectController()->projectPath()).fileName(),
+            QFileInfo(imported).fileName());
+        const auto copy = Project::openReadOnly(imported.toStdString());
+        QCOMPARE(copy->listRuns().size(), size_t(3));
+        QCOMPARE(copy->artifacts(first_).size(), size_t(1));
+        QVERIFY(copy->missingArtifacts().empty());
+        // Importing over it again is refused with a message, and nothing changes.
+        QVERIFY(window.importProjectArchive(archive, imported));
+        QVERIFY(done.wait(kWaitMs));
+        QCOMPARE(done.at(2).at(0).toBool(), false);
+        QVERIFY(window.lastError().contains(QStringLiteral("already exists")));
+    }
+
 private:
     QTemporaryDir dir_;
     int count_ = 0;

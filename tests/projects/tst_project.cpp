@@ -17,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -181,6 +182,7 @@ private Q_SLOTS:
     void trashAndRestore();
     void artifactChecksumsAndMissingFiles();
     void killedWriterLeavesAConsistentFile();
+    void archiveExportAndImport();
     void concurrentOpenOfBlankFile();
     void concurrentOpenOrCreate();
     void concurrentMigrationOfVersion1File();
@@ -788,6 +790,103 @@ void TestProject::artifactChecksumsAndMissingFiles()
     QCOMPARE(missing.size(), size_t{11});
     QCOMPARE(q(missing.back().relativePath), QStringLiteral("run-%1/placed.txt").arg(id));
     QCOMPARE(again->listRuns().size(), size_t{1}); // everything else reads as before
+}
+
+// The whole project as one tar archive: any tar reads it; importing it under another name
+// gives the same runs, metrics and artifact files (the folder renamed to match); the trash
+// stays behind; bad archives and existing destinations are refused leaving nothing.
+void TestProject::archiveExportAndImport()
+{
+    const QString path = file(QStringLiteral("source.lumen"));
+    int64_t kept = 0;
+    int64_t trashed = 0;
+    std::string sha;
+    auto project = Project::create(s(path));
+    {
+        RunSpec spec{"train", "/models/tiny", "cpu", R"({"lr":0.5})", "n"};
+        spec.tags = {"x"};
+        kept = project->beginRun(spec);
+        project->addMetrics(kept, {{"loss", 0, 2.0, 0}, {"loss", 1, 1.0, 0}});
+        sha = project->writeArtifact(kept, "checkpoint", "model.bin", std::string(70000, 'w')).sha256;
+        project->finishRun(kept, RunStatus::Completed);
+        trashed = project->beginRun({"bench", "", "", "{}", ""});
+        project->writeArtifact(trashed, "report", "r.json", "{}");
+        project->finishRun(trashed, RunStatus::Completed);
+        project->trashRun(trashed);
+    }
+    const QString archive = file(QStringLiteral("source.tar"));
+    QCOMPARE(project->exportArchive(s(archive)), int64_t(2)); // the database and model.bin
+    QVERIFY(errorFrom([&] { project->exportArchive(s(archive)); })); // never replaced
+
+    QProcess tar;
+    tar.start(QStringLiteral("tar"), {QStringLiteral("-tf"), archive});
+    QVERIFY(tar.waitForFinished(30000));
+    QCOMPARE(tar.exitCode(), 0);
+    const QStringList listed =
+        QString::fromUtf8(tar.readAllStandardOutput()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(listed, (QStringList{QStringLiteral("source.lumen"),
+                                  QStringLiteral("source_artifacts/run-%1/model.bin").arg(kept)}));
+
+    const QString imported = file(QStringLiteral("copy.lumen"));
+    {
+        auto copy = Project::importArchive(s(archive), s(imported));
+        const std::vector<RunRecord> runs = copy->listRuns();
+        QCOMPARE(runs.size(), size_t{1});
+        QCOMPARE(runs[0].id, kept);
+        QCOMPARE(runs[0].tags, std::vector<std::string>{"x"});
+        QCOMPARE(copy->metrics(kept).size(), size_t{2});
+        QCOMPARE(copy->latestMetrics(kept).at(0).value, 1.0);
+        const ArtifactRecord a = copy->artifacts(kept).at(0);
+        QCOMPARE(a.sha256, sha);
+        QCOMPARE(fileHash(q(copy->artifactPath(a))).toHex().toStdString(), sha);
+        QVERIFY(q(copy->artifactPath(a)).contains(QStringLiteral("copy_artifacts/run-")));
+        QVERIFY(copy->missingArtifacts().empty());
+        QVERIFY(!copy->run(trashed));
+        // It is a project of its own: writing to it leaves the source alone.
+        copy->setNotes(kept, "changed in the copy");
+    }
+    QCOMPARE(q(project->run(kept)->notes), QStringLiteral("n"));
+
+    // Refused, leaving nothing: an existing destination, a file that is no archive, a cut
+    // archive, an archive without a project, a name that leaves the folder.
+    QCOMPARE(errorFrom([&] { Project::importArchive(s(archive), s(imported)); })->kind(),
+             ProjectErrorKind::AlreadyExists);
+    const QStringList before = entries(dir_.path());
+    writeFile(file(QStringLiteral("junk.tar")), QByteArray(2048, 'j'));
+    QVERIFY(errorFrom([&] {
+        Project::importArchive(s(file(QStringLiteral("junk.tar"))), s(file(QStringLiteral("j.lumen"))));
+    }));
+    QByteArray cut = fileBytes(archive);
+    cut.chop(cut.size() / 2);
+    writeFile(file(QStringLiteral("cut.tar")), cut);
+    const auto cutError = errorFrom([&] {
+        Project::importArchive(s(file(QStringLiteral("cut.tar"))), s(file(QStringLiteral("c.lumen"))));
+    });
+    QVERIFY(cutError);
+    QVERIFY2(q(cutError->what()).contains(QStringLiteral("cut short")), cutError->what());
+    writeFile(file(QStringLiteral("plain.txt")), QByteArray("hello"));
+    tar.start(QStringLiteral("tar"), {QStringLiteral("-cf"), file(QStringLiteral("noproject.tar")),
+                                      QStringLiteral("-C"), dir_.path(), QStringLiteral("plain.txt")});
+    QVERIFY(tar.waitForFinished(30000) && tar.exitCode() == 0);
+    const auto noProject = errorFrom([&] {
+        Project::importArchive(s(file(QStringLiteral("noproject.tar"))), s(file(QStringLiteral("n.lumen"))));
+    });
+    QVERIFY(noProject);
+    QVERIFY2(q(noProject->what()).contains(QStringLiteral("holds no .lumen project file")),
+             noProject->what());
+    tar.start(QStringLiteral("tar"), {QStringLiteral("-cPf"), file(QStringLiteral("evil.tar")),
+                                      file(QStringLiteral("plain.txt"))});
+    QVERIFY(tar.waitForFinished(30000) && tar.exitCode() == 0);
+    const auto evil = errorFrom([&] {
+        Project::importArchive(s(file(QStringLiteral("evil.tar"))), s(file(QStringLiteral("e.lumen"))));
+    });
+    QVERIFY(evil);
+    QVERIFY2(q(evil->what()).contains(QStringLiteral("outside the folder")), evil->what());
+    QStringList after = entries(dir_.path());
+    for (const char* made : {"junk.tar", "cut.tar", "plain.txt", "noproject.tar", "evil.tar"}) {
+        after.removeAll(QString::fromLatin1(made));
+    }
+    QCOMPARE(after, before); // no half-imported project, no temporary folder
 }
 
 // kill -9 while a process writes metrics as fast as it can: the file passes integrity_check,

@@ -159,6 +159,20 @@ public:
     std::vector<ArtifactRecord> artifacts(int64_t runId) const;
     /// The artifact's absolute path.
     std::string artifactPath(const ArtifactRecord& artifact) const;
+    // --- the whole project as one file -----------------------------------------------------
+
+    /// Writes the project as one tar archive: `NAME.lumen` (a consistent copy of the
+    /// database, taken while others may be writing) and `NAME_artifacts/...` (every artifact
+    /// file not in the trash). Written under a temporary name and renamed; an existing file
+    /// is never replaced (AlreadyExists). Returns the number of files archived.
+    int64_t exportArchive(const std::string& archivePath) const;
+    /// Unpacks an archive exportArchive wrote as the new project `projectPath` (its artifacts
+    /// folder beside it, renamed to match) and opens it. Refuses an existing destination,
+    /// an archive without exactly one project file, links, and names that would leave the
+    /// folder; on any failure nothing is left behind.
+    static std::unique_ptr<Project> importArchive(const std::string& archivePath,
+                                                  const std::string& projectPath);
+
     /// The artifacts (of runs not in the trash) whose files are gone (the artifacts folder
     /// moved or deleted): the project still opens, and this says what is missing.
     std::vector<ArtifactRecord> missingArtifacts() const;
