@@ -215,7 +215,8 @@ bool AttentionController::run(const QString& text, const QString& pair, const QS
         parameters.insert(QStringLiteral("head"), head_);
     }
     currentRun_ =
-        projects_->beginRun(QStringLiteral("attention"), model_.dir, model_.device, parameters);
+        projects_->beginRun(
+            QStringLiteral("attention"), model_.dir, model_.device, parameters, model_.modelType);
     lastRun_ = currentRun_;
 
     AttentionRequest request;

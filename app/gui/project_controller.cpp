@@ -90,8 +90,8 @@ projects::Project* ProjectController::project()
     return project_.get();
 }
 
-RecordedRun ProjectController::beginRun(
-    const QString& kind, const QString& model, const QString& device, const QJsonObject& parameters)
+RecordedRun ProjectController::beginRun(const QString& kind, const QString& model,
+    const QString& device, const QJsonObject& parameters, const QString& family)
 {
     RecordedRun run;
     if (project() == nullptr) {
@@ -103,6 +103,7 @@ RecordedRun ProjectController::beginRun(
         spec.model = model.toStdString();
         spec.device = device.toStdString();
         spec.parametersJson = toJson(parameters);
+        spec.modelFamily = family.toStdString();
         run.id = project_->beginRun(spec);
         run.project = project_;
         Q_EMIT runsChanged();

@@ -302,6 +302,7 @@ void TestMainWindow::runIsRecordedInTheProject()
     QCOMPARE(run.kind, std::string("attention"));
     QCOMPARE(run.status, lumen::projects::RunStatus::Completed);
     QCOMPARE(QString::fromStdString(run.model), QFileInfo(bertDir()).absoluteFilePath());
+    QCOMPARE(QString::fromStdString(run.modelFamily), QStringLiteral("bert")); // recorded with the model
     QCOMPARE(run.device, std::string("cpu"));
     QVERIFY(run.finishedMs.has_value());
     QVERIFY(run.errorMessage.empty());
