@@ -140,6 +140,16 @@ RunBrowser::RunBrowser(ProjectController* projects, QWidget* parent)
         [this](const QList<qint64>& ids, const QString& key) { loadCurves(ids, key, true); });
     connect(page_, &widgets::RunPage::notesSaved, this, &RunBrowser::saveNotes);
     connect(page_, &widgets::RunPage::tagsSaved, this, &RunBrowser::saveTags);
+    connect(page_, &widgets::RunPage::experimentSaved, this, [this](qint64 id, const QString& name) {
+        try {
+            projects_->project()->setRunExperiment(id, name.toStdString());
+            refresh();
+            setStatus(name.isEmpty() ? tr("Run %1 is in no experiment").arg(id)
+                                     : tr("Run %1 is in experiment %2").arg(id).arg(name));
+        } catch (const std::exception& e) {
+            Q_EMIT errorOccurred(tr("Could not set the experiment"), q(e.what()));
+        }
+    });
     connect(page_, &widgets::RunPage::artifactActivated, this, &RunBrowser::openArtifact);
     connect(projects_, &ProjectController::runsChanged, this, [this] {
         if (isVisible()) {
@@ -189,6 +199,9 @@ void RunBrowser::refresh()
         if (!f.text.isEmpty()) {
             filter.text = f.text.toStdString();
         }
+        if (!f.experiment.isEmpty()) {
+            filter.experiment = f.experiment.toStdString();
+        }
         const std::vector<projects::RunRecord> runs = project->listRuns(filter);
         std::map<int64_t, QStringList> metrics;
         for (const auto& [id, m] : project->allLatestMetrics()) {
@@ -218,18 +231,22 @@ void RunBrowser::refresh()
         }
         // The choices the filters offer: every kind and tag of the project.
         std::set<QString> kinds;
-        for (const projects::RunRecord& r : filter.kind || filter.status || filter.tag
-                     || filter.text
-                 ? project->listRuns()
-                 : runs) {
+        for (const projects::RunRecord& r :
+            filter.kind || filter.status || filter.tag || filter.text || filter.experiment
+                ? project->listRuns()
+                : runs) {
             kinds.insert(q(r.kind));
         }
         QStringList tags;
         for (const auto& [tag, count] : project->tagCounts()) {
             tags << q(tag);
         }
+        QStringList experiments;
+        for (const projects::ExperimentRecord& e : project->experiments()) {
+            experiments << q(e.name);
+        }
         table_->setRows(rows);
-        table_->setChoices(QStringList(kinds.begin(), kinds.end()), tags);
+        table_->setChoices(QStringList(kinds.begin(), kinds.end()), tags, experiments);
         undoButton_->setEnabled(!undo_.empty());
         setWindowTitle(tr("Runs — %1 — Lumen").arg(QFileInfo(q(project->path())).fileName()));
     } catch (const std::exception& e) {
@@ -309,6 +326,10 @@ void RunBrowser::showRun(qint64 id)
                 std::filesystem::is_regular_file(project->artifactPath(a), ec) });
         }
         d.notes = q(run->notes);
+        d.experiment = q(run->experiment);
+        for (const projects::ExperimentRecord& e : project->experiments()) {
+            d.experiments << q(e.name);
+        }
         for (const std::string& t : run->tags) {
             d.tags << q(t);
         }

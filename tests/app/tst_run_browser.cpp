@@ -177,6 +177,23 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(run->notes), QStringLiteral("lr too small?"));
         QCOMPARE(run->tags, (std::vector<std::string> { "baseline", "keep" }));
         QVERIFY(b.table()->tagFilter()->findData(QStringLiteral("keep")) > 0);
+
+        // The experiment field offers the project's experiments; a new name makes one.
+        QComboBox* experiment = page->experimentEdit();
+        QCOMPARE(experiment->currentText(), QStringLiteral("sweep"));
+        QVERIFY(experiment->findText(QStringLiteral("sweep")) >= 0);
+        b.showRun(second_);
+        QCOMPARE(page->experimentEdit()->currentText(), QString());
+        page->experimentEdit()->setCurrentText(QStringLiteral("round 2"));
+        QVERIFY(page->saveButton()->isEnabled());
+        QTest::mouseClick(page->saveButton(), Qt::LeftButton);
+        QCOMPARE(QString::fromStdString(Project::openReadOnly(path_.toStdString())->run(second_)->experiment),
+            QStringLiteral("round 2"));
+        QComboBox* filter = b.table()->experimentFilter();
+        QVERIFY(filter->findData(QStringLiteral("round 2")) > 0);
+        filter->setCurrentIndex(filter->findData(QStringLiteral("sweep")));
+        QCOMPARE(b.table()->rows().size(), size_t(1));
+        QCOMPARE(b.table()->rows().front().id, first_);
     }
 
     void compareOverlaysCurvesAndListsDifferences()

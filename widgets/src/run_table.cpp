@@ -239,6 +239,9 @@ RunTable::RunTable(QWidget* parent)
     tag_ = new QComboBox(this);
     tag_->setObjectName(QStringLiteral("tagFilter"));
     tag_->setToolTip(tr("Show only runs with this tag"));
+    experiment_ = new QComboBox(this);
+    experiment_->setObjectName(QStringLiteral("experimentFilter"));
+    experiment_->setToolTip(tr("Show only the runs of this experiment"));
     search_ = new QLineEdit(this);
     search_->setObjectName(QStringLiteral("runSearch"));
     search_->setPlaceholderText(tr("Search runs: parameters, notes, model, tags…"));
@@ -252,6 +255,7 @@ RunTable::RunTable(QWidget* parent)
     bar->addWidget(kind_);
     bar->addWidget(status_);
     bar->addWidget(tag_);
+    bar->addWidget(experiment_);
     bar->addWidget(search_, 1);
     bar->addWidget(count_);
     auto* layout = new QVBoxLayout(this);
@@ -267,7 +271,7 @@ RunTable::RunTable(QWidget* parent)
         typing_.stop();
         emitFilter();
     });
-    for (QComboBox* combo : { kind_, status_, tag_ }) {
+    for (QComboBox* combo : { kind_, status_, tag_, experiment_ }) {
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
             if (!quiet_) {
                 emitFilter();
@@ -302,11 +306,20 @@ const std::vector<RunRow>& RunTable::rows() const
     return model_->rows();
 }
 
-void RunTable::setChoices(const QStringList& kinds, const QStringList& tags)
+void RunTable::setChoices(
+    const QStringList& kinds, const QStringList& tags, const QStringList& experiments)
 {
     quiet_ = true;
     const QString kind = kind_->currentData().toString();
     const QString tag = tag_->currentData().toString();
+    const QString experiment = experiment_->currentData().toString();
+    experiment_->clear();
+    experiment_->addItem(tr("Any experiment"), QString());
+    for (const QString& e : experiments) {
+        experiment_->addItem(e, e);
+    }
+    experiment_->setCurrentIndex(qMax(0, experiment_->findData(experiment)));
+    experiment_->setVisible(!experiments.isEmpty() || !experiment.isEmpty());
     kind_->clear();
     kind_->addItem(tr("Every kind"), QString());
     for (const QString& k : kinds) {
@@ -320,7 +333,8 @@ void RunTable::setChoices(const QStringList& kinds, const QStringList& tags)
     kind_->setCurrentIndex(qMax(0, kind_->findData(kind)));
     tag_->setCurrentIndex(qMax(0, tag_->findData(tag)));
     quiet_ = false;
-    if (kind_->currentData().toString() != kind || tag_->currentData().toString() != tag) {
+    if (kind_->currentData().toString() != kind || tag_->currentData().toString() != tag
+        || experiment_->currentData().toString() != experiment) {
         emitFilter(); // the chosen kind or tag is gone
     }
 }
@@ -328,14 +342,16 @@ void RunTable::setChoices(const QStringList& kinds, const QStringList& tags)
 RunTableFilter RunTable::filter() const
 {
     return { kind_->currentData().toString(), status_->currentData().toString(),
-        tag_->currentData().toString(), search_->text().trimmed() };
+        tag_->currentData().toString(), search_->text().trimmed(),
+        experiment_->currentData().toString() };
 }
 
 void RunTable::setFilter(const RunTableFilter& filter)
 {
     quiet_ = true;
     for (const auto& [combo, value] : { std::pair { kind_, filter.kind },
-             std::pair { status_, filter.status }, std::pair { tag_, filter.tag } }) {
+             std::pair { status_, filter.status }, std::pair { tag_, filter.tag },
+             std::pair { experiment_, filter.experiment } }) {
         const int i = combo->findData(value);
         if (i < 0 && !value.isEmpty()) {
             combo->addItem(value, value);

@@ -134,7 +134,16 @@ RunPage::RunPage(QWidget* parent)
     tags_ = new QLineEdit(this);
     tags_->setObjectName(QStringLiteral("runTags"));
     tags_->setPlaceholderText(tr("tags, separated by commas"));
-    save_ = new QPushButton(tr("&Save notes and tags"), this);
+    experiment_ = new QComboBox(this);
+    experiment_->setObjectName(QStringLiteral("runExperiment"));
+    experiment_->setEditable(true);
+    experiment_->setInsertPolicy(QComboBox::NoInsert);
+    experiment_->lineEdit()->setPlaceholderText(tr("experiment (none)"));
+    experiment_->setToolTip(tr("The experiment this run belongs to: choose one, or type a new "
+                               "name to make it"));
+    experiment_->setMinimumWidth(180);
+    save_ = new QPushButton(tr("&Save"), this);
+    save_->setToolTip(tr("Save the notes, tags and experiment of this run"));
     save_->setObjectName(QStringLiteral("saveRunNotes"));
 
     auto* left = new QWidget(this);
@@ -165,7 +174,10 @@ RunPage::RunPage(QWidget* parent)
     auto* notesRow = new QHBoxLayout;
     auto* editor = new QVBoxLayout;
     editor->addWidget(notes_);
-    editor->addWidget(tags_);
+    auto* tagRow = new QHBoxLayout;
+    tagRow->addWidget(tags_, 1);
+    tagRow->addWidget(experiment_);
+    editor->addLayout(tagRow);
     notesRow->addLayout(editor, 1);
     notesRow->addWidget(save_, 0, Qt::AlignBottom);
 
@@ -187,6 +199,7 @@ RunPage::RunPage(QWidget* parent)
     });
     connect(notes_, &QPlainTextEdit::textChanged, this, &RunPage::updateSaveButton);
     connect(tags_, &QLineEdit::textChanged, this, &RunPage::updateSaveButton);
+    connect(experiment_, &QComboBox::currentTextChanged, this, &RunPage::updateSaveButton);
     connect(save_, &QPushButton::clicked, this, [this] {
         const QString notes = notes_->toPlainText();
         const QStringList tags = parseTags(tags_->text());
@@ -197,6 +210,11 @@ RunPage::RunPage(QWidget* parent)
         if (tags != details_.tags) {
             details_.tags = tags;
             Q_EMIT tagsSaved(details_.id, tags);
+        }
+        const QString experiment = experiment_->currentText().trimmed();
+        if (experiment != details_.experiment) {
+            details_.experiment = experiment;
+            Q_EMIT experimentSaved(details_.id, experiment);
         }
         tags_->setText(tags.join(QStringLiteral(", ")));
         updateSaveButton();
@@ -263,13 +281,19 @@ void RunPage::setDetails(const RunDetails& details)
     {
         const QSignalBlocker blockNotes(notes_);
         const QSignalBlocker blockTags(tags_);
+        const QSignalBlocker blockExperiment(experiment_);
         notes_->setPlainText(details.notes);
         tags_->setText(details_.tags.join(QStringLiteral(", ")));
+        experiment_->clear();
+        experiment_->addItem(QString());
+        experiment_->addItems(details.experiments);
+        experiment_->setCurrentText(details.experiment);
     }
     notes_->setReadOnly(!details.editable);
     tags_->setReadOnly(!details.editable);
     notes_->setEnabled(details.id > 0);
     tags_->setEnabled(details.id > 0);
+    experiment_->setEnabled(details.id > 0 && details.editable);
     updateSaveButton();
     if (details.id > 0 && !details.metricKeys.isEmpty()) {
         Q_EMIT metricRequested(details.id, metric_->currentText());
@@ -308,7 +332,8 @@ void RunPage::setCurrentMetric(const QString& key)
 void RunPage::updateSaveButton()
 {
     const bool changed = notes_->toPlainText() != details_.notes
-        || parseTags(tags_->text()) != details_.tags;
+        || parseTags(tags_->text()) != details_.tags
+        || experiment_->currentText().trimmed() != details_.experiment;
     save_->setEnabled(details_.id > 0 && details_.editable && changed);
 }
 

@@ -52,6 +52,7 @@ struct RunTableFilter {
     QString status;
     QString tag;
     QString text;
+    QString experiment;
 };
 
 class RunTableModel;
@@ -84,8 +85,9 @@ public:
     /// Shows `rows`, keeping the sort and, where the runs are still there, the selection.
     void setRows(const std::vector<RunRow>& rows);
     const std::vector<RunRow>& rows() const;
-    /// The kinds and tags the filter combos offer (the statuses are fixed).
-    void setChoices(const QStringList& kinds, const QStringList& tags);
+    /// The kinds, tags and experiments the filter combos offer (the statuses are fixed).
+    void setChoices(const QStringList& kinds, const QStringList& tags,
+        const QStringList& experiments = {});
     RunTableFilter filter() const;
     /// Sets the filter bar (emits filterChanged once).
     void setFilter(const RunTableFilter& filter);
@@ -101,6 +103,7 @@ public:
     QComboBox* kindFilter() const { return kind_; }
     QComboBox* statusFilter() const { return status_; }
     QComboBox* tagFilter() const { return tag_; }
+    QComboBox* experimentFilter() const { return experiment_; }
 
 Q_SIGNALS:
     void filterChanged(const lumen::widgets::RunTableFilter& filter);
@@ -117,6 +120,7 @@ private:
     QComboBox* kind_ = nullptr;
     QComboBox* status_ = nullptr;
     QComboBox* tag_ = nullptr;
+    QComboBox* experiment_ = nullptr;
     QLineEdit* search_ = nullptr;
     QLabel* count_ = nullptr;
     QTimer typing_;

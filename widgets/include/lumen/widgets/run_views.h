@@ -54,6 +54,8 @@ struct RunDetails {
     std::vector<RunArtifact> artifacts;
     QString notes;
     QStringList tags;
+    QString experiment;
+    QStringList experiments; ///< the project's experiments, offered in the experiment field
     bool editable = true; ///< false: a read-only project (notes and tags shown, not saved)
 };
 
@@ -84,6 +86,7 @@ public:
     QListWidget* artifactList() const { return artifacts_; }
     QPlainTextEdit* notesEdit() const { return notes_; }
     QLineEdit* tagsEdit() const { return tags_; }
+    QComboBox* experimentEdit() const { return experiment_; }
     QPushButton* saveButton() const { return save_; }
     QLabel* titleLabel() const { return title_; }
 
@@ -91,6 +94,8 @@ Q_SIGNALS:
     void metricRequested(qint64 runId, const QString& key);
     void notesSaved(qint64 runId, const QString& notes);
     void tagsSaved(qint64 runId, const QStringList& tags);
+    /// "" takes the run out of its experiment; a new name makes the experiment.
+    void experimentSaved(qint64 runId, const QString& experiment);
     void artifactActivated(qint64 runId, qint64 artifactId);
 
 private:
@@ -106,6 +111,7 @@ private:
     QListWidget* artifacts_ = nullptr;
     QPlainTextEdit* notes_ = nullptr;
     QLineEdit* tags_ = nullptr;
+    QComboBox* experiment_ = nullptr;
     QPushButton* save_ = nullptr;
 };
 
