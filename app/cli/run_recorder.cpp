@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "run_recorder.h"
 
+#include "lumen/projects/fingerprint.h"
+
 #include "lumen/projects/project.h"
 
 namespace lumen::app::cli {
@@ -23,6 +25,7 @@ RunRecorder::RunRecorder(const std::string& projectPath, const std::string& kind
     spec.model = model;
     spec.device = device;
     spec.parametersJson = dumpJson(parameters);
+    spec.modelHash = projects::modelFingerprint(model); // "" for a hub id or no model
     runId_ = project_->beginRun(spec);
 }
 

@@ -216,7 +216,8 @@ bool AttentionController::run(const QString& text, const QString& pair, const QS
     }
     currentRun_ =
         projects_->beginRun(
-            QStringLiteral("attention"), model_.dir, model_.device, parameters, model_.modelType);
+            QStringLiteral("attention"), model_.dir, model_.device, parameters, model_.modelType,
+            model_.fingerprint);
     lastRun_ = currentRun_;
 
     AttentionRequest request;

@@ -7,6 +7,7 @@
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
 #include "lumen/engine/tokenizer.h"
+#include "lumen/projects/fingerprint.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -355,6 +356,8 @@ void EngineWorker::loadModel(const QString& dir)
         if (summary.dir.isEmpty()) {
             summary.dir = dir;
         }
+        summary.fingerprint = QString::fromStdString(
+            projects::modelFingerprint(QFile::encodeName(summary.dir).toStdString()));
         Q_EMIT modelLoaded(summary);
     } catch (const lumen::Error& e) {
         Q_EMIT loadFailed(dir, QString::fromStdString(e.what()));

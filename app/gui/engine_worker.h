@@ -55,6 +55,7 @@ struct ModelSummary {
     // For the model panel (ModelInfo and the tokenizer).
     QString headKind; ///< "masked-lm", "pretraining", "base", ...
     bool encoderDecoder = false; ///< T5: a source for the encoder, a target for the decoder
+    QString fingerprint; ///< projects::modelFingerprint of the folder (recorded with runs)
     qint64 maxPositions = 0; ///< 0 when the model has no fixed maximum (relative positions)
     qint64 parametersPerForward = 0; ///< 0 when no weights are shared
     std::vector<std::pair<QString, qint64>> componentParameters; ///< in module order

@@ -91,7 +91,8 @@ projects::Project* ProjectController::project()
 }
 
 RecordedRun ProjectController::beginRun(const QString& kind, const QString& model,
-    const QString& device, const QJsonObject& parameters, const QString& family)
+    const QString& device, const QJsonObject& parameters, const QString& family,
+    const QString& modelHash)
 {
     RecordedRun run;
     if (project() == nullptr) {
@@ -104,6 +105,7 @@ RecordedRun ProjectController::beginRun(const QString& kind, const QString& mode
         spec.device = device.toStdString();
         spec.parametersJson = toJson(parameters);
         spec.modelFamily = family.toStdString();
+        spec.modelHash = modelHash.toStdString();
         run.id = project_->beginRun(spec);
         run.project = project_;
         Q_EMIT runsChanged();

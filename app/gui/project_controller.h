@@ -63,9 +63,11 @@ public:
     projects::Project* project();
 
     /// Begins a run (status Running) in the open project.
-    /// `family` ("bert", "t5") is recorded with the model.
+    /// `family` ("bert", "t5") and `modelHash` (projects::modelFingerprint) are recorded
+    /// with the model.
     RecordedRun beginRun(const QString& kind, const QString& model, const QString& device,
-        const QJsonObject& parameters, const QString& family = QString());
+        const QJsonObject& parameters, const QString& family = QString(),
+        const QString& modelHash = QString());
     void finishRun(const RecordedRun& run, projects::RunStatus status,
         const QJsonObject& summary = {}, const QString& error = {});
     void addMetric(const RecordedRun& run, const QString& key, qint64 step, double value);

@@ -41,7 +41,8 @@ constexpr const char* kRunColumns =
     "(SELECT group_concat(tag, char(31)) FROM "
     "(SELECT tag FROM run_tags WHERE run_tags.run_id = runs.id ORDER BY tag)), "
     "(SELECT family FROM models WHERE models.id = runs.model_id), "
-    "(SELECT path FROM datasets WHERE datasets.id = runs.dataset_id), deleted_ms";
+    "(SELECT path FROM datasets WHERE datasets.id = runs.dataset_id), deleted_ms, "
+    "(SELECT content_hash FROM models WHERE models.id = runs.model_id)";
 
 constexpr const char* kArtifactColumns = "id, run_id, kind, path, size_bytes, created_ms, sha256";
 
@@ -102,6 +103,7 @@ RunRecord readRun(const Statement& row)
     if (!row.isNull(17)) {
         run.trashedMs = row.int64(17);
     }
+    run.modelHash = row.text(18);
     return run;
 }
 

@@ -83,6 +83,7 @@ Json runJson(const Project& project, const RunRecord& run, bool full)
     j["status"] = runStatusName(run.status);
     j["model"] = run.model;
     j["model_family"] = run.modelFamily;
+    j["model_hash"] = run.modelHash;
     j["device"] = run.device;
     j["host"] = run.host;
     j["experiment"] = run.experiment;

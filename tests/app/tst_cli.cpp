@@ -7,6 +7,7 @@
 #include "tensor_compare.h"
 
 #include "lumen/engine/model.h"
+#include "lumen/projects/fingerprint.h"
 #include "lumen/engine/safetensors.h"
 #include "lumen/projects/project.h"
 
@@ -805,6 +806,23 @@ private Q_SLOTS:
             runCli({ QStringLiteral("runs"), p, QStringLiteral("--status"), QStringLiteral("done") });
         QCOMPARE(badStatus.exitCode, 2);
         QVERIFY(badStatus.err.contains("use running, completed"));
+    }
+
+    // A command recorded with --project carries its model folder's fingerprint.
+    void recordedRunsCarryTheModelFingerprint()
+    {
+        const QString project = dir(QStringLiteral("fingerprint.lumen"));
+        const CliResult recorded = runCli({ QStringLiteral("tokenize"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("hello"), QStringLiteral("--project"), project });
+        RUN_OK(recorded);
+        const CliResult listed = runCli({ QStringLiteral("runs"), project, QStringLiteral("--json") });
+        RUN_OK(listed);
+        const nlohmann::json runs = nlohmann::json::parse(listed.out.toStdString());
+        QCOMPARE(runs.size(), size_t(1));
+        const std::string expected = lumen::projects::modelFingerprint(
+            QFileInfo(bertDir()).absoluteFilePath().toStdString());
+        QVERIFY(!expected.empty());
+        QCOMPARE(runs[0].at("model_hash").get<std::string>(), expected);
     }
 
     void projectArchive()

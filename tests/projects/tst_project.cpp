@@ -9,6 +9,7 @@
 // back. Files are inspected through the SQLite C API directly, not through
 // lumen_projects, so the checks do not trust the code under test.
 
+#include "lumen/projects/fingerprint.h"
 #include "lumen/projects/project.h"
 
 #include <QCryptographicHash>
@@ -183,6 +184,7 @@ private Q_SLOTS:
     void artifactChecksumsAndMissingFiles();
     void killedWriterLeavesAConsistentFile();
     void archiveExportAndImport();
+    void modelFingerprints();
     void concurrentOpenOfBlankFile();
     void concurrentOpenOrCreate();
     void concurrentMigrationOfVersion1File();
@@ -887,6 +889,48 @@ void TestProject::archiveExportAndImport()
         after.removeAll(QString::fromLatin1(made));
     }
     QCOMPARE(after, before); // no half-imported project, no temporary folder
+}
+
+// A model folder's fingerprint: stable, and changed by the config, a file's size, or bytes
+// in the sampled parts of a large weights file; "" for a folder that is not there.
+void TestProject::modelFingerprints()
+{
+    const QString model = file(QStringLiteral("fp-model"));
+    QVERIFY(QDir().mkpath(model));
+    writeFile(model + QStringLiteral("/config.json"), QByteArray(R"({"model_type":"bert"})"));
+    QByteArray weights(6 << 20, Qt::Uninitialized);
+    for (int i = 0; i < weights.size(); ++i) {
+        weights[i] = static_cast<char>((i * 2654435761u) >> 24);
+    }
+    writeFile(model + QStringLiteral("/model.safetensors"), weights);
+    writeFile(model + QStringLiteral("/.hidden"), QByteArray("ignored"));
+    const std::string first = modelFingerprint(s(model));
+    QVERIFY(q(first).startsWith(QStringLiteral("sha256-sampled:")));
+    QCOMPARE(q(first).size(), 15 + 64);
+    QCOMPARE(modelFingerprint(s(model)), first);
+    writeFile(model + QStringLiteral("/.hidden"), QByteArray("still ignored"));
+    QCOMPARE(modelFingerprint(s(model)), first);
+    QByteArray changed = weights;
+    changed[100] = static_cast<char>(changed[100] ^ 1); // in the first MiB
+    writeFile(model + QStringLiteral("/model.safetensors"), changed);
+    const std::string second = modelFingerprint(s(model));
+    QVERIFY(second != first);
+    changed = weights;
+    changed[changed.size() - 10] = static_cast<char>(changed[changed.size() - 10] ^ 1);
+    writeFile(model + QStringLiteral("/model.safetensors"), changed);
+    QVERIFY(modelFingerprint(s(model)) != first && modelFingerprint(s(model)) != second);
+    writeFile(model + QStringLiteral("/model.safetensors"), weights);
+    QCOMPARE(modelFingerprint(s(model)), first);
+    writeFile(model + QStringLiteral("/config.json"), QByteArray(R"({"model_type":"gpt2"})"));
+    QVERIFY(modelFingerprint(s(model)) != first);
+    QCOMPARE(modelFingerprint(s(file(QStringLiteral("no-such-model")))), std::string());
+
+    // Recorded with the run's model, and read back.
+    auto project = Project::create(s(file(QStringLiteral("fp.lumen"))));
+    RunSpec spec{"forward", s(model), "", "{}", ""};
+    spec.modelHash = modelFingerprint(s(model));
+    const int64_t id = project->beginRun(spec);
+    QCOMPARE(project->run(id)->modelHash, spec.modelHash);
 }
 
 // kill -9 while a process writes metrics as fast as it can: the file passes integrity_check,

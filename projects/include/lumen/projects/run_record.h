@@ -69,6 +69,7 @@ struct RunRecord {
     std::string experiment; ///< its experiment's name; empty for none
     std::vector<std::string> tags; ///< sorted
     std::string modelFamily;
+    std::string modelHash; ///< the model's content hash as last recorded; may be empty
     std::string dataset; ///< the dataset's path; empty for none
     /// When it was moved to the trash (Project::trashRun); unset for a run in the project.
     std::optional<int64_t> trashedMs;
