@@ -162,6 +162,23 @@ RunBrowser::RunBrowser(ProjectController* projects, QWidget* parent)
             refresh();
         }
     });
+    // Runs a lumen-cli job (or another window) records appear without Refresh: the file's
+    // change counter is polled while the browser is shown.
+    watch_ = new QTimer(this);
+    watch_->setInterval(1500);
+    connect(watch_, &QTimer::timeout, this, [this] {
+        projects::Project* project = projects_->project();
+        if (project == nullptr || !isVisible()) {
+            return;
+        }
+        try {
+            if (project->externalChangeCount() != seenVersion_) {
+                refresh(); // records the version it listed
+            }
+        } catch (const std::exception&) {
+            // A failing poll is not worth a message; Refresh reports errors.
+        }
+    });
     onSelection({});
     resize(1100, 760);
 }
@@ -169,7 +186,14 @@ RunBrowser::RunBrowser(ProjectController* projects, QWidget* parent)
 void RunBrowser::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
+    watch_->start();
     refresh();
+}
+
+void RunBrowser::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    watch_->stop();
 }
 
 void RunBrowser::setStatus(const QString& text)
@@ -202,6 +226,7 @@ void RunBrowser::refresh()
         if (!f.experiment.isEmpty()) {
             filter.experiment = f.experiment.toStdString();
         }
+        seenVersion_ = project->externalChangeCount(); // what this listing shows
         const std::vector<projects::RunRecord> runs = project->listRuns(filter);
         std::map<int64_t, QStringList> metrics;
         for (const auto& [id, m] : project->allLatestMetrics()) {

@@ -22,6 +22,7 @@
 #include "lumen/widgets/run_table.h"
 #include "lumen/widgets/run_views.h"
 
+#include <QTimer>
 #include <QWidget>
 
 #include <vector>
@@ -72,6 +73,7 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    void hideEvent(QHideEvent* event) override;
 
 private:
     void onSelection(const QList<qint64>& ids);
@@ -93,6 +95,8 @@ private:
     QPushButton* exportButton_ = nullptr;
     QLabel* status_ = nullptr;
     std::vector<QList<qint64>> undo_; ///< each delete's runs, the last one last
+    QTimer* watch_ = nullptr; ///< notices runs other programs record
+    qint64 seenVersion_ = -1;
     quint64 curveRequest_ = 0;
     int curvesShown_ = 0;
 };

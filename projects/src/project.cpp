@@ -734,6 +734,11 @@ bool Project::isReadOnly() const
     return impl_->readOnly;
 }
 
+int64_t Project::externalChangeCount() const
+{
+    return impl_->db->pragmaInt("data_version", "check the project for changes");
+}
+
 // --- runs ---------------------------------------------------------------------------------
 
 int64_t Project::beginRun(const RunSpec& spec)

@@ -136,11 +136,17 @@ private Q_SLOTS:
         // Sorting by duration sorts numbers, not text.
         b.table()->view()->sortByColumn(lumen::widgets::RunTable::IdColumn, Qt::AscendingOrder);
         QCOMPARE(b.table()->idAtRow(0), first_);
-        // A run recorded while the browser is open appears.
+        // A run another program records appears without Refresh (the file is polled).
+        {
+            auto other = Project::open(path_.toStdString());
+            other->finishRun(other->beginRun({ "forward", "", "", "{}", "" }), RunStatus::Completed);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(b.table()->rows().size(), size_t(4), kWaitMs);
+        // A run recorded here while the browser is open appears at once.
         lumen::app::RecordedRun run =
             projects_->beginRun(QStringLiteral("tokenize"), QString(), QString(), {});
         projects_->finishRun(run, RunStatus::Completed);
-        QCOMPARE(b.table()->rows().size(), size_t(4));
+        QCOMPARE(b.table()->rows().size(), size_t(5));
     }
 
     void runPageShowsTheRunAndSavesNotes()

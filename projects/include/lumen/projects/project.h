@@ -82,6 +82,10 @@ public:
     /// The file's schema version (kSchemaVersion once open).
     int schemaVersion() const;
     bool isReadOnly() const;
+    /// A number that changes whenever another connection (another process, another Project)
+    /// commits to the file; this Project's own writes leave it alone (SQLite's data_version).
+    /// Cheap: a browser polls it to notice runs a lumen-cli job records.
+    int64_t externalChangeCount() const;
 
     // --- runs -----------------------------------------------------------------------------
 
