@@ -226,6 +226,9 @@ void RunBrowser::refresh()
         if (!f.experiment.isEmpty()) {
             filter.experiment = f.experiment.toStdString();
         }
+        if (!f.model.isEmpty()) {
+            filter.model = f.model.toStdString();
+        }
         seenVersion_ = project->externalChangeCount(); // what this listing shows
         const std::vector<projects::RunRecord> runs = project->listRuns(filter);
         std::map<int64_t, QStringList> metrics;
@@ -256,11 +259,15 @@ void RunBrowser::refresh()
         }
         // The choices the filters offer: every kind and tag of the project.
         std::set<QString> kinds;
-        for (const projects::RunRecord& r :
-            filter.kind || filter.status || filter.tag || filter.text || filter.experiment
-                ? project->listRuns()
-                : runs) {
+        std::set<QString> models;
+        for (const projects::RunRecord& r : filter.kind || filter.status || filter.tag
+                     || filter.text || filter.experiment || filter.model
+                 ? project->listRuns()
+                 : runs) {
             kinds.insert(q(r.kind));
+            if (!r.model.empty()) {
+                models.insert(q(r.model));
+            }
         }
         QStringList tags;
         for (const auto& [tag, count] : project->tagCounts()) {
@@ -271,7 +278,8 @@ void RunBrowser::refresh()
             experiments << q(e.name);
         }
         table_->setRows(rows);
-        table_->setChoices(QStringList(kinds.begin(), kinds.end()), tags, experiments);
+        table_->setChoices(QStringList(kinds.begin(), kinds.end()), tags, experiments,
+            QStringList(models.begin(), models.end()));
         undoButton_->setEnabled(!undo_.empty());
         setWindowTitle(tr("Runs — %1 — Lumen").arg(QFileInfo(q(project->path())).fileName()));
     } catch (const std::exception& e) {

@@ -825,6 +825,41 @@ private Q_SLOTS:
         QCOMPARE(runs[0].at("model_hash").get<std::string>(), expected);
     }
 
+    // The GUI and a lumen-cli job writing one project at the same time: neither sees
+    // "database is locked" (every write waits with BEGIN IMMEDIATE and the busy timeout).
+    void cliAndAnotherWriterShareAProject()
+    {
+        const QString path = dir(QStringLiteral("shared.lumen"));
+        auto gui = Project::create(path.toStdString());
+        const int64_t guiRun = gui->beginRun({ "train", "", "", "{}", "" });
+        QProcess cli;
+        cli.start(QStringLiteral(LUMEN_CLI_PATH),
+            { QStringLiteral("bench"), bertDir(), QStringLiteral("--seq-len"), QStringLiteral("8"),
+                QStringLiteral("--batch"), QStringLiteral("1"), QStringLiteral("--repeats"),
+                QStringLiteral("200"), QStringLiteral("--warmup"), QStringLiteral("0"),
+                QStringLiteral("--project"), path });
+        QVERIFY(cli.waitForStarted(30000));
+        int64_t step = 0;
+        // Write while the job runs (one transaction per point, as a training loop without
+        // batching would), then a little more.
+        while (cli.state() != QProcess::NotRunning || step < 200) {
+            gui->addMetric(guiRun, "loss", step, 1.0 / double(step + 1));
+            ++step;
+            cli.waitForFinished(1);
+        }
+        QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        gui->finishRun(guiRun, RunStatus::Completed);
+        const std::vector<RunRecord> runs = gui->listRuns();
+        QCOMPARE(runs.size(), size_t(2));
+        for (const RunRecord& run : runs) {
+            QCOMPARE(run.status, RunStatus::Completed);
+        }
+        QCOMPARE(gui->metrics(guiRun).size(), static_cast<size_t>(step));
+        QCOMPARE(gui->latestMetrics(runs[0].id == guiRun ? runs[1].id : runs[0].id).at(0).points,
+            int64_t(200)); // every timed pass of the job was recorded
+    }
+
     void projectArchive()
     {
         const QString path = dir(QStringLiteral("archived.lumen"));

@@ -125,6 +125,14 @@ private Q_SLOTS:
         QCOMPARE(b.table()->rows().front().id, second_);
         b.table()->setFilter({});
         QCOMPARE(b.table()->rows().size(), size_t(3));
+        QComboBox* model = b.table()->modelFilter();
+        const int gpt2 = model->findData(QStringLiteral("gpt2"));
+        QVERIFY(gpt2 > 0);
+        QCOMPARE(model->itemText(model->findData(QStringLiteral("/models/tiny"))), QStringLiteral("tiny"));
+        model->setCurrentIndex(gpt2);
+        QCOMPARE(b.table()->rows().size(), size_t(1));
+        QCOMPARE(b.table()->rows().front().id, third_);
+        b.table()->setFilter({});
         // Free text after a pause in typing: the parameters are searched.
         QSignalSpy filtered(b.table(), &lumen::widgets::RunTable::filterChanged);
         QTest::keyClicks(b.table()->searchField(), QStringLiteral("0.01"));

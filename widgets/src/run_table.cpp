@@ -242,6 +242,10 @@ RunTable::RunTable(QWidget* parent)
     experiment_ = new QComboBox(this);
     experiment_->setObjectName(QStringLiteral("experimentFilter"));
     experiment_->setToolTip(tr("Show only the runs of this experiment"));
+    model_filter_ = new QComboBox(this);
+    model_filter_->setObjectName(QStringLiteral("modelFilter"));
+    model_filter_->setToolTip(tr("Show only the runs of this model"));
+    model_filter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     search_ = new QLineEdit(this);
     search_->setObjectName(QStringLiteral("runSearch"));
     search_->setPlaceholderText(tr("Search runs: parameters, notes, model, tags…"));
@@ -255,6 +259,7 @@ RunTable::RunTable(QWidget* parent)
     bar->addWidget(kind_);
     bar->addWidget(status_);
     bar->addWidget(tag_);
+    bar->addWidget(model_filter_);
     bar->addWidget(experiment_);
     bar->addWidget(search_, 1);
     bar->addWidget(count_);
@@ -271,7 +276,7 @@ RunTable::RunTable(QWidget* parent)
         typing_.stop();
         emitFilter();
     });
-    for (QComboBox* combo : { kind_, status_, tag_, experiment_ }) {
+    for (QComboBox* combo : { kind_, status_, tag_, experiment_, model_filter_ }) {
         connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
             if (!quiet_) {
                 emitFilter();
@@ -306,10 +311,18 @@ const std::vector<RunRow>& RunTable::rows() const
     return model_->rows();
 }
 
-void RunTable::setChoices(
-    const QStringList& kinds, const QStringList& tags, const QStringList& experiments)
+void RunTable::setChoices(const QStringList& kinds, const QStringList& tags,
+    const QStringList& experiments, const QStringList& models)
 {
     quiet_ = true;
+    const QString model = model_filter_->currentData().toString();
+    model_filter_->clear();
+    model_filter_->addItem(tr("Every model"), QString());
+    for (const QString& m : models) {
+        model_filter_->addItem(shortModel(m), m);
+        model_filter_->setItemData(model_filter_->count() - 1, m, Qt::ToolTipRole);
+    }
+    model_filter_->setCurrentIndex(qMax(0, model_filter_->findData(model)));
     const QString kind = kind_->currentData().toString();
     const QString tag = tag_->currentData().toString();
     const QString experiment = experiment_->currentData().toString();
@@ -334,7 +347,8 @@ void RunTable::setChoices(
     tag_->setCurrentIndex(qMax(0, tag_->findData(tag)));
     quiet_ = false;
     if (kind_->currentData().toString() != kind || tag_->currentData().toString() != tag
-        || experiment_->currentData().toString() != experiment) {
+        || experiment_->currentData().toString() != experiment
+        || model_filter_->currentData().toString() != model) {
         emitFilter(); // the chosen kind or tag is gone
     }
 }
@@ -343,7 +357,7 @@ RunTableFilter RunTable::filter() const
 {
     return { kind_->currentData().toString(), status_->currentData().toString(),
         tag_->currentData().toString(), search_->text().trimmed(),
-        experiment_->currentData().toString() };
+        experiment_->currentData().toString(), model_filter_->currentData().toString() };
 }
 
 void RunTable::setFilter(const RunTableFilter& filter)
@@ -351,7 +365,8 @@ void RunTable::setFilter(const RunTableFilter& filter)
     quiet_ = true;
     for (const auto& [combo, value] : { std::pair { kind_, filter.kind },
              std::pair { status_, filter.status }, std::pair { tag_, filter.tag },
-             std::pair { experiment_, filter.experiment } }) {
+             std::pair { experiment_, filter.experiment },
+             std::pair { model_filter_, filter.model } }) {
         const int i = combo->findData(value);
         if (i < 0 && !value.isEmpty()) {
             combo->addItem(value, value);

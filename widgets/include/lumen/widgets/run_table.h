@@ -53,6 +53,7 @@ struct RunTableFilter {
     QString tag;
     QString text;
     QString experiment;
+    QString model; ///< as recorded (a folder path or hub id)
 };
 
 class RunTableModel;
@@ -87,7 +88,7 @@ public:
     const std::vector<RunRow>& rows() const;
     /// The kinds, tags and experiments the filter combos offer (the statuses are fixed).
     void setChoices(const QStringList& kinds, const QStringList& tags,
-        const QStringList& experiments = {});
+        const QStringList& experiments = {}, const QStringList& models = {});
     RunTableFilter filter() const;
     /// Sets the filter bar (emits filterChanged once).
     void setFilter(const RunTableFilter& filter);
@@ -104,6 +105,7 @@ public:
     QComboBox* statusFilter() const { return status_; }
     QComboBox* tagFilter() const { return tag_; }
     QComboBox* experimentFilter() const { return experiment_; }
+    QComboBox* modelFilter() const { return model_filter_; }
 
 Q_SIGNALS:
     void filterChanged(const lumen::widgets::RunTableFilter& filter);
@@ -121,6 +123,7 @@ private:
     QComboBox* status_ = nullptr;
     QComboBox* tag_ = nullptr;
     QComboBox* experiment_ = nullptr;
+    QComboBox* model_filter_ = nullptr;
     QLineEdit* search_ = nullptr;
     QLabel* count_ = nullptr;
     QTimer typing_;
