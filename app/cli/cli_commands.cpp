@@ -10,6 +10,7 @@
 
 #include "lumen/engine/bench.h"
 #include "lumen/engine/error.h"
+#include "lumen/engine/fill_mask.h"
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
@@ -467,6 +468,71 @@ Prepared prepareTokenize(const ParsedArgs& args)
                 }
                 return Json { { "tokens", e.size() }, { "tokenizer", tokenizer->kind() },
                     { "truncated", e.truncated } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// fill-mask
+
+Prepared prepareFillMask(const ParsedArgs& args)
+{
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("fill-mask", "missing --text T (a text with the mask token, e.g. [MASK])");
+    }
+    engine::FillMaskConfig config;
+    if (const auto k = args.value("top-k")) {
+        config.topK = parseIntOption("fill-mask", "top-k", *k, 1, 1000);
+    }
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), device, [dir, text = *text, config, device, json](CommandContext& ctx) {
+                requireNonEmptyTexts({ text });
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const engine::FillMaskResult r = engine::fillMask(*model, text, config);
+                Json masks = Json::array();
+                for (const engine::FillMaskPosition& m : r.masks) {
+                    Json candidates = Json::array();
+                    for (const engine::FillMaskCandidate& c : m.candidates) {
+                        candidates.push_back({ { "id", c.id }, { "token", c.token },
+                            { "probability", c.probability } });
+                    }
+                    masks.push_back({ { "position", m.position }, { "candidates", candidates } });
+                }
+                const Json j { { "masks", masks }, { "filled", r.filled } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    for (const engine::FillMaskPosition& m : r.masks) {
+                        ctx.out << "mask at position " << m.position << '\n';
+                        size_t w = 5;
+                        for (const engine::FillMaskCandidate& c : m.candidates) {
+                            w = std::max(w, displayWidth(c.token));
+                        }
+                        for (const engine::FillMaskCandidate& c : m.candidates) {
+                            const int bar = static_cast<int>(std::lround(c.probability * 40));
+                            std::string bars;
+                            for (int b = 0; b < bar; ++b) {
+                                bars += "\u2588";
+                            }
+                            ctx.out << "  " << padRight(c.token, w) << "  "
+                                    << padLeft(fixed(c.probability * 100.0, 2), 6) << " %  " << bars
+                                    << '\n';
+                        }
+                    }
+                    ctx.out << "filled: " << r.filled << '\n';
+                }
+                for (size_t m = 0; m < r.masks.size(); ++m) {
+                    ctx.metric("top1_probability", static_cast<int64_t>(m),
+                        r.masks[m].candidates.front().probability);
+                }
+                return Json { { "masks", r.masks.size() }, { "filled", r.filled },
+                    { "forward_ms", r.forwardMs } };
             } };
 }
 
@@ -1425,6 +1491,22 @@ const std::vector<Command>& commands()
                 { "--json", "print {\"png\": ..., \"seq_len\": ..., ...}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareAttention },
+        { { "fill-mask", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, { "top-k", true, false }, kJson, kDevice, kProject,
+                  kHelp } },
+            "lumen-cli fill-mask MODEL_DIR --text T [--top-k K] [--json] [--device cpu|cuda]",
+            "a masked-LM's candidates for each mask token, with probabilities",
+            "Runs a masked-LM (BERT, RoBERTa, ALBERT, DistilBERT, an ELECTRA generator) on a\n"
+            "text with one or more mask tokens (the tokenizer's own: [MASK], <mask>) and prints\n"
+            "the top-K candidates of each mask with their probabilities (softmax over the whole\n"
+            "vocabulary, as the reference's fill-mask pipeline), then the text with each mask\n"
+            "filled by its best candidate.\n",
+            { { "--text T", "the text, with the mask token where a word is missing" },
+                { "--top-k K", "candidates per mask (default 5)" },
+                { "--json", "print {\"masks\": [{\"position\", \"candidates\": [{\"id\", "
+                            "\"token\", \"probability\"}]}], \"filled\"}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareFillMask },
         { { "runs", { "PROJECT" }, 0,
               { { "kind", true, false }, { "status", true, false }, { "tag", true, false },
                   { "experiment", true, false }, { "model", true, false },

@@ -625,6 +625,104 @@ private Q_SLOTS:
         QVERIFY(colours.size() > 8); // drawn, not blank
     }
 
+    // fill-mask against the reference: the top-5 ids and tokens at every mask are the
+    // reference's, and each probability is the softmax of the reference's logits there.
+    void fillMaskMatchesTheReference_data()
+    {
+        QTest::addColumn<QString>("caseName");
+        for (const char* name :
+            { "bert", "bert-cased", "roberta", "albert", "distilbert", "electra-generator" }) {
+            QTest::newRow(name) << QString::fromLatin1(name);
+        }
+    }
+
+    void fillMaskMatchesTheReference()
+    {
+        QFETCH(QString, caseName);
+        const std::string name = caseName.toStdString();
+        const nlohmann::json* record = nullptr;
+        for (const auto& r : lumen::test::expected(name).at("forward")) {
+            if (r.contains("top5_at_mask")) {
+                record = &r;
+            }
+        }
+        QVERIFY(record != nullptr);
+        const CliResult r = runCli({ QStringLiteral("fill-mask"), q(lumen::test::conformanceDir(name)),
+            QStringLiteral("--text"), q(record->at("text").get<std::string>()),
+            QStringLiteral("--top-k"), QStringLiteral("5"), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        const nlohmann::json& expected = record->at("top5_at_mask");
+        QCOMPARE(j.at("masks").size(), expected.size());
+        for (size_t m = 0; m < expected.size(); ++m) {
+            const nlohmann::json& got = j.at("masks").at(m);
+            const int64_t position = expected[m].at("position").get<int64_t>();
+            QCOMPARE(got.at("position").get<int64_t>(), position);
+            // The reference's probabilities: softmax of its logits row, in double.
+            const nlohmann::json& row = record->at("logits").at(static_cast<size_t>(position));
+            double top = -1e300;
+            for (const auto& v : row) {
+                top = std::max(top, v.get<double>());
+            }
+            double sum = 0.0;
+            for (const auto& v : row) {
+                sum += std::exp(v.get<double>() - top);
+            }
+            for (size_t c = 0; c < 5; ++c) {
+                const nlohmann::json& candidate = got.at("candidates").at(c);
+                QCOMPARE(candidate.at("id").get<int64_t>(), expected[m].at("ids").at(c).get<int64_t>());
+                QCOMPARE(candidate.at("token").get<std::string>(),
+                    expected[m].at("tokens").at(c).get<std::string>());
+                const double reference =
+                    std::exp(expected[m].at("logits").at(c).get<double>() - top) / sum;
+                const double probability = candidate.at("probability").get<double>();
+                QVERIFY2(std::abs(probability - reference) <= 1e-4 * reference + 1e-7,
+                    qPrintable(QStringLiteral("candidate %1: %2 vs reference %3")
+                                   .arg(c)
+                                   .arg(probability, 0, 'g', 9)
+                                   .arg(reference, 0, 'g', 9)));
+            }
+        }
+    }
+
+    void fillMaskErrorsAndRecords()
+    {
+        const QString project = dir(QStringLiteral("fill.lumen"));
+        const CliResult two = runCli({ QStringLiteral("fill-mask"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("[MASK] is the capital of [MASK]."), QStringLiteral("--top-k"),
+            QStringLiteral("3"), QStringLiteral("--json"), QStringLiteral("--project"), project });
+        RUN_OK(two);
+        const nlohmann::json j = nlohmann::json::parse(two.out.toStdString());
+        QCOMPARE(j.at("masks").size(), size_t(2));
+        QCOMPARE(j.at("masks").at(1).at("candidates").size(), size_t(3));
+        double previous = 1.0;
+        for (const auto& c : j.at("masks").at(0).at("candidates")) {
+            const double p = c.at("probability").get<double>();
+            QVERIFY(p > 0.0 && p <= previous); // best first
+            previous = p;
+        }
+        QVERIFY(!j.at("filled").get<std::string>().empty());
+        const auto runs = Project::open(project.toStdString())->listRuns();
+        QCOMPARE(runs.size(), size_t(1));
+        QCOMPARE(q(runs[0].kind), QStringLiteral("fill-mask"));
+
+        const CliResult noMask = runCli({ QStringLiteral("fill-mask"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("no blank here") });
+        QCOMPARE(noMask.exitCode, 1);
+        QVERIFY(noMask.err.contains("the text has no [MASK] token"));
+        const CliResult causal = runCli({ QStringLiteral("fill-mask"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--text"), QStringLiteral("x") });
+        QCOMPARE(causal.exitCode, 1);
+        QVERIFY(causal.err.contains("has no masked-LM head"));
+        const CliResult empty = runCli({ QStringLiteral("fill-mask"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("  ") });
+        QCOMPARE(empty.exitCode, 1);
+        const CliResult badK = runCli({ QStringLiteral("fill-mask"), bertDir(),
+            QStringLiteral("--text"), QStringLiteral("[MASK]"), QStringLiteral("--top-k"),
+            QStringLiteral("0") });
+        QCOMPARE(badK.exitCode, 2);
+    }
+
     // T5 with a target: the decoder's self-attention and the cross-attention, drawn; the
     // sizes are the decoder's input and the encoder's tokens.
     void attentionOfTheDecoder()
