@@ -11,6 +11,7 @@
 #include "lumen/engine/bench.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/fill_mask.h"
+#include "lumen/engine/generate.h"
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
@@ -533,6 +534,131 @@ Prepared prepareFillMask(const ParsedArgs& args)
                 }
                 return Json { { "masks", r.masks.size() }, { "filled", r.filled },
                     { "forward_ms", r.forwardMs } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// generate
+
+double parseDoubleOption(const std::string& command, const std::string& option,
+    const std::string& text, double min, double max)
+{
+    size_t used = 0;
+    double value = 0.0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || !(value >= min && value <= max)) {
+        throw UsageError(command,
+            "--" + option + " expects a number from " + fixed(min, 2) + " to " + fixed(max, 2)
+                + ", not \"" + text + "\"");
+    }
+    return value;
+}
+
+Prepared prepareGenerate(const ParsedArgs& args)
+{
+    const std::optional<std::string> prompt = args.value("prompt");
+    if (!prompt) {
+        throw UsageError("generate", "missing --prompt P (the text to continue)");
+    }
+    engine::GenerateConfig config;
+    if (const auto n = args.value("max-new-tokens")) {
+        config.maxNewTokens = parseIntOption("generate", "max-new-tokens", *n, 1, 100000);
+    }
+    const bool samplingOption = args.has("temperature") || args.has("top-k") || args.has("top-p")
+        || args.has("seed");
+    if (args.flag("greedy") && samplingOption) {
+        throw UsageError("generate",
+            "--greedy takes the best token each step; --temperature, --top-k, --top-p and "
+            "--seed are for sampling. Give one or the other");
+    }
+    config.sample = samplingOption;
+    if (const auto t = args.value("temperature")) {
+        config.temperature = parseDoubleOption("generate", "temperature", *t, 1e-3, 100.0);
+    }
+    if (const auto k = args.value("top-k")) {
+        config.topK = parseIntOption("generate", "top-k", *k, 0, 1 << 24);
+    }
+    if (const auto p = args.value("top-p")) {
+        config.topP = parseDoubleOption("generate", "top-p", *p, 1e-6, 1.0);
+    }
+    if (const auto seed = args.value("seed")) {
+        config.seed = static_cast<uint64_t>(parseIntOption("generate", "seed", *seed, 0, 1LL << 62));
+    }
+    if (const auto r = args.value("repetition-penalty")) {
+        config.repetitionPenalty = parseDoubleOption("generate", "repetition-penalty", *r, 0.01, 100.0);
+    }
+    config.stopStrings = args.all("stop");
+    config.useCache = !args.flag("no-cache");
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), device, [dir, prompt = *prompt, config, device, json](CommandContext& ctx) {
+                requireNonEmptyTexts({ prompt });
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                InterruptScope interrupt;
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                if (!json) {
+                    ctx.out << prompt;
+                    ctx.out.flush();
+                }
+                std::string printed;
+                const engine::GenerateResult r = engine::generate(*model, prompt, config, control,
+                    [&ctx, &printed, json](const engine::GenerateStep& step) {
+                        if (!json) {
+                            ctx.out << step.text;
+                            ctx.out.flush(); // token by token
+                            printed += step.text;
+                        }
+                    });
+                if (!json && r.text.size() > printed.size()
+                    && r.text.compare(0, printed.size(), printed) == 0) {
+                    ctx.out << r.text.substr(printed.size()); // a last half character, completed
+                }
+                for (size_t i = 0; i < r.steps.size(); ++i) {
+                    ctx.metric("token_probability", static_cast<int64_t>(i), r.steps[i].probability);
+                }
+                Json steps = Json::array();
+                for (const engine::GenerateStep& step : r.steps) {
+                    Json top = Json::array();
+                    for (const engine::TokenProbability& t : step.top) {
+                        top.push_back({ { "id", t.id }, { "token", t.token }, { "probability", t.probability } });
+                    }
+                    steps.push_back({ { "id", step.id }, { "token", step.token },
+                        { "probability", step.probability }, { "top", top } });
+                }
+                const double seconds = r.elapsedMs / 1000.0;
+                const Json j { { "prompt_ids", r.promptIds }, { "prompt_truncated", r.promptTruncated },
+                    { "new_token_ids", r.newTokenIds }, { "new_tokens", r.newTokens },
+                    { "text", r.text }, { "stop_reason", r.stopReason }, { "steps", steps },
+                    { "elapsed_ms", r.elapsedMs },
+                    { "tokens_per_second", seconds > 0 ? double(r.newTokenIds.size()) / seconds : 0.0 } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << '\n';
+                    if (r.promptTruncated) {
+                        ctx.warn("the prompt was longer than the model takes with the new tokens; "
+                                 "its start was cut (" + std::to_string(r.promptIds.size())
+                            + " tokens kept)");
+                    }
+                    ctx.err << r.newTokenIds.size() << " new tokens in " << fixed(r.elapsedMs, 0)
+                            << " ms (" << fixed(j["tokens_per_second"].get<double>(), 1)
+                            << " tokens/s), stopped: " << r.stopReason << '\n';
+                }
+                if (r.stopReason == "cancelled") {
+                    throw Cancelled { Json { { "new_tokens", r.newTokenIds.size() } } };
+                }
+                return Json { { "new_tokens", r.newTokenIds.size() }, { "text", r.text },
+                    { "stop_reason", r.stopReason }, { "elapsed_ms", r.elapsedMs } };
             } };
 }
 
@@ -1507,6 +1633,36 @@ const std::vector<Command>& commands()
                             "\"token\", \"probability\"}]}], \"filled\"}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareFillMask },
+        { { "generate", { "MODEL_DIR" }, 0,
+              { { "prompt", true, false }, { "max-new-tokens", true, false },
+                  { "greedy", false, false }, { "temperature", true, false },
+                  { "top-k", true, false }, { "top-p", true, false }, { "seed", true, false },
+                  { "repetition-penalty", true, false }, { "stop", true, true },
+                  { "no-cache", false, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli generate MODEL_DIR --prompt P [--max-new-tokens N] [--greedy |\n"
+            "                 --temperature T --top-k K --top-p P --seed S] [--repetition-penalty R]\n"
+            "                 [--stop S ...] [--no-cache] [--json] [--device cpu|cuda]",
+            "continue a prompt with a decoder, with each token's probability",
+            "Continues the prompt with a causal LM (GPT-2, LLaMA-style), printing the text as it\n"
+            "is made (Ctrl-C stops). Greedy by default; any of --temperature, --top-k, --top-p,\n"
+            "--seed samples instead (the reference's processors, in its order: repetition\n"
+            "penalty, temperature, top-k, top-p). Ends after --max-new-tokens (default 32), at\n"
+            "the end-of-text token, or once the new text holds a --stop string. --json prints\n"
+            "the new ids and tokens, the text and per step the chosen token's probability and\n"
+            "the top 5.\n",
+            { { "--prompt P", "the text to continue" },
+                { "--max-new-tokens N", "how many tokens at most (default 32)" },
+                { "--greedy", "the most likely token each step (the default)" },
+                { "--temperature T", "sample, dividing the logits by T" },
+                { "--top-k K", "sample from the K most likely tokens" },
+                { "--top-p P", "sample from the smallest set holding probability P" },
+                { "--seed S", "the sampler's seed (the same seed gives the same text)" },
+                { "--repetition-penalty R", "discourage tokens already in the text (> 1)" },
+                { "--stop S", "stop once the new text contains S (repeatable)" },
+                { "--no-cache", "re-run the whole sequence each step (slower; for checks)" },
+                { "--json", "one JSON object: new_token_ids, new_tokens, text, steps, ..." },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareGenerate },
         { { "runs", { "PROJECT" }, 0,
               { { "kind", true, false }, { "status", true, false }, { "tag", true, false },
                   { "experiment", true, false }, { "model", true, false },

@@ -685,6 +685,138 @@ private Q_SLOTS:
         }
     }
 
+    // Greedy generation is the reference's, token for token, with the same top 5 each step,
+    // with and without the KV cache.
+    void generateMatchesTheReference_data()
+    {
+        QTest::addColumn<QString>("caseName");
+        QTest::newRow("gpt2") << QStringLiteral("gpt2");
+        QTest::newRow("llama") << QStringLiteral("llama");
+    }
+
+    void generateMatchesTheReference()
+    {
+        QFETCH(QString, caseName);
+        const std::string name = caseName.toStdString();
+        const nlohmann::json& g = lumen::test::expected(name).at("generation");
+        for (const bool cache : { true, false }) {
+            QStringList args { QStringLiteral("generate"), q(lumen::test::conformanceDir(name)),
+                QStringLiteral("--prompt"), q(g.at("prompt").get<std::string>()),
+                QStringLiteral("--max-new-tokens"),
+                QString::number(g.at("new_token_ids").size()), QStringLiteral("--json") };
+            if (!cache) {
+                args << QStringLiteral("--no-cache");
+            }
+            const CliResult r = runCli(args);
+            RUN_OK(r);
+            const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+            JSON_COMPARE(j.at("new_token_ids"), g.at("new_token_ids"));
+            JSON_COMPARE(j.at("new_tokens"), g.at("new_tokens"));
+            JSON_COMPARE(j.at("prompt_ids"), g.at("prompt_ids"));
+            const nlohmann::json& steps = j.at("steps");
+            QCOMPARE(steps.size(), g.at("step_scores_top5").size());
+            for (size_t i = 0; i < steps.size(); ++i) {
+                nlohmann::json ids = nlohmann::json::array();
+                for (const auto& t : steps[i].at("top")) {
+                    ids.push_back(t.at("id"));
+                }
+                JSON_COMPARE(ids, g.at("step_scores_top5")[i].at("top5_ids"));
+                QCOMPARE(steps[i].at("id").get<int64_t>(), g.at("new_token_ids")[i].get<int64_t>());
+            }
+        }
+    }
+
+    // Sampling: a seed reproduces the text; top-k and top-p never choose outside their set.
+    void generateSampling()
+    {
+        const QString gpt2 = q(lumen::test::conformanceDir("gpt2"));
+        const auto sample = [&](const QStringList& options) {
+            QStringList args { QStringLiteral("generate"), gpt2, QStringLiteral("--prompt"),
+                QStringLiteral("The quick brown fox"), QStringLiteral("--max-new-tokens"),
+                QStringLiteral("48"), QStringLiteral("--json") };
+            const CliResult r = runCli(args + options);
+            return r.exitCode == 0 ? nlohmann::json::parse(r.out.toStdString()) : nlohmann::json();
+        };
+        const nlohmann::json a = sample({ QStringLiteral("--temperature"), QStringLiteral("1.5"),
+            QStringLiteral("--seed"), QStringLiteral("7") });
+        const nlohmann::json b = sample({ QStringLiteral("--temperature"), QStringLiteral("1.5"),
+            QStringLiteral("--seed"), QStringLiteral("7") });
+        const nlohmann::json c = sample({ QStringLiteral("--temperature"), QStringLiteral("1.5"),
+            QStringLiteral("--seed"), QStringLiteral("8") });
+        QVERIFY(!a.is_null());
+        JSON_COMPARE(a.at("new_token_ids"), b.at("new_token_ids"));
+        QVERIFY(a.at("new_token_ids") != c.at("new_token_ids")); // the random model is flat
+        const nlohmann::json greedy = sample({ QStringLiteral("--greedy") });
+        const nlohmann::json topOne = sample({ QStringLiteral("--top-k"), QStringLiteral("1"),
+            QStringLiteral("--seed"), QStringLiteral("3") });
+        JSON_COMPARE(topOne.at("new_token_ids"), greedy.at("new_token_ids"));
+        for (const char* seed : { "1", "2", "3" }) {
+            const nlohmann::json k = sample({ QStringLiteral("--top-k"), QStringLiteral("3"),
+                QStringLiteral("--seed"), QLatin1String(seed) });
+            for (const auto& step : k.at("steps")) {
+                bool inTop3 = false;
+                for (size_t t = 0; t < 3; ++t) {
+                    inTop3 = inTop3 || step.at("top").at(t).at("id") == step.at("id");
+                }
+                QVERIFY2(inTop3, step.dump().c_str());
+            }
+            // top-p 0.3: the tokens ranked above the chosen one hold less than 0.3.
+            const nlohmann::json p = sample({ QStringLiteral("--top-p"), QStringLiteral("0.3"),
+                QStringLiteral("--seed"), QLatin1String(seed) });
+            for (const auto& step : p.at("steps")) {
+                double above = 0.0;
+                bool found = false;
+                for (const auto& t : step.at("top")) {
+                    if (t.at("id") == step.at("id")) {
+                        found = true;
+                        break;
+                    }
+                    above += t.at("probability").get<double>();
+                }
+                // Outside the top 5 would mean 5 tokens above it: they alone hold < 0.3 here.
+                QVERIFY2(above < 0.3, step.dump().c_str());
+                (void)found;
+            }
+        }
+    }
+
+    void generateErrors()
+    {
+        const CliResult encoder = runCli({ QStringLiteral("generate"), bertDir(),
+            QStringLiteral("--prompt"), QStringLiteral("Hello") });
+        QCOMPARE(encoder.exitCode, 1);
+        QVERIFY(encoder.err.contains("has no causal language-model head"));
+        const CliResult empty = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--prompt"), QStringLiteral(" ") });
+        QCOMPARE(empty.exitCode, 1);
+        const CliResult both = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--prompt"), QStringLiteral("x"),
+            QStringLiteral("--greedy"), QStringLiteral("--temperature"), QStringLiteral("0.5") });
+        QCOMPARE(both.exitCode, 2);
+        const CliResult badP = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--prompt"), QStringLiteral("x"),
+            QStringLiteral("--top-p"), QStringLiteral("1.5") });
+        QCOMPARE(badP.exitCode, 2);
+        // A stop string ends the text before it.
+        const CliResult stop = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("llama")), QStringLiteral("--prompt"),
+            QStringLiteral("The quick brown fox"), QStringLiteral("--max-new-tokens"),
+            QStringLiteral("8"), QStringLiteral("--json") });
+        RUN_OK(stop);
+        const nlohmann::json full = nlohmann::json::parse(stop.out.toStdString());
+        const std::string text = full.at("text").get<std::string>();
+        QVERIFY(text.size() > 4);
+        const std::string marker = text.substr(text.size() / 2, 2);
+        const CliResult cut = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("llama")), QStringLiteral("--prompt"),
+            QStringLiteral("The quick brown fox"), QStringLiteral("--max-new-tokens"),
+            QStringLiteral("8"), QStringLiteral("--stop"), q(marker), QStringLiteral("--json") });
+        RUN_OK(cut);
+        const nlohmann::json stopped = nlohmann::json::parse(cut.out.toStdString());
+        QCOMPARE(stopped.at("stop_reason").get<std::string>(), std::string("stop-string"));
+        QCOMPARE(stopped.at("text").get<std::string>(), text.substr(0, text.find(marker)));
+    }
+
     void fillMaskErrorsAndRecords()
     {
         const QString project = dir(QStringLiteral("fill.lumen"));

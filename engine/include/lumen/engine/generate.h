@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// Text generation from a causal language model (GPT-2, LLaMA-style), token by token, with
+// the probability of each chosen token and its strongest alternatives.
+//
+//   GenerateConfig c;
+//   c.maxNewTokens = 32;
+//   c.sample = true; c.temperature = 0.8; c.topP = 0.9; c.seed = 7;
+//   GenerateResult r = generate(*model, "Once upon a time", c, {}, [](const GenerateStep& s) {
+//       std::cout << s.text << std::flush;              // streamed as it is made
+//   });
+//
+// Greedy by default (the reference's generate(do_sample=False, num_beams=1), which the
+// conformance data pins token for token). Sampling follows the reference's logits processors
+// in its order: repetition penalty, temperature, top-k, top-p (nucleus), then a draw from a
+// generator seeded with `seed` (the same seed gives the same text). A KV cache makes each
+// step one position long; useCache = false re-runs the whole sequence every step (for
+// checking, and for the benchmark). A prompt longer than the model takes is cut from the
+// left so that prompt + new tokens fit (promptTruncated says so).
+// Thread safety: one thread per Model, as forward().
+
+#include "lumen/engine/model.h"
+#include "lumen/engine/run_control.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+
+struct GenerateConfig {
+    int64_t maxNewTokens = 32;
+    bool sample = false; ///< false: greedy (the best token each step)
+    double temperature = 1.0; ///< > 0; sampling only
+    int64_t topK = 0; ///< keep the K most likely tokens; 0 = all; sampling only
+    double topP = 1.0; ///< keep the smallest set of tokens with this much probability; sampling
+    double repetitionPenalty = 1.0; ///< > 1 discourages tokens already in the text (both modes)
+    uint64_t seed = 0;
+    std::vector<std::string> stopStrings; ///< generation ends once the new text holds one
+    bool useCache = true;
+    int64_t alternatives = 5; ///< top alternatives reported per step
+};
+
+struct TokenProbability {
+    int64_t id = 0;
+    std::string token; ///< vocabulary string
+    double probability = 0.0; ///< the model's softmax over the vocabulary (temperature 1)
+};
+
+struct GenerateStep {
+    int64_t id = 0;
+    std::string token;
+    /// What this token adds to the decoded text ("" while it is half a character; the next
+    /// step's text completes it). Concatenated they give GenerateResult::text, except after
+    /// a stop string (which text cuts before).
+    std::string text;
+    double probability = 0.0; ///< of the chosen token, under the model
+    float logit = 0.0f;
+    std::vector<TokenProbability> top; ///< the most likely tokens at this step, best first
+};
+
+struct GenerateResult {
+    std::vector<int64_t> promptIds; ///< as fed to the model (after a left cut)
+    bool promptTruncated = false;
+    std::vector<int64_t> newTokenIds;
+    std::vector<std::string> newTokens;
+    std::string text; ///< the new tokens decoded (cut before a stop string)
+    std::vector<GenerateStep> steps;
+    /// "length" (maxNewTokens), "eos", "stop-string", or "cancelled"
+    std::string stopReason;
+    double elapsedMs = 0.0;
+};
+
+/// Throws lumen::Error(InvalidInput) for an empty prompt, a model without a causal-LM head
+/// (the message says which kind it is), a folder without a tokenizer, or settings out of
+/// range (temperature <= 0, topP outside (0, 1], maxNewTokens < 1).
+GenerateResult generate(Model& model, const std::string& prompt, const GenerateConfig& config,
+                        const RunControl& control = {},
+                        const std::function<void(const GenerateStep&)>& onStep = {});
+
+} // namespace lumen::engine
