@@ -36,7 +36,10 @@
 #include <limits>
 #include <memory>
 #include <ostream>
+#include <random>
 #include <sstream>
+#include <cstring>
+#include <map>
 
 namespace lumen::app::cli {
 namespace {
@@ -659,6 +662,119 @@ Prepared prepareGenerate(const ParsedArgs& args)
                 }
                 return Json { { "new_tokens", r.newTokenIds.size() }, { "text", r.text },
                     { "stop_reason", r.stopReason }, { "elapsed_ms", r.elapsedMs } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// bench-generate
+
+/// Bytes a memcpy moves per second on this machine (a 256 MiB buffer, best of 5).
+double copyBandwidth()
+{
+    const size_t bytes = size_t(256) << 20;
+    std::vector<char> from(bytes, 1);
+    std::vector<char> to(bytes, 0);
+    double best = 0.0;
+    for (int r = 0; r < 5; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        std::memcpy(to.data(), from.data(), bytes);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        best = std::max(best, static_cast<double>(bytes) / s);
+        from[static_cast<size_t>(r)] = to[bytes - 1 - static_cast<size_t>(r)]; // keep the copy
+    }
+    return best;
+}
+
+Prepared prepareBenchGenerate(const ParsedArgs& args)
+{
+    const int64_t promptLen = parseIntOption("bench-generate", "prompt-len",
+        args.value("prompt-len").value_or("8"), 1, 4096);
+    const int64_t newTokens = parseIntOption("bench-generate", "new-tokens",
+        args.value("new-tokens").value_or("128"), 1, 4096);
+    const int repeats = static_cast<int>(parseIntOption("bench-generate", "repeats",
+        args.value("repeats").value_or("3"), 1, 1000));
+    const bool json = args.flag("json");
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    return { absolutePath(dir), device, [dir, promptLen, newTokens, repeats, json, device](CommandContext& ctx) {
+                engine::LoadOptions options;
+                options.device = device;
+                options.loadTokenizer = false;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                const engine::ModelInfo& info = model->info();
+                std::mt19937_64 rng(0);
+                std::vector<int64_t> prompt(static_cast<size_t>(promptLen));
+                for (int64_t& id : prompt) {
+                    id = static_cast<int64_t>(rng() % static_cast<uint64_t>(info.vocabSize));
+                }
+                InterruptScope interrupt;
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                engine::GenerateConfig config;
+                config.maxNewTokens = newTokens;
+                config.alternatives = 0;
+                Json runs = Json::array();
+                std::map<bool, double> medians;
+                std::vector<int64_t> cachedTokens;
+                for (const bool cache : { true, false }) {
+                    config.useCache = cache;
+                    engine::generateFromIds(*model, prompt, [&] {
+                        engine::GenerateConfig warm = config;
+                        warm.maxNewTokens = std::min<int64_t>(4, newTokens);
+                        return warm;
+                    }(), control); // warm-up
+                    std::vector<double> times;
+                    for (int r = 0; r < repeats; ++r) {
+                        const engine::GenerateResult g = engine::generateFromIds(*model, prompt, config, control);
+                        if (g.stopReason == "cancelled") {
+                            throw Cancelled { Json { { "runs", runs } } };
+                        }
+                        if (cache && cachedTokens.empty()) {
+                            cachedTokens = g.newTokenIds;
+                        } else if (!cache && g.newTokenIds != cachedTokens) {
+                            throw Error(ErrorKind::Internal,
+                                "greedy generation with and without the KV cache chose different tokens");
+                        }
+                        times.push_back(g.elapsedMs);
+                        ctx.metric(cache ? "generate_ms_cache" : "generate_ms_no_cache", r, g.elapsedMs);
+                    }
+                    std::sort(times.begin(), times.end());
+                    const double median = times[times.size() / 2];
+                    medians[cache] = median;
+                    runs.push_back({ { "kv_cache", cache }, { "median_ms", median },
+                        { "tokens_per_second", 1000.0 * static_cast<double>(newTokens) / median },
+                        { "times_ms", times } });
+                }
+                const double bandwidth = copyBandwidth();
+                const double bytesPerParameter = info.dtype == "float32" ? 4.0 : 2.0;
+                const double weightBytes = static_cast<double>(info.parameterCount) * bytesPerParameter;
+                const double bound = bandwidth / weightBytes;
+                const double cached = 1000.0 * static_cast<double>(newTokens) / medians[true];
+                const Json summary { { "model_dir", dir }, { "parameters", info.parameterCount },
+                    { "weight_bytes", weightBytes }, { "prompt_len", promptLen },
+                    { "new_tokens", newTokens }, { "repeats", repeats }, { "device", info.device },
+                    { "intra_op_threads", engine::systemInfo().intraOpThreads },
+                    { "runs", runs }, { "cache_speedup", medians[false] / medians[true] },
+                    { "copy_bandwidth_bytes_per_second", bandwidth },
+                    { "bandwidth_bound_tokens_per_second", bound },
+                    { "fraction_of_bound", cached / bound } };
+                if (json) {
+                    writePretty(ctx.out, summary);
+                } else {
+                    ctx.out << info.architecture << ", " << fixed(static_cast<double>(info.parameterCount) / 1e6, 1)
+                            << " M parameters (" << fixed(weightBytes / 1e6, 0) << " MB), prompt "
+                            << promptLen << " tokens, " << newTokens << " new tokens, greedy\n";
+                    for (const auto& r : runs) {
+                        ctx.out << padRight(r["kv_cache"].get<bool>() ? "with KV cache" : "without cache", 16)
+                                << "median " << padLeft(fixed(r["median_ms"].get<double>(), 1), 9) << " ms   "
+                                << padLeft(fixed(r["tokens_per_second"].get<double>(), 1), 8) << " tokens/s\n";
+                    }
+                    ctx.out << padRight("cache speed-up", 16) << fixed(medians[false] / medians[true], 1) << "x\n"
+                            << padRight("copy bandwidth", 16) << fixed(bandwidth / 1e9, 2) << " GB/s -> bound "
+                            << fixed(bound, 1) << " tokens/s (weights read once per token); reached "
+                            << fixed(100.0 * cached / bound, 0) << " %\n";
+                }
+                return summary;
             } };
 }
 
@@ -1663,6 +1779,23 @@ const std::vector<Command>& commands()
                 { "--json", "one JSON object: new_token_ids, new_tokens, text, steps, ..." },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareGenerate },
+        { { "bench-generate", { "MODEL_DIR" }, 0,
+              { { "prompt-len", true, false }, { "new-tokens", true, false },
+                  { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli bench-generate MODEL_DIR [--prompt-len L] [--new-tokens N] [--repeats R]\n"
+            "                 [--json] [--device cpu|cuda]",
+            "time greedy generation with and without the KV cache",
+            "Generates N new tokens (default 128) greedily after a random prompt of L ids\n"
+            "(default 8), R times (default 3) with the KV cache and R times without, checks that\n"
+            "both choose the same tokens, and prints tokens/s, the cache's speed-up, this\n"
+            "machine's memcpy bandwidth and the bound it sets (each new token reads every weight\n"
+            "once), and the fraction of that bound reached. Needs no tokenizer.\n",
+            { { "--prompt-len L", "random prompt ids (default 8)" },
+                { "--new-tokens N", "tokens to generate (default 128)" },
+                { "--repeats R", "timed generations per mode (default 3)" },
+                { "--json", "print one JSON object" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareBenchGenerate },
         { { "runs", { "PROJECT" }, 0,
               { { "kind", true, false }, { "status", true, false }, { "tag", true, false },
                   { "experiment", true, false }, { "model", true, false },

@@ -102,7 +102,6 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
                         const RunControl& control,
                         const std::function<void(const GenerateStep&)>& onStep)
 {
-    const auto start = std::chrono::steady_clock::now();
     const ModelInfo& info = model.info();
     if (info.headKind != "causal-lm") {
         throw Error(ErrorKind::InvalidInput,
@@ -118,15 +117,42 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
                     "generation settings out of range: max new tokens >= 1, temperature > 0, "
                     "top-p in (0, 1], top-k >= 0 and repetition penalty > 0.");
     }
-    const Tokenizer* tokenizer = model.tokenizer();
-    if (tokenizer == nullptr) {
+    if (model.tokenizer() == nullptr) {
         throw Error(ErrorKind::InvalidInput,
                     "the model folder has no tokenizer, so Lumen cannot read the prompt. Add the "
                     "tokenizer files to the folder.");
     }
     const ModelInput input = model.prepare({ prompt }); // throws for an empty prompt
+    return generateFromIds(model, input.inputIds.data, config, control, onStep);
+}
+
+GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptIds,
+                               const GenerateConfig& config, const RunControl& control,
+                               const std::function<void(const GenerateStep&)>& onStep)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const ModelInfo& info = model.info();
+    if (info.headKind != "causal-lm") {
+        throw Error(ErrorKind::InvalidInput,
+                    info.architecture + " has no causal language-model head, so it cannot "
+                                        "generate.");
+    }
+    if (promptIds.empty()) {
+        throw Error(ErrorKind::InvalidInput, "the prompt is empty.");
+    }
+    for (const int64_t id : promptIds) {
+        if (id < 0 || id >= info.vocabSize) {
+            throw Error(ErrorKind::InvalidInput,
+                        "token id " + std::to_string(id) + " is outside the vocabulary (0.."
+                            + std::to_string(info.vocabSize - 1) + ").");
+        }
+    }
+    const Tokenizer* tokenizer = model.tokenizer();
+    const auto tokenOf = [tokenizer](int64_t id) {
+        return tokenizer != nullptr ? tokenizer->idToToken(id) : std::string();
+    };
     GenerateResult result;
-    result.promptIds = input.inputIds.data;
+    result.promptIds = promptIds;
     const int64_t limit = info.maxPositions;
     if (limit > 0 && static_cast<int64_t>(result.promptIds.size()) + config.maxNewTokens > limit) {
         const int64_t room = std::max<int64_t>(1, limit - config.maxNewTokens);
@@ -143,7 +169,9 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
     Architecture& arch = ModelInternals::architecture(model);
     torch::InferenceMode inferenceMode;
     const torch::Device device = ModelInternals::device(model);
-    const std::optional<int64_t> eos = tokenizer->specialTokens().eos;
+    const int64_t eos = tokenizer != nullptr && tokenizer->specialTokens().eos
+        ? *tokenizer->specialTokens().eos
+        : -1; // none: only the length ends it
     std::mt19937_64 rng(config.seed);
     std::vector<int64_t> sequence = result.promptIds;
     KvCache cache;
@@ -188,7 +216,7 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
 
         GenerateStep s;
         s.id = chosen;
-        s.token = tokenizer->idToToken(chosen);
+        s.token = tokenOf(chosen);
         s.probability = probabilities[static_cast<size_t>(chosen)];
         s.logit = logits[static_cast<size_t>(chosen)];
         std::vector<int64_t> order(logits.size());
@@ -200,7 +228,7 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
                               return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
                           });
         for (size_t i = 0; i < k; ++i) {
-            s.top.push_back({ order[i], tokenizer->idToToken(order[i]),
+            s.top.push_back({ order[i], tokenOf(order[i]),
                               probabilities[static_cast<size_t>(order[i])] });
         }
         sequence.push_back(chosen);
@@ -208,7 +236,8 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
         result.newTokens.push_back(s.token);
         // Stream only what is settled: a token can be half a character (byte-level BPE), and
         // the text ends in U+FFFD until the next token completes it.
-        const std::string text = tokenizer->decode(result.newTokenIds, /*skipSpecial=*/true);
+        const std::string text =
+            tokenizer != nullptr ? tokenizer->decode(result.newTokenIds, /*skipSpecial=*/true) : "";
         const bool unfinished = text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
         if (!unfinished && text.compare(0, streamed.size(), streamed) == 0) {
             s.text = text.substr(streamed.size());
@@ -219,7 +248,7 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
         if (onStep) {
             onStep(result.steps.back());
         }
-        if (eos && chosen == *eos) {
+        if (eos >= 0 && chosen == eos) {
             result.stopReason = "eos";
             break;
         }

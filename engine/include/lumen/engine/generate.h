@@ -80,5 +80,10 @@ struct GenerateResult {
 GenerateResult generate(Model& model, const std::string& prompt, const GenerateConfig& config,
                         const RunControl& control = {},
                         const std::function<void(const GenerateStep&)>& onStep = {});
+/// The same from token ids; works without a tokenizer (then tokens and text stay empty and
+/// no end-of-text token stops it): what the benchmark uses on random ids.
+GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptIds,
+                               const GenerateConfig& config, const RunControl& control = {},
+                               const std::function<void(const GenerateStep&)>& onStep = {});
 
 } // namespace lumen::engine
