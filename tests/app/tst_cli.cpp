@@ -780,6 +780,24 @@ private Q_SLOTS:
         }
     }
 
+    void benchGenerate()
+    {
+        const CliResult r = runCli({ QStringLiteral("bench-generate"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--new-tokens"),
+            QStringLiteral("6"), QStringLiteral("--repeats"), QStringLiteral("2"),
+            QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("runs").size(), size_t(2));
+        QCOMPARE(j.at("runs")[0].at("kv_cache").get<bool>(), true);
+        QCOMPARE(j.at("runs")[1].at("times_ms").size(), size_t(2));
+        QVERIFY(j.at("copy_bandwidth_bytes_per_second").get<double>() > 1e8);
+        QVERIFY(j.at("bandwidth_bound_tokens_per_second").get<double>() > 0.0);
+        QCOMPARE(j.at("weight_bytes").get<double>(), 4.0 * j.at("parameters").get<double>());
+        const CliResult encoder = runCli({ QStringLiteral("bench-generate"), bertDir() });
+        QCOMPARE(encoder.exitCode, 1);
+    }
+
     void generateErrors()
     {
         const CliResult encoder = runCli({ QStringLiteral("generate"), bertDir(),
