@@ -12,6 +12,7 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
+#include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
@@ -662,6 +663,107 @@ Prepared prepareGenerate(const ParsedArgs& args)
                 }
                 return Json { { "new_tokens", r.newTokenIds.size() }, { "text", r.text },
                     { "stop_reason", r.stopReason }, { "elapsed_ms", r.elapsedMs } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// similarity, score
+
+Prepared prepareSimilarity(const ParsedArgs& args)
+{
+    const std::vector<std::string> texts = args.all("text");
+    if (texts.size() < 2) {
+        throw UsageError("similarity", "give two or more texts (--text A --text B ...)");
+    }
+    const std::string pooling = args.value("pooling").value_or("mean");
+    if (pooling != "mean" && pooling != "cls") {
+        throw UsageError("similarity", "--pooling " + pooling + " is not a pooling: use mean or cls");
+    }
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), device, [dir, texts, pooling, device, json](CommandContext& ctx) {
+                requireNonEmptyTexts(texts);
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const engine::SimilarityResult r = engine::sentenceSimilarity(*model, texts,
+                    pooling == "cls" ? engine::Pooling::First : engine::Pooling::Mean);
+                const Json j { { "texts", texts }, { "pooling", pooling }, { "cosine", r.cosine },
+                    { "token_counts", r.tokenCounts } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    for (size_t i = 0; i < texts.size(); ++i) {
+                        ctx.out << "[" << i << "] " << texts[i] << '\n';
+                    }
+                    ctx.out << "\ncosine (" << pooling << " pooling)\n     ";
+                    for (size_t i = 0; i < texts.size(); ++i) {
+                        ctx.out << padLeft("[" + std::to_string(i) + "]", 8);
+                    }
+                    ctx.out << '\n';
+                    for (size_t i = 0; i < texts.size(); ++i) {
+                        ctx.out << padRight("[" + std::to_string(i) + "]", 5);
+                        for (size_t k = 0; k < texts.size(); ++k) {
+                            ctx.out << padLeft(fixed(r.cosine[i][k], 4), 8);
+                        }
+                        ctx.out << '\n';
+                    }
+                }
+                return Json { { "texts", texts.size() }, { "pooling", pooling } };
+            } };
+}
+
+Prepared prepareScore(const ParsedArgs& args)
+{
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("score", "missing --text T (the text to score)");
+    }
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), device, [dir, text = *text, device, json](CommandContext& ctx) {
+                requireNonEmptyTexts({ text });
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const engine::ScoreResult r = engine::scoreText(*model, text, 5);
+                Json tokens = Json::array();
+                for (const engine::ScoredToken& t : r.tokens) {
+                    Json top = Json::array();
+                    for (const auto& [token, p] : t.top) {
+                        top.push_back({ { "token", token }, { "probability", p } });
+                    }
+                    tokens.push_back({ { "id", t.id }, { "token", t.token },
+                        { "probability", t.probability }, { "surprisal_bits", t.surprisalBits },
+                        { "top", top } });
+                }
+                const Json j { { "first_token", r.firstToken }, { "tokens", tokens },
+                    { "mean_nll", r.meanNegativeLogLikelihood }, { "perplexity", r.perplexity } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    size_t w = 5;
+                    for (const engine::ScoredToken& t : r.tokens) {
+                        w = std::max(w, displayWidth(t.token));
+                    }
+                    ctx.out << padRight("token", w) << "  probability  surprisal  best guess\n";
+                    ctx.out << padRight(r.firstToken, w) << "            -          -  (no context)\n";
+                    for (const engine::ScoredToken& t : r.tokens) {
+                        ctx.out << padRight(t.token, w) << "  " << padLeft(fixed(t.probability, 6), 11)
+                                << "  " << padLeft(fixed(t.surprisalBits, 2), 6) << " bit  "
+                                << (t.top.empty() ? "" : t.top.front().first) << '\n';
+                    }
+                    ctx.out << "perplexity " << fixed(r.perplexity, 2) << " (mean "
+                            << fixed(r.meanNegativeLogLikelihood, 4) << " nats per token)\n";
+                }
+                ctx.metric("perplexity", 0, r.perplexity);
+                return Json { { "perplexity", r.perplexity }, { "tokens", r.tokens.size() } };
             } };
 }
 
@@ -1779,6 +1881,30 @@ const std::vector<Command>& commands()
                 { "--json", "one JSON object: new_token_ids, new_tokens, text, steps, ..." },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareGenerate },
+        { { "similarity", { "MODEL_DIR" }, 0,
+              { { "text", true, true }, { "pooling", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli similarity MODEL_DIR --text A --text B ... [--pooling mean|cls] [--json]",
+            "cosine similarity of sentence embeddings",
+            "Embeds each text (the mean of the last hidden state over its tokens, special tokens\n"
+            "included, or with --pooling cls the first token's state) and prints the matrix of\n"
+            "cosine similarities.\n",
+            { { "--text T", "a sentence (two or more)" },
+                { "--pooling P", "mean (default) or cls (the first token)" },
+                { "--json", "print {\"texts\", \"pooling\", \"cosine\": [[...]], \"token_counts\"}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareSimilarity },
+        { { "score", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli score MODEL_DIR --text T [--json]",
+            "each token's probability under a causal LM, and the perplexity",
+            "Forced decoding: every token of the text (after the first) gets its probability\n"
+            "given the tokens before it, its surprisal in bits and the model's best guess there;\n"
+            "then the text's perplexity. Shows why a plausible sentence can be improbable.\n",
+            { { "--text T", "the text to score" },
+                { "--json", "print {\"first_token\", \"tokens\": [{\"id\", \"token\", \"probability\", "
+                            "\"surprisal_bits\", \"top\"}], \"mean_nll\", \"perplexity\"}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareScore },
         { { "bench-generate", { "MODEL_DIR" }, 0,
               { { "prompt-len", true, false }, { "new-tokens", true, false },
                   { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },

@@ -780,6 +780,101 @@ private Q_SLOTS:
         }
     }
 
+    // Similarity: the cosine of mean-pooled embeddings equals what the reference's hidden
+    // states give; the matrix is symmetric with 1 on its diagonal.
+    void similarityMatchesTheReference()
+    {
+        const nlohmann::json& batch = lumen::test::expected("bert").at("batch");
+        const nlohmann::json& texts = batch.at("text");
+        QCOMPARE(texts.size(), size_t(2));
+        const CliResult r = runCli({ QStringLiteral("similarity"), bertDir(), QStringLiteral("--text"),
+            q(texts[0].get<std::string>()), QStringLiteral("--text"), q(texts[1].get<std::string>()),
+            QStringLiteral("--text"), q(texts[0].get<std::string>()), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        const nlohmann::json& cosine = j.at("cosine");
+        std::vector<std::vector<double>> pooled;
+        for (size_t b = 0; b < 2; ++b) {
+            const nlohmann::json& states = batch.at("last_hidden_state")[b];
+            const nlohmann::json& mask = batch.at("attention_mask")[b];
+            std::vector<double> sum(states[0].size(), 0.0);
+            int count = 0;
+            for (size_t t = 0; t < states.size(); ++t) {
+                if (mask[t].get<int>() == 0) {
+                    continue;
+                }
+                for (size_t d = 0; d < sum.size(); ++d) {
+                    sum[d] += states[t][d].get<double>();
+                }
+                ++count;
+            }
+            for (double& v : sum) {
+                v /= count;
+            }
+            pooled.push_back(sum);
+        }
+        double dot = 0.0;
+        double n0 = 0.0;
+        double n1 = 0.0;
+        for (size_t d = 0; d < pooled[0].size(); ++d) {
+            dot += pooled[0][d] * pooled[1][d];
+            n0 += pooled[0][d] * pooled[0][d];
+            n1 += pooled[1][d] * pooled[1][d];
+        }
+        const double reference = dot / std::sqrt(n0 * n1);
+        QVERIFY2(std::abs(cosine[0][1].get<double>() - reference) < 1e-5,
+            qPrintable(QString::number(cosine[0][1].get<double>(), 'g', 9) + QStringLiteral(" vs ")
+                + QString::number(reference, 'g', 9)));
+        for (size_t i = 0; i < 3; ++i) {
+            QCOMPARE(cosine[i][i].get<double>(), 1.0);
+            for (size_t k = 0; k < 3; ++k) {
+                QCOMPARE(cosine[i][k].get<double>(), cosine[k][i].get<double>());
+            }
+        }
+        QVERIFY(std::abs(cosine[0][2].get<double>() - 1.0) < 1e-6); // the same text twice
+        const CliResult one = runCli({ QStringLiteral("similarity"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("alone") });
+        QCOMPARE(one.exitCode, 2);
+    }
+
+    // Scoring: each token's probability is the softmax of the reference's logits at the
+    // position before it; the perplexity follows from them.
+    void scoreMatchesTheReference()
+    {
+        const nlohmann::json& f = lumen::test::expected("gpt2").at("forward")[0];
+        const CliResult r = runCli({ QStringLiteral("score"), q(lumen::test::conformanceDir("gpt2")),
+            QStringLiteral("--text"), q(f.at("text").get<std::string>()), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        const nlohmann::json& ids = f.at("input_ids");
+        const nlohmann::json& logits = f.at("logits");
+        QCOMPARE(j.at("tokens").size(), ids.size() - 1);
+        double nll = 0.0;
+        for (size_t i = 1; i < ids.size(); ++i) {
+            const nlohmann::json& row = logits[i - 1];
+            double top = -1e300;
+            for (const auto& v : row) {
+                top = std::max(top, v.get<double>());
+            }
+            double sum = 0.0;
+            for (const auto& v : row) {
+                sum += std::exp(v.get<double>() - top);
+            }
+            const double reference = std::exp(row[ids[i].get<size_t>()].get<double>() - top) / sum;
+            const nlohmann::json& got = j.at("tokens")[i - 1];
+            QCOMPARE(got.at("id").get<int64_t>(), ids[i].get<int64_t>());
+            QVERIFY(std::abs(got.at("probability").get<double>() - reference) <= 1e-4 * reference);
+            QVERIFY(std::abs(got.at("surprisal_bits").get<double>() + std::log2(reference)) < 1e-3);
+            nll -= std::log(reference);
+        }
+        const double perplexity = std::exp(nll / static_cast<double>(ids.size() - 1));
+        QVERIFY(std::abs(j.at("perplexity").get<double>() - perplexity) <= 1e-3 * perplexity);
+        const CliResult encoder = runCli({ QStringLiteral("score"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("x y") });
+        QCOMPARE(encoder.exitCode, 1);
+        QVERIFY(encoder.err.contains("cannot score a text"));
+    }
+
     void benchGenerate()
     {
         const CliResult r = runCli({ QStringLiteral("bench-generate"),

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "lumen/engine/text_demos.h"
+
+#include "lumen/engine/error.h"
+#include "lumen/engine/tokenizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace lumen::engine {
+
+SimilarityResult sentenceSimilarity(Model& model, const std::vector<std::string>& texts,
+                                    Pooling pooling)
+{
+    if (texts.empty()) {
+        throw Error(ErrorKind::InvalidInput, "give at least one text to embed.");
+    }
+    const ModelInput input = model.prepare(texts); // throws for an empty text
+    const ForwardResult out = model.forward(input);
+    const FloatTensor& h = out.lastHiddenState;
+    if (h.shape.size() != 3) {
+        throw Error(ErrorKind::InvalidInput,
+                    model.info().architecture + " gives no hidden state per position to embed.");
+    }
+    const int64_t batch = h.shape[0];
+    const int64_t seq = h.shape[1];
+    const int64_t hidden = h.shape[2];
+    SimilarityResult result;
+    for (int64_t b = 0; b < batch; ++b) {
+        std::vector<double> sum(static_cast<size_t>(hidden), 0.0);
+        int64_t count = 0;
+        for (int64_t t = 0; t < seq; ++t) {
+            const bool real = input.attentionMask.data[static_cast<size_t>(b * seq + t)] != 0;
+            if (!real || (pooling == Pooling::First && count > 0)) {
+                continue;
+            }
+            const float* row = h.data.data() + static_cast<size_t>((b * seq + t) * hidden);
+            for (int64_t d = 0; d < hidden; ++d) {
+                sum[static_cast<size_t>(d)] += row[d];
+            }
+            ++count;
+        }
+        std::vector<float> embedding(static_cast<size_t>(hidden));
+        for (int64_t d = 0; d < hidden; ++d) {
+            embedding[static_cast<size_t>(d)] =
+                static_cast<float>(sum[static_cast<size_t>(d)] / std::max<int64_t>(1, count));
+        }
+        int64_t real = 0;
+        for (int64_t t = 0; t < seq; ++t) {
+            real += input.attentionMask.data[static_cast<size_t>(b * seq + t)] != 0 ? 1 : 0;
+        }
+        result.tokenCounts.push_back(real);
+        result.embeddings.push_back(std::move(embedding));
+    }
+    const auto norm = [](const std::vector<float>& v) {
+        double s = 0.0;
+        for (const float x : v) {
+            s += double(x) * x;
+        }
+        return std::sqrt(s);
+    };
+    const size_t n = result.embeddings.size();
+    result.cosine.assign(n, std::vector<double>(n, 0.0));
+    for (size_t i = 0; i < n; ++i) {
+        for (size_t j = i; j < n; ++j) {
+            double dot = 0.0;
+            for (size_t d = 0; d < result.embeddings[i].size(); ++d) {
+                dot += double(result.embeddings[i][d]) * result.embeddings[j][d];
+            }
+            const double denominator = norm(result.embeddings[i]) * norm(result.embeddings[j]);
+            const double c = i == j ? 1.0 : (denominator > 0.0 ? dot / denominator : 0.0);
+            result.cosine[i][j] = result.cosine[j][i] = c;
+        }
+    }
+    return result;
+}
+
+ScoreResult scoreText(Model& model, const std::string& text, int64_t alternatives)
+{
+    const ModelInfo& info = model.info();
+    if (info.headKind != "causal-lm") {
+        throw Error(ErrorKind::InvalidInput,
+                    info.architecture + " has no causal language-model head (its head is \""
+                        + info.headKind + "\"), so it cannot score a text token by token. Open a "
+                                          "decoder (GPT-2, LLaMA-style).");
+    }
+    const ModelInput input = model.prepare({ text });
+    const std::vector<int64_t>& ids = input.inputIds.data;
+    if (ids.size() < 2) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the text has " + std::to_string(ids.size())
+                        + " token; scoring needs at least two (each token is scored given the "
+                          "ones before it).");
+    }
+    const ForwardResult out = model.forward(input);
+    const FloatTensor& logits = out.logits;
+    const auto vocab = static_cast<size_t>(logits.shape.at(2));
+    const Tokenizer* tokenizer = model.tokenizer();
+    ScoreResult result;
+    result.firstToken = tokenizer->idToToken(ids.front());
+    double nll = 0.0;
+    for (size_t i = 1; i < ids.size(); ++i) {
+        const float* row = logits.data.data() + (i - 1) * vocab;
+        const float top = *std::max_element(row, row + vocab);
+        double sum = 0.0;
+        for (size_t v = 0; v < vocab; ++v) {
+            sum += std::exp(double(row[v]) - top);
+        }
+        ScoredToken t;
+        t.id = ids[i];
+        t.token = tokenizer->idToToken(ids[i]);
+        const double logP = double(row[static_cast<size_t>(ids[i])]) - top - std::log(sum);
+        t.probability = std::exp(logP);
+        t.surprisalBits = -logP / std::log(2.0);
+        nll -= logP;
+        std::vector<int64_t> order(vocab);
+        std::iota(order.begin(), order.end(), int64_t{0});
+        const auto k = static_cast<size_t>(std::clamp<int64_t>(alternatives, 0, static_cast<int64_t>(vocab)));
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                          [row](int64_t a, int64_t b) { return row[a] != row[b] ? row[a] > row[b] : a < b; });
+        for (size_t c = 0; c < k; ++c) {
+            t.top.emplace_back(tokenizer->idToToken(order[c]),
+                               std::exp(double(row[static_cast<size_t>(order[c])]) - top) / sum);
+        }
+        result.tokens.push_back(std::move(t));
+    }
+    result.meanNegativeLogLikelihood = nll / static_cast<double>(result.tokens.size());
+    result.perplexity = std::exp(result.meanNegativeLogLikelihood);
+    return result;
+}
+
+} // namespace lumen::engine
