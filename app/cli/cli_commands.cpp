@@ -743,7 +743,8 @@ Prepared prepareScore(const ParsedArgs& args)
                         { "top", top } });
                 }
                 const Json j { { "first_token", r.firstToken }, { "tokens", tokens },
-                    { "mean_nll", r.meanNegativeLogLikelihood }, { "perplexity", r.perplexity } };
+                    { "mean_nll", r.meanNegativeLogLikelihood }, { "perplexity", r.perplexity },
+                    { "pseudo_log_likelihood", r.pseudo } };
                 if (json) {
                     writeInline(ctx.out, j);
                     ctx.out << '\n';
@@ -753,13 +754,15 @@ Prepared prepareScore(const ParsedArgs& args)
                         w = std::max(w, displayWidth(t.token));
                     }
                     ctx.out << padRight("token", w) << "  probability  surprisal  best guess\n";
-                    ctx.out << padRight(r.firstToken, w) << "            -          -  (no context)\n";
+                    if (!r.pseudo) {
+                        ctx.out << padRight(r.firstToken, w) << "            -          -  (no context)\n";
+                    }
                     for (const engine::ScoredToken& t : r.tokens) {
                         ctx.out << padRight(t.token, w) << "  " << padLeft(fixed(t.probability, 6), 11)
                                 << "  " << padLeft(fixed(t.surprisalBits, 2), 6) << " bit  "
                                 << (t.top.empty() ? "" : t.top.front().first) << '\n';
                     }
-                    ctx.out << "perplexity " << fixed(r.perplexity, 2) << " (mean "
+                    ctx.out << (r.pseudo ? "pseudo-perplexity " : "perplexity ") << fixed(r.perplexity, 2) << " (mean "
                             << fixed(r.meanNegativeLogLikelihood, 4) << " nats per token)\n";
                 }
                 ctx.metric("perplexity", 0, r.perplexity);
@@ -1896,10 +1899,12 @@ const std::vector<Command>& commands()
         { { "score", { "MODEL_DIR" }, 0,
               { { "text", true, false }, kJson, kDevice, kProject, kHelp } },
             "lumen-cli score MODEL_DIR --text T [--json]",
-            "each token's probability under a causal LM, and the perplexity",
+            "each token's probability under a language model, and the perplexity",
             "Forced decoding: every token of the text (after the first) gets its probability\n"
             "given the tokens before it, its surprisal in bits and the model's best guess there;\n"
-            "then the text's perplexity. Shows why a plausible sentence can be improbable.\n",
+            "then the text's perplexity. A masked-LM scores each token with it alone masked\n"
+            "(pseudo-log-likelihood: one pass per token). Shows why a plausible sentence can\n"
+            "be improbable.\n",
             { { "--text T", "the text to score" },
                 { "--json", "print {\"first_token\", \"tokens\": [{\"id\", \"token\", \"probability\", "
                             "\"surprisal_bits\", \"top\"}], \"mean_nll\", \"perplexity\"}" },

@@ -869,10 +869,36 @@ private Q_SLOTS:
         }
         const double perplexity = std::exp(nll / static_cast<double>(ids.size() - 1));
         QVERIFY(std::abs(j.at("perplexity").get<double>() - perplexity) <= 1e-3 * perplexity);
-        const CliResult encoder = runCli({ QStringLiteral("score"), bertDir(), QStringLiteral("--text"),
-            QStringLiteral("x y") });
-        QCOMPARE(encoder.exitCode, 1);
-        QVERIFY(encoder.err.contains("cannot score a text"));
+        // A masked-LM: pseudo-log-likelihood, each token masked alone; at the mask position
+        // of the reference's masked text the probability of the masked-out token is what the
+        // reference's logits give for [MASK] there.
+        const nlohmann::json& m = lumen::test::expected("bert").at("forward")[0];
+        std::string original = m.at("text").get<std::string>();
+        original.replace(original.find("[MASK]"), 6, "is"); // one token where [MASK] was
+        const CliResult pll = runCli({ QStringLiteral("score"), bertDir(), QStringLiteral("--text"),
+            q(original), QStringLiteral("--json") });
+        RUN_OK(pll);
+        const nlohmann::json pj = nlohmann::json::parse(pll.out.toStdString());
+        QCOMPARE(pj.at("pseudo_log_likelihood").get<bool>(), true);
+        QCOMPARE(pj.at("tokens").size(), m.at("input_ids").size() - 2); // [CLS] and [SEP] not scored
+        const size_t at = m.at("mask_positions")[0].get<size_t>() - 1; // [CLS] skipped
+        const nlohmann::json& scored = pj.at("tokens")[at];
+        const nlohmann::json& row = m.at("logits")[at + 1];
+        double top = -1e300;
+        for (const auto& v : row) {
+            top = std::max(top, v.get<double>());
+        }
+        double sum = 0.0;
+        for (const auto& v : row) {
+            sum += std::exp(v.get<double>() - top);
+        }
+        const double reference = std::exp(row[scored.at("id").get<size_t>()].get<double>() - top) / sum;
+        QVERIFY2(std::abs(scored.at("probability").get<double>() - reference) <= 1e-4 * reference,
+            scored.dump().c_str());
+        const CliResult discriminator = runCli({ QStringLiteral("score"),
+            q(lumen::test::conformanceDir("electra")), QStringLiteral("--text"), QStringLiteral("x y") });
+        QCOMPARE(discriminator.exitCode, 1);
+        QVERIFY(discriminator.err.contains("cannot score a text"));
     }
 
     void benchGenerate()

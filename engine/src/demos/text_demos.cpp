@@ -77,14 +77,83 @@ SimilarityResult sentenceSimilarity(Model& model, const std::vector<std::string>
     return result;
 }
 
+namespace {
+
+/// Probability of `id` in a logits row, and the row's best `k` tokens with theirs.
+ScoredToken scoreRow(const float* row, size_t vocab, int64_t id, int64_t k,
+                     const Tokenizer& tokenizer)
+{
+    const float top = *std::max_element(row, row + vocab);
+    double sum = 0.0;
+    for (size_t v = 0; v < vocab; ++v) {
+        sum += std::exp(double(row[v]) - top);
+    }
+    ScoredToken t;
+    t.id = id;
+    t.token = tokenizer.idToToken(id);
+    const double logP = double(row[static_cast<size_t>(id)]) - top - std::log(sum);
+    t.probability = std::exp(logP);
+    t.surprisalBits = -logP / std::log(2.0);
+    std::vector<int64_t> order(vocab);
+    std::iota(order.begin(), order.end(), int64_t{0});
+    const auto n = static_cast<size_t>(std::clamp<int64_t>(k, 0, static_cast<int64_t>(vocab)));
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                      [row](int64_t a, int64_t b) { return row[a] != row[b] ? row[a] > row[b] : a < b; });
+    for (size_t c = 0; c < n; ++c) {
+        t.top.emplace_back(tokenizer.idToToken(order[c]),
+                           std::exp(double(row[static_cast<size_t>(order[c])]) - top) / sum);
+    }
+    return t;
+}
+
+ScoreResult pseudoScore(Model& model, const std::string& text, int64_t alternatives)
+{
+    const Tokenizer* tokenizer = model.tokenizer();
+    if (tokenizer == nullptr || !tokenizer->specialTokens().mask) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the tokenizer has no mask token, so a masked-LM cannot score the text.");
+    }
+    const int64_t mask = *tokenizer->specialTokens().mask;
+    const ModelInput input = model.prepare({ text });
+    const std::vector<uint8_t> special =
+        input.encodings.empty() ? std::vector<uint8_t>() : input.encodings.front().specialMask;
+    ScoreResult result;
+    result.pseudo = true;
+    double nll = 0.0;
+    for (size_t i = 0; i < input.inputIds.data.size(); ++i) {
+        if (i < special.size() && special[i] != 0) {
+            continue;
+        }
+        ModelInput masked = input;
+        masked.inputIds.data[i] = mask;
+        const ForwardResult out = model.forward(masked);
+        const auto vocab = static_cast<size_t>(out.logits.shape.at(2));
+        ScoredToken t = scoreRow(out.logits.data.data() + i * vocab, vocab,
+                                 input.inputIds.data[i], alternatives, *tokenizer);
+        nll -= std::log(t.probability);
+        result.tokens.push_back(std::move(t));
+    }
+    if (result.tokens.empty()) {
+        throw Error(ErrorKind::InvalidInput, "the text has no token to score.");
+    }
+    result.meanNegativeLogLikelihood = nll / static_cast<double>(result.tokens.size());
+    result.perplexity = std::exp(result.meanNegativeLogLikelihood);
+    return result;
+}
+
+} // namespace
+
 ScoreResult scoreText(Model& model, const std::string& text, int64_t alternatives)
 {
     const ModelInfo& info = model.info();
+    if (info.headKind == "masked-lm" || info.headKind == "pretraining") {
+        return pseudoScore(model, text, alternatives);
+    }
     if (info.headKind != "causal-lm") {
         throw Error(ErrorKind::InvalidInput,
-                    info.architecture + " has no causal language-model head (its head is \""
+                    info.architecture + " has no language-model head (its head is \""
                         + info.headKind + "\"), so it cannot score a text token by token. Open a "
-                                          "decoder (GPT-2, LLaMA-style).");
+                                          "decoder (GPT-2, LLaMA-style) or a masked-LM.");
     }
     const ModelInput input = model.prepare({ text });
     const std::vector<int64_t>& ids = input.inputIds.data;

@@ -49,14 +49,19 @@ struct ScoredToken {
 };
 
 struct ScoreResult {
-    std::vector<ScoredToken> tokens; ///< from the second token on (the first has no context)
-    std::string firstToken; ///< the unscored first token
+    /// causal LM: from the second token on (the first has no context); masked-LM: every
+    /// non-special token, each scored with itself masked (pseudo-log-likelihood)
+    std::vector<ScoredToken> tokens;
+    std::string firstToken; ///< the unscored first token (causal LM)
+    bool pseudo = false; ///< masked-LM pseudo-log-likelihood (Salazar et al. 2020)
     double meanNegativeLogLikelihood = 0.0; ///< nats per scored token
     double perplexity = 0.0; ///< exp(mean NLL)
 };
 
-/// Throws lumen::Error(InvalidInput) for a model without a causal-LM head, or a text of fewer
-/// than two tokens.
+/// A causal LM scores each token given the ones before it; a masked-LM scores each
+/// non-special token with it alone masked (one forward pass per token: the
+/// pseudo-log-likelihood, whose "perplexity" is exp of its mean). Throws
+/// lumen::Error(InvalidInput) for any other head, or a text with nothing to score.
 ScoreResult scoreText(Model& model, const std::string& text, int64_t alternatives = 5);
 
 } // namespace lumen::engine
