@@ -257,17 +257,14 @@ void RunBrowser::refresh()
             row.error = q(r.errorMessage);
             rows.push_back(std::move(row));
         }
-        // The choices the filters offer: every kind and tag of the project.
-        std::set<QString> kinds;
-        std::set<QString> models;
-        for (const projects::RunRecord& r : filter.kind || filter.status || filter.tag
-                     || filter.text || filter.experiment || filter.model
-                 ? project->listRuns()
-                 : runs) {
-            kinds.insert(q(r.kind));
-            if (!r.model.empty()) {
-                models.insert(q(r.model));
-            }
+        // The choices the filters offer: every kind, model and tag of the project.
+        QStringList kinds;
+        for (const std::string& kind : project->runKinds()) {
+            kinds << q(kind);
+        }
+        QStringList models;
+        for (const std::string& model : project->runModels()) {
+            models << q(model);
         }
         QStringList tags;
         for (const auto& [tag, count] : project->tagCounts()) {
@@ -278,8 +275,7 @@ void RunBrowser::refresh()
             experiments << q(e.name);
         }
         table_->setRows(rows);
-        table_->setChoices(QStringList(kinds.begin(), kinds.end()), tags, experiments,
-            QStringList(models.begin(), models.end()));
+        table_->setChoices(kinds, tags, experiments, models);
         undoButton_->setEnabled(!undo_.empty());
         setWindowTitle(tr("Runs — %1 — Lumen").arg(QFileInfo(q(project->path())).fileName()));
     } catch (const std::exception& e) {

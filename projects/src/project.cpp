@@ -254,18 +254,16 @@ struct Project::Impl {
         if (name.empty()) {
             invalid("an experiment needs a name.");
         }
+        // A no-op update on a known name, so that RETURNING gives its id either way.
         Statement insert(*db,
                          "INSERT INTO experiments (name, description, created_ms) VALUES (?, ?, ?) "
-                         "ON CONFLICT (name) DO NOTHING",
+                         "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
                          action);
         insert.bind(1, std::string_view(name))
             .bind(2, std::string_view(description))
             .bind(3, currentUnixMs());
-        insert.run();
-        Statement query(*db, "SELECT id FROM experiments WHERE name = ?", action);
-        query.bind(1, std::string_view(name));
-        query.step();
-        return query.int64(0);
+        insert.step();
+        return insert.int64(0);
     }
 
     /// The id of the model row of `path`, made when new; family and hash kept when given.
@@ -276,17 +274,15 @@ struct Project::Impl {
                          "INSERT INTO models (path, family, content_hash, created_ms) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (path) DO UPDATE SET "
                          "family = CASE WHEN ?2 <> '' THEN ?2 ELSE family END, "
-                         "content_hash = CASE WHEN ?3 <> '' THEN ?3 ELSE content_hash END",
+                         "content_hash = CASE WHEN ?3 <> '' THEN ?3 ELSE content_hash END "
+                         "RETURNING id",
                          action);
         upsert.bind(1, std::string_view(path))
             .bind(2, std::string_view(family))
             .bind(3, std::string_view(hash))
             .bind(4, currentUnixMs());
-        upsert.run();
-        Statement query(*db, "SELECT id FROM models WHERE path = ?", action);
-        query.bind(1, std::string_view(path));
-        query.step();
-        return query.int64(0);
+        upsert.step();
+        return upsert.int64(0);
     }
 
     int64_t datasetId(const DatasetRef& dataset, const std::string& action)
@@ -295,7 +291,7 @@ struct Project::Impl {
                          "INSERT INTO datasets (path, content_hash, row_count, created_ms) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (path) DO UPDATE SET "
                          "content_hash = CASE WHEN ?2 <> '' THEN ?2 ELSE content_hash END, "
-                         "row_count = coalesce(?3, row_count)",
+                         "row_count = coalesce(?3, row_count) RETURNING id",
                          action);
         upsert.bind(1, std::string_view(dataset.path))
             .bind(2, std::string_view(dataset.contentHash))
@@ -305,11 +301,8 @@ struct Project::Impl {
         } else {
             upsert.bindNull(3);
         }
-        upsert.run();
-        Statement query(*db, "SELECT id FROM datasets WHERE path = ?", action);
-        query.bind(1, std::string_view(dataset.path));
-        query.step();
-        return query.int64(0);
+        upsert.step();
+        return upsert.int64(0);
     }
 
     void checkTag(const std::string& tag) const
@@ -1447,6 +1440,35 @@ void Project::removeTag(int64_t runId, const std::string& tag)
     remove.bind(1, runId).bind(2, std::string_view(tag));
     remove.run();
     transaction.commit();
+}
+
+namespace {
+
+std::vector<std::string> column(Connection& db, const std::string& sql, const std::string& action)
+{
+    Statement query(db, sql, action);
+    std::vector<std::string> out;
+    while (query.step()) {
+        out.push_back(query.text(0));
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> Project::runKinds() const
+{
+    return column(*impl_->db,
+                  "SELECT DISTINCT kind FROM runs WHERE deleted_ms IS NULL ORDER BY kind",
+                  "list the kinds of runs");
+}
+
+std::vector<std::string> Project::runModels() const
+{
+    return column(*impl_->db,
+                  "SELECT DISTINCT model FROM runs WHERE deleted_ms IS NULL AND model <> '' "
+                  "ORDER BY model",
+                  "list the models of the runs");
 }
 
 std::vector<std::pair<std::string, int64_t>> Project::tagCounts() const

@@ -3,6 +3,7 @@
 #include "lumen/widgets/head_view.h"
 
 #include "lumen/widgets/color_maps.h"
+#include "scroll_canvas.h"
 #include "token_text.h"
 
 #include <QAbstractScrollArea>
@@ -93,20 +94,8 @@ public:
         const int rows = view_->rowCount();
         const int contentHeight = g.headerHeight + rows * g.rowHeight + kMargin;
         const int contentWidth = g.contentWidth() + 2 * kMargin;
-        verticalScrollBar()->setRange(0, qMax(0, contentHeight - viewport()->height()));
-        verticalScrollBar()->setPageStep(viewport()->height());
-        verticalScrollBar()->setSingleStep(g.rowHeight);
-        horizontalScrollBar()->setRange(0, qMax(0, contentWidth - viewport()->width()));
-        horizontalScrollBar()->setPageStep(viewport()->width());
-        horizontalScrollBar()->setSingleStep(g.rowHeight);
-        // Show or hide the scroll bars now rather than in the next event-loop turn (Qt
-        // queues that), so that a grab() right after setData() has the final viewport.
-        if (!layingOut_) {
-            layingOut_ = true;
-            QEvent request(QEvent::LayoutRequest);
-            QCoreApplication::sendEvent(this, &request);
-            layingOut_ = false;
-        }
+        detail::setScrollContent(*this, { contentWidth, contentHeight },
+            { g.rowHeight, g.rowHeight }, layingOut_);
     }
 
 protected:

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "lumen/widgets/model_view.h"
 
+#include "scroll_canvas.h"
 #include "token_text.h"
 
 #include <QAbstractScrollArea>
@@ -85,21 +86,8 @@ public:
 
     void updateScrollBars()
     {
-        const QSize content = view_->contentSize();
-        horizontalScrollBar()->setRange(0, qMax(0, content.width() - viewport()->width()));
-        verticalScrollBar()->setRange(0, qMax(0, content.height() - viewport()->height()));
-        horizontalScrollBar()->setPageStep(viewport()->width());
-        verticalScrollBar()->setPageStep(viewport()->height());
-        horizontalScrollBar()->setSingleStep(view_->geometry_.pitch() / 2);
-        verticalScrollBar()->setSingleStep(view_->geometry_.pitch() / 2);
-        // Show or hide the scroll bars now rather than in the next event-loop turn (Qt
-        // queues that), so that a grab() right after setData() has the final viewport.
-        if (!layingOut_) {
-            layingOut_ = true;
-            QEvent request(QEvent::LayoutRequest);
-            QCoreApplication::sendEvent(this, &request);
-            layingOut_ = false;
-        }
+        const int step = view_->geometry_.pitch() / 2;
+        detail::setScrollContent(*this, view_->contentSize(), { step, step }, layingOut_);
     }
 
 protected:

@@ -2,12 +2,11 @@
 // Copyright (C) 2026 The Lumen authors
 #include "lumen/engine/fill_mask.h"
 
+#include "demos/token_distribution.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/tokenizer.h"
 
 #include <algorithm>
-#include <cmath>
-#include <numeric>
 
 namespace lumen::engine {
 
@@ -59,35 +58,23 @@ FillMaskResult fillMask(Model& model, const std::string& text, const FillMaskCon
         throw Error(ErrorKind::Internal, "the masked-LM head returned logits of an unexpected shape");
     }
     const auto vocab = static_cast<size_t>(logits.shape[2]);
-    const auto k = static_cast<size_t>(std::clamp<int64_t>(config.topK, 1, static_cast<int64_t>(vocab)));
     std::vector<int64_t> best = result.ids;
     for (const int64_t position : positions) {
-        const float* row = logits.data.data() + static_cast<size_t>(position) * vocab;
-        // Softmax in double, from the largest logit, as a stable reference would.
-        const float top = *std::max_element(row, row + vocab);
-        double sum = 0.0;
-        for (size_t v = 0; v < vocab; ++v) {
-            sum += std::exp(static_cast<double>(row[v]) - top);
-        }
-        std::vector<int64_t> order(vocab);
-        std::iota(order.begin(), order.end(), int64_t{0});
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                          [row](int64_t a, int64_t b) {
-                              return row[a] != row[b] ? row[a] > row[b] : a < b;
-                          });
+        const detail::TokenDistribution distribution(
+            logits.data.data() + static_cast<size_t>(position) * vocab, vocab);
+        const std::vector<int64_t> top = distribution.top(std::max<int64_t>(1, config.topK));
         FillMaskPosition mask;
         mask.position = position;
-        for (size_t c = 0; c < k; ++c) {
-            const int64_t id = order[c];
+        for (const int64_t id : top) {
             FillMaskCandidate candidate;
             candidate.id = id;
             candidate.token = tokenizer->idToToken(id);
             candidate.text = tokenizer->decode({ id }, /*skipSpecial=*/false);
-            candidate.logit = row[id];
-            candidate.probability = std::exp(static_cast<double>(row[id]) - top) / sum;
+            candidate.logit = distribution.logits[id];
+            candidate.probability = distribution.probability(id);
             mask.candidates.push_back(std::move(candidate));
         }
-        best[static_cast<size_t>(position)] = order[0];
+        best[static_cast<size_t>(position)] = top.front();
         result.masks.push_back(std::move(mask));
     }
     result.filled = tokenizer->decode(best, /*skipSpecial=*/true);

@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "lumen/engine/text_demos.h"
 
+#include "demos/token_distribution.h"
+
 #include "lumen/engine/error.h"
 #include "lumen/engine/tokenizer.h"
 
@@ -83,25 +85,15 @@ namespace {
 ScoredToken scoreRow(const float* row, size_t vocab, int64_t id, int64_t k,
                      const Tokenizer& tokenizer)
 {
-    const float top = *std::max_element(row, row + vocab);
-    double sum = 0.0;
-    for (size_t v = 0; v < vocab; ++v) {
-        sum += std::exp(double(row[v]) - top);
-    }
+    const detail::TokenDistribution distribution(row, vocab);
     ScoredToken t;
     t.id = id;
     t.token = tokenizer.idToToken(id);
-    const double logP = double(row[static_cast<size_t>(id)]) - top - std::log(sum);
+    const double logP = distribution.logProbability(id);
     t.probability = std::exp(logP);
     t.surprisalBits = -logP / std::log(2.0);
-    std::vector<int64_t> order(vocab);
-    std::iota(order.begin(), order.end(), int64_t{0});
-    const auto n = static_cast<size_t>(std::clamp<int64_t>(k, 0, static_cast<int64_t>(vocab)));
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                      [row](int64_t a, int64_t b) { return row[a] != row[b] ? row[a] > row[b] : a < b; });
-    for (size_t c = 0; c < n; ++c) {
-        t.top.emplace_back(tokenizer.idToToken(order[c]),
-                           std::exp(double(row[static_cast<size_t>(order[c])]) - top) / sum);
+    for (const int64_t other : distribution.top(k)) {
+        t.top.emplace_back(tokenizer.idToToken(other), distribution.probability(other));
     }
     return t;
 }
@@ -171,28 +163,9 @@ ScoreResult scoreText(Model& model, const std::string& text, int64_t alternative
     result.firstToken = tokenizer->idToToken(ids.front());
     double nll = 0.0;
     for (size_t i = 1; i < ids.size(); ++i) {
-        const float* row = logits.data.data() + (i - 1) * vocab;
-        const float top = *std::max_element(row, row + vocab);
-        double sum = 0.0;
-        for (size_t v = 0; v < vocab; ++v) {
-            sum += std::exp(double(row[v]) - top);
-        }
-        ScoredToken t;
-        t.id = ids[i];
-        t.token = tokenizer->idToToken(ids[i]);
-        const double logP = double(row[static_cast<size_t>(ids[i])]) - top - std::log(sum);
-        t.probability = std::exp(logP);
-        t.surprisalBits = -logP / std::log(2.0);
-        nll -= logP;
-        std::vector<int64_t> order(vocab);
-        std::iota(order.begin(), order.end(), int64_t{0});
-        const auto k = static_cast<size_t>(std::clamp<int64_t>(alternatives, 0, static_cast<int64_t>(vocab)));
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                          [row](int64_t a, int64_t b) { return row[a] != row[b] ? row[a] > row[b] : a < b; });
-        for (size_t c = 0; c < k; ++c) {
-            t.top.emplace_back(tokenizer->idToToken(order[c]),
-                               std::exp(double(row[static_cast<size_t>(order[c])]) - top) / sum);
-        }
+        ScoredToken t = scoreRow(logits.data.data() + (i - 1) * vocab, vocab, ids[i], alternatives,
+                                 *tokenizer);
+        nll -= std::log(t.probability);
         result.tokens.push_back(std::move(t));
     }
     result.meanNegativeLogLikelihood = nll / static_cast<double>(result.tokens.size());

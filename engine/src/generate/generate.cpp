@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "lumen/engine/tokenizer.h"
+#include "demos/token_distribution.h"
 #include "models/architecture.h"
 #include "torch_convert.h"
 
@@ -31,20 +32,16 @@ void penalise(std::vector<float>& logits, const std::vector<int64_t>& seen, doub
     }
 }
 
-/// Softmax in double from the largest value.
-std::vector<double> softmax(const std::vector<float>& logits)
+void requireCausalLm(const ModelInfo& info)
 {
-    const float top = *std::max_element(logits.begin(), logits.end());
-    std::vector<double> p(logits.size());
-    double sum = 0.0;
-    for (size_t i = 0; i < logits.size(); ++i) {
-        p[i] = std::isinf(logits[i]) && logits[i] < 0 ? 0.0 : std::exp(double(logits[i]) - top);
-        sum += p[i];
+    if (info.headKind != "causal-lm") {
+        throw Error(ErrorKind::InvalidInput,
+                    info.architecture + " has no causal language-model head (its head is \""
+                        + info.headKind
+                        + "\"), so it cannot continue a text. Open a decoder (GPT-2, "
+                          "LLaMA-style ...ForCausalLM); an encoder fills masks instead "
+                          "(lumen-cli fill-mask).");
     }
-    for (double& v : p) {
-        v /= sum;
-    }
-    return p;
 }
 
 /// Draws from temperature / top-k / top-p processed logits, as the reference's warpers do.
@@ -68,11 +65,11 @@ int64_t drawToken(std::vector<float> logits, const GenerateConfig& c, std::mt199
         for (size_t i = 0; i < keep; ++i) {
             kept[i] = logits[static_cast<size_t>(order[i])];
         }
-        const std::vector<double> p = softmax(kept);
+        const detail::TokenDistribution p(kept.data(), kept.size());
         double cumulative = 0.0;
         size_t n = 0;
         while (n < keep) {
-            cumulative += p[n];
+            cumulative += p.probability(static_cast<int64_t>(n));
             ++n;
             if (cumulative >= c.topP) {
                 break;
@@ -84,11 +81,11 @@ int64_t drawToken(std::vector<float> logits, const GenerateConfig& c, std::mt199
     for (size_t i = 0; i < keep; ++i) {
         kept[i] = logits[static_cast<size_t>(order[i])];
     }
-    const std::vector<double> p = softmax(kept);
+    const detail::TokenDistribution p(kept.data(), kept.size());
     const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     double cumulative = 0.0;
     for (size_t i = 0; i < keep; ++i) {
-        cumulative += p[i];
+        cumulative += p.probability(static_cast<int64_t>(i));
         if (u < cumulative) {
             return order[i];
         }
@@ -102,21 +99,7 @@ GenerateResult generate(Model& model, const std::string& prompt, const GenerateC
                         const RunControl& control,
                         const std::function<void(const GenerateStep&)>& onStep)
 {
-    const ModelInfo& info = model.info();
-    if (info.headKind != "causal-lm") {
-        throw Error(ErrorKind::InvalidInput,
-                    info.architecture + " has no causal language-model head (its head is \""
-                        + info.headKind
-                        + "\"), so it cannot continue a text. Open a decoder (GPT-2, "
-                          "LLaMA-style ...ForCausalLM); an encoder fills masks instead "
-                          "(lumen-cli fill-mask).");
-    }
-    if (config.maxNewTokens < 1 || !(config.temperature > 0.0) || !(config.topP > 0.0)
-        || config.topP > 1.0 || config.topK < 0 || !(config.repetitionPenalty > 0.0)) {
-        throw Error(ErrorKind::InvalidInput,
-                    "generation settings out of range: max new tokens >= 1, temperature > 0, "
-                    "top-p in (0, 1], top-k >= 0 and repetition penalty > 0.");
-    }
+    requireCausalLm(model.info()); // before the tokenizer: the likelier mistake
     if (model.tokenizer() == nullptr) {
         throw Error(ErrorKind::InvalidInput,
                     "the model folder has no tokenizer, so Lumen cannot read the prompt. Add the "
@@ -132,10 +115,12 @@ GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptI
 {
     const auto start = std::chrono::steady_clock::now();
     const ModelInfo& info = model.info();
-    if (info.headKind != "causal-lm") {
+    requireCausalLm(info);
+    if (config.maxNewTokens < 1 || !(config.temperature > 0.0) || !(config.topP > 0.0)
+        || config.topP > 1.0 || config.topK < 0 || !(config.repetitionPenalty > 0.0)) {
         throw Error(ErrorKind::InvalidInput,
-                    info.architecture + " has no causal language-model head, so it cannot "
-                                        "generate.");
+                    "generation settings out of range: max new tokens >= 1, temperature > 0, "
+                    "top-p in (0, 1], top-k >= 0 and repetition penalty > 0.");
     }
     if (promptIds.empty()) {
         throw Error(ErrorKind::InvalidInput, "the prompt is empty.");
@@ -206,30 +191,27 @@ GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptI
         }
         const torch::Tensor last =
             out.logits.select(1, out.logits.size(1) - 1).select(0, 0).to(torch::kFloat32).cpu().contiguous();
-        std::vector<float> logits(last.data_ptr<float>(), last.data_ptr<float>() + last.numel());
-        const std::vector<double> probabilities = softmax(logits);
-        std::vector<float> processed = logits;
-        penalise(processed, sequence, config.repetitionPenalty);
-        const int64_t chosen = config.sample
-            ? drawToken(processed, config, rng)
-            : static_cast<int64_t>(std::max_element(processed.begin(), processed.end()) - processed.begin());
+        const float* logits = last.data_ptr<float>();
+        const auto vocab = static_cast<size_t>(last.numel());
+        const detail::TokenDistribution distribution(logits, vocab); // the model's, temperature 1
+        int64_t chosen = 0;
+        if (config.sample || config.repetitionPenalty != 1.0) {
+            std::vector<float> processed(logits, logits + vocab);
+            penalise(processed, sequence, config.repetitionPenalty);
+            chosen = config.sample ? drawToken(processed, config, rng)
+                                   : static_cast<int64_t>(std::max_element(processed.begin(), processed.end())
+                                                          - processed.begin());
+        } else {
+            chosen = static_cast<int64_t>(std::max_element(logits, logits + vocab) - logits);
+        }
 
         GenerateStep s;
         s.id = chosen;
         s.token = tokenOf(chosen);
-        s.probability = probabilities[static_cast<size_t>(chosen)];
-        s.logit = logits[static_cast<size_t>(chosen)];
-        std::vector<int64_t> order(logits.size());
-        std::iota(order.begin(), order.end(), int64_t{0});
-        const auto k = static_cast<size_t>(std::clamp<int64_t>(config.alternatives, 0,
-                                                                static_cast<int64_t>(order.size())));
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                          [&logits](int64_t a, int64_t b) {
-                              return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
-                          });
-        for (size_t i = 0; i < k; ++i) {
-            s.top.push_back({ order[i], tokenOf(order[i]),
-                              probabilities[static_cast<size_t>(order[i])] });
+        s.probability = distribution.probability(chosen);
+        s.logit = logits[chosen];
+        for (const int64_t other : distribution.top(config.alternatives)) {
+            s.top.push_back({ other, tokenOf(other), distribution.probability(other) });
         }
         sequence.push_back(chosen);
         result.newTokenIds.push_back(chosen);

@@ -120,6 +120,10 @@ public:
     std::vector<ExperimentRecord> experiments() const;
     void addTag(int64_t runId, const std::string& tag);
     void removeTag(int64_t runId, const std::string& tag);
+    /// The distinct kinds and models of the runs (the trash not counted), sorted: what a
+    /// browser's filters offer, without listing every run.
+    std::vector<std::string> runKinds() const;
+    std::vector<std::string> runModels() const;
     /// Every tag in use (the trash not counted) and how many runs carry it, by tag.
     std::vector<std::pair<std::string, int64_t>> tagCounts() const;
     /// A run's parameters as (key, value as JSON text), in key order.
