@@ -12,6 +12,7 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
+#include "lumen/engine/logit_lens.h"
 #include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
@@ -595,6 +596,17 @@ Prepared prepareGenerate(const ParsedArgs& args)
     if (const auto r = args.value("repetition-penalty")) {
         config.repetitionPenalty = parseDoubleOption("generate", "repetition-penalty", *r, 0.01, 100.0);
     }
+    if (const auto b = args.value("beams")) {
+        config.beams = parseIntOption("generate", "beams", *b, 1, 64);
+        if (config.beams > 1 && (samplingOption || args.flag("greedy"))) {
+            throw UsageError("generate",
+                "--beams keeps the most probable sequences; it goes with neither --greedy nor "
+                "the sampling options (--temperature, --top-k, --top-p, --seed)");
+        }
+    }
+    if (const auto l = args.value("length-penalty")) {
+        config.lengthPenalty = parseDoubleOption("generate", "length-penalty", *l, -10.0, 10.0);
+    }
     config.stopStrings = args.all("stop");
     config.useCache = !args.flag("no-cache");
     const std::string dir = modelArgument(args.positionals[0]);
@@ -767,6 +779,76 @@ Prepared prepareScore(const ParsedArgs& args)
                 }
                 ctx.metric("perplexity", 0, r.perplexity);
                 return Json { { "perplexity", r.perplexity }, { "tokens", r.tokens.size() } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// logit-lens
+
+Prepared prepareLogitLens(const ParsedArgs& args)
+{
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("logit-lens", "missing --text T (the text to read the layers on)");
+    }
+    engine::LogitLensConfig config;
+    if (const auto k = args.value("top-k")) {
+        config.topK = parseIntOption("logit-lens", "top-k", *k, 1, 100);
+    }
+    for (const std::string& p : args.all("position")) {
+        config.positions.push_back(parseIntOption("logit-lens", "position", p, 0, 1 << 20));
+    }
+    config.target = args.value("target").value_or("");
+    const std::string dir = modelArgument(args.positionals[0]);
+    const std::string device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), device, [dir, text = *text, config, device, json](CommandContext& ctx) {
+                requireNonEmptyTexts({ text });
+                engine::LoadOptions options;
+                options.device = device;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const engine::LogitLensResult r = engine::logitLens(*model, text, config);
+                Json positions = Json::array();
+                for (const engine::LogitLensPosition& p : r.positions) {
+                    Json layers = Json::array();
+                    for (const engine::LogitLensLayer& l : p.layers) {
+                        Json top = Json::array();
+                        for (const engine::TokenProbability& t : l.top) {
+                            top.push_back({ { "id", t.id }, { "token", t.token }, { "probability", t.probability } });
+                        }
+                        layers.push_back({ { "top", top }, { "final_probability", l.finalProbability },
+                            { "final_rank", l.finalRank } });
+                    }
+                    positions.push_back({ { "position", p.position }, { "token", p.token },
+                        { "final", { { "id", p.final.id }, { "token", p.final.token },
+                                       { "probability", p.final.probability } } },
+                        { "layers", layers } });
+                }
+                const Json j { { "tokens", r.tokens }, { "layers", r.layers }, { "positions", positions } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    for (const engine::LogitLensPosition& p : r.positions) {
+                        ctx.out << "position " << p.position << " (" << p.token << "), final answer "
+                                << p.final.token << '\n';
+                        size_t w = 5;
+                        for (const engine::LogitLensLayer& l : p.layers) {
+                            w = std::max(w, displayWidth(l.top.front().token));
+                        }
+                        ctx.out << "  layer  " << padRight("best", w) << "  probability  final's p  rank\n";
+                        for (size_t l = 0; l < p.layers.size(); ++l) {
+                            const engine::LogitLensLayer& layer = p.layers[l];
+                            ctx.out << "  " << padLeft(l == 0 ? std::string("emb") : std::to_string(l), 5) << "  "
+                                    << padRight(layer.top.front().token, w) << "  "
+                                    << padLeft(fixed(layer.top.front().probability, 4), 11) << "  "
+                                    << padLeft(fixed(layer.finalProbability, 4), 9) << "  "
+                                    << padLeft(std::to_string(layer.finalRank), 4) << '\n';
+                        }
+                    }
+                }
+                return Json { { "positions", r.positions.size() }, { "layers", r.layers } };
             } };
 }
 
@@ -1859,18 +1941,22 @@ const std::vector<Command>& commands()
                   { "greedy", false, false }, { "temperature", true, false },
                   { "top-k", true, false }, { "top-p", true, false }, { "seed", true, false },
                   { "repetition-penalty", true, false }, { "stop", true, true },
+                  { "beams", true, false }, { "length-penalty", true, false },
                   { "no-cache", false, false }, kJson, kDevice, kProject, kHelp } },
             "lumen-cli generate MODEL_DIR --prompt P [--max-new-tokens N] [--greedy |\n"
-            "                 --temperature T --top-k K --top-p P --seed S] [--repetition-penalty R]\n"
-            "                 [--stop S ...] [--no-cache] [--json] [--device cpu|cuda]",
+            "                 --temperature T --top-k K --top-p P --seed S | --beams N\n"
+            "                 [--length-penalty L]] [--repetition-penalty R] [--stop S ...]\n"
+            "                 [--no-cache] [--json] [--device cpu|cuda]",
             "continue a prompt with a decoder, with each token's probability",
-            "Continues the prompt with a causal LM (GPT-2, LLaMA-style), printing the text as it\n"
-            "is made (Ctrl-C stops). Greedy by default; any of --temperature, --top-k, --top-p,\n"
-            "--seed samples instead (the reference's processors, in its order: repetition\n"
-            "penalty, temperature, top-k, top-p). Ends after --max-new-tokens (default 32), at\n"
-            "the end-of-text token, or once the new text holds a --stop string. --json prints\n"
-            "the new ids and tokens, the text and per step the chosen token's probability and\n"
-            "the top 5.\n",
+            "Continues the prompt with a causal LM (GPT-2, LLaMA-style) or, from the encoder's\n"
+            "input, with an encoder-decoder (T5), printing the text as it is made (Ctrl-C\n"
+            "stops). Greedy by default; any of --temperature, --top-k, --top-p, --seed samples\n"
+            "instead (the reference's processors, in its order: repetition penalty,\n"
+            "temperature, top-k, top-p); --beams N searches with N beams (the reference's beam\n"
+            "search, printed once it ends). Ends after --max-new-tokens (default 32), at the\n"
+            "end-of-text token, or once the new text holds a --stop string. --json prints the\n"
+            "new ids and tokens, the text and per step the chosen token's probability and the\n"
+            "top 5.\n",
             { { "--prompt P", "the text to continue" },
                 { "--max-new-tokens N", "how many tokens at most (default 32)" },
                 { "--greedy", "the most likely token each step (the default)" },
@@ -1879,6 +1965,8 @@ const std::vector<Command>& commands()
                 { "--top-p P", "sample from the smallest set holding probability P" },
                 { "--seed S", "the sampler's seed (the same seed gives the same text)" },
                 { "--repetition-penalty R", "discourage tokens already in the text (> 1)" },
+                { "--beams N", "beam search with N beams (1 = greedy)" },
+                { "--length-penalty L", "beam search: score / length^L (default 1)" },
                 { "--stop S", "stop once the new text contains S (repeatable)" },
                 { "--no-cache", "re-run the whole sequence each step (slower; for checks)" },
                 { "--json", "one JSON object: new_token_ids, new_tokens, text, steps, ..." },
@@ -1910,6 +1998,27 @@ const std::vector<Command>& commands()
                             "\"surprisal_bits\", \"top\"}], \"mean_nll\", \"perplexity\"}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareScore },
+        { { "logit-lens", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, { "target", true, false }, { "position", true, true },
+                  { "top-k", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli logit-lens MODEL_DIR --text T [--target T2] [--position P ...] [--top-k K]\n"
+            "                 [--json] [--device cpu|cuda]",
+            "the language-model head applied to every layer: where the answer forms",
+            "Applies the model's own language-model head (masked or causal) to the hidden state\n"
+            "each layer leaves behind (the \"logit lens\"), for the mask tokens of a masked-LM\n"
+            "text or else every position (a causal LM's row p predicts token p + 1), and prints\n"
+            "per layer the best token, its probability, and the final answer's probability and\n"
+            "rank there. Layer \"emb\" is the embeddings; the last layer is the model's own\n"
+            "prediction. Decoders norm each state as they norm their last (GPT-2's ln_f,\n"
+            "LLaMA's norm). For T5 give --target: the lens reads the decoder.\n",
+            { { "--text T", "the text (with mask tokens for a masked-LM)" },
+                { "--target T2", "an encoder-decoder model's decoder text" },
+                { "--position P", "a token position to read (repeatable; default masks or all)" },
+                { "--top-k K", "candidates per layer (default 5)" },
+                { "--json", "print {\"tokens\", \"layers\", \"positions\": [{\"position\", \"token\", "
+                            "\"final\", \"layers\": [{\"top\", \"final_probability\", \"final_rank\"}]}]}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareLogitLens },
         { { "bench-generate", { "MODEL_DIR" }, 0,
               { { "prompt-len", true, false }, { "new-tokens", true, false },
                   { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },

@@ -692,6 +692,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("caseName");
         QTest::newRow("gpt2") << QStringLiteral("gpt2");
         QTest::newRow("llama") << QStringLiteral("llama");
+        QTest::newRow("t5") << QStringLiteral("t5"); // from the encoder's input
     }
 
     void generateMatchesTheReference()
@@ -699,13 +700,16 @@ private Q_SLOTS:
         QFETCH(QString, caseName);
         const std::string name = caseName.toStdString();
         const nlohmann::json& g = lumen::test::expected(name).at("generation");
-        for (const bool cache : { true, false }) {
+        // With the cache, without it, and as a beam search with one beam.
+        for (const int variant : { 0, 1, 2 }) {
             QStringList args { QStringLiteral("generate"), q(lumen::test::conformanceDir(name)),
                 QStringLiteral("--prompt"), q(g.at("prompt").get<std::string>()),
                 QStringLiteral("--max-new-tokens"),
                 QString::number(g.at("new_token_ids").size()), QStringLiteral("--json") };
-            if (!cache) {
+            if (variant == 1) {
                 args << QStringLiteral("--no-cache");
+            } else if (variant == 2) {
+                args << QStringLiteral("--beams") << QStringLiteral("1");
             }
             const CliResult r = runCli(args);
             RUN_OK(r);
@@ -936,6 +940,11 @@ private Q_SLOTS:
             q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--prompt"), QStringLiteral("x"),
             QStringLiteral("--top-p"), QStringLiteral("1.5") });
         QCOMPARE(badP.exitCode, 2);
+        const CliResult beamsAndSampling = runCli({ QStringLiteral("generate"),
+            q(lumen::test::conformanceDir("gpt2")), QStringLiteral("--prompt"), QStringLiteral("x"),
+            QStringLiteral("--beams"), QStringLiteral("3"), QStringLiteral("--seed"), QStringLiteral("1") });
+        QCOMPARE(beamsAndSampling.exitCode, 2);
+        QVERIFY(beamsAndSampling.err.contains("--beams"));
         // A stop string ends the text before it.
         const CliResult stop = runCli({ QStringLiteral("generate"),
             q(lumen::test::conformanceDir("llama")), QStringLiteral("--prompt"),
@@ -954,6 +963,35 @@ private Q_SLOTS:
         const nlohmann::json stopped = nlohmann::json::parse(cut.out.toStdString());
         QCOMPARE(stopped.at("stop_reason").get<std::string>(), std::string("stop-string"));
         QCOMPARE(stopped.at("text").get<std::string>(), text.substr(0, text.find(marker)));
+    }
+
+    // The logit lens on the command line: a row per layer and the embeddings, the last row
+    // fill-mask's own candidates (tst_demos checks every row against cut-down models).
+    void logitLens()
+    {
+        const QString text = QStringLiteral("the capital of france is [MASK].");
+        const CliResult lens = runCli({ QStringLiteral("logit-lens"), q(lumen::test::conformanceDir("bert")),
+            QStringLiteral("--text"), text, QStringLiteral("--json") });
+        RUN_OK(lens);
+        const CliResult fill = runCli({ QStringLiteral("fill-mask"), q(lumen::test::conformanceDir("bert")),
+            QStringLiteral("--text"), text, QStringLiteral("--json") });
+        RUN_OK(fill);
+        const nlohmann::json l = nlohmann::json::parse(lens.out.toStdString());
+        const nlohmann::json f = nlohmann::json::parse(fill.out.toStdString());
+        QCOMPARE(l.at("layers").get<int>(), 3);
+        QCOMPARE(l.at("positions").size(), size_t { 1 });
+        const nlohmann::json& position = l.at("positions")[0];
+        JSON_COMPARE(position.at("position"), f.at("masks")[0].at("position"));
+        QCOMPARE(position.at("layers").size(), size_t { 4 });
+        const nlohmann::json& last = position.at("layers")[3].at("top");
+        for (size_t k = 0; k < 5; ++k) {
+            JSON_COMPARE(last[k].at("id"), f.at("masks")[0].at("candidates")[k].at("id"));
+        }
+        QCOMPARE(position.at("layers")[3].at("final_rank").get<int>(), 0);
+        const CliResult noTarget = runCli({ QStringLiteral("logit-lens"), q(lumen::test::conformanceDir("t5")),
+            QStringLiteral("--text"), text });
+        QCOMPARE(noTarget.exitCode, 1);
+        QVERIFY(noTarget.err.contains("target"));
     }
 
     void fillMaskErrorsAndRecords()

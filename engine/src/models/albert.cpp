@@ -225,17 +225,25 @@ public:
             out.pooler = torch::tanh(base_->pooler(h.select(/*dim=*/1, /*index=*/0)));
         }
         if (predictions_) {
-            auto& p = *predictions_;
-            torch::Tensor t = blocks::activate(sizes_.activation, p.dense(h));
-            t = p.LayerNorm(t);
-            const torch::Tensor& weight =
-                p.decoder ? p.decoder->weight : base_->embeddings->word_embeddings->weight;
-            out.logits = torch::nn::functional::linear(t, weight, p.bias);
+            out.logits = lensLogits(h);
         }
         if (sop_ && out.pooler.defined()) {
             out.seqRelationship = sop_->classifier(out.pooler);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        if (!predictions_) {
+            return {};
+        }
+        auto& p = *predictions_;
+        torch::Tensor t = blocks::activate(sizes_.activation, p.dense(h));
+        t = p.LayerNorm(t);
+        const torch::Tensor& weight =
+            p.decoder ? p.decoder->weight : base_->embeddings->word_embeddings->weight;
+        return torch::nn::functional::linear(t, weight, p.bias);
     }
 
     ModelInfo describe() const override

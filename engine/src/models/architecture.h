@@ -111,6 +111,14 @@ public:
     /// Initialises every parameter as the reference's `_init_weights` does.
     virtual void initWeights() = 0;
 
+    /// The language-model head (masked or causal) alone, applied to a hidden state of the
+    /// stack it reads (the decoder's, for encoder-decoder models) as it leaves a layer: the
+    /// "logit lens". Families that norm their last hidden state before the head (GPT-2's
+    /// ln_f, LLaMA's norm, T5's final_layer_norm) apply that norm here first, so the lens of
+    /// the last layer's un-normed output equals ArchOutput::logits. Undefined when the model
+    /// has no language-model head. Call under the same grad mode as run().
+    virtual torch::Tensor lensLogits(const torch::Tensor& hidden) { (void)hidden; return {}; }
+
     /// Largest sequence the model accepts (0 = no limit).
     virtual int64_t maxSequenceLength() const = 0;
     virtual int64_t vocabSize() const = 0;

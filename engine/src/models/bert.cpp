@@ -96,17 +96,25 @@ public:
             out.pooler = base_->pooler->forward(h);
         }
         if (cls_) {
-            const auto& p = *cls_->predictions;
-            torch::Tensor t = p.transform->dense(h);
-            t = p.transform->LayerNorm(blocks::activate(sizes_.activation, t));
-            const torch::Tensor& decoderWeight =
-                p.decoder ? p.decoder->weight : base_->embeddings->word_embeddings->weight;
-            out.logits = torch::nn::functional::linear(t, decoderWeight, p.bias);
+            out.logits = lensLogits(h);
             if (cls_->seq_relationship && out.pooler.defined()) {
                 out.seqRelationship = cls_->seq_relationship(out.pooler);
             }
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        if (!cls_) {
+            return {};
+        }
+        const auto& p = *cls_->predictions;
+        torch::Tensor t = p.transform->dense(h);
+        t = p.transform->LayerNorm(blocks::activate(sizes_.activation, t));
+        const torch::Tensor& decoderWeight =
+            p.decoder ? p.decoder->weight : base_->embeddings->word_embeddings->weight;
+        return torch::nn::functional::linear(t, decoderWeight, p.bias);
     }
 
     ModelInfo describe() const override

@@ -237,14 +237,22 @@ public:
         }
         out.lastHidden = h;
         if (projector_) {
-            torch::Tensor t = blocks::activate(sizes_.activation, vocab_transform(h));
-            t = vocab_layer_norm(t);
-            const torch::Tensor& weight = projector_->weight.defined()
-                ? projector_->weight
-                : base_->embeddings->word_embeddings->weight;
-            out.logits = torch::nn::functional::linear(t, weight, projector_->bias);
+            out.logits = lensLogits(h);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        if (!projector_) {
+            return {};
+        }
+        torch::Tensor t = blocks::activate(sizes_.activation, vocab_transform(h));
+        t = vocab_layer_norm(t);
+        const torch::Tensor& weight = projector_->weight.defined()
+            ? projector_->weight
+            : base_->embeddings->word_embeddings->weight;
+        return torch::nn::functional::linear(t, weight, projector_->bias);
     }
 
     ModelInfo describe() const override

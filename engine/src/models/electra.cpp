@@ -120,14 +120,22 @@ public:
             const torch::Tensor t = blocks::activate(sizes_.activation, discriminator_->dense(h));
             out.logits = discriminator_->dense_prediction(t).squeeze(/*dim=*/-1);
         } else if (generator_) {
-            torch::Tensor t = torch::gelu(generator_->dense(h));
-            t = generator_->LayerNorm(t);
-            const torch::Tensor& weight = lmHead_->weight.defined()
-                ? lmHead_->weight
-                : base_->embeddings->word_embeddings->weight;
-            out.logits = torch::nn::functional::linear(t, weight, lmHead_->bias);
+            out.logits = lensLogits(h);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        if (!generator_) {
+            return {}; // the discriminator's head says "replaced or not", not a token
+        }
+        torch::Tensor t = torch::gelu(generator_->dense(h));
+        t = generator_->LayerNorm(t);
+        const torch::Tensor& weight = lmHead_->weight.defined()
+            ? lmHead_->weight
+            : base_->embeddings->word_embeddings->weight;
+        return torch::nn::functional::linear(t, weight, lmHead_->bias);
     }
 
     ModelInfo describe() const override

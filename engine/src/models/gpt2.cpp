@@ -261,10 +261,14 @@ public:
         }
         out.lastHidden = x;
         if (withLmHead_) {
-            out.logits =
-                torch::nn::functional::linear(x, lmHead_ ? lmHead_->weight : base_->wte->weight);
+            out.logits = project(x);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        return withLmHead_ ? project(base_->ln_f(h)) : torch::Tensor();
     }
 
     ModelInfo describe() const override
@@ -326,6 +330,12 @@ private:
     std::string architecture_;
     bool withLmHead_ = true;
     std::shared_ptr<Gpt2Model> base_;
+    /// The head on a normed hidden state.
+    torch::Tensor project(const torch::Tensor& normed)
+    {
+        return torch::nn::functional::linear(normed, lmHead_ ? lmHead_->weight : base_->wte->weight);
+    }
+
     blocks::Linear lmHead_ { nullptr };
 };
 

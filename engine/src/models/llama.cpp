@@ -337,10 +337,14 @@ public:
         }
         out.lastHidden = x;
         if (withLmHead_) {
-            out.logits = torch::nn::functional::linear(
-                x, lmHead_ ? lmHead_->weight : base_->embed_tokens->weight);
+            out.logits = project(x);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        return withLmHead_ ? project(base_->norm->forward(h)) : torch::Tensor();
     }
 
     ModelInfo describe() const override
@@ -450,6 +454,13 @@ private:
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<LlamaModel> base_;
+    /// The head on a normed hidden state.
+    torch::Tensor project(const torch::Tensor& normed)
+    {
+        return torch::nn::functional::linear(
+            normed, lmHead_ ? lmHead_->weight : base_->embed_tokens->weight);
+    }
+
     blocks::Linear lmHead_ { nullptr };
 };
 

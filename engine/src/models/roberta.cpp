@@ -85,14 +85,22 @@ public:
             out.pooler = base_->pooler->forward(h);
         }
         if (lmHead_) {
-            // The head's activation is always the exact gelu, whatever hidden_act says.
-            torch::Tensor t = lmHead_->layer_norm(torch::gelu(lmHead_->dense(h)));
-            const torch::Tensor& weight = lmHead_->decoder
-                ? lmHead_->decoder->weight
-                : base_->embeddings->word_embeddings->weight;
-            out.logits = torch::nn::functional::linear(t, weight, lmHead_->bias);
+            out.logits = lensLogits(h);
         }
         return out;
+    }
+
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        if (!lmHead_) {
+            return {};
+        }
+        // The head's activation is always the exact gelu, whatever hidden_act says.
+        torch::Tensor t = lmHead_->layer_norm(torch::gelu(lmHead_->dense(h)));
+        const torch::Tensor& weight = lmHead_->decoder
+            ? lmHead_->decoder->weight
+            : base_->embeddings->word_embeddings->weight;
+        return torch::nn::functional::linear(t, weight, lmHead_->bias);
     }
 
     ModelInfo describe() const override

@@ -387,15 +387,25 @@ private:
         if (trace.hiddenStates) {
             out.decoderHiddenStates.push_back(d);
         }
+        out.logits = project(d);
+    }
+
+    /// The head on the decoder's normed output (a tied head rescales by d_model^-0.5).
+    torch::Tensor project(const torch::Tensor& normed)
+    {
         if (lmHead_) {
-            out.logits = lmHead_(d);
-        } else {
-            out.logits = torch::nn::functional::linear(
-                d * std::pow(static_cast<double>(sizes_.model), -0.5), shared_->weight);
+            return lmHead_(normed);
         }
+        return torch::nn::functional::linear(
+            normed * std::pow(static_cast<double>(sizes_.model), -0.5), shared_->weight);
     }
 
 public:
+    torch::Tensor lensLogits(const torch::Tensor& h) override
+    {
+        return project(decoder_->final_layer_norm->forward(h));
+    }
+
     std::map<std::string, std::string> tiedKeys() const override
     {
         std::map<std::string, std::string> tied { { "encoder.embed_tokens.weight",

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #pragma once
-// Text generation from a causal language model (GPT-2, LLaMA-style), token by token, with
-// the probability of each chosen token and its strongest alternatives.
+// Text generation from a causal language model (GPT-2, LLaMA-style) or an encoder-decoder
+// (T5), token by token, with the probability of each chosen token and its strongest
+// alternatives.
 //
 //   GenerateConfig c;
 //   c.maxNewTokens = 32;
@@ -17,11 +18,14 @@
 // generator seeded with `seed` (the same seed gives the same text). A KV cache makes each
 // step one position long; useCache = false re-runs the whole sequence every step (for
 // checking, and for the benchmark). A prompt longer than the model takes is cut from the
-// left so that prompt + new tokens fit (promptTruncated says so).
+// left so that prompt + new tokens fit (promptTruncated says so). Encoder-decoder models
+// (T5) generate the same way from the encoder's input: the decoder starts from
+// decoder_start_token_id and runs without a cache (the whole target each step).
 // Thread safety: one thread per Model, as forward().
 
 #include "lumen/engine/model.h"
 #include "lumen/engine/run_control.h"
+#include "lumen/engine/token_probability.h"
 
 #include <cstdint>
 #include <functional>
@@ -39,15 +43,15 @@ struct GenerateConfig {
     double topP = 1.0; ///< keep the smallest set of tokens with this much probability; sampling
     double repetitionPenalty = 1.0; ///< > 1 discourages tokens already in the text (both modes)
     uint64_t seed = 0;
+    /// > 1: beam search with this many beams (the reference's num_beams, early_stopping
+    /// False): the most probable sequence found, its score the sum of log-probabilities over
+    /// its length to the power lengthPenalty. Not with sampling. Steps are handed to onStep
+    /// once the search ends (the best beam is only known then).
+    int64_t beams = 1;
+    double lengthPenalty = 1.0; ///< beam search: > 1 favours longer sequences
     std::vector<std::string> stopStrings; ///< generation ends once the new text holds one
     bool useCache = true;
     int64_t alternatives = 5; ///< top alternatives reported per step
-};
-
-struct TokenProbability {
-    int64_t id = 0;
-    std::string token; ///< vocabulary string
-    double probability = 0.0; ///< the model's softmax over the vocabulary (temperature 1)
 };
 
 struct GenerateStep {
@@ -74,9 +78,10 @@ struct GenerateResult {
     double elapsedMs = 0.0;
 };
 
-/// Throws lumen::Error(InvalidInput) for an empty prompt, a model without a causal-LM head
-/// (the message says which kind it is), a folder without a tokenizer, or settings out of
-/// range (temperature <= 0, topP outside (0, 1], maxNewTokens < 1).
+/// Throws lumen::Error(InvalidInput) for an empty prompt, a model that cannot generate (an
+/// encoder: the message says which head it has), a folder without a tokenizer, or settings
+/// out of range (temperature <= 0, topP outside (0, 1], maxNewTokens < 1, beams < 1, beams
+/// with sampling).
 GenerateResult generate(Model& model, const std::string& prompt, const GenerateConfig& config,
                         const RunControl& control = {},
                         const std::function<void(const GenerateStep&)>& onStep = {});
