@@ -71,13 +71,20 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption compareRuns(QStringLiteral("compare-runs"),
         QStringLiteral("Open the run browser comparing the runs IDS (\"3,5\")."),
         QStringLiteral("IDS"));
+    const QCommandLineOption demo(QStringLiteral("demo"),
+        QStringLiteral("Open the text demos on NAME (fill-mask, generate, score, similarity) and run "
+                       "it (with --screenshot, save the demo window)."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption demoText(QStringLiteral("demo-text"),
+        QStringLiteral("The demo's input (default: --text); repeat it for the sentences of similarity."),
+        QStringLiteral("T"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            screenshot });
+            demo, demoText, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -129,6 +136,17 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         error = QStringLiteral("--compare-runs needs two or more run ids.");
     }
     o.runs = o.runs || !o.compareRuns.isEmpty();
+    o.demo = parser.value(demo).toLower();
+    o.demoTexts = parser.values(demoText);
+    const QStringList demos { QStringLiteral("fill-mask"), QStringLiteral("generate"), QStringLiteral("score"),
+        QStringLiteral("similarity") };
+    if (error.isEmpty() && parser.isSet(demo) && !demos.contains(o.demo)) {
+        error = QStringLiteral("--demo expects one of %1 (got \"%2\").")
+                    .arg(demos.join(QStringLiteral(", ")), parser.value(demo));
+    }
+    if (error.isEmpty() && !o.demoTexts.isEmpty() && o.demo.isEmpty()) {
+        error = QStringLiteral("--demo-text goes with --demo NAME.");
+    }
     o.screenshotPath = parser.value(screenshot);
     if (parser.isSet(layer)) {
         o.layer = parseIndex(parser.value(layer), QStringLiteral("layer"), &error);

@@ -6,6 +6,7 @@
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
 //         [--view heatmap|heads|model|rollout|statistics] [--log] [--runs]
+//         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]
 //
 // Without --model the window opens the bundled demo (demoProject()).
@@ -38,6 +39,11 @@ struct AppOptions {
     bool runs = false;
     /// --compare-runs 3,5: open the run browser comparing these runs
     QList<qint64> compareRuns;
+    /// --demo NAME: after the text's run, open the text demos on that demo and run it on
+    /// --demo-text (each one a sentence for similarity), or on --text; with --screenshot the
+    /// demo window is what is saved.
+    QString demo;
+    QStringList demoTexts;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
 };
 

@@ -76,6 +76,9 @@ public:
     void setSelection(int layer, int head);
 
     bool isBusy() const { return pendingJobs_ > 0; }
+    /// The worker that owns the model (on its own thread), for other features' jobs (the
+    /// text demos): connect to its slots and signals, never call them directly.
+    EngineWorker* worker() const { return worker_; }
     bool hasModel() const { return hasModel_; }
     bool isLoading() const { return pendingLoads_ > 0; }
     const ModelSummary& model() const { return model_; }

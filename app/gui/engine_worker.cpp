@@ -340,6 +340,9 @@ EngineWorker::EngineWorker()
     qRegisterMetaType<ModelSummary>();
     qRegisterMetaType<AttentionRequest>();
     qRegisterMetaType<AttentionOutput>();
+    qRegisterMetaType<DemoRequest>();
+    qRegisterMetaType<DemoOutput>();
+    qRegisterMetaType<engine::GenerateStep>();
 }
 
 // The model is destroyed here, on the worker's thread (deleteLater from QThread::finished).
@@ -414,6 +417,39 @@ void EngineWorker::runAttention(const AttentionRequest& request)
     } catch (const std::exception& e) {
         Q_EMIT runFailed(
             request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void EngineWorker::runDemo(const DemoRequest& request)
+{
+    auto cancelled = [&request] { return request.cancel && request.cancel->load(); };
+    if (cancelled()) {
+        Q_EMIT demoCancelled(request.id);
+        return;
+    }
+    if (!model_) {
+        Q_EMIT demoFailed(request.id, tr("No model is loaded. Open a model folder first (File > Open Model…)."));
+        return;
+    }
+    try {
+        engine::RunControl control;
+        control.cancel = request.cancel.get();
+        DemoOutput out;
+        const bool done = computeDemo(*model_, request, control,
+            [this, &request](const engine::GenerateStep& step) { Q_EMIT demoStep(request.id, step); }, &out);
+        if (!done) {
+            Q_EMIT demoCancelled(request.id);
+            return;
+        }
+        Q_EMIT demoReady(out);
+    } catch (const lumen::Error& e) {
+        Q_EMIT demoFailed(request.id, QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT demoFailed(request.id,
+            tr("Out of memory while running the model. Try a shorter text, fewer new tokens or "
+               "a smaller model."));
+    } catch (const std::exception& e) {
+        Q_EMIT demoFailed(request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
     }
 }
 

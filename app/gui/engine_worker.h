@@ -17,6 +17,8 @@
 // of a result.
 // Thread safety: the slots run on the worker's thread; construct on any thread.
 
+#include "demo_jobs.h"
+
 #include "lumen/engine/run_control.h"
 #include "lumen/engine/tensor.h"
 
@@ -168,6 +170,9 @@ public Q_SLOTS:
     void loadModel(const QString& dir);
     /// Tokenises `request.text` and runs the forward pass recording attention.
     void runAttention(const lumen::app::AttentionRequest& request);
+    /// Runs a text demo (demo_jobs.h): demoStep per generated token, then demoReady,
+    /// demoFailed or demoCancelled.
+    void runDemo(const lumen::app::DemoRequest& request);
 
 Q_SIGNALS:
     void modelLoaded(const lumen::app::ModelSummary& model);
@@ -175,6 +180,10 @@ Q_SIGNALS:
     void attentionReady(const lumen::app::AttentionOutput& output);
     void runFailed(quint64 requestId, const QString& message);
     void runCancelled(quint64 requestId);
+    void demoStep(quint64 requestId, const lumen::engine::GenerateStep& step);
+    void demoReady(const lumen::app::DemoOutput& output);
+    void demoFailed(quint64 requestId, const QString& message);
+    void demoCancelled(quint64 requestId);
     /// Throttled to at most ~20 a second; fraction in [0, 1].
     void progress(double fraction, const QString& step);
 

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "launcher.h"
 
+#include "demo_window.h"
 #include "main_window.h"
 #include "run_browser.h"
 
@@ -121,6 +122,10 @@ void Launcher::start()
                 browser->showRun(newest);
             }
         }
+        if (!options_.demo.isEmpty()) {
+            startDemo();
+            return; // the screenshot follows the demo
+        }
         if (screenshotMode()) {
             // Let queued replots (label thinning after the first layout) land first.
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);
@@ -136,12 +141,32 @@ void Launcher::start()
     window_->openModel(modelDir);
 }
 
+void Launcher::startDemo()
+{
+    DemoKind kind = DemoKind::FillMask;
+    demoKindFromName(options_.demo, &kind);
+    DemoWindow* demos = window_->showDemos(kind);
+    const QStringList texts = options_.demoTexts.isEmpty() ? QStringList { text_ } : options_.demoTexts;
+    demos->setInput(kind, texts.join(QLatin1Char('\n')));
+    DemoController* controller = window_->demoController();
+    connect(controller, &DemoController::ready, this, [this] {
+        if (screenshotMode()) {
+            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+        }
+    });
+    connect(controller, &DemoController::failed, this, [this](const QString& m) { fail(m); });
+    connect(controller, &DemoController::cancelled, this, [this] { fail(tr("the demo was cancelled.")); });
+    demos->runPage();
+}
+
 void Launcher::takeScreenshot()
 {
     if (done_) {
         return;
     }
-    QWidget* shown = options_.runs && window_->runBrowser() != nullptr
+    QWidget* shown = !options_.demo.isEmpty() && window_->demoWindow() != nullptr
+        ? static_cast<QWidget*>(window_->demoWindow())
+        : options_.runs && window_->runBrowser() != nullptr
         ? static_cast<QWidget*>(window_->runBrowser())
         : static_cast<QWidget*>(window_);
     const QPixmap shot = shown->grab();

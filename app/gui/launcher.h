@@ -41,6 +41,8 @@ private:
     bool screenshotMode() const { return !options_.screenshotPath.isEmpty(); }
     void fail(const QString& message, int exitCode = 1);
     void takeScreenshot();
+    /// --demo: opens the demo window and runs the demo (the screenshot follows it).
+    void startDemo();
 
     MainWindow* window_;
     AppOptions options_;

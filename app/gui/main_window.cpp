@@ -5,6 +5,7 @@
 #include "about_dialog.h"
 #include "attention_export.h"
 #include "cache_dialog.h"
+#include "demo_window.h"
 #include "download_dialog.h"
 #include "model_panel_data.h"
 #include "run_browser.h"
@@ -34,6 +35,7 @@
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -81,6 +83,7 @@ MainWindow::MainWindow(QWidget* parent)
     setAcceptDrops(true);
     projects_ = new ProjectController(this);
     attention_ = new AttentionController(projects_, this);
+    demos_ = new DemoController(attention_, projects_, this);
 
     buildMenus();
     buildCentre();
@@ -308,6 +311,18 @@ void MainWindow::buildMenus()
     quit->setShortcut(QKeySequence::Quit);
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
+
+    QMenu* demos = menuBar()->addMenu(tr("&Demos"));
+    const std::tuple<QString, DemoKind, QKeySequence> demoActions[] = {
+        { tr("&Fill Mask…"), DemoKind::FillMask, QKeySequence(Qt::CTRL | Qt::Key_M) },
+        { tr("&Generate…"), DemoKind::Generate, QKeySequence(Qt::CTRL | Qt::Key_G) },
+        { tr("&Score a Text…"), DemoKind::Score, QKeySequence() },
+        { tr("Sentence Si&milarity…"), DemoKind::Similarity, QKeySequence() },
+    };
+    for (const auto& [label, kind, shortcut] : demoActions) {
+        QAction* action = demos->addAction(label, this, [this, kind = kind] { showDemos(kind); });
+        action->setShortcut(shortcut);
+    }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
@@ -577,6 +592,13 @@ RunBrowser* MainWindow::showRunBrowser()
         connect(runBrowser_, &RunBrowser::errorOccurred, this, &MainWindow::showError);
         connect(attention_, &AttentionController::artifactSaved, runBrowser_,
             [this](qint64 runId) { runBrowser_->runChanged(runId); });
+        connect(demos_, &DemoController::artifactSaved, runBrowser_,
+            [this](qint64 runId) { runBrowser_->runChanged(runId); });
+        connect(runBrowser_, &RunBrowser::demoRunRequested, this, [this](qint64 runId) {
+            DemoWindow* window = showDemos(DemoKind::FillMask);
+            demos_->reopenRun(runId); // the window shows the record's page, or the error
+            window->raise();
+        });
         connect(runBrowser_, &RunBrowser::attentionRunRequested, this, [this](qint64 runId) {
             if (attention_->reopenRun(runId)) {
                 views_->setCurrentWidget(view_);
@@ -589,6 +611,26 @@ RunBrowser* MainWindow::showRunBrowser()
     runBrowser_->raise();
     runBrowser_->activateWindow();
     return runBrowser_;
+}
+
+DemoWindow* MainWindow::showDemos(DemoKind kind)
+{
+    if (demoWindow_ == nullptr) {
+        demoWindow_ = new DemoWindow(demos_, attention_, this);
+    }
+    demoWindow_->showPage(kind);
+    const QString text = textEdit_->text();
+    const bool empty = kind == DemoKind::FillMask ? demoWindow_->maskText()->text().isEmpty()
+        : kind == DemoKind::Generate              ? demoWindow_->promptEdit()->text().isEmpty()
+        : kind == DemoKind::Score                 ? demoWindow_->scoreText()->text().isEmpty()
+                                                  : demoWindow_->sentences()->toPlainText().isEmpty();
+    if (empty && !text.isEmpty()) {
+        demoWindow_->setInput(kind, text);
+    }
+    demoWindow_->show();
+    demoWindow_->raise();
+    demoWindow_->activateWindow();
+    return demoWindow_;
 }
 
 CacheDialog* MainWindow::showCacheDialog()

@@ -13,6 +13,7 @@
 // Thread safety: GUI thread only.
 
 #include "attention_controller.h"
+#include "demo_controller.h"
 #include "flow_page.h"
 #include "project_controller.h"
 
@@ -39,6 +40,7 @@ class ModelPanel;
 namespace lumen::app {
 
 class CacheDialog;
+class DemoWindow;
 class RunBrowser;
 class DownloadDialog;
 
@@ -126,6 +128,11 @@ public:
     /// File > Browse Runs…: the project's run browser (one window, made on first use).
     RunBrowser* showRunBrowser();
     RunBrowser* runBrowser() const { return runBrowser_; }
+    /// Demos > Fill Mask / Generate / Score / Similarity: the text demos' window (made on
+    /// first use) on the page of `kind`, its input filled from the text box when empty.
+    DemoWindow* showDemos(DemoKind kind);
+    DemoWindow* demoWindow() const { return demoWindow_; }
+    DemoController* demoController() const { return demos_; }
     /// File > Download Model…: opens the (window-modal, self-deleting) hub download dialog;
     /// the downloaded snapshot goes through openModel(). Returned for tests.
     DownloadDialog* showDownloadDialog();
@@ -164,6 +171,8 @@ private:
 
     ProjectController* projects_ = nullptr;
     AttentionController* attention_ = nullptr;
+    DemoController* demos_ = nullptr;
+    DemoWindow* demoWindow_ = nullptr;
     QTabWidget* views_ = nullptr;
     QWidget* windowBar_ = nullptr;
     QWidget* stackBar_ = nullptr;

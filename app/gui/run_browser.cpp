@@ -588,6 +588,8 @@ void RunBrowser::openArtifact(qint64 runId, qint64 artifactId)
         }
         if (a.kind == "attention") {
             Q_EMIT attentionRunRequested(runId);
+        } else if (a.kind == "demo") {
+            Q_EMIT demoRunRequested(runId);
         } else {
             QDesktopServices::openUrl(QUrl::fromLocalFile(path));
         }

@@ -68,6 +68,8 @@ public:
 Q_SIGNALS:
     /// An "attention" artifact of run `runId` was opened: show that run in the views.
     void attentionRunRequested(qint64 runId);
+    /// A text demo's output ("demo" artifact) was opened: show it in the demo window.
+    void demoRunRequested(qint64 runId);
     void errorOccurred(const QString& title, const QString& message);
     void curvesReady();
 

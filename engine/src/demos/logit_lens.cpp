@@ -22,8 +22,12 @@ bool hasLanguageModelHead(const ModelInfo& info)
 
 } // namespace
 
-LogitLensResult logitLens(Model& model, const std::string& text, const LogitLensConfig& config,
-                          const RunControl& control)
+namespace {
+
+LogitLensResult readLayers(Model& model, const ModelInput& input, const LogitLensConfig& config,
+                           const RunControl& control);
+
+void requireLens(const Model& model, const LogitLensConfig& config)
 {
     const ModelInfo& info = model.info();
     if (!hasLanguageModelHead(info)) {
@@ -32,22 +36,66 @@ LogitLensResult logitLens(Model& model, const std::string& text, const LogitLens
                         + "\"), so there is nothing to read its layers with. Open a masked-LM or a "
                           "causal-LM checkpoint.");
     }
-    const Tokenizer* tokenizer = model.tokenizer();
-    if (tokenizer == nullptr) {
+    if (model.tokenizer() == nullptr) {
         throw Error(ErrorKind::InvalidInput,
                     "the model folder has no tokenizer, so Lumen cannot read the text. Add the "
                     "tokenizer files to the folder.");
     }
+    if (config.topK < 1) {
+        throw Error(ErrorKind::InvalidInput, "the number of candidates per layer must be at least 1.");
+    }
+}
+
+} // namespace
+
+LogitLensResult logitLensFromIds(Model& model, const std::vector<int64_t>& ids,
+                                 const LogitLensConfig& config, const RunControl& control)
+{
+    requireLens(model, config);
+    const ModelInfo& info = model.info();
+    if (info.isEncoderDecoder) {
+        throw Error(ErrorKind::InvalidInput,
+                    "the logit lens over ids is for decoders and encoders; give an encoder-decoder "
+                    "model its source and target texts.");
+    }
+    if (ids.empty()) {
+        throw Error(ErrorKind::InvalidInput, "there are no tokens to read.");
+    }
+    for (const int64_t id : ids) {
+        if (id < 0 || id >= info.vocabSize) {
+            throw Error(ErrorKind::InvalidInput, "token id " + std::to_string(id) + " is outside the vocabulary.");
+        }
+    }
+    ModelInput input;
+    const auto n = static_cast<int64_t>(ids.size());
+    input.inputIds = { { 1, n }, ids };
+    input.attentionMask = { { 1, n }, std::vector<int64_t>(ids.size(), 1) };
+    input.tokenTypeIds = { { 1, n }, std::vector<int64_t>(ids.size(), 0) };
+    return readLayers(model, input, config, control);
+}
+
+LogitLensResult logitLens(Model& model, const std::string& text, const LogitLensConfig& config,
+                          const RunControl& control)
+{
+    requireLens(model, config);
+    const ModelInfo& info = model.info();
     if (info.isEncoderDecoder && config.target.empty()) {
         throw Error(ErrorKind::InvalidInput,
                     info.architecture + " is an encoder-decoder model: its head reads the decoder, "
                                         "so give the decoder's text (the target) as well.");
     }
-    if (config.topK < 1) {
-        throw Error(ErrorKind::InvalidInput, "the number of candidates per layer must be at least 1.");
-    }
     const ModelInput input =
         info.isEncoderDecoder ? model.prepareSeq2Seq({ text }, { config.target }) : model.prepare({ text });
+    return readLayers(model, input, config, control);
+}
+
+namespace {
+
+LogitLensResult readLayers(Model& model, const ModelInput& input, const LogitLensConfig& config,
+                           const RunControl& control)
+{
+    const ModelInfo& info = model.info();
+    const Tokenizer* tokenizer = model.tokenizer();
     LogitLensResult result;
     result.ids = info.isEncoderDecoder ? input.decoderInputIds.data : input.inputIds.data;
     const auto seq = static_cast<int64_t>(result.ids.size());
@@ -147,5 +195,7 @@ LogitLensResult logitLens(Model& model, const std::string& text, const LogitLens
     }
     return result;
 }
+
+} // namespace
 
 } // namespace lumen::engine

@@ -170,6 +170,20 @@ private Q_SLOTS:
         }
     }
 
+    void lensFromIdsEqualsLensFromText()
+    {
+        auto gpt2 = Model::load(conformanceDir("gpt2"));
+        const LogitLensResult byText = logitLens(*gpt2, "The quick brown fox");
+        const LogitLensResult byIds = logitLensFromIds(*gpt2, byText.ids);
+        QCOMPARE(byIds.positions.size(), byText.ids.size()); // a causal LM: every position
+        for (size_t p = 0; p < byIds.positions.size(); ++p) {
+            for (size_t l = 0; l < byIds.positions[p].layers.size(); ++l) {
+                QCOMPARE(byIds.positions[p].layers[l].top.front().id, byText.positions[p].layers[l].top.front().id);
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, logitLensFromIds(*gpt2, { 100000 }));
+    }
+
     void oneBeamIsGreedy_data()
     {
         QTest::addColumn<QString>("name");

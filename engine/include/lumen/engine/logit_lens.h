@@ -63,5 +63,9 @@ struct LogitLensResult {
 /// Returns an empty result when `control` cancelled the pass.
 LogitLensResult logitLens(Model& model, const std::string& text, const LogitLensConfig& config = {},
                           const RunControl& control = {});
+/// The same over token ids as given (a decoder's prompt and what it generated, without
+/// tokenising the text again); not for encoder-decoder models.
+LogitLensResult logitLensFromIds(Model& model, const std::vector<int64_t>& ids,
+                                 const LogitLensConfig& config = {}, const RunControl& control = {});
 
 } // namespace lumen::engine
