@@ -5,6 +5,7 @@
 #include "attention_render.h"
 
 #include "arg_parser.h"
+#include "demo_artifact.h"
 #include "run_listing.h"
 #include "run_recorder.h"
 
@@ -500,6 +501,13 @@ Prepared prepareFillMask(const ParsedArgs& args)
                 const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
                 printLoadWarnings(ctx, model->info(), "no-tokenizer");
                 const engine::FillMaskResult r = engine::fillMask(*model, text, config);
+                DemoArtifact kept;
+                kept.demo = "fill-mask";
+                kept.text = text;
+                kept.topK = static_cast<int>(config.topK);
+                kept.model = model.get();
+                kept.fill = &r;
+                keepDemoOutput(ctx.recorder, kept);
                 Json masks = Json::array();
                 for (const engine::FillMaskPosition& m : r.masks) {
                     Json candidates = Json::array();
@@ -634,6 +642,13 @@ Prepared prepareGenerate(const ParsedArgs& args)
                             printed += step.text;
                         }
                     });
+                DemoArtifact kept;
+                kept.demo = "generate";
+                kept.text = prompt;
+                kept.generation = config;
+                kept.model = model.get();
+                kept.generated = &r;
+                keepDemoOutput(ctx.recorder, kept);
                 if (!json && r.text.size() > printed.size()
                     && r.text.compare(0, printed.size(), printed) == 0) {
                     ctx.out << r.text.substr(printed.size()); // a last half character, completed
@@ -702,6 +717,13 @@ Prepared prepareSimilarity(const ParsedArgs& args)
                 printLoadWarnings(ctx, model->info(), "no-tokenizer");
                 const engine::SimilarityResult r = engine::sentenceSimilarity(*model, texts,
                     pooling == "cls" ? engine::Pooling::First : engine::Pooling::Mean);
+                DemoArtifact kept;
+                kept.demo = "similarity";
+                kept.texts = texts;
+                kept.meanPooling = pooling != "cls";
+                kept.model = model.get();
+                kept.similarity = &r;
+                keepDemoOutput(ctx.recorder, kept);
                 const Json j { { "texts", texts }, { "pooling", pooling }, { "cosine", r.cosine },
                     { "token_counts", r.tokenCounts } };
                 if (json) {
@@ -744,6 +766,12 @@ Prepared prepareScore(const ParsedArgs& args)
                 const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
                 printLoadWarnings(ctx, model->info(), "no-tokenizer");
                 const engine::ScoreResult r = engine::scoreText(*model, text, 5);
+                DemoArtifact kept;
+                kept.demo = "score";
+                kept.text = text;
+                kept.model = model.get();
+                kept.score = &r;
+                keepDemoOutput(ctx.recorder, kept);
                 Json tokens = Json::array();
                 for (const engine::ScoredToken& t : r.tokens) {
                     Json top = Json::array();

@@ -48,6 +48,11 @@ void RunRecorder::cancelled(const nlohmann::ordered_json& summary)
     project_->finishRun(runId_, projects::RunStatus::Cancelled, dumpJson(summary));
 }
 
+void RunRecorder::writeArtifact(const std::string& kind, const std::string& fileName, std::string_view bytes)
+{
+    project_->writeArtifact(runId_, kind, fileName, bytes);
+}
+
 void RunRecorder::failed(const std::string& message)
 {
     project_->finishRun(runId_, projects::RunStatus::Failed, "{}", message);

@@ -37,6 +37,8 @@ public:
     void completed(const nlohmann::ordered_json& summary);
     void cancelled(const nlohmann::ordered_json& summary);
     void failed(const std::string& message);
+    /// Writes `bytes` as the run's artifact `fileName` of `kind` (run-<id>/<fileName>).
+    void writeArtifact(const std::string& kind, const std::string& fileName, std::string_view bytes);
 
     int64_t runId() const { return runId_; }
 

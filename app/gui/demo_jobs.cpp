@@ -44,6 +44,26 @@ constexpr size_t kLensPositions = 64; ///< generate's lens reads at most the las
 
 } // namespace
 
+void splitScoredText(const engine::Tokenizer& tokenizer, DemoOutput* out)
+{
+    out->scoreTexts.clear();
+    out->scoreFirstText.clear();
+    if (!out->score.pseudo) {
+        std::vector<int64_t> ids;
+        ids.push_back(tokenizer.tokenToId(out->score.firstToken).value_or(0));
+        for (const engine::ScoredToken& t : out->score.tokens) {
+            ids.push_back(t.id);
+        }
+        const std::vector<std::string> pieces = splitDecoded(tokenizer, ids);
+        out->scoreFirstText = pieces.front();
+        out->scoreTexts.assign(pieces.begin() + 1, pieces.end());
+    } else {
+        for (const engine::ScoredToken& t : out->score.tokens) {
+            out->scoreTexts.push_back(tokenizer.decode({ t.id }, false) + " ");
+        }
+    }
+}
+
 QString demoKindName(DemoKind kind)
 {
     switch (kind) {
@@ -134,20 +154,7 @@ bool computeDemo(engine::Model& model, const DemoRequest& request, const engine:
     case DemoKind::Score: {
         result.score = engine::scoreText(model, text, request.topK);
         if (const engine::Tokenizer* tokenizer = model.tokenizer()) {
-            if (!result.score.pseudo) {
-                std::vector<int64_t> ids;
-                ids.push_back(tokenizer->tokenToId(result.score.firstToken).value_or(0));
-                for (const engine::ScoredToken& t : result.score.tokens) {
-                    ids.push_back(t.id);
-                }
-                const std::vector<std::string> pieces = splitDecoded(*tokenizer, ids);
-                result.scoreFirstText = pieces.front();
-                result.scoreTexts.assign(pieces.begin() + 1, pieces.end());
-            } else {
-                for (const engine::ScoredToken& t : result.score.tokens) {
-                    result.scoreTexts.push_back(tokenizer->decode({ t.id }, false) + " ");
-                }
-            }
+            splitScoredText(*tokenizer, &result);
         }
         break;
     }

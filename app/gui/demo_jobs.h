@@ -29,6 +29,7 @@
 
 namespace lumen::engine {
 class Model;
+class Tokenizer;
 }
 
 namespace lumen::app {
@@ -79,6 +80,10 @@ struct DemoOutput {
     double elapsedMs = 0.0;
     QString note; ///< something the view should say (no lens for this model, ...)
 };
+
+/// Fills out->scoreFirstText and out->scoreTexts from out->score: the text split at its
+/// tokens (a causal LM's first token apart), what the scoring view shows.
+void splitScoredText(const engine::Tokenizer& tokenizer, DemoOutput* out);
 
 /// Runs `request` on `model`, calling `onStep` for every generated token. Throws
 /// lumen::Error for what the engine refuses; returns false when `control` cancelled (a

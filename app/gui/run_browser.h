@@ -65,6 +65,10 @@ public:
     /// Increments each time a metric request's answer has been shown (tests wait on it).
     int curvesShown() const { return curvesShown_; }
 
+    /// Opens artifact `artifactId` of run `runId` as its page's list does on a double click:
+    /// an attention or demo output asks the window to show it, other files open outside.
+    void openArtifact(qint64 runId, qint64 artifactId);
+
 Q_SIGNALS:
     /// An "attention" artifact of run `runId` was opened: show that run in the views.
     void attentionRunRequested(qint64 runId);
@@ -80,7 +84,6 @@ protected:
 private:
     void onSelection(const QList<qint64>& ids);
     void loadCurves(const QList<qint64>& ids, const QString& key, bool forCompare);
-    void openArtifact(qint64 runId, qint64 artifactId);
     void saveNotes(qint64 runId, const QString& notes);
     void saveTags(qint64 runId, const QStringList& tags);
     void setStatus(const QString& text);
