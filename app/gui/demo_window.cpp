@@ -75,6 +75,7 @@ QTableWidget* table(const QStringList& headers)
     t->setEditTriggers(QAbstractItemView::NoEditTriggers);
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->horizontalHeader()->setStretchLastSection(true);
+    t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 8);
     return t;
 }
 
@@ -753,6 +754,7 @@ void DemoWindow::showOutput(const DemoOutput& d)
             }
         }
         scored_->setPieces(std::move(pieces));
+        scoreTable_->scrollToTop();
         scoreSummary_->setText((r.pseudo ? tr("Pseudo-perplexity <b>%1</b>") : tr("Perplexity <b>%1</b>"))
                                    .arg(r.perplexity, 0, 'f', 2)
             + tr(" — %1 nats per token on average over %2 tokens.")
