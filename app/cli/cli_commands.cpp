@@ -36,6 +36,8 @@
 #include <functional>
 #include <iomanip>
 #include <iterator>
+#include <numeric>
+#include <thread>
 #include <limits>
 #include <memory>
 #include <ostream>
@@ -258,6 +260,17 @@ void printLoadWarnings(
             ctx.warn(w.kind + ": " + w.detail);
         }
     }
+}
+
+/// Loads the model a command runs on `device` and prints its load warnings (not the missing
+/// tokenizer: the engine's own error says that better where a tokenizer is needed).
+std::unique_ptr<engine::Model> loadModelFor(const CommandContext& ctx, const std::string& dir, const std::string& device)
+{
+    engine::LoadOptions options;
+    options.device = device;
+    auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+    printLoadWarnings(ctx, model->info(), "no-tokenizer");
+    return model;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -496,10 +509,7 @@ Prepared prepareFillMask(const ParsedArgs& args)
     const bool json = args.flag("json");
     return { absolutePath(dir), device, [dir, text = *text, config, device, json](CommandContext& ctx) {
                 requireNonEmptyTexts({ text });
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const auto model = loadModelFor(ctx, dir, device);
                 const engine::FillMaskResult r = engine::fillMask(*model, text, config);
                 DemoArtifact kept;
                 kept.demo = "fill-mask";
@@ -622,10 +632,7 @@ Prepared prepareGenerate(const ParsedArgs& args)
     const bool json = args.flag("json");
     return { absolutePath(dir), device, [dir, prompt = *prompt, config, device, json](CommandContext& ctx) {
                 requireNonEmptyTexts({ prompt });
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const auto model = loadModelFor(ctx, dir, device);
                 InterruptScope interrupt;
                 engine::RunControl control;
                 control.cancel = &gInterrupted;
@@ -711,10 +718,7 @@ Prepared prepareSimilarity(const ParsedArgs& args)
     const bool json = args.flag("json");
     return { absolutePath(dir), device, [dir, texts, pooling, device, json](CommandContext& ctx) {
                 requireNonEmptyTexts(texts);
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const auto model = loadModelFor(ctx, dir, device);
                 const engine::SimilarityResult r = engine::sentenceSimilarity(*model, texts,
                     pooling == "cls" ? engine::Pooling::First : engine::Pooling::Mean);
                 DemoArtifact kept;
@@ -761,10 +765,7 @@ Prepared prepareScore(const ParsedArgs& args)
     const bool json = args.flag("json");
     return { absolutePath(dir), device, [dir, text = *text, device, json](CommandContext& ctx) {
                 requireNonEmptyTexts({ text });
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const auto model = loadModelFor(ctx, dir, device);
                 const engine::ScoreResult r = engine::scoreText(*model, text, 5);
                 DemoArtifact kept;
                 kept.demo = "score";
@@ -832,10 +833,7 @@ Prepared prepareLogitLens(const ParsedArgs& args)
     const bool json = args.flag("json");
     return { absolutePath(dir), device, [dir, text = *text, config, device, json](CommandContext& ctx) {
                 requireNonEmptyTexts({ text });
-                engine::LoadOptions options;
-                options.device = device;
-                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-                printLoadWarnings(ctx, model->info(), "no-tokenizer");
+                const auto model = loadModelFor(ctx, dir, device);
                 const engine::LogitLensResult r = engine::logitLens(*model, text, config);
                 Json positions = Json::array();
                 for (const engine::LogitLensPosition& p : r.positions) {
@@ -896,6 +894,49 @@ double copyBandwidth()
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         best = std::max(best, static_cast<double>(bytes) / s);
         from[static_cast<size_t>(r)] = to[bytes - 1 - static_cast<size_t>(r)]; // keep the copy
+    }
+    return best;
+}
+
+/// Bytes per second read by sums over a 256 MiB buffer, one slice per hardware thread (best
+/// of 5): a stream that only reads, with as many threads as OpenBLAS gives a matrix-vector
+/// product (a copy also writes each byte, and runs on one thread).
+double readBandwidth()
+{
+    const size_t count = (size_t(256) << 20) / sizeof(uint64_t);
+    std::vector<uint64_t> data(count, 1);
+    const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+    std::vector<uint64_t> sums(threads * 8, 0); // a cache line apart
+    double best = 0.0;
+    for (int r = 0; r < 5; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<std::thread> pool;
+        for (size_t t = 0; t < threads; ++t) {
+            pool.emplace_back([&, t] {
+                const size_t begin = count * t / threads;
+                const size_t end = count * (t + 1) / threads;
+                uint64_t a = 0, b = 0, c = 0, d = 0;
+                size_t i = begin;
+                for (; i + 3 < end; i += 4) {
+                    a += data[i];
+                    b += data[i + 1];
+                    c += data[i + 2];
+                    d += data[i + 3];
+                }
+                for (; i < end; ++i) {
+                    a += data[i];
+                }
+                sums[t * 8] += a + b + c + d;
+            });
+        }
+        for (std::thread& t : pool) {
+            t.join();
+        }
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        best = std::max(best, static_cast<double>(count * sizeof(uint64_t)) / s);
+    }
+    if (std::accumulate(sums.begin(), sums.end(), uint64_t { 0 }) != 5 * count) {
+        throw Error(ErrorKind::Internal, "the read-bandwidth sum is wrong");
     }
     return best;
 }
@@ -961,6 +1002,7 @@ Prepared prepareBenchGenerate(const ParsedArgs& args)
                         { "times_ms", times } });
                 }
                 const double bandwidth = copyBandwidth();
+                const double reading = readBandwidth();
                 const double bytesPerParameter = info.dtype == "float32" ? 4.0 : 2.0;
                 const double weightBytes = static_cast<double>(info.parameterCount) * bytesPerParameter;
                 const double bound = bandwidth / weightBytes;
@@ -972,7 +1014,10 @@ Prepared prepareBenchGenerate(const ParsedArgs& args)
                     { "runs", runs }, { "cache_speedup", medians[false] / medians[true] },
                     { "copy_bandwidth_bytes_per_second", bandwidth },
                     { "bandwidth_bound_tokens_per_second", bound },
-                    { "fraction_of_bound", cached / bound } };
+                    { "fraction_of_bound", cached / bound },
+                    { "read_bandwidth_bytes_per_second", reading },
+                    { "read_bound_tokens_per_second", reading / weightBytes },
+                    { "fraction_of_read_bound", cached / (reading / weightBytes) } };
                 if (json) {
                     writePretty(ctx.out, summary);
                 } else {
@@ -987,7 +1032,10 @@ Prepared prepareBenchGenerate(const ParsedArgs& args)
                     ctx.out << padRight("cache speed-up", 16) << fixed(medians[false] / medians[true], 1) << "x\n"
                             << padRight("copy bandwidth", 16) << fixed(bandwidth / 1e9, 2) << " GB/s -> bound "
                             << fixed(bound, 1) << " tokens/s (weights read once per token); reached "
-                            << fixed(100.0 * cached / bound, 0) << " %\n";
+                            << fixed(100.0 * cached / bound, 0) << " %\n"
+                            << padRight("read bandwidth", 16) << fixed(reading / 1e9, 2) << " GB/s -> bound "
+                            << fixed(reading / weightBytes, 1) << " tokens/s (reading only, " << std::max(1u, std::thread::hardware_concurrency()) << " threads); reached "
+                            << fixed(100.0 * cached / (reading / weightBytes), 0) << " %\n";
                 }
                 return summary;
             } };
@@ -1012,11 +1060,7 @@ Prepared prepareForward(const ParsedArgs& args)
     return { absolutePath(dir), device,
         [dir, texts, targets, outPath = *out, device](CommandContext& ctx) {
             requireNonEmptyTexts(texts);
-            engine::LoadOptions options;
-            options.device = device;
-            const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-            // prepare() says it better when the tokenizer is missing.
-            printLoadWarnings(ctx, model->info(), "no-tokenizer");
+            const auto model = loadModelFor(ctx, dir, device); // prepare() names a missing tokenizer
             const bool seq2seq = model->info().isEncoderDecoder;
             if (seq2seq && targets.empty()) {
                 throw UsageError("forward",
@@ -1380,10 +1424,7 @@ Prepared prepareBench(const ParsedArgs& args)
             if (const std::string warning = engine::blasWarning(system); !warning.empty()) {
                 ctx.warn(warning);
             }
-            engine::LoadOptions options;
-            options.device = device;
-            const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
-            printLoadWarnings(ctx, model->info(), "no-tokenizer");
+            const auto model = loadModelFor(ctx, dir, device);
             const engine::ModelInfo& info = model->info();
 
             if (!json) {

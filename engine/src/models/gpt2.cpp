@@ -67,12 +67,7 @@ struct Conv1D : nn::Module {
         weight = register_parameter("weight", blocks::uninitialised({ in, out }));
         bias = register_parameter("bias", blocks::uninitialised({ out }));
     }
-    torch::Tensor forward(const torch::Tensor& x)
-    {
-        auto shape = x.sizes().vec();
-        shape.back() = weight.size(1);
-        return torch::addmm(bias, x.reshape({ -1, x.size(-1) }), weight).view(shape);
-    }
+    torch::Tensor forward(const torch::Tensor& x) { return blocks::linearInOut(x, weight, bias); }
     void init(double std)
     {
         torch::NoGradGuard noGrad;
@@ -333,7 +328,7 @@ private:
     /// The head on a normed hidden state.
     torch::Tensor project(const torch::Tensor& normed)
     {
-        return torch::nn::functional::linear(normed, lmHead_ ? lmHead_->weight : base_->wte->weight);
+        return blocks::linear(normed, lmHead_ ? lmHead_->weight : base_->wte->weight);
     }
 
     blocks::Linear lmHead_ { nullptr };

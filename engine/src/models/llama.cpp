@@ -457,8 +457,7 @@ private:
     /// The head on a normed hidden state.
     torch::Tensor project(const torch::Tensor& normed)
     {
-        return torch::nn::functional::linear(
-            normed, lmHead_ ? lmHead_->weight : base_->embed_tokens->weight);
+        return blocks::linear(normed, lmHead_ ? lmHead_->weight : base_->embed_tokens->weight);
     }
 
     blocks::Linear lmHead_ { nullptr };

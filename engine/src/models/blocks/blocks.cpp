@@ -25,9 +25,45 @@ LinearImpl::LinearImpl(const torch::nn::LinearOptions& options)
     }
 }
 
+namespace {
+
+/// One row on the CPU: the case where a matrix-vector product beats the packed product.
+bool singleRow(const torch::Tensor& x)
+{
+    return x.is_cpu() && x.dim() >= 1 && x.numel() == x.size(-1);
+}
+
+torch::Tensor rowResult(const torch::Tensor& y, const torch::Tensor& x)
+{
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = y.size(0);
+    return y.view(shape);
+}
+
+} // namespace
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
+{
+    if (singleRow(x)) {
+        const torch::Tensor v = x.reshape({ x.size(-1) });
+        return rowResult(bias.defined() ? torch::addmv(bias, weight, v) : torch::mv(weight, v), x);
+    }
+    return torch::nn::functional::linear(x, weight, bias);
+}
+
+torch::Tensor linearInOut(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
+{
+    if (singleRow(x)) {
+        return rowResult(torch::addmv(bias, weight.t(), x.reshape({ x.size(-1) })), x);
+    }
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = weight.size(1);
+    return torch::addmm(bias, x.reshape({ -1, x.size(-1) }), weight).view(shape);
+}
+
 torch::Tensor LinearImpl::forward(const torch::Tensor& x)
 {
-    return torch::nn::functional::linear(x, weight, bias);
+    return blocks::linear(x, weight, bias);
 }
 
 EmbeddingImpl::EmbeddingImpl(int64_t count, int64_t dim)

@@ -18,6 +18,15 @@ namespace lumen::engine::blocks {
 /// here would be thrown away (it cost a third of a BERT-base's load time).
 torch::Tensor uninitialised(c10::IntArrayRef shape);
 
+/// y = x Wᵀ + b with W [out, in], as torch::nn::functional::linear. On the CPU a single row
+/// (one token of one sequence: a decoding step with the KV cache) goes through a
+/// matrix-vector product, which reads the weight once; the general product (OpenBLAS, M = 1)
+/// first packs the weight, reading and writing it again, and a cached step is bound by the
+/// weights' bandwidth (bench-generate: 21.6 tokens/s before, 32-39 after; bench/README.md).
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias = {});
+/// y = x W + b with W [in, out] (GPT-2's Conv1D), with the same single-row path.
+torch::Tensor linearInOut(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
 /// torch::nn::Linear without its random init (see `uninitialised`): weight [out, in], bias
 /// [out] when options.bias(). Same parameter names, same forward.
 class LinearImpl : public torch::nn::Module {
