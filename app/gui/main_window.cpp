@@ -222,7 +222,10 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    // The attention controller stops its worker thread before anything else goes.
+    // A demo still running stops at its next step, then the attention controller stops the
+    // worker thread before anything else goes (the demo's run is left Running, and marked
+    // Interrupted once its project closes, as an attention run cut short is).
+    demos_->cancel();
     delete attention_;
     attention_ = nullptr;
 }
