@@ -173,6 +173,14 @@ std::optional<AttentionOutput> runInput(engine::Model& model, const engine::Mode
     // [layers, 1, heads, seq, seq] is already [layer][head][query][key]: taken, not copied.
     engine::FloatTensor& packed = result.trace.packedAttentions;
     const int seq = static_cast<int>(out.tokens.size());
+    if (packed.shape.empty()) {
+        const engine::ModelInfo& info = model.info();
+        throw Error(ErrorKind::InvalidInput,
+            info.architecture + " has no attention to show: "
+                + (info.modelType == "lumen-lstm" ? std::string("an LSTM carries its context in its state")
+                                                  : std::string("its convolutions have fixed, unnormalised kernels"))
+                + ". Lightweight and dynamic convolutions show their kernels as band maps.");
+    }
     if (packed.shape.size() != 5 || packed.shape[1] != 1 || packed.shape[3] != seq
         || packed.shape[4] != seq) {
         throw Error(ErrorKind::Internal, "the model returned no packed attention for the input");

@@ -17,6 +17,7 @@
 #include "models/roberta.h"
 #include "models/gpt2.h"
 #include "models/llama.h"
+#include "models/seq_models.h"
 #include "models/t5.h"
 
 #include <functional>
@@ -42,6 +43,11 @@ const std::vector<Family>& families()
         {"mistral", createLlama},
         {"qwen2", createLlama},
         {"t5", createT5},
+        {"lumen-lightconv", createLightConv},
+        {"lumen-dynamicconv", createDynamicConv},
+        {"lumen-dilatedconv", createDilatedConv},
+        {"lumen-wavenet", createWaveNet},
+        {"lumen-lstm", createLstm},
     };
     return kFamilies;
 }
