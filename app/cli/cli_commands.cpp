@@ -1207,8 +1207,11 @@ Prepared prepareModels(const ParsedArgs& args)
 Prepared prepareNewModel(const ParsedArgs& args)
 {
     const std::optional<std::string> config = args.value("config");
-    if (!config) {
-        throw UsageError("new-model", "missing --config CONFIG.json (the configuration to build)");
+    const std::optional<std::string> family = args.value("family");
+    if (config.has_value() == family.has_value()) {
+        throw UsageError("new-model",
+            "give either --config CONFIG.json (any configuration) or --family F --tokenizer DIR "
+            "(one of Lumen's families, sized by the options)");
     }
     const std::optional<std::string> out = args.value("out");
     if (!out) {
@@ -1216,11 +1219,49 @@ Prepared prepareNewModel(const ParsedArgs& args)
     }
     const uint64_t seed = static_cast<uint64_t>(parseIntOption("new-model", "seed",
         args.value("seed").value_or("0"), 0, std::numeric_limits<long long>::max()));
-    return { absolutePath(*out), "", [config = *config, out = *out, seed](CommandContext& ctx) {
-                const int64_t parameters = engine::createRandomModel(config, out, seed);
-                ctx.out << "wrote a random model with " << withThousands(parameters)
+    if (config) {
+        return { absolutePath(*out), "", [config = *config, out = *out, seed](CommandContext& ctx) {
+                    const int64_t parameters = engine::createRandomModel(config, out, seed);
+                    ctx.out << "wrote a random model with " << withThousands(parameters)
+                            << " parameters (seed " << seed << ") to " << out << '\n';
+                    return Json { { "output", absolutePath(out) }, { "config", absolutePath(config) },
+                        { "parameters", parameters }, { "seed", seed } };
+                } };
+    }
+    const std::optional<std::string> tokenizer = args.value("tokenizer");
+    if (!tokenizer) {
+        throw UsageError("new-model", "missing --tokenizer DIR (a folder with the tokenizer the model will use)");
+    }
+    engine::NewModelSpec spec;
+    spec.family = *family;
+    const std::vector<std::string> families = engine::newModelFamilies();
+    if (std::find(families.begin(), families.end(), spec.family) == families.end()) {
+        std::string known;
+        for (const std::string& f : families) {
+            known += (known.empty() ? "" : ", ") + f;
+        }
+        throw UsageError("new-model", "--family " + spec.family + " is not one of " + known);
+    }
+    const std::string head = args.value("head").value_or(spec.family == "wavenet" || spec.family == "lstm" ? "causal-lm" : "masked-lm");
+    if (head != "masked-lm" && head != "causal-lm") {
+        throw UsageError("new-model", "--head " + head + " is not a head: use masked-lm or causal-lm");
+    }
+    spec.causal = head == "causal-lm";
+    const auto size = [&args](const char* name, int64_t fallback, int64_t min) {
+        const auto v = args.value(name);
+        return v ? parseIntOption("new-model", name, *v, min, 1 << 20) : fallback;
+    };
+    spec.hidden = size("hidden", spec.hidden, 1);
+    spec.layers = size("layers", spec.layers, 1);
+    spec.heads = size("heads", spec.heads, 1);
+    spec.kernel = size("kernel", 0, 1);
+    spec.intermediate = size("intermediate", 0, 1);
+    spec.maxPositions = size("max-positions", 0, 1);
+    return { absolutePath(*out), "", [spec, tokenizer = *tokenizer, out = *out, seed, head](CommandContext& ctx) {
+                const int64_t parameters = engine::createModel(spec, tokenizer, out, seed);
+                ctx.out << "wrote a random " << spec.family << " " << head << " with " << withThousands(parameters)
                         << " parameters (seed " << seed << ") to " << out << '\n';
-                return Json { { "output", absolutePath(out) }, { "config", absolutePath(config) },
+                return Json { { "output", absolutePath(out) }, { "family", spec.family }, { "head", head },
                     { "parameters", parameters }, { "seed", seed } };
             } };
 }
@@ -1914,13 +1955,32 @@ const std::vector<Command>& commands()
             &prepareModels },
         { { "new-model", {}, 0,
               { { "config", true, false }, { "out", true, false }, { "seed", true, false },
-                  kProject, kHelp } },
-            "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]",
-            "write a randomly initialised model of a configuration",
-            "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout, and\n"
-            "copies tokenizer files that sit beside CONFIG.json. The same seed writes identical\n"
-            "files. Prints the folder and the parameter count.\n",
-            { { "--config FILE", "a Hugging Face config.json (required)" },
+                  { "family", true, false }, { "tokenizer", true, false }, { "head", true, false },
+                  { "hidden", true, false }, { "layers", true, false }, { "heads", true, false },
+                  { "kernel", true, false }, { "intermediate", true, false },
+                  { "max-positions", true, false }, kProject, kHelp } },
+            "lumen-cli new-model --config CONFIG.json --out DIR [--seed S]\n"
+            "       lumen-cli new-model --family F --tokenizer DIR --out DIR [--head masked-lm|causal-lm]\n"
+            "                 [--hidden N] [--layers N] [--heads N] [--kernel K] [--intermediate N]\n"
+            "                 [--max-positions N] [--seed S]",
+            "write a randomly initialised model of a configuration or a family",
+            "Writes DIR/config.json and DIR/model.safetensors in the Hugging Face layout. With\n"
+            "--config, any configuration Lumen loads (tokenizer files beside CONFIG.json are\n"
+            "copied). With --family, one of Lumen's own sequence models (lightconv, dynamicconv,\n"
+            "dilatedconv, wavenet, lstm) or a Transformer of the same sizes (transformer: BERT\n"
+            "for the masked-LM head, GPT-2 for the causal one), with the tokenizer of --tokenizer\n"
+            "(its vocabulary sets the model's). The same seed writes identical files. Prints the\n"
+            "folder and the parameter count.\n",
+            { { "--config FILE", "a Hugging Face config.json" },
+                { "--family F", "lightconv, dynamicconv, dilatedconv, wavenet, lstm or transformer" },
+                { "--tokenizer DIR", "with --family: a folder holding a tokenizer (any kind Lumen reads)" },
+                { "--head H", "masked-lm (default; wavenet and lstm: causal-lm) or causal-lm" },
+                { "--hidden N", "width (default 256)" },
+                { "--layers N", "layers (default 4)" },
+                { "--heads N", "attention or convolution heads (default 4)" },
+                { "--kernel K", "convolution width (default: the family's; odd for masked-LMs)" },
+                { "--intermediate N", "feed-forward width (default 4 x hidden)" },
+                { "--max-positions N", "learned positions (default: none; a Transformer 512)" },
                 { "--out DIR", "the folder to write (required; made if missing)" },
                 { "--seed S", "random seed, a whole number (default 0)" } },
             &prepareNewModel },

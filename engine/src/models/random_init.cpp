@@ -6,14 +6,17 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/safetensors.h"
+#include "lumen/engine/tokenizer.h"
 #include "models/architecture.h"
 #include "torch_convert.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -39,6 +42,25 @@ void writeTextAtomically(const fs::path& path, const std::string& text)
     if (ec) {
         fs::remove(temp, ec);
         throw Error(ErrorKind::Io, "cannot write " + path.string() + ": " + ec.message());
+    }
+}
+
+/// Copies the tokenizer files of folder `from` (those there are) into `to`, unless it is `to`.
+void copyTokenizerFiles(const fs::path& from, const std::string& to)
+{
+    static const char* kTokenizerFiles[] = { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+        "tokenizer.json", "vocab.json", "merges.txt", "spiece.model", "tokenizer.model", "added_tokens.json" };
+    std::error_code ec;
+    if (fs::weakly_canonical(from, ec) == fs::weakly_canonical(to, ec)) {
+        return;
+    }
+    for (const char* name : kTokenizerFiles) {
+        if (fs::exists(from / name, ec)) {
+            fs::copy_file(from / name, fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
+            if (ec) {
+                throw Error(ErrorKind::Io, "cannot copy " + (from / name).string() + " to " + to + ": " + ec.message());
+            }
+        }
     }
 }
 
@@ -91,23 +113,88 @@ int64_t createRandomModel(const std::string& configPath, const std::string& outD
     writeTextAtomically(fs::path(outDir) / "config.json", json.dump(2) + "\n");
 
     // Tokenizer files that sit beside the config travel with the model.
-    static const char* kTokenizerFiles[] = {
-        "vocab.txt",  "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
-        "vocab.json", "merges.txt",            "spiece.model",            "tokenizer.model",
-        "added_tokens.json"};
-    const fs::path from = fs::absolute(configPath).parent_path();
-    if (fs::weakly_canonical(from, ec) != fs::weakly_canonical(outDir, ec)) {
-        for (const char* name : kTokenizerFiles) {
-            if (fs::exists(from / name, ec)) {
-                fs::copy_file(from / name, fs::path(outDir) / name,
-                              fs::copy_options::overwrite_existing, ec);
-                if (ec) {
-                    throw Error(ErrorKind::Io, "cannot copy " + (from / name).string() + " to " +
-                                                   outDir + ": " + ec.message());
-                }
-            }
+    copyTokenizerFiles(fs::absolute(configPath).parent_path(), outDir);
+    return count;
+}
+
+std::vector<std::string> newModelFamilies()
+{
+    return { "lightconv", "dynamicconv", "dilatedconv", "wavenet", "lstm", "transformer" };
+}
+
+int64_t createModel(const NewModelSpec& spec, const std::string& tokenizerDir, const std::string& outDir,
+                    uint64_t seed)
+{
+    const std::vector<std::string> families = newModelFamilies();
+    if (std::find(families.begin(), families.end(), spec.family) == families.end()) {
+        std::string known;
+        for (const std::string& f : families) {
+            known += (known.empty() ? "" : ", ") + f;
+        }
+        throw Error(ErrorKind::InvalidInput, "\"" + spec.family + "\" is not a family Lumen can create (it creates: "
+                                                 + known + ").");
+    }
+    if (spec.hidden <= 0 || spec.layers <= 0 || spec.heads <= 0 || spec.kernel < 0 || spec.intermediate < 0
+        || spec.maxPositions < 0) {
+        throw Error(ErrorKind::InvalidInput, "the sizes must be positive (width, layers, heads; kernel, "
+                                             "feed-forward width and positions 0 for the default).");
+    }
+    const auto tokenizer = loadTokenizer(tokenizerDir);
+    if (!spec.causal && !tokenizer->specialTokens().mask) {
+        throw Error(ErrorKind::InvalidInput,
+                    tokenizerDir + ": this tokenizer has no mask token, so a masked-LM could not be "
+                                   "trained or used with it; choose the causal-LM head or another tokenizer.");
+    }
+    const int64_t vocab = tokenizer->vocabSize();
+    const int64_t intermediate = spec.intermediate > 0 ? spec.intermediate : 4 * spec.hidden;
+    nlohmann::json c;
+    if (spec.family == "transformer" && !spec.causal) {
+        c = { { "model_type", "bert" }, { "architectures", { "BertForMaskedLM" } }, { "vocab_size", vocab },
+            { "hidden_size", spec.hidden }, { "num_hidden_layers", spec.layers },
+            { "num_attention_heads", spec.heads }, { "intermediate_size", intermediate },
+            { "max_position_embeddings", spec.maxPositions > 0 ? spec.maxPositions : 512 },
+            { "type_vocab_size", 2 }, { "hidden_act", "gelu" } };
+    } else if (spec.family == "transformer") {
+        c = { { "model_type", "gpt2" }, { "architectures", { "GPT2LMHeadModel" } }, { "vocab_size", vocab },
+            { "n_embd", spec.hidden }, { "n_layer", spec.layers }, { "n_head", spec.heads },
+            { "n_inner", intermediate }, { "n_positions", spec.maxPositions > 0 ? spec.maxPositions : 512 },
+            { "activation_function", "gelu_new" } };
+        if (const auto eos = tokenizer->specialTokens().eos) {
+            c["bos_token_id"] = *eos;
+            c["eos_token_id"] = *eos;
+        }
+    } else {
+        static const std::map<std::string, std::string> kNames { { "lightconv", "LumenLightConv" },
+            { "dynamicconv", "LumenDynamicConv" }, { "dilatedconv", "LumenDilatedConv" },
+            { "wavenet", "LumenWaveNet" }, { "lstm", "LumenLstm" } };
+        c = { { "model_type", "lumen-" + spec.family },
+            { "architectures", { kNames.at(spec.family) + (spec.causal ? "ForCausalLM" : "ForMaskedLM") } },
+            { "vocab_size", vocab }, { "hidden_size", spec.hidden }, { "num_hidden_layers", spec.layers },
+            { "intermediate_size", intermediate }, { "max_position_embeddings", spec.maxPositions } };
+        if (spec.family == "lightconv" || spec.family == "dynamicconv") {
+            c["num_heads"] = spec.heads;
+        }
+        if (spec.kernel > 0 && spec.family != "lstm") {
+            c["kernel_size"] = spec.kernel;
+        } else if (spec.family == "wavenet") {
+            c["kernel_size"] = spec.causal ? 2 : 3;
         }
     }
+    if (const auto pad = tokenizer->specialTokens().pad) {
+        c["pad_token_id"] = *pad;
+    }
+    std::error_code ec;
+    fs::create_directories(outDir, ec);
+    if (ec || !fs::is_directory(outDir)) {
+        throw Error(ErrorKind::Io, "cannot create the folder " + outDir + ": " +
+                                       (ec ? ec.message() : std::string("not a folder")));
+    }
+    // The configuration is checked (createArchitecture) before anything is written.
+    createArchitecture(ModelConfig::fromJson(c, "the new model's configuration"));
+    const fs::path config = fs::path(outDir) / "config.json";
+    writeTextAtomically(config, c.dump(2) + "\n");
+    const int64_t count = createRandomModel(config.string(), outDir, seed);
+    copyTokenizerFiles(fs::absolute(tokenizerDir), outDir);
     return count;
 }
 

@@ -338,6 +338,48 @@ private Q_SLOTS:
         QVERIFY2(last < 0.3 * first, qPrintable(QStringLiteral("loss %1 -> %2").arg(first).arg(last)));
     }
 
+    // createModel (lumen-cli new-model --family, the New Model dialog): every family with
+    // either head, sized as asked, with the tokenizer's vocabulary; a Transformer of the same
+    // sizes; clear refusals.
+    void createModelBySpec()
+    {
+        for (const std::string& family : newModelFamilies()) {
+            for (const bool causal : { false, true }) {
+                QTemporaryDir dir;
+                NewModelSpec spec;
+                spec.family = family;
+                spec.causal = causal;
+                spec.hidden = 48;
+                spec.layers = 2;
+                spec.heads = 4;
+                const std::string tokenizer = lumen::test::conformanceDir(causal ? "gpt2" : "bert");
+                const int64_t parameters = createModel(spec, tokenizer, dir.path().toStdString(), 2);
+                auto model = Model::load(dir.path().toStdString());
+                const ModelInfo& info = model->info();
+                QCOMPARE(info.parameterCount, parameters);
+                QCOMPARE(info.hiddenSize, int64_t { 48 });
+                QCOMPARE(info.numLayers, int64_t { 2 });
+                QCOMPARE(info.vocabSize, static_cast<int64_t>(model->tokenizer()->vocabSize()));
+                QCOMPARE(QString::fromStdString(info.headKind), causal ? QStringLiteral("causal-lm") : QStringLiteral("masked-lm"));
+                QCOMPARE(QString::fromStdString(info.modelType),
+                    family == "transformer" ? (causal ? QStringLiteral("gpt2") : QStringLiteral("bert"))
+                                            : QString::fromStdString("lumen-" + family));
+                QVERIFY(info.warnings.empty());
+            }
+        }
+        QTemporaryDir dir;
+        NewModelSpec unknown;
+        unknown.family = "cnn";
+        QVERIFY_THROWS_EXCEPTION(Error, createModel(unknown, lumen::test::conformanceDir("bert"), dir.path().toStdString(), 0));
+        NewModelSpec noMask; // GPT-2's tokenizer has no mask token for a masked-LM
+        QVERIFY_THROWS_EXCEPTION(Error, createModel(noMask, lumen::test::conformanceDir("gpt2"), dir.path().toStdString(), 0));
+        NewModelSpec heads;
+        heads.hidden = 30;
+        heads.heads = 4;
+        QVERIFY_THROWS_EXCEPTION(Error, createModel(heads, lumen::test::conformanceDir("bert"), dir.path().toStdString(), 0));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("model.safetensors")))); // nothing written
+    }
+
     void badConfigurationsAreNamed()
     {
         const auto fails = [](nlohmann::json json, const char* needle) {

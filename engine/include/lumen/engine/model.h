@@ -142,6 +142,31 @@ private:
 /// beside the config. Returns the number of parameters written.
 int64_t createRandomModel(const std::string& configPath, const std::string& outDir, uint64_t seed);
 
+/// A new model of one of the families `lumen-cli new-model --family` and the New Model
+/// dialog build, sized as asked: Lumen's own ("lightconv", "dynamicconv", "dilatedconv",
+/// "wavenet", "lstm") or a Transformer of the same sizes ("transformer": BERT for the
+/// masked-LM head, GPT-2 for the causal one), so architectures compare at equal width and depth.
+struct NewModelSpec {
+    std::string family = "lightconv";
+    bool causal = false; ///< the causal-LM head; else the masked-LM head
+    int64_t hidden = 256;
+    int64_t layers = 4;
+    int64_t heads = 4; ///< attention heads, or lightweight / dynamic convolution heads
+    int64_t kernel = 0; ///< convolution kernel width; 0 = the family's default
+    int64_t intermediate = 0; ///< feed-forward width; 0 = 4 x hidden
+    int64_t maxPositions = 0; ///< 0 = none for the convolutions and the LSTM, 512 for a Transformer
+};
+
+/// The families NewModelSpec::family accepts.
+std::vector<std::string> newModelFamilies();
+
+/// Writes a random model of `spec` with the tokenizer of `tokenizerDir` (its vocabulary
+/// size sets the model's) to `outDir`. Throws lumen::Error(InvalidInput) for an unknown
+/// family, sizes that do not fit (heads not dividing the width, an even centred kernel), or
+/// a masked-LM whose tokenizer has no mask token. Returns the number of parameters.
+int64_t createModel(const NewModelSpec& spec, const std::string& tokenizerDir, const std::string& outDir,
+                    uint64_t seed);
+
 /// The model types Lumen can load, for error messages and the Open dialog.
 std::vector<std::string> supportedModelTypes();
 
