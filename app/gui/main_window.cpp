@@ -6,6 +6,7 @@
 #include "attention_export.h"
 #include "cache_dialog.h"
 #include "demo_window.h"
+#include "new_model_dialog.h"
 #include "download_dialog.h"
 #include "model_panel_data.h"
 #include "run_browser.h"
@@ -246,6 +247,9 @@ void MainWindow::buildMenus()
     openCached->setToolTip(tr("Open a model you downloaded with Python (Hugging Face cache)"));
     QAction* download =
         file->addAction(tr("&Download Model…"), this, [this] { showDownloadDialog(); });
+    QAction* newModel = file->addAction(tr("New Mo&del…"), this, [this] { showNewModelDialog(); });
+    newModel->setToolTip(tr("A new, randomly initialised model: a lightweight, dynamic or dilated "
+                            "convolution, WaveNet, an LSTM or a Transformer, with chosen sizes"));
     download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
     file->addSeparator();
     QAction* exportProject = file->addAction(tr("E&xport Project…"), this, [this] {
@@ -641,6 +645,18 @@ CacheDialog* MainWindow::showCacheDialog()
     auto* dialog = new CacheDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &CacheDialog::modelChosen, this, &MainWindow::openModel);
+    dialog->open();
+    return dialog;
+}
+
+NewModelDialog* MainWindow::showNewModelDialog()
+{
+    auto* dialog = new NewModelDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (attention_->hasModel()) {
+        dialog->setTokenizerDir(attention_->model().dir);
+    }
+    connect(dialog, &NewModelDialog::modelCreated, this, &MainWindow::openModel);
     dialog->open();
     return dialog;
 }

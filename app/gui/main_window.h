@@ -41,6 +41,7 @@ namespace lumen::app {
 
 class CacheDialog;
 class DemoWindow;
+class NewModelDialog;
 class RunBrowser;
 class DownloadDialog;
 
@@ -136,6 +137,10 @@ public:
     /// File > Download Model…: opens the (window-modal, self-deleting) hub download dialog;
     /// the downloaded snapshot goes through openModel(). Returned for tests.
     DownloadDialog* showDownloadDialog();
+    /// File > New Model…: opens the (window-modal, self-deleting) dialog for a new random
+    /// model, its tokenizer field set to the loaded model's folder; the new folder goes
+    /// through openModel(). Returned for tests.
+    NewModelDialog* showNewModelDialog();
 
 Q_SIGNALS:
     void errorShown(const QString& message);

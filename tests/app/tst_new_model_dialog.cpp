@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+// File > New Model…: the dialog writes the model it describes (the same as its "Copy as
+// Command" line), the window opens it, and bad choices are said in the dialog without
+// closing it or writing anything.
+
+#include "launcher.h"
+#include "main_window.h"
+#include "new_model_dialog.h"
+
+#include "conformance.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+using lumen::app::AttentionController;
+using lumen::app::MainWindow;
+using lumen::app::NewModelDialog;
+
+class TestNewModelDialog : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(temp_.isValid());
+        lumen::app::initResources();
+    }
+
+    void createsAndOpensTheModel()
+    {
+        MainWindow window;
+        window.setInteractiveErrors(false);
+        window.show();
+        QVERIFY(window.openProject(temp_.filePath(QStringLiteral("p.lumen"))));
+        QSignalSpy loaded(window.attentionController(), &AttentionController::modelLoaded);
+        const QString bert = QString::fromStdString(lumen::test::conformanceDir("bert"));
+        window.openModel(bert);
+        QVERIFY(loaded.wait(30000));
+        NewModelDialog* dialog = window.showNewModelDialog();
+        QCOMPARE(dialog->tokenizerEdit()->text(), window.attentionController()->model().dir);
+        dialog->familyBox()->setCurrentIndex(dialog->familyBox()->findData(QStringLiteral("dynamicconv")));
+        dialog->hiddenBox()->setValue(32);
+        dialog->layersBox()->setValue(2);
+        dialog->kernelBox()->setValue(5);
+        const QString out = temp_.filePath(QStringLiteral("dyn"));
+        dialog->outputEdit()->setText(out);
+        QVERIFY(dialog->commandLine().contains(QStringLiteral("--family dynamicconv --head masked-lm --hidden 32 --layers 2")));
+        QVERIFY(dialog->commandLine().contains(QStringLiteral("--kernel 5")));
+        QSignalSpy created(dialog, &NewModelDialog::modelCreated);
+        QTest::mouseClick(dialog->createButton(), Qt::LeftButton);
+        QVERIFY(loaded.wait(30000)); // the window opens what the dialog wrote
+        QCOMPARE(created.count(), 1);
+        QCOMPARE(window.attentionController()->model().architecture, QStringLiteral("LumenDynamicConvForMaskedLM"));
+        QCOMPARE(window.attentionController()->model().hiddenSize, qint64 { 32 });
+        QCOMPARE(window.attentionController()->model().layers, 2);
+        QVERIFY(QFile::exists(out + QStringLiteral("/vocab.txt"))); // the tokenizer came along
+    }
+
+    void badChoicesStayInTheDialog()
+    {
+        NewModelDialog dialog;
+        dialog.show();
+        // GPT-2's tokenizer has no mask token: a masked-LM is refused, nothing is written.
+        dialog.setTokenizerDir(QString::fromStdString(lumen::test::conformanceDir("gpt2")));
+        const QString out = temp_.filePath(QStringLiteral("refused"));
+        dialog.setOutputDir(out);
+        QSignalSpy created(&dialog, &NewModelDialog::modelCreated);
+        QVERIFY(dialog.create());
+        QVERIFY(QTest::qWaitFor([&] { return dialog.createButton()->isEnabled(); }, 30000));
+        QVERIFY2(dialog.messageLabel()->text().contains(QStringLiteral("mask token")), qPrintable(dialog.messageLabel()->text()));
+        QCOMPARE(created.count(), 0);
+        QVERIFY(dialog.isVisible());
+        QVERIFY(!QFile::exists(out + QStringLiteral("/model.safetensors")));
+        // An even kernel for a centred convolution is named.
+        dialog.setTokenizerDir(QString::fromStdString(lumen::test::conformanceDir("bert")));
+        dialog.kernelBox()->setValue(4);
+        QVERIFY(dialog.create());
+        QVERIFY(QTest::qWaitFor([&] { return dialog.createButton()->isEnabled(); }, 30000));
+        QVERIFY(dialog.messageLabel()->text().contains(QStringLiteral("kernel_size")));
+        // A folder that holds a model is never overwritten; empty fields are asked for.
+        const QString existing = QString::fromStdString(lumen::test::conformanceDir("bert"));
+        dialog.setOutputDir(existing);
+        QVERIFY(!dialog.create());
+        QVERIFY(dialog.messageLabel()->text().contains(QStringLiteral("does not overwrite")));
+        dialog.setOutputDir(QString());
+        QVERIFY(!dialog.create());
+    }
+
+private:
+    QTemporaryDir temp_;
+};
+
+QTEST_MAIN(TestNewModelDialog)
+#include "tst_new_model_dialog.moc"
