@@ -14,6 +14,7 @@
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
 #include "lumen/engine/logit_lens.h"
+#include "lumen/engine/receptive_field.h"
 #include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
 #include "lumen/engine/model.h"
@@ -875,6 +876,53 @@ Prepared prepareLogitLens(const ParsedArgs& args)
                     }
                 }
                 return Json { { "positions", r.positions.size() }, { "layers", r.layers } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// receptive-field
+
+Prepared prepareReceptiveField(const ParsedArgs& args)
+{
+    const std::string dir = modelArgument(args.positionals[0]);
+    const bool json = args.flag("json");
+    return { absolutePath(dir), "", [dir, json](CommandContext& ctx) {
+                engine::LoadOptions options;
+                options.loadTokenizer = false;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                const std::vector<engine::LayerReceptiveField> rows = engine::theoreticalReceptiveField(*model);
+                const auto extent = [](int64_t n, bool unbounded) { return unbounded ? Json("unbounded") : Json(n); };
+                Json layers = Json::array();
+                for (const engine::LayerReceptiveField& r : rows) {
+                    layers.push_back({ { "layer", r.layer }, { "op", r.op }, { "kernel", r.kernel },
+                        { "dilation", r.dilation },
+                        { "size", r.field.size() < 0 ? Json("unbounded") : Json(r.field.size()) },
+                        { "left", extent(r.field.left, r.field.unboundedLeft) },
+                        { "right", extent(r.field.right, r.field.unboundedRight) } });
+                }
+                const Json j { { "architecture", model->info().architecture }, { "layers", layers } };
+                if (json) {
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    size_t w = 2;
+                    for (const auto& r : rows) {
+                        w = std::max(w, r.op.size());
+                    }
+                    ctx.out << model->info().architecture << ": theoretical receptive field after each layer\n"
+                            << "layer  " << padRight("op", w) << "  kernel  dilation      field    left   right\n";
+                    const auto cell = [](int64_t n, bool unbounded) { return unbounded ? std::string("all") : std::to_string(n); };
+                    for (const auto& r : rows) {
+                        ctx.out << padLeft(std::to_string(r.layer), 5) << "  " << padRight(r.op, w) << "  "
+                                << padLeft(r.kernel > 0 ? std::to_string(r.kernel) : "-", 6) << "  "
+                                << padLeft(r.kernel > 0 ? std::to_string(r.dilation) : "-", 8) << "  "
+                                << padLeft(r.field.size() < 0 ? std::string("unbounded") : std::to_string(r.field.size()), 9)
+                                << "  " << padLeft(cell(r.field.left, r.field.unboundedLeft), 6) << "  "
+                                << padLeft(cell(r.field.right, r.field.unboundedRight), 6) << '\n';
+                    }
+                }
+                const engine::ReceptiveField last = rows.empty() ? engine::ReceptiveField {} : rows.back().field;
+                return Json { { "layers", rows.size() }, { "size", last.size() } };
             } };
 }
 
@@ -2148,6 +2196,17 @@ const std::vector<Command>& commands()
                             "\"final\", \"layers\": [{\"top\", \"final_probability\", \"final_rank\"}]}]}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareLogitLens },
+        { { "receptive-field", { "MODEL_DIR" }, 0, { kJson, kProject, kHelp } },
+            "lumen-cli receptive-field MODEL_DIR [--json]",
+            "the theoretical receptive field after every layer",
+            "Prints, after each layer, how many input positions one output position can depend\n"
+            "on, and how far to its left and right: from kernel widths, dilations and causal or\n"
+            "centred padding, through residual connections and WaveNet's skip connections\n"
+            "(Araujo et al. 2019). LSTMs and self-attention are unbounded (to the left only when\n"
+            "causal).\n",
+            { { "--json", "print {\"architecture\", \"layers\": [{\"layer\", \"op\", \"kernel\", "
+                          "\"dilation\", \"size\", \"left\", \"right\"}]} (\"unbounded\" where so)" } },
+            &prepareReceptiveField },
         { { "bench-generate", { "MODEL_DIR" }, 0,
               { { "prompt-len", true, false }, { "new-tokens", true, false },
                   { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },

@@ -91,6 +91,17 @@ inline bool stopRequested(const ArchInput& input, int64_t layer, int64_t layers)
     return input.control->cancelled();
 }
 
+/// One layer as the theoretical receptive field sees it (analysis/receptive_field.cpp).
+struct ReceptiveFieldLayer {
+    std::string op; ///< "lightweight convolution", "LSTM", ...
+    int64_t kernel = 1;
+    int64_t dilation = 1;
+    bool causal = false;
+    bool recurrent = false; ///< reads every earlier position (and later, unless causal)
+    bool residual = true; ///< the layer's input is added to its output
+    bool skip = false; ///< WaveNet: the output also feeds the head through a skip sum
+};
+
 class Architecture : public torch::nn::Module {
 public:
     ~Architecture() override = default;
@@ -118,6 +129,10 @@ public:
     /// the last layer's un-normed output equals ArchOutput::logits. Undefined when the model
     /// has no language-model head. Call under the same grad mode as run().
     virtual torch::Tensor lensLogits(const torch::Tensor& hidden) { (void)hidden; return {}; }
+
+    /// The layers in order, for a theoretical receptive field; empty for families whose
+    /// layers are self-attention (the analysis treats them as unbounded).
+    virtual std::vector<ReceptiveFieldLayer> receptiveFieldLayers() const { return {}; }
 
     /// Largest sequence the model accepts (0 = no limit).
     virtual int64_t maxSequenceLength() const = 0;

@@ -568,6 +568,28 @@ public:
         head_->bias.zero_();
     }
 
+    std::vector<ReceptiveFieldLayer> receptiveFieldLayers() const override
+    {
+        static const char* kOps[] = { "lightweight convolution", "dynamic convolution", "dilated convolution",
+            "gated dilated convolution", "LSTM" };
+        std::vector<ReceptiveFieldLayer> layers;
+        for (size_t l = 0; l < static_cast<size_t>(sizes_.layers); ++l) {
+            ReceptiveFieldLayer layer;
+            layer.op = kOps[static_cast<int>(sizes_.kind)];
+            layer.causal = sizes_.causal;
+            if (sizes_.kind == Kind::Lstm) {
+                layer.recurrent = true;
+                layer.residual = false;
+            } else {
+                layer.kernel = sizes_.kernels[l];
+                layer.dilation = sizes_.dilations[l];
+                layer.skip = sizes_.kind == Kind::WaveNet;
+            }
+            layers.push_back(layer);
+        }
+        return layers;
+    }
+
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
     int64_t vocabSize() const override { return sizes_.vocab; }
 

@@ -11,6 +11,7 @@
 #include "io/model_config.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
+#include "lumen/engine/receptive_field.h"
 #include "lumen/engine/safetensors.h"
 #include "models/architecture.h"
 #include "torch_convert.h"
@@ -182,7 +183,9 @@ private Q_SLOTS:
         if (causal) {
             QVERIFY2(rowDifference(base, other, 0, p + 1) == 0.0, "a causal model read a later token");
         } else if (type != "lumen-lstm") {
-            const int64_t reach = type == "lumen-wavenet" || type == "lumen-dilatedconv" ? 7 : 3;
+            // How far the theory says it reaches: the empirical and theoretical fields agree.
+            const int64_t reach = theoreticalReceptiveField(*model).back().field.right;
+            QCOMPARE(reach, type == "lumen-wavenet" || type == "lumen-dilatedconv" ? int64_t { 7 } : int64_t { 3 });
             // Changing only tokens beyond the reach of position p leaves it as it was.
             std::vector<int64_t> far = ids;
             for (int64_t i = p + reach + 1; i < 24; ++i) {

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// Theoretical receptive fields (Araujo et al. 2019, "Computing receptive fields of
+// convolutional neural networks"): which input positions an output position can depend on,
+// from kernel widths, dilations, strides and padding, over a graph of layers — residual and
+// skip connections (a union of paths), causal padding (the field lies to the left only),
+// recurrence and self-attention (unbounded).
+//
+//   ReceptiveFieldGraph g;
+//   int x = g.input();
+//   for (int l = 0; l < 10; ++l)
+//       x = g.conv(x, /*kernel=*/2, /*dilation=*/1 << l, /*stride=*/1, Padding::Causal);
+//   g.field(x).size();            // 1024: WaveNet's ten layers of dilations 1 .. 512
+//
+// A field is relative to its output position t: output t of a node with jump J reads input
+// positions t * J - left .. t * J + right (J is the product of the strides before it).
+// Thread safety: a plain value type.
+
+#include "lumen/engine/model.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+
+enum class Padding { Centred, Causal };
+
+struct ReceptiveField {
+    int64_t left = 0; ///< positions before the output's own that it reads
+    int64_t right = 0; ///< positions after it
+    int64_t jump = 1; ///< input positions between neighbouring outputs (product of strides)
+    bool unboundedLeft = false; ///< recurrence or attention: every earlier position
+    bool unboundedRight = false;
+    /// Positions read, the output's own included; -1 when unbounded.
+    int64_t size() const { return unboundedLeft || unboundedRight ? -1 : left + right + 1; }
+};
+
+class ReceptiveFieldGraph {
+public:
+    ReceptiveFieldGraph();
+
+    /// The input (node 0): a field of its own position only.
+    int input() const { return 0; }
+    /// A convolution of `from`: kernel width, dilation, stride; centred padding puts
+    /// (kernel - 1) * dilation / 2 positions before (floor) and the rest after, causal all before.
+    int conv(int from, int64_t kernel, int64_t dilation = 1, int64_t stride = 1,
+             Padding padding = Padding::Centred, const std::string& name = {});
+    /// A residual or skip sum (or a concatenation) of nodes with the same jump: the union.
+    int merge(const std::vector<int>& from, const std::string& name = {});
+    /// Recurrence (an LSTM) or self-attention: every earlier position, and with
+    /// `bothDirections` every later one too.
+    int global(int from, bool bothDirections, const std::string& name = {});
+
+    ReceptiveField field(int node) const;
+    const std::string& name(int node) const;
+    int size() const { return static_cast<int>(nodes_.size()); }
+
+private:
+    struct Node {
+        std::string name;
+        ReceptiveField field;
+    };
+    int add(Node node);
+    std::vector<Node> nodes_;
+};
+
+/// One row of a model's theoretical receptive field table: the field after layer `layer`.
+struct LayerReceptiveField {
+    int64_t layer = 0; ///< 1 .. layers (0 = the embeddings)
+    std::string op; ///< "lightweight convolution", "self-attention", "LSTM", ...
+    int64_t kernel = 0; ///< 0 where there is no kernel
+    int64_t dilation = 0;
+    ReceptiveField field;
+};
+
+/// The theoretical receptive field after each layer of a loaded model (the last row is what
+/// its head reads). Lumen's convolutions and WaveNet follow their kernels, dilations and
+/// padding (WaveNet's output reads the union of its skip connections); recurrent and
+/// attention models are unbounded (to the left only when causal). Throws
+/// lumen::Error(Unsupported) for a model whose layers Lumen cannot read this way.
+std::vector<LayerReceptiveField> theoreticalReceptiveField(Model& model);
+
+} // namespace lumen::engine

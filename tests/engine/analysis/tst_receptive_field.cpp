@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+// Theoretical receptive fields (Araujo et al. 2019): known stacks (WaveNet's kernel 2 with
+// dilations 1 .. 512 reads 1024 positions; centred, strided and mixed stacks against the
+// closed forms), unions over residual and skip paths, refusals, and the per-layer table of
+// loaded models (Lumen's convolutions, WaveNet's skip sum, the LSTM and Transformers).
+#include "conformance.h"
+
+#include "lumen/engine/error.h"
+#include "lumen/engine/model.h"
+#include "lumen/engine/receptive_field.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace lumen;
+using namespace lumen::engine;
+
+class TestReceptiveField : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void waveNetStack()
+    {
+        ReceptiveFieldGraph g;
+        int x = g.input();
+        for (int l = 0; l < 10; ++l) {
+            x = g.conv(x, 2, int64_t { 1 } << l, 1, Padding::Causal);
+        }
+        QCOMPARE(g.field(x).size(), int64_t { 1024 });
+        QCOMPARE(g.field(x).left, int64_t { 1023 });
+        QCOMPARE(g.field(x).right, int64_t { 0 });
+        // Two such blocks: 2 * 1023 + 1.
+        for (int l = 0; l < 10; ++l) {
+            x = g.conv(x, 2, int64_t { 1 } << l, 1, Padding::Causal);
+        }
+        QCOMPARE(g.field(x).size(), int64_t { 2047 });
+    }
+
+    void centredAndStridedStacks()
+    {
+        // Centred kernel 3, three layers: 3 each side.
+        ReceptiveFieldGraph g;
+        int x = g.input();
+        for (int l = 0; l < 3; ++l) {
+            x = g.conv(x, 3);
+        }
+        QCOMPARE(g.field(x).left, int64_t { 3 });
+        QCOMPARE(g.field(x).right, int64_t { 3 });
+        QCOMPARE(g.field(x).size(), int64_t { 7 });
+        // Kernel 3, stride 2, four layers: r = 1 + sum (k - 1) * prod(strides before) =
+        // 1 + 2 * (1 + 2 + 4 + 8) = 31, jump 16 (Araujo et al.'s closed form).
+        ReceptiveFieldGraph s;
+        int y = s.input();
+        for (int l = 0; l < 4; ++l) {
+            y = s.conv(y, 3, 1, 2);
+        }
+        QCOMPARE(s.field(y).size(), int64_t { 31 });
+        QCOMPARE(s.field(y).jump, int64_t { 16 });
+        // A mixed stack, kernel/stride 11/4, 3/2, 5/1, 3/2: 1 + 10 + 2*4 + 4*8 + 2*8 = 67.
+        ReceptiveFieldGraph a;
+        int z = a.conv(a.input(), 11, 1, 4);
+        z = a.conv(z, 3, 1, 2);
+        z = a.conv(z, 5, 1, 1);
+        z = a.conv(z, 3, 1, 2);
+        QCOMPARE(a.field(z).size(), int64_t { 67 });
+        QCOMPARE(a.field(z).jump, int64_t { 16 });
+        // An even centred kernel puts the extra position after the output.
+        ReceptiveFieldGraph e;
+        const int w = e.conv(e.input(), 4);
+        QCOMPARE(e.field(w).left, int64_t { 1 });
+        QCOMPARE(e.field(w).right, int64_t { 2 });
+    }
+
+    void residualAndSkipPathsAreUnions()
+    {
+        ReceptiveFieldGraph g;
+        const int in = g.input();
+        const int wide = g.conv(in, 5, 2); // 4 each side
+        const int causal = g.conv(in, 3, 1, 1, Padding::Causal); // 2 left
+        const int sum = g.merge({ in, wide, causal });
+        QCOMPARE(g.field(sum).left, int64_t { 4 });
+        QCOMPARE(g.field(sum).right, int64_t { 4 });
+        const int attention = g.global(sum, false);
+        QVERIFY(g.field(attention).unboundedLeft);
+        QVERIFY(!g.field(attention).unboundedRight);
+        QCOMPARE(g.field(attention).size(), int64_t { -1 });
+        QCOMPARE(g.field(attention).right, int64_t { 4 });
+        // Paths on different grids cannot be summed; sizes below 1 are refused.
+        const int strided = g.conv(in, 3, 1, 2);
+        QVERIFY_THROWS_EXCEPTION(Error, g.merge({ in, strided }));
+        QVERIFY_THROWS_EXCEPTION(Error, g.conv(in, 0));
+    }
+
+    void modelsTables()
+    {
+        QTemporaryDir dir;
+        // WaveNet, causal, kernel 2, dilations 1, 2, 4, 8 (cycle 3 repeats: 1, 2, 4, 1).
+        NewModelSpec wave;
+        wave.family = "wavenet";
+        wave.causal = true;
+        wave.hidden = 16;
+        wave.layers = 4;
+        createModel(wave, lumen::test::conformanceDir("gpt2"), dir.filePath(QStringLiteral("wave")).toStdString(), 0);
+        auto waveModel = Model::load(dir.filePath(QStringLiteral("wave")).toStdString());
+        const auto waveRows = theoreticalReceptiveField(*waveModel);
+        QCOMPARE(waveRows.size(), size_t { 4 });
+        const int64_t expected[] = { 2, 4, 8, 16 };
+        for (size_t l = 0; l < 4; ++l) {
+            QCOMPARE(waveRows[l].field.size(), expected[l]);
+            QCOMPARE(waveRows[l].field.right, int64_t { 0 });
+            QCOMPARE(waveRows[l].dilation, int64_t { 1 } << l);
+        }
+        // Lightweight convolution, masked-LM, kernel 5 everywhere: 2 more each side per layer.
+        NewModelSpec light;
+        light.hidden = 16;
+        light.layers = 3;
+        light.kernel = 5;
+        createModel(light, lumen::test::conformanceDir("bert"), dir.filePath(QStringLiteral("light")).toStdString(), 0);
+        auto lightModel = Model::load(dir.filePath(QStringLiteral("light")).toStdString());
+        const auto lightRows = theoreticalReceptiveField(*lightModel);
+        QCOMPARE(lightRows.back().field.size(), int64_t { 13 });
+        QCOMPARE(lightRows.back().field.left, int64_t { 6 });
+        QCOMPARE(QString::fromStdString(lightRows.front().op), QStringLiteral("lightweight convolution"));
+        // LSTM and Transformers: unbounded, to the left only when causal.
+        NewModelSpec lstm;
+        lstm.family = "lstm";
+        lstm.causal = true;
+        lstm.hidden = 16;
+        lstm.layers = 2;
+        createModel(lstm, lumen::test::conformanceDir("gpt2"), dir.filePath(QStringLiteral("lstm")).toStdString(), 0);
+        auto lstmModel = Model::load(dir.filePath(QStringLiteral("lstm")).toStdString());
+        QVERIFY(theoreticalReceptiveField(*lstmModel).back().field.unboundedLeft);
+        QVERIFY(!theoreticalReceptiveField(*lstmModel).back().field.unboundedRight);
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        const auto gptRows = theoreticalReceptiveField(*gpt2);
+        QCOMPARE(gptRows.size(), size_t { 3 });
+        QVERIFY(gptRows.back().field.unboundedLeft && !gptRows.back().field.unboundedRight);
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        QVERIFY(theoreticalReceptiveField(*bert).back().field.unboundedRight);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReceptiveField)
+#include "tst_receptive_field.moc"
