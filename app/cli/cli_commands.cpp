@@ -886,11 +886,27 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
 {
     const std::string dir = modelArgument(args.positionals[0]);
     const bool json = args.flag("json");
-    return { absolutePath(dir), "", [dir, json](CommandContext& ctx) {
+    const std::optional<std::string> text = args.value("text");
+    engine::GradientFieldConfig gradient;
+    if (const auto p = args.value("position")) {
+        gradient.position = parseIntOption("receptive-field", "position", *p, 0, 1 << 20);
+    }
+    if (const auto l = args.value("layer")) {
+        gradient.layer = parseIntOption("receptive-field", "layer", *l, 1, 4096);
+    }
+    if (!text && (args.has("position") || args.has("layer"))) {
+        throw UsageError("receptive-field", "--position and --layer are for the gradient field: give --text T too");
+    }
+    return { absolutePath(dir), "", [dir, json, text, gradient](CommandContext& ctx) {
                 engine::LoadOptions options;
-                options.loadTokenizer = false;
+                options.loadTokenizer = text.has_value();
                 const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
                 const std::vector<engine::LayerReceptiveField> rows = engine::theoreticalReceptiveField(*model);
+                std::optional<engine::GradientField> measured;
+                if (text) {
+                    requireNonEmptyTexts({ *text });
+                    measured = engine::gradientReceptiveField(*model, *text, gradient);
+                }
                 const auto extent = [](int64_t n, bool unbounded) { return unbounded ? Json("unbounded") : Json(n); };
                 Json layers = Json::array();
                 for (const engine::LayerReceptiveField& r : rows) {
@@ -900,7 +916,12 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
                         { "left", extent(r.field.left, r.field.unboundedLeft) },
                         { "right", extent(r.field.right, r.field.unboundedRight) } });
                 }
-                const Json j { { "architecture", model->info().architecture }, { "layers", layers } };
+                Json j { { "architecture", model->info().architecture }, { "layers", layers } };
+                if (measured) {
+                    j["gradient"] = { { "tokens", measured->tokens }, { "position", measured->position },
+                        { "layer", measured->layer }, { "magnitude", measured->magnitude }, { "share", measured->share },
+                        { "within_distance", measured->withinDistance } };
+                }
                 if (json) {
                     writeInline(ctx.out, j);
                     ctx.out << '\n';
@@ -919,6 +940,30 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
                                 << padLeft(r.field.size() < 0 ? std::string("unbounded") : std::to_string(r.field.size()), 9)
                                 << "  " << padLeft(cell(r.field.left, r.field.unboundedLeft), 6) << "  "
                                 << padLeft(cell(r.field.right, r.field.unboundedRight), 6) << '\n';
+                    }
+                    if (measured) {
+                        const engine::GradientField& g = *measured;
+                        ctx.out << "\ngradient of layer " << g.layer << "'s output at position " << g.position << " ("
+                                << g.tokens[static_cast<size_t>(g.position)] << ") by input position:\n";
+                        size_t w = 5;
+                        for (const std::string& t : g.tokens) {
+                            w = std::max(w, displayWidth(t));
+                        }
+                        for (size_t i = 0; i < g.tokens.size(); ++i) {
+                            std::string bars;
+                            for (int b = 0; b < static_cast<int>(std::lround(g.share[i] * 50)); ++b) {
+                                bars += "\u2588";
+                            }
+                            ctx.out << padLeft(std::to_string(i), 5) << "  " << padRight(g.tokens[i], w) << "  "
+                                    << padLeft(fixed(100.0 * g.share[i], 2), 6) << " %  " << bars << '\n';
+                        }
+                        ctx.out << "effective context: share of the gradient within distance d\n";
+                        for (size_t d = 0; d < g.withinDistance.size(); ++d) {
+                            ctx.out << "  d=" << padLeft(std::to_string(d), 3) << "  " << fixed(100.0 * g.withinDistance[d], 1) << " %\n";
+                            if (g.withinDistance[d] >= 0.999999) {
+                                break;
+                            }
+                        }
                     }
                 }
                 const engine::ReceptiveField last = rows.empty() ? engine::ReceptiveField {} : rows.back().field;
@@ -2196,16 +2241,25 @@ const std::vector<Command>& commands()
                             "\"final\", \"layers\": [{\"top\", \"final_probability\", \"final_rank\"}]}]}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareLogitLens },
-        { { "receptive-field", { "MODEL_DIR" }, 0, { kJson, kProject, kHelp } },
-            "lumen-cli receptive-field MODEL_DIR [--json]",
-            "the theoretical receptive field after every layer",
+        { { "receptive-field", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, { "position", true, false }, { "layer", true, false }, kJson, kProject,
+                  kHelp } },
+            "lumen-cli receptive-field MODEL_DIR [--text T [--position P] [--layer L]] [--json]",
+            "the theoretical receptive field after every layer, and the measured one",
             "Prints, after each layer, how many input positions one output position can depend\n"
             "on, and how far to its left and right: from kernel widths, dilations and causal or\n"
             "centred padding, through residual connections and WaveNet's skip connections\n"
             "(Araujo et al. 2019). LSTMs and self-attention are unbounded (to the left only when\n"
-            "causal).\n",
-            { { "--json", "print {\"architecture\", \"layers\": [{\"layer\", \"op\", \"kernel\", "
-                          "\"dilation\", \"size\", \"left\", \"right\"}]} (\"unbounded\" where so)" } },
+            "causal). With --text, also the effective receptive field by gradient (Luo et al.\n"
+            "2016) of position P (default: the middle) at layer L (default: the last): how much\n"
+            "each input position's embedding moves that output, and the share of it within\n"
+            "distance d (the effective context curve). Works for every family.\n",
+            { { "--text T", "measure the gradient field on this text" },
+                { "--position P", "the output position (token index, special tokens counted)" },
+                { "--layer L", "the layer whose output is differentiated (1 .. layers)" },
+                { "--json", "print {\"architecture\", \"layers\": [{\"layer\", \"op\", \"kernel\", "
+                          "\"dilation\", \"size\", \"left\", \"right\"}], \"gradient\": {\"tokens\", "
+                          "\"position\", \"layer\", \"magnitude\", \"share\", \"within_distance\"}}" } },
             &prepareReceptiveField },
         { { "bench-generate", { "MODEL_DIR" }, 0,
               { { "prompt-len", true, false }, { "new-tokens", true, false },

@@ -3,9 +3,12 @@
 #include "lumen/engine/receptive_field.h"
 
 #include "lumen/engine/error.h"
+#include "lumen/engine/tokenizer.h"
 #include "models/architecture.h"
+#include "torch_convert.h"
 
 #include <algorithm>
+#include <random>
 
 namespace lumen::engine {
 
@@ -122,6 +125,121 @@ std::vector<LayerReceptiveField> theoreticalReceptiveField(Model& model)
             layer.recurrent ? 0 : layer.dilation, f });
     }
     return rows;
+}
+
+namespace {
+
+GradientField gradientField(Model& model, const ModelInput& input, const GradientFieldConfig& config)
+{
+    const ModelInfo& info = model.info();
+    const auto seq = input.seqLen();
+    if (seq <= 0) {
+        throw Error(ErrorKind::InvalidInput, "the text has no tokens.");
+    }
+    const int64_t position = config.position < 0 ? seq / 2 : config.position;
+    if (position >= seq) {
+        throw Error(ErrorKind::InvalidInput, "position " + std::to_string(position) + " is outside the text (0.."
+                                                 + std::to_string(seq - 1) + ").");
+    }
+    const int64_t layers = info.numLayers;
+    const int64_t layer = config.layer < 0 ? layers : config.layer;
+    if (layer < 1 || layer > layers) {
+        throw Error(ErrorKind::InvalidInput, "layer " + std::to_string(layer) + " is outside the model (1.."
+                                                 + std::to_string(layers) + ").");
+    }
+    Architecture& arch = ModelInternals::architecture(model);
+    const torch::Device device = ModelInternals::device(model);
+    torch::AutoGradMode gradients(true);
+    ArchInput in;
+    in.inputIds = toTorch(input.inputIds).to(device);
+    in.attentionMask = input.attentionMask.data.empty() ? torch::ones_like(in.inputIds) : toTorch(input.attentionMask).to(device);
+    in.tokenTypeIds = input.tokenTypeIds.data.empty() ? torch::zeros_like(in.inputIds) : toTorch(input.tokenTypeIds).to(device);
+    torch::Tensor leaf;
+    in.embeddingHook = [&leaf](const torch::Tensor& h) {
+        leaf = h.detach().requires_grad_(true);
+        return leaf;
+    };
+    TraceRequest trace;
+    trace.hiddenStates = true;
+    const ArchOutput out = arch.run(in, trace);
+    if (!leaf.defined() || static_cast<int64_t>(out.hiddenStates.size()) <= layer) {
+        throw Error(ErrorKind::Unsupported, info.architecture + ": no per-layer outputs to take a gradient of.");
+    }
+    // The Jacobian block J_j = d y / d e_j of the output vector y at `position` for every j,
+    // measured by its Frobenius norm: E ||J_j^T r||^2 = ||J_j||_F^2 for r ~ N(0, I), averaged
+    // over kProjections fixed random directions (Hutchinson). The plain sum of y's channels
+    // would not do: after a layer norm it is constant, and its gradient zero.
+    constexpr int kProjections = 8;
+    const torch::Tensor y = out.hiddenStates[static_cast<size_t>(layer)].select(0, 0).select(0, position);
+    std::mt19937_64 rng(12345);
+    std::normal_distribution<float> normal;
+    torch::Tensor squares = torch::zeros({ seq }, torch::kDouble);
+    for (int k = 0; k < kProjections; ++k) {
+        std::vector<float> r(static_cast<size_t>(y.numel()));
+        for (float& x : r) {
+            x = normal(rng);
+        }
+        const torch::Tensor direction = torch::tensor(r).to(y.device(), y.scalar_type());
+        // Only the input's gradient: the parameters' .grad stay untouched.
+        const torch::Tensor g = torch::autograd::grad({ (y * direction).sum() }, { leaf }, {},
+                                                      /*retain_graph=*/k + 1 < kProjections, false, true)[0];
+        if (g.defined()) {
+            squares += g.select(0, 0).to(torch::kCPU, torch::kDouble).pow(2).sum(-1);
+        }
+    }
+    GradientField field;
+    field.position = position;
+    field.layer = layer;
+    const torch::Tensor norms = (squares / kProjections).sqrt().contiguous();
+    field.magnitude.assign(norms.data_ptr<double>(), norms.data_ptr<double>() + seq);
+    double total = 0.0;
+    for (const double m : field.magnitude) {
+        total += m;
+    }
+    for (const double m : field.magnitude) {
+        field.share.push_back(total > 0 ? m / total : 0.0);
+    }
+    for (int64_t d = 0; d < seq; ++d) {
+        double within = 0.0;
+        for (int64_t j = std::max<int64_t>(0, position - d); j <= std::min(seq - 1, position + d); ++j) {
+            within += field.share[static_cast<size_t>(j)];
+        }
+        field.withinDistance.push_back(within);
+    }
+    if (!input.tokens.empty()) {
+        field.tokens = input.tokens.front();
+    } else if (const Tokenizer* tokenizer = model.tokenizer()) {
+        for (const int64_t id : input.inputIds.data) {
+            field.tokens.push_back(tokenizer->idToToken(id));
+        }
+    }
+    return field;
+}
+
+} // namespace
+
+GradientField gradientReceptiveField(Model& model, const std::string& text, const GradientFieldConfig& config)
+{
+    if (model.tokenizer() == nullptr) {
+        throw Error(ErrorKind::InvalidInput, "the model folder has no tokenizer, so Lumen cannot read the text.");
+    }
+    return gradientField(model, model.prepare({ text }), config);
+}
+
+GradientField gradientReceptiveFieldFromIds(Model& model, const std::vector<int64_t>& ids,
+                                            const GradientFieldConfig& config)
+{
+    for (const int64_t id : ids) {
+        if (id < 0 || id >= model.info().vocabSize) {
+            throw Error(ErrorKind::InvalidInput, "token id " + std::to_string(id) + " is outside the vocabulary.");
+        }
+    }
+    ModelInput input;
+    const auto n = static_cast<int64_t>(ids.size());
+    input.inputIds = { { 1, n }, ids };
+    input.attentionMask = { { 1, n }, std::vector<int64_t>(ids.size(), 1) };
+    input.tokenTypeIds = { { 1, n }, std::vector<int64_t>(ids.size(), 0) };
+    return gradientField(model, input, config);
 }
 
 } // namespace lumen::engine

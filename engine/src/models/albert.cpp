@@ -195,7 +195,7 @@ public:
     {
         ArchOutput out;
         auto& encoder = *base_->encoder;
-        torch::Tensor h = base_->embeddings->forward(in.inputIds, in.tokenTypeIds);
+        torch::Tensor h = embedded(in, base_->embeddings->forward(in.inputIds, in.tokenTypeIds));
         h = encoder.embedding_hidden_mapping_in(h);
         const torch::Tensor mask = blocks::additiveMask(in.attentionMask, h.scalar_type());
         // hidden_states: the projected embeddings, then one entry per layer application

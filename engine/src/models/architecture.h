@@ -52,7 +52,17 @@ struct ArchInput {
     /// When set, each layer's (encoder) self-attention probabilities go here as the layer
     /// finishes instead of into ArchOutput::attentions (Model::forward packs them).
     std::function<void(const torch::Tensor&)> attentionSink;
+    /// When set, the (encoder's) embedding output [batch, seq, hidden] passes through it
+    /// before the first layer: the gradient receptive field makes it a leaf that keeps its
+    /// gradient. Every family calls embedded() at that point.
+    std::function<torch::Tensor(const torch::Tensor&)> embeddingHook;
 };
+
+/// The embedding output as the first layer should see it (ArchInput::embeddingHook).
+inline torch::Tensor embedded(const ArchInput& in, torch::Tensor h)
+{
+    return in.embeddingHook ? in.embeddingHook(h) : h;
+}
 
 struct ArchOutput {
     torch::Tensor lastHidden; ///< [batch, seq, hidden]

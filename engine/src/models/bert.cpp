@@ -86,7 +86,7 @@ public:
     ArchOutput run(const ArchInput& in, const TraceRequest& trace) override
     {
         ArchOutput out;
-        torch::Tensor h = base_->embeddings->forward(in.inputIds, in.tokenTypeIds);
+        torch::Tensor h = embedded(in, base_->embeddings->forward(in.inputIds, in.tokenTypeIds));
         h = bert::runEncoder(*base_->encoder, h, in, trace, out);
         if (out.cancelled) {
             return out;

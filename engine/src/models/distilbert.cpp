@@ -215,7 +215,7 @@ public:
     {
         // DistilBERT has no token types: tokenTypeIds are ignored.
         ArchOutput out;
-        torch::Tensor h = base_->embeddings->forward(in.inputIds);
+        torch::Tensor h = embedded(in, base_->embeddings->forward(in.inputIds));
         if (trace.hiddenStates) {
             out.hiddenStates.push_back(h);
         }

@@ -110,6 +110,7 @@ public:
         if (base_->embeddings_project) {
             h = base_->embeddings_project(h);
         }
+        h = embedded(in, h);
         // hidden_states[0] is the projected embeddings, as in the reference's encoder.
         h = bert::runEncoder(*base_->encoder, h, in, trace, out);
         if (out.cancelled) {

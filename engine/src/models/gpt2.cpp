@@ -225,7 +225,7 @@ public:
             : torch::arange(past, total, opts).unsqueeze(0).expand({ batch, seq });
         // Token type ids are not used: the reference adds wte(token_type_ids) only when a
         // caller passes them, and its tokenizer never does.
-        torch::Tensor x = base_->wte(in.inputIds) + base_->wpe(positions);
+        torch::Tensor x = embedded(in, base_->wte(in.inputIds) + base_->wpe(positions));
 
         const torch::Tensor causal = torch::arange(total, opts).unsqueeze(0)
             <= torch::arange(past, total, opts).unsqueeze(1);

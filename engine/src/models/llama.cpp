@@ -310,7 +310,7 @@ public:
             ? in.positionIds
             : torch::arange(past, total, opts).unsqueeze(0).expand({ batch, seq });
 
-        torch::Tensor x = base_->embed_tokens(in.inputIds);
+        torch::Tensor x = embedded(in, base_->embed_tokens(in.inputIds));
         const auto [cos, sin] = rotary(positions, x.scalar_type());
         const torch::Tensor mask = causalMask(in.attentionMask, batch, seq, past, x);
 

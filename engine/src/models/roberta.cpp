@@ -75,7 +75,7 @@ public:
     {
         ArchOutput out;
         const torch::Tensor positions = positionIds(in.inputIds, sizes_.padTokenId);
-        torch::Tensor h = base_->embeddings->forward(in.inputIds, in.tokenTypeIds, positions);
+        torch::Tensor h = embedded(in, base_->embeddings->forward(in.inputIds, in.tokenTypeIds, positions));
         h = bert::runEncoder(*base_->encoder, h, in, trace, out);
         if (out.cancelled) {
             return out;

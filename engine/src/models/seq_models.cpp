@@ -465,7 +465,7 @@ public:
             ? in.attentionMask.to(embeddings_->word_embeddings->weight.scalar_type()).unsqueeze(-1)
             : torch::Tensor();
         const auto masked = [&keep](const torch::Tensor& h) { return keep.defined() ? h * keep : h; };
-        torch::Tensor h = masked(torch::dropout(embeddings_->forward(in.inputIds), sizes_.hiddenDropout, training));
+        torch::Tensor h = embedded(in, masked(torch::dropout(embeddings_->forward(in.inputIds), sizes_.hiddenDropout, training)));
         torch::Tensor skips;
         for (int64_t l = 0; l < sizes_.layers; ++l) {
             if (stopRequested(in, l, sizes_.layers)) {

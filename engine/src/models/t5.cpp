@@ -289,7 +289,7 @@ public:
         }
 
         // Encoder.
-        torch::Tensor h = shared_(in.inputIds);
+        torch::Tensor h = embedded(in, shared_(in.inputIds));
         const torch::Tensor encBias =
             encoder_->blocks.front()->self->SelfAttention->computeBias(srcLen, srcLen, true, sizes_)
             + encMask;

@@ -139,6 +139,71 @@ private Q_SLOTS:
         auto bert = Model::load(lumen::test::conformanceDir("bert"));
         QVERIFY(theoreticalReceptiveField(*bert).back().field.unboundedRight);
     }
+
+    // The gradient field of one convolution layer is its kernel's support, exactly; a causal
+    // model has exactly zero gradient from later positions; an LSTM's reaches every earlier
+    // one and no later one; the effective context curve rises to 1.
+    void gradientFields()
+    {
+        QTemporaryDir dir;
+        std::vector<int64_t> ids;
+        for (int64_t i = 0; i < 15; ++i) {
+            ids.push_back(300 + 11 * i);
+        }
+        NewModelSpec one;
+        one.hidden = 16;
+        one.layers = 1;
+        one.kernel = 5;
+        createModel(one, lumen::test::conformanceDir("bert"), dir.filePath(QStringLiteral("one")).toStdString(), 0);
+        auto conv = Model::load(dir.filePath(QStringLiteral("one")).toStdString());
+        const GradientField f = gradientReceptiveFieldFromIds(*conv, ids, { 7, 1 });
+        QCOMPARE(f.position, int64_t { 7 });
+        for (int64_t j = 0; j < 15; ++j) {
+            const double m = f.magnitude[static_cast<size_t>(j)];
+            if (j >= 5 && j <= 9) {
+                QVERIFY2(m > 0.0, qPrintable(QStringLiteral("position %1 inside the kernel has no gradient").arg(j)));
+            } else {
+                QCOMPARE(m, 0.0);
+            }
+        }
+        QVERIFY(std::abs(f.withinDistance.back() - 1.0) < 1e-12);
+        QVERIFY(std::abs(f.withinDistance[2] - 1.0) < 1e-12); // all of it within the kernel's half-width
+        for (size_t d = 1; d < f.withinDistance.size(); ++d) {
+            QVERIFY(f.withinDistance[d] >= f.withinDistance[d - 1]);
+        }
+        // Causal: GPT-2, a causal lightweight convolution, an LSTM.
+        NewModelSpec causalConv;
+        causalConv.causal = true;
+        causalConv.hidden = 16;
+        causalConv.layers = 2;
+        createModel(causalConv, lumen::test::conformanceDir("gpt2"), dir.filePath(QStringLiteral("cc")).toStdString(), 0);
+        NewModelSpec lstm = causalConv;
+        lstm.family = "lstm";
+        createModel(lstm, lumen::test::conformanceDir("gpt2"), dir.filePath(QStringLiteral("lstm")).toStdString(), 0);
+        for (const QString& path : { QString::fromStdString(lumen::test::conformanceDir("gpt2")), dir.filePath(QStringLiteral("cc")),
+                 dir.filePath(QStringLiteral("lstm")) }) {
+            auto model = Model::load(path.toStdString());
+            const GradientField g = gradientReceptiveFieldFromIds(*model, ids, { 9, -1 });
+            for (int64_t j = 10; j < 15; ++j) {
+                QCOMPARE(g.magnitude[static_cast<size_t>(j)], 0.0);
+            }
+            QVERIFY(g.magnitude[9] > 0.0);
+            if (path.endsWith(QStringLiteral("lstm")) || path.contains(QStringLiteral("gpt2"))) {
+                for (int64_t j = 0; j <= 9; ++j) { // recurrence and attention reach back to the start
+                    QVERIFY2(g.magnitude[static_cast<size_t>(j)] > 0.0, qPrintable(path));
+                }
+            }
+        }
+        // A bidirectional model's gradient reaches both ways; errors name the range.
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        const GradientField b = gradientReceptiveField(*bert, "the cat sat on the mat", { 2, 2 });
+        QVERIFY(b.magnitude.back() > 0.0 && b.magnitude.front() > 0.0);
+        QCOMPARE(b.tokens.front(), std::string("[CLS]"));
+        QVERIFY_THROWS_EXCEPTION(Error, gradientReceptiveField(*bert, "a b", { 40, -1 }));
+        QVERIFY_THROWS_EXCEPTION(Error, gradientReceptiveField(*bert, "a b", { 1, 9 }));
+        // The parameters kept no gradient of their own.
+        QVERIFY(!bert->forward(bert->prepare({ "a" })).logits.empty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReceptiveField)

@@ -82,4 +82,34 @@ struct LayerReceptiveField {
 /// lumen::Error(Unsupported) for a model whose layers Lumen cannot read this way.
 std::vector<LayerReceptiveField> theoreticalReceptiveField(Model& model);
 
+struct GradientFieldConfig {
+    int64_t position = -1; ///< the output position; -1 = the middle of the text
+    int64_t layer = -1; ///< 1 .. layers: that layer's output; -1 = the last layer
+};
+
+/// The effective receptive field by gradient (Luo et al. 2016) of one output position: how
+/// strongly each input position's embedding moves the layer's output there, for any family
+/// (convolutional, recurrent, Transformer; T5's encoder).
+struct GradientField {
+    std::vector<std::string> tokens;
+    int64_t position = 0;
+    int64_t layer = 0;
+    /// per input position j: the Frobenius norm of d y / d e_j — y the layer's
+    /// output vector at `position`, e_j the embedding output (what the first layer reads) at
+    /// j — estimated from 8 fixed random projections of y (exactly 0 where y does not depend
+    /// on e_j)
+    std::vector<double> magnitude;
+    std::vector<double> share; ///< magnitude / its sum
+    /// The effective context curve: withinDistance[d] = the share of the gradient mass at
+    /// positions j with |j - position| <= d, d = 0 .. tokens - 1 (ends at 1).
+    std::vector<double> withinDistance;
+};
+
+/// Throws lumen::Error(InvalidInput) for an empty text, a position or layer outside the model
+/// and text, or a folder without a tokenizer.
+GradientField gradientReceptiveField(Model& model, const std::string& text, const GradientFieldConfig& config = {});
+/// The same over token ids as given.
+GradientField gradientReceptiveFieldFromIds(Model& model, const std::vector<int64_t>& ids,
+                                            const GradientFieldConfig& config = {});
+
 } // namespace lumen::engine
