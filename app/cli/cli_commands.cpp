@@ -972,6 +972,98 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
 }
 
 // ---------------------------------------------------------------------------------------------
+// bench-length
+
+Prepared prepareBenchLength(const ParsedArgs& args)
+{
+    std::vector<std::string> dirs;
+    for (const std::string& p : args.positionals) {
+        dirs.push_back(modelArgument(p));
+    }
+    for (const std::string& p : args.all("model")) {
+        dirs.push_back(modelArgument(p));
+    }
+    if (dirs.empty()) {
+        throw UsageError("bench-length", "give one or more model folders");
+    }
+    std::vector<int64_t> lengths;
+    std::stringstream list(args.value("lengths").value_or("64,128,256,512,1024,2048,4096"));
+    for (std::string part; std::getline(list, part, ',');) {
+        lengths.push_back(parseIntOption("bench-length", "lengths", part, 1, 1 << 20));
+    }
+    const int repeats = static_cast<int>(parseIntOption("bench-length", "repeats", args.value("repeats").value_or("3"), 1, 1000));
+    const bool json = args.flag("json");
+    const std::string device = deviceOption(args);
+    return { dirs.empty() ? std::string() : absolutePath(dirs.front()), device,
+        [dirs, lengths, repeats, json, device](CommandContext& ctx) {
+            InterruptScope interrupt;
+            engine::RunControl control;
+            control.cancel = &gInterrupted;
+            Json models = Json::array();
+            for (const std::string& dir : dirs) {
+                engine::LoadOptions options;
+                options.device = device;
+                options.loadTokenizer = false;
+                const auto model = engine::Model::load(engine::resolveModelPath(dir), options);
+                const engine::ModelInfo& info = model->info();
+                Json rows = Json::array();
+                for (const int64_t length : lengths) {
+                    if (info.maxPositions > 0 && length > info.maxPositions) {
+                        rows.push_back({ { "length", length }, { "skipped", "longer than the model's "
+                                                                          + std::to_string(info.maxPositions) + " positions" } });
+                        continue;
+                    }
+                    engine::BenchConfig config;
+                    config.seqLen = length;
+                    config.batch = 1;
+                    config.warmup = 1;
+                    config.repeats = repeats;
+                    const engine::BenchResult r = engine::benchmarkForward(*model, config, control);
+                    if (r.status == engine::JobStatus::Cancelled) {
+                        throw Cancelled { Json { { "models", models } } };
+                    }
+                    const double flops = engine::forwardFlops(*model, length);
+                    rows.push_back({ { "length", length }, { "median_ms", r.medianMs },
+                        { "tokens_per_second", r.tokensPerSecond }, { "flops", flops },
+                        { "gflops_per_second", flops / (r.medianMs * 1e6) } });
+                    ctx.metric(info.architecture + "/forward_ms", length, r.medianMs);
+                    ctx.metric(info.architecture + "/gflops", length, flops / 1e9);
+                }
+                models.push_back({ { "model_dir", absolutePath(dir) }, { "architecture", info.architecture },
+                    { "parameters", info.parameterCount }, { "layers", info.numLayers }, { "hidden", info.hiddenSize },
+                    { "rows", rows } });
+            }
+            const Json summary { { "lengths", lengths }, { "repeats", repeats }, { "models", models } };
+            if (json) {
+                writePretty(ctx.out, summary);
+                return summary;
+            }
+            for (const Json& m : models) {
+                ctx.out << m["architecture"].get<std::string>() << " (" << m["layers"].get<int64_t>() << " layers, width "
+                        << m["hidden"].get<int64_t>() << ", " << withThousands(m["parameters"].get<int64_t>())
+                        << " parameters)\n"
+                        << "  length   median ms    tokens/s      GFLOP   GFLOP/s   x previous\n";
+                double previous = 0.0;
+                for (const Json& row : m["rows"]) {
+                    if (row.contains("skipped")) {
+                        ctx.out << padLeft(std::to_string(row["length"].get<int64_t>()), 8) << "  skipped: "
+                                << row["skipped"].get<std::string>() << '\n';
+                        continue;
+                    }
+                    const double ms = row["median_ms"].get<double>();
+                    ctx.out << padLeft(std::to_string(row["length"].get<int64_t>()), 8) << padLeft(fixed(ms, 2), 12)
+                            << padLeft(fixed(row["tokens_per_second"].get<double>(), 0), 12)
+                            << padLeft(fixed(row["flops"].get<double>() / 1e9, 3), 11)
+                            << padLeft(fixed(row["gflops_per_second"].get<double>(), 1), 10)
+                            << padLeft(previous > 0 ? fixed(ms / previous, 2) : std::string("-"), 13) << '\n';
+                    previous = ms;
+                }
+            }
+            return summary;
+        } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // bench-generate
 
 /// Bytes a memcpy moves per second on this machine (a 256 MiB buffer, best of 5).
@@ -1349,7 +1441,7 @@ Prepared prepareNewModel(const ParsedArgs& args)
     spec.heads = size("heads", spec.heads, 1);
     spec.kernel = size("kernel", 0, 1);
     spec.intermediate = size("intermediate", 0, 1);
-    spec.maxPositions = size("max-positions", 0, 1);
+    spec.maxPositions = size("max-positions", 0, 0);
     return { absolutePath(*out), "", [spec, tokenizer = *tokenizer, out = *out, seed, head](CommandContext& ctx) {
                 const int64_t parameters = engine::createModel(spec, tokenizer, out, seed);
                 ctx.out << "wrote a random " << spec.family << " " << head << " with " << withThousands(parameters)
@@ -2261,6 +2353,26 @@ const std::vector<Command>& commands()
                           "\"dilation\", \"size\", \"left\", \"right\"}], \"gradient\": {\"tokens\", "
                           "\"position\", \"layer\", \"magnitude\", \"share\", \"within_distance\"}}" } },
             &prepareReceptiveField },
+        { { "bench-length", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 8,
+              { { "model", true, true }, { "lengths", true, false }, { "repeats", true, false }, kJson, kDevice,
+                  kProject, kHelp } },
+            "lumen-cli bench-length MODEL_DIR... [--lengths 64,128,...,4096] [--repeats R] [--json]\n"
+            "                 [--device cpu|cuda]",
+            "forward time and FLOPs against the sequence length, for several models",
+            "Times a forward pass (batch 1, random ids, median of R repeats after one warm-up)\n"
+            "of every model at every length and counts its floating-point operations\n"
+            "analytically (2 per use of each multiplying parameter, plus self-attention's\n"
+            "4 x length^2 x width per layer or a convolution's kernels), then prints a table\n"
+            "per model with the ratio to the previous length: self-attention grows\n"
+            "quadratically, lightweight convolutions linearly. Lengths beyond a model's\n"
+            "positions are skipped. With --project the times and GFLOPs are metrics (step =\n"
+            "length) named after each architecture.\n",
+            { { "--lengths L,...", "the lengths (default 64,128,256,512,1024,2048,4096)" },
+                { "--repeats R", "timed passes per length (default 3)" },
+                { "--json", "print {\"lengths\", \"models\": [{\"architecture\", \"rows\": [{\"length\", "
+                            "\"median_ms\", \"tokens_per_second\", \"flops\", \"gflops_per_second\"}]}]}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareBenchLength },
         { { "bench-generate", { "MODEL_DIR" }, 0,
               { { "prompt-len", true, false }, { "new-tokens", true, false },
                   { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },

@@ -250,4 +250,30 @@ BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunC
     return result;
 }
 
+double forwardFlops(Model& model, int64_t seqLen)
+{
+    Architecture& arch = ModelInternals::architecture(model);
+    const ModelInfo& info = model.info();
+    double multiplying = static_cast<double>(info.parameterCount);
+    // Tables that are only looked up: positions and token types; the word embeddings only
+    // when the head has its own weights (tied, they are the head's matrix).
+    for (const auto& item : arch.named_parameters(true)) {
+        const std::string& key = item.key();
+        const bool positions = key.find("position_embeddings") != std::string::npos || key.find("wpe.") != std::string::npos
+            || key.find("token_type_embeddings") != std::string::npos;
+        if (positions) {
+            multiplying -= static_cast<double>(item.value().numel());
+        }
+    }
+    bool tied = false;
+    for (const auto& [copy, original] : arch.tiedKeys()) {
+        tied = tied || original.find("embed") != std::string::npos || original.find("wte") != std::string::npos
+            || original.find("shared") != std::string::npos;
+    }
+    if (!tied) {
+        multiplying -= static_cast<double>(info.vocabSize) * static_cast<double>(info.hiddenSize);
+    }
+    return 2.0 * multiplying * static_cast<double>(seqLen) + arch.activationFlops(seqLen);
+}
+
 } // namespace lumen::engine

@@ -994,6 +994,27 @@ private Q_SLOTS:
         QVERIFY(noTarget.err.contains("target"));
     }
 
+    // bench-length: a row per model and length, FLOPs growing with the length, lengths past
+    // a model's positions skipped and said.
+    void benchLength()
+    {
+        const CliResult r = runCli({ QStringLiteral("bench-length"), q(lumen::test::conformanceDir("gpt2")),
+            q(lumen::test::conformanceDir("bert")), QStringLiteral("--lengths"), QStringLiteral("8,16,100"),
+            QStringLiteral("--repeats"), QStringLiteral("1"), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("models").size(), size_t { 2 });
+        const nlohmann::json& gpt2 = j.at("models")[0].at("rows");
+        QCOMPARE(gpt2.size(), size_t { 3 });
+        QVERIFY(gpt2[0].at("median_ms").get<double>() > 0.0);
+        QVERIFY(gpt2[1].at("flops").get<double>() > 2.0 * gpt2[0].at("flops").get<double>()); // attention: more than linear
+        QVERIFY(gpt2[2].contains("skipped")); // the conformance models have 64 positions
+        QVERIFY(gpt2[2].at("skipped").get<std::string>().find("64") != std::string::npos);
+        QCOMPARE(j.at("models")[1].at("rows")[1].at("length").get<int>(), 16);
+        const CliResult none = runCli({ QStringLiteral("bench-length"), QStringLiteral("--lengths"), QStringLiteral("8") });
+        QCOMPARE(none.exitCode, 2);
+    }
+
     void fillMaskErrorsAndRecords()
     {
         const QString project = dir(QStringLiteral("fill.lumen"));

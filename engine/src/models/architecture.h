@@ -144,6 +144,17 @@ public:
     /// layers are self-attention (the analysis treats them as unbounded).
     virtual std::vector<ReceptiveFieldLayer> receptiveFieldLayers() const { return {}; }
 
+    /// Floating-point operations of one forward pass over `seq` tokens that are not
+    /// multiplications by a parameter (those are 2 per parameter use, counted from the
+    /// parameters): self-attention's scores and weighted sums, 4 x seq^2 x hidden per layer,
+    /// by default; convolution families count their kernels' application instead.
+    virtual double activationFlops(int64_t seq) const
+    {
+        const ModelInfo info = describe();
+        return 4.0 * static_cast<double>(info.numLayers) * static_cast<double>(seq) * static_cast<double>(seq)
+            * static_cast<double>(info.hiddenSize);
+    }
+
     /// Largest sequence the model accepts (0 = no limit).
     virtual int64_t maxSequenceLength() const = 0;
     virtual int64_t vocabSize() const = 0;

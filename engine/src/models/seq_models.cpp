@@ -590,6 +590,20 @@ public:
         return layers;
     }
 
+    double activationFlops(int64_t seq) const override
+    {
+        if (sizes_.kind == Kind::WaveNet || sizes_.kind == Kind::Lstm) {
+            return 0.0; // every operation multiplies by a parameter (counted from them)
+        }
+        double flops = 0.0;
+        for (const int64_t k : sizes_.kernels) {
+            // The depthwise kernel applied at every position and channel (a lightweight
+            // kernel is shared by its head's channels, so it is not a per-use parameter).
+            flops += 2.0 * static_cast<double>(k) * static_cast<double>(sizes_.hidden) * static_cast<double>(seq);
+        }
+        return flops;
+    }
+
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
     int64_t vocabSize() const override { return sizes_.vocab; }
 

@@ -9,6 +9,7 @@
 #include "conformance.h"
 
 #include "io/model_config.h"
+#include "lumen/engine/bench.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/receptive_field.h"
@@ -381,6 +382,32 @@ private Q_SLOTS:
         heads.heads = 4;
         QVERIFY_THROWS_EXCEPTION(Error, createModel(heads, lumen::test::conformanceDir("bert"), dir.path().toStdString(), 0));
         QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("model.safetensors")))); // nothing written
+    }
+
+    // The analytic FLOPs: a convolution's grow linearly with the length, a Transformer's
+    // gain exactly self-attention's 4 x L^2 x width per layer; parameter uses are 2 each.
+    void forwardFlopsScale()
+    {
+        QTemporaryDir dir;
+        NewModelSpec light;
+        light.hidden = 32;
+        light.layers = 2;
+        light.kernel = 5;
+        createModel(light, lumen::test::conformanceDir("bert"), dir.filePath(QStringLiteral("light")).toStdString(), 0);
+        auto conv = Model::load(dir.filePath(QStringLiteral("light")).toStdString());
+        const double f1 = forwardFlops(*conv, 100);
+        QCOMPARE(forwardFlops(*conv, 200), 2.0 * f1);
+        // 2 per parameter use (tied: the word embeddings are the head's matrix) + the kernels.
+        QCOMPARE(f1, 2.0 * 100.0 * static_cast<double>(conv->info().parameterCount) + 2 * (2.0 * 5 * 32 * 100));
+        NewModelSpec attention = light;
+        attention.family = "transformer";
+        attention.maxPositions = 512;
+        createModel(attention, lumen::test::conformanceDir("bert"), dir.filePath(QStringLiteral("bert")).toStdString(), 0);
+        auto bert = Model::load(dir.filePath(QStringLiteral("bert")).toStdString());
+        const double b1 = forwardFlops(*bert, 100);
+        const double b2 = forwardFlops(*bert, 200);
+        // Doubling the length doubles the linear part and quadruples attention's.
+        QCOMPARE(b2 - 2.0 * b1, 4.0 * 2 * 32 * (200.0 * 200.0 - 2.0 * 100.0 * 100.0));
     }
 
     void badConfigurationsAreNamed()

@@ -42,6 +42,14 @@ struct BenchResult {
 
 BenchResult benchmarkForward(Model& model, const BenchConfig& config, const RunControl& control = {});
 
+/// An analytic count of the floating-point operations of one forward pass over `seqLen`
+/// tokens (batch 1): 2 per use of every parameter that multiplies (word embeddings count as
+/// the language-model head; position and token-type tables are only looked up), plus the
+/// operations that multiply activations by activations — self-attention's 4 x seq^2 x
+/// hidden per layer, or a convolution's kernel application. Layer norms, softmax and
+/// activations are left out.
+double forwardFlops(Model& model, int64_t seqLen);
+
 struct LoadBenchConfig {
     int warmup = 0; ///< untimed loads first
     int repeats = 5; ///< timed loads, each after the previous model is gone
