@@ -65,6 +65,9 @@ widgets::AttentionSet toAttentionSet(const AttentionOutput& output, QString* err
     }
     set.segmentStart = output.segmentStart;
     set.causal = output.causal;
+    if (output.kernels) {
+        set.valueName = AttentionController::tr("kernel weight");
+    }
     return set;
 }
 

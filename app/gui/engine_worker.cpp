@@ -165,6 +165,7 @@ std::optional<AttentionOutput> runInput(engine::Model& model, const engine::Mode
     out.pair = request.pair;
     out.tokens = input.tokens.empty() ? std::vector<std::string>() : input.tokens.front();
     out.causal = model.info().isCausal;
+    out.kernels = model.info().modelType == "lumen-lightconv" || model.info().modelType == "lumen-dynamicconv";
     if (!input.encodings.empty()) {
         out.offsets = input.encodings.front().offsets;
         out.special = input.encodings.front().specialMask;

@@ -119,6 +119,8 @@ struct AttentionOutput {
     std::vector<uint8_t> special; ///< per position, 1 = special token
     int segmentStart = -1; ///< first position of text B, -1 for one text
     bool causal = false; ///< the model's self-attention is causal
+    /// The "attention" is a lightweight or dynamic convolution's kernels as band maps.
+    bool kernels = false;
     /// per layer, [1, heads, seq, seq]; empty once packed
     std::vector<engine::FloatTensor> attentions;
     /// the attentions packed (computeAttention does it at once, so what crosses threads is

@@ -10,6 +10,8 @@
 
 #include "conformance.h"
 
+#include "lumen/widgets/attention_set.h"
+
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -20,6 +22,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cmath>
 
 using lumen::app::AttentionController;
 using lumen::app::MainWindow;
@@ -64,6 +68,23 @@ private Q_SLOTS:
         QCOMPARE(window.attentionController()->model().hiddenSize, qint64 { 32 });
         QCOMPARE(window.attentionController()->model().layers, 2);
         QVERIFY(QFile::exists(out + QStringLiteral("/vocab.txt"))); // the tokenizer came along
+        // Its kernels show in the attention views as band maps, named as kernels.
+        QSignalSpy ready(window.attentionController(), &AttentionController::attentionReady);
+        window.runText(QStringLiteral("the capital of france is paris ."));
+        QVERIFY(ready.wait(30000));
+        const lumen::widgets::AttentionSet& set = window.attentionController()->lastAttention();
+        QCOMPARE(set.layers, 2);
+        QCOMPARE(set.valueName, QStringLiteral("kernel weight"));
+        // Row 3 of layer 0, head 0: a kernel of width 5 centred there, summing to 1.
+        double sum = 0.0;
+        int nonZero = 0;
+        for (int k = 0; k < set.seq; ++k) {
+            const float v = set.slice(0, 0)[static_cast<size_t>(3 * set.seq + k)];
+            sum += v;
+            nonZero += v > 0.0f ? 1 : 0;
+        }
+        QCOMPARE(nonZero, 5);
+        QVERIFY(std::abs(sum - 1.0) < 1e-5);
     }
 
     void badChoicesStayInTheDialog()

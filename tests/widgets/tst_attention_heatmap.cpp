@@ -227,6 +227,12 @@ void TestAttentionHeatmap::colourScaleSpansZeroToOne()
     const QColor high = QColor::fromRgb(g.color(1.0, QCPRange(0, 1)));
     QVERIFY(low.lightness() < 60);
     QVERIFY(high.lightness() > 120);
+    // The colour bar says what a weight is: attention, or a convolution's kernel weight.
+    QCOMPARE(w.colorScale()->axis()->label(), QStringLiteral("attention weight"));
+    AttentionHeatmapData kernels = matrix3x4();
+    kernels.valueName = QStringLiteral("kernel weight");
+    w.setData(kernels);
+    QCOMPARE(w.colorScale()->axis()->label(), QStringLiteral("kernel weight"));
 }
 
 void TestAttentionHeatmap::hoverReportsTheCellUnderTheMouse()

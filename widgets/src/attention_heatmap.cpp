@@ -608,9 +608,8 @@ void AttentionHeatmap::applyColorRange()
     }
     colorScale_->setDataRange(QCPRange(lower, upper));
     colorMap_->setDataRange(QCPRange(lower, upper));
-    QString label = colorRange_ == ColorRange::Unit
-        ? tr("attention weight")
-        : tr("attention weight (scaled to the largest)");
+    const QString value = data_.valueName.isEmpty() ? tr("attention weight") : data_.valueName;
+    QString label = colorRange_ == ColorRange::Unit ? value : tr("%1 (scaled to the largest)").arg(value);
     if (log) {
         label += tr(", log scale");
     }

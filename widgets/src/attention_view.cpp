@@ -245,6 +245,7 @@ AttentionHeatmapData AttentionView::slice(int layer, int head) const
         d.keyAxis = tr("key (encoder)");
     }
     d.causal = set_.causal;
+    d.valueName = set_.valueName;
     const QString prefix = set_.name.isEmpty() ? QString() : set_.name + QStringLiteral(" · ");
     if (head == kMeanOfHeads || head == kMaxOfHeads) {
         // Over the heads a cache-sized chunk at a time: each head's slice is read once, and

@@ -70,6 +70,8 @@ struct AttentionHeatmapData {
     int keySegmentStart = -1;
     /// a decoder's map: cells with key > query (the future) are masked
     bool causal = false;
+    /// what a weight is, for the colour bar; empty = "attention weight"
+    QString valueName;
 
     int queries() const { return static_cast<int>(queryTokens.size()); }
     int keys() const { return static_cast<int>(keyTokens.size()); }

@@ -43,6 +43,9 @@ struct AttentionSet {
     /// Which attention this is, for titles ("Decoder self-attention", "Cross-attention");
     /// empty for a model's only (or encoder) self-attention.
     QString name;
+    /// What a weight is, for the colour bar: empty = "attention weight"; a lightweight or
+    /// dynamic convolution's band maps are "kernel weight".
+    QString valueName;
     // Cross-attention only (keySeq > 0): the key side, as the fields above for the queries.
     int keySeq = 0; ///< 0 = self-attention: the keys are the queries
     QStringList keyTokens;
