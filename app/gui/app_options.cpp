@@ -62,7 +62,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("With --target, show STACK first: encoder, decoder or cross."),
         QStringLiteral("STACK"));
     const QCommandLineOption view(QStringLiteral("view"),
-        QStringLiteral("Show VIEW first: heatmap, heads, model, rollout or statistics."),
+        QStringLiteral("Show VIEW first: heatmap, heads, model, rollout, statistics or field (receptive field)."),
         QStringLiteral("VIEW"));
     const QCommandLineOption log(QStringLiteral("log"),
         QStringLiteral("Draw the views on a log colour scale (weak weights told apart)."));
@@ -161,7 +161,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         }
     }
     const QStringList views { QStringLiteral("heatmap"), QStringLiteral("heads"),
-        QStringLiteral("model"), QStringLiteral("rollout"), QStringLiteral("statistics") };
+        QStringLiteral("model"), QStringLiteral("rollout"), QStringLiteral("statistics"), QStringLiteral("field") };
     if (error.isEmpty() && !o.view.isEmpty() && !views.contains(o.view)) {
         error = QStringLiteral("--view expects one of %1 (got \"%2\").")
                     .arg(views.join(QStringLiteral(", ")), parser.value(view));

@@ -352,6 +352,8 @@ EngineWorker::EngineWorker()
     qRegisterMetaType<DemoRequest>();
     qRegisterMetaType<DemoOutput>();
     qRegisterMetaType<engine::GenerateStep>();
+    qRegisterMetaType<ReceptiveFieldRequest>();
+    qRegisterMetaType<ReceptiveFieldOutput>();
 }
 
 // The model is destroyed here, on the worker's thread (deleteLater from QThread::finished).
@@ -426,6 +428,26 @@ void EngineWorker::runAttention(const AttentionRequest& request)
     } catch (const std::exception& e) {
         Q_EMIT runFailed(
             request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void EngineWorker::runReceptiveField(const ReceptiveFieldRequest& request)
+{
+    if (!model_) {
+        Q_EMIT receptiveFieldFailed(request.id, tr("No model is loaded. Open a model folder first (File > Open Model…)."));
+        return;
+    }
+    try {
+        ReceptiveFieldOutput out;
+        out.requestId = request.id;
+        out.layers = engine::theoreticalReceptiveField(*model_);
+        if (!request.text.trimmed().isEmpty()) {
+            out.gradient = engine::gradientReceptiveField(*model_, request.text.toStdString(),
+                { request.position, request.layer });
+        }
+        Q_EMIT receptiveFieldReady(out);
+    } catch (const std::exception& e) {
+        Q_EMIT receptiveFieldFailed(request.id, QString::fromStdString(e.what()));
     }
 }
 

@@ -19,6 +19,7 @@
 
 #include "demo_jobs.h"
 
+#include "lumen/engine/receptive_field.h"
 #include "lumen/engine/run_control.h"
 #include "lumen/engine/tensor.h"
 
@@ -104,6 +105,21 @@ struct PackedAttention {
 PackedAttention packAttention(std::vector<engine::FloatTensor>& layers, int seq, bool release,
     QString* error, int keys = 0);
 
+/// A receptive-field job: the model's theoretical field per layer and, on `text`, the gradient
+/// field of output `position` at `layer` (engine/receptive_field.h; -1 = the defaults).
+struct ReceptiveFieldRequest {
+    quint64 id = 0;
+    QString text;
+    int position = -1;
+    int layer = -1;
+};
+
+struct ReceptiveFieldOutput {
+    quint64 requestId = 0;
+    std::vector<engine::LayerReceptiveField> layers;
+    engine::GradientField gradient;
+};
+
 /// The engine's answer to an AttentionRequest, still in engine types; attention_controller
 /// turns it into widget data.
 struct AttentionOutput {
@@ -175,6 +191,9 @@ public Q_SLOTS:
     /// Runs a text demo (demo_jobs.h): demoStep per generated token, then demoReady,
     /// demoFailed or demoCancelled.
     void runDemo(const lumen::app::DemoRequest& request);
+    /// The theoretical and gradient receptive fields: receptiveFieldReady or
+    /// receptiveFieldFailed.
+    void runReceptiveField(const lumen::app::ReceptiveFieldRequest& request);
 
 Q_SIGNALS:
     void modelLoaded(const lumen::app::ModelSummary& model);
@@ -186,6 +205,8 @@ Q_SIGNALS:
     void demoReady(const lumen::app::DemoOutput& output);
     void demoFailed(quint64 requestId, const QString& message);
     void demoCancelled(quint64 requestId);
+    void receptiveFieldReady(const lumen::app::ReceptiveFieldOutput& output);
+    void receptiveFieldFailed(quint64 requestId, const QString& message);
     /// Throttled to at most ~20 a second; fraction in [0, 1].
     void progress(double fraction, const QString& step);
 
@@ -201,3 +222,5 @@ QString formatParameterCount(qint64 count);
 Q_DECLARE_METATYPE(lumen::app::ModelSummary)
 Q_DECLARE_METATYPE(lumen::app::AttentionRequest)
 Q_DECLARE_METATYPE(lumen::app::AttentionOutput)
+Q_DECLARE_METATYPE(lumen::app::ReceptiveFieldRequest)
+Q_DECLARE_METATYPE(lumen::app::ReceptiveFieldOutput)

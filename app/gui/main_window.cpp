@@ -7,6 +7,7 @@
 #include "cache_dialog.h"
 #include "demo_window.h"
 #include "new_model_dialog.h"
+#include "receptive_field_page.h"
 #include "download_dialog.h"
 #include "model_panel_data.h"
 #include "run_browser.h"
@@ -112,6 +113,18 @@ MainWindow::MainWindow(QWidget* parent)
     connect(
         attention_, &AttentionController::attentionReady, view_, &widgets::AttentionView::setData);
     connect(attention_, &AttentionController::attentionReady, flowPage_, &FlowPage::setAttention);
+    // The receptive field measures the text that ran, when its tab is shown.
+    connect(attention_, &AttentionController::attentionReady, fieldPage_,
+        [this] {
+            if (views_->currentWidget() == fieldPage_ && !fieldPage_->isBusy()) {
+                fieldPage_->measure();
+            }
+        });
+    connect(views_, &QTabWidget::currentChanged, this, [this](int index) {
+        if (views_->widget(index) == fieldPage_ && !fieldPage_->isBusy()) {
+            fieldPage_->measure();
+        }
+    });
     connect(
         attention_, &AttentionController::attentionReady, headView_, &widgets::HeadView::setData);
     connect(
@@ -460,6 +473,9 @@ void MainWindow::buildCentre()
     statsTable_ = new widgets::HeadStatsTable(views_);
     statsTable_->setObjectName(QStringLiteral("headStatistics"));
     views_->addTab(statsTable_, tr("Head &statistics"));
+    fieldPage_ = new ReceptiveFieldPage(attention_, views_);
+    fieldPage_->setTextSource([this] { return textEdit_->text(); });
+    views_->addTab(fieldPage_, tr("Receptive &field"));
     layout->addWidget(views_, 1);
     setCentralWidget(centre);
 
@@ -763,7 +779,8 @@ void MainWindow::onWindowShown(int index, int count)
 void MainWindow::showView(const QString& name)
 {
     const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ },
-        { "model", modelView_ }, { "rollout", flowPage_ }, { "statistics", statsTable_ } };
+        { "model", modelView_ }, { "rollout", flowPage_ }, { "statistics", statsTable_ },
+        { "field", fieldPage_ } };
     for (const auto& [tabName, widget] : tabs) {
         if (name == QLatin1String(tabName)) {
             views_->setCurrentWidget(widget);
@@ -780,6 +797,7 @@ void MainWindow::showHead(int layer, int head)
 
 void MainWindow::highlightToken(int position)
 {
+    fieldPage_->setPosition(position);
     view_->setHighlightedToken(position);
     headView_->setHighlightedToken(position);
     modelView_->setHighlightedQuery(position);

@@ -42,6 +42,7 @@ namespace lumen::app {
 class CacheDialog;
 class DemoWindow;
 class NewModelDialog;
+class ReceptiveFieldPage;
 class RunBrowser;
 class DownloadDialog;
 
@@ -92,6 +93,8 @@ public:
     /// The tabs of views over one input (heatmap, rollout and flow, head statistics, ...).
     QTabWidget* views() const { return views_; }
     FlowPage* flowPage() const { return flowPage_; }
+    /// The "Receptive field" view (theoretical and by gradient).
+    ReceptiveFieldPage* receptiveFieldPage() const { return fieldPage_; }
     widgets::HeadView* headView() const { return headView_; }
     widgets::ModelView* modelView() const { return modelView_; }
     widgets::HeadStatsTable* statisticsTable() const { return statsTable_; }
@@ -191,6 +194,7 @@ private:
     QSpinBox* strideBox_ = nullptr;
     widgets::AttentionView* view_ = nullptr;
     FlowPage* flowPage_ = nullptr;
+    ReceptiveFieldPage* fieldPage_ = nullptr;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;

@@ -7,10 +7,12 @@
 #include "launcher.h"
 #include "main_window.h"
 #include "new_model_dialog.h"
+#include "receptive_field_page.h"
 
 #include "conformance.h"
 
 #include "lumen/widgets/attention_set.h"
+#include "lumen/widgets/token_bar.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -19,6 +21,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -85,6 +88,41 @@ private Q_SLOTS:
         }
         QCOMPARE(nonZero, 5);
         QVERIFY(std::abs(sum - 1.0) < 1e-5);
+    }
+
+    // The receptive-field view measures the text in the box on the worker: the table is the
+    // theory, the bar the gradient shares (one layer of kernel 5: exactly five tokens).
+    void receptiveFieldView()
+    {
+        QTemporaryDir dir;
+        lumen::engine::NewModelSpec spec;
+        spec.hidden = 16;
+        spec.layers = 1;
+        spec.kernel = 5;
+        lumen::engine::createModel(spec, lumen::test::conformanceDir("bert"), dir.path().toStdString(), 0);
+        MainWindow window;
+        window.setInteractiveErrors(false);
+        window.show();
+        QVERIFY(window.openProject(temp_.filePath(QStringLiteral("field.lumen"))));
+        QSignalSpy loaded(window.attentionController(), &AttentionController::modelLoaded);
+        window.openModel(dir.path());
+        QVERIFY(loaded.wait(30000));
+        window.textEdit()->setText(QStringLiteral("the capital of france is paris ."));
+        lumen::app::ReceptiveFieldPage* page = window.receptiveFieldPage();
+        QSignalSpy ready(page, &lumen::app::ReceptiveFieldPage::ready);
+        page->setPosition(4);
+        window.showView(QStringLiteral("field")); // showing the tab measures
+        QVERIFY(ready.wait(30000));
+        QCOMPARE(page->table()->rowCount(), 1);
+        QCOMPARE(page->table()->item(0, 4)->text(), QStringLiteral("5 tokens"));
+        lumen::widgets::TokenBar* bar = page->gradientBar();
+        QCOMPARE(bar->count(), 11); // [CLS] the capital of fr ##ance is par ##is . [SEP]
+        for (int j = 0; j < bar->count(); ++j) {
+            const bool inside = j >= 2 && j <= 6;
+            QVERIFY2(inside ? bar->value(j) > 0.0f : bar->value(j) == 0.0f, qPrintable(QString::number(j)));
+        }
+        QCOMPARE(page->last().gradient.position, int64_t { 4 });
+        QVERIFY(std::abs(page->last().gradient.withinDistance.back() - 1.0) < 1e-9);
     }
 
     void badChoicesStayInTheDialog()

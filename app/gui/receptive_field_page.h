@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// The "Receptive field" view: how far the loaded model looks. A table of its theoretical
+// receptive field after every layer (kernels, dilations, causal padding, residual and skip
+// paths; recurrence and attention unbounded), and for the text in the box the effective
+// receptive field by gradient of the chosen output position at the chosen layer, as a bar
+// per token, with the effective context curve (the share of the gradient within distance d).
+// Works for every family, so a Transformer, a convolution and an LSTM can be compared.
+//
+// The work runs on the engine worker (AttentionController::worker()); the page only asks
+// and draws. A click on a token in any view chooses the position (MainWindow::highlightToken).
+// Thread safety: GUI thread only.
+
+#include "attention_controller.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+class QCustomPlot;
+
+namespace lumen::widgets {
+class TokenBar;
+}
+
+namespace lumen::app {
+
+class ReceptiveFieldPage : public QWidget {
+    Q_OBJECT
+
+public:
+    ReceptiveFieldPage(AttentionController* engine, QWidget* parent = nullptr);
+
+    /// The text measured by measure(), or (when set) where measure() takes it from: the
+    /// window's text box, so models without attention to run (a dilated convolution, an
+    /// LSTM) can be measured too.
+    void setText(const QString& text) { text_ = text; }
+    void setTextSource(std::function<QString()> source) { source_ = std::move(source); }
+    /// The output position (-1: the middle of the text).
+    void setPosition(int position);
+    int position() const { return position_; }
+    QSpinBox* layerBox() const { return layer_; }
+    /// Asks the worker for the fields of the text; ready() follows, or the status says why.
+    void measure();
+    bool isBusy() const { return current_ != 0; }
+
+    QTableWidget* table() const { return table_; }
+    widgets::TokenBar* gradientBar() const { return bar_; }
+    QCustomPlot* contextPlot() const { return plot_; }
+    QLabel* statusLabel() const { return status_; }
+    QPushButton* measureButton() const { return measure_; }
+    const ReceptiveFieldOutput& last() const { return last_; }
+
+Q_SIGNALS:
+    void ready();
+    void failed(const QString& message);
+    void requested(const lumen::app::ReceptiveFieldRequest& request);
+
+private:
+    void show(const ReceptiveFieldOutput& output);
+
+    AttentionController* engine_;
+    QString text_;
+    std::function<QString()> source_;
+    int position_ = -1;
+    quint64 nextId_ = 1;
+    quint64 current_ = 0;
+    QSpinBox* layer_ = nullptr;
+    QPushButton* measure_ = nullptr;
+    QLabel* status_ = nullptr;
+    QTableWidget* table_ = nullptr;
+    widgets::TokenBar* bar_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    ReceptiveFieldOutput last_;
+};
+
+} // namespace lumen::app
