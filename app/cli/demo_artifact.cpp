@@ -6,28 +6,24 @@
 
 #include "lumen/engine/tokenizer.h"
 
-#include <QFile>
 #include <QJsonDocument>
 
 namespace lumen::app::cli {
 
 bool keepDemoOutput(RunRecorder* recorder, const DemoArtifact& a)
 {
-    DemoOutput d;
-    if (recorder == nullptr || a.model == nullptr || !demoKindFromName(QString::fromStdString(a.demo), &d.kind)) {
+    DemoRequest request;
+    if (recorder == nullptr || a.model == nullptr || !demoKindFromName(QString::fromStdString(a.demo), &request.kind)) {
         return false;
     }
-    const engine::ModelInfo& info = a.model->info();
-    d.text = QString::fromStdString(a.text);
+    request.text = QString::fromStdString(a.text);
     for (const std::string& t : a.texts) {
-        d.texts << QString::fromStdString(t);
+        request.texts << QString::fromStdString(t);
     }
-    d.topK = a.topK;
-    d.generation = a.generation;
-    d.meanPooling = a.meanPooling;
-    d.modelDir = QFile::decodeName(QByteArray::fromStdString(info.dir));
-    d.architecture = QString::fromStdString(info.architecture);
-    d.encoderDecoder = info.isEncoderDecoder;
+    request.topK = a.topK;
+    request.generation = a.generation;
+    request.meanPooling = a.meanPooling;
+    DemoOutput d = demoOutputOf(request, a.model->info());
     if (a.fill != nullptr) {
         d.fill = *a.fill;
     }

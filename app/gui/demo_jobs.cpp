@@ -44,6 +44,22 @@ constexpr size_t kLensPositions = 64; ///< generate's lens reads at most the las
 
 } // namespace
 
+DemoOutput demoOutputOf(const DemoRequest& request, const engine::ModelInfo& info)
+{
+    DemoOutput d;
+    d.requestId = request.id;
+    d.kind = request.kind;
+    d.text = request.text;
+    d.texts = request.texts;
+    d.topK = request.topK;
+    d.generation = request.generation;
+    d.meanPooling = request.meanPooling;
+    d.modelDir = QFile::decodeName(QByteArray::fromStdString(info.dir));
+    d.architecture = QString::fromStdString(info.architecture);
+    d.encoderDecoder = info.isEncoderDecoder;
+    return d;
+}
+
 void splitScoredText(const engine::Tokenizer& tokenizer, DemoOutput* out)
 {
     out->scoreTexts.clear();
@@ -96,17 +112,7 @@ bool computeDemo(engine::Model& model, const DemoRequest& request, const engine:
     QElapsedTimer timer;
     timer.start();
     const engine::ModelInfo& info = model.info();
-    DemoOutput result;
-    result.requestId = request.id;
-    result.kind = request.kind;
-    result.text = request.text;
-    result.texts = request.texts;
-    result.topK = request.topK;
-    result.generation = request.generation;
-    result.meanPooling = request.meanPooling;
-    result.modelDir = QFile::decodeName(QByteArray::fromStdString(info.dir));
-    result.architecture = QString::fromStdString(info.architecture);
-    result.encoderDecoder = info.isEncoderDecoder;
+    DemoOutput result = demoOutputOf(request, info);
     const std::string text = request.text.toStdString();
     switch (request.kind) {
     case DemoKind::FillMask: {

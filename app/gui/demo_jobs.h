@@ -30,6 +30,7 @@
 namespace lumen::engine {
 class Model;
 class Tokenizer;
+struct ModelInfo;
 }
 
 namespace lumen::app {
@@ -80,6 +81,10 @@ struct DemoOutput {
     double elapsedMs = 0.0;
     QString note; ///< something the view should say (no lens for this model, ...)
 };
+
+/// An output of `request` on the model `info` describes, before any result: its inputs,
+/// settings and model (what computeDemo and lumen-cli's records start from).
+DemoOutput demoOutputOf(const DemoRequest& request, const engine::ModelInfo& info);
 
 /// Fills out->scoreFirstText and out->scoreTexts from out->score: the text split at its
 /// tokens (a causal LM's first token apart), what the scoring view shows.

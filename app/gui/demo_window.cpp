@@ -99,6 +99,17 @@ widgets::StreamPiece pieceOf(const engine::GenerateStep& s)
         QStringLiteral("token %1 (id %2)").arg(shownToken(s.token)).arg(s.id) };
 }
 
+/// The model's mask token as its tokenizer writes it ("[MASK]" when it has none).
+QString maskToken(const ModelSummary& model)
+{
+    for (const ModelSummary::SpecialToken& t : model.specialTokens) {
+        if (t.role == QLatin1String("mask")) {
+            return t.token;
+        }
+    }
+    return QStringLiteral("[MASK]");
+}
+
 int pageOf(DemoKind kind)
 {
     return static_cast<int>(kind);
@@ -475,13 +486,7 @@ void DemoWindow::updateModel()
     }
     modelLabel_->setText(tr("<b>%1</b> — %2 <span style=\"color:#666\">(%3)</span>")
                              .arg(m.architecture.toHtmlEscaped(), can, m.dir.toHtmlEscaped()));
-    QString mask = QStringLiteral("[MASK]");
-    for (const ModelSummary::SpecialToken& t : m.specialTokens) {
-        if (t.role == QLatin1String("mask")) {
-            mask = t.token;
-        }
-    }
-    maskText_->setPlaceholderText(tr("A text with %1 where a word is missing").arg(mask));
+    maskText_->setPlaceholderText(tr("A text with %1 where a word is missing").arg(maskToken(m)));
     refreshMaskWords();
 }
 
@@ -548,12 +553,7 @@ bool DemoWindow::runPage()
 
 void DemoWindow::refreshMaskWords()
 {
-    QString mask = QStringLiteral("[MASK]");
-    for (const ModelSummary::SpecialToken& t : engine_->model().specialTokens) {
-        if (t.role == QLatin1String("mask")) {
-            mask = t.token;
-        }
-    }
+    const QString mask = maskToken(engine_->model());
     // Words (with the white space before them), punctuation apart, the mask token whole.
     static const QRegularExpression::PatternOption options = QRegularExpression::UseUnicodePropertiesOption;
     const QRegularExpression words(QStringLiteral("\\s*(%1|\\w+|[^\\w\\s]+)").arg(QRegularExpression::escape(mask)),
@@ -581,12 +581,7 @@ void DemoWindow::maskWord(int index)
     if (index < 0 || index >= wordParts_.size()) {
         return;
     }
-    QString mask = QStringLiteral("[MASK]");
-    for (const ModelSummary::SpecialToken& t : engine_->model().specialTokens) {
-        if (t.role == QLatin1String("mask")) {
-            mask = t.token;
-        }
-    }
+    const QString mask = maskToken(engine_->model());
     QStringList parts = wordParts_;
     const QString part = parts[index];
     const int lead = static_cast<int>(part.size() - part.trimmed().size()); // the white space before

@@ -76,6 +76,21 @@ ModelSummary summarize(const engine::Model& model)
     return s;
 }
 
+/// What a failed job tells the user, called inside a catch block: the engine's own message,
+/// `outOfMemory` for an allocation failure, or the unexpected error as it is.
+QString failureMessage(const QString& outOfMemory)
+{
+    try {
+        throw;
+    } catch (const lumen::Error& e) {
+        return QString::fromStdString(e.what());
+    } catch (const std::bad_alloc&) {
+        return outOfMemory;
+    } catch (const std::exception& e) {
+        return EngineWorker::tr("Unexpected error: %1").arg(QString::fromStdString(e.what()));
+    }
+}
+
 } // namespace
 
 QString formatParameterCount(qint64 count)
@@ -373,14 +388,10 @@ void EngineWorker::loadModel(const QString& dir)
         summary.fingerprint = QString::fromStdString(
             projects::modelFingerprint(QFile::encodeName(summary.dir).toStdString()));
         Q_EMIT modelLoaded(summary);
-    } catch (const lumen::Error& e) {
-        Q_EMIT loadFailed(dir, QString::fromStdString(e.what()));
-    } catch (const std::bad_alloc&) {
+    } catch (...) {
         Q_EMIT loadFailed(dir,
-            tr("Out of memory while loading the model. Close other "
-               "programs or open a smaller model."));
-    } catch (const std::exception& e) {
-        Q_EMIT loadFailed(dir, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+            failureMessage(tr("Out of memory while loading the model. Close other programs or open a "
+                              "smaller model.")));
     }
 }
 
@@ -419,15 +430,9 @@ void EngineWorker::runAttention(const AttentionRequest& request)
         AttentionOutput out = std::move(*computed);
         out.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
         Q_EMIT attentionReady(out);
-    } catch (const lumen::Error& e) {
-        Q_EMIT runFailed(request.id, QString::fromStdString(e.what()));
-    } catch (const std::bad_alloc&) {
+    } catch (...) {
         Q_EMIT runFailed(request.id,
-            tr("Out of memory while running the model. Try a shorter "
-               "text or a smaller model."));
-    } catch (const std::exception& e) {
-        Q_EMIT runFailed(
-            request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+            failureMessage(tr("Out of memory while running the model. Try a shorter text or a smaller model.")));
     }
 }
 
@@ -446,8 +451,9 @@ void EngineWorker::runReceptiveField(const ReceptiveFieldRequest& request)
                 { request.position, request.layer });
         }
         Q_EMIT receptiveFieldReady(out);
-    } catch (const std::exception& e) {
-        Q_EMIT receptiveFieldFailed(request.id, QString::fromStdString(e.what()));
+    } catch (...) {
+        Q_EMIT receptiveFieldFailed(request.id,
+            failureMessage(tr("Out of memory while taking the gradient. Try a shorter text or a smaller model.")));
     }
 }
 
@@ -473,14 +479,10 @@ void EngineWorker::runDemo(const DemoRequest& request)
             return;
         }
         Q_EMIT demoReady(out);
-    } catch (const lumen::Error& e) {
-        Q_EMIT demoFailed(request.id, QString::fromStdString(e.what()));
-    } catch (const std::bad_alloc&) {
+    } catch (...) {
         Q_EMIT demoFailed(request.id,
-            tr("Out of memory while running the model. Try a shorter text, fewer new tokens or "
-               "a smaller model."));
-    } catch (const std::exception& e) {
-        Q_EMIT demoFailed(request.id, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+            failureMessage(tr("Out of memory while running the model. Try a shorter text, fewer new tokens "
+                              "or a smaller model.")));
     }
 }
 

@@ -136,7 +136,7 @@ LogitLensResult readLayers(Model& model, const ModelInput& input, const LogitLen
     result.forwardMs = out.elapsedMs;
     const std::vector<FloatTensor>& states =
         info.isEncoderDecoder ? out.trace.decoderHiddenStates : out.trace.hiddenStates;
-    if (states.size() < 2 || !out.logits.shape.size() || out.logits.shape.size() != 3) {
+    if (states.size() < 2 || out.logits.shape.size() != 3) {
         throw Error(ErrorKind::Internal, "the forward pass returned no hidden states or logits to read");
     }
     const auto rows = static_cast<int64_t>(states.size());

@@ -435,10 +435,11 @@ public:
             if (kind == Kind::WaveNet) {
                 waves_.push_back(layers->register_module(name, std::make_shared<WaveLayer>(sizes_, l)));
             } else if (kind == Kind::Lstm) {
-                const int64_t in = l == 0 ? sizes_.hidden : sizes_.hidden;
+                // Every layer reads and writes the full width (a bidirectional layer's two
+                // directions have half each).
                 const int64_t width = sizes_.causal ? sizes_.hidden : sizes_.hidden / 2;
                 lstms_.push_back(layers->register_module(
-                    name, nn::LSTM(nn::LSTMOptions(in, width).batch_first(true).bidirectional(!sizes_.causal))));
+                    name, nn::LSTM(nn::LSTMOptions(sizes_.hidden, width).batch_first(true).bidirectional(!sizes_.causal))));
             } else {
                 convs_.push_back(layers->register_module(name, std::make_shared<ConvLayer>(sizes_, l)));
             }
