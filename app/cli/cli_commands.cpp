@@ -14,6 +14,7 @@
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
 #include "lumen/engine/logit_lens.h"
+#include "lumen/engine/context_ablation.h"
 #include "lumen/engine/receptive_field.h"
 #include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
@@ -200,6 +201,16 @@ std::string fixed(double value, int decimals)
     std::ostringstream s;
     s << std::fixed << std::setprecision(decimals) << value;
     return s.str();
+}
+
+/// A difference with its sign ("+0.0123", "-0.5000"); one that rounds to zero is "0.0000".
+std::string signedFixed(double value, int decimals)
+{
+    const std::string text = fixed(std::abs(value), decimals);
+    if (text.find_first_not_of("0.") == std::string::npos) {
+        return text;
+    }
+    return (value < 0 ? "-" : "+") + text;
 }
 
 /// Number of Unicode code points in UTF-8 text (for aligning table columns).
@@ -968,6 +979,74 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
                 }
                 const engine::ReceptiveField last = rows.empty() ? engine::ReceptiveField {} : rows.back().field;
                 return Json { { "layers", rows.size() }, { "size", last.size() } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// context-ablation
+
+Prepared prepareContextAblation(const ParsedArgs& args)
+{
+    const std::string dir = modelArgument(args.positionals[0]);
+    const bool json = args.flag("json");
+    const std::optional<std::string> given = args.value("text");
+    if (!given) {
+        throw UsageError("context-ablation", "give the text with --text T");
+    }
+    const std::string text = *given;
+    requireNonEmptyTexts({ text });
+    engine::ContextAblationConfig config;
+    const std::string mode = args.value("mode").value_or("cut");
+    if (mode == "cut") {
+        config.mode = engine::AblationMode::Cut;
+    } else if (mode == "shuffle") {
+        config.mode = engine::AblationMode::Shuffle;
+    } else {
+        throw UsageError("context-ablation", "--mode is cut or shuffle, not '" + mode + "'");
+    }
+    if (const auto list = args.value("distances")) {
+        std::stringstream in(*list);
+        std::string item;
+        while (std::getline(in, item, ',')) {
+            config.distances.push_back(parseIntOption("context-ablation", "distances", item, 0, 1 << 20));
+        }
+    }
+    if (const auto seed = args.value("seed")) {
+        config.seed = static_cast<uint64_t>(parseIntOption("context-ablation", "seed", *seed, 0, INT64_MAX));
+    }
+    const std::string device = args.value("device").value_or("cpu");
+    return { absolutePath(dir), device, [dir, json, text, config, device](CommandContext& ctx) {
+                const auto model = loadModelFor(ctx, dir, device);
+                const engine::ContextAblation a = engine::contextAblation(*model, text, config);
+                ctx.metric("full_loss", 0, a.fullLoss);
+                for (const engine::ContextAblationPoint& p : a.points) {
+                    ctx.metric("loss", p.distance, p.loss);
+                }
+                if (json) {
+                    Json points = Json::array();
+                    for (const engine::ContextAblationPoint& p : a.points) {
+                        points.push_back({ { "distance", p.distance }, { "loss", p.loss },
+                            { "ablated_targets", p.ablatedTargets }, { "target_loss", p.targetLoss } });
+                    }
+                    writeInline(ctx.out, Json { { "mode", engine::ablationModeName(a.mode) }, { "causal", a.causal },
+                                             { "tokens", a.tokens }, { "targets", a.targets }, { "full_loss", a.fullLoss },
+                                             { "full_target_loss", a.fullTargetLoss }, { "points", points } });
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << model->info().architecture << ": loss with the context beyond distance d "
+                            << (a.mode == engine::AblationMode::Cut ? "cut off" : "shuffled") << " ("
+                            << a.targets.size() << " tokens predicted, "
+                            << (a.causal ? "each from the tokens before it" : "each masked in turn") << ")\n"
+                            << "     d   loss (nats)   vs full   ablated\n";
+                    for (const engine::ContextAblationPoint& p : a.points) {
+                        ctx.out << padLeft(std::to_string(p.distance), 6) << "  " << padLeft(fixed(p.loss, 4), 12)
+                                << "  " << padLeft(signedFixed(p.loss - a.fullLoss, 4), 8)
+                                << "  " << padLeft(std::to_string(p.ablatedTargets), 8) << '\n';
+                    }
+                    ctx.out << "  full  " << padLeft(fixed(a.fullLoss, 4), 12) << '\n';
+                }
+                return Json { { "mode", engine::ablationModeName(a.mode) }, { "full_loss", a.fullLoss },
+                    { "distances", a.points.size() } };
             } };
 }
 
@@ -2353,6 +2432,29 @@ const std::vector<Command>& commands()
                           "\"dilation\", \"size\", \"left\", \"right\"}], \"gradient\": {\"tokens\", "
                           "\"position\", \"layer\", \"magnitude\", \"share\", \"within_distance\"}}" } },
             &prepareReceptiveField },
+        { { "context-ablation", { "MODEL_DIR" }, 0,
+              { { "text", true, false }, { "mode", true, false }, { "distances", true, false },
+                  { "seed", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli context-ablation MODEL_DIR --text T [--mode cut|shuffle] [--distances 0,1,2,4,...]\n"
+            "                 [--seed S] [--json] [--device cpu|cuda]",
+            "the loss when the context beyond distance d is cut off or shuffled",
+            "Predicts every token of the text (a masked-LM: each masked in turn; a causal LM:\n"
+            "each from the tokens before it) with only the context within distance d of the\n"
+            "predicting position kept, the rest cut off (as if the text began and ended there)\n"
+            "or shuffled (the same tokens in a random order), and prints the mean loss for each\n"
+            "d beside the loss with the whole text. A model whose loss stops changing beyond d\n"
+            "uses no more than d tokens of context: the behaviour-based measure beside\n"
+            "receptive-field's gradient one. Distances count from the masked position, or for a\n"
+            "causal LM from the token before the target (d = 0 keeps that one token).\n",
+            { { "--text T", "the text" },
+                { "--mode cut|shuffle", "remove the far context (default) or shuffle it" },
+                { "--distances LIST", "comma-separated distances (default 0, 1, 2, 4, ... up to the length)" },
+                { "--seed S", "the shuffles' random order (default 0)" },
+                { "--json", "print {\"mode\", \"causal\", \"tokens\", \"targets\", \"full_loss\", "
+                            "\"full_target_loss\", \"points\": [{\"distance\", \"loss\", \"ablated_targets\", "
+                            "\"target_loss\"}]}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareContextAblation },
         { { "bench-length", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 8,
               { { "model", true, true }, { "lengths", true, false }, { "repeats", true, false }, kJson, kDevice,
                   kProject, kHelp } },
