@@ -14,7 +14,9 @@
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
 #include "lumen/engine/logit_lens.h"
+#include "image_field_io.h"
 #include "lumen/engine/context_ablation.h"
+#include "lumen/engine/image_field.h"
 #include "lumen/engine/receptive_field.h"
 #include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
@@ -1047,6 +1049,189 @@ Prepared prepareContextAblation(const ParsedArgs& args)
                 }
                 return Json { { "mode", engine::ablationModeName(a.mode) }, { "full_loss", a.fullLoss },
                     { "distances", a.points.size() } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// image-field, new-image-cnn
+
+/// "3" or "3,3,5": positive integers.
+std::vector<int64_t> parseIntList(const std::string& command, const std::string& option, const std::string& text)
+{
+    std::vector<int64_t> values;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        values.push_back(parseIntOption(command, option, item, 1, 1 << 20));
+    }
+    if (values.empty()) {
+        throw UsageError(command, "--" + option + " needs a number or a comma-separated list");
+    }
+    return values;
+}
+
+/// "HxW" (or one number for a square).
+std::pair<int64_t, int64_t> parseSize(const std::string& command, const std::string& option, const std::string& text)
+{
+    const size_t x = text.find_first_of("xX");
+    if (x == std::string::npos) {
+        const int64_t n = parseIntOption(command, option, text, 1, 8192);
+        return { n, n };
+    }
+    return { parseIntOption(command, option, text.substr(0, x), 1, 8192),
+        parseIntOption(command, option, text.substr(x + 1), 1, 8192) };
+}
+
+Prepared prepareImageField(const ParsedArgs& args)
+{
+    const std::string path = absolutePath(args.positionals[0]);
+    const bool json = args.flag("json");
+    const std::optional<std::string> image = args.value("image");
+    engine::ImageGradientConfig config;
+    int height = 0;
+    int width = 0;
+    if (const auto size = args.value("size")) {
+        const auto [h, w] = parseSize("image-field", "size", *size);
+        config.height = h;
+        config.width = w;
+        height = static_cast<int>(h);
+        width = static_cast<int>(w);
+    }
+    if (const auto samples = args.value("samples")) {
+        if (image) {
+            throw UsageError("image-field", "--samples averages over random inputs: leave out --image");
+        }
+        config.samples = parseIntOption("image-field", "samples", *samples, 1, 4096);
+    }
+    if (const auto unit = args.value("unit")) {
+        const size_t comma = unit->find(',');
+        if (comma == std::string::npos) {
+            throw UsageError("image-field", "--unit is ROW,COLUMN of the output feature map");
+        }
+        config.unitY = parseIntOption("image-field", "unit", unit->substr(0, comma), 0, 1 << 20);
+        config.unitX = parseIntOption("image-field", "unit", unit->substr(comma + 1), 0, 1 << 20);
+    }
+    if (const auto k = args.value("class")) {
+        config.classIndex = parseIntOption("image-field", "class", *k, 0, 1 << 24);
+    }
+    if (const auto seed = args.value("seed")) {
+        config.seed = static_cast<uint64_t>(parseIntOption("image-field", "seed", *seed, 0, INT64_MAX));
+    }
+    const bool imagenet = !args.flag("no-normalise");
+    const std::optional<std::string> png = args.value("png");
+    const int scale = static_cast<int>(parseIntOption("image-field", "scale", args.value("scale").value_or("4"), 1, 32));
+    const std::string device = args.value("device").value_or("cpu");
+    return { path, device, [=](CommandContext& ctx) {
+                const auto model = engine::ImageModel::load(path, device);
+                std::optional<engine::ImageFieldTable> table;
+                std::string unreadable;
+                try {
+                    table = engine::theoreticalImageField(*model);
+                } catch (const lumen::Error& e) {
+                    unreadable = e.what();
+                }
+                std::optional<engine::FloatTensor> input;
+                if (image) {
+                    const int channels = model->info().inputChannels > 0 ? static_cast<int>(model->info().inputChannels) : 3;
+                    input = readImageForModel(*image, height, width, channels, imagenet);
+                }
+                const engine::ImageGradientField g = engine::imageGradientField(*model, input ? &*input : nullptr, config);
+                if (png) {
+                    writeImageFieldPng(*png, g, image.value_or(""), scale);
+                }
+                int64_t radius90 = 0;
+                while (radius90 + 1 < static_cast<int64_t>(g.withinRadius.size())
+                       && g.withinRadius[static_cast<size_t>(radius90)] < 0.9) {
+                    ++radius90;
+                }
+                ctx.metric("radius90", 0, static_cast<double>(radius90));
+                const auto extent = [](int64_t n, bool unbounded) { return unbounded ? Json("whole image") : Json(n); };
+                Json layers = Json::array();
+                if (table) {
+                    for (const engine::ImageLayerField& l : table->layers) {
+                        layers.push_back({ { "layer", l.index }, { "op", l.op }, { "detail", l.detail },
+                            { "kernel", { l.kernelH, l.kernelW } }, { "stride", { l.strideH, l.strideW } },
+                            { "dilation", { l.dilationH, l.dilationW } }, { "padding", { l.padH, l.padW } },
+                            { "field", { l.height.size(), l.width.size() } }, { "jump", { l.height.jump, l.width.jump } } });
+                    }
+                }
+                if (json) {
+                    Json j { { "model", path }, { "parameters", model->info().parameterCount }, { "layers", layers } };
+                    if (table) {
+                        j["output_field"] = { extent(table->outputHeight.size(), table->outputHeight.size() < 0),
+                            extent(table->outputWidth.size(), table->outputWidth.size() < 0) };
+                        j["complete"] = table->complete;
+                        j["note"] = table->note;
+                    } else {
+                        j["unreadable"] = unreadable;
+                    }
+                    j["gradient"] = { { "height", g.height }, { "width", g.width }, { "samples", g.samples },
+                        { "output_shape", g.outputShape }, { "unit", { g.unitY, g.unitX } }, { "class", g.classIndex },
+                        { "centre", { g.centreY, g.centreX } }, { "within_radius", g.withinRadius },
+                        { "field_box", { g.fieldTop, g.fieldLeft, g.fieldBottom, g.fieldRight } },
+                        { "magnitude", g.magnitude } };
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else {
+                    ctx.out << path << ": " << withThousands(model->info().parameterCount) << " parameters, "
+                            << model->info().convolutions << " convolutions\n";
+                    if (table) {
+                        ctx.out << "theoretical receptive field after each layer (rows x columns, in input pixels)\n"
+                                << "layer  op             kernel  stride  dilation  padding     field   jump\n";
+                        for (const engine::ImageLayerField& l : table->layers) {
+                            const auto pair = [](int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); };
+                            ctx.out << padLeft(std::to_string(l.index), 5) << "  " << padRight(l.op, 13) << "  "
+                                    << padLeft(pair(l.kernelH, l.kernelW), 6) << "  " << padLeft(pair(l.strideH, l.strideW), 6)
+                                    << "  " << padLeft(pair(l.dilationH, l.dilationW), 8) << "  "
+                                    << padLeft(pair(l.padH, l.padW), 7) << "  "
+                                    << padLeft(pair(l.height.size(), l.width.size()), 8) << "  "
+                                    << padLeft(std::to_string(l.height.jump), 5) << '\n';
+                        }
+                        if (!table->note.empty()) {
+                            ctx.out << "note: " << table->note << '\n';
+                        }
+                    } else {
+                        ctx.out << "no theoretical field: " << unreadable << '\n';
+                    }
+                    ctx.out << "effective receptive field by gradient (" << g.height << " x " << g.width << " input, "
+                            << (image ? "the image" : std::to_string(g.samples) + " random inputs") << "): output "
+                            << (g.outputShape.size() == 4 ? "unit (" + std::to_string(g.unitY) + ", " + std::to_string(g.unitX) + ")"
+                                                          : "class " + std::to_string(g.classIndex))
+                            << ", centre of mass (" << fixed(g.centreY, 1) << ", " << fixed(g.centreX, 1) << "), 90 % within "
+                            << radius90 << " pixels of it\n";
+                    if (g.fieldTop >= 0) {
+                        ctx.out << "theoretical field of that unit: rows " << g.fieldTop << ".." << g.fieldBottom << ", columns "
+                                << g.fieldLeft << ".." << g.fieldRight << '\n';
+                    }
+                    if (png) {
+                        ctx.out << "wrote " << absolutePath(*png) << '\n';
+                    }
+                }
+                return Json { { "layers", layers.size() }, { "radius90", radius90 } };
+            } };
+}
+
+Prepared prepareNewImageCnn(const ParsedArgs& args)
+{
+    const std::optional<std::string> out = args.value("out");
+    if (!out) {
+        throw UsageError("new-image-cnn", "missing --out FILE.pt (the TorchScript file to write)");
+    }
+    engine::ImageCnnSpec spec;
+    spec.layers = parseIntOption("new-image-cnn", "layers", args.value("layers").value_or("6"), 1, 256);
+    spec.channels = parseIntOption("new-image-cnn", "channels", args.value("channels").value_or("16"), 1, 4096);
+    spec.inputChannels = parseIntOption("new-image-cnn", "input-channels", args.value("input-channels").value_or("3"), 1, 64);
+    spec.kernels = parseIntList("new-image-cnn", "kernel", args.value("kernel").value_or("3"));
+    spec.dilations = parseIntList("new-image-cnn", "dilation", args.value("dilation").value_or("1"));
+    spec.strides = parseIntList("new-image-cnn", "stride", args.value("stride").value_or("1"));
+    spec.residual = args.flag("residual");
+    spec.classes = parseIntOption("new-image-cnn", "classes", args.value("classes").value_or("0"), 0, 1 << 20);
+    const auto seed = static_cast<uint64_t>(parseIntOption("new-image-cnn", "seed", args.value("seed").value_or("0"), 0, INT64_MAX));
+    return { absolutePath(*out), "", [spec, out = *out, seed](CommandContext& ctx) {
+                const int64_t parameters = engine::createImageCnn(spec, out, seed);
+                ctx.out << "wrote a random image CNN (" << spec.layers << " layers, " << withThousands(parameters)
+                        << " parameters, seed " << seed << ") to " << absolutePath(out) << '\n';
+                return Json { { "output", absolutePath(out) }, { "parameters", parameters }, { "seed", seed } };
             } };
 }
 
@@ -2455,6 +2640,55 @@ const std::vector<Command>& commands()
                             "\"target_loss\"}]}" },
                 { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
             &prepareContextAblation },
+        { { "image-field", { "MODEL.pt" }, 0,
+              { { "image", true, false }, { "size", true, false }, { "samples", true, false }, { "unit", true, false },
+                  { "class", true, false }, { "seed", true, false }, { "no-normalise", false, false },
+                  { "png", true, false }, { "scale", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli image-field MODEL.pt [--image FILE] [--size HxW] [--samples N] [--unit ROW,COL]\n"
+            "                 [--class K] [--png OUT.png] [--scale S] [--no-normalise] [--json]",
+            "an image CNN's receptive field: read from its layers, and measured by gradient",
+            "Loads a TorchScript model (torch.jit.script or torch.jit.trace, then .save()) that\n"
+            "takes an image [1, C, H, W], reads its convolutions and pooling layers from the\n"
+            "graph and prints the theoretical receptive field after each (kernel, stride,\n"
+            "dilation and padding per axis, through residual sums; global pooling reads the\n"
+            "whole image). Then measures the effective receptive field (Luo et al. 2016): the\n"
+            "gradient of one output unit (a feature map's centre, or --unit) or class score (the\n"
+            "top one, or --class) with respect to every input pixel, for --image (scaled to\n"
+            "[0, 1] and ImageNet-normalised unless --no-normalise; resized with --size), or\n"
+            "averaged over --samples random N(0, 1) inputs of --size (default 64x64, 16\n"
+            "samples). --png draws it as a heatmap over the image, the theoretical field\n"
+            "outlined. Make a model to try with new-image-cnn.\n",
+            { { "--image FILE", "a PNG, JPEG, BMP or PPM image (GUI builds)" },
+                { "--size HxW", "resize the image, or the random inputs' size (default 64x64)" },
+                { "--samples N", "random inputs to average over (default 16)" },
+                { "--unit ROW,COL", "the output unit of a feature-map output (default: the centre)" },
+                { "--class K", "the class of a classifier's output (default: the top one)" },
+                { "--png OUT.png", "write the heatmap (GUI builds)" }, { "--scale S", "enlarge the PNG S times (default 4)" },
+                { "--no-normalise", "feed pixels in [0, 1] without ImageNet's mean and std" },
+                { "--json", "print {\"layers\", \"output_field\", \"gradient\": {\"magnitude\", \"within_radius\", "
+                            "\"field_box\", ...}}" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareImageField },
+        { { "new-image-cnn", {}, 0,
+              { { "out", true, false }, { "layers", true, false }, { "channels", true, false },
+                  { "input-channels", true, false }, { "kernel", true, false }, { "dilation", true, false },
+                  { "stride", true, false }, { "residual", false, false }, { "classes", true, false },
+                  { "seed", true, false }, kProject, kHelp } },
+            "lumen-cli new-image-cnn --out FILE.pt [--layers N] [--channels N] [--kernel K[,K...]]\n"
+            "                 [--dilation D[,D...]] [--stride S[,S...]] [--residual] [--classes K] [--seed S]",
+            "write a random image CNN as TorchScript, for receptive-field experiments",
+            "Writes a plain CNN as a TorchScript file: N 2-D convolutions of the given width with\n"
+            "ReLUs between them, kernel, dilation and stride per layer (one value for all, or one\n"
+            "per layer), optional residual connections around stride-1 layers, and with\n"
+            "--classes a global average pool and a linear classifier. Kaiming-normal weights\n"
+            "from --seed. Open it with image-field or File > Open Image Model.\n",
+            { { "--out FILE.pt", "the file to write" }, { "--layers N", "convolutions (default 6)" },
+                { "--channels N", "filters per layer (default 16)" }, { "--input-channels N", "default 3" },
+                { "--kernel LIST", "kernel widths (default 3)" }, { "--dilation LIST", "dilations (default 1)" },
+                { "--stride LIST", "strides (default 1)" }, { "--residual", "add each stride-1 layer's input back" },
+                { "--classes K", "a classifier head with K outputs (default: none, the feature map is the output)" },
+                { "--seed S", "default 0" } },
+            &prepareNewImageCnn },
         { { "bench-length", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 8,
               { { "model", true, true }, { "lengths", true, false }, { "repeats", true, false }, kJson, kDevice,
                   kProject, kHelp } },

@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "torch_convert.h"
 
+#include "lumen/engine/error.h"
+
 #include <cstring>
 
 namespace lumen::engine {
@@ -36,5 +38,26 @@ FloatTensor toFloatTensor(const torch::Tensor& t) { return copyOut<float>(t, tor
 IntTensor toIntTensor(const torch::Tensor& t) { return copyOut<int64_t>(t, torch::kInt64); }
 torch::Tensor toTorch(const FloatTensor& t) { return copyIn(t, torch::kFloat32); }
 torch::Tensor toTorch(const IntTensor& t) { return copyIn(t, torch::kInt64); }
+
+torch::Device parseDevice(const std::string& name)
+{
+    if (name.empty() || name == "cpu") {
+        return torch::kCPU;
+    }
+    if (name.rfind("cuda", 0) == 0) {
+        if (!torch::cuda::is_available()) {
+            throw Error(ErrorKind::Unsupported,
+                "device \"" + name
+                    + "\" was asked for, but this LibTorch build sees no "
+                      "CUDA GPU. Use --device cpu, or build Lumen against a CUDA LibTorch.");
+        }
+        try {
+            return torch::Device(name);
+        } catch (const c10::Error&) {
+        }
+    }
+    throw Error(
+        ErrorKind::InvalidInput, "unknown device \"" + name + "\": use cpu, cuda or cuda:N.");
+}
 
 } // namespace lumen::engine

@@ -16,4 +16,8 @@ IntTensor toIntTensor(const torch::Tensor& t);
 torch::Tensor toTorch(const FloatTensor& t);
 torch::Tensor toTorch(const IntTensor& t);
 
+/// "cpu", "cuda" or "cuda:N" as a Torch device. Throws lumen::Error(Unsupported) for CUDA
+/// without a CUDA build or GPU, lumen::Error(InvalidInput) for anything else.
+torch::Device parseDevice(const std::string& name);
+
 } // namespace lumen::engine

@@ -1015,6 +1015,72 @@ private Q_SLOTS:
         QCOMPARE(none.exitCode, 2);
     }
 
+    // context-ablation: BERT's loss with two tokens each side, and the run it records.
+    void contextAblation()
+    {
+        const QString project = dir(QStringLiteral("ablation.lumen"));
+        const CliResult r = runCli({ QStringLiteral("context-ablation"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("the cat sat on the mat and looked at the dog"), QStringLiteral("--distances"),
+            QStringLiteral("0,2,40"), QStringLiteral("--mode"), QStringLiteral("shuffle"), QStringLiteral("--json"),
+            QStringLiteral("--project"), project });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("mode").get<std::string>(), std::string("shuffle"));
+        QCOMPARE(j.at("points").size(), size_t { 3 });
+        QCOMPARE(j.at("points")[2].at("ablated_targets").get<int>(), 0); // nothing is 40 away
+        QCOMPARE(j.at("points")[2].at("loss").get<double>(), j.at("full_loss").get<double>());
+        QVERIFY(j.at("points")[0].at("loss").get<double>() != j.at("full_loss").get<double>());
+        const auto runs = Project::open(project.toStdString())->listRuns();
+        QCOMPARE(runs.size(), size_t(1));
+        QCOMPARE(q(runs[0].kind), QStringLiteral("context-ablation"));
+        const CliResult bad = runCli({ QStringLiteral("context-ablation"), bertDir(), QStringLiteral("--text"),
+            QStringLiteral("a b"), QStringLiteral("--mode"), QStringLiteral("blur") });
+        QCOMPARE(bad.exitCode, 2);
+        const CliResult noText = runCli({ QStringLiteral("context-ablation"), bertDir() });
+        QCOMPARE(noText.exitCode, 2);
+    }
+
+    // new-image-cnn + image-field: the dilated stack's field read back from TorchScript, the
+    // gradient inside it, a heatmap PNG over an image; a file that is no TorchScript model.
+    void imageField()
+    {
+        const QString cnn = dir(QStringLiteral("cnn.pt"));
+        const CliResult made = runCli({ QStringLiteral("new-image-cnn"), QStringLiteral("--out"), cnn,
+            QStringLiteral("--layers"), QStringLiteral("3"), QStringLiteral("--channels"), QStringLiteral("4"),
+            QStringLiteral("--dilation"), QStringLiteral("1,2,4") });
+        RUN_OK(made);
+        const CliResult r = runCli({ QStringLiteral("image-field"), cnn, QStringLiteral("--size"), QStringLiteral("24x20"),
+            QStringLiteral("--samples"), QStringLiteral("2"), QStringLiteral("--json") });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("layers").size(), size_t { 3 });
+        QCOMPARE(j.at("layers")[2].at("field")[0].get<int>(), 15);
+        const nlohmann::json& g = j.at("gradient");
+        QCOMPARE(g.at("unit")[0].get<int>(), 12);
+        QCOMPARE(g.at("field_box")[0].get<int>(), 12 - 7);
+        QCOMPARE(g.at("magnitude").size(), size_t { 24 * 20 });
+        QCOMPARE(g.at("magnitude")[0].get<double>(), 0.0); // (0, 0) is 12 rows from the unit
+        QVERIFY(g.at("magnitude")[12 * 20 + 10].get<double>() > 0.0);
+
+        QImage picture(30, 40, QImage::Format_RGB32);
+        picture.fill(QColor(200, 120, 40));
+        const QString image = dir(QStringLiteral("picture.png"));
+        QVERIFY(picture.save(image));
+        const QString png = dir(QStringLiteral("field.png"));
+        const CliResult drawn = runCli({ QStringLiteral("image-field"), cnn, QStringLiteral("--image"), image,
+            QStringLiteral("--png"), png, QStringLiteral("--scale"), QStringLiteral("2") });
+        RUN_OK(drawn);
+        QCOMPARE(QImage(png).size(), QSize(60, 80));
+        QVERIFY(drawn.out.contains("the image"));
+
+        const CliResult junk = runCli({ QStringLiteral("image-field"), image });
+        QCOMPARE(junk.exitCode, 1);
+        QVERIFY(junk.err.contains("torch.jit.script"));
+        const CliResult both = runCli({ QStringLiteral("image-field"), cnn, QStringLiteral("--image"), image,
+            QStringLiteral("--samples"), QStringLiteral("3") });
+        QCOMPARE(both.exitCode, 2);
+    }
+
     void fillMaskErrorsAndRecords()
     {
         const QString project = dir(QStringLiteral("fill.lumen"));

@@ -39,9 +39,19 @@ int ReceptiveFieldGraph::conv(int from, int64_t kernel, int64_t dilation, int64_
     if (kernel < 1 || dilation < 1 || stride < 1) {
         throw Error(ErrorKind::InvalidInput, "a convolution needs kernel, dilation and stride of at least 1.");
     }
+    const int64_t span = (kernel - 1) * dilation;
+    return convWithPadding(from, kernel, dilation, stride, padding == Padding::Causal ? span : span / 2, name);
+}
+
+int ReceptiveFieldGraph::convWithPadding(int from, int64_t kernel, int64_t dilation, int64_t stride, int64_t before,
+                                         const std::string& name)
+{
+    if (kernel < 1 || dilation < 1 || stride < 1 || before < 0) {
+        throw Error(ErrorKind::InvalidInput, "a convolution needs kernel, dilation and stride of at least 1 and "
+                                             "padding of at least 0.");
+    }
     const ReceptiveField in = field(from);
     const int64_t span = (kernel - 1) * dilation;
-    const int64_t before = padding == Padding::Causal ? span : span / 2;
     ReceptiveField out = in;
     // Output t reads the input node's positions t * stride - before .. + span: in input
     // coordinates each node position is `jump` apart.

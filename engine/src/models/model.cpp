@@ -206,27 +206,6 @@ bool hasTokenizerFiles(const std::string& dir)
         [&](const char* f) { return fs::exists(fs::path(dir) / f, ec); });
 }
 
-torch::Device parseDevice(const std::string& name)
-{
-    if (name.empty() || name == "cpu") {
-        return torch::kCPU;
-    }
-    if (startsWith(name, "cuda")) {
-        if (!torch::cuda::is_available()) {
-            throw Error(ErrorKind::Unsupported,
-                "device \"" + name
-                    + "\" was asked for, but this LibTorch build sees no "
-                      "CUDA GPU. Use --device cpu, or build Lumen against a CUDA LibTorch.");
-        }
-        try {
-            return torch::Device(name);
-        } catch (const c10::Error&) {
-        }
-    }
-    throw Error(
-        ErrorKind::InvalidInput, "unknown device \"" + name + "\": use cpu, cuda or cuda:N.");
-}
-
 bool isBlank(const std::string& text)
 {
     return std::all_of(text.begin(), text.end(),

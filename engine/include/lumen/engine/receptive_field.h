@@ -47,6 +47,11 @@ public:
     /// (kernel - 1) * dilation / 2 positions before (floor) and the rest after, causal all before.
     int conv(int from, int64_t kernel, int64_t dilation = 1, int64_t stride = 1,
              Padding padding = Padding::Centred, const std::string& name = {});
+    /// A convolution or pooling layer with explicit zero padding: `before` positions padded
+    /// before the input (PyTorch's `padding`), so output t reads t * stride - before ..
+    /// t * stride - before + (kernel - 1) * dilation.
+    int convWithPadding(int from, int64_t kernel, int64_t dilation, int64_t stride, int64_t before,
+                        const std::string& name = {});
     /// A residual or skip sum (or a concatenation) of nodes with the same jump: the union.
     int merge(const std::vector<int>& from, const std::string& name = {});
     /// Recurrence (an LSTM) or self-attention: every earlier position, and with
