@@ -71,6 +71,13 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption compareRuns(QStringLiteral("compare-runs"),
         QStringLiteral("Open the run browser comparing the runs IDS (\"3,5\")."),
         QStringLiteral("IDS"));
+    const QCommandLineOption fieldCompare(QStringLiteral("field-compare"),
+        QStringLiteral("In the receptive field view, add the effective context curve of the model in DIR "
+                       "(repeatable)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption ablation(QStringLiteral("ablation"),
+        QStringLiteral("In the receptive field view, also plot the context ablation: MODE cut or shuffle."),
+        QStringLiteral("MODE"));
     const QCommandLineOption demo(QStringLiteral("demo"),
         QStringLiteral("Open the text demos on NAME (fill-mask, generate, score, similarity) and run "
                        "it (with --screenshot, save the demo window)."),
@@ -84,7 +91,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            demo, demoText, screenshot });
+            fieldCompare, ablation, demo, demoText, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -136,6 +143,16 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         error = QStringLiteral("--compare-runs needs two or more run ids.");
     }
     o.runs = o.runs || !o.compareRuns.isEmpty();
+    o.fieldCompare = parser.values(fieldCompare);
+    o.ablation = parser.value(ablation).toLower();
+    if (error.isEmpty() && parser.isSet(ablation) && o.ablation != QStringLiteral("cut")
+        && o.ablation != QStringLiteral("shuffle")) {
+        error = QStringLiteral("--ablation expects cut or shuffle (got \"%1\").").arg(parser.value(ablation));
+    }
+    if (error.isEmpty() && (parser.isSet(ablation) || parser.isSet(fieldCompare)) && parser.isSet(view)
+        && parser.value(view) != QStringLiteral("field")) {
+        error = QStringLiteral("--field-compare and --ablation are for --view field.");
+    }
     o.demo = parser.value(demo).toLower();
     o.demoTexts = parser.values(demoText);
     const QStringList demos { QStringLiteral("fill-mask"), QStringLiteral("generate"), QStringLiteral("score"),

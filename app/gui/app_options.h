@@ -6,6 +6,7 @@
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
 //         [--view heatmap|heads|model|rollout|statistics|field] [--log] [--runs]
+//         [--field-compare DIR ...] [--ablation cut|shuffle]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]
 //
@@ -39,6 +40,10 @@ struct AppOptions {
     bool runs = false;
     /// --compare-runs 3,5: open the run browser comparing these runs
     QList<qint64> compareRuns;
+    /// --field-compare DIR (repeatable): more effective context curves in the field view
+    QStringList fieldCompare;
+    /// --ablation cut|shuffle: the field view's context ablation; empty = off
+    QString ablation;
     /// --demo NAME: after the text's run, open the text demos on that demo and run it on
     /// --demo-text (each one a sentence for similarity), or on --text; with --screenshot the
     /// demo window is what is saved.

@@ -11,8 +11,10 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 
 #include <algorithm>
+#include <cmath>
 #include <new>
 #include <optional>
 #include <utility>
@@ -445,10 +447,48 @@ void EngineWorker::runReceptiveField(const ReceptiveFieldRequest& request)
     try {
         ReceptiveFieldOutput out;
         out.requestId = request.id;
+        const auto nameOf = [](const engine::Model& m) {
+            return QFileInfo(QString::fromStdString(m.info().dir)).fileName() + QStringLiteral(" · ")
+                + QString::fromStdString(m.info().modelType);
+        };
+        out.name = nameOf(*model_);
         out.layers = engine::theoreticalReceptiveField(*model_);
+        const std::string text = request.text.toStdString();
         if (!request.text.trimmed().isEmpty()) {
-            out.gradient = engine::gradientReceptiveField(*model_, request.text.toStdString(),
-                { request.position, request.layer });
+            out.gradient = engine::gradientReceptiveField(*model_, text, { request.position, request.layer });
+            const double relative = out.gradient.tokens.size() > 1
+                ? static_cast<double>(out.gradient.position) / static_cast<double>(out.gradient.tokens.size() - 1)
+                : 0.0;
+            for (const QString& dir : request.compareModels) {
+                if (request.cancel && request.cancel->load()) {
+                    break;
+                }
+                ComparedCurve curve;
+                curve.model = dir;
+                curve.name = QFileInfo(dir).fileName();
+                try {
+                    const auto other = engine::Model::load(dir.toStdString(), { model_->info().device, true });
+                    curve.name = nameOf(*other);
+                    // The same place in the text, in the other model's tokens.
+                    const int64_t n = static_cast<int64_t>(other->prepare({ text }).inputIds.data.size());
+                    curve.gradient = engine::gradientReceptiveField(*other, text,
+                        { static_cast<int64_t>(std::lround(relative * static_cast<double>(n - 1))), -1 });
+                } catch (const std::exception& e) {
+                    curve.error = QString::fromUtf8(e.what());
+                }
+                out.compared.push_back(std::move(curve));
+            }
+            if (request.ablation) {
+                try {
+                    engine::RunControl control;
+                    control.cancel = request.cancel.get();
+                    engine::ContextAblationConfig config;
+                    config.mode = request.ablationMode;
+                    out.ablation = engine::contextAblation(*model_, text, config, &control);
+                } catch (const std::exception& e) {
+                    out.ablationError = QString::fromUtf8(e.what());
+                }
+            }
         }
         Q_EMIT receptiveFieldReady(out);
     } catch (...) {

@@ -19,6 +19,7 @@
 
 #include "demo_jobs.h"
 
+#include "lumen/engine/context_ablation.h"
 #include "lumen/engine/receptive_field.h"
 #include "lumen/engine/run_control.h"
 #include "lumen/engine/tensor.h"
@@ -107,17 +108,35 @@ PackedAttention packAttention(std::vector<engine::FloatTensor>& layers, int seq,
 
 /// A receptive-field job: the model's theoretical field per layer and, on `text`, the gradient
 /// field of output `position` at `layer` (engine/receptive_field.h; -1 = the defaults).
+/// `compareModels`: other model folders whose effective context curves are measured on the
+/// same text (each loaded on the worker for the job, then dropped), at the same relative
+/// position. `ablation`: also the loss with the context beyond d cut or shuffled.
 struct ReceptiveFieldRequest {
     quint64 id = 0;
     QString text;
     int position = -1;
     int layer = -1;
+    QStringList compareModels;
+    bool ablation = false;
+    engine::AblationMode ablationMode = engine::AblationMode::Cut;
+    std::shared_ptr<std::atomic<bool>> cancel;
+};
+
+struct ComparedCurve {
+    QString model; ///< the folder
+    QString name; ///< its folder name and architecture, for the legend
+    engine::GradientField gradient;
+    QString error; ///< why it could not be measured (then gradient is empty)
 };
 
 struct ReceptiveFieldOutput {
     quint64 requestId = 0;
+    QString name; ///< the loaded model, for the legend
     std::vector<engine::LayerReceptiveField> layers;
     engine::GradientField gradient;
+    std::vector<ComparedCurve> compared;
+    std::optional<engine::ContextAblation> ablation;
+    QString ablationError;
 };
 
 /// The engine's answer to an AttentionRequest, still in engine types; attention_controller

@@ -4,11 +4,13 @@
 
 #include "demo_window.h"
 #include "main_window.h"
+#include "receptive_field_page.h"
 #include "run_browser.h"
 
 #include "lumen/widgets/attention_view.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
 #include <QLineEdit>
@@ -74,6 +76,14 @@ void Launcher::start()
     if (!options_.view.isEmpty()) {
         window_->showView(options_.view);
     }
+    ReceptiveFieldPage* field = window_->receptiveFieldPage();
+    for (const QString& dir : options_.fieldCompare) {
+        field->addComparedModel(QFileInfo(dir).absoluteFilePath());
+    }
+    if (!options_.ablation.isEmpty()) {
+        field->ablationBox()->setChecked(true);
+        field->ablationModeBox()->setCurrentIndex(options_.ablation == QStringLiteral("shuffle") ? 1 : 0);
+    }
     if (options_.logScale) {
         window_->attentionView()->logScale()->setChecked(true); // the other views follow
     }
@@ -126,7 +136,15 @@ void Launcher::start()
             startDemo();
             return; // the screenshot follows the demo
         }
-        if (screenshotMode()) {
+        if (screenshotMode() && options_.view == QStringLiteral("field")) {
+            // The field view measures on the worker after the run: wait for it.
+            ReceptiveFieldPage* page = window_->receptiveFieldPage();
+            connect(page, &ReceptiveFieldPage::ready, this,
+                [this] { QTimer::singleShot(300, this, &Launcher::takeScreenshot); }, Qt::SingleShotConnection);
+            connect(page, &ReceptiveFieldPage::failed, this,
+                [this](const QString& message) { fail(tr("the receptive field: %1").arg(message)); },
+                Qt::SingleShotConnection);
+        } else if (screenshotMode()) {
             // Let queued replots (label thinning after the first layout) land first.
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);
         }

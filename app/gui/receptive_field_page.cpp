@@ -5,6 +5,9 @@
 #include "lumen/widgets/qcustomplot.h"
 #include "lumen/widgets/token_bar.h"
 
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -35,8 +38,23 @@ ReceptiveFieldPage::ReceptiveFieldPage(AttentionController* engine, QWidget* par
     bar->addWidget(new QLabel(tr("Effective receptive field of the highlighted token at"), this));
     bar->addWidget(layer_);
     bar->addWidget(measure_);
-    bar->addWidget(status_, 1);
+    compare_ = new QPushButton(tr("Compare with…"), this);
+    compare_->setToolTip(tr("Add another model folder: its effective context curve on the same text joins the plot"));
+    clearCompared_ = new QPushButton(tr("Clear"), this);
+    clearCompared_->setEnabled(false);
+    ablation_ = new QCheckBox(tr("Context ablation"), this);
+    ablation_->setToolTip(tr("Also predict every token with the context beyond distance d removed or shuffled, "
+                             "and plot the loss against d (a masked-LM: each token masked in turn)"));
+    ablationMode_ = new QComboBox(this);
+    ablationMode_->addItem(tr("cut"), static_cast<int>(engine::AblationMode::Cut));
+    ablationMode_->addItem(tr("shuffle"), static_cast<int>(engine::AblationMode::Shuffle));
+    bar->addWidget(compare_);
+    bar->addWidget(clearCompared_);
+    bar->addWidget(ablation_);
+    bar->addWidget(ablationMode_);
+    bar->addStretch(1);
     layout->addLayout(bar);
+    layout->addWidget(status_);
     auto* split = new QSplitter(Qt::Vertical, this);
     bar_ = new widgets::TokenBar;
     bar_->setObjectName(QStringLiteral("gradientBar"));
@@ -58,7 +76,31 @@ ReceptiveFieldPage::ReceptiveFieldPage(AttentionController* engine, QWidget* par
     plot_->addGraph();
     plot_->graph(0)->setPen(QPen(QColor(0x33, 0x66, 0xaa), 2));
     plot_->setMinimumHeight(160);
+    plot_->legend->setVisible(true);
+    plot_->legend->setFont(QFont(font().family(), 8));
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    plot_->graph(0)->setName(tr("this model"));
     bottom->addWidget(plot_);
+    ablationPlot_ = new QCustomPlot;
+    ablationPlot_->setObjectName(QStringLiteral("ablationPlot"));
+    ablationPlot_->xAxis->setLabel(tr("context kept: distance d (tokens)"));
+    ablationPlot_->yAxis->setLabel(tr("loss (nats per token)"));
+    ablationPlot_->addGraph();
+    ablationPlot_->graph(0)->setPen(QPen(QColor(0xaa, 0x44, 0x22), 2));
+    ablationPlot_->graph(0)->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+    ablationPlot_->graph(0)->setName(tr("context ablated"));
+    ablationPlot_->addGraph();
+    ablationPlot_->graph(1)->setPen(QPen(QColor(0x55, 0x55, 0x55), 1, Qt::DashLine));
+    ablationPlot_->graph(1)->setName(tr("whole text"));
+    ablationPlot_->legend->setVisible(true);
+    ablationPlot_->legend->setFont(QFont(font().family(), 8));
+    ablationPlot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    ablationPlot_->setMinimumHeight(160);
+    ablationPlot_->setVisible(false);
+    bottom->addWidget(ablationPlot_);
+    bottom->setStretchFactor(0, 2);
+    bottom->setStretchFactor(1, 3);
+    bottom->setStretchFactor(2, 3);
     split->addWidget(bottom);
     layout->addWidget(split, 1);
 
@@ -83,10 +125,35 @@ ReceptiveFieldPage::ReceptiveFieldPage(AttentionController* engine, QWidget* par
         },
         Qt::QueuedConnection);
     connect(measure_, &QPushButton::clicked, this, &ReceptiveFieldPage::measure);
+    connect(compare_, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Compare with the Model in Folder"));
+        if (!dir.isEmpty()) {
+            addComparedModel(dir);
+            measure();
+        }
+    });
+    connect(clearCompared_, &QPushButton::clicked, this, [this] {
+        clearComparedModels();
+        measure();
+    });
     connect(bar_, &widgets::TokenBar::tokenClicked, this, [this](int token) {
         setPosition(token);
         measure();
     });
+}
+
+void ReceptiveFieldPage::addComparedModel(const QString& dir)
+{
+    if (!compared_.contains(dir)) {
+        compared_ << dir;
+    }
+    clearCompared_->setEnabled(true);
+}
+
+void ReceptiveFieldPage::clearComparedModels()
+{
+    compared_.clear();
+    clearCompared_->setEnabled(false);
 }
 
 void ReceptiveFieldPage::setPosition(int position)
@@ -105,6 +172,14 @@ void ReceptiveFieldPage::measure()
     request.text = source_ ? source_() : text_;
     request.position = position_;
     request.layer = layer_->value() == 0 ? -1 : layer_->value();
+    request.compareModels = compared_;
+    request.ablation = ablation_->isChecked();
+    request.ablationMode = static_cast<engine::AblationMode>(ablationMode_->currentData().toInt());
+    if (cancel_) {
+        cancel_->store(true); // a newer request replaces a running one
+    }
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    request.cancel = cancel_;
     current_ = request.id;
     measure_->setEnabled(false);
     status_->setText(tr("Measuring…"));
@@ -158,13 +233,70 @@ void ReceptiveFieldPage::show(const ReceptiveFieldOutput& out)
         y << g.withinDistance[d];
     }
     plot_->graph(0)->setData(x, y);
-    plot_->xAxis->setRange(0, std::max(1.0, x.isEmpty() ? 1.0 : x.back()));
+    plot_->graph(0)->setName(out.name.isEmpty() ? tr("this model") : out.name);
+    while (plot_->graphCount() > 1) {
+        plot_->removeGraph(plot_->graphCount() - 1);
+    }
+    // Okabe-Ito colours, distinguishable without colour vision.
+    static const QColor kColours[] = { QColor(0xe6, 0x9f, 0x00), QColor(0x00, 0x9e, 0x73), QColor(0xcc, 0x79, 0xa7),
+        QColor(0xd5, 0x5e, 0x00), QColor(0x56, 0xb4, 0xe9) };
+    double farthest = x.isEmpty() ? 1.0 : x.back();
+    QStringList problems;
+    for (size_t i = 0; i < out.compared.size(); ++i) {
+        const ComparedCurve& c = out.compared[i];
+        if (!c.error.isEmpty()) {
+            problems << tr("%1: %2").arg(c.name, c.error);
+            continue;
+        }
+        QVector<double> cx;
+        QVector<double> cy;
+        for (size_t d = 0; d < c.gradient.withinDistance.size(); ++d) {
+            cx << static_cast<double>(d);
+            cy << c.gradient.withinDistance[d];
+        }
+        QCPGraph* graph = plot_->addGraph();
+        graph->setPen(QPen(kColours[i % 5], 2, i % 2 == 0 ? Qt::DashLine : Qt::DotLine));
+        graph->setName(c.name);
+        graph->setData(cx, cy);
+        farthest = std::max(farthest, cx.isEmpty() ? 0.0 : cx.back());
+    }
+    plot_->xAxis->setRange(0, std::max(1.0, farthest));
     plot_->replot();
+    ablationPlot_->setVisible(out.ablation.has_value() || !out.ablationError.isEmpty());
+    if (out.ablation && out.ablation->status == engine::JobStatus::Completed) {
+        const engine::ContextAblation& a = *out.ablation;
+        QVector<double> ax;
+        QVector<double> ay;
+        double low = a.fullLoss;
+        double high = a.fullLoss;
+        for (const engine::ContextAblationPoint& p : a.points) {
+            ax << static_cast<double>(p.distance);
+            ay << p.loss;
+            low = std::min(low, p.loss);
+            high = std::max(high, p.loss);
+        }
+        ablationPlot_->graph(0)->setName(a.mode == engine::AblationMode::Cut ? tr("context beyond d cut off")
+                                                                             : tr("context beyond d shuffled"));
+        ablationPlot_->graph(0)->setData(ax, ay);
+        const double last = ax.isEmpty() ? 1.0 : std::max(1.0, ax.back());
+        ablationPlot_->graph(1)->setData(QVector<double> { 0.0, last }, QVector<double> { a.fullLoss, a.fullLoss });
+        ablationPlot_->xAxis->setRange(0, last);
+        const double pad = std::max(0.05, 0.1 * (high - low));
+        ablationPlot_->yAxis->setRange(low - pad, high + pad);
+        ablationPlot_->replot();
+    } else if (!out.ablationError.isEmpty()) {
+        problems << tr("Context ablation: %1").arg(out.ablationError);
+        ablationPlot_->setVisible(false);
+    }
     int half = 0;
     while (half < static_cast<int>(g.withinDistance.size()) && g.withinDistance[static_cast<size_t>(half)] < 0.9) {
         ++half;
     }
-    status_->setText(tr("90 % of the gradient lies within %1 tokens of position %2.").arg(half).arg(g.position));
+    QString status = tr("90 % of the gradient lies within %1 tokens of position %2.").arg(half).arg(g.position);
+    if (!problems.isEmpty()) {
+        status += QLatin1Char(' ') + problems.join(QLatin1Char(' '));
+    }
+    status_->setText(status);
     Q_EMIT ready();
 }
 

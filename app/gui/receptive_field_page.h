@@ -6,7 +6,9 @@
 // paths; recurrence and attention unbounded), and for the text in the box the effective
 // receptive field by gradient of the chosen output position at the chosen layer, as a bar
 // per token, with the effective context curve (the share of the gradient within distance d).
-// Works for every family, so a Transformer, a convolution and an LSTM can be compared.
+// Works for every family, so a Transformer, a convolution and an LSTM can be compared: other
+// models' curves (Compare with…) join the same plot, and the context ablation (the loss with
+// the context beyond d cut off or shuffled) is plotted beside it.
 //
 // The work runs on the engine worker (AttentionController::worker()); the page only asks
 // and draws. A click on a token in any view chooses the position (MainWindow::highlightToken).
@@ -18,6 +20,8 @@
 
 #include <functional>
 
+class QCheckBox;
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -49,6 +53,16 @@ public:
     void measure();
     bool isBusy() const { return current_ != 0; }
 
+    /// Other model folders whose effective context curves join the plot, measured on the
+    /// same text at the same relative position.
+    void addComparedModel(const QString& dir);
+    void clearComparedModels();
+    const QStringList& comparedModels() const { return compared_; }
+    /// Also measure the context ablation (loss against d) on the next measure().
+    QCheckBox* ablationBox() const { return ablation_; }
+    QComboBox* ablationModeBox() const { return ablationMode_; }
+    QCustomPlot* ablationPlot() const { return ablationPlot_; }
+
     QTableWidget* table() const { return table_; }
     widgets::TokenBar* gradientBar() const { return bar_; }
     QCustomPlot* contextPlot() const { return plot_; }
@@ -76,6 +90,13 @@ private:
     QTableWidget* table_ = nullptr;
     widgets::TokenBar* bar_ = nullptr;
     QCustomPlot* plot_ = nullptr;
+    QCustomPlot* ablationPlot_ = nullptr;
+    QCheckBox* ablation_ = nullptr;
+    QComboBox* ablationMode_ = nullptr;
+    QPushButton* compare_ = nullptr;
+    QPushButton* clearCompared_ = nullptr;
+    QStringList compared_;
+    std::shared_ptr<std::atomic<bool>> cancel_;
     ReceptiveFieldOutput last_;
 };
 

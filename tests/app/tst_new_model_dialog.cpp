@@ -12,8 +12,10 @@
 #include "conformance.h"
 
 #include "lumen/widgets/attention_set.h"
+#include "lumen/widgets/qcustomplot.h"
 #include "lumen/widgets/token_bar.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
@@ -123,6 +125,38 @@ private Q_SLOTS:
         }
         QCOMPARE(page->last().gradient.position, int64_t { 4 });
         QVERIFY(std::abs(page->last().gradient.withinDistance.back() - 1.0) < 1e-9);
+
+        // Another model's curve joins the plot (GPT-2: its own tokens, the same relative
+        // place), a folder without a model is named in the status and skipped, and the context
+        // ablation's loss against d is plotted: nothing changes once d covers the 5-token field.
+        page->addComparedModel(QString::fromStdString(lumen::test::conformanceDir("gpt2")));
+        page->addComparedModel(temp_.filePath(QStringLiteral("no-model-here")));
+        page->ablationBox()->setChecked(true);
+        page->measure();
+        QVERIFY(ready.wait(30000));
+        const lumen::app::ReceptiveFieldOutput& out = page->last();
+        QCOMPARE(out.compared.size(), size_t { 2 });
+        QVERIFY(out.compared[0].error.isEmpty());
+        QVERIFY(!out.compared[0].gradient.withinDistance.empty());
+        QVERIFY(out.compared[0].name.contains(QStringLiteral("gpt2")));
+        QVERIFY(!out.compared[1].error.isEmpty());
+        QVERIFY(page->statusLabel()->text().contains(QStringLiteral("no-model-here")));
+        QCOMPARE(page->contextPlot()->graphCount(), 2); // this model and GPT-2
+        QVERIFY(out.ablation.has_value());
+        const lumen::engine::ContextAblation& a = *out.ablation;
+        for (const lumen::engine::ContextAblationPoint& p : a.points) {
+            if (p.distance >= 2) {
+                QVERIFY(std::abs(p.loss - a.fullLoss) < 1e-4);
+            }
+        }
+        QVERIFY(page->ablationPlot()->isVisibleTo(page));
+        QCOMPARE(page->ablationPlot()->graph(0)->dataCount(), static_cast<int>(a.points.size()));
+        page->clearComparedModels();
+        page->ablationBox()->setChecked(false);
+        page->measure();
+        QVERIFY(ready.wait(30000));
+        QCOMPARE(page->contextPlot()->graphCount(), 1);
+        QVERIFY(!page->ablationPlot()->isVisibleTo(page));
     }
 
     void badChoicesStayInTheDialog()
