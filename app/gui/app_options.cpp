@@ -62,7 +62,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("With --target, show STACK first: encoder, decoder or cross."),
         QStringLiteral("STACK"));
     const QCommandLineOption view(QStringLiteral("view"),
-        QStringLiteral("Show VIEW first: heatmap, heads, model, rollout, statistics or field (receptive field)."),
+        QStringLiteral("Show VIEW first: heatmap, heads, model, rollout, statistics, field (receptive field) "
+                       "or cone (the field as a cone over the tokens)."),
         QStringLiteral("VIEW"));
     const QCommandLineOption log(QStringLiteral("log"),
         QStringLiteral("Draw the views on a log colour scale (weak weights told apart)."));
@@ -150,8 +151,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         error = QStringLiteral("--ablation expects cut or shuffle (got \"%1\").").arg(parser.value(ablation));
     }
     if (error.isEmpty() && (parser.isSet(ablation) || parser.isSet(fieldCompare)) && parser.isSet(view)
-        && parser.value(view) != QStringLiteral("field")) {
-        error = QStringLiteral("--field-compare and --ablation are for --view field.");
+        && parser.value(view) != QStringLiteral("field") && parser.value(view) != QStringLiteral("cone")) {
+        error = QStringLiteral("--field-compare and --ablation are for --view field (or cone).");
     }
     o.demo = parser.value(demo).toLower();
     o.demoTexts = parser.values(demoText);
@@ -178,7 +179,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         }
     }
     const QStringList views { QStringLiteral("heatmap"), QStringLiteral("heads"),
-        QStringLiteral("model"), QStringLiteral("rollout"), QStringLiteral("statistics"), QStringLiteral("field") };
+        QStringLiteral("model"), QStringLiteral("rollout"), QStringLiteral("statistics"), QStringLiteral("field"),
+        QStringLiteral("cone") };
     if (error.isEmpty() && !o.view.isEmpty() && !views.contains(o.view)) {
         error = QStringLiteral("--view expects one of %1 (got \"%2\").")
                     .arg(views.join(QStringLiteral(", ")), parser.value(view));

@@ -5,7 +5,7 @@
 //
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
-//         [--view heatmap|heads|model|rollout|statistics|field] [--log] [--runs]
+//         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log] [--runs]
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]

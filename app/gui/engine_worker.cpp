@@ -48,6 +48,8 @@ ModelSummary summarize(const engine::Model& model)
     }
     s.headKind = fromStd(info.headKind);
     s.encoderDecoder = info.isEncoderDecoder;
+    s.hasAttention = info.modelType != "lumen-dilatedconv" && info.modelType != "lumen-wavenet"
+        && info.modelType != "lumen-lstm";
     s.maxPositions = info.maxPositions;
     s.parametersPerForward = info.parametersPerForward;
     for (const auto& [name, count] : info.componentParameters) {

@@ -59,6 +59,9 @@ struct ModelSummary {
     // For the model panel (ModelInfo and the tokenizer).
     QString headKind; ///< "masked-lm", "pretraining", "base", ...
     bool encoderDecoder = false; ///< T5: a source for the encoder, a target for the decoder
+    /// false for the families with nothing to draw as attention (dilated convolutions,
+    /// WaveNet, the LSTM): Run shows their receptive field instead
+    bool hasAttention = true;
     QString fingerprint; ///< projects::modelFingerprint of the folder (recorded with runs)
     qint64 maxPositions = 0; ///< 0 when the model has no fixed maximum (relative positions)
     qint64 parametersPerForward = 0; ///< 0 when no weights are shared

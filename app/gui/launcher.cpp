@@ -97,7 +97,13 @@ void Launcher::start()
             return;
         }
         waitingForModel_ = false;
-        if (!text_.isEmpty()) {
+        if (!text_.isEmpty() && !window_->attentionController()->model().hasAttention) {
+            // Run measures the receptive field instead of attention.
+            if (screenshotMode()) {
+                waitForField();
+            }
+            window_->runText(text_);
+        } else if (!text_.isEmpty()) {
             waitingForRun_ = true;
             window_->runText(text_);
         }
@@ -136,14 +142,8 @@ void Launcher::start()
             startDemo();
             return; // the screenshot follows the demo
         }
-        if (screenshotMode() && options_.view == QStringLiteral("field")) {
-            // The field view measures on the worker after the run: wait for it.
-            ReceptiveFieldPage* page = window_->receptiveFieldPage();
-            connect(page, &ReceptiveFieldPage::ready, this,
-                [this] { QTimer::singleShot(300, this, &Launcher::takeScreenshot); }, Qt::SingleShotConnection);
-            connect(page, &ReceptiveFieldPage::failed, this,
-                [this](const QString& message) { fail(tr("the receptive field: %1").arg(message)); },
-                Qt::SingleShotConnection);
+        if (screenshotMode() && (options_.view == QStringLiteral("field") || options_.view == QStringLiteral("cone"))) {
+            waitForField(); // the field view measures on the worker after the run
         } else if (screenshotMode()) {
             // Let queued replots (label thinning after the first layout) land first.
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);
@@ -157,6 +157,15 @@ void Launcher::start()
 
     waitingForModel_ = true;
     window_->openModel(modelDir);
+}
+
+void Launcher::waitForField()
+{
+    ReceptiveFieldPage* page = window_->receptiveFieldPage();
+    connect(page, &ReceptiveFieldPage::ready, this, [this] { QTimer::singleShot(300, this, &Launcher::takeScreenshot); },
+        Qt::SingleShotConnection);
+    connect(page, &ReceptiveFieldPage::failed, this,
+        [this](const QString& message) { fail(tr("the receptive field: %1").arg(message)); }, Qt::SingleShotConnection);
 }
 
 void Launcher::startDemo()

@@ -711,6 +711,22 @@ void MainWindow::run()
         statusBar()->showMessage(tr("Still busy; press Cancel to stop the current run."), 3000);
         return;
     }
+    if (attention_->hasModel() && !attention_->model().hasAttention) {
+        // Nothing to draw as attention: the receptive field is this model's view.
+        if (textEdit_->text().trimmed().isEmpty()) {
+            showError(tr("Could not run the model"), tr("The text is empty. Type a sentence first."));
+            return;
+        }
+        statusBar()->showMessage(tr("%1 has no attention to show; here is its receptive field.")
+                                     .arg(attention_->model().architecture),
+            8000);
+        if (views_->currentWidget() != fieldPage_) {
+            views_->setCurrentWidget(fieldPage_); // measures
+        } else if (!fieldPage_->isBusy()) {
+            fieldPage_->measure();
+        }
+        return;
+    }
     attention_->setSelection(view_->layer(), view_->head());
     const QString second = pairEdit_->text().trimmed();
     if (attention_->hasModel() && attention_->model().encoderDecoder) {
@@ -780,12 +796,13 @@ void MainWindow::showView(const QString& name)
 {
     const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ },
         { "model", modelView_ }, { "rollout", flowPage_ }, { "statistics", statsTable_ },
-        { "field", fieldPage_ } };
+        { "field", fieldPage_ }, { "cone", fieldPage_ } };
     for (const auto& [tabName, widget] : tabs) {
         if (name == QLatin1String(tabName)) {
             views_->setCurrentWidget(widget);
         }
     }
+    fieldPage_->showCone(name == QLatin1String("cone"));
 }
 
 void MainWindow::showHead(int layer, int head)

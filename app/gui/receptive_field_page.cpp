@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "receptive_field_page.h"
 
+#include "lumen/widgets/cone_diagram.h"
 #include "lumen/widgets/qcustomplot.h"
 #include "lumen/widgets/token_bar.h"
 
@@ -14,6 +15,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -56,9 +58,17 @@ ReceptiveFieldPage::ReceptiveFieldPage(AttentionController* engine, QWidget* par
     layout->addLayout(bar);
     layout->addWidget(status_);
     auto* split = new QSplitter(Qt::Vertical, this);
+    upper_ = new QTabWidget;
+    upper_->setDocumentMode(true);
     bar_ = new widgets::TokenBar;
     bar_->setObjectName(QStringLiteral("gradientBar"));
-    split->addWidget(bar_);
+    upper_->addTab(bar_, tr("Gradient by token"));
+    cone_ = new widgets::ConeDiagram;
+    cone_->setObjectName(QStringLiteral("coneDiagram"));
+    cone_->setToolTip(tr("Which positions each layer's output at the chosen token can depend on, from the "
+                         "kernels and dilations; the input row is shaded by the measured gradient share"));
+    upper_->addTab(cone_, tr("Receptive cone"));
+    split->addWidget(upper_);
     auto* bottom = new QSplitter(Qt::Horizontal);
     table_ = new QTableWidget(0, 6);
     table_->setObjectName(QStringLiteral("receptiveFieldTable"));
@@ -140,6 +150,10 @@ ReceptiveFieldPage::ReceptiveFieldPage(AttentionController* engine, QWidget* par
         setPosition(token);
         measure();
     });
+    connect(cone_, &widgets::ConeDiagram::tokenClicked, this, [this](int token) {
+        setPosition(token);
+        measure();
+    });
 }
 
 void ReceptiveFieldPage::addComparedModel(const QString& dir)
@@ -154,6 +168,11 @@ void ReceptiveFieldPage::clearComparedModels()
 {
     compared_.clear();
     clearCompared_->setEnabled(false);
+}
+
+void ReceptiveFieldPage::showCone(bool cone)
+{
+    upper_->setCurrentWidget(cone ? static_cast<QWidget*>(cone_) : bar_);
 }
 
 void ReceptiveFieldPage::setPosition(int position)
@@ -209,6 +228,7 @@ void ReceptiveFieldPage::show(const ReceptiveFieldOutput& out)
     const engine::GradientField& g = out.gradient;
     if (g.tokens.empty()) {
         bar_->clear();
+        cone_->clear();
         plot_->graph(0)->data()->clear();
         plot_->replot();
         status_->setText(tr("Type a text and run it to measure its gradient field."));
@@ -226,6 +246,26 @@ void ReceptiveFieldPage::show(const ReceptiveFieldOutput& out)
             .arg(tokens[static_cast<int>(g.position)])
             .arg(g.position));
     bar_->setHighlightedToken(static_cast<int>(g.position));
+    // The cone up to the measured layer, the input row shaded by the measured shares.
+    widgets::ConeData cone;
+    cone.tokens = tokens;
+    cone.position = static_cast<int>(g.position);
+    const std::vector<engine::LayerReceptiveField> upTo(out.layers.begin(),
+        out.layers.begin() + std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(out.layers.size()), g.layer));
+    cone.reach = engine::receptiveCone(upTo, static_cast<int64_t>(g.tokens.size()), g.position);
+    cone.levels << tr("input");
+    for (const engine::LayerReceptiveField& r : upTo) {
+        cone.levels << (r.kernel > 0 ? tr("%1 · k%2 d%3").arg(r.layer).arg(r.kernel).arg(r.dilation)
+                                     : tr("%1 · %2").arg(r.layer).arg(QString::fromStdString(r.op)));
+    }
+    cone.inputShade = shares;
+    cone.title = tr("Theoretical receptive field of “%1” (position %2) at layer %3, %4 of %5 input tokens")
+                     .arg(tokens[static_cast<int>(g.position)])
+                     .arg(g.position)
+                     .arg(g.layer)
+                     .arg(std::count_if(cone.reach.front().begin(), cone.reach.front().end(), [](uint8_t v) { return v != 0; }))
+                     .arg(g.tokens.size());
+    cone_->setData(cone);
     QVector<double> x;
     QVector<double> y;
     for (size_t d = 0; d < g.withinDistance.size(); ++d) {

@@ -5,7 +5,8 @@
 // receptive field after every layer (kernels, dilations, causal padding, residual and skip
 // paths; recurrence and attention unbounded), and for the text in the box the effective
 // receptive field by gradient of the chosen output position at the chosen layer, as a bar
-// per token, with the effective context curve (the share of the gradient within distance d).
+// per token or as a cone over the tokens (the theoretical field level by level, the input row
+// shaded by the measured shares), with the effective context curve (the share of the gradient within distance d).
 // Works for every family, so a Transformer, a convolution and an LSTM can be compared: other
 // models' curves (Compare with…) join the same plot, and the context ablation (the loss with
 // the context beyond d cut off or shuffled) is plotted beside it.
@@ -28,7 +29,10 @@ class QSpinBox;
 class QTableWidget;
 class QCustomPlot;
 
+class QTabWidget;
+
 namespace lumen::widgets {
+class ConeDiagram;
 class TokenBar;
 }
 
@@ -63,6 +67,10 @@ public:
     QComboBox* ablationModeBox() const { return ablationMode_; }
     QCustomPlot* ablationPlot() const { return ablationPlot_; }
 
+    /// Shows the cone diagram (true) or the gradient bar (false) in the upper half.
+    void showCone(bool cone);
+    widgets::ConeDiagram* coneDiagram() const { return cone_; }
+
     QTableWidget* table() const { return table_; }
     widgets::TokenBar* gradientBar() const { return bar_; }
     QCustomPlot* contextPlot() const { return plot_; }
@@ -89,6 +97,8 @@ private:
     QLabel* status_ = nullptr;
     QTableWidget* table_ = nullptr;
     widgets::TokenBar* bar_ = nullptr;
+    widgets::ConeDiagram* cone_ = nullptr;
+    QTabWidget* upper_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     QCustomPlot* ablationPlot_ = nullptr;
     QCheckBox* ablation_ = nullptr;

@@ -12,6 +12,7 @@
 #include "conformance.h"
 
 #include "lumen/widgets/attention_set.h"
+#include "lumen/widgets/cone_diagram.h"
 #include "lumen/widgets/qcustomplot.h"
 #include "lumen/widgets/token_bar.h"
 
@@ -124,6 +125,8 @@ private Q_SLOTS:
             QVERIFY2(inside ? bar->value(j) > 0.0f : bar->value(j) == 0.0f, qPrintable(QString::number(j)));
         }
         QCOMPARE(page->last().gradient.position, int64_t { 4 });
+        QCOMPARE(page->coneDiagram()->reachCount(0), 5); // the cone's input row: the kernel's five
+        QCOMPARE(page->coneDiagram()->reachCount(1), 1);
         QVERIFY(std::abs(page->last().gradient.withinDistance.back() - 1.0) < 1e-9);
 
         // Another model's curve joins the plot (GPT-2: its own tokens, the same relative
@@ -157,6 +160,25 @@ private Q_SLOTS:
         QVERIFY(ready.wait(30000));
         QCOMPARE(page->contextPlot()->graphCount(), 1);
         QVERIFY(!page->ablationPlot()->isVisibleTo(page));
+
+        // A model with nothing to draw as attention: Run shows its receptive field, no error.
+        lumen::engine::NewModelSpec wave;
+        wave.family = "wavenet";
+        wave.causal = true;
+        wave.hidden = 16;
+        wave.layers = 3;
+        QTemporaryDir waveDir;
+        lumen::engine::createModel(wave, lumen::test::conformanceDir("gpt2"), waveDir.path().toStdString(), 0);
+        window.showView(QStringLiteral("heatmap"));
+        window.openModel(waveDir.path());
+        QVERIFY(loaded.wait(30000));
+        page->setPosition(10);
+        window.runText(QStringLiteral("one two three four five six seven eight nine ten eleven twelve"));
+        QVERIFY(ready.wait(30000));
+        QCOMPARE(window.currentView(), static_cast<QWidget*>(page));
+        QCOMPARE(page->table()->rowCount(), 3);
+        QCOMPARE(page->last().gradient.position, int64_t { 10 });
+        QCOMPARE(page->coneDiagram()->reachCount(0), 8); // dilations 1, 2, 4: positions 3 .. 10
     }
 
     void badChoicesStayInTheDialog()

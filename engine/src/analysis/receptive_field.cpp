@@ -137,6 +137,66 @@ std::vector<LayerReceptiveField> theoreticalReceptiveField(Model& model)
     return rows;
 }
 
+std::vector<std::vector<uint8_t>> receptiveCone(const std::vector<LayerReceptiveField>& layers, int64_t tokens,
+                                                int64_t position)
+{
+    if (position < 0 || position >= tokens) {
+        throw Error(ErrorKind::InvalidInput, "position " + std::to_string(position) + " is outside the text (0.."
+                                                 + std::to_string(tokens - 1) + ").");
+    }
+    const auto n = static_cast<size_t>(tokens);
+    std::vector<std::vector<uint8_t>> cone(layers.size() + 1, std::vector<uint8_t>(n, 0));
+    cone.back()[static_cast<size_t>(position)] = 1;
+    for (size_t k = layers.size(); k >= 1; --k) {
+        const LayerReceptiveField& row = layers[k - 1];
+        const ReceptiveField before = k >= 2 ? layers[k - 2].field : ReceptiveField {};
+        const std::vector<uint8_t>& above = cone[k];
+        std::vector<uint8_t>& below = cone[k - 1];
+        int64_t first = tokens;
+        int64_t last = -1;
+        for (int64_t j = 0; j < tokens; ++j) {
+            if (above[static_cast<size_t>(j)] != 0) {
+                first = std::min(first, j);
+                last = std::max(last, j);
+            }
+        }
+        if (row.kernel == 0 && (row.field.unboundedLeft || row.field.unboundedRight)) {
+            // Recurrence or attention: everything on its side of what reaches the output.
+            const bool left = row.field.unboundedLeft;
+            const bool right = row.field.unboundedRight;
+            for (int64_t j = 0; j < tokens; ++j) {
+                below[static_cast<size_t>(j)] = (left && j <= last) || (right && j >= first) ? 1 : 0;
+            }
+            continue;
+        }
+        // This layer's own reach, from how much it widened the field: a kernel's taps at
+        // its dilation where that accounts for it, else the whole span.
+        const int64_t back = (row.field.left - before.left) / std::max<int64_t>(1, before.jump);
+        const int64_t ahead = (row.field.right - before.right) / std::max<int64_t>(1, before.jump);
+        std::vector<int64_t> taps;
+        if (row.kernel > 0 && row.dilation > 0 && (row.kernel - 1) * row.dilation == back + ahead && back % row.dilation == 0) {
+            for (int64_t t = 0; t < row.kernel; ++t) {
+                taps.push_back(-back + t * row.dilation);
+            }
+        } else {
+            for (int64_t o = -back; o <= ahead; ++o) {
+                taps.push_back(o);
+            }
+        }
+        for (int64_t j = 0; j < tokens; ++j) {
+            if (above[static_cast<size_t>(j)] == 0) {
+                continue;
+            }
+            for (const int64_t o : taps) {
+                if (j + o >= 0 && j + o < tokens) {
+                    below[static_cast<size_t>(j + o)] = 1;
+                }
+            }
+        }
+    }
+    return cone;
+}
+
 namespace {
 
 GradientField gradientField(Model& model, const ModelInput& input, const GradientFieldConfig& config)

@@ -140,6 +140,65 @@ private Q_SLOTS:
         QVERIFY(theoreticalReceptiveField(*bert).back().field.unboundedRight);
     }
 
+    // The cone over the tokens: WaveNet's taps level by level, a dilated kernel's gaps, a
+    // centred stack's interval, causal and bidirectional attention.
+    void cones()
+    {
+        QTemporaryDir dir;
+        NewModelSpec wave;
+        wave.family = "wavenet";
+        wave.causal = true;
+        wave.hidden = 16;
+        wave.layers = 4;
+        createModel(wave, lumen::test::conformanceDir("gpt2"), dir.filePath(QStringLiteral("wave")).toStdString(), 0);
+        auto waveModel = Model::load(dir.filePath(QStringLiteral("wave")).toStdString());
+        const auto cone = receptiveCone(theoreticalReceptiveField(*waveModel), 20, 19);
+        QCOMPARE(cone.size(), size_t { 5 });
+        const auto positions = [](const std::vector<uint8_t>& level) {
+            std::vector<int> out;
+            for (size_t j = 0; j < level.size(); ++j) {
+                if (level[j] != 0) {
+                    out.push_back(static_cast<int>(j));
+                }
+            }
+            return out;
+        };
+        QCOMPARE(positions(cone[4]), (std::vector<int> { 19 }));
+        QCOMPARE(positions(cone[3]), (std::vector<int> { 11, 19 })); // dilation 8, kernel 2
+        QCOMPARE(positions(cone[2]), (std::vector<int> { 7, 11, 15, 19 }));
+        QCOMPARE(positions(cone[0]).size(), size_t { 16 });
+        QCOMPARE(positions(cone[0]).front(), 4);
+
+        LayerReceptiveField dilated;
+        dilated.layer = 1;
+        dilated.op = "dilated convolution";
+        dilated.kernel = 3;
+        dilated.dilation = 4;
+        dilated.field.left = 4;
+        dilated.field.right = 4;
+        QCOMPARE(positions(receptiveCone({ dilated }, 30, 10)[0]), (std::vector<int> { 6, 10, 14 }));
+        QCOMPARE(positions(receptiveCone({ dilated }, 30, 2)[0]), (std::vector<int> { 2, 6 })); // clipped at the start
+
+        NewModelSpec light;
+        light.hidden = 16;
+        light.layers = 3;
+        light.kernel = 5;
+        createModel(light, lumen::test::conformanceDir("bert"), dir.filePath(QStringLiteral("light")).toStdString(), 0);
+        auto lightModel = Model::load(dir.filePath(QStringLiteral("light")).toStdString());
+        const auto lc = receptiveCone(theoreticalReceptiveField(*lightModel), 30, 10);
+        QCOMPARE(positions(lc[0]).size(), size_t { 13 });
+        QCOMPARE(positions(lc[0]).front(), 4);
+        QCOMPARE(positions(lc[2]).size(), size_t { 5 });
+
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        const auto causal = receptiveCone(theoreticalReceptiveField(*gpt2), 10, 5);
+        QCOMPARE(positions(causal[0]), (std::vector<int> { 0, 1, 2, 3, 4, 5 }));
+        QCOMPARE(positions(causal[2]).size(), size_t { 6 });
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        QCOMPARE(positions(receptiveCone(theoreticalReceptiveField(*bert), 10, 5)[0]).size(), size_t { 10 });
+        QVERIFY_THROWS_EXCEPTION(Error, receptiveCone({ dilated }, 5, 5));
+    }
+
     // The gradient field of one convolution layer is its kernel's support, exactly; a causal
     // model has exactly zero gradient from later positions; an LSTM's reaches every earlier
     // one and no later one; the effective context curve rises to 1.

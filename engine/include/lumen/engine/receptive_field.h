@@ -87,6 +87,14 @@ struct LayerReceptiveField {
 /// lumen::Error(Unsupported) for a model whose layers Lumen cannot read this way.
 std::vector<LayerReceptiveField> theoreticalReceptiveField(Model& model);
 
+/// The theoretical cone of one output: for each level (0 = the input tokens, k = the output
+/// of layer k, up to the last row of `layers`), which of `tokens` positions the output at
+/// `position` of the last level can depend on. Dilated kernels leave gaps where their taps
+/// skip positions; unbounded layers (recurrence, attention) reach every position on their
+/// side. Throws lumen::Error(InvalidInput) for a position outside 0 .. tokens - 1.
+std::vector<std::vector<uint8_t>> receptiveCone(const std::vector<LayerReceptiveField>& layers, int64_t tokens,
+                                                int64_t position);
+
 struct GradientFieldConfig {
     int64_t position = -1; ///< the output position; -1 = the middle of the text
     int64_t layer = -1; ///< 1 .. layers: that layer's output; -1 = the last layer
