@@ -2840,7 +2840,8 @@ std::string commandHelp(const Command& c)
 }
 
 /// The command's arguments as a JSON object for the project: positionals by name, options by
-/// name (dashes become underscores), repeatable options as arrays, flags as true.
+/// name (dashes become underscores), repeatable options as arrays, flags as true. A name
+/// several positionals share (bench-length's MODEL_DIR...) holds them all, as an array.
 Json parametersJson(const Command& c, const ParsedArgs& args)
 {
     Json j = Json::object();
@@ -2848,7 +2849,14 @@ Json parametersJson(const Command& c, const ParsedArgs& args)
         std::string name = c.spec.positionals[i];
         std::transform(name.begin(), name.end(), name.begin(),
             [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        j[name] = args.positionals[i];
+        if (!j.contains(name)) {
+            j[name] = args.positionals[i];
+        } else {
+            if (!j[name].is_array()) {
+                j[name] = Json::array({ j[name] });
+            }
+            j[name].push_back(args.positionals[i]);
+        }
     }
     for (const OptionSpec& o : c.spec.options) {
         if (o.name == "project" || o.name == "help") {

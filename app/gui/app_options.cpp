@@ -72,6 +72,9 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption compareRuns(QStringLiteral("compare-runs"),
         QStringLiteral("Open the run browser comparing the runs IDS (\"3,5\")."),
         QStringLiteral("IDS"));
+    const QCommandLineOption showRun(QStringLiteral("run"),
+        QStringLiteral("Open the run browser on run ID (a bench-length run shows speed against length)."),
+        QStringLiteral("ID"));
     const QCommandLineOption fieldCompare(QStringLiteral("field-compare"),
         QStringLiteral("In the receptive field view, add the effective context curve of the model in DIR "
                        "(repeatable)."),
@@ -92,7 +95,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            fieldCompare, ablation, demo, demoText, screenshot });
+            showRun, fieldCompare, ablation, demo, demoText, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -143,7 +146,14 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     if (error.isEmpty() && parser.isSet(compareRuns) && o.compareRuns.size() < 2) {
         error = QStringLiteral("--compare-runs needs two or more run ids.");
     }
-    o.runs = o.runs || !o.compareRuns.isEmpty();
+    if (error.isEmpty() && parser.isSet(showRun)) {
+        bool ok = false;
+        o.showRun = parser.value(showRun).toLongLong(&ok);
+        if (!ok || o.showRun <= 0) {
+            error = QStringLiteral("--run expects a run id (got \"%1\").").arg(parser.value(showRun));
+        }
+    }
+    o.runs = o.runs || !o.compareRuns.isEmpty() || o.showRun > 0;
     o.fieldCompare = parser.values(fieldCompare);
     o.ablation = parser.value(ablation).toLower();
     if (error.isEmpty() && parser.isSet(ablation) && o.ablation != QStringLiteral("cut")

@@ -5,7 +5,8 @@
 //
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
-//         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log] [--runs]
+//         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log]
+//         [--runs | --run ID | --compare-runs IDS]
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]
@@ -40,6 +41,7 @@ struct AppOptions {
     bool runs = false;
     /// --compare-runs 3,5: open the run browser comparing these runs
     QList<qint64> compareRuns;
+    qint64 showRun = 0; ///< --run ID: the run browser on that run (0: the newest)
     /// --field-compare DIR (repeatable): more effective context curves in the field view
     QStringList fieldCompare;
     /// --ablation cut|shuffle: the field view's context ablation; empty = off

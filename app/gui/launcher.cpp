@@ -134,6 +134,8 @@ void Launcher::start()
             RunBrowser* browser = window_->showRunBrowser();
             if (options_.compareRuns.size() >= 2) {
                 browser->table()->selectIds(options_.compareRuns);
+            } else if (options_.showRun > 0) {
+                browser->showRun(options_.showRun);
             } else if (const qint64 newest = browser->table()->idAtRow(0)) {
                 browser->showRun(newest);
             }

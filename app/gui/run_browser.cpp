@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -365,9 +366,42 @@ void RunBrowser::showRun(qint64 id)
         d.editable = !project->isReadOnly();
         pages_->setCurrentWidget(page_);
         page_->setDetails(d);
+        if (run->kind == "bench-length") {
+            page_->setLengthSeries(lengthSeries(*project, id));
+        }
     } catch (const std::exception& e) {
         Q_EMIT errorOccurred(tr("Could not read run %1").arg(id), q(e.what()));
     }
+}
+
+std::vector<widgets::LengthSeries> RunBrowser::lengthSeries(projects::Project& project, qint64 id)
+{
+    // lumen-cli bench-length records ARCH/forward_ms and ARCH/gflops with the length as step.
+    std::vector<widgets::LengthSeries> out;
+    const std::string timeSuffix = "/forward_ms";
+    for (const std::string& key : project.metricKeys(id)) {
+        if (key.size() <= timeSuffix.size() || key.compare(key.size() - timeSuffix.size(), timeSuffix.size(), timeSuffix) != 0) {
+            continue;
+        }
+        const std::string model = key.substr(0, key.size() - timeSuffix.size());
+        widgets::LengthSeries s;
+        s.model = q(model);
+        const projects::MetricSeries time = project.metricSeries(id, key);
+        s.lengths.assign(time.steps.begin(), time.steps.end());
+        s.milliseconds = time.values;
+        const projects::MetricSeries flops = project.metricSeries(id, model + "/gflops");
+        for (const double length : s.lengths) {
+            double value = std::numeric_limits<double>::quiet_NaN();
+            for (size_t k = 0; k < flops.steps.size(); ++k) {
+                if (static_cast<double>(flops.steps[k]) == length) {
+                    value = flops.values[k];
+                }
+            }
+            s.gflops.push_back(value);
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 void RunBrowser::compare(const QList<qint64>& ids)

@@ -84,6 +84,8 @@ protected:
 private:
     void onSelection(const QList<qint64>& ids);
     void loadCurves(const QList<qint64>& ids, const QString& key, bool forCompare);
+    /// A bench-length run's per-model time and FLOPs against length.
+    static std::vector<widgets::LengthSeries> lengthSeries(projects::Project& project, qint64 id);
     void saveNotes(qint64 runId, const QString& notes);
     void saveTags(qint64 runId, const QStringList& tags);
     void setStatus(const QString& text);

@@ -157,6 +157,42 @@ private Q_SLOTS:
         QCOMPARE(b.table()->rows().size(), size_t(5));
     }
 
+    // A bench-length run shows its models' time and FLOPs against length on log-log axes,
+    // each with the slope of its curve; other runs hide the chart.
+    void benchLengthRunShowsSpeedAgainstLength()
+    {
+        {
+            auto project = Project::open(path_.toStdString());
+            const int64_t bench = project->beginRun({ "bench-length", "/models/conv", "cpu", "{}", "" });
+            for (const int64_t n : { 256, 512, 1024, 2048 }) {
+                const double x = static_cast<double>(n);
+                project->addMetric(bench, "Conv/forward_ms", n, 0.02 * x);
+                project->addMetric(bench, "Conv/gflops", n, 1e-3 * x);
+                project->addMetric(bench, "Bert/forward_ms", n, 1e-4 * x * x);
+                project->addMetric(bench, "Bert/gflops", n, 1e-6 * x * x);
+            }
+            project->finishRun(bench, RunStatus::Completed);
+        }
+        RunBrowser& b = *browser_;
+        b.refresh();
+        const qint64 bench = b.table()->idAtRow(0);
+        b.showRun(bench);
+        lumen::widgets::SpeedLengthChart* chart = b.page()->lengthChart();
+        QVERIFY(chart->isVisibleTo(b.page()));
+        QCOMPARE(chart->series().size(), size_t { 2 });
+        const lumen::widgets::LengthSeries& bert = chart->series()[0];
+        QCOMPARE(bert.model, QStringLiteral("Bert"));
+        QCOMPARE(bert.lengths, (std::vector<double> { 256, 512, 1024, 2048 }));
+        QCOMPARE(bert.gflops.back(), 1e-6 * 2048.0 * 2048.0);
+        QVERIFY(std::abs(lumen::widgets::SpeedLengthChart::fittedSlope(bert.lengths, bert.milliseconds) - 2.0) < 1e-9);
+        const lumen::widgets::LengthSeries& conv = chart->series()[1];
+        QVERIFY(std::abs(lumen::widgets::SpeedLengthChart::fittedSlope(conv.lengths, conv.milliseconds) - 1.0) < 1e-9);
+        QVERIFY(chart->plot()->xAxis->scaleType() == QCPAxis::stLogarithmic);
+        QVERIFY(chart->plot()->graph(0)->name().contains(QStringLiteral("n^2.00")));
+        b.showRun(first_);
+        QVERIFY(!chart->isVisibleTo(b.page()));
+    }
+
     void runPageShowsTheRunAndSavesNotes()
     {
         RunBrowser& b = *browser_;

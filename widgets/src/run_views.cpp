@@ -160,8 +160,15 @@ RunPage::RunPage(QWidget* parent)
     metricRow->addWidget(metricLabel);
     metricRow->addWidget(metric_);
     metricRow->addWidget(plotNote_, 1);
-    rightLayout->addLayout(metricRow);
-    rightLayout->addWidget(plot_, 1);
+    lengthChart_ = new SpeedLengthChart(right);
+    lengthChart_->setVisible(false);
+    rightLayout->addWidget(lengthChart_, 3);
+    metricArea_ = new QWidget(right);
+    auto* metricLayout = new QVBoxLayout(metricArea_);
+    metricLayout->setContentsMargins(0, 0, 0, 0);
+    metricLayout->addLayout(metricRow);
+    metricLayout->addWidget(plot_, 1);
+    rightLayout->addWidget(metricArea_, 1);
     auto* artifactsLabel = new QLabel(tr("Artifacts"), right);
     rightLayout->addWidget(artifactsLabel);
     rightLayout->addWidget(artifacts_);
@@ -260,6 +267,7 @@ void RunPage::setDetails(const RunDetails& details)
         metric_->addItems(details.metricKeys);
     }
     metric_->setEnabled(!details.metricKeys.isEmpty());
+    setLengthSeries({});
     plot_->clearGraphs();
     plot_->replot();
     plotNote_->setText(details.id > 0 && details.metricKeys.isEmpty()
@@ -298,6 +306,13 @@ void RunPage::setDetails(const RunDetails& details)
     if (details.id > 0 && !details.metricKeys.isEmpty()) {
         Q_EMIT metricRequested(details.id, metric_->currentText());
     }
+}
+
+void RunPage::setLengthSeries(const std::vector<LengthSeries>& series)
+{
+    lengthChart_->setSeries(series);
+    lengthChart_->setVisible(!series.empty());
+    metricArea_->setVisible(series.empty()); // the chart shows every metric of such a run
 }
 
 void RunPage::setCurve(const QString& key, const MetricCurve& curve)

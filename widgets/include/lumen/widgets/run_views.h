@@ -16,6 +16,8 @@
 //
 // Thread safety: GUI thread only.
 
+#include "lumen/widgets/speed_length_chart.h"
+
 #include <QString>
 #include <QStringList>
 #include <QWidget>
@@ -81,6 +83,10 @@ public:
     QString currentMetric() const;
     void setCurrentMetric(const QString& key);
 
+    /// A bench-length run's models on log-log axes (hidden while empty; setDetails empties it).
+    void setLengthSeries(const std::vector<LengthSeries>& series);
+    SpeedLengthChart* lengthChart() const { return lengthChart_; }
+
     QCustomPlot* plot() const { return plot_; }
     QTableWidget* parameterTable() const { return parameters_; }
     QListWidget* artifactList() const { return artifacts_; }
@@ -108,6 +114,8 @@ private:
     QComboBox* metric_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     QLabel* plotNote_ = nullptr;
+    SpeedLengthChart* lengthChart_ = nullptr;
+    QWidget* metricArea_ = nullptr; ///< the metric chooser and its plot
     QListWidget* artifacts_ = nullptr;
     QPlainTextEdit* notes_ = nullptr;
     QLineEdit* tags_ = nullptr;
