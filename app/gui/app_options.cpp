@@ -82,6 +82,12 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption ablation(QStringLiteral("ablation"),
         QStringLiteral("In the receptive field view, also plot the context ablation: MODE cut or shuffle."),
         QStringLiteral("MODE"));
+    const QCommandLineOption imageModel(QStringLiteral("image-model"),
+        QStringLiteral("Open the image CNN window on the TorchScript model FILE and measure (with --screenshot, "
+                       "save that window)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption image(QStringLiteral("image"),
+        QStringLiteral("With --image-model, the input image (default: random inputs)."), QStringLiteral("IMAGE"));
     const QCommandLineOption demo(QStringLiteral("demo"),
         QStringLiteral("Open the text demos on NAME (fill-mask, generate, score, similarity) and run "
                        "it (with --screenshot, save the demo window)."),
@@ -95,7 +101,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            showRun, fieldCompare, ablation, demo, demoText, screenshot });
+            showRun, fieldCompare, ablation, imageModel, image, demo, demoText, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -163,6 +169,11 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     if (error.isEmpty() && (parser.isSet(ablation) || parser.isSet(fieldCompare)) && parser.isSet(view)
         && parser.value(view) != QStringLiteral("field") && parser.value(view) != QStringLiteral("cone")) {
         error = QStringLiteral("--field-compare and --ablation are for --view field (or cone).");
+    }
+    o.imageModel = parser.value(imageModel);
+    o.image = parser.value(image);
+    if (error.isEmpty() && !o.image.isEmpty() && o.imageModel.isEmpty()) {
+        error = QStringLiteral("--image goes with --image-model FILE.");
     }
     o.demo = parser.value(demo).toLower();
     o.demoTexts = parser.values(demoText);

@@ -8,6 +8,7 @@
 //         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log]
 //         [--runs | --run ID | --compare-runs IDS]
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
+//         [--image-model FILE.pt [--image IMAGE]]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]
 //
@@ -46,6 +47,9 @@ struct AppOptions {
     QStringList fieldCompare;
     /// --ablation cut|shuffle: the field view's context ablation; empty = off
     QString ablation;
+    /// --image-model FILE.pt [--image IMAGE]: the image CNN window, measured on open
+    QString imageModel;
+    QString image;
     /// --demo NAME: after the text's run, open the text demos on that demo and run it on
     /// --demo-text (each one a sentence for similarity), or on --text; with --screenshot the
     /// demo window is what is saved.

@@ -94,7 +94,7 @@ QImage drawImageField(const engine::ImageGradientField& field, const QImage& bac
     QImage big = scale > 1 ? out.scaled(w * scale, h * scale, Qt::IgnoreAspectRatio, Qt::FastTransformation) : out;
     if (field.fieldTop >= 0) {
         QPainter p(&big);
-        p.setPen(QPen(QColor(0x40, 0xc0, 0xff), std::max(1, scale / 2), Qt::DashLine));
+        p.setPen(QPen(QColor(0x40, 0xc0, 0xff), std::clamp(scale / 3, 1, 3), Qt::DashLine));
         p.drawRect(QRectF(field.fieldLeft * scale, field.fieldTop * scale,
             (field.fieldRight - field.fieldLeft + 1) * scale - 1, (field.fieldBottom - field.fieldTop + 1) * scale - 1));
     }

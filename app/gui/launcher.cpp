@@ -3,6 +3,7 @@
 #include "launcher.h"
 
 #include "demo_window.h"
+#include "image_field_window.h"
 #include "main_window.h"
 #include "receptive_field_page.h"
 #include "run_browser.h"
@@ -13,6 +14,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPixmap>
 
@@ -60,6 +62,11 @@ void Launcher::start()
         }
     } else if (window_->projectController()->project() == nullptr) {
         return; // the default project could not be opened; reported
+    }
+
+    if (!options_.imageModel.isEmpty()) {
+        startImageModel();
+        return;
     }
 
     // Without --model: the bundled demo (its model, sentence, layer and head), each of which
@@ -170,6 +177,26 @@ void Launcher::waitForField()
         [this](const QString& message) { fail(tr("the receptive field: %1").arg(message)); }, Qt::SingleShotConnection);
 }
 
+void Launcher::startImageModel()
+{
+    ImageFieldWindow* images = window_->showImageFieldWindow();
+    if (!options_.image.isEmpty() && !images->openImage(QFileInfo(options_.image).absoluteFilePath())) {
+        fail(images->statusLabel()->text());
+        return;
+    }
+    connect(images, &ImageFieldWindow::measured, this, [this] {
+        if (screenshotMode()) {
+            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+        }
+    });
+    connect(images, &ImageFieldWindow::failed, this, [this](const QString& m) {
+        if (screenshotMode()) {
+            fail(m);
+        }
+    });
+    images->openModel(QFileInfo(options_.imageModel).absoluteFilePath());
+}
+
 void Launcher::startDemo()
 {
     DemoKind kind = DemoKind::FillMask;
@@ -193,7 +220,9 @@ void Launcher::takeScreenshot()
     if (done_) {
         return;
     }
-    QWidget* shown = !options_.demo.isEmpty() && window_->demoWindow() != nullptr
+    QWidget* shown = !options_.imageModel.isEmpty() && window_->imageFieldWindow() != nullptr
+        ? static_cast<QWidget*>(window_->imageFieldWindow())
+        : !options_.demo.isEmpty() && window_->demoWindow() != nullptr
         ? static_cast<QWidget*>(window_->demoWindow())
         : options_.runs && window_->runBrowser() != nullptr
         ? static_cast<QWidget*>(window_->runBrowser())

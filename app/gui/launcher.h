@@ -43,6 +43,8 @@ private:
     void takeScreenshot();
     /// --demo: opens the demo window and runs the demo (the screenshot follows it).
     void startDemo();
+    /// --image-model: the image CNN window, measured, then (screenshot mode) saved.
+    void startImageModel();
     /// Screenshot mode: saves the window once the receptive field view has measured.
     void waitForField();
 

@@ -9,6 +9,7 @@
 #include "new_model_dialog.h"
 #include "receptive_field_page.h"
 #include "download_dialog.h"
+#include "image_field_window.h"
 #include "model_panel_data.h"
 #include "run_browser.h"
 
@@ -264,6 +265,16 @@ void MainWindow::buildMenus()
     newModel->setToolTip(tr("A new, randomly initialised model: a lightweight, dynamic or dilated "
                             "convolution, WaveNet, an LSTM or a Transformer, with chosen sizes"));
     download->setToolTip(tr("Download a model by name from the Hugging Face hub"));
+    QAction* imageModel = file->addAction(tr("Open &Image Model…"), this, [this] {
+        ImageFieldWindow* window = showImageFieldWindow();
+        const QString path = QFileDialog::getOpenFileName(window, tr("Open a TorchScript Image Model"), QString(),
+            tr("TorchScript (*.pt *.pth *.ts);;All files (*)"));
+        if (!path.isEmpty()) {
+            window->openModel(path);
+        }
+    });
+    imageModel->setToolTip(tr("A TorchScript CNN that takes an image: its receptive field, read from its layers "
+                              "and measured by gradient over an image"));
     file->addSeparator();
     QAction* exportProject = file->addAction(tr("E&xport Project…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this,
@@ -634,6 +645,17 @@ RunBrowser* MainWindow::showRunBrowser()
     runBrowser_->raise();
     runBrowser_->activateWindow();
     return runBrowser_;
+}
+
+ImageFieldWindow* MainWindow::showImageFieldWindow()
+{
+    if (imageWindow_ == nullptr) {
+        imageWindow_ = new ImageFieldWindow(this);
+    }
+    imageWindow_->show();
+    imageWindow_->raise();
+    imageWindow_->activateWindow();
+    return imageWindow_;
 }
 
 DemoWindow* MainWindow::showDemos(DemoKind kind)

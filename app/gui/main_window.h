@@ -42,6 +42,7 @@ namespace lumen::app {
 class CacheDialog;
 class DemoWindow;
 class NewModelDialog;
+class ImageFieldWindow;
 class ReceptiveFieldPage;
 class RunBrowser;
 class DownloadDialog;
@@ -144,6 +145,9 @@ public:
     /// model, its tokenizer field set to the loaded model's folder; the new folder goes
     /// through openModel(). Returned for tests.
     NewModelDialog* showNewModelDialog();
+    /// File > Open Image Model…: the image CNN window (one, made on first use).
+    ImageFieldWindow* showImageFieldWindow();
+    ImageFieldWindow* imageFieldWindow() const { return imageWindow_; }
 
 Q_SIGNALS:
     void errorShown(const QString& message);
@@ -195,6 +199,7 @@ private:
     widgets::AttentionView* view_ = nullptr;
     FlowPage* flowPage_ = nullptr;
     ReceptiveFieldPage* fieldPage_ = nullptr;
+    ImageFieldWindow* imageWindow_ = nullptr;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;
