@@ -215,6 +215,17 @@ ImageFieldTable theoreticalImageField(ImageModel& model)
             return r.size() == 1 ? std::make_pair(r.front(), c.front())
                                  : std::make_pair(w.rows.merge(r, "merge"), w.cols.merge(c, "merge"));
         };
+        // A convolution or pool on both axes: the field after it becomes a table row.
+        const auto addLayer = [&](ImageLayerField& row, const std::string& op) {
+            const auto [r, c] = from.front();
+            const std::pair<int, int> next { w.rows.convWithPadding(r, row.kernelH, row.dilationH, row.strideH, row.padH, op),
+                w.cols.convWithPadding(c, row.kernelW, row.dilationW, row.strideW, row.padW, op) };
+            row.index = static_cast<int64_t>(table.layers.size()) + 1;
+            row.height = w.rows.field(next.first);
+            row.width = w.cols.field(next.second);
+            table.layers.push_back(row);
+            return next;
+        };
         std::pair<int, int> out;
         if (isConvolution(n)) {
             const std::string op = "convolution " + std::to_string(table.layers.size() + 1);
@@ -253,13 +264,7 @@ ImageFieldTable theoreticalImageField(ImageModel& model)
                 d << ", " << groups << " groups";
             }
             row.detail = d.str();
-            const auto [r, c] = from.front();
-            out = { w.rows.convWithPadding(r, row.kernelH, row.dilationH, row.strideH, row.padH, op),
-                w.cols.convWithPadding(c, row.kernelW, row.dilationW, row.strideW, row.padW, op) };
-            row.index = static_cast<int64_t>(table.layers.size()) + 1;
-            row.height = w.rows.field(out.first);
-            row.width = w.cols.field(out.second);
-            table.layers.push_back(row);
+            out = addLayer(row, op);
         } else if (kind == "aten::max_pool2d" || kind == "aten::avg_pool2d" || kind == "aten::max_pool2d_with_indices") {
             const bool isMax = kind != "aten::avg_pool2d";
             const std::string op = std::string(isMax ? "max pool " : "average pool ") + std::to_string(table.layers.size() + 1);
@@ -284,13 +289,7 @@ ImageFieldTable theoreticalImageField(ImageModel& model)
             row.dilationH = dl[0];
             row.dilationW = dl[1];
             row.detail = std::to_string(k[0]) + "x" + std::to_string(k[1]);
-            const auto [r, c] = from.front();
-            out = { w.rows.convWithPadding(r, row.kernelH, row.dilationH, row.strideH, row.padH, op),
-                w.cols.convWithPadding(c, row.kernelW, row.dilationW, row.strideW, row.padW, op) };
-            row.index = static_cast<int64_t>(table.layers.size()) + 1;
-            row.height = w.rows.field(out.first);
-            row.width = w.cols.field(out.second);
-            table.layers.push_back(row);
+            out = addLayer(row, op);
         } else if (readsEverything(kind)) {
             const auto [r, c] = mergeAll();
             out = { w.rows.global(r, true, kind), w.cols.global(c, true, kind) };
