@@ -61,6 +61,35 @@ std::string ModelConfig::architecture() const
     return {};
 }
 
+std::vector<std::string> ModelConfig::labels() const
+{
+    std::vector<std::string> labels;
+    const auto it = json_.find("id2label");
+    if (it != json_.end() && it->is_object() && !it->empty()) {
+        labels.resize(it->size());
+        std::vector<bool> seen(it->size(), false);
+        for (auto item = it->begin(); item != it->end(); ++item) {
+            size_t index = 0;
+            try {
+                index = static_cast<size_t>(std::stoul(item.key()));
+            } catch (const std::exception&) {
+                fail("id2label", "has the key \"" + item.key() + "\"; its keys are the class ids 0, 1, ...");
+            }
+            if (index >= labels.size() || seen[index] || !item.value().is_string()) {
+                fail("id2label", "must map each id 0 .. " + std::to_string(labels.size() - 1) + " to one label name.");
+            }
+            seen[index] = true;
+            labels[index] = item.value().get<std::string>();
+        }
+        return labels;
+    }
+    const int64_t n = getInt("num_labels", 0);
+    for (int64_t i = 0; i < n; ++i) {
+        labels.push_back("LABEL_" + std::to_string(i));
+    }
+    return labels;
+}
+
 bool ModelConfig::has(const char* key) const
 {
     const auto it = json_.find(key);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace lumen::engine {
 
@@ -30,6 +31,11 @@ public:
     double getDouble(const char* key, double fallback) const;
     bool getBool(const char* key, bool fallback) const;
     std::string getString(const char* key, const std::string& fallback) const;
+
+    /// A classifier's label names, index order: id2label ({"0": "neg", "1": "pos"}), else
+    /// LABEL_0 .. LABEL_{num_labels - 1}; empty when neither is given. Throws
+    /// lumen::Error(InvalidInput) for id2label keys that are not 0 .. n - 1.
+    std::vector<std::string> labels() const;
 
     /// Throws lumen::Error(InvalidInput) "<path>: <key> <problem>".
     [[noreturn]] void fail(const char* key, const std::string& problem) const;

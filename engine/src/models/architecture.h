@@ -9,6 +9,7 @@
 #include "lumen/engine/model.h"
 #include "lumen/engine/trace.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <functional>
@@ -169,7 +170,25 @@ class ModelInternals {
 public:
     static Architecture& architecture(Model& model);
     static torch::Device device(const Model& model);
+    /// Training: a Model of `config` (a config.json's content, e.g. a base model's with a
+    /// classifier's architecture and labels) whose parameters are initialised from `seed`
+    /// (initWeights), then taken from `weightsDir`'s checkpoint wherever it holds them (the
+    /// same key, up to the base prefix, and shape); the rest — a new head — stay as
+    /// initialised and are listed in `fresh`. Every parameter owns its memory (nothing is
+    /// memory-mapped), so an optimizer may update it. The tokenizer comes from
+    /// `tokenizerDir`. Throws lumen::Error like Model::load, and for a checkpoint tensor
+    /// whose shape does not fit.
+    static std::unique_ptr<Model> loadForTraining(const nlohmann::json& config, const std::string& weightsDir,
+                                                  const std::string& tokenizerDir, const std::string& device,
+                                                  uint64_t seed, std::vector<std::string>* fresh);
 };
+
+/// Writes `arch` as a Hugging Face folder: model.safetensors (every parameter; tied copies
+/// are not parameters), config.json (`config`, with architectures filled in when absent) and
+/// the tokenizer files of `tokenizerDir` (empty: none). The weights are written beside and
+/// renamed, so a failed write leaves no half file. Returns the parameter count.
+int64_t saveArchitecture(Architecture& arch, nlohmann::json config, const std::string& outDir,
+                         const std::string& tokenizerDir);
 
 /// Builds an architecture from its config. Throws lumen::Error(Unsupported) for an unknown
 /// model_type or head, listing what Lumen supports.

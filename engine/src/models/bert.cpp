@@ -55,7 +55,7 @@ struct PreTrainingHeads : nn::Module {
     }
 };
 
-enum class Head { Base, MaskedLm, PreTraining };
+enum class Head { Base, MaskedLm, PreTraining, SequenceClassification, TokenClassification };
 
 class Bert final : public Architecture {
 public:
@@ -66,8 +66,16 @@ public:
         , architecture_(config.architecture())
     {
         // BertModel checkpoints keep their keys at the top level; models with heads nest
-        // the encoder under "bert." as the reference does.
-        const bool withPooler = head != Head::MaskedLm;
+        // the encoder under "bert." as the reference does (BertForTokenClassification and
+        // BertForMaskedLM without the pooler).
+        const bool classifier = head == Head::SequenceClassification || head == Head::TokenClassification;
+        if (classifier) {
+            labels_ = config.labels();
+            if (labels_.empty()) {
+                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+            }
+        }
+        const bool withPooler = head != Head::MaskedLm && head != Head::TokenClassification;
         base_ = std::make_shared<BaseModel>(sizes_, withPooler);
         if (head == Head::Base) {
             // Register the base's children directly so keys are "embeddings....".
@@ -76,6 +84,9 @@ public:
             if (base_->pooler) {
                 register_module("pooler", base_->pooler);
             }
+        } else if (classifier) {
+            register_module("bert", base_);
+            classifier_ = register_module("classifier", blocks::Linear(sizes_.hidden, static_cast<int64_t>(labels_.size())));
         } else {
             register_module("bert", base_);
             cls_ = register_module(
@@ -101,6 +112,12 @@ public:
                 out.seqRelationship = cls_->seq_relationship(out.pooler);
             }
         }
+        if (classifier_) {
+            // The reference: dropout, then the classifier on the pooled [CLS] state (a
+            // sentence's class) or on every token's state (its tag).
+            const torch::Tensor x = head_ == Head::SequenceClassification ? out.pooler : h;
+            out.logits = classifier_(torch::dropout(x, sizes_.hiddenDropout, is_training()));
+        }
         return out;
     }
 
@@ -124,10 +141,15 @@ public:
         info.architecture = !architecture_.empty() ? architecture_
                             : head_ == Head::Base  ? "BertModel"
                             : head_ == Head::MaskedLm ? "BertForMaskedLM"
-                                                      : "BertForPreTraining";
-        info.headKind = head_ == Head::Base       ? "base"
-                        : head_ == Head::MaskedLm ? "masked-lm"
-                                                  : "pretraining";
+                            : head_ == Head::SequenceClassification ? "BertForSequenceClassification"
+                            : head_ == Head::TokenClassification    ? "BertForTokenClassification"
+                                                                    : "BertForPreTraining";
+        info.headKind = head_ == Head::Base                       ? "base"
+                        : head_ == Head::MaskedLm                 ? "masked-lm"
+                        : head_ == Head::SequenceClassification   ? "sequence-classification"
+                        : head_ == Head::TokenClassification      ? "token-classification"
+                                                                  : "pretraining";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -179,6 +201,9 @@ public:
                 blocks::initLinear(cls_->seq_relationship, std);
             }
         }
+        if (classifier_) {
+            blocks::initLinear(classifier_, std);
+        }
     }
 
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
@@ -192,6 +217,8 @@ private:
     std::string architecture_;
     std::shared_ptr<BaseModel> base_;
     std::shared_ptr<PreTrainingHeads> cls_;
+    blocks::Linear classifier_ { nullptr };
+    std::vector<std::string> labels_;
 };
 
 } // namespace
@@ -204,13 +231,18 @@ std::shared_ptr<Architecture> createBert(const ModelConfig& config)
         head = Head::PreTraining;
     } else if (arch == "BertForMaskedLM") {
         head = Head::MaskedLm;
+    } else if (arch == "BertForSequenceClassification") {
+        head = Head::SequenceClassification;
+    } else if (arch == "BertForTokenClassification") {
+        head = Head::TokenClassification;
     } else if (arch.empty() || arch == "BertModel") {
         head = Head::Base;
     } else {
         throw Error(ErrorKind::Unsupported,
                     config.path() + ": architecture \"" + arch +
                         "\" is not supported yet for BERT (Lumen loads BertModel, "
-                        "BertForMaskedLM and BertForPreTraining). Set \"architectures\" to "
+                        "BertForMaskedLM, BertForPreTraining, BertForSequenceClassification and "
+                        "BertForTokenClassification). Set \"architectures\" to "
                         "[\"BertModel\"] to load the encoder alone.");
     }
     return std::make_shared<Bert>(config, head);

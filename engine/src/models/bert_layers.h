@@ -32,6 +32,9 @@ struct BertSizes {
     int64_t padTokenId = 0;
     double layerNormEps = 1e-12;
     double initStd = 0.02;
+    /// The classifier heads' dropout (classifier_dropout, else hidden_dropout_prob): the
+    /// encoder itself runs without dropout (Lumen's encoders are for looking inside).
+    double hiddenDropout = 0.1;
     Activation activation = Activation::Gelu;
     bool tieWordEmbeddings = true;
 
@@ -47,6 +50,7 @@ struct BertSizes {
         padTokenId = c.getInt("pad_token_id", 0);
         layerNormEps = c.getDouble("layer_norm_eps", 1e-12);
         initStd = c.getDouble("initializer_range", 0.02);
+        hiddenDropout = c.getDouble("classifier_dropout", c.getDouble("hidden_dropout_prob", 0.1));
         activation = blocks::activationFromConfig(c, "hidden_act", "gelu");
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
         for (const auto& [key, value] : { std::pair { "vocab_size", vocab },

@@ -256,6 +256,52 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
     return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
+std::unique_ptr<Model> ModelInternals::loadForTraining(const nlohmann::json& configJson, const std::string& weightsDir,
+                                                       const std::string& tokenizerDir, const std::string& device,
+                                                       uint64_t seed, std::vector<std::string>* fresh)
+{
+    auto impl = std::make_unique<Model::Impl>();
+    const ModelConfig config = ModelConfig::fromJson(configJson, (fs::path(weightsDir) / "config.json").string());
+    impl->device = parseDevice(device);
+    impl->arch = createArchitecture(config);
+    const WeightSet weights = loadWeights(weightsDir);
+    const std::string source = weights.files.empty() ? weightsDir : weights.files.front();
+    {
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(seed);
+        impl->arch->initWeights();
+        const std::string prefix = impl->arch->basePrefix();
+        for (auto& item : impl->arch->named_parameters(/*recurse=*/true)) {
+            std::string key;
+            const torch::Tensor* weight = findWeight(weights, item.key(), prefix, &key);
+            if (weight == nullptr) {
+                if (fresh != nullptr) {
+                    fresh->push_back(item.key());
+                }
+                continue;
+            }
+            if (weight->sizes() != item.value().sizes()) {
+                throw Error(ErrorKind::InvalidInput,
+                    source + ": tensor \"" + key + "\" has shape " + shapeString(weight->sizes()) + ", but the model needs "
+                        + shapeString(item.value().sizes()) + ".");
+            }
+            item.value().copy_(weight->to(item.value().scalar_type()));
+        }
+    }
+    impl->arch->to(impl->device);
+    impl->arch->train();
+    if (hasTokenizerFiles(tokenizerDir)) {
+        impl->tokenizer = loadTokenizer(tokenizerDir);
+    }
+    impl->info = impl->arch->describe();
+    impl->info.dir = weightsDir;
+    impl->info.weightsFile = fs::path(source).filename().string();
+    impl->info.parameterCount = countParameters(*impl->arch);
+    impl->info.componentParameters = countComponentParameters(*impl->arch);
+    impl->info.device = impl->device.str();
+    return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
 Architecture& ModelInternals::architecture(Model& model)
 {
     return *model.impl_->arch;

@@ -90,6 +90,12 @@ int64_t createRandomModel(const std::string& configPath, const std::string& outD
         }
     }
 
+    return saveArchitecture(*arch, json, outDir, fs::absolute(configPath).parent_path().string());
+}
+
+int64_t saveArchitecture(Architecture& arch, nlohmann::json config, const std::string& outDir,
+                         const std::string& tokenizerDir)
+{
     std::error_code ec;
     fs::create_directories(outDir, ec);
     if (ec || !fs::is_directory(outDir)) {
@@ -99,21 +105,29 @@ int64_t createRandomModel(const std::string& configPath, const std::string& outD
 
     std::vector<TensorToWrite> tensors;
     int64_t count = 0;
-    for (const auto& item : arch->named_parameters(/*recurse=*/true)) {
+    for (const auto& item : arch.named_parameters(/*recurse=*/true)) {
         tensors.push_back(TensorToWrite::fromFloat(item.key(), toFloatTensor(item.value())));
         count += item.value().numel();
     }
-    writeSafetensors((fs::path(outDir) / "model.safetensors").string(), tensors,
-                     {{"format", "pt"}});
-
-    if (!json.contains("architectures")) {
-        json["architectures"] = nlohmann::json::array({arch->describe().architecture});
+    // Written beside, then renamed: a full disk or a crash never leaves half a model.
+    const fs::path weights = fs::path(outDir) / "model.safetensors";
+    const fs::path partial = fs::path(outDir) / "model.safetensors.partial";
+    writeSafetensors(partial.string(), tensors, {{"format", "pt"}});
+    fs::rename(partial, weights, ec);
+    if (ec) {
+        throw Error(ErrorKind::Io, "cannot write " + weights.string() + ": " + ec.message());
     }
-    json["torch_dtype"] = "float32";
-    writeTextAtomically(fs::path(outDir) / "config.json", json.dump(2) + "\n");
 
-    // Tokenizer files that sit beside the config travel with the model.
-    copyTokenizerFiles(fs::absolute(configPath).parent_path(), outDir);
+    if (!config.contains("architectures")) {
+        config["architectures"] = nlohmann::json::array({arch.describe().architecture});
+    }
+    config["torch_dtype"] = "float32";
+    writeTextAtomically(fs::path(outDir) / "config.json", config.dump(2) + "\n");
+
+    // Tokenizer files travel with the model.
+    if (!tokenizerDir.empty() && fs::absolute(tokenizerDir) != fs::absolute(outDir)) {
+        copyTokenizerFiles(fs::absolute(tokenizerDir), outDir);
+    }
     return count;
 }
 

@@ -71,9 +71,13 @@ std::vector<int64_t> perLayer(const ModelConfig& c, const char* key, int64_t lay
     return values;
 }
 
+enum class HeadKind { MaskedLm, CausalLm, SequenceClassification, TokenClassification };
+
 struct Sizes {
     Kind kind = Kind::LightConv;
     bool causal = false; ///< the causal-LM head: causal padding, a left-to-right LSTM
+    HeadKind head = HeadKind::MaskedLm;
+    std::vector<std::string> labels; ///< classifiers' class names
     std::string architecture;
     int64_t vocab = 0;
     int64_t hidden = 256;
@@ -98,14 +102,31 @@ struct Sizes {
         architecture = c.architecture();
         const std::string masked = std::string(info.name) + "ForMaskedLM";
         const std::string causalName = std::string(info.name) + "ForCausalLM";
+        const std::string sequence = std::string(info.name) + "ForSequenceClassification";
+        const std::string tokens = std::string(info.name) + "ForTokenClassification";
         if (architecture.empty()) {
             architecture = k == Kind::WaveNet || k == Kind::Lstm ? causalName : masked;
         }
-        if (architecture != masked && architecture != causalName) {
+        if (architecture != masked && architecture != causalName && architecture != sequence && architecture != tokens) {
             c.fail("architectures", "[\"" + architecture + "\"] is not a " + info.modelType
-                                        + " architecture: use " + masked + " or " + causalName + ".");
+                                        + " architecture: use " + masked + ", " + causalName + ", " + sequence
+                                        + " or " + tokens + ".");
         }
-        causal = architecture == causalName;
+        head = architecture == masked ? HeadKind::MaskedLm
+            : architecture == causalName ? HeadKind::CausalLm
+            : architecture == sequence   ? HeadKind::SequenceClassification
+                                         : HeadKind::TokenClassification;
+        // A classifier keeps the direction of the stack it was made from ("causal": true
+        // for one fine-tuned from a ForCausalLM model).
+        causal = head == HeadKind::CausalLm
+            || ((head == HeadKind::SequenceClassification || head == HeadKind::TokenClassification)
+                && c.getBool("causal", false));
+        if (head == HeadKind::SequenceClassification || head == HeadKind::TokenClassification) {
+            labels = c.labels();
+            if (labels.empty()) {
+                c.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+            }
+        }
         vocab = c.requireInt("vocab_size");
         hidden = c.getInt("hidden_size", 256);
         layers = c.getInt("num_hidden_layers", 4);
@@ -423,6 +444,20 @@ struct LmHead : nn::Module {
     }
 };
 
+/// Classifier heads: dense, tanh, dropout, out_proj (as RoBERTa's), on a pooled sentence
+/// (sequence classification: the mean of the real tokens' states, or a causal stack's last
+/// real token) or on every token (token classification).
+struct ClassifierHead : nn::Module {
+    blocks::Linear dense { nullptr };
+    blocks::Linear out_proj { nullptr };
+
+    ClassifierHead(const Sizes& s, int64_t labels)
+    {
+        dense = register_module("dense", linear(s.hidden, s.hidden));
+        out_proj = register_module("out_proj", linear(s.hidden, labels));
+    }
+};
+
 class SeqModel final : public Architecture {
 public:
     SeqModel(const ModelConfig& config, Kind kind)
@@ -448,7 +483,17 @@ public:
         if (kind == Kind::WaveNet) {
             skipOut_ = register_module("skip_out", linear(sizes_.skipChannels, sizes_.hidden));
         }
-        head_ = register_module("lm_head", std::make_shared<LmHead>(sizes_));
+        if (isClassifier()) {
+            classifier_ = register_module(
+                "classifier", std::make_shared<ClassifierHead>(sizes_, static_cast<int64_t>(sizes_.labels.size())));
+        } else {
+            head_ = register_module("lm_head", std::make_shared<LmHead>(sizes_));
+        }
+    }
+
+    bool isClassifier() const
+    {
+        return sizes_.head == HeadKind::SequenceClassification || sizes_.head == HeadKind::TokenClassification;
     }
 
     ArchOutput run(const ArchInput& in, const TraceRequest& trace) override
@@ -498,12 +543,33 @@ public:
             out.hiddenStates.push_back(h);
         }
         out.lastHidden = h;
+        if (classifier_) {
+            torch::Tensor x = h;
+            if (sizes_.head == HeadKind::SequenceClassification) {
+                const torch::Tensor mask = in.attentionMask.defined()
+                    ? in.attentionMask.to(h.scalar_type())
+                    : torch::ones({ h.size(0), h.size(1) }, h.options());
+                if (sizes_.causal) {
+                    // The last real token has read the whole sentence.
+                    const torch::Tensor last = (mask.sum(1) - 1).clamp_min(0).to(torch::kLong);
+                    x = h.index({ torch::arange(h.size(0), last.options()), last });
+                } else {
+                    x = (h * mask.unsqueeze(-1)).sum(1) / mask.sum(1, true).clamp_min(1.0);
+                }
+            }
+            x = torch::tanh(classifier_->dense(torch::dropout(x, sizes_.hiddenDropout, training)));
+            out.logits = classifier_->out_proj(torch::dropout(x, sizes_.hiddenDropout, training));
+            return out;
+        }
         out.logits = lensLogits(h);
         return out;
     }
 
     torch::Tensor lensLogits(const torch::Tensor& h) override
     {
+        if (!head_) {
+            return {};
+        }
         LmHead& head = *head_;
         const torch::Tensor t = head.layer_norm(blocks::activate(sizes_.activation, head.dense(h)));
         const torch::Tensor& weight = head.decoder ? head.decoder->weight : embeddings_->word_embeddings->weight;
@@ -515,7 +581,11 @@ public:
         ModelInfo info;
         info.modelType = kindInfo(sizes_.kind).modelType;
         info.architecture = sizes_.architecture;
-        info.headKind = sizes_.causal ? "causal-lm" : "masked-lm";
+        info.headKind = sizes_.head == HeadKind::SequenceClassification ? "sequence-classification"
+            : sizes_.head == HeadKind::TokenClassification                ? "token-classification"
+            : sizes_.causal                                               ? "causal-lm"
+                                                                          : "masked-lm";
+        info.labels = sizes_.labels;
         info.isCausal = sizes_.causal;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
@@ -528,7 +598,7 @@ public:
 
     std::map<std::string, std::string> tiedKeys() const override
     {
-        if (sizes_.tieWordEmbeddings) {
+        if (sizes_.tieWordEmbeddings && head_) {
             return { { "lm_head.decoder.weight", "embeddings.word_embeddings.weight" } };
         }
         return {};
@@ -559,6 +629,11 @@ public:
         }
         if (skipOut_) {
             initNormal(skipOut_, std);
+        }
+        if (classifier_) {
+            initNormal(classifier_->dense, std);
+            initNormal(classifier_->out_proj, std);
+            return;
         }
         initNormal(head_->dense, std);
         head_->layer_norm->weight.fill_(1.0);
@@ -616,6 +691,7 @@ private:
     std::vector<nn::LSTM> lstms_;
     blocks::Linear skipOut_ { nullptr };
     std::shared_ptr<LmHead> head_;
+    std::shared_ptr<ClassifierHead> classifier_;
 };
 
 } // namespace

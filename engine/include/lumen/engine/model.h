@@ -58,6 +58,9 @@ struct ModelInfo {
     /// True when self-attention is causal (decoders: GPT-2, LLaMA-style): position q attends
     /// to positions 0..q only.
     bool isCausal = false;
+    /// Classifiers ("sequence-classification", "token-classification" heads): the class
+    /// names in logit order (config.json's id2label).
+    std::vector<std::string> labels;
 };
 
 struct LoadOptions {
