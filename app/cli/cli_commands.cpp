@@ -17,6 +17,7 @@
 #include "image_field_io.h"
 #include "lumen/engine/context_ablation.h"
 #include "lumen/engine/image_field.h"
+#include "lumen/engine/train.h"
 #include "lumen/engine/receptive_field.h"
 #include "lumen/engine/text_demos.h"
 #include "lumen/engine/hf_cache.h"
@@ -1232,6 +1233,181 @@ Prepared prepareNewImageCnn(const ParsedArgs& args)
                 ctx.out << "wrote a random image CNN (" << spec.layers << " layers, " << withThousands(parameters)
                         << " parameters, seed " << seed << ") to " << absolutePath(out) << '\n';
                 return Json { { "output", absolutePath(out) }, { "parameters", parameters }, { "seed", seed } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// train
+
+Prepared prepareTrain(const ParsedArgs& args)
+{
+    const std::optional<std::string> jobPath = args.value("job");
+    if (!jobPath) {
+        throw UsageError("train", "give the job file with --job JOB.json (the dialog's \"Copy as command\" writes one)");
+    }
+    // A job that cannot be read fails the run (recorded), not the command line.
+    engine::TrainJob job;
+    std::string problem;
+    try {
+        std::ifstream in(*jobPath);
+        if (!in) {
+            throw lumen::Error(lumen::ErrorKind::Io, "cannot read the job file " + *jobPath + ".");
+        }
+        std::ostringstream s;
+        s << in.rdbuf();
+        job = engine::trainJobFromJson(s.str());
+        // Paths in the job are relative to the job file.
+        const std::filesystem::path base = std::filesystem::absolute(*jobPath).parent_path();
+        const auto resolve = [&base](std::string& p) {
+            if (!p.empty() && std::filesystem::path(p).is_relative()) {
+                p = (base / p).lexically_normal().string();
+            }
+        };
+        resolve(job.model);
+        resolve(job.train.path);
+        resolve(job.validation.path);
+        job.model = engine::resolveModelPath(job.model);
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    if (const auto device = args.value("device")) {
+        job.device = *device;
+    }
+    const std::optional<std::string> out = args.value("out");
+    const std::optional<std::string> resumeRun = args.value("resume-run");
+    const bool resume = args.flag("resume");
+    if (resume && !out) {
+        throw UsageError("train", "--resume continues the job in --out DIR: give the folder");
+    }
+    if (resumeRun && !args.has("project")) {
+        throw UsageError("train", "--resume-run ID resumes a run of a project: give --project P.lumen");
+    }
+    const bool json = args.flag("json");
+    return { job.model, job.device, [job, out, resume, resumeRun, json, problem](CommandContext& ctx) {
+                namespace fs = std::filesystem;
+                if (!problem.empty()) {
+                    throw lumen::Error(lumen::ErrorKind::InvalidInput, problem);
+                }
+                std::string dir;
+                bool continuing = resume;
+                if (ctx.recorder != nullptr) {
+                    dir = ctx.recorder->artifactsFolder();
+                    if (resumeRun) {
+                        // The newest checkpoint of that run, copied into this run's folder.
+                        const int64_t from = parseIntOption("train", "resume-run", *resumeRun, 1, INT64_MAX);
+                        const fs::path old = fs::path(ctx.recorder->artifactsFolderOf(from)) / "checkpoints";
+                        std::vector<fs::path> found;
+                        std::error_code ec;
+                        for (const auto& e : fs::directory_iterator(old, ec)) {
+                            const std::string n = e.path().filename().string();
+                            if (e.is_directory() && n.rfind("step-", 0) == 0 && n.find(".partial") == std::string::npos) {
+                                found.push_back(e.path());
+                            }
+                        }
+                        if (found.empty()) {
+                            throw lumen::Error(lumen::ErrorKind::InvalidInput,
+                                "run " + std::to_string(from) + " left no checkpoint to resume from.");
+                        }
+                        std::sort(found.begin(), found.end());
+                        fs::create_directories(fs::path(dir) / "checkpoints");
+                        fs::copy(found.back(), fs::path(dir) / "checkpoints" / found.back().filename(), fs::copy_options::recursive);
+                        continuing = true;
+                    }
+                    ctx.recorder->writeArtifact("job", "job.json", engine::trainJobToJson(job));
+                } else {
+                    dir = out ? *out : "train-" + fs::path(job.model).filename().string();
+                }
+                InterruptScope interrupt;
+                engine::TrainCallbacks cb;
+                cb.cancel = &gInterrupted;
+                cb.log = [&ctx, json](const std::string& m) {
+                    if (!json) {
+                        ctx.out << m << '\n';
+                        ctx.out.flush();
+                    }
+                };
+                cb.step = [&ctx, json](const engine::TrainProgress& p) {
+                    ctx.metric("loss", p.step, p.loss);
+                    ctx.metric("learning_rate", p.step, p.learningRate);
+                    ctx.metric("grad_norm", p.step, p.gradNorm);
+                    ctx.metric("samples_per_second", p.step, p.samplesPerSecond);
+                    if (!json) {
+                        ctx.out << "step " << p.step << "/" << p.totalSteps << "  epoch " << fixed(p.epoch, 2) << "  loss "
+                                << fixed(p.loss, 4) << "  lr " << p.learningRate << "  " << fixed(p.samplesPerSecond, 1)
+                                << " samples/s  eta " << fixed(p.etaSeconds, 0) << " s\n";
+                        ctx.out.flush();
+                    }
+                };
+                cb.evaluated = [&ctx, json](const engine::EvalResult& r) {
+                    ctx.metric("val_loss", r.step, r.loss);
+                    if (!r.labels.empty()) {
+                        ctx.metric("val_accuracy", r.step, r.accuracy);
+                        ctx.metric("val_macro_f1", r.step, r.macroF1);
+                    } else {
+                        ctx.metric("val_perplexity", r.step, r.perplexity);
+                    }
+                    if (!json) {
+                        ctx.out << "  validation at step " << r.step << ": loss " << fixed(r.loss, 4);
+                        if (!r.labels.empty()) {
+                            ctx.out << "  accuracy " << fixed(100.0 * r.accuracy, 2) << " %  macro-F1 " << fixed(r.macroF1, 4);
+                        } else {
+                            ctx.out << "  perplexity " << fixed(r.perplexity, 2);
+                        }
+                        ctx.out << '\n';
+                        ctx.out.flush();
+                    }
+                };
+                const engine::TrainResult r = engine::runTraining(job, dir, cb, continuing);
+                const auto relative = [&ctx](const std::string& path) {
+                    // artifacts/run-<id>/... -> run-<id>/...
+                    const fs::path p = fs::path(path);
+                    const fs::path root = fs::path(ctx.recorder->artifactsFolder()).parent_path();
+                    return p.lexically_relative(root).generic_string();
+                };
+                Json evalJson = Json::object();
+                evalJson["step"] = r.lastEval.step;
+                evalJson["loss"] = r.lastEval.loss;
+                evalJson["accuracy"] = r.lastEval.accuracy;
+                evalJson["macro_f1"] = r.lastEval.macroF1;
+                evalJson["perplexity"] = r.lastEval.perplexity;
+                evalJson["labels"] = r.lastEval.labels;
+                evalJson["confusion"] = r.lastEval.confusion;
+                Json examples = Json::array();
+                for (const engine::EvalExample& e : r.lastEval.examples) {
+                    examples.push_back({ { "text", e.text }, { "gold", e.gold }, { "predicted", e.predicted },
+                        { "probability", e.probability } });
+                }
+                evalJson["examples"] = examples;
+                if (ctx.recorder != nullptr) {
+                    ctx.recorder->writeArtifact("evaluation", "evaluation.json", evalJson.dump(2) + "\n");
+                    if (!r.lastCheckpoint.empty()) {
+                        ctx.recorder->addArtifactFile("checkpoint", relative(r.lastCheckpoint + "/model.safetensors"));
+                    }
+                    if (!r.modelDir.empty()) {
+                        ctx.recorder->addArtifactFile("model", relative(r.modelDir + "/model.safetensors"));
+                    }
+                }
+                Json summary { { "steps", r.steps }, { "device", r.device }, { "model_dir", r.modelDir },
+                    { "checkpoint", r.lastCheckpoint }, { "val_loss", r.lastEval.loss }, { "stopped_early", r.stoppedEarly } };
+                if (!r.lastEval.labels.empty()) {
+                    summary["val_accuracy"] = r.lastEval.accuracy;
+                    summary["val_macro_f1"] = r.lastEval.macroF1;
+                }
+                if (json) {
+                    Json j = summary;
+                    j["evaluation"] = evalJson;
+                    writeInline(ctx.out, j);
+                    ctx.out << '\n';
+                } else if (r.status == engine::JobStatus::Completed) {
+                    ctx.out << "trained " << r.steps << " steps on " << r.device << "; the model is in " << r.modelDir << '\n';
+                }
+                if (r.status == engine::JobStatus::Cancelled) {
+                    if (!json) {
+                        ctx.out << "stopped after step " << r.steps << "; resume from " << r.lastCheckpoint << '\n';
+                    }
+                    throw Cancelled { summary };
+                }
+                return summary;
             } };
 }
 
@@ -2689,6 +2865,33 @@ const std::vector<Command>& commands()
                 { "--classes K", "a classifier head with K outputs (default: none, the feature map is the output)" },
                 { "--seed S", "default 0" } },
             &prepareNewImageCnn },
+        { { "train", {}, 0,
+              { { "job", true, false }, { "out", true, false }, { "resume", false, false }, { "resume-run", true, false },
+                  kJson, kDevice, kProject, kHelp } },
+            "lumen-cli train --job JOB.json [--project P.lumen [--resume-run ID] | --out DIR [--resume]]\n"
+            "                 [--device cpu|cuda] [--json]",
+            "fine-tune a model as a job file says: classification, tagging, masked or causal LM",
+            "Runs the job file the GUI's fine-tuning dialog writes (paths in it are relative to the\n"
+            "file): sequence classification (a new head on the model's pooled output; texts or\n"
+            "text pairs), token classification, masked-LM or causal-LM training, with AdamW,\n"
+            "warm-up and linear or cosine decay, gradient accumulation, clipping, frozen\n"
+            "embeddings or first layers, sliding windows over long texts, evaluation (accuracy,\n"
+            "macro-F1, confusion matrix), early stopping and checkpoints. With --project the\n"
+            "run is recorded (loss, learning rate, validation metrics per step; the job, the\n"
+            "evaluation, the checkpoint and the final model as artifacts, in the run's folder);\n"
+            "--resume-run ID continues a cancelled or killed run from its newest checkpoint.\n"
+            "Without a project it writes to --out DIR (--resume continues there). Ctrl-C stops\n"
+            "after the current step and writes a checkpoint. The final model is a Hugging Face\n"
+            "folder (config.json with id2label, model.safetensors, the tokenizer).\n",
+            { { "--job JOB.json", "the job (keys: model, task, train, validation, learning_rate, batch_size, "
+                                  "gradient_accumulation, epochs, max_steps, max_length, overflow, stride, "
+                                  "freeze_embeddings, freeze_layers, seed, ...; see docs/training.md)" },
+                { "--out DIR", "where checkpoints and the model go without a project" },
+                { "--resume", "continue the job in --out DIR from its newest checkpoint" },
+                { "--resume-run ID", "continue run ID of the project from its newest checkpoint" },
+                { "--json", "print the summary and the evaluation as JSON at the end" },
+                { "--device DEVICE", "override the job's device (auto, cpu, cuda, cuda:N)" } },
+            &prepareTrain },
         { { "bench-length", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 8,
               { { "model", true, true }, { "lengths", true, false }, { "repeats", true, false }, kJson, kDevice,
                   kProject, kHelp } },

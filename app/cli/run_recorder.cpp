@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "run_recorder.h"
 
+#include <filesystem>
+
 #include "lumen/projects/fingerprint.h"
 
 #include "lumen/projects/project.h"
@@ -51,6 +53,24 @@ void RunRecorder::cancelled(const nlohmann::ordered_json& summary)
 void RunRecorder::writeArtifact(const std::string& kind, const std::string& fileName, std::string_view bytes)
 {
     project_->writeArtifact(runId_, kind, fileName, bytes);
+}
+
+std::string RunRecorder::artifactsFolder() const
+{
+    return artifactsFolderOf(runId_);
+}
+
+std::string RunRecorder::artifactsFolderOf(int64_t runId) const
+{
+    const std::filesystem::path dir = std::filesystem::path(project_->artifactsDir()) / ("run-" + std::to_string(runId));
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return dir.string();
+}
+
+void RunRecorder::addArtifactFile(const std::string& kind, const std::string& relativePath)
+{
+    project_->addArtifactFile(runId_, kind, relativePath);
 }
 
 void RunRecorder::failed(const std::string& message)

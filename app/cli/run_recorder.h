@@ -41,6 +41,13 @@ public:
     void writeArtifact(const std::string& kind, const std::string& fileName, std::string_view bytes);
 
     int64_t runId() const { return runId_; }
+    /// The run's own artifacts folder (artifacts/run-<id>), created.
+    std::string artifactsFolder() const;
+    /// Records a file already inside artifactsFolder() (`relativePath` from the project's
+    /// artifacts folder, e.g. "run-7/model/model.safetensors").
+    void addArtifactFile(const std::string& kind, const std::string& relativePath);
+    /// The artifacts folder of another run of the same project (resuming it).
+    std::string artifactsFolderOf(int64_t runId) const;
 
 private:
     std::unique_ptr<projects::Project> project_;

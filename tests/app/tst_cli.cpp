@@ -1081,6 +1081,87 @@ private Q_SLOTS:
         QCOMPARE(both.exitCode, 2);
     }
 
+    // train: a job file, a recorded run with its metrics and artifacts; a run killed with
+    // SIGKILL and resumed from its checkpoint loses exactly what an uninterrupted run loses.
+    void trainKillAndResume()
+    {
+        const QString base = dir(QStringLiteral("train-base"));
+        const CliResult made = runCli({ QStringLiteral("new-model"), QStringLiteral("--out"), base, QStringLiteral("--family"),
+            QStringLiteral("lightconv"), QStringLiteral("--tokenizer"), bertDir(), QStringLiteral("--hidden"), QStringLiteral("32"),
+            QStringLiteral("--layers"), QStringLiteral("2") });
+        RUN_OK(made);
+        QFile data(dir(QStringLiteral("train.csv")));
+        QVERIFY(data.open(QIODevice::WriteOnly));
+        data.write("text,label\n");
+        const char* good[] = { "beautiful city", "winter morning", "capital water" };
+        const char* bad[] = { "random layer", "hidden test", "numbers temp" };
+        for (int r = 0; r < 120; ++r) {
+            data.write((std::string("the ") + (r % 2 ? good[r % 3] : bad[r % 3]) + " with every" + (r % 2 ? ",good\n" : ",bad\n")).c_str());
+        }
+        data.close();
+        QFile job(dir(QStringLiteral("job.json")));
+        QVERIFY(job.open(QIODevice::WriteOnly));
+        job.write(R"({"model": "train-base", "task": "sequence-classification", "train": "train.csv",
+            "learning_rate": 0.003, "batch_size": 4, "max_steps": 300, "checkpoint_every": 10, "max_length": 16,
+            "eval_every": 100})");
+        job.close();
+        const QString full = dir(QStringLiteral("uninterrupted"));
+        const CliResult whole = runCli({ QStringLiteral("train"), QStringLiteral("--job"), job.fileName(), QStringLiteral("--out"),
+            full, QStringLiteral("--json") });
+        RUN_OK(whole);
+        const nlohmann::json summary = nlohmann::json::parse(whole.out.toStdString());
+        QCOMPARE(summary.at("steps").get<int>(), 300);
+        QVERIFY(summary.at("val_accuracy").get<double>() >= 0.95);
+        const std::vector<double> reference = [&] {
+            // The uninterrupted run's losses, from its own project record.
+            const QString project = dir(QStringLiteral("reference.lumen"));
+            const CliResult again = runCli({ QStringLiteral("train"), QStringLiteral("--job"), job.fileName(),
+                QStringLiteral("--project"), project, QStringLiteral("--json") });
+            if (again.exitCode != 0) {
+                return std::vector<double>();
+            }
+            return Project::open(project.toStdString())->metricSeries(1, "loss").values;
+        }();
+        QCOMPARE(reference.size(), size_t { 300 });
+
+        const QString project = dir(QStringLiteral("killed.lumen"));
+        QProcess run;
+        run.start(QStringLiteral(LUMEN_CLI_PATH), { QStringLiteral("train"), QStringLiteral("--job"), job.fileName(),
+                                                     QStringLiteral("--project"), project });
+        QVERIFY(run.waitForStarted(30000));
+        const QString checkpoint = dir(QStringLiteral("killed_artifacts/run-1/checkpoints/step-00000030/optimizer.pt"));
+        QVERIFY(QTest::qWaitFor([&] { return QFile::exists(checkpoint) || run.state() == QProcess::NotRunning; }, 60000));
+        run.kill(); // SIGKILL: no handler, no last checkpoint
+        run.waitForFinished();
+        const auto killed = Project::open(project.toStdString());
+        const int64_t done = static_cast<int64_t>(killed->metricSeries(1, "loss").values.size());
+        QVERIFY2(done >= 30 && done < 300, qPrintable(QString::number(done)));
+        const CliResult resumed = runCli({ QStringLiteral("train"), QStringLiteral("--job"), job.fileName(),
+            QStringLiteral("--project"), project, QStringLiteral("--resume-run"), QStringLiteral("1") });
+        RUN_OK(resumed);
+        const auto after = Project::open(project.toStdString());
+        const lumen::projects::MetricSeries rest = after->metricSeries(2, "loss");
+        QVERIFY(!rest.steps.empty());
+        const int64_t from = rest.steps.front();
+        QVERIFY2(from >= 31 && from <= done + 1, qPrintable(QString::number(from)));
+        QCOMPARE(rest.steps.back(), int64_t { 300 });
+        for (size_t i = 0; i < rest.values.size(); ++i) {
+            const auto step = static_cast<size_t>(rest.steps[i]);
+            QVERIFY2(std::abs(rest.values[i] - reference[step - 1]) < 1e-6,
+                qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(rest.values[i]).arg(reference[step - 1])));
+        }
+        bool model = false;
+        for (const auto& a : after->artifacts(2)) {
+            model = model || a.kind == "model";
+        }
+        QVERIFY(model);
+        QVERIFY(QFile::exists(dir(QStringLiteral("killed_artifacts/run-2/model/config.json"))));
+
+        const CliResult missing = runCli({ QStringLiteral("train"), QStringLiteral("--job"), dir(QStringLiteral("nowhere.json")) });
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY(missing.err.contains("cannot read the job file"));
+    }
+
     void fillMaskErrorsAndRecords()
     {
         const QString project = dir(QStringLiteral("fill.lumen"));
