@@ -88,6 +88,10 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("FILE"));
     const QCommandLineOption image(QStringLiteral("image"),
         QStringLiteral("With --image-model, the input image (default: random inputs)."), QStringLiteral("IMAGE"));
+    const QCommandLineOption trainJob(QStringLiteral("train-job"),
+        QStringLiteral("Open the fine-tuning window on the job file JOB.json and start it (with --screenshot, "
+                       "save that window when it ends)."),
+        QStringLiteral("JOB.json"));
     const QCommandLineOption demo(QStringLiteral("demo"),
         QStringLiteral("Open the text demos on NAME (fill-mask, generate, score, similarity) and run "
                        "it (with --screenshot, save the demo window)."),
@@ -101,7 +105,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            showRun, fieldCompare, ablation, imageModel, image, demo, demoText, screenshot });
+            showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -170,6 +174,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         && parser.value(view) != QStringLiteral("field") && parser.value(view) != QStringLiteral("cone")) {
         error = QStringLiteral("--field-compare and --ablation are for --view field (or cone).");
     }
+    o.trainJob = parser.value(trainJob);
     o.imageModel = parser.value(imageModel);
     o.image = parser.value(image);
     if (error.isEmpty() && !o.image.isEmpty() && o.imageModel.isEmpty()) {

@@ -8,7 +8,7 @@
 //         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log]
 //         [--runs | --run ID | --compare-runs IDS]
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
-//         [--image-model FILE.pt [--image IMAGE]]
+//         [--image-model FILE.pt [--image IMAGE]] [--train-job JOB.json]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
 //         [--screenshot OUT.png]
 //
@@ -49,6 +49,8 @@ struct AppOptions {
     QString ablation;
     /// --image-model FILE.pt [--image IMAGE]: the image CNN window, measured on open
     QString imageModel;
+    /// --train-job JOB.json: the fine-tuning window on that job, started
+    QString trainJob;
     QString image;
     /// --demo NAME: after the text's run, open the text demos on that demo and run it on
     /// --demo-text (each one a sentence for similarity), or on --text; with --screenshot the

@@ -3,6 +3,7 @@
 #include "launcher.h"
 
 #include "demo_window.h"
+#include "fine_tune_window.h"
 #include "image_field_window.h"
 #include "main_window.h"
 #include "receptive_field_page.h"
@@ -13,6 +14,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
@@ -66,6 +68,10 @@ void Launcher::start()
 
     if (!options_.imageModel.isEmpty()) {
         startImageModel();
+        return;
+    }
+    if (!options_.trainJob.isEmpty()) {
+        startTrainJob();
         return;
     }
 
@@ -197,6 +203,39 @@ void Launcher::startImageModel()
     images->openModel(QFileInfo(options_.imageModel).absoluteFilePath());
 }
 
+void Launcher::startTrainJob()
+{
+    FineTuneWindow* train = window_->showFineTuneWindow();
+    QFile file(QFileInfo(options_.trainJob).absoluteFilePath());
+    engine::TrainJob job;
+    try {
+        if (!file.open(QIODevice::ReadOnly)) {
+            throw std::runtime_error("cannot read the job file " + file.fileName().toStdString() + ".");
+        }
+        job = engine::trainJobFromJson(file.readAll().toStdString());
+        const QDir base = QFileInfo(file).absoluteDir();
+        for (std::string* path : { &job.model, &job.train.path, &job.validation.path }) {
+            if (!path->empty()) {
+                *path = QDir::cleanPath(base.absoluteFilePath(QString::fromStdString(*path))).toStdString();
+            }
+        }
+    } catch (const std::exception& e) {
+        fail(QString::fromUtf8(e.what()));
+        return;
+    }
+    train->setJob(job);
+    connect(train, &FineTuneWindow::finished, this, [this, train](int status) {
+        if (status == static_cast<int>(engine::JobStatus::Failed)) {
+            fail(train->statusLabel()->text());
+        } else if (screenshotMode()) {
+            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+        }
+    });
+    if (!train->start()) {
+        fail(train->statusLabel()->text());
+    }
+}
+
 void Launcher::startDemo()
 {
     DemoKind kind = DemoKind::FillMask;
@@ -220,7 +259,9 @@ void Launcher::takeScreenshot()
     if (done_) {
         return;
     }
-    QWidget* shown = !options_.imageModel.isEmpty() && window_->imageFieldWindow() != nullptr
+    QWidget* shown = !options_.trainJob.isEmpty() && window_->fineTuneWindow() != nullptr
+        ? static_cast<QWidget*>(window_->fineTuneWindow())
+        : !options_.imageModel.isEmpty() && window_->imageFieldWindow() != nullptr
         ? static_cast<QWidget*>(window_->imageFieldWindow())
         : !options_.demo.isEmpty() && window_->demoWindow() != nullptr
         ? static_cast<QWidget*>(window_->demoWindow())

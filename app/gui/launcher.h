@@ -45,6 +45,8 @@ private:
     void startDemo();
     /// --image-model: the image CNN window, measured, then (screenshot mode) saved.
     void startImageModel();
+    /// --train-job: the fine-tuning window on the job, started, then (screenshot) saved.
+    void startTrainJob();
     /// Screenshot mode: saves the window once the receptive field view has measured.
     void waitForField();
 

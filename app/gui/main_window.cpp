@@ -9,6 +9,7 @@
 #include "new_model_dialog.h"
 #include "receptive_field_page.h"
 #include "download_dialog.h"
+#include "fine_tune_window.h"
 #include "image_field_window.h"
 #include "model_panel_data.h"
 #include "run_browser.h"
@@ -355,8 +356,27 @@ void MainWindow::buildMenus()
         action->setShortcut(shortcut);
     }
 
+    QMenu* train = menuBar()->addMenu(tr("&Train"));
+    QAction* fineTune = train->addAction(tr("&Fine-Tune…"), this, [this] { showFineTuneWindow(); });
+    fineTune->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    fineTune->setToolTip(tr("Fine-tune the open model on a CSV, TSV, JSONL, CoNLL or text file"));
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
+}
+
+FineTuneWindow* MainWindow::showFineTuneWindow()
+{
+    if (fineTuneWindow_ == nullptr) {
+        fineTuneWindow_ = new FineTuneWindow(projects_, this);
+        if (attention_->hasModel()) {
+            fineTuneWindow_->setModelDir(attention_->model().dir);
+        }
+    }
+    fineTuneWindow_->show();
+    fineTuneWindow_->raise();
+    fineTuneWindow_->activateWindow();
+    return fineTuneWindow_;
 }
 
 void MainWindow::buildCentre()

@@ -42,6 +42,7 @@ namespace lumen::app {
 class CacheDialog;
 class DemoWindow;
 class NewModelDialog;
+class FineTuneWindow;
 class ImageFieldWindow;
 class ReceptiveFieldPage;
 class RunBrowser;
@@ -145,6 +146,10 @@ public:
     /// model, its tokenizer field set to the loaded model's folder; the new folder goes
     /// through openModel(). Returned for tests.
     NewModelDialog* showNewModelDialog();
+    /// Train > Fine-Tune…: the fine-tuning window (one, made on first use), its model set to
+    /// the open model.
+    FineTuneWindow* showFineTuneWindow();
+    FineTuneWindow* fineTuneWindow() const { return fineTuneWindow_; }
     /// File > Open Image Model…: the image CNN window (one, made on first use).
     ImageFieldWindow* showImageFieldWindow();
     ImageFieldWindow* imageFieldWindow() const { return imageWindow_; }
@@ -200,6 +205,7 @@ private:
     FlowPage* flowPage_ = nullptr;
     ReceptiveFieldPage* fieldPage_ = nullptr;
     ImageFieldWindow* imageWindow_ = nullptr;
+    FineTuneWindow* fineTuneWindow_ = nullptr;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;
