@@ -1388,7 +1388,8 @@ Prepared prepareTrain(const ParsedArgs& args)
                     }
                 }
                 Json summary { { "steps", r.steps }, { "device", r.device }, { "model_dir", r.modelDir },
-                    { "checkpoint", r.lastCheckpoint }, { "val_loss", r.lastEval.loss }, { "stopped_early", r.stoppedEarly } };
+                    { "checkpoint", r.lastCheckpoint }, { "val_loss", r.lastEval.loss }, { "stopped_early", r.stoppedEarly },
+                    { "samples_per_second", r.samplesPerSecond }, { "mean_step_ms", r.meanStepMs } };
                 if (!r.lastEval.labels.empty()) {
                     summary["val_accuracy"] = r.lastEval.accuracy;
                     summary["val_macro_f1"] = r.lastEval.macroF1;

@@ -773,6 +773,10 @@ TrainResult Trainer::run(bool resume)
         }
     }
     result.steps = totalSteps_;
+    if (timedSteps > 0) {
+        result.meanStepMs = 1000.0 * stepSeconds / static_cast<double>(timedSteps);
+        result.samplesPerSecond = static_cast<double>(perStep) * static_cast<double>(timedSteps) / stepSeconds;
+    }
     result.lastCheckpoint = saveCheckpoint(totalSteps_);
     saveFinal();
     result.modelDir = (fs::path(out_) / "model").string();

@@ -120,6 +120,8 @@ struct TrainResult {
     EvalResult lastEval;
     std::vector<std::string> labels;
     std::string device;
+    double samplesPerSecond = 0.0; ///< training inputs per second over this run's steps (evaluation excluded)
+    double meanStepMs = 0.0;
 };
 
 /// Runs the job, writing checkpoints under `outputDir`/checkpoints and the final model to

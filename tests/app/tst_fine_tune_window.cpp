@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+// The fine-tuning window: the preview offers the file's columns, a job runs on the worker
+// and is recorded as a run with its metrics, the curves, confusion matrix and examples fill
+// in, Cancel stops with a checkpoint and Resume continues it as a new run that ends where an
+// uninterrupted one would, bad data fails the run with the file and line, and the window
+// writes the same job file lumen-cli reads.
+#include "fine_tune_window.h"
+#include "project_controller.h"
+
+#include "conformance.h"
+
+#include "lumen/engine/model.h"
+#include "lumen/engine/train.h"
+#include "lumen/projects/project.h"
+#include "lumen/widgets/qcustomplot.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+using lumen::app::FineTuneWindow;
+using lumen::app::ProjectController;
+
+class TestFineTuneWindow : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    QString base_;
+    QString data_;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        lumen::engine::NewModelSpec spec;
+        spec.hidden = 32;
+        spec.layers = 2;
+        base_ = dir_.filePath(QStringLiteral("base"));
+        lumen::engine::createModel(spec, lumen::test::conformanceDir("bert"), base_.toStdString(), 0);
+        data_ = dir_.filePath(QStringLiteral("reviews.csv"));
+        QFile f(data_);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("id,review,sentiment\n");
+        const char* good[] = { "beautiful city", "winter morning", "capital water" };
+        const char* bad[] = { "random layer", "hidden test", "numbers temp" };
+        for (int r = 0; r < 80; ++r) {
+            f.write((std::to_string(r) + ",the " + (r % 2 ? good[r % 3] : bad[r % 3]) + " with every" + (r % 2 ? ",pos\n" : ",neg\n")).c_str());
+        }
+    }
+
+    void previewRunAndRecord()
+    {
+        ProjectController projects;
+        QVERIFY(projects.openOrCreateProject(dir_.filePath(QStringLiteral("a.lumen"))));
+        FineTuneWindow window(&projects);
+        window.show();
+        window.setModelDir(base_);
+        QVERIFY(window.setDataFile(data_));
+        QCOMPARE(window.previewTable()->columnCount(), 3);
+        QCOMPARE(window.previewTable()->item(0, 1)->text(), QStringLiteral("the random layer with every"));
+        QCOMPARE(window.textColumnBox()->currentText(), QStringLiteral("review")); // guessed
+        QCOMPARE(window.labelColumnBox()->currentText(), QStringLiteral("sentiment"));
+        window.batchBox()->setValue(8);
+        window.epochsBox()->setValue(6);
+        window.learningRateBox()->setValue(0.003);
+        QSignalSpy finished(&window, &FineTuneWindow::finished);
+        QVERIFY(window.start());
+        QVERIFY(window.isRunning());
+        QVERIFY(!window.startButton()->isEnabled());
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.front().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
+        QVERIFY(window.result().lastEval.accuracy >= 0.95);
+        QCOMPARE(window.confusionTable()->rowCount(), 2);
+        QCOMPARE(window.confusionTable()->horizontalHeaderItem(1)->text(), QStringLiteral("pos"));
+        QVERIFY(window.examplesTable()->rowCount() > 0);
+        QCOMPARE(window.lossPlot()->graph(0)->dataCount(), static_cast<int>(window.result().steps));
+        QCOMPARE(window.validationPlot()->graph(1)->dataCount(), 6); // after every epoch
+        auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("a.lumen")).toStdString());
+        const auto runs = project->listRuns();
+        QCOMPARE(runs.size(), size_t { 1 });
+        QCOMPARE(runs[0].kind, std::string("train"));
+        QCOMPARE(runs[0].status, lumen::projects::RunStatus::Completed);
+        QCOMPARE(static_cast<int64_t>(project->metricSeries(runs[0].id, "loss").values.size()), window.result().steps);
+        QCOMPARE(project->metricSeries(runs[0].id, "val_accuracy").values.size(), size_t { 6 });
+        std::set<std::string> kinds;
+        for (const auto& a : project->artifacts(runs[0].id)) {
+            kinds.insert(a.kind);
+        }
+        QVERIFY(kinds.count("job") && kinds.count("model") && kinds.count("checkpoint"));
+        auto model = lumen::engine::Model::load(window.result().modelDir);
+        QCOMPARE(model->info().labels, (std::vector<std::string> { "neg", "pos" }));
+
+        // Copy as Command writes the job lumen-cli reads.
+        const QString command = window.copyAsCommand();
+        QVERIFY(command.startsWith(QStringLiteral("lumen-cli train --job '")));
+        QCOMPARE(QApplication::clipboard()->text(), command);
+        const QString jobPath = command.section(QLatin1Char('\''), 1, 1);
+        QFile job(jobPath);
+        QVERIFY(job.open(QIODevice::ReadOnly));
+        const lumen::engine::TrainJob parsed = lumen::engine::trainJobFromJson(job.readAll().toStdString());
+        QCOMPARE(parsed.train.textColumn, std::string("review"));
+        QCOMPARE(parsed.batchSize, int64_t { 8 });
+    }
+
+    void cancelResumeAndFailure()
+    {
+        ProjectController projects;
+        QVERIFY(projects.openOrCreateProject(dir_.filePath(QStringLiteral("b.lumen"))));
+        FineTuneWindow window(&projects);
+        window.setModelDir(base_);
+        QVERIFY(window.setDataFile(data_));
+        window.batchBox()->setValue(2);
+        window.maxStepsBox()->setValue(1500);
+        QSignalSpy finished(&window, &FineTuneWindow::finished);
+        QVERIFY(window.start());
+        QVERIFY(QTest::qWaitFor([&] { return window.progressBar()->value() >= 5; }, 60000));
+        window.cancel();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Cancelled));
+        const int64_t stoppedAt = window.result().steps;
+        QVERIFY(stoppedAt >= 5 && stoppedAt < 1500);
+        QVERIFY(window.resumeButton()->isEnabled());
+        window.maxStepsBox()->setValue(1); // Resume keeps the stopped job's settings
+        QVERIFY(window.resume());
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
+        QCOMPARE(window.result().steps, int64_t { 1500 });
+        auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("b.lumen")).toStdString());
+        const lumen::projects::MetricSeries second = project->metricSeries(window.runId(), "loss");
+        QCOMPARE(second.steps.front(), stoppedAt + 1);
+        bool resumedFrom = false;
+        for (const auto& [key, value] : project->parameters(window.runId())) {
+            resumedFrom = resumedFrom || key == "resumed_from";
+        }
+        QVERIFY(resumedFrom);
+
+        // Bad data: the run fails with the file and line; the window stays usable.
+        QFile bad(dir_.filePath(QStringLiteral("bad.csv")));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("text,label\nfine,pos\nbroken,\n");
+        bad.close();
+        QVERIFY(window.setDataFile(bad.fileName()));
+        window.maxStepsBox()->setValue(5);
+        QVERIFY(window.start());
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Failed));
+        QVERIFY2(window.statusLabel()->text().contains(QStringLiteral("bad.csv:3")), qPrintable(window.statusLabel()->text()));
+        QVERIFY(window.startButton()->isEnabled());
+        const auto runs = project->listRuns();
+        QCOMPARE(runs.front().status, lumen::projects::RunStatus::Failed);
+        QVERIFY(runs.front().errorMessage.find("bad.csv:3") != std::string::npos);
+    }
+};
+
+QTEST_MAIN(TestFineTuneWindow)
+#include "tst_fine_tune_window.moc"
