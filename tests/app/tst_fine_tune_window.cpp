@@ -122,7 +122,7 @@ private Q_SLOTS:
         window.setModelDir(base_);
         QVERIFY(window.setDataFile(data_));
         window.batchBox()->setValue(2);
-        window.maxStepsBox()->setValue(1500);
+        window.maxStepsBox()->setValue(800);
         QSignalSpy finished(&window, &FineTuneWindow::finished);
         QVERIFY(window.start());
         QVERIFY(QTest::qWaitFor([&] { return window.progressBar()->value() >= 5; }, 60000));
@@ -130,13 +130,13 @@ private Q_SLOTS:
         QVERIFY(finished.wait(60000));
         QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Cancelled));
         const int64_t stoppedAt = window.result().steps;
-        QVERIFY(stoppedAt >= 5 && stoppedAt < 1500);
+        QVERIFY(stoppedAt >= 5 && stoppedAt < 800);
         QVERIFY(window.resumeButton()->isEnabled());
         window.maxStepsBox()->setValue(1); // Resume keeps the stopped job's settings
         QVERIFY(window.resume());
         QVERIFY(finished.wait(120000));
         QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
-        QCOMPARE(window.result().steps, int64_t { 1500 });
+        QCOMPARE(window.result().steps, int64_t { 800 });
         auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("b.lumen")).toStdString());
         const lumen::projects::MetricSeries second = project->metricSeries(window.runId(), "loss");
         QCOMPARE(second.steps.front(), stoppedAt + 1);

@@ -177,15 +177,34 @@ struct Gpt2Model : nn::Module {
     }
 };
 
+enum class Gpt2Head { Base, LmHead, SequenceClassification, TokenClassification };
+
 class Gpt2 final : public Architecture {
 public:
-    Gpt2(const ModelConfig& config, bool withLmHead)
+    Gpt2(const ModelConfig& config, Gpt2Head head)
         : sizes_(config)
         , modelType_(config.modelType())
         , architecture_(config.architecture())
+        , head_(head)
     {
         base_ = std::make_shared<Gpt2Model>(sizes_);
-        if (withLmHead) {
+        const bool withLmHead = head == Gpt2Head::LmHead;
+        dropout_ = config.getDouble("classifier_dropout", config.getDouble("summary_first_dropout", 0.1));
+        if (head == Gpt2Head::SequenceClassification || head == Gpt2Head::TokenClassification) {
+            labels_ = config.labels();
+            if (labels_.empty()) {
+                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+            }
+            register_module("transformer", base_);
+            const auto n = static_cast<int64_t>(labels_.size());
+            // The reference: "score" without a bias on the last token (sequence), a
+            // "classifier" with one on every token (tokens).
+            if (head == Gpt2Head::SequenceClassification) {
+                score_ = register_module("score", blocks::Linear(nn::LinearOptions(sizes_.hidden, n).bias(false)));
+            } else {
+                classifier_ = register_module("classifier", blocks::Linear(sizes_.hidden, n));
+            }
+        } else if (withLmHead) {
             register_module("transformer", base_);
             if (!sizes_.tieWordEmbeddings) {
                 lmHead_ = register_module("lm_head",
@@ -258,6 +277,16 @@ public:
         if (withLmHead_) {
             out.logits = project(x);
         }
+        if (score_) {
+            // The last real token of each row has read the whole text.
+            const torch::Tensor last = in.attentionMask.defined()
+                ? (in.attentionMask.sum(1) - 1).clamp_min(0).to(torch::kLong)
+                : torch::full({ batch }, seq - 1, opts);
+            out.logits = score_(x.index({ torch::arange(batch, opts), last }));
+        }
+        if (classifier_) {
+            out.logits = classifier_(torch::dropout(x, dropout_, is_training()));
+        }
         return out;
     }
 
@@ -272,8 +301,14 @@ public:
         info.modelType = modelType_;
         info.architecture = !architecture_.empty() ? architecture_
             : withLmHead_                          ? "GPT2LMHeadModel"
+            : head_ == Gpt2Head::SequenceClassification ? "GPT2ForSequenceClassification"
+            : head_ == Gpt2Head::TokenClassification    ? "GPT2ForTokenClassification"
                                                    : "GPT2Model";
-        info.headKind = withLmHead_ ? "causal-lm" : "base";
+        info.headKind = withLmHead_ ? "causal-lm"
+            : head_ == Gpt2Head::SequenceClassification ? "sequence-classification"
+            : head_ == Gpt2Head::TokenClassification    ? "token-classification"
+                                                        : "base";
+        info.labels = labels_;
         info.isCausal = true;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
@@ -314,6 +349,12 @@ public:
         if (lmHead_) {
             blocks::initLinear(lmHead_, std);
         }
+        if (score_) {
+            blocks::initLinear(score_, std);
+        }
+        if (classifier_) {
+            blocks::initLinear(classifier_, std);
+        }
     }
 
     int64_t maxSequenceLength() const override { return sizes_.positions; }
@@ -332,6 +373,11 @@ private:
     }
 
     blocks::Linear lmHead_ { nullptr };
+    Gpt2Head head_ = Gpt2Head::LmHead;
+    blocks::Linear score_ { nullptr };
+    blocks::Linear classifier_ { nullptr };
+    std::vector<std::string> labels_;
+    double dropout_ = 0.1;
 };
 
 } // namespace
@@ -340,15 +386,21 @@ std::shared_ptr<Architecture> createGpt2(const ModelConfig& config)
 {
     const std::string arch = config.architecture();
     if (arch.empty() || arch == "GPT2LMHeadModel") {
-        return std::make_shared<Gpt2>(config, /*withLmHead=*/true);
+        return std::make_shared<Gpt2>(config, Gpt2Head::LmHead);
     }
     if (arch == "GPT2Model") {
-        return std::make_shared<Gpt2>(config, /*withLmHead=*/false);
+        return std::make_shared<Gpt2>(config, Gpt2Head::Base);
+    }
+    if (arch == "GPT2ForSequenceClassification") {
+        return std::make_shared<Gpt2>(config, Gpt2Head::SequenceClassification);
+    }
+    if (arch == "GPT2ForTokenClassification") {
+        return std::make_shared<Gpt2>(config, Gpt2Head::TokenClassification);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch
-            + "\" is not supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and "
-              "GPT2Model). Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the "
+            + "\" is not supported yet for GPT-2 (Lumen loads GPT2LMHeadModel, GPT2Model, "
+              "GPT2ForSequenceClassification and GPT2ForTokenClassification). Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the "
               "language model.");
 }
 

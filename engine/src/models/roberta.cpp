@@ -36,7 +36,18 @@ struct LmHead : nn::Module {
     }
 };
 
-enum class Head { Base, MaskedLm };
+enum class Head { Base, MaskedLm, SequenceClassification, TokenClassification };
+
+// RobertaClassificationHead: the <s> state -> dense -> tanh -> out_proj.
+struct ClassificationHead : nn::Module {
+    blocks::Linear dense { nullptr };
+    blocks::Linear out_proj { nullptr };
+    ClassificationHead(const BertSizes& s, int64_t labels)
+    {
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
+        out_proj = register_module("out_proj", blocks::Linear(s.hidden, labels));
+    }
+};
 
 /// The reference's create_position_ids_from_input_ids: real tokens count up from
 /// padding_idx + 1, pads keep padding_idx. Derived from the ids, not the attention mask.
@@ -61,10 +72,23 @@ public:
                     + std::to_string(sizes_.padTokenId + 1) + ").");
         }
         base_ = std::make_shared<BaseModel>(sizes_, head == Head::Base);
+        if (head == Head::SequenceClassification || head == Head::TokenClassification) {
+            labels_ = config.labels();
+            if (labels_.empty()) {
+                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+            }
+        }
         if (head == Head::Base) {
             register_module("embeddings", base_->embeddings);
             register_module("encoder", base_->encoder);
             register_module("pooler", base_->pooler);
+        } else if (head == Head::SequenceClassification) {
+            register_module("roberta", base_);
+            sequenceHead_ = register_module(
+                "classifier", std::make_shared<ClassificationHead>(sizes_, static_cast<int64_t>(labels_.size())));
+        } else if (head == Head::TokenClassification) {
+            register_module("roberta", base_);
+            tokenHead_ = register_module("classifier", blocks::Linear(sizes_.hidden, static_cast<int64_t>(labels_.size())));
         } else {
             register_module("roberta", base_);
             lmHead_ = register_module("lm_head", std::make_shared<LmHead>(sizes_));
@@ -86,6 +110,15 @@ public:
         }
         if (lmHead_) {
             out.logits = lensLogits(h);
+        }
+        const bool training = is_training();
+        if (sequenceHead_) {
+            torch::Tensor x = torch::dropout(h.select(1, 0), sizes_.hiddenDropout, training);
+            x = torch::dropout(torch::tanh(sequenceHead_->dense(x)), sizes_.hiddenDropout, training);
+            out.logits = sequenceHead_->out_proj(x);
+        }
+        if (tokenHead_) {
+            out.logits = tokenHead_(torch::dropout(h, sizes_.hiddenDropout, training));
         }
         return out;
     }
@@ -109,8 +142,14 @@ public:
         info.modelType = modelType_;
         info.architecture = !architecture_.empty() ? architecture_
             : head_ == Head::Base                  ? "RobertaModel"
+            : head_ == Head::SequenceClassification ? "RobertaForSequenceClassification"
+            : head_ == Head::TokenClassification    ? "RobertaForTokenClassification"
                                                    : "RobertaForMaskedLM";
-        info.headKind = head_ == Head::Base ? "base" : "masked-lm";
+        info.headKind = head_ == Head::Base          ? "base"
+            : head_ == Head::SequenceClassification ? "sequence-classification"
+            : head_ == Head::TokenClassification    ? "token-classification"
+                                                    : "masked-lm";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -157,6 +196,13 @@ public:
             torch::NoGradGuard noGrad;
             lmHead_->bias.zero_();
         }
+        if (sequenceHead_) {
+            blocks::initLinear(sequenceHead_->dense, std);
+            blocks::initLinear(sequenceHead_->out_proj, std);
+        }
+        if (tokenHead_) {
+            blocks::initLinear(tokenHead_, std);
+        }
     }
 
     // Positions run from pad_token_id + 1, so the table holds pad_token_id + 1 fewer tokens.
@@ -174,6 +220,9 @@ private:
     std::string architecture_;
     std::shared_ptr<BaseModel> base_;
     std::shared_ptr<LmHead> lmHead_;
+    std::shared_ptr<ClassificationHead> sequenceHead_;
+    blocks::Linear tokenHead_ { nullptr };
+    std::vector<std::string> labels_;
 };
 
 } // namespace
@@ -184,13 +233,19 @@ std::shared_ptr<Architecture> createRoberta(const ModelConfig& config)
     if (arch == "RobertaForMaskedLM") {
         return std::make_shared<Roberta>(config, Head::MaskedLm);
     }
+    if (arch == "RobertaForSequenceClassification") {
+        return std::make_shared<Roberta>(config, Head::SequenceClassification);
+    }
+    if (arch == "RobertaForTokenClassification") {
+        return std::make_shared<Roberta>(config, Head::TokenClassification);
+    }
     if (arch.empty() || arch == "RobertaModel") {
         return std::make_shared<Roberta>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch
-            + "\" is not supported yet for RoBERTa (Lumen loads RobertaModel and "
-              "RobertaForMaskedLM). Set \"architectures\" to [\"RobertaModel\"] to load "
+            + "\" is not supported yet for RoBERTa (Lumen loads RobertaModel, RobertaForMaskedLM, "
+              "RobertaForSequenceClassification and RobertaForTokenClassification). Set \"architectures\" to [\"RobertaModel\"] to load "
               "the encoder alone.");
 }
 

@@ -311,6 +311,12 @@ void Trainer::prepareModel(bool resume)
             if (info.modelType.rfind("lumen-", 0) == 0) {
                 config_["causal"] = info.isCausal;
             }
+            // The reference finds a decoder's last real token by the pad id: GPT-2 pads with eos.
+            if (!config_.contains("pad_token_id") || config_["pad_token_id"].is_null()) {
+                if (const auto eos = probe->tokenizer()->specialTokens().eos) {
+                    config_["pad_token_id"] = *eos;
+                }
+            }
         }
     } else if (job_.task == TrainTask::MaskedLm && info.headKind != "masked-lm" && info.headKind != "pretraining") {
         throw Error(ErrorKind::InvalidInput, info.architecture + " has no masked-LM head (its head is \"" + info.headKind

@@ -324,6 +324,35 @@ private Q_SLOTS:
         QVERIFY(c.lastEval.perplexity > 1.0 && c.lastEval.perplexity < std::exp(seen.losses.front()));
     }
 
+    // The reference's classifier layouts for RoBERTa and GPT-2 (a decoder: its last real
+    // token) learn the task, and save and load with their labels.
+    void otherFamiliesClassify()
+    {
+        writeSeparable(dir_.filePath(QStringLiteral("fam.csv")), 320, 7);
+        for (const char* family : { "roberta", "gpt2" }) {
+            TrainJob job;
+            job.model = lumen::test::conformanceDir(family);
+            job.train.path = dir_.filePath(QStringLiteral("fam.csv")).toStdString();
+            job.validationFraction = 0.25;
+            job.epochs = 6;
+            job.batchSize = 8;
+            job.learningRate = 3e-3;
+            Recorded seen;
+            const TrainResult r = train(job, dir_.filePath(QStringLiteral("fam-%1").arg(QString::fromLatin1(family))), &seen);
+            QVERIFY2(r.lastEval.accuracy >= 0.9, qPrintable(QStringLiteral("%1: %2").arg(QString::fromLatin1(family)).arg(r.lastEval.accuracy)));
+            auto model = Model::load(r.modelDir);
+            QCOMPARE(model->info().headKind, std::string("sequence-classification"));
+            QCOMPARE(model->info().labels, (std::vector<std::string> { "bad", "good" }));
+            QCOMPARE(model->info().architecture,
+                std::string(std::string(family) == "gpt2" ? "GPT2ForSequenceClassification" : "RobertaForSequenceClassification"));
+            // Padding does not move a decoder's answer: the last real token is read.
+            const ForwardResult alone = model->forward(model->prepare({ "the beautiful city" }));
+            const ForwardResult padded = model->forward(model->prepare({ "the beautiful city", "the random layer with every from this" }));
+            QVERIFY(std::abs(alone.logits.data[0] - padded.logits.data[0]) < 1e-4);
+            QVERIFY(std::abs(alone.logits.data[1] - padded.logits.data[1]) < 1e-4);
+        }
+    }
+
     void jobsAndRefusals()
     {
         const TrainJob parsed = trainJobFromJson(
@@ -349,15 +378,16 @@ private Q_SLOTS:
 
         writeSeparable(dir_.filePath(QStringLiteral("ref.csv")), 20, 6);
         TrainJob job;
-        job.model = lumen::test::conformanceDir("gpt2");
+        job.model = lumen::test::conformanceDir("llama");
         job.train.path = dir_.filePath(QStringLiteral("ref.csv")).toStdString();
         job.maxSteps = 1;
         try {
-            runTraining(job, dir_.filePath(QStringLiteral("gpt2-cls")).toStdString());
-            QFAIL("GPT-2 classification is not supported yet");
+            runTraining(job, dir_.filePath(QStringLiteral("llama-cls")).toStdString());
+            QFAIL("LLaMA classification is not supported yet");
         } catch (const Error& e) {
-            QVERIFY2(std::string(e.what()).find("GPT2ForSequenceClassification") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("LlamaForSequenceClassification") != std::string::npos, e.what());
         }
+        job.model = lumen::test::conformanceDir("gpt2");
         job.task = TrainTask::MaskedLm;
         job.train.format = DataFormat::Text;
         QVERIFY_THROWS_EXCEPTION(Error, runTraining(job, dir_.filePath(QStringLiteral("gpt2-mlm")).toStdString()));
