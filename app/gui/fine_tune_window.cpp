@@ -246,11 +246,13 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     lossPlot_ = makePlot(QStringLiteral("lossPlot"), tr("step"), tr("training loss"));
     lossPlot_->addGraph();
     lossPlot_->graph(0)->setName(tr("loss"));
-    lossPlot_->graph(0)->setPen(QPen(QColor(0x00, 0x72, 0xb2), 1.5));
+    lossPlot_->graph(0)->setPen(QPen(QColor(0x00, 0x72, 0xb2), 1.0));
     lossPlot_->addGraph(lossPlot_->xAxis, lossPlot_->yAxis2);
     lossPlot_->graph(1)->setName(tr("learning rate (right)"));
-    lossPlot_->graph(1)->setPen(QPen(QColor(0xe6, 0x9f, 0x00), 1.2, Qt::DashLine));
+    // Solid and 1 pixel wide: dashed or fractional pens over many points repaint 20-50x slower.
+    lossPlot_->graph(1)->setPen(QPen(QColor(0xe6, 0x9f, 0x00), 1.0));
     lossPlot_->yAxis2->setVisible(true);
+
     lossPlot_->yAxis2->setLabel(tr("learning rate"));
     validPlot_ = makePlot(QStringLiteral("validationPlot"), tr("step"), tr("validation"));
     const std::pair<QString, QColor> series[] = { { tr("loss"), QColor(0xd5, 0x5e, 0x00) },
@@ -551,6 +553,10 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
         return false;
     }
     lastJob_ = j;
+    rawSteps_.clear();
+    rawLoss_.clear();
+    rawLr_.clear();
+    replotClock_.invalidate();
     for (QCustomPlot* plot : { lossPlot_, validPlot_ }) {
         for (int g = 0; g < plot->graphCount(); ++g) {
             plot->graph(g)->data()->clear();
@@ -623,8 +629,9 @@ void FineTuneWindow::onProgress(const std::vector<engine::TrainProgress>& steps)
     std::vector<projects::MetricPoint> points;
     const int64_t now = QDateTime::currentMSecsSinceEpoch();
     for (const engine::TrainProgress& p : steps) {
-        lossPlot_->graph(0)->addData(static_cast<double>(p.step), p.loss);
-        lossPlot_->graph(1)->addData(static_cast<double>(p.step), p.learningRate);
+        rawSteps_.push_back(static_cast<double>(p.step));
+        rawLoss_.push_back(p.loss);
+        rawLr_.push_back(p.learningRate);
         points.push_back({ "loss", p.step, p.loss, now });
         points.push_back({ "learning_rate", p.step, p.learningRate, now });
         points.push_back({ "grad_norm", p.step, p.gradNorm, now });
@@ -646,12 +653,42 @@ void FineTuneWindow::onProgress(const std::vector<engine::TrainProgress>& steps)
                          .arg(p.samplesPerSecond, 0, 'f', 1)
                          .arg(std::lround(p.etaSeconds))
                          .arg(shared_ && shared_->pause ? tr(" · paused") : QString()));
-    lossPlot_->rescaleAxes();
-    lossPlot_->replot(QCustomPlot::rpQueuedReplot);
+    // At most five repaints a second, however fast the steps come.
+    if (!replotClock_.isValid() || replotClock_.elapsed() >= 200 || p.step == p.totalSteps) {
+        replotClock_.start();
+        // At most ~400 points: the mean of each bucket of steps (a long run's curve is
+        // smoothed as it grows, and repaints stay cheap).
+        const size_t n = rawSteps_.size();
+        const size_t bucket = std::max<size_t>(1, (n + 399) / 400);
+        QVector<double> x;
+        QVector<double> loss;
+        QVector<double> lr;
+        for (size_t start = 0; start < n; start += bucket) {
+            const size_t end = std::min(n, start + bucket);
+            double sx = 0;
+            double sl = 0;
+            double sr = 0;
+            for (size_t i = start; i < end; ++i) {
+                sx += rawSteps_[i];
+                sl += rawLoss_[i];
+                sr += rawLr_[i];
+            }
+            const auto count = static_cast<double>(end - start);
+            x << sx / count;
+            loss << sl / count;
+            lr << sr / count;
+        }
+        lossPlot_->graph(0)->setData(x, loss, true);
+        lossPlot_->graph(1)->setData(x, lr, true);
+        lossPlot_->graph(0)->setName(bucket > 1 ? tr("loss (mean of %1 steps)").arg(bucket) : tr("loss"));
+        lossPlot_->rescaleAxes();
+        lossPlot_->replot();
+    }
 }
 
 void FineTuneWindow::onEvaluated(const engine::EvalResult& r)
 {
+
     const auto x = static_cast<double>(r.step);
     validPlot_->graph(0)->addData(x, r.loss);
     std::vector<projects::MetricPoint> points { { "val_loss", r.step, r.loss, QDateTime::currentMSecsSinceEpoch() } };

@@ -15,6 +15,7 @@
 
 #include "lumen/engine/train.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <atomic>
@@ -104,6 +105,10 @@ private:
     bool running_ = false;
     std::shared_ptr<Shared> shared_;
     engine::TrainResult result_;
+    QElapsedTimer replotClock_;
+    std::vector<double> rawSteps_; ///< every step's numbers; the plot shows bucket means
+    std::vector<double> rawLoss_;
+    std::vector<double> rawLr_;
 
     QLineEdit* model_ = nullptr;
     QLineEdit* data_ = nullptr;
