@@ -57,6 +57,9 @@ struct ArchInput {
     /// before the first layer: the gradient receptive field makes it a leaf that keeps its
     /// gradient. Every family calls embedded() at that point.
     std::function<torch::Tensor(const torch::Tensor&)> embeddingHook;
+    /// Training with gradient checkpointing: each layer keeps no activations for the backward
+    /// pass and is run again there (blocks/checkpoint.h). Ignored without grad mode.
+    bool checkpointLayers = false;
 };
 
 /// The embedding output as the first layer should see it (ArchInput::embeddingHook).

@@ -7,6 +7,7 @@
 
 #include "models/architecture.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <algorithm>
 #include <memory>
@@ -226,8 +227,12 @@ inline torch::Tensor runEncoder(Encoder& encoder, torch::Tensor h, const ArchInp
             return {};
         }
         torch::Tensor probs;
-        h = encoder.layers[static_cast<size_t>(index)]->forward(
-            h, mask, trace.attentions ? &probs : nullptr);
+        if (in.checkpointLayers && !trace.attentions) {
+            auto layer = encoder.layers[static_cast<size_t>(index)];
+            h = blocks::checkpointed([layer, mask](const torch::Tensor& x) { return layer->forward(x, mask, nullptr); }, h);
+        } else {
+            h = encoder.layers[static_cast<size_t>(index)]->forward(h, mask, trace.attentions ? &probs : nullptr);
+        }
         if (trace.attentions) {
             recordAttention(in, out, probs);
         }

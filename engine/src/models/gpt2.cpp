@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <cmath>
 #include <limits>
@@ -262,6 +263,13 @@ public:
                 out.hiddenStates.push_back(x);
             }
             torch::Tensor probs;
+            if (in.checkpointLayers && cache == nullptr && !trace.attentions) {
+                auto block = base_->blocks[static_cast<size_t>(index)];
+                x = blocks::checkpointed([block, causal, padMask](const torch::Tensor& h) {
+                    return block->forward(h, causal, padMask, nullptr, nullptr);
+                }, x);
+                continue;
+            }
             x = base_->blocks[static_cast<size_t>(index)]->forward(
                 x, causal, padMask, cache, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {

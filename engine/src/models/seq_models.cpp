@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <array>
 #include <cmath>
@@ -525,10 +526,25 @@ public:
             if (!waves_.empty()) {
                 h = masked(waves_[index]->forward(sizes_, index, h, skips));
             } else if (!lstms_.empty()) {
-                h = masked(torch::dropout(std::get<0>(lstms_[index]->forward(h)), sizes_.hiddenDropout, training));
+                auto lstm = lstms_[index];
+                const double p = sizes_.hiddenDropout;
+                auto layer = [lstm, p, training](const torch::Tensor& x) mutable {
+                    return torch::dropout(std::get<0>(lstm->forward(x)), p, training);
+                };
+                h = masked(in.checkpointLayers ? blocks::checkpointed(layer, h) : layer(h));
             } else {
                 const bool kernelMap = trace.attentions && sizes_.kind != Kind::DilatedConv;
                 torch::Tensor band;
+                if (in.checkpointLayers && !kernelMap) {
+                    auto conv = convs_[index];
+                    const Sizes* sizes = &sizes_;
+                    h = masked(blocks::checkpointed(
+                        [conv, sizes, index, training](const torch::Tensor& x) {
+                            return conv->forward(*sizes, index, x, training, nullptr);
+                        },
+                        h));
+                    continue;
+                }
                 h = masked(convs_[index]->forward(sizes_, index, h, training, kernelMap ? &band : nullptr));
                 if (kernelMap) {
                     recordAttention(in, out, band);

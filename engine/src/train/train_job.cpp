@@ -56,7 +56,7 @@ TrainJob trainJobFromJson(const std::string& text)
     static const std::set<std::string> known = { "model", "task", "train", "validation", "validation_fraction",
         "format", "text_column", "pair_column", "label_column", "tokens_key", "tags_key", "learning_rate",
         "weight_decay", "beta1", "beta2", "epsilon", "schedule", "warmup_steps", "batch_size", "gradient_accumulation",
-        "epochs", "max_steps", "max_length", "overflow", "stride", "freeze_embeddings", "freeze_layers",
+        "epochs", "max_steps", "max_length", "overflow", "stride", "freeze_embeddings", "freeze_layers", "gradient_checkpointing",
         "max_grad_norm", "seed", "device", "eval_every", "early_stopping_patience", "checkpoint_every",
         "keep_checkpoints", "mlm_probability", "line_per_example" };
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -169,6 +169,7 @@ TrainJob trainJobFromJson(const std::string& text)
     }
     job.freezeEmbeddings = flag("freeze_embeddings", false);
     job.freezeLayers = integer("freeze_layers", 0, 0, 4096);
+    job.gradientCheckpointing = flag("gradient_checkpointing", false);
     job.maxGradNorm = num("max_grad_norm", job.maxGradNorm, 0.0, 1e6);
     job.seed = static_cast<uint64_t>(integer("seed", 0, 0, INT64_MAX));
     job.device = str("device", job.device);
@@ -215,6 +216,7 @@ std::string trainJobToJson(const TrainJob& job)
     j["stride"] = job.stride;
     j["freeze_embeddings"] = job.freezeEmbeddings;
     j["freeze_layers"] = job.freezeLayers;
+    j["gradient_checkpointing"] = job.gradientCheckpointing;
     j["max_grad_norm"] = job.maxGradNorm;
     j["seed"] = job.seed;
     j["device"] = job.device;

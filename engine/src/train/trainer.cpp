@@ -19,6 +19,7 @@
 #include <numeric>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace lumen::engine {
@@ -335,6 +336,13 @@ void Trainer::prepareModel(bool resume)
         }
         throw;
     }
+    if (job_.gradientCheckpointing) {
+        static const std::set<std::string> supported = { "bert", "roberta", "electra", "gpt2", "lumen-lightconv",
+            "lumen-dynamicconv", "lumen-dilatedconv", "lumen-lstm" };
+        if (supported.count(model_->info().modelType) == 0) {
+            log("gradient checkpointing is not available for " + model_->info().modelType + " yet: training without it");
+        }
+    }
     if (!fresh.empty()) {
         log("new parameters (initialised from the seed): " + std::to_string(fresh.size()) + ", e.g. " + fresh.front());
     }
@@ -466,6 +474,7 @@ torch::Tensor Trainer::lossSum(const Batch& batch, bool train)
     in.inputIds = batch.ids;
     in.attentionMask = batch.mask;
     in.tokenTypeIds = batch.types;
+    in.checkpointLayers = train && job_.gradientCheckpointing;
     const ArchOutput out = arch.run(in, {});
     const torch::Tensor logits = out.logits.to(torch::kFloat);
     const int64_t classes = logits.size(-1);

@@ -500,7 +500,7 @@ private Q_SLOTS:
         copyFolder(test::conformanceDir("gpt2"), head);
         {
             nlohmann::json config = readJson(head + "/config.json");
-            config["architectures"] = { "GPT2ForSequenceClassification" };
+            config["architectures"] = { "GPT2DoubleHeadsModel" };
             std::ofstream(head + "/config.json") << config.dump(2);
         }
         try {
@@ -510,8 +510,9 @@ private Q_SLOTS:
             QCOMPARE(e.kind(), ErrorKind::Unsupported);
             QCOMPARE(std::string(e.what()),
                 head
-                    + "/config.json: architecture \"GPT2ForSequenceClassification\" is not "
-                      "supported yet for GPT-2 (Lumen loads GPT2LMHeadModel and GPT2Model). "
+                    + "/config.json: architecture \"GPT2DoubleHeadsModel\" is not "
+                      "supported yet for GPT-2 (Lumen loads GPT2LMHeadModel, GPT2Model, "
+                      "GPT2ForSequenceClassification and GPT2ForTokenClassification). "
                       "Set \"architectures\" to [\"GPT2LMHeadModel\"] to load the language "
                       "model.");
         }

@@ -460,7 +460,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("baseClass");
         QTest::newRow("roberta") << "roberta"
                                  << "RobertaForQuestionAnswering"
-                                 << "RoBERTa (Lumen loads RobertaModel and RobertaForMaskedLM)"
+                                 << "RoBERTa (Lumen loads RobertaModel, RobertaForMaskedLM, "
+                                    "RobertaForSequenceClassification and RobertaForTokenClassification)"
                                  << "RobertaModel";
         QTest::newRow("distilbert")
             << "distilbert"

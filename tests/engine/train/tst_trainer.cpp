@@ -183,6 +183,54 @@ private Q_SLOTS:
         }
     }
 
+    // Gradient checkpointing recomputes each layer in the backward pass under the random
+    // state of its forward: the same losses and gradients, dropout included.
+    void checkpointingGivesTheSameGradients()
+    {
+        writeSeparable(dir_.filePath(QStringLiteral("ckpt.csv")), 40, 8);
+        NewModelSpec lstm;
+        lstm.family = "lstm";
+        lstm.hidden = 32;
+        lstm.layers = 2;
+        createModel(lstm, lumen::test::conformanceDir("bert"), dir_.filePath(QStringLiteral("ck-lstm")).toStdString(), 0);
+        NewModelSpec conv;
+        conv.hidden = 32;
+        conv.layers = 2;
+        createModel(conv, lumen::test::conformanceDir("bert"), dir_.filePath(QStringLiteral("ck-conv")).toStdString(), 0);
+        const std::pair<std::string, TrainTask> cases[] = {
+            { lumen::test::conformanceDir("bert"), TrainTask::SequenceClassification },
+            { lumen::test::conformanceDir("bert"), TrainTask::MaskedLm },
+            { lumen::test::conformanceDir("gpt2"), TrainTask::CausalLm },
+            { dir_.filePath(QStringLiteral("ck-conv")).toStdString(), TrainTask::SequenceClassification },
+            { dir_.filePath(QStringLiteral("ck-lstm")).toStdString(), TrainTask::SequenceClassification },
+        };
+        int n = 0;
+        for (const auto& [model, task] : cases) {
+            TrainJob job;
+            job.model = model;
+            job.task = task;
+            job.train.path = dir_.filePath(QStringLiteral("ckpt.csv")).toStdString();
+            job.train.format = task == TrainTask::SequenceClassification ? DataFormat::Csv : DataFormat::Text;
+            job.maxSteps = 3;
+            job.batchSize = 8;
+            job.learningRate = 1e-3;
+            job.maxGradNorm = 0.0;
+            Recorded plain;
+            Recorded saved;
+            train(job, dir_.filePath(QStringLiteral("ck-plain-%1").arg(n)), &plain);
+            job.gradientCheckpointing = true;
+            train(job, dir_.filePath(QStringLiteral("ck-saved-%1").arg(n)), &saved);
+            ++n;
+            for (size_t s = 0; s < 3; ++s) {
+                QVERIFY2(std::abs(plain.losses[s] - saved.losses[s]) < 1e-5,
+                    qPrintable(QStringLiteral("%1 step %2: %3 vs %4").arg(QString::fromStdString(model)).arg(s).arg(plain.losses[s]).arg(saved.losses[s])));
+                QVERIFY2(std::abs(plain.norms[s] - saved.norms[s]) < 1e-5 * std::max(1.0, plain.norms[s]),
+                    qPrintable(QStringLiteral("%1 step %2: %3 vs %4").arg(QString::fromStdString(model)).arg(s).arg(plain.norms[s]).arg(saved.norms[s])));
+                QVERIFY(plain.norms[s] > 0.0);
+            }
+        }
+    }
+
     void frozenParametersStayBitIdentical()
     {
         NewModelSpec spec;
@@ -357,12 +405,13 @@ private Q_SLOTS:
     {
         const TrainJob parsed = trainJobFromJson(
             R"({"model": "m", "task": "masked-lm", "train": "t.txt", "batch_size": 4, "gradient_accumulation": 8,
-                "overflow": "sliding", "stride": 16, "freeze_layers": 2})");
+                "overflow": "sliding", "stride": 16, "freeze_layers": 2, "gradient_checkpointing": true})");
         QCOMPARE(parsed.task, TrainTask::MaskedLm);
         QCOMPARE(parsed.gradientAccumulation, int64_t { 8 });
         const TrainJob again = trainJobFromJson(trainJobToJson(parsed));
         QCOMPARE(again.stride, int64_t { 16 });
         QCOMPARE(again.freezeLayers, int64_t { 2 });
+        QVERIFY(again.gradientCheckpointing);
         const auto message = [](const std::string& json) {
             try {
                 trainJobFromJson(json);

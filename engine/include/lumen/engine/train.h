@@ -58,6 +58,10 @@ struct TrainJob {
     int64_t stride = 32; ///< sliding windows: tokens shared by neighbouring windows
     bool freezeEmbeddings = false;
     int64_t freezeLayers = 0; ///< the first N layers keep their weights
+    /// Keep no activations inside the layers for the backward pass; run them again there
+    /// (less memory, about a third more time). BERT, RoBERTa, ELECTRA, GPT-2 and Lumen's
+    /// convolution and LSTM stacks; other families train without it (the log says so).
+    bool gradientCheckpointing = false;
     double maxGradNorm = 1.0; ///< 0 = no clipping
     uint64_t seed = 0;
     std::string device = "auto"; ///< auto (a GPU when there is one), cpu, cuda, cuda:N
