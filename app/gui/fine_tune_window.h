@@ -131,6 +131,7 @@ private:
     QCheckBox* sliding_ = nullptr;
     QSpinBox* stride_ = nullptr;
     QCheckBox* freezeEmbeddings_ = nullptr;
+    QCheckBox* checkpointing_ = nullptr;
     QSpinBox* freezeLayers_ = nullptr;
     QDoubleSpinBox* clip_ = nullptr;
     QSpinBox* seed_ = nullptr;
