@@ -1295,22 +1295,13 @@ Prepared prepareTrain(const ParsedArgs& args)
                     if (resumeRun) {
                         // The newest checkpoint of that run, copied into this run's folder.
                         const int64_t from = parseIntOption("train", "resume-run", *resumeRun, 1, INT64_MAX);
-                        const fs::path old = fs::path(ctx.recorder->artifactsFolderOf(from)) / "checkpoints";
-                        std::vector<fs::path> found;
-                        std::error_code ec;
-                        for (const auto& e : fs::directory_iterator(old, ec)) {
-                            const std::string n = e.path().filename().string();
-                            if (e.is_directory() && n.rfind("step-", 0) == 0 && n.find(".partial") == std::string::npos) {
-                                found.push_back(e.path());
-                            }
-                        }
-                        if (found.empty()) {
+                        const std::string newest = engine::newestCheckpoint(ctx.recorder->artifactsFolderOf(from));
+                        if (newest.empty()) {
                             throw lumen::Error(lumen::ErrorKind::InvalidInput,
                                 "run " + std::to_string(from) + " left no checkpoint to resume from.");
                         }
-                        std::sort(found.begin(), found.end());
                         fs::create_directories(fs::path(dir) / "checkpoints");
-                        fs::copy(found.back(), fs::path(dir) / "checkpoints" / found.back().filename(), fs::copy_options::recursive);
+                        fs::copy(newest, fs::path(dir) / "checkpoints" / fs::path(newest).filename(), fs::copy_options::recursive);
                         continuing = true;
                     }
                     ctx.recorder->writeArtifact("job", "job.json", engine::trainJobToJson(job));

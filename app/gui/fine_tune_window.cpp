@@ -90,21 +90,6 @@ QCustomPlot* makePlot(const QString& name, const QString& x, const QString& y)
     return plot;
 }
 
-std::string newestCheckpoint(const QString& runFolder)
-{
-    namespace fs = std::filesystem;
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(fs::path(runFolder.toStdString()) / "checkpoints", ec)) {
-        const std::string n = e.path().filename().string();
-        if (e.is_directory() && n.rfind("step-", 0) == 0 && n.find(".partial") == std::string::npos) {
-            found.push_back(e.path());
-        }
-    }
-    std::sort(found.begin(), found.end());
-    return found.empty() ? std::string() : found.back().string();
-}
-
 } // namespace
 
 FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
@@ -545,7 +530,7 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
     try {
         run_.project->writeArtifact(run_.id, "job", "job.json", engine::trainJobToJson(j));
         if (resume) {
-            const std::string from = newestCheckpoint(q(run_.project->artifactsDir()) + QStringLiteral("/run-%1").arg(resumedFrom));
+            const std::string from = engine::newestCheckpoint(run_.project->artifactsDir() + "/run-" + std::to_string(resumedFrom));
             if (from.empty()) {
                 throw std::runtime_error("run " + std::to_string(resumedFrom) + " left no checkpoint to resume from.");
             }

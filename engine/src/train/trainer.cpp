@@ -266,20 +266,13 @@ void Trainer::prepareModel(bool resume)
     std::string weightsDir = job_.model;
     std::error_code ec;
     if (resume) {
-        std::vector<fs::path> found;
-        for (const auto& entry : fs::directory_iterator(fs::path(out_) / "checkpoints", ec)) {
-            const std::string name = entry.path().filename().string();
-            if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
-                found.push_back(entry.path());
-            }
-        }
-        if (found.empty()) {
+        const std::string newest = newestCheckpoint(out_);
+        if (newest.empty()) {
             throw Error(ErrorKind::InvalidInput, "there is no checkpoint to resume from in " + out_
                                                      + "/checkpoints. Start the job again instead.");
         }
-        std::sort(found.begin(), found.end());
-        weightsDir = found.back().string();
-        const Json state = readJsonFile((found.back() / "trainer_state.json").string());
+        weightsDir = newest;
+        const Json state = readJsonFile((fs::path(newest) / "trainer_state.json").string());
         startStep_ = state.at("step").get<int64_t>();
         bestLoss_ = state.value("best_loss", std::numeric_limits<double>::infinity());
         badEvals_ = state.value("bad_evals", int64_t { 0 });
@@ -649,16 +642,7 @@ TrainResult Trainer::run(bool resume)
     prepareModel(resume);
     makeOptimizer();
     if (resume) {
-        std::vector<fs::path> found;
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(fs::path(out_) / "checkpoints", ec)) {
-            const std::string name = entry.path().filename().string();
-            if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
-                found.push_back(entry.path());
-            }
-        }
-        std::sort(found.begin(), found.end());
-        torch::load(*optimizer_, (found.back() / "optimizer.pt").string());
+        torch::load(*optimizer_, (fs::path(newestCheckpoint(out_)) / "optimizer.pt").string());
     }
     const Tokenizer& tokenizer = *model_->tokenizer();
     trainSamples_ = encodeSamples(trainData_, tokenizer, job_, labels_);
@@ -799,6 +783,20 @@ TrainResult Trainer::run(bool resume)
 }
 
 } // namespace
+
+std::string newestCheckpoint(const std::string& outputDir)
+{
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(outputDir) / "checkpoints", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
+            found.push_back(entry.path());
+        }
+    }
+    std::sort(found.begin(), found.end()); // step numbers are zero-padded
+    return found.empty() ? std::string() : found.back().string();
+}
 
 TrainResult runTraining(const TrainJob& job, const std::string& outputDir, const TrainCallbacks& callbacks, bool resume)
 {

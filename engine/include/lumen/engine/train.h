@@ -128,6 +128,10 @@ struct TrainResult {
     double meanStepMs = 0.0;
 };
 
+/// The newest complete checkpoint under `outputDir`/checkpoints (a step-N folder), or "" when
+/// there is none.
+std::string newestCheckpoint(const std::string& outputDir);
+
 /// Runs the job, writing checkpoints under `outputDir`/checkpoints and the final model to
 /// `outputDir`/model. With `resume`, continues from the newest checkpoint there (throws
 /// lumen::Error(InvalidInput) when there is none). Cancelling stops after the current step
