@@ -187,7 +187,7 @@ torch::Tensor sinusoidalTable(int64_t positions, int64_t dim)
     return table;
 }
 
-enum class Head { Base, MaskedLm };
+enum class Head { Base, MaskedLm, SequenceClassification, TokenClassification };
 
 class DistilBert final : public Architecture {
 public:
@@ -204,6 +204,23 @@ public:
             return;
         }
         register_module("distilbert", base_);
+        if (head == Head::SequenceClassification || head == Head::TokenClassification) {
+            labels_ = config.labels();
+            if (labels_.empty()) {
+                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+            }
+            const auto n = static_cast<int64_t>(labels_.size());
+            // The reference: pre_classifier -> relu -> dropout -> classifier on the first
+            // token (sequence), dropout -> classifier on every token (tokens).
+            if (head == Head::SequenceClassification) {
+                pre_classifier = register_module("pre_classifier", blocks::Linear(sizes_.dim, sizes_.dim));
+                dropout_ = config.getDouble("seq_classif_dropout", 0.2);
+            } else {
+                dropout_ = config.getDouble("dropout", 0.1);
+            }
+            classifier = register_module("classifier", blocks::Linear(sizes_.dim, n));
+            return;
+        }
         vocab_transform =
             register_module("vocab_transform", blocks::Linear(sizes_.dim, sizes_.dim));
         vocab_layer_norm = register_module("vocab_layer_norm",
@@ -239,6 +256,15 @@ public:
         if (projector_) {
             out.logits = lensLogits(h);
         }
+        if (classifier) {
+            const bool training = is_training();
+            if (pre_classifier) {
+                const torch::Tensor x = torch::relu(pre_classifier(h.select(1, 0)));
+                out.logits = classifier(torch::dropout(x, dropout_, training));
+            } else {
+                out.logits = classifier(torch::dropout(h, dropout_, training));
+            }
+        }
         return out;
     }
 
@@ -261,8 +287,14 @@ public:
         info.modelType = modelType_;
         info.architecture = !architecture_.empty() ? architecture_
             : head_ == Head::Base                  ? "DistilBertModel"
+            : head_ == Head::SequenceClassification ? "DistilBertForSequenceClassification"
+            : head_ == Head::TokenClassification    ? "DistilBertForTokenClassification"
                                                    : "DistilBertForMaskedLM";
-        info.headKind = head_ == Head::Base ? "base" : "masked-lm";
+        info.headKind = head_ == Head::Base          ? "base"
+            : head_ == Head::SequenceClassification ? "sequence-classification"
+            : head_ == Head::TokenClassification    ? "token-classification"
+                                                    : "masked-lm";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.dim;
         info.numLayers = sizes_.layers;
@@ -312,6 +344,12 @@ public:
             }
             projector_->bias.zero_();
         }
+        if (pre_classifier) {
+            blocks::initLinear(pre_classifier, std);
+        }
+        if (classifier) {
+            blocks::initLinear(classifier, std);
+        }
     }
 
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
@@ -342,6 +380,10 @@ private:
     blocks::Linear vocab_transform { nullptr };
     blocks::LayerNorm vocab_layer_norm { nullptr };
     std::shared_ptr<Projector> projector_;
+    blocks::Linear pre_classifier { nullptr };
+    blocks::Linear classifier { nullptr };
+    std::vector<std::string> labels_;
+    double dropout_ = 0.1;
 };
 
 } // namespace
@@ -352,13 +394,19 @@ std::shared_ptr<Architecture> createDistilBert(const ModelConfig& config)
     if (arch == "DistilBertForMaskedLM") {
         return std::make_shared<DistilBert>(config, Head::MaskedLm);
     }
+    if (arch == "DistilBertForSequenceClassification") {
+        return std::make_shared<DistilBert>(config, Head::SequenceClassification);
+    }
+    if (arch == "DistilBertForTokenClassification") {
+        return std::make_shared<DistilBert>(config, Head::TokenClassification);
+    }
     if (arch.empty() || arch == "DistilBertModel") {
         return std::make_shared<DistilBert>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch
-            + "\" is not supported yet for DistilBERT (Lumen loads DistilBertModel and "
-              "DistilBertForMaskedLM). Set \"architectures\" to [\"DistilBertModel\"] to "
+            + "\" is not supported yet for DistilBERT (Lumen loads DistilBertModel, DistilBertForMaskedLM, "
+              "DistilBertForSequenceClassification and DistilBertForTokenClassification). Set \"architectures\" to [\"DistilBertModel\"] to "
               "load the encoder alone.");
 }
 

@@ -466,7 +466,8 @@ private Q_SLOTS:
         QTest::newRow("distilbert")
             << "distilbert"
             << "DistilBertForQuestionAnswering"
-            << "DistilBERT (Lumen loads DistilBertModel and DistilBertForMaskedLM)"
+            << "DistilBERT (Lumen loads DistilBertModel, DistilBertForMaskedLM, "
+               "DistilBertForSequenceClassification and DistilBertForTokenClassification)"
             << "DistilBertModel";
         QTest::newRow("electra") << "electra"
                                  << "ElectraForQuestionAnswering"

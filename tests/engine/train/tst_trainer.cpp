@@ -377,7 +377,7 @@ private Q_SLOTS:
     void otherFamiliesClassify()
     {
         writeSeparable(dir_.filePath(QStringLiteral("fam.csv")), 320, 7);
-        for (const char* family : { "roberta", "gpt2" }) {
+        for (const char* family : { "roberta", "gpt2", "distilbert" }) {
             TrainJob job;
             job.model = lumen::test::conformanceDir(family);
             job.train.path = dir_.filePath(QStringLiteral("fam.csv")).toStdString();
@@ -391,8 +391,10 @@ private Q_SLOTS:
             auto model = Model::load(r.modelDir);
             QCOMPARE(model->info().headKind, std::string("sequence-classification"));
             QCOMPARE(model->info().labels, (std::vector<std::string> { "bad", "good" }));
-            QCOMPARE(model->info().architecture,
-                std::string(std::string(family) == "gpt2" ? "GPT2ForSequenceClassification" : "RobertaForSequenceClassification"));
+            const std::string expected = std::string(family) == "gpt2" ? "GPT2ForSequenceClassification"
+                : std::string(family) == "roberta"                      ? "RobertaForSequenceClassification"
+                                                                        : "DistilBertForSequenceClassification";
+            QCOMPARE(model->info().architecture, expected);
             // Padding does not move a decoder's answer: the last real token is read.
             const ForwardResult alone = model->forward(model->prepare({ "the beautiful city" }));
             const ForwardResult padded = model->forward(model->prepare({ "the beautiful city", "the random layer with every from this" }));
