@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -20,6 +21,7 @@
 #include <limits>
 #include <map>
 #include <system_error>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -169,7 +171,22 @@ void checkIdentity(const std::string& displayPath, int64_t applicationId, int64_
 
 void useWalJournal(Connection& db)
 {
-    const std::string mode = db.pragmaText("journal_mode = WAL", "switch to WAL journaling");
+    // Changing the journal mode needs the file to itself. SQLite gives up at once, without
+    // its busy handler, when another connection's lock would deadlock with the wait (several
+    // programs opening one blank file together): try again for a while before saying so.
+    std::string mode;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+        try {
+            mode = db.pragmaText("journal_mode = WAL", "switch to WAL journaling");
+            break;
+        } catch (const ProjectError& e) {
+            if (e.kind() != ProjectErrorKind::Busy || std::chrono::steady_clock::now() >= deadline) {
+                throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
     if (mode != "wal") {
         throw ProjectError(ProjectErrorKind::Io,
                            db.displayPath() + ": could not switch to WAL journaling (SQLite kept \""
