@@ -44,11 +44,10 @@ start=$(date +%s.%N)
 middle=$(date +%s.%N)
 "$cli" train --job "$work/job.json" --project "$work/bench.lumen" --json > "$work/recorded.json"
 end=$(date +%s.%N)
-python3 - "$work/plain.json" "$work/recorded.json" "$start" "$middle" "$end" "$steps" <<'PY'
-import json, sys
-plain, recorded = (json.load(open(p)) for p in sys.argv[1:3])
-start, middle, end = (float(x) for x in sys.argv[3:6])
-print(f"BERT-mini (4 x 256), 128 tokens, batch 16, {sys.argv[6]} steps on {plain['device']}:")
-print(f"  without a project: {plain['samples_per_second']:.1f} samples/s, {plain['mean_step_ms']:.1f} ms per step, run {middle - start:.2f} s")
-print(f"  recording metrics: {recorded['samples_per_second']:.1f} samples/s, {recorded['mean_step_ms']:.1f} ms per step, run {end - middle:.2f} s")
-PY
+# The summaries are one JSON line each; sed and awk (in every Debian) read the numbers.
+field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1" | head -1 | tr -d '"'; }
+echo "BERT-mini (4 x 256), 128 tokens, batch 16, $steps steps on $(field "$work/plain.json" device):"
+printf '  without a project: %.1f samples/s, %.1f ms per step, run %.2f s\n' "$(field "$work/plain.json" samples_per_second)" \
+    "$(field "$work/plain.json" mean_step_ms)" "$(awk "BEGIN { print $middle - $start }")"
+printf '  recording metrics: %.1f samples/s, %.1f ms per step, run %.2f s\n' "$(field "$work/recorded.json" samples_per_second)" \
+    "$(field "$work/recorded.json" mean_step_ms)" "$(awk "BEGIN { print $end - $middle }")"

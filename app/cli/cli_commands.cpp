@@ -985,6 +985,22 @@ Prepared prepareReceptiveField(const ParsedArgs& args)
             } };
 }
 
+/// "3" or "3,3,5": integers from `lowest` on.
+std::vector<int64_t> parseIntList(const std::string& command, const std::string& option, const std::string& text,
+                                  int64_t lowest = 1)
+{
+    std::vector<int64_t> values;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        values.push_back(parseIntOption(command, option, item, lowest, 1 << 20));
+    }
+    if (values.empty()) {
+        throw UsageError(command, "--" + option + " needs a number or a comma-separated list");
+    }
+    return values;
+}
+
 // ---------------------------------------------------------------------------------------------
 // context-ablation
 
@@ -1008,11 +1024,7 @@ Prepared prepareContextAblation(const ParsedArgs& args)
         throw UsageError("context-ablation", "--mode is cut or shuffle, not '" + mode + "'");
     }
     if (const auto list = args.value("distances")) {
-        std::stringstream in(*list);
-        std::string item;
-        while (std::getline(in, item, ',')) {
-            config.distances.push_back(parseIntOption("context-ablation", "distances", item, 0, 1 << 20));
-        }
+        config.distances = parseIntList("context-ablation", "distances", *list, 0);
     }
     if (const auto seed = args.value("seed")) {
         config.seed = static_cast<uint64_t>(parseIntOption("context-ablation", "seed", *seed, 0, INT64_MAX));
@@ -1055,21 +1067,6 @@ Prepared prepareContextAblation(const ParsedArgs& args)
 
 // ---------------------------------------------------------------------------------------------
 // image-field, new-image-cnn
-
-/// "3" or "3,3,5": positive integers.
-std::vector<int64_t> parseIntList(const std::string& command, const std::string& option, const std::string& text)
-{
-    std::vector<int64_t> values;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        values.push_back(parseIntOption(command, option, item, 1, 1 << 20));
-    }
-    if (values.empty()) {
-        throw UsageError(command, "--" + option + " needs a number or a comma-separated list");
-    }
-    return values;
-}
 
 /// "HxW" (or one number for a square).
 std::pair<int64_t, int64_t> parseSize(const std::string& command, const std::string& option, const std::string& text)
@@ -1249,23 +1246,7 @@ Prepared prepareTrain(const ParsedArgs& args)
     engine::TrainJob job;
     std::string problem;
     try {
-        std::ifstream in(*jobPath);
-        if (!in) {
-            throw lumen::Error(lumen::ErrorKind::Io, "cannot read the job file " + *jobPath + ".");
-        }
-        std::ostringstream s;
-        s << in.rdbuf();
-        job = engine::trainJobFromJson(s.str());
-        // Paths in the job are relative to the job file.
-        const std::filesystem::path base = std::filesystem::absolute(*jobPath).parent_path();
-        const auto resolve = [&base](std::string& p) {
-            if (!p.empty() && std::filesystem::path(p).is_relative()) {
-                p = (base / p).lexically_normal().string();
-            }
-        };
-        resolve(job.model);
-        resolve(job.train.path);
-        resolve(job.validation.path);
+        job = engine::loadTrainJob(*jobPath);
         job.model = engine::resolveModelPath(job.model);
     } catch (const std::exception& e) {
         problem = e.what();
@@ -1418,11 +1399,8 @@ Prepared prepareBenchLength(const ParsedArgs& args)
     if (dirs.empty()) {
         throw UsageError("bench-length", "give one or more model folders");
     }
-    std::vector<int64_t> lengths;
-    std::stringstream list(args.value("lengths").value_or("64,128,256,512,1024,2048,4096"));
-    for (std::string part; std::getline(list, part, ',');) {
-        lengths.push_back(parseIntOption("bench-length", "lengths", part, 1, 1 << 20));
-    }
+    const std::vector<int64_t> lengths
+        = parseIntList("bench-length", "lengths", args.value("lengths").value_or("64,128,256,512,1024,2048,4096"));
     const int repeats = static_cast<int>(parseIntOption("bench-length", "repeats", args.value("repeats").value_or("3"), 1, 1000));
     const bool json = args.flag("json");
     const std::string device = deviceOption(args);

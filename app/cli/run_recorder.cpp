@@ -57,15 +57,15 @@ void RunRecorder::writeArtifact(const std::string& kind, const std::string& file
 
 std::string RunRecorder::artifactsFolder() const
 {
-    return artifactsFolderOf(runId_);
+    const std::string dir = artifactsFolderOf(runId_);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return dir;
 }
 
 std::string RunRecorder::artifactsFolderOf(int64_t runId) const
 {
-    const std::filesystem::path dir = std::filesystem::path(project_->artifactsDir()) / ("run-" + std::to_string(runId));
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    return dir.string();
+    return (std::filesystem::path(project_->artifactsDir()) / ("run-" + std::to_string(runId))).string();
 }
 
 void RunRecorder::addArtifactFile(const std::string& kind, const std::string& relativePath)

@@ -46,7 +46,7 @@ public:
     /// Records a file already inside artifactsFolder() (`relativePath` from the project's
     /// artifacts folder, e.g. "run-7/model/model.safetensors").
     void addArtifactFile(const std::string& kind, const std::string& relativePath);
-    /// The artifacts folder of another run of the same project (resuming it).
+    /// The artifacts folder of another run of the same project (resuming it); not created.
     std::string artifactsFolderOf(int64_t runId) const;
 
 private:

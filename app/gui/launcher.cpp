@@ -14,7 +14,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
@@ -206,19 +205,9 @@ void Launcher::startImageModel()
 void Launcher::startTrainJob()
 {
     FineTuneWindow* train = window_->showFineTuneWindow();
-    QFile file(QFileInfo(options_.trainJob).absoluteFilePath());
     engine::TrainJob job;
     try {
-        if (!file.open(QIODevice::ReadOnly)) {
-            throw std::runtime_error("cannot read the job file " + file.fileName().toStdString() + ".");
-        }
-        job = engine::trainJobFromJson(file.readAll().toStdString());
-        const QDir base = QFileInfo(file).absoluteDir();
-        for (std::string* path : { &job.model, &job.train.path, &job.validation.path }) {
-            if (!path->empty()) {
-                *path = QDir::cleanPath(base.absoluteFilePath(QString::fromStdString(*path))).toStdString();
-            }
-        }
+        job = engine::loadTrainJob(QFileInfo(options_.trainJob).absoluteFilePath().toStdString());
     } catch (const std::exception& e) {
         fail(QString::fromUtf8(e.what()));
         return;

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -21,6 +22,11 @@ struct ImageModel::Impl {
     torch::jit::Module module;
     torch::Device device { torch::kCPU };
     ImageModelInfo info;
+    /// The frozen, inlined forward graph, made once at load; null when freezing failed
+    /// (`graphProblem` says why).
+    std::shared_ptr<torch::jit::Graph> graph;
+    std::string graphProblem;
+    std::optional<ImageFieldTable> table; ///< theoreticalImageField's answer, once computed
 };
 
 ImageModel::ImageModel(std::unique_ptr<Impl> impl)
@@ -147,8 +153,8 @@ std::unique_ptr<ImageModel> ImageModel::load(const std::string& path, const std:
         impl->info.parameterCount += p.numel();
     }
     try {
-        const auto graph = readableGraph(impl->module);
-        for (const Node* n : graph->nodes()) {
+        impl->graph = readableGraph(impl->module);
+        for (const Node* n : impl->graph->nodes()) {
             if (!isConvolution(n)) {
                 continue;
             }
@@ -159,22 +165,38 @@ std::unique_ptr<ImageModel> ImageModel::load(const std::string& path, const std:
                 }
             }
         }
-    } catch (const c10::Error&) {
+    } catch (const c10::Error& e) {
         // The graph cannot be frozen (a model with mutable attributes): the gradient field
         // still works; theoreticalImageField says why.
+        const std::string why = e.what_without_backtrace();
+        impl->graph.reset();
+        impl->graphProblem = why.substr(0, why.find('\n'));
     }
     return std::unique_ptr<ImageModel>(new ImageModel(std::move(impl)));
 }
 
+namespace {
+
+ImageFieldTable readTable(const std::shared_ptr<torch::jit::Graph>& graph);
+
+} // namespace
+
 ImageFieldTable theoreticalImageField(ImageModel& model)
 {
-    std::shared_ptr<torch::jit::Graph> graph;
-    try {
-        graph = readableGraph(model.impl().module);
-    } catch (const c10::Error& e) {
-        const std::string why = e.what_without_backtrace();
-        throw Error(ErrorKind::Unsupported, "Lumen cannot read this model's layers (" + why.substr(0, why.find('\n')) + ").");
+    ImageModel::Impl& m = model.impl();
+    if (!m.graph) {
+        throw Error(ErrorKind::Unsupported, "Lumen cannot read this model's layers (" + m.graphProblem + ").");
     }
+    if (!m.table) {
+        m.table = readTable(m.graph);
+    }
+    return *m.table;
+}
+
+namespace {
+
+ImageFieldTable readTable(const std::shared_ptr<torch::jit::Graph>& graph)
+{
     const auto inputs = graph->inputs();
     const Value* image = nullptr;
     for (const Value* v : inputs) {
@@ -336,6 +358,8 @@ ImageFieldTable theoreticalImageField(ImageModel& model)
     }
     return table;
 }
+
+} // namespace
 
 ImageGradientField imageGradientField(ImageModel& model, const FloatTensor* image, const ImageGradientConfig& config,
                                       const RunControl* control)

@@ -90,6 +90,15 @@ std::vector<std::string> ModelConfig::labels() const
     return labels;
 }
 
+std::vector<std::string> ModelConfig::requireLabels() const
+{
+    std::vector<std::string> found = labels();
+    if (found.empty()) {
+        fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
+    }
+    return found;
+}
+
 bool ModelConfig::has(const char* key) const
 {
     const auto it = json_.find(key);

@@ -36,6 +36,9 @@ public:
     /// LABEL_0 .. LABEL_{num_labels - 1}; empty when neither is given. Throws
     /// lumen::Error(InvalidInput) for id2label keys that are not 0 .. n - 1.
     std::vector<std::string> labels() const;
+    /// labels() for a classifier head: throws lumen::Error(InvalidInput) naming id2label when
+    /// there are none.
+    std::vector<std::string> requireLabels() const;
 
     /// Throws lumen::Error(InvalidInput) "<path>: <key> <problem>".
     [[noreturn]] void fail(const char* key, const std::string& problem) const;

@@ -70,10 +70,7 @@ public:
         // BertForMaskedLM without the pooler).
         const bool classifier = head == Head::SequenceClassification || head == Head::TokenClassification;
         if (classifier) {
-            labels_ = config.labels();
-            if (labels_.empty()) {
-                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
-            }
+            labels_ = config.requireLabels();
         }
         const bool withPooler = head != Head::MaskedLm && head != Head::TokenClassification;
         base_ = std::make_shared<BaseModel>(sizes_, withPooler);

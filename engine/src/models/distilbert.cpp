@@ -205,10 +205,7 @@ public:
         }
         register_module("distilbert", base_);
         if (head == Head::SequenceClassification || head == Head::TokenClassification) {
-            labels_ = config.labels();
-            if (labels_.empty()) {
-                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
-            }
+            labels_ = config.requireLabels();
             const auto n = static_cast<int64_t>(labels_.size());
             // The reference: pre_classifier -> relu -> dropout -> classifier on the first
             // token (sequence), dropout -> classifier on every token (tokens).

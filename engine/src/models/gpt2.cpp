@@ -192,10 +192,7 @@ public:
         const bool withLmHead = head == Gpt2Head::LmHead;
         dropout_ = config.getDouble("classifier_dropout", config.getDouble("summary_first_dropout", 0.1));
         if (head == Gpt2Head::SequenceClassification || head == Gpt2Head::TokenClassification) {
-            labels_ = config.labels();
-            if (labels_.empty()) {
-                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
-            }
+            labels_ = config.requireLabels();
             register_module("transformer", base_);
             const auto n = static_cast<int64_t>(labels_.size());
             // The reference: "score" without a bias on the last token (sequence), a

@@ -73,10 +73,7 @@ public:
         }
         base_ = std::make_shared<BaseModel>(sizes_, head == Head::Base);
         if (head == Head::SequenceClassification || head == Head::TokenClassification) {
-            labels_ = config.labels();
-            if (labels_.empty()) {
-                config.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
-            }
+            labels_ = config.requireLabels();
         }
         if (head == Head::Base) {
             register_module("embeddings", base_->embeddings);

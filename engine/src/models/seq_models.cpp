@@ -123,10 +123,7 @@ struct Sizes {
             || ((head == HeadKind::SequenceClassification || head == HeadKind::TokenClassification)
                 && c.getBool("causal", false));
         if (head == HeadKind::SequenceClassification || head == HeadKind::TokenClassification) {
-            labels = c.labels();
-            if (labels.empty()) {
-                c.fail("id2label", "is missing: a classifier needs its labels (or num_labels).");
-            }
+            labels = c.requireLabels();
         }
         vocab = c.requireInt("vocab_size");
         hidden = c.getInt("hidden_size", 256);

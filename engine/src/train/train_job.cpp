@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace lumen::engine {
 
@@ -178,6 +181,24 @@ TrainJob trainJobFromJson(const std::string& text)
     job.checkpointEvery = integer("checkpoint_every", 0, 0, int64_t { 1 } << 40);
     job.keepCheckpoints = integer("keep_checkpoints", 2, 1, 1000);
     job.mlmProbability = num("mlm_probability", job.mlmProbability, 0.01, 0.99);
+    return job;
+}
+
+TrainJob loadTrainJob(const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in) {
+        throw Error(ErrorKind::Io, "cannot read the job file " + path + ".");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    TrainJob job = trainJobFromJson(text.str());
+    const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+    for (std::string* p : { &job.model, &job.train.path, &job.validation.path }) {
+        if (!p->empty() && std::filesystem::path(*p).is_relative()) {
+            *p = (base / *p).lexically_normal().string();
+        }
+    }
     return job;
 }
 

@@ -45,6 +45,14 @@ struct Batch {
     int64_t targets = 0; ///< labelled positions (or examples) the loss sums over
 };
 
+/// The cross-entropy summed over the labelled positions (or examples) of a batch.
+torch::Tensor summedLoss(const torch::Tensor& logits, const Batch& batch)
+{
+    const int64_t classes = logits.size(-1);
+    return torch::nn::functional::cross_entropy(logits.reshape({ -1, classes }), batch.labels.reshape({ -1 }),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(torch::kSum));
+}
+
 /// The architectures prefix of a model's family: "BertForMaskedLM" -> "Bert".
 std::string familyPrefix(const std::string& architecture)
 {
@@ -181,6 +189,22 @@ std::vector<Sample> encodeSamples(const Dataset& data, const Tokenizer& tokenize
     return samples;
 }
 
+/// The complete checkpoints under `outputDir`/checkpoints, oldest first (step numbers are
+/// zero-padded, so the names sort by step).
+std::vector<fs::path> checkpointFolders(const std::string& outputDir)
+{
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(outputDir) / "checkpoints", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
+            found.push_back(entry.path());
+        }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
 class Trainer {
 public:
     Trainer(const TrainJob& job, std::string outputDir, const TrainCallbacks& callbacks)
@@ -207,7 +231,8 @@ private:
     /// `first`: the position of samples[0] in its step's order; masks draw from (seed, step,
     /// position) per sample, so how a step is cut into micro-batches changes nothing.
     Batch collate(const std::vector<const Sample*>& samples, int64_t step, int64_t first);
-    torch::Tensor lossSum(const Batch& batch, bool train);
+    /// The model's logits for a batch (train: with dropout, checkpointing when asked).
+    torch::Tensor logitsOf(const Batch& batch, bool train);
     double learningRate(int64_t step) const;
     EvalResult evaluate(int64_t step);
     std::string saveCheckpoint(int64_t step);
@@ -280,9 +305,12 @@ void Trainer::prepareModel(bool resume)
     }
     config_ = readJsonFile((fs::path(weightsDir) / "config.json").string());
     tokenizerDir_ = weightsDir;
-    const std::unique_ptr<Model> probe = Model::load(weightsDir, { "cpu", true });
-    const ModelInfo& info = probe->info();
-    if (probe->tokenizer() == nullptr) {
+    // What the model is, from its configuration alone: its weights are read once, below.
+    const ModelInfo info = createArchitecture(ModelConfig::load(weightsDir))->describe();
+    std::unique_ptr<Tokenizer> tokenizer;
+    try {
+        tokenizer = loadTokenizer(weightsDir);
+    } catch (const Error&) {
         throw Error(ErrorKind::InvalidInput, weightsDir + " has no tokenizer files, so Lumen cannot read the data for it.");
     }
     const bool classifier = job_.task == TrainTask::SequenceClassification || job_.task == TrainTask::TokenClassification;
@@ -307,7 +335,7 @@ void Trainer::prepareModel(bool resume)
             }
             // The reference finds a decoder's last real token by the pad id: GPT-2 pads with eos.
             if (!config_.contains("pad_token_id") || config_["pad_token_id"].is_null()) {
-                if (const auto eos = probe->tokenizer()->specialTokens().eos) {
+                if (const auto eos = tokenizer->specialTokens().eos) {
                     config_["pad_token_id"] = *eos;
                 }
             }
@@ -459,7 +487,7 @@ Batch Trainer::collate(const std::vector<const Sample*>& samples, int64_t step, 
     return batch;
 }
 
-torch::Tensor Trainer::lossSum(const Batch& batch, bool train)
+torch::Tensor Trainer::logitsOf(const Batch& batch, bool train)
 {
     Architecture& arch = ModelInternals::architecture(*model_);
     train ? arch.train() : arch.eval();
@@ -468,11 +496,7 @@ torch::Tensor Trainer::lossSum(const Batch& batch, bool train)
     in.attentionMask = batch.mask;
     in.tokenTypeIds = batch.types;
     in.checkpointLayers = train && job_.gradientCheckpointing;
-    const ArchOutput out = arch.run(in, {});
-    const torch::Tensor logits = out.logits.to(torch::kFloat);
-    const int64_t classes = logits.size(-1);
-    return torch::nn::functional::cross_entropy(logits.reshape({ -1, classes }), batch.labels.reshape({ -1 }),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(torch::kSum));
+    return arch.run(in, {}).logits.to(torch::kFloat);
 }
 
 double Trainer::learningRate(int64_t step) const
@@ -506,8 +530,6 @@ EvalResult Trainer::evaluate(int64_t step)
     int64_t targets = 0;
     // Sequence classification: the logits of one example's windows are averaged.
     std::map<size_t, std::pair<torch::Tensor, int64_t>> perExample;
-    Architecture& arch = ModelInternals::architecture(*model_);
-    arch.eval();
     const auto batchSize = static_cast<size_t>(std::max<int64_t>(1, job_.batchSize));
     for (size_t start = 0; start < validSamples_.size(); start += batchSize) {
         std::vector<const Sample*> part;
@@ -516,15 +538,8 @@ EvalResult Trainer::evaluate(int64_t step)
         }
         // Evaluation masks from a fixed stream, so every evaluation sees the same masks.
         const Batch batch = collate(part, -1, static_cast<int64_t>(start));
-        ArchInput in;
-        in.inputIds = batch.ids;
-        in.attentionMask = batch.mask;
-        in.tokenTypeIds = batch.types;
-        const torch::Tensor logits = arch.run(in, {}).logits.to(torch::kFloat);
-        const int64_t classes = logits.size(-1);
-        lossSum += torch::nn::functional::cross_entropy(logits.reshape({ -1, classes }), batch.labels.reshape({ -1 }),
-            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnore).reduction(torch::kSum))
-                       .item<double>();
+        const torch::Tensor logits = logitsOf(batch, false);
+        lossSum += summedLoss(logits, batch).item<double>();
         targets += batch.targets;
         if (job_.task == TrainTask::SequenceClassification) {
             const torch::Tensor cpu = logits.to(torch::kCPU);
@@ -613,14 +628,7 @@ std::string Trainer::saveCheckpoint(int64_t step)
         throw Error(ErrorKind::Io, "cannot write the checkpoint " + dir.string() + ": " + ec.message());
     }
     // Keep the newest few.
-    std::vector<fs::path> all;
-    for (const auto& entry : fs::directory_iterator(fs::path(out_) / "checkpoints", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
-            all.push_back(entry.path());
-        }
-    }
-    std::sort(all.begin(), all.end());
+    const std::vector<fs::path> all = checkpointFolders(out_);
     for (size_t i = 0; i + static_cast<size_t>(job_.keepCheckpoints) < all.size(); ++i) {
         fs::remove_all(all[i], ec);
     }
@@ -704,7 +712,7 @@ TrainResult Trainer::run(bool resume)
         try {
             torch::manual_seed(job_.seed + static_cast<uint64_t>(step)); // dropout: the same on a resumed run
             for (const Batch& b : micro) {
-                const torch::Tensor loss = lossSum(b, true) / static_cast<double>(std::max<int64_t>(1, targets));
+                const torch::Tensor loss = summedLoss(logitsOf(b, true), b) / static_cast<double>(std::max<int64_t>(1, targets));
                 loss.backward();
                 stepLoss += loss.item<double>();
             }
@@ -786,16 +794,8 @@ TrainResult Trainer::run(bool resume)
 
 std::string newestCheckpoint(const std::string& outputDir)
 {
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(outputDir) / "checkpoints", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (entry.is_directory() && name.rfind("step-", 0) == 0 && name.find(".partial") == std::string::npos) {
-            found.push_back(entry.path());
-        }
-    }
-    std::sort(found.begin(), found.end()); // step numbers are zero-padded
-    return found.empty() ? std::string() : found.back().string();
+    const std::vector<fs::path> all = checkpointFolders(outputDir);
+    return all.empty() ? std::string() : all.back().string();
 }
 
 TrainResult runTraining(const TrainJob& job, const std::string& outputDir, const TrainCallbacks& callbacks, bool resume)

@@ -76,6 +76,9 @@ struct TrainJob {
 /// of the wrong type or out of range, or a missing model or training file.
 TrainJob trainJobFromJson(const std::string& json);
 std::string trainJobToJson(const TrainJob& job);
+/// Reads a job file; its relative paths (model, train, validation) are taken from the file's
+/// folder. Throws lumen::Error(Io) for a file that cannot be read, and as trainJobFromJson.
+TrainJob loadTrainJob(const std::string& path);
 
 struct TrainProgress {
     int64_t step = 0; ///< optimizer steps done
