@@ -5,6 +5,7 @@
 #include "lumen/engine/error.h"
 #include "models/bert_layers.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 namespace lumen::engine {
 namespace {
@@ -23,6 +24,7 @@ struct AlbertSizes : BertSizes {
     explicit AlbertSizes(const ModelConfig& c)
         : BertSizes(c, "ALBERT")
     {
+        classifierDropout = c.getDouble("classifier_dropout_prob", hiddenDropout);
         activation = blocks::activationFromConfig(c, "hidden_act", "gelu_new");
         embeddingSize = c.getInt("embedding_size", 128);
         groups = c.getInt("num_hidden_groups", 1);
@@ -70,10 +72,13 @@ struct AlbertLayer : nn::Module {
     blocks::Linear ffn { nullptr }, ffn_output { nullptr };
     int64_t heads;
     Activation activation;
+    double hiddenDropout, attentionDropout;
 
     explicit AlbertLayer(const AlbertSizes& s)
         : heads(s.heads)
         , activation(s.activation)
+        , hiddenDropout(s.hiddenDropout)
+        , attentionDropout(s.attentionDropout)
     {
         full_layer_layer_norm = register_module("full_layer_layer_norm",
             blocks::LayerNorm(nn::LayerNormOptions({ s.hidden }).eps(s.layerNormEps)));
@@ -88,8 +93,10 @@ struct AlbertLayer : nn::Module {
         const torch::Tensor q = blocks::splitHeads(a.query(h), heads);
         const torch::Tensor k = blocks::splitHeads(a.key(h), heads);
         const torch::Tensor v = blocks::splitHeads(a.value(h), heads);
-        const torch::Tensor context = blocks::mergeHeads(blocks::attend(q, k, v, mask, probs));
-        const torch::Tensor attended = a.LayerNorm(h + a.dense(context));
+        const bool training = is_training();
+        const torch::Tensor context = blocks::mergeHeads(
+            blocks::attend(q, k, v, mask, probs, training ? attentionDropout : 0.0));
+        const torch::Tensor attended = a.LayerNorm(h + torch::dropout(a.dense(context), hiddenDropout, training));
         const torch::Tensor f = ffn_output(blocks::activate(activation, ffn(attended)));
         return full_layer_layer_norm(f + attended);
     }
@@ -167,7 +174,7 @@ struct SopHead : nn::Module {
     }
 };
 
-enum class Head { Base, MaskedLm, PreTraining };
+enum class Head { Base, MaskedLm, PreTraining, SequenceClassification, TokenClassification };
 
 class Albert final : public Architecture {
 public:
@@ -177,7 +184,7 @@ public:
         , modelType_(config.modelType())
         , architecture_(config.architecture())
     {
-        base_ = std::make_shared<AlbertBase>(sizes_, head != Head::MaskedLm);
+        base_ = std::make_shared<AlbertBase>(sizes_, head != Head::MaskedLm && head != Head::TokenClassification);
         if (head == Head::Base) {
             register_module("embeddings", base_->embeddings);
             register_module("encoder", base_->encoder);
@@ -185,6 +192,13 @@ public:
             return;
         }
         register_module("albert", base_);
+        if (head == Head::SequenceClassification || head == Head::TokenClassification) {
+            // The reference: dropout, then "classifier" on the pooled first token (a
+            // sentence's class) or on every token (its tag).
+            labels_ = config.requireLabels();
+            classifier_ = register_module("classifier", blocks::Linear(sizes_.hidden, static_cast<int64_t>(labels_.size())));
+            return;
+        }
         predictions_ = register_module("predictions", std::make_shared<MlmHead>(sizes_));
         if (head == Head::PreTraining) {
             sop_ = register_module("sop_classifier", std::make_shared<SopHead>(sizes_));
@@ -211,6 +225,11 @@ public:
             const auto& group = encoder.groups[static_cast<size_t>(sizes_.groupOf(index))];
             for (const auto& layer : group->layers) {
                 torch::Tensor probs;
+                if (in.checkpointLayers && !trace.attentions) {
+                    // Each application of a shared layer is recomputed on its own.
+                    h = blocks::checkpointed([layer, mask](const torch::Tensor& x) { return layer->forward(x, mask, nullptr); }, h);
+                    continue;
+                }
                 h = layer->forward(h, mask, trace.attentions ? &probs : nullptr);
                 if (trace.attentions) {
                     recordAttention(in, out, probs);
@@ -229,6 +248,10 @@ public:
         }
         if (sop_ && out.pooler.defined()) {
             out.seqRelationship = sop_->classifier(out.pooler);
+        }
+        if (classifier_) {
+            const torch::Tensor x = head_ == Head::SequenceClassification ? out.pooler : h;
+            out.logits = classifier_(torch::dropout(x, sizes_.classifierDropout, is_training()));
         }
         return out;
     }
@@ -253,10 +276,15 @@ public:
         info.architecture = !architecture_.empty() ? architecture_
             : head_ == Head::Base                  ? "AlbertModel"
             : head_ == Head::MaskedLm              ? "AlbertForMaskedLM"
+            : head_ == Head::SequenceClassification ? "AlbertForSequenceClassification"
+            : head_ == Head::TokenClassification    ? "AlbertForTokenClassification"
                                                    : "AlbertForPreTraining";
         info.headKind = head_ == Head::Base ? "base"
             : head_ == Head::MaskedLm       ? "masked-lm"
+            : head_ == Head::SequenceClassification ? "sequence-classification"
+            : head_ == Head::TokenClassification    ? "token-classification"
                                             : "pretraining";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -318,6 +346,9 @@ public:
         if (sop_) {
             blocks::initLinear(sop_->classifier, std);
         }
+        if (classifier_) {
+            blocks::initLinear(classifier_, std);
+        }
     }
 
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
@@ -356,6 +387,8 @@ private:
     std::shared_ptr<AlbertBase> base_;
     std::shared_ptr<MlmHead> predictions_;
     std::shared_ptr<SopHead> sop_;
+    blocks::Linear classifier_ { nullptr };
+    std::vector<std::string> labels_;
 };
 
 } // namespace
@@ -369,13 +402,20 @@ std::shared_ptr<Architecture> createAlbert(const ModelConfig& config)
     if (arch == "AlbertForMaskedLM") {
         return std::make_shared<Albert>(config, Head::MaskedLm);
     }
+    if (arch == "AlbertForSequenceClassification") {
+        return std::make_shared<Albert>(config, Head::SequenceClassification);
+    }
+    if (arch == "AlbertForTokenClassification") {
+        return std::make_shared<Albert>(config, Head::TokenClassification);
+    }
     if (arch.empty() || arch == "AlbertModel") {
         return std::make_shared<Albert>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch
             + "\" is not supported yet for ALBERT (Lumen loads AlbertModel, "
-              "AlbertForMaskedLM and AlbertForPreTraining). Set \"architectures\" to "
+              "AlbertForMaskedLM, AlbertForPreTraining, AlbertForSequenceClassification and "
+              "AlbertForTokenClassification). Set \"architectures\" to "
               "[\"AlbertModel\"] to load the encoder alone.");
 }
 

@@ -81,6 +81,7 @@ struct ArchOutput {
     std::vector<torch::Tensor> crossAttentions; ///< per decoder layer [b, h, target, source]
     std::vector<torch::Tensor> decoderAttentions; ///< per decoder layer [b, h, target, target]
     std::vector<torch::Tensor> decoderHiddenStates; ///< decoder layers + 1, [b, target, hidden]
+    torch::Tensor decoderState; ///< encoder-decoder families: the decoder's last (normed) state
 };
 
 /// Records one layer's (encoder) self-attention probabilities: into the input's sink when it

@@ -113,7 +113,7 @@ public:
             // The reference: dropout, then the classifier on the pooled [CLS] state (a
             // sentence's class) or on every token's state (its tag).
             const torch::Tensor x = head_ == Head::SequenceClassification ? out.pooler : h;
-            out.logits = classifier_(torch::dropout(x, sizes_.hiddenDropout, is_training()));
+            out.logits = classifier_(torch::dropout(x, sizes_.classifierDropout, is_training()));
         }
         return out;
     }

@@ -33,9 +33,13 @@ struct BertSizes {
     int64_t padTokenId = 0;
     double layerNormEps = 1e-12;
     double initStd = 0.02;
-    /// The classifier heads' dropout (classifier_dropout, else hidden_dropout_prob): the
-    /// encoder itself runs without dropout (Lumen's encoders are for looking inside).
+    /// Dropout while training (a module in eval mode, as for every analysis, has none):
+    /// after the embeddings and each residual branch (hidden_dropout_prob), on the attention
+    /// probabilities (attention_probs_dropout_prob), and before a classifier head
+    /// (classifier_dropout, else hidden_dropout_prob), as in the reference.
     double hiddenDropout = 0.1;
+    double attentionDropout = 0.1;
+    double classifierDropout = 0.1;
     Activation activation = Activation::Gelu;
     bool tieWordEmbeddings = true;
 
@@ -51,7 +55,9 @@ struct BertSizes {
         padTokenId = c.getInt("pad_token_id", 0);
         layerNormEps = c.getDouble("layer_norm_eps", 1e-12);
         initStd = c.getDouble("initializer_range", 0.02);
-        hiddenDropout = c.getDouble("classifier_dropout", c.getDouble("hidden_dropout_prob", 0.1));
+        hiddenDropout = c.getDouble("hidden_dropout_prob", 0.1);
+        attentionDropout = c.getDouble("attention_probs_dropout_prob", 0.1);
+        classifierDropout = c.getDouble("classifier_dropout", hiddenDropout);
         activation = blocks::activationFromConfig(c, "hidden_act", "gelu");
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
         for (const auto& [key, value] : { std::pair { "vocab_size", vocab },
@@ -82,7 +88,10 @@ struct Embeddings : nn::Module {
         token_type_embeddings { nullptr };
     blocks::LayerNorm LayerNorm { nullptr };
 
+    double dropout;
+
     Embeddings(const BertSizes& s, int64_t dim)
+        : dropout(s.hiddenDropout)
     {
         word_embeddings = register_module("word_embeddings", blocks::Embedding(s.vocab, dim));
         position_embeddings =
@@ -106,7 +115,7 @@ struct Embeddings : nn::Module {
     {
         torch::Tensor x = word_embeddings(ids) + token_type_embeddings(typeIds);
         x = x + position_embeddings(positions);
-        return LayerNorm(x);
+        return torch::dropout(LayerNorm(x), dropout, is_training());
     }
 };
 
@@ -123,16 +132,18 @@ struct SelfAttention : nn::Module {
 struct DenseNorm : nn::Module {
     blocks::Linear dense { nullptr };
     blocks::LayerNorm LayerNorm { nullptr };
-    DenseNorm(int64_t in, int64_t out, double eps)
+    double dropout;
+    DenseNorm(int64_t in, int64_t out, double eps, double dropout)
+        : dropout(dropout)
     {
         dense = register_module("dense", blocks::Linear(in, out));
         LayerNorm =
             register_module("LayerNorm", blocks::LayerNorm(nn::LayerNormOptions({ out }).eps(eps)));
     }
-    // Post-LN residual: LayerNorm(dense(x) + residual)
+    // Post-LN residual: LayerNorm(dropout(dense(x)) + residual)
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual)
     {
-        return LayerNorm(dense(x) + residual);
+        return LayerNorm(torch::dropout(dense(x), dropout, is_training()) + residual);
     }
 };
 
@@ -143,7 +154,7 @@ struct Attention : nn::Module {
     {
         self = register_module("self", std::make_shared<SelfAttention>(s));
         output = register_module(
-            "output", std::make_shared<DenseNorm>(s.hidden, s.hidden, s.layerNormEps));
+            "output", std::make_shared<DenseNorm>(s.hidden, s.hidden, s.layerNormEps, s.hiddenDropout));
     }
 };
 
@@ -161,15 +172,17 @@ struct Layer : nn::Module {
     std::shared_ptr<DenseNorm> output;
     int64_t heads;
     Activation activation;
+    double attentionDropout;
 
     explicit Layer(const BertSizes& s)
         : heads(s.heads)
         , activation(s.activation)
+        , attentionDropout(s.attentionDropout)
     {
         attention = register_module("attention", std::make_shared<Attention>(s));
         intermediate = register_module("intermediate", std::make_shared<Intermediate>(s));
         output = register_module(
-            "output", std::make_shared<DenseNorm>(s.intermediate, s.hidden, s.layerNormEps));
+            "output", std::make_shared<DenseNorm>(s.intermediate, s.hidden, s.layerNormEps, s.hiddenDropout));
     }
 
     torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs)
@@ -178,7 +191,8 @@ struct Layer : nn::Module {
         const torch::Tensor q = blocks::splitHeads(sa.query(h), heads);
         const torch::Tensor k = blocks::splitHeads(sa.key(h), heads);
         const torch::Tensor v = blocks::splitHeads(sa.value(h), heads);
-        const torch::Tensor context = blocks::mergeHeads(blocks::attend(q, k, v, mask, probs));
+        const torch::Tensor context = blocks::mergeHeads(
+            blocks::attend(q, k, v, mask, probs, is_training() ? attentionDropout : 0.0));
         const torch::Tensor a = attention->output->forward(context, h);
         const torch::Tensor i = blocks::activate(activation, intermediate->dense(a));
         return output->forward(i, a);

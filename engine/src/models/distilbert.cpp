@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <cmath>
 #include <limits>
@@ -26,6 +27,10 @@ struct Sizes {
     int64_t maxPositions = 0;
     int64_t padTokenId = 0;
     double initStd = 0.02;
+    /// Training only: after the embeddings and the feed-forward (dropout), on the attention
+    /// weights (attention_dropout), as in the reference.
+    double dropout = 0.1;
+    double attentionDropout = 0.1;
     Activation activation = Activation::Gelu;
     bool sinusoidal = false;
     bool tieWordEmbeddings = true;
@@ -40,6 +45,8 @@ struct Sizes {
         maxPositions = c.getInt("max_position_embeddings", 512);
         padTokenId = c.getInt("pad_token_id", 0);
         initStd = c.getDouble("initializer_range", 0.02);
+        dropout = c.getDouble("dropout", 0.1);
+        attentionDropout = c.getDouble("attention_dropout", 0.1);
         activation = blocks::activationFromConfig(c, "activation", "gelu");
         sinusoidal = c.getBool("sinusoidal_pos_embds", false);
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
@@ -61,8 +68,10 @@ struct Sizes {
 struct Embeddings : nn::Module {
     blocks::Embedding word_embeddings { nullptr }, position_embeddings { nullptr };
     blocks::LayerNorm LayerNorm { nullptr };
+    double dropout;
 
     explicit Embeddings(const Sizes& s)
+        : dropout(s.dropout)
     {
         word_embeddings = register_module("word_embeddings", blocks::Embedding(s.vocab, s.dim));
         position_embeddings =
@@ -74,16 +83,18 @@ struct Embeddings : nn::Module {
     torch::Tensor forward(const torch::Tensor& ids)
     {
         const auto positions = torch::arange(ids.size(1), ids.options()).unsqueeze(0);
-        return LayerNorm(word_embeddings(ids) + position_embeddings(positions));
+        return torch::dropout(LayerNorm(word_embeddings(ids) + position_embeddings(positions)), dropout, is_training());
     }
 };
 
 struct MultiHeadSelfAttention : nn::Module {
     blocks::Linear q_lin { nullptr }, k_lin { nullptr }, v_lin { nullptr }, out_lin { nullptr };
     int64_t heads;
+    double dropout;
 
     explicit MultiHeadSelfAttention(const Sizes& s)
         : heads(s.heads)
+        , dropout(s.attentionDropout)
     {
         q_lin = register_module("q_lin", blocks::Linear(s.dim, s.dim));
         k_lin = register_module("k_lin", blocks::Linear(s.dim, s.dim));
@@ -108,7 +119,7 @@ struct MultiHeadSelfAttention : nn::Module {
         if (probs != nullptr) {
             *probs = weights;
         }
-        return out_lin(blocks::mergeHeads(torch::matmul(weights, v)));
+        return out_lin(blocks::mergeHeads(torch::matmul(torch::dropout(weights, dropout, is_training()), v)));
     }
 };
 
@@ -127,9 +138,11 @@ struct TransformerBlock : nn::Module {
     std::shared_ptr<Ffn> ffn;
     blocks::LayerNorm output_layer_norm { nullptr };
     Activation activation;
+    double dropout;
 
     explicit TransformerBlock(const Sizes& s)
         : activation(s.activation)
+        , dropout(s.dropout)
     {
         attention = register_module("attention", std::make_shared<MultiHeadSelfAttention>(s));
         sa_layer_norm = register_module(
@@ -144,7 +157,7 @@ struct TransformerBlock : nn::Module {
     {
         const torch::Tensor sa = sa_layer_norm(attention->forward(x, keyMask, probs) + x);
         const torch::Tensor f = ffn->lin2(blocks::activate(activation, ffn->lin1(sa)));
-        return output_layer_norm(f + sa);
+        return output_layer_norm(torch::dropout(f, dropout, is_training()) + sa);
     }
 };
 
@@ -240,6 +253,15 @@ public:
                 return out;
             }
             torch::Tensor probs;
+            if (in.checkpointLayers && !trace.attentions) {
+                auto layer = base_->transformer->layers[static_cast<size_t>(index)];
+                const torch::Tensor mask = in.attentionMask;
+                h = blocks::checkpointed([layer, mask](const torch::Tensor& x) { return layer->forward(x, mask, nullptr); }, h);
+                if (trace.hiddenStates) {
+                    out.hiddenStates.push_back(h);
+                }
+                continue;
+            }
             h = base_->transformer->layers[static_cast<size_t>(index)]->forward(
                 h, in.attentionMask, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {

@@ -67,7 +67,18 @@ struct GeneratorLmHead : nn::Module {
     }
 };
 
-enum class Head { Base, Discriminator, Generator };
+// ElectraClassificationHead: on the first token, dropout -> dense -> gelu -> dropout ->
+// out_proj (the reference hard-codes gelu here, whatever hidden_act is).
+struct ClassificationHead : nn::Module {
+    blocks::Linear dense { nullptr }, out_proj { nullptr };
+    ClassificationHead(const BertSizes& s, int64_t labels)
+    {
+        dense = register_module("dense", blocks::Linear(s.hidden, s.hidden));
+        out_proj = register_module("out_proj", blocks::Linear(s.hidden, labels));
+    }
+};
+
+enum class Head { Base, Discriminator, Generator, SequenceClassification, TokenClassification };
 
 class Electra final : public Architecture {
 public:
@@ -92,7 +103,15 @@ public:
             return;
         }
         register_module("electra", base_);
-        if (head == Head::Discriminator) {
+        if (head == Head::SequenceClassification || head == Head::TokenClassification) {
+            labels_ = config.requireLabels();
+            const auto n = static_cast<int64_t>(labels_.size());
+            if (head == Head::SequenceClassification) {
+                sequenceHead_ = register_module("classifier", std::make_shared<ClassificationHead>(sizes_, n));
+            } else {
+                tokenHead_ = register_module("classifier", blocks::Linear(sizes_.hidden, n));
+            }
+        } else if (head == Head::Discriminator) {
             discriminator_ = register_module(
                 "discriminator_predictions", std::make_shared<DiscriminatorPredictions>(sizes_));
         } else {
@@ -122,6 +141,14 @@ public:
             out.logits = discriminator_->dense_prediction(t).squeeze(/*dim=*/-1);
         } else if (generator_) {
             out.logits = lensLogits(h);
+        } else if (sequenceHead_) {
+            const bool training = is_training();
+            const double p = sizes_.classifierDropout;
+            torch::Tensor x = torch::dropout(h.select(1, 0), p, training);
+            x = torch::dropout(torch::gelu(sequenceHead_->dense(x)), p, training);
+            out.logits = sequenceHead_->out_proj(x);
+        } else if (tokenHead_) {
+            out.logits = tokenHead_(torch::dropout(h, sizes_.classifierDropout, is_training()));
         }
         return out;
     }
@@ -146,10 +173,15 @@ public:
         info.architecture = !architecture_.empty() ? architecture_
             : head_ == Head::Base                  ? "ElectraModel"
             : head_ == Head::Discriminator         ? "ElectraForPreTraining"
+            : head_ == Head::SequenceClassification ? "ElectraForSequenceClassification"
+            : head_ == Head::TokenClassification    ? "ElectraForTokenClassification"
                                                    : "ElectraForMaskedLM";
         info.headKind = head_ == Head::Base ? "base"
             : head_ == Head::Discriminator  ? "discriminator"
+            : head_ == Head::SequenceClassification ? "sequence-classification"
+            : head_ == Head::TokenClassification    ? "token-classification"
                                             : "masked-lm";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
         info.numLayers = sizes_.layers;
@@ -196,6 +228,13 @@ public:
             }
             lmHead_->bias.zero_();
         }
+        if (sequenceHead_) {
+            blocks::initLinear(sequenceHead_->dense, std);
+            blocks::initLinear(sequenceHead_->out_proj, std);
+        }
+        if (tokenHead_) {
+            blocks::initLinear(tokenHead_, std);
+        }
     }
 
     int64_t maxSequenceLength() const override { return sizes_.maxPositions; }
@@ -212,6 +251,9 @@ private:
     std::shared_ptr<DiscriminatorPredictions> discriminator_;
     std::shared_ptr<GeneratorPredictions> generator_;
     std::shared_ptr<GeneratorLmHead> lmHead_;
+    std::shared_ptr<ClassificationHead> sequenceHead_;
+    blocks::Linear tokenHead_ { nullptr };
+    std::vector<std::string> labels_;
 };
 
 } // namespace
@@ -225,13 +267,20 @@ std::shared_ptr<Architecture> createElectra(const ModelConfig& config)
     if (arch == "ElectraForMaskedLM") {
         return std::make_shared<Electra>(config, Head::Generator);
     }
+    if (arch == "ElectraForSequenceClassification") {
+        return std::make_shared<Electra>(config, Head::SequenceClassification);
+    }
+    if (arch == "ElectraForTokenClassification") {
+        return std::make_shared<Electra>(config, Head::TokenClassification);
+    }
     if (arch.empty() || arch == "ElectraModel") {
         return std::make_shared<Electra>(config, Head::Base);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch
             + "\" is not supported yet for ELECTRA (Lumen loads ElectraModel, "
-              "ElectraForPreTraining and ElectraForMaskedLM). Set \"architectures\" to "
+              "ElectraForPreTraining, ElectraForMaskedLM, ElectraForSequenceClassification and "
+              "ElectraForTokenClassification). Set \"architectures\" to "
               "[\"ElectraModel\"] to load the encoder alone.");
 }
 

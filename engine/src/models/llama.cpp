@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <cmath>
 #include <limits>
@@ -270,17 +271,28 @@ struct LlamaModel : nn::Module {
     }
 };
 
+enum class LlamaHead { Base, LmHead, SequenceClassification, TokenClassification };
+
 class Llama final : public Architecture {
 public:
-    Llama(const ModelConfig& config, const Variant& variant, bool withLmHead)
+    Llama(const ModelConfig& config, const Variant& variant, LlamaHead head)
         : sizes_(config, variant)
         , variant_(variant)
-        , withLmHead_(withLmHead)
+        , head_(head)
+        , withLmHead_(head == LlamaHead::LmHead)
         , modelType_(config.modelType())
         , architecture_(config.architecture())
     {
         base_ = std::make_shared<LlamaModel>(sizes_);
-        if (withLmHead) {
+        if (head == LlamaHead::SequenceClassification || head == LlamaHead::TokenClassification) {
+            // The reference: "score" without a bias read at the last real token (sequence);
+            // dropout and a "score" with one on every token (tokens).
+            labels_ = config.requireLabels();
+            register_module("model", base_);
+            const auto n = static_cast<int64_t>(labels_.size());
+            score_ = register_module("score", linear(sizes_.hidden, n, head == LlamaHead::TokenClassification));
+            dropout_ = config.getDouble("classifier_dropout", config.getDouble("hidden_dropout", 0.1));
+        } else if (withLmHead_) {
             register_module("model", base_);
             if (!sizes_.tieWordEmbeddings) {
                 lmHead_ = register_module("lm_head", linear(sizes_.hidden, sizes_.vocab, false));
@@ -324,6 +336,15 @@ public:
                 out.hiddenStates.push_back(x);
             }
             torch::Tensor probs;
+            if (in.checkpointLayers && cache == nullptr && !trace.attentions) {
+                auto layer = base_->decoderLayers[static_cast<size_t>(index)];
+                const torch::Tensor c = cos;
+                const torch::Tensor s = sin;
+                x = blocks::checkpointed([layer, c, s, mask](const torch::Tensor& h) {
+                    return layer->forward(h, c, s, mask, nullptr, nullptr);
+                }, x);
+                continue;
+            }
             x = base_->decoderLayers[static_cast<size_t>(index)]->forward(
                 x, cos, sin, mask, cache, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
@@ -339,6 +360,15 @@ public:
         if (withLmHead_) {
             out.logits = project(x);
         }
+        if (head_ == LlamaHead::SequenceClassification) {
+            // The last real token of each row has read the whole text.
+            const torch::Tensor last = in.attentionMask.defined()
+                ? (in.attentionMask.sum(1) - 1).clamp_min(0).to(torch::kLong)
+                : torch::full({ batch }, seq - 1, opts);
+            out.logits = score_(x.index({ torch::arange(batch, opts), last }));
+        } else if (head_ == LlamaHead::TokenClassification) {
+            out.logits = score_(torch::dropout(x, dropout_, is_training()));
+        }
         return out;
     }
 
@@ -351,10 +381,17 @@ public:
     {
         ModelInfo info;
         info.modelType = modelType_;
-        info.architecture = !architecture_.empty()
-            ? architecture_
-            : std::string(variant_.prefix) + (withLmHead_ ? "ForCausalLM" : "Model");
-        info.headKind = withLmHead_ ? "causal-lm" : "base";
+        info.architecture = !architecture_.empty() ? architecture_
+            : std::string(variant_.prefix)
+                + (head_ == LlamaHead::LmHead                 ? "ForCausalLM"
+                      : head_ == LlamaHead::SequenceClassification ? "ForSequenceClassification"
+                      : head_ == LlamaHead::TokenClassification    ? "ForTokenClassification"
+                                                                   : "Model");
+        info.headKind = head_ == LlamaHead::LmHead   ? "causal-lm"
+            : head_ == LlamaHead::SequenceClassification ? "sequence-classification"
+            : head_ == LlamaHead::TokenClassification    ? "token-classification"
+                                                         : "base";
+        info.labels = labels_;
         info.isCausal = true;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.hidden;
@@ -392,6 +429,9 @@ public:
         base_->norm->weight.fill_(1.0);
         if (lmHead_) {
             blocks::initLinear(lmHead_, std);
+        }
+        if (score_) {
+            blocks::initLinear(score_, std);
         }
     }
 
@@ -450,7 +490,11 @@ private:
 
     LlamaSizes sizes_;
     Variant variant_;
+    LlamaHead head_ = LlamaHead::LmHead;
     bool withLmHead_ = true;
+    blocks::Linear score_ { nullptr };
+    std::vector<std::string> labels_;
+    double dropout_ = 0.1;
     std::string modelType_;
     std::string architecture_;
     std::shared_ptr<LlamaModel> base_;
@@ -481,15 +525,21 @@ std::shared_ptr<Architecture> createLlama(const ModelConfig& config)
     const std::string arch = config.architecture();
     const std::string prefix = variant->prefix;
     if (arch.empty() || arch == prefix + "ForCausalLM") {
-        return std::make_shared<Llama>(config, *variant, /*withLmHead=*/true);
+        return std::make_shared<Llama>(config, *variant, LlamaHead::LmHead);
     }
     if (arch == prefix + "Model") {
-        return std::make_shared<Llama>(config, *variant, /*withLmHead=*/false);
+        return std::make_shared<Llama>(config, *variant, LlamaHead::Base);
+    }
+    if (arch == prefix + "ForSequenceClassification") {
+        return std::make_shared<Llama>(config, *variant, LlamaHead::SequenceClassification);
+    }
+    if (arch == prefix + "ForTokenClassification") {
+        return std::make_shared<Llama>(config, *variant, LlamaHead::TokenClassification);
     }
     throw Error(ErrorKind::Unsupported,
         config.path() + ": architecture \"" + arch + "\" is not supported yet for "
-            + variant->familyName + " (Lumen loads " + prefix + "ForCausalLM and " + prefix
-            + "Model). Set \"architectures\" to [\"" + prefix
+            + variant->familyName + " (Lumen loads " + prefix + "ForCausalLM, " + prefix
+            + "Model, " + prefix + "ForSequenceClassification and " + prefix + "ForTokenClassification). Set \"architectures\" to [\"" + prefix
             + "ForCausalLM\"] to load the language model.");
 }
 

@@ -110,12 +110,12 @@ public:
         }
         const bool training = is_training();
         if (sequenceHead_) {
-            torch::Tensor x = torch::dropout(h.select(1, 0), sizes_.hiddenDropout, training);
-            x = torch::dropout(torch::tanh(sequenceHead_->dense(x)), sizes_.hiddenDropout, training);
+            torch::Tensor x = torch::dropout(h.select(1, 0), sizes_.classifierDropout, training);
+            x = torch::dropout(torch::tanh(sequenceHead_->dense(x)), sizes_.classifierDropout, training);
             out.logits = sequenceHead_->out_proj(x);
         }
         if (tokenHead_) {
-            out.logits = tokenHead_(torch::dropout(h, sizes_.hiddenDropout, training));
+            out.logits = tokenHead_(torch::dropout(h, sizes_.classifierDropout, training));
         }
         return out;
     }

@@ -520,7 +520,23 @@ public:
                 out.hiddenStates.push_back(h);
             }
             const auto index = static_cast<size_t>(l);
-            if (!waves_.empty()) {
+            if (!waves_.empty() && in.checkpointLayers) {
+                // The layer's two outputs (residual stream, skip contribution) travel as one
+                // tensor through the checkpoint and are split after it.
+                auto wave = waves_[index];
+                const Sizes* sizes = &sizes_;
+                const int64_t width = h.size(-1);
+                const torch::Tensor both = blocks::checkpointed(
+                    [wave, sizes, index](const torch::Tensor& x) {
+                        torch::Tensor skip;
+                        const torch::Tensor y = wave->forward(*sizes, index, x, skip);
+                        return torch::cat({ y, skip }, /*dim=*/-1);
+                    },
+                    h);
+                const torch::Tensor skip = both.narrow(-1, width, both.size(-1) - width);
+                skips = skips.defined() ? skips + skip : skip;
+                h = masked(both.narrow(-1, 0, width));
+            } else if (!waves_.empty()) {
                 h = masked(waves_[index]->forward(sizes_, index, h, skips));
             } else if (!lstms_.empty()) {
                 auto lstm = lstms_[index];

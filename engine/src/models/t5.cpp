@@ -4,6 +4,7 @@
 
 #include "lumen/engine/error.h"
 #include "models/blocks/blocks.h"
+#include "models/blocks/checkpoint.h"
 
 #include <cmath>
 #include <limits>
@@ -29,6 +30,12 @@ struct T5Sizes {
     bool gated = false;
     bool tieWordEmbeddings = true;
     int64_t decoderStart = 0;
+    int64_t eos = 1;
+    /// Training only: after the embeddings and each sub-layer (dropout_rate), and before a
+    /// classifier (classifier_dropout), as in the reference (its attention-weight dropout
+    /// is not applied).
+    double dropout = 0.1;
+    double classifierDropout = 0.0;
     Activation activation = Activation::Relu;
 
     explicit T5Sizes(const ModelConfig& c)
@@ -46,6 +53,9 @@ struct T5Sizes {
         initFactor = c.getDouble("initializer_factor", 1.0);
         tieWordEmbeddings = c.getBool("tie_word_embeddings", true);
         decoderStart = c.getInt("decoder_start_token_id", c.getInt("pad_token_id", 0));
+        eos = c.getInt("eos_token_id", 1);
+        dropout = c.getDouble("dropout_rate", 0.1);
+        classifierDropout = c.getDouble("classifier_dropout", 0.0);
         // feed_forward_proj is "relu", "gated-gelu" or "<act>" / "gated-<act>"; the
         // reference derives dense_act_fn and is_gated_act from it.
         const std::string proj = c.getString("feed_forward_proj", "relu");
@@ -255,18 +265,45 @@ torch::Tensor toAdditive(const torch::Tensor& mask01, torch::ScalarType dtype)
     return (1.0 - mask01.to(dtype)) * std::numeric_limits<float>::lowest();
 }
 
+enum class T5Head { Seq2SeqLm, SequenceClassification, TokenClassification };
+
+// T5ClassificationHead: dropout -> dense -> tanh -> dropout -> out_proj.
+struct ClassificationHead : nn::Module {
+    blocks::Linear dense { nullptr }, out_proj { nullptr };
+    ClassificationHead(const T5Sizes& s, int64_t labels)
+    {
+        dense = register_module("dense", blocks::Linear(s.model, s.model));
+        out_proj = register_module("out_proj", blocks::Linear(s.model, labels));
+    }
+};
+
 class T5 final : public Architecture {
 public:
-    explicit T5(const ModelConfig& config)
+    T5(const ModelConfig& config, T5Head head)
         : sizes_(config)
         , architecture_(config.architecture())
+        , head_(head)
     {
-        shared_ = register_module("shared", blocks::Embedding(sizes_.vocab, sizes_.model));
-        encoder_ = register_module(
+        // The classifiers keep the model under "transformer." as the reference does (the
+        // token classifier holds only the encoder: T5EncoderModel).
+        nn::Module* parent = this;
+        if (head != T5Head::Seq2SeqLm) {
+            labels_ = config.requireLabels();
+            parent = register_module("transformer", std::make_shared<Holder>()).get();
+        }
+        shared_ = parent->register_module("shared", blocks::Embedding(sizes_.vocab, sizes_.model));
+        encoder_ = parent->register_module(
             "encoder", std::make_shared<T5Stack>(sizes_, false, sizes_.encoderLayers));
-        decoder_ = register_module(
-            "decoder", std::make_shared<T5Stack>(sizes_, true, sizes_.decoderLayers));
-        if (!sizes_.tieWordEmbeddings) {
+        if (head != T5Head::TokenClassification) {
+            decoder_ = parent->register_module(
+                "decoder", std::make_shared<T5Stack>(sizes_, true, sizes_.decoderLayers));
+        }
+        const auto n = static_cast<int64_t>(labels_.size());
+        if (head == T5Head::SequenceClassification) {
+            sequenceHead_ = register_module("classification_head", std::make_shared<ClassificationHead>(sizes_, n));
+        } else if (head == T5Head::TokenClassification) {
+            tokenHead_ = register_module("classifier", blocks::Linear(sizes_.model, n));
+        } else if (!sizes_.tieWordEmbeddings) {
             lmHead_ = register_module("lm_head",
                 blocks::Linear(nn::LinearOptions(sizes_.model, sizes_.vocab).bias(false)));
         }
@@ -289,7 +326,7 @@ public:
         }
 
         // Encoder.
-        torch::Tensor h = embedded(in, shared_(in.inputIds));
+        torch::Tensor h = embedded(in, drop(shared_(in.inputIds)));
         const torch::Tensor encBias =
             encoder_->blocks.front()->self->SelfAttention->computeBias(srcLen, srcLen, true, sizes_)
             + encMask;
@@ -301,6 +338,17 @@ public:
             if (trace.hiddenStates) {
                 out.hiddenStates.push_back(h);
             }
+            if (in.checkpointLayers && !trace.attentions) {
+                // The position bias is a parameter's output: computed again inside, so each
+                // recomputation back-propagates into it on its own.
+                auto first = encoder_->blocks.front()->self->SelfAttention;
+                T5* self = this;
+                h = blocks::checkpointed([self, block, first, encMask, srcLen](const torch::Tensor& x) {
+                    const torch::Tensor bias = first->computeBias(srcLen, srcLen, true, self->sizes_) + encMask;
+                    return self->feedForward(*block, self->selfAttention(*block, x, bias, nullptr));
+                }, h);
+                continue;
+            }
             torch::Tensor probs;
             h = selfAttention(*block, h, encBias, trace.attentions ? &probs : nullptr);
             if (trace.attentions) {
@@ -308,11 +356,43 @@ public:
             }
             h = feedForward(*block, h);
         }
-        h = encoder_->final_layer_norm->forward(h);
+        h = drop(encoder_->final_layer_norm->forward(h));
         if (trace.hiddenStates) {
             out.hiddenStates.push_back(h);
         }
         out.lastHidden = h;
+        if (tokenHead_) {
+            out.logits = tokenHead_(torch::dropout(h, sizes_.classifierDropout, is_training()));
+            return out;
+        }
+        if (sequenceHead_) {
+            // The reference's T5ForSequenceClassification: the decoder reads the input shifted
+            // right, and the class comes from its state at the last end-of-sequence token.
+            ArchInput shifted = in;
+            const int64_t batch = in.inputIds.size(0);
+            const auto opts = in.inputIds.options();
+            shifted.decoderInputIds = torch::cat(
+                { torch::full({ batch, 1 }, sizes_.decoderStart, opts), in.inputIds.narrow(1, 0, srcLen - 1) }, 1);
+            shifted.decoderAttentionMask = torch::Tensor();
+            runDecoder(shifted, trace, h, encMask, done, total, out);
+            if (out.cancelled) {
+                return out;
+            }
+            const torch::Tensor positions = torch::arange(srcLen, opts).unsqueeze(0).expand({ batch, srcLen });
+            const torch::Tensor lastReal = in.attentionMask.defined()
+                ? (in.attentionMask.sum(1) - 1).clamp_min(0).to(torch::kLong)
+                : torch::full({ batch }, srcLen - 1, opts);
+            const torch::Tensor isEos = in.inputIds.eq(sizes_.eos);
+            const torch::Tensor lastEos = torch::where(isEos, positions, torch::full_like(positions, -1)).amax(1);
+            const torch::Tensor at = torch::where(lastEos.ge(0), lastEos, lastReal);
+            const torch::Tensor d = out.decoderState.index({ torch::arange(batch, opts), at });
+            const bool training = is_training();
+            const double p = sizes_.classifierDropout;
+            torch::Tensor x = torch::dropout(d, p, training);
+            x = torch::dropout(torch::tanh(sequenceHead_->dense(x)), p, training);
+            out.logits = sequenceHead_->out_proj(x);
+            return out;
+        }
         if (!in.decoderInputIds.defined()) {
             return out;
         }
@@ -324,16 +404,21 @@ public:
     {
         ModelInfo info;
         info.modelType = "t5";
-        info.architecture =
-            architecture_.empty() ? std::string("T5ForConditionalGeneration") : architecture_;
-        info.headKind = "seq2seq-lm";
+        info.architecture = !architecture_.empty()       ? architecture_
+            : head_ == T5Head::SequenceClassification ? "T5ForSequenceClassification"
+            : head_ == T5Head::TokenClassification    ? "T5ForTokenClassification"
+                                                      : "T5ForConditionalGeneration";
+        info.headKind = head_ == T5Head::SequenceClassification ? "sequence-classification"
+            : head_ == T5Head::TokenClassification              ? "token-classification"
+                                                                : "seq2seq-lm";
+        info.labels = labels_;
         info.vocabSize = sizes_.vocab;
         info.hiddenSize = sizes_.model;
         info.numLayers = sizes_.encoderLayers;
         info.numHeads = sizes_.heads;
         info.intermediateSize = sizes_.ff;
         info.maxPositions = 0;
-        info.isEncoderDecoder = true;
+        info.isEncoderDecoder = head_ == T5Head::Seq2SeqLm;
         return info;
     }
 
@@ -343,7 +428,7 @@ private:
     {
         const auto dtype = encoded.scalar_type();
         const int64_t srcLen = encoded.size(1);
-        torch::Tensor d = shared_(in.decoderInputIds);
+        torch::Tensor d = drop(shared_(in.decoderInputIds));
         const int64_t tgtLen = in.decoderInputIds.size(1);
         const torch::Tensor decMask01 = in.decoderAttentionMask.defined()
             ? in.decoderAttentionMask
@@ -376,19 +461,24 @@ private:
             const auto& cross = *block->cross;
             torch::Tensor crossProbs;
             d = d
-                + cross.EncDecAttention->forward(cross.layer_norm->forward(d), &encoded, crossBias,
-                    trace.attentions ? &crossProbs : nullptr);
+                + drop(cross.EncDecAttention->forward(cross.layer_norm->forward(d), &encoded, crossBias,
+                    trace.attentions ? &crossProbs : nullptr));
             if (trace.attentions) {
                 out.crossAttentions.push_back(crossProbs);
             }
             d = feedForward(*block, d);
         }
-        d = decoder_->final_layer_norm->forward(d);
+        d = drop(decoder_->final_layer_norm->forward(d));
         if (trace.hiddenStates) {
             out.decoderHiddenStates.push_back(d);
         }
-        out.logits = project(d);
+        out.decoderState = d;
+        if (!sequenceHead_) {
+            out.logits = project(d);
+        }
     }
+
+    torch::Tensor drop(const torch::Tensor& x) { return torch::dropout(x, sizes_.dropout, is_training()); }
 
     /// The head on the decoder's normed output (a tied head rescales by d_model^-0.5).
     torch::Tensor project(const torch::Tensor& normed)
@@ -403,19 +493,26 @@ private:
 public:
     torch::Tensor lensLogits(const torch::Tensor& h) override
     {
+        if (head_ != T5Head::Seq2SeqLm) {
+            return {};
+        }
         return project(decoder_->final_layer_norm->forward(h));
     }
 
     std::map<std::string, std::string> tiedKeys() const override
     {
-        std::map<std::string, std::string> tied { { "encoder.embed_tokens.weight",
-                                                      "shared.weight" },
-            { "decoder.embed_tokens.weight", "shared.weight" } };
-        if (sizes_.tieWordEmbeddings) {
+        const std::string p = basePrefix();
+        std::map<std::string, std::string> tied { { p + "encoder.embed_tokens.weight", p + "shared.weight" } };
+        if (decoder_) {
+            tied[p + "decoder.embed_tokens.weight"] = p + "shared.weight";
+        }
+        if (sizes_.tieWordEmbeddings && head_ == T5Head::Seq2SeqLm) {
             tied["lm_head.weight"] = "shared.weight";
         }
         return tied;
     }
+
+    std::string basePrefix() const override { return head_ == T5Head::Seq2SeqLm ? "" : "transformer."; }
 
     void initWeights() override
     {
@@ -428,7 +525,21 @@ public:
         if (lmHead_) {
             lmHead_->weight.normal_(0.0, f * 1.0);
         }
+        if (sequenceHead_) {
+            // T5ClassificationHead's init: dense and out_proj normal(0, factor / sqrt(fan in)).
+            sequenceHead_->dense->weight.normal_(0.0, f * std::pow(dModel, -0.5));
+            sequenceHead_->dense->bias.zero_();
+            sequenceHead_->out_proj->weight.normal_(0.0, f * std::pow(dModel, -0.5));
+            sequenceHead_->out_proj->bias.zero_();
+        }
+        if (tokenHead_) {
+            tokenHead_->weight.normal_(0.0, f * 1.0);
+            tokenHead_->bias.zero_();
+        }
         for (const auto& stack : { encoder_, decoder_ }) {
+            if (!stack) {
+                continue;
+            }
             stack->final_layer_norm->weight.fill_(f);
             for (const auto& block : stack->blocks) {
                 std::vector<std::pair<T5Attention*, T5LayerNorm*>> attentions {
@@ -470,17 +581,21 @@ private:
         T5Block& block, const torch::Tensor& h, const torch::Tensor& bias, torch::Tensor* probs)
     {
         auto& layer = *block.self;
-        return h + layer.SelfAttention->forward(layer.layer_norm->forward(h), nullptr, bias, probs);
+        return h + drop(layer.SelfAttention->forward(layer.layer_norm->forward(h), nullptr, bias, probs));
     }
 
     torch::Tensor feedForward(T5Block& block, const torch::Tensor& h)
     {
         auto& layer = *block.ff;
-        return h + layer.DenseReluDense->forward(sizes_.activation, layer.layer_norm->forward(h));
+        return h + drop(layer.DenseReluDense->forward(sizes_.activation, layer.layer_norm->forward(h)));
     }
 
     T5Sizes sizes_;
     std::string architecture_;
+    T5Head head_;
+    std::vector<std::string> labels_;
+    std::shared_ptr<ClassificationHead> sequenceHead_;
+    blocks::Linear tokenHead_ { nullptr };
     blocks::Embedding shared_ { nullptr };
     std::shared_ptr<T5Stack> encoder_;
     std::shared_ptr<T5Stack> decoder_;
@@ -492,14 +607,20 @@ private:
 std::shared_ptr<Architecture> createT5(const ModelConfig& config)
 {
     const std::string arch = config.architecture();
-    if (!arch.empty() && arch != "T5ForConditionalGeneration") {
-        throw Error(ErrorKind::Unsupported,
-            config.path() + ": architecture \"" + arch
-                + "\" is not supported yet for T5 (Lumen loads "
-                  "T5ForConditionalGeneration). Set \"architectures\" to "
-                  "[\"T5ForConditionalGeneration\"] if the checkpoint holds its weights.");
+    if (arch.empty() || arch == "T5ForConditionalGeneration") {
+        return std::make_shared<T5>(config, T5Head::Seq2SeqLm);
     }
-    return std::make_shared<T5>(config);
+    if (arch == "T5ForSequenceClassification") {
+        return std::make_shared<T5>(config, T5Head::SequenceClassification);
+    }
+    if (arch == "T5ForTokenClassification") {
+        return std::make_shared<T5>(config, T5Head::TokenClassification);
+    }
+    throw Error(ErrorKind::Unsupported,
+        config.path() + ": architecture \"" + arch
+            + "\" is not supported yet for T5 (Lumen loads T5ForConditionalGeneration, "
+              "T5ForSequenceClassification and T5ForTokenClassification). Set \"architectures\" to "
+              "[\"T5ForConditionalGeneration\"] if the checkpoint holds its weights.");
 }
 
 } // namespace lumen::engine

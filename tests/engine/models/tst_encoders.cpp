@@ -471,13 +471,15 @@ private Q_SLOTS:
             << "DistilBertModel";
         QTest::newRow("electra") << "electra"
                                  << "ElectraForQuestionAnswering"
-                                 << "ELECTRA (Lumen loads ElectraModel, ElectraForPreTraining and "
-                                    "ElectraForMaskedLM)"
+                                 << "ELECTRA (Lumen loads ElectraModel, ElectraForPreTraining, "
+                                    "ElectraForMaskedLM, ElectraForSequenceClassification and "
+                                    "ElectraForTokenClassification)"
                                  << "ElectraModel";
         QTest::newRow("albert") << "albert"
                                 << "AlbertForQuestionAnswering"
-                                << "ALBERT (Lumen loads AlbertModel, AlbertForMaskedLM and "
-                                   "AlbertForPreTraining)"
+                                << "ALBERT (Lumen loads AlbertModel, AlbertForMaskedLM, "
+                                   "AlbertForPreTraining, AlbertForSequenceClassification and "
+                                   "AlbertForTokenClassification)"
                                 << "AlbertModel";
     }
 

@@ -155,7 +155,7 @@ torch::Tensor mergeHeads(const torch::Tensor& x)
 }
 
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                     const torch::Tensor& additiveMask, torch::Tensor* probs)
+                     const torch::Tensor& additiveMask, torch::Tensor* probs, double dropout)
 {
     const double scale = std::sqrt(static_cast<double>(q.size(-1)));
     torch::Tensor scores = torch::matmul(q, k.transpose(-1, -2)) / scale;
@@ -165,6 +165,9 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
     torch::Tensor p = torch::softmax(scores, /*dim=*/-1);
     if (probs != nullptr) {
         *probs = p;
+    }
+    if (dropout > 0.0) {
+        p = torch::dropout(p, dropout, /*train=*/true);
     }
     return torch::matmul(p, v);
 }

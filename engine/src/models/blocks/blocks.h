@@ -87,10 +87,11 @@ torch::Tensor splitHeads(const torch::Tensor& x, int64_t heads);
 torch::Tensor mergeHeads(const torch::Tensor& x);
 
 /// Eager scaled dot-product attention as the reference computes it: scores = q kᵀ / √d
-/// (+ mask), softmax, dropout-free. q, k, v are [batch, heads, seq, headDim]. When `probs`
-/// is not null it receives the attention probabilities [batch, heads, query, key].
+/// (+ mask), softmax, then dropout with probability `dropout` (training only; 0 = none).
+/// q, k, v are [batch, heads, seq, headDim]. When `probs` is not null it receives the
+/// attention probabilities [batch, heads, query, key] (before dropout).
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                     const torch::Tensor& additiveMask, torch::Tensor* probs);
+                     const torch::Tensor& additiveMask, torch::Tensor* probs, double dropout = 0.0);
 
 /// Reference-style init: normal(0, std) for Linear / Embedding weights, zero biases (and
 /// the padding row of an embedding when paddingIdx >= 0), LayerNorm weight 1 and bias 0.
