@@ -1336,22 +1336,9 @@ Prepared prepareTrain(const ParsedArgs& args)
                     const fs::path root = fs::path(ctx.recorder->artifactsFolder()).parent_path();
                     return p.lexically_relative(root).generic_string();
                 };
-                Json evalJson = Json::object();
-                evalJson["step"] = r.lastEval.step;
-                evalJson["loss"] = r.lastEval.loss;
-                evalJson["accuracy"] = r.lastEval.accuracy;
-                evalJson["macro_f1"] = r.lastEval.macroF1;
-                evalJson["perplexity"] = r.lastEval.perplexity;
-                evalJson["labels"] = r.lastEval.labels;
-                evalJson["confusion"] = r.lastEval.confusion;
-                Json examples = Json::array();
-                for (const engine::EvalExample& e : r.lastEval.examples) {
-                    examples.push_back({ { "text", e.text }, { "gold", e.gold }, { "predicted", e.predicted },
-                        { "probability", e.probability } });
-                }
-                evalJson["examples"] = examples;
+                const std::string evaluation = engine::evaluationToJson(r.lastEval);
                 if (ctx.recorder != nullptr) {
-                    ctx.recorder->writeArtifact("evaluation", "evaluation.json", evalJson.dump(2) + "\n");
+                    ctx.recorder->writeArtifact("evaluation", "evaluation.json", evaluation);
                     if (!r.lastCheckpoint.empty()) {
                         ctx.recorder->addArtifactFile("checkpoint", relative(r.lastCheckpoint + "/model.safetensors"));
                     }
@@ -1359,16 +1346,10 @@ Prepared prepareTrain(const ParsedArgs& args)
                         ctx.recorder->addArtifactFile("model", relative(r.modelDir + "/model.safetensors"));
                     }
                 }
-                Json summary { { "steps", r.steps }, { "device", r.device }, { "model_dir", r.modelDir },
-                    { "checkpoint", r.lastCheckpoint }, { "val_loss", r.lastEval.loss }, { "stopped_early", r.stoppedEarly },
-                    { "samples_per_second", r.samplesPerSecond }, { "mean_step_ms", r.meanStepMs } };
-                if (!r.lastEval.labels.empty()) {
-                    summary["val_accuracy"] = r.lastEval.accuracy;
-                    summary["val_macro_f1"] = r.lastEval.macroF1;
-                }
+                const Json summary = Json::parse(engine::trainSummaryToJson(r));
                 if (json) {
                     Json j = summary;
-                    j["evaluation"] = evalJson;
+                    j["evaluation"] = Json::parse(evaluation);
                     writeInline(ctx.out, j);
                     ctx.out << '\n';
                 } else if (r.status == engine::JobStatus::Completed) {

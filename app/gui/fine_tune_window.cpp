@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "fine_tune_window.h"
 
+#include "train_record.h"
+
 #include "lumen/engine/dataset.h"
 #include "lumen/projects/project.h"
 #include "lumen/widgets/qcustomplot.h"
@@ -181,6 +183,10 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     device_ = new QComboBox(options);
     device_->addItems({ QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda") });
     device_->setToolTip(tr("auto: the GPU when there is one"));
+    precision_ = new QComboBox(options);
+    precision_->addItems({ QStringLiteral("no"), QStringLiteral("bf16"), QStringLiteral("fp16") });
+    precision_->setToolTip(tr("Mixed precision: the forward pass under autocast (weights and optimizer stay float32). "
+                              "fp16 uses loss scaling and needs CUDA; bf16 also runs on the CPU"));
     evalEvery_ = spin(options, 0, 100000000, 0, tr("Steps between evaluations; each epoch = after every epoch"), tr("each epoch"));
     patience_ = spin(options, 0, 100000, 0, tr("Early stopping: evaluations without a better validation loss"), tr("off"));
     checkpointEvery_ = spin(options, 0, 100000000, 0, tr("Steps between checkpoints"), tr("each epoch"));
@@ -191,8 +197,9 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
         { tr("Max length"), maxLength_ }, { sliding_->text(), sliding_ }, { tr("Stride"), stride_ },
         { tr("Freeze layers"), freezeLayers_ }, { freezeEmbeddings_->text(), freezeEmbeddings_ },
         { checkpointing_->text(), checkpointing_ },
-        { tr("Clip norm"), clip_ }, { tr("Seed"), seed_ }, { tr("Device"), device_ }, { tr("Evaluate"), evalEvery_ },
-        { tr("Early stopping"), patience_ }, { tr("Checkpoint"), checkpointEvery_ }, { tr("Keep"), keep_ } };
+        { tr("Clip norm"), clip_ }, { tr("Seed"), seed_ }, { tr("Device"), device_ }, { tr("Precision"), precision_ },
+        { tr("Evaluate"), evalEvery_ }, { tr("Early stopping"), patience_ }, { tr("Checkpoint"), checkpointEvery_ },
+        { tr("Keep"), keep_ } };
     int i = 0;
     for (const auto& [label, widget] : cells) {
         const bool check = qobject_cast<QCheckBox*>(widget) != nullptr;
@@ -255,17 +262,8 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     curvesLayout->addWidget(lossPlot_, 1);
     curvesLayout->addWidget(validPlot_, 1);
     tabs->addTab(curves, tr("Curves"));
-    confusion_ = new QTableWidget(0, 0);
-    confusion_->setObjectName(QStringLiteral("confusionMatrix"));
-    confusion_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    confusion_->setToolTip(tr("Rows: the gold label; columns: the predicted one"));
-    tabs->addTab(confusion_, tr("Confusion matrix"));
-    examples_ = new QTableWidget(0, 4);
-    examples_->setObjectName(QStringLiteral("validationExamples"));
-    examples_->setHorizontalHeaderLabels({ tr("Text"), tr("Gold"), tr("Predicted"), tr("Probability") });
-    examples_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    examples_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
-    tabs->addTab(examples_, tr("Validation examples"));
+    evaluation_ = new widgets::EvaluationView(nullptr, /*vertical=*/true);
+    tabs->addTab(evaluation_, tr("Evaluation"));
     rightLayout->addWidget(tabs, 1);
     split->addWidget(right);
     split->setStretchFactor(0, 2);
@@ -420,6 +418,7 @@ engine::TrainJob FineTuneWindow::job() const
     j.maxGradNorm = clip_->value();
     j.seed = static_cast<uint64_t>(seed_->value());
     j.device = device_->currentText().toStdString();
+    j.mixedPrecision = precision_->currentText().toStdString();
     j.evalEvery = evalEvery_->value();
     j.earlyStoppingPatience = patience_->value();
     j.checkpointEvery = checkpointEvery_->value();
@@ -456,6 +455,7 @@ void FineTuneWindow::setJob(const engine::TrainJob& j)
     clip_->setValue(j.maxGradNorm);
     seed_->setValue(static_cast<int>(j.seed));
     device_->setCurrentText(q(j.device));
+    precision_->setCurrentText(q(j.mixedPrecision));
     evalEvery_->setValue(static_cast<int>(j.evalEvery));
     patience_->setValue(static_cast<int>(j.earlyStoppingPatience));
     checkpointEvery_->setValue(static_cast<int>(j.checkpointEvery));
@@ -697,45 +697,7 @@ void FineTuneWindow::onEvaluated(const engine::EvalResult& r)
     }
     validPlot_->rescaleAxes();
     validPlot_->replot(QCustomPlot::rpQueuedReplot);
-    // The confusion matrix, coloured by each row's share.
-    const int n = static_cast<int>(r.labels.size());
-    confusion_->clear();
-    confusion_->setRowCount(n);
-    confusion_->setColumnCount(n);
-    QStringList names;
-    for (const std::string& l : r.labels) {
-        names << q(l);
-    }
-    confusion_->setHorizontalHeaderLabels(names);
-    confusion_->setVerticalHeaderLabels(names);
-    for (int g = 0; g < n; ++g) {
-        int64_t rowTotal = 0;
-        for (int p = 0; p < n; ++p) {
-            rowTotal += r.confusion[static_cast<size_t>(g)][static_cast<size_t>(p)];
-        }
-        for (int p = 0; p < n; ++p) {
-            const int64_t c = r.confusion[static_cast<size_t>(g)][static_cast<size_t>(p)];
-            auto* item = new QTableWidgetItem(QString::number(c));
-            item->setTextAlignment(Qt::AlignCenter);
-            const double share = rowTotal > 0 ? static_cast<double>(c) / static_cast<double>(rowTotal) : 0.0;
-            const QColor base = g == p ? QColor(0x00, 0x9e, 0x73) : QColor(0xd5, 0x5e, 0x00);
-            item->setBackground(QColor::fromRgbF(1 - share * (1 - base.redF()), 1 - share * (1 - base.greenF()),
-                1 - share * (1 - base.blueF())));
-            confusion_->setItem(g, p, item);
-        }
-    }
-    examples_->setRowCount(static_cast<int>(r.examples.size()));
-    for (size_t i = 0; i < r.examples.size(); ++i) {
-        const engine::EvalExample& e = r.examples[i];
-        const QString cells[] = { q(e.text), q(e.gold), q(e.predicted), QString::number(e.probability, 'f', 3) };
-        for (int c = 0; c < 4; ++c) {
-            auto* item = new QTableWidgetItem(cells[c]);
-            if (e.gold != e.predicted) {
-                item->setForeground(QColor(0xd5, 0x5e, 0x00));
-            }
-            examples_->setItem(static_cast<int>(i), c, item);
-        }
-    }
+    evaluation_->setData(evaluationData(r));
     Q_EMIT evaluated();
 }
 
@@ -745,14 +707,12 @@ void FineTuneWindow::onFinished(const engine::TrainResult& r, const QString& err
     result_ = r;
     lastRun_ = run_.id;
     shared_.reset();
-    QJsonObject summary { { QStringLiteral("steps"), static_cast<qint64>(r.steps) }, { QStringLiteral("device"), q(r.device) },
-        { QStringLiteral("val_loss"), r.lastEval.loss }, { QStringLiteral("stopped_early"), r.stoppedEarly } };
-    if (!r.lastEval.labels.empty()) {
-        summary[QStringLiteral("val_accuracy")] = r.lastEval.accuracy;
-        summary[QStringLiteral("val_macro_f1")] = r.lastEval.macroF1;
-    }
+    const QJsonObject summary = QJsonDocument::fromJson(QByteArray::fromStdString(engine::trainSummaryToJson(r))).object();
     const QString folder = QStringLiteral("run-%1/").arg(run_.id);
     try {
+        if (r.lastEval.step > 0) {
+            run_.project->writeArtifact(run_.id, "evaluation", "evaluation.json", engine::evaluationToJson(r.lastEval));
+        }
         if (!r.lastCheckpoint.empty()) {
             const QString rel = folder + QStringLiteral("checkpoints/") + QFileInfo(q(r.lastCheckpoint)).fileName()
                 + QStringLiteral("/model.safetensors");

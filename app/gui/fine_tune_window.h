@@ -14,6 +14,7 @@
 #include "project_controller.h"
 
 #include "lumen/engine/train.h"
+#include "lumen/widgets/evaluation_view.h"
 
 #include <QElapsedTimer>
 #include <QWidget>
@@ -76,8 +77,9 @@ public:
     QDoubleSpinBox* learningRateBox() const { return lr_; }
     QCustomPlot* lossPlot() const { return lossPlot_; }
     QCustomPlot* validationPlot() const { return validPlot_; }
-    QTableWidget* confusionTable() const { return confusion_; }
-    QTableWidget* examplesTable() const { return examples_; }
+    QTableWidget* confusionTable() const { return evaluation_->confusionTable(); }
+    QTableWidget* examplesTable() const { return evaluation_->examplesTable(); }
+    widgets::EvaluationView* evaluationView() const { return evaluation_; }
     QLabel* statusLabel() const { return status_; }
     QProgressBar* progressBar() const { return progress_; }
     QPushButton* startButton() const { return startButton_; }
@@ -136,6 +138,7 @@ private:
     QDoubleSpinBox* clip_ = nullptr;
     QSpinBox* seed_ = nullptr;
     QComboBox* device_ = nullptr;
+    QComboBox* precision_ = nullptr;
     QSpinBox* evalEvery_ = nullptr;
     QSpinBox* patience_ = nullptr;
     QSpinBox* checkpointEvery_ = nullptr;
@@ -148,8 +151,7 @@ private:
     QLabel* status_ = nullptr;
     QCustomPlot* lossPlot_ = nullptr;
     QCustomPlot* validPlot_ = nullptr;
-    QTableWidget* confusion_ = nullptr;
-    QTableWidget* examples_ = nullptr;
+    widgets::EvaluationView* evaluation_ = nullptr;
 };
 
 } // namespace lumen::app

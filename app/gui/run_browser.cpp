@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "run_browser.h"
 
+#include "train_record.h"
+
 #include "lumen/projects/project.h"
 #include "lumen/projects/run_export.h"
 
@@ -368,6 +370,9 @@ void RunBrowser::showRun(qint64 id)
         page_->setDetails(d);
         if (run->kind == "bench-length") {
             page_->setLengthSeries(lengthSeries(*project, id));
+        }
+        if (run->kind == "train") {
+            page_->setEvaluation(recordedEvaluation(*project, id));
         }
     } catch (const std::exception& e) {
         Q_EMIT errorOccurred(tr("Could not read run %1").arg(id), q(e.what()));

@@ -1162,6 +1162,61 @@ private Q_SLOTS:
         QVERIFY(missing.err.contains("cannot read the job file"));
     }
 
+    // Out of memory, for real: lumen-cli under an address-space limit (ulimit -v) trains a
+    // batch far too big for it. The run is recorded as failed with what to try, the
+    // project's earlier run is untouched, and a batch that fits trains in the same limit.
+    void trainOutOfMemory()
+    {
+        QFile data(dir(QStringLiteral("oom.csv")));
+        QVERIFY(data.open(QIODevice::WriteOnly));
+        data.write("text,label\n");
+        std::string line;
+        for (int w = 0; w < 70; ++w) {
+            line += w ? " capital" : "the";
+        }
+        for (int r = 0; r < 3000; ++r) {
+            data.write((line + (r % 2 ? ",good\n" : ",bad\n")).c_str());
+        }
+        data.close();
+        const auto writeJob = [&](const QString& name, int batch) {
+            QFile job(dir(name));
+            job.open(QIODevice::WriteOnly);
+            job.write(QStringLiteral(R"({"model": "%1", "task": "sequence-classification", "train": "oom.csv",
+                "batch_size": %2, "max_steps": 1, "max_length": 64, "validation_fraction": 0})")
+                          .arg(bertDir()).arg(batch).toUtf8());
+            return job.fileName();
+        };
+        const QString project = dir(QStringLiteral("oom.lumen"));
+        const auto limited = [&](const QString& job) {
+            // About 0.9 GB of address space is lumen-cli's own (libraries, thread stacks);
+            // a batch of 3000 x 64 tokens needs several more for its activations.
+            QProcess process;
+            process.start(QStringLiteral("/bin/sh"), { QStringLiteral("-c"),
+                QStringLiteral("ulimit -v 1800000 && exec \"$0\" train --job \"$1\" --project \"$2\""),
+                QStringLiteral(LUMEN_CLI_PATH), job, project });
+            process.waitForFinished(300000);
+            CliResult r;
+            r.out = process.readAllStandardOutput();
+            r.err = process.readAllStandardError();
+            r.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+            return r;
+        };
+        const CliResult fits = limited(writeJob(QStringLiteral("oom-small.json"), 8));
+        RUN_OK(fits);
+        const CliResult tooBig = limited(writeJob(QStringLiteral("oom-big.json"), 3000));
+        QCOMPARE(tooBig.exitCode, 1);
+        QVERIFY2(tooBig.err.contains("out of memory at step 1"), tooBig.err.constData());
+        QVERIFY2(tooBig.err.contains("gradient_accumulation") && tooBig.err.contains("gradient_checkpointing"), tooBig.err.constData());
+        const auto after = Project::open(project.toStdString());
+        const auto first = after->run(1);
+        const auto failed = after->run(2);
+        QVERIFY(first && failed);
+        QCOMPARE(first->status, lumen::projects::RunStatus::Completed);
+        QCOMPARE(failed->status, lumen::projects::RunStatus::Failed);
+        QVERIFY2(failed->errorMessage.find("out of memory at step 1") != std::string::npos, failed->errorMessage.c_str());
+        QCOMPARE(after->metricSeries(1, "loss").values.size(), size_t { 1 });
+    }
+
     void fillMaskErrorsAndRecords()
     {
         const QString project = dir(QStringLiteral("fill.lumen"));

@@ -7,6 +7,7 @@
 // writes the same job file lumen-cli reads.
 #include "fine_tune_window.h"
 #include "project_controller.h"
+#include "run_browser.h"
 
 #include "conformance.h"
 
@@ -32,6 +33,7 @@
 
 using lumen::app::FineTuneWindow;
 using lumen::app::ProjectController;
+using lumen::app::RunBrowser;
 
 class TestFineTuneWindow : public QObject {
     Q_OBJECT
@@ -98,7 +100,26 @@ private Q_SLOTS:
         for (const auto& a : project->artifacts(runs[0].id)) {
             kinds.insert(a.kind);
         }
-        QVERIFY(kinds.count("job") && kinds.count("model") && kinds.count("checkpoint"));
+        QVERIFY(kinds.count("job") && kinds.count("model") && kinds.count("checkpoint") && kinds.count("evaluation"));
+        // The run browser shows the run's evaluation as the window did, from evaluation.json.
+        {
+            RunBrowser browser(&projects);
+            browser.show();
+            browser.showRun(runs[0].id);
+            lumen::widgets::EvaluationView* shown = browser.page()->evaluationView();
+            QVERIFY(shown->isVisible());
+            QCOMPARE(shown->data().labels, (QStringList { QStringLiteral("neg"), QStringLiteral("pos") }));
+            QCOMPARE(shown->data().confusion, window.evaluationView()->data().confusion);
+            QCOMPARE(shown->examplesTable()->rowCount(), window.examplesTable()->rowCount());
+            QCOMPARE(shown->examplesTable()->item(0, 0)->text(), window.examplesTable()->item(0, 0)->text());
+            qint64 total = 0;
+            for (const auto& row : shown->data().confusion) {
+                for (const qint64 c : row) {
+                    total += c;
+                }
+            }
+            QCOMPARE(total, static_cast<qint64>(shown->examplesTable()->rowCount()));
+        }
         auto model = lumen::engine::Model::load(window.result().modelDir);
         QCOMPARE(model->info().labels, (std::vector<std::string> { "neg", "pos" }));
 
@@ -112,6 +133,17 @@ private Q_SLOTS:
         const lumen::engine::TrainJob parsed = lumen::engine::trainJobFromJson(job.readAll().toStdString());
         QCOMPARE(parsed.train.textColumn, std::string("review"));
         QCOMPARE(parsed.batchSize, int64_t { 8 });
+        QCOMPARE(parsed.mixedPrecision, std::string("no"));
+        // Every setting survives the window (mixed precision included).
+        lumen::engine::TrainJob wanted = window.job();
+        wanted.mixedPrecision = "bf16";
+        wanted.gradientCheckpointing = true;
+        wanted.freezeLayers = 1;
+        window.setJob(wanted);
+        QCOMPARE(window.job().mixedPrecision, std::string("bf16"));
+        QVERIFY(window.job().gradientCheckpointing);
+        QCOMPARE(window.job().freezeLayers, int64_t { 1 });
+        QCOMPARE(lumen::engine::trainJobToJson(window.job()), lumen::engine::trainJobToJson(wanted));
     }
 
     void cancelResumeAndFailure()

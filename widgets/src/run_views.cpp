@@ -169,6 +169,9 @@ RunPage::RunPage(QWidget* parent)
     metricLayout->addLayout(metricRow);
     metricLayout->addWidget(plot_, 1);
     rightLayout->addWidget(metricArea_, 1);
+    evaluation_ = new EvaluationView(right, /*vertical=*/false);
+    evaluation_->setVisible(false);
+    rightLayout->addWidget(evaluation_, 1);
     auto* artifactsLabel = new QLabel(tr("Artifacts"), right);
     rightLayout->addWidget(artifactsLabel);
     rightLayout->addWidget(artifacts_);
@@ -268,6 +271,7 @@ void RunPage::setDetails(const RunDetails& details)
     }
     metric_->setEnabled(!details.metricKeys.isEmpty());
     setLengthSeries({});
+    setEvaluation({});
     plot_->clearGraphs();
     plot_->replot();
     plotNote_->setText(details.id > 0 && details.metricKeys.isEmpty()
@@ -313,6 +317,12 @@ void RunPage::setLengthSeries(const std::vector<LengthSeries>& series)
     lengthChart_->setSeries(series);
     lengthChart_->setVisible(!series.empty());
     metricArea_->setVisible(series.empty()); // the chart shows every metric of such a run
+}
+
+void RunPage::setEvaluation(const EvaluationData& evaluation)
+{
+    evaluation_->setData(evaluation);
+    evaluation_->setVisible(!evaluation.labels.isEmpty());
 }
 
 void RunPage::setCurve(const QString& key, const MetricCurve& curve)

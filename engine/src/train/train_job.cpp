@@ -59,7 +59,7 @@ TrainJob trainJobFromJson(const std::string& text)
     static const std::set<std::string> known = { "model", "task", "train", "validation", "validation_fraction",
         "format", "text_column", "pair_column", "label_column", "tokens_key", "tags_key", "learning_rate",
         "weight_decay", "beta1", "beta2", "epsilon", "schedule", "warmup_steps", "batch_size", "gradient_accumulation",
-        "epochs", "max_steps", "max_length", "overflow", "stride", "freeze_embeddings", "freeze_layers", "gradient_checkpointing",
+        "epochs", "max_steps", "max_length", "overflow", "stride", "freeze_embeddings", "freeze_layers", "gradient_checkpointing", "mixed_precision",
         "max_grad_norm", "seed", "device", "eval_every", "early_stopping_patience", "checkpoint_every",
         "keep_checkpoints", "mlm_probability", "line_per_example" };
     for (auto it = j.begin(); it != j.end(); ++it) {
@@ -173,6 +173,10 @@ TrainJob trainJobFromJson(const std::string& text)
     job.freezeEmbeddings = flag("freeze_embeddings", false);
     job.freezeLayers = integer("freeze_layers", 0, 0, 4096);
     job.gradientCheckpointing = flag("gradient_checkpointing", false);
+    job.mixedPrecision = str("mixed_precision", job.mixedPrecision);
+    if (job.mixedPrecision != "no" && job.mixedPrecision != "bf16" && job.mixedPrecision != "fp16") {
+        bad("mixed_precision", "must be no, bf16 or fp16, not \"" + job.mixedPrecision + "\".");
+    }
     job.maxGradNorm = num("max_grad_norm", job.maxGradNorm, 0.0, 1e6);
     job.seed = static_cast<uint64_t>(integer("seed", 0, 0, INT64_MAX));
     job.device = str("device", job.device);
@@ -238,6 +242,7 @@ std::string trainJobToJson(const TrainJob& job)
     j["freeze_embeddings"] = job.freezeEmbeddings;
     j["freeze_layers"] = job.freezeLayers;
     j["gradient_checkpointing"] = job.gradientCheckpointing;
+    j["mixed_precision"] = job.mixedPrecision;
     j["max_grad_norm"] = job.maxGradNorm;
     j["seed"] = job.seed;
     j["device"] = job.device;
@@ -247,6 +252,74 @@ std::string trainJobToJson(const TrainJob& job)
     j["keep_checkpoints"] = job.keepCheckpoints;
     j["mlm_probability"] = job.mlmProbability;
     return j.dump(2) + "\n";
+}
+
+std::string evaluationToJson(const EvalResult& r)
+{
+    Json j = Json::object();
+    j["format"] = "lumen-evaluation-1";
+    j["step"] = r.step;
+    j["loss"] = r.loss;
+    j["accuracy"] = r.accuracy;
+    j["macro_f1"] = r.macroF1;
+    j["perplexity"] = r.perplexity;
+    j["labels"] = r.labels;
+    j["confusion"] = r.confusion;
+    Json examples = Json::array();
+    for (const EvalExample& e : r.examples) {
+        examples.push_back({ { "text", e.text }, { "gold", e.gold }, { "predicted", e.predicted }, { "probability", e.probability } });
+    }
+    j["examples"] = examples;
+    return j.dump(2) + "\n";
+}
+
+EvalResult evaluationFromJson(const std::string& json)
+{
+    Json j;
+    try {
+        j = Json::parse(json);
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the evaluation file is not valid JSON: ") + e.what());
+    }
+    try {
+        EvalResult r;
+        r.step = j.value("step", int64_t { 0 });
+        r.loss = j.value("loss", 0.0);
+        r.accuracy = j.value("accuracy", 0.0);
+        r.macroF1 = j.value("macro_f1", 0.0);
+        r.perplexity = j.value("perplexity", 0.0);
+        r.labels = j.value("labels", std::vector<std::string>());
+        r.confusion = j.value("confusion", std::vector<std::vector<int64_t>>());
+        if (!r.confusion.empty() && r.confusion.size() != r.labels.size()) {
+            throw Error(ErrorKind::InvalidInput, "the evaluation's confusion matrix has " + std::to_string(r.confusion.size())
+                                                     + " rows for " + std::to_string(r.labels.size()) + " labels.");
+        }
+        for (const auto& row : r.confusion) {
+            if (row.size() != r.labels.size()) {
+                throw Error(ErrorKind::InvalidInput, "a row of the evaluation's confusion matrix has " + std::to_string(row.size())
+                                                         + " cells for " + std::to_string(r.labels.size()) + " labels.");
+            }
+        }
+        for (const Json& e : j.value("examples", Json::array())) {
+            r.examples.push_back({ e.at("text").get<std::string>(), e.at("gold").get<std::string>(),
+                e.at("predicted").get<std::string>(), e.value("probability", 0.0) });
+        }
+        return r;
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the evaluation file is malformed: ") + e.what());
+    }
+}
+
+std::string trainSummaryToJson(const TrainResult& r)
+{
+    Json j { { "steps", r.steps }, { "device", r.device }, { "model_dir", r.modelDir }, { "checkpoint", r.lastCheckpoint },
+        { "val_loss", r.lastEval.loss }, { "stopped_early", r.stoppedEarly }, { "samples_per_second", r.samplesPerSecond },
+        { "mean_step_ms", r.meanStepMs } };
+    if (!r.lastEval.labels.empty()) {
+        j["val_accuracy"] = r.lastEval.accuracy;
+        j["val_macro_f1"] = r.lastEval.macroF1;
+    }
+    return j.dump();
 }
 
 } // namespace lumen::engine

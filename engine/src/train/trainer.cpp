@@ -8,6 +8,7 @@
 #include "lumen/engine/tokenizer.h"
 #include "models/architecture.h"
 #include "torch_convert.h"
+#include "train/mixed_precision.h"
 
 #include <algorithm>
 #include <chrono>
@@ -57,13 +58,26 @@ torch::Tensor summedLoss(const torch::Tensor& logits, const Batch& batch)
 std::string familyPrefix(const std::string& architecture)
 {
     for (const char* suffix : { "ForSequenceClassification", "ForTokenClassification", "ForMaskedLM", "ForCausalLM",
-             "ForPreTraining", "LMHeadModel", "Model" }) {
+             "ForPreTraining", "ForConditionalGeneration", "LMHeadModel", "Model" }) {
         const std::string s = suffix;
         if (architecture.size() > s.size() && architecture.compare(architecture.size() - s.size(), s.size(), s) == 0) {
             return architecture.substr(0, architecture.size() - s.size());
         }
     }
     return architecture;
+}
+
+/// LibTorch's allocators say "CUDA out of memory" or "DefaultCPUAllocator: not enough
+/// memory" / "can't allocate memory" (malloc failed).
+bool isOutOfMemory(const c10::Error& e)
+{
+    const std::string what = e.what_without_backtrace();
+    for (const char* sign : { "out of memory", "Out of memory", "not enough memory", "can't allocate memory" }) {
+        if (what.find(sign) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string padded(int64_t step)
@@ -135,14 +149,44 @@ std::vector<Sample> encodeSamples(const Dataset& data, const Tokenizer& tokenize
             s.source = k;
             s.ids = before;
             s.tokenLabels.assign(before.size(), kIgnore);
+            // The words as running text, each word's span in code points; every piece is the
+            // word its characters overlap (the reference's word_ids()). The label goes on a
+            // word's first piece, the others are not scored. (Tokenising words one by one
+            // would differ from running text: SentencePiece gives " water" a piece "▁" of its
+            // own, which would carry every word's label.)
+            std::string text;
+            std::vector<std::pair<int64_t, int64_t>> spans;
+            int64_t at = 0;
             for (size_t w = 0; w < e.tokens.size(); ++w) {
-                // Byte-level BPE marks a word's leading space: give it one, as in running text.
-                const std::vector<std::string> pieces = tokenizer.tokenize((w > 0 ? " " : "") + e.tokens[w]);
-                for (size_t p = 0; p < pieces.size(); ++p) {
-                    const std::optional<int64_t> id = tokenizer.tokenToId(pieces[p]);
-                    s.ids.push_back(id.value_or(tokenizer.specialTokens().unk.value_or(0)));
-                    // The label goes on a word's first piece; the others are not scored.
-                    s.tokenLabels.push_back(p == 0 ? labelOf(e.tags[w], e) : kIgnore);
+                if (w > 0) {
+                    text += ' ';
+                    ++at;
+                }
+                int64_t length = 0;
+                for (const char c : e.tokens[w]) {
+                    length += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+                }
+                spans.emplace_back(at, at + length);
+                text += e.tokens[w];
+                at += length;
+            }
+            EncodeOptions plain;
+            plain.addSpecialTokens = false;
+            const Encoding enc = tokenizer.encode(text, plain);
+            size_t word = 0;
+            std::vector<bool> labelled(e.tokens.size(), false);
+            for (size_t p = 0; p < enc.size(); ++p) {
+                const auto [from, to] = enc.offsets[p];
+                while (word < spans.size() && spans[word].second <= from) {
+                    ++word;
+                }
+                const bool inWord = word < spans.size() && from < spans[word].second && to > spans[word].first;
+                s.ids.push_back(enc.ids[p]);
+                if (inWord && !labelled[word]) {
+                    labelled[word] = true;
+                    s.tokenLabels.push_back(labelOf(e.tags[word], e));
+                } else {
+                    s.tokenLabels.push_back(kIgnore);
                 }
             }
             if (static_cast<int64_t>(s.ids.size() + after.size()) > job.maxLength) {
@@ -216,6 +260,17 @@ public:
 
     TrainResult run(bool resume);
 
+    /// What to tell a user whose step `step` (0-based) ran out of memory.
+    Error outOfMemory(int64_t step) const
+    {
+        return Error(ErrorKind::OutOfMemory,
+            "out of memory at step " + std::to_string(step + 1) + " on " + device_.str() + " (batch_size "
+                + std::to_string(job_.batchSize) + ", max_length " + std::to_string(job_.maxLength)
+                + "). Try a smaller batch_size with more gradient_accumulation (the same effective batch), a shorter "
+                  "max_length, freezing the embeddings and first layers, or gradient_checkpointing"
+                + (device_.is_cuda() && job_.mixedPrecision == "no" ? ", or mixed_precision bf16" : "") + ".");
+    }
+
 private:
     void log(const std::string& message) const
     {
@@ -260,6 +315,8 @@ private:
     int64_t padId_ = 0;
     int64_t maskId_ = -1;
     int64_t vocab_ = 0;
+    torch::ScalarType autocast_ = torch::kFloat; ///< kFloat: no mixed precision
+    std::unique_ptr<LossScaler> scaler_; ///< fp16 only
 };
 
 void Trainer::prepareData()
@@ -288,6 +345,16 @@ void Trainer::prepareModel(bool resume)
 {
     device_ = job_.device == "auto" ? (torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU))
                                     : parseDevice(job_.device);
+    if (job_.mixedPrecision == "fp16") {
+        if (!device_.is_cuda()) {
+            throw Error(ErrorKind::InvalidInput, "mixed_precision fp16 needs a CUDA device, and this job runs on "
+                                                     + device_.str() + ". Use bf16 on the CPU, or \"no\".");
+        }
+        autocast_ = torch::kHalf;
+        scaler_ = std::make_unique<LossScaler>();
+    } else if (job_.mixedPrecision == "bf16") {
+        autocast_ = torch::kBFloat16;
+    }
     std::string weightsDir = job_.model;
     std::error_code ec;
     if (resume) {
@@ -301,6 +368,9 @@ void Trainer::prepareModel(bool resume)
         startStep_ = state.at("step").get<int64_t>();
         bestLoss_ = state.value("best_loss", std::numeric_limits<double>::infinity());
         badEvals_ = state.value("bad_evals", int64_t { 0 });
+        if (scaler_ && state.contains("loss_scale")) {
+            scaler_->restore(state.at("loss_scale").get<double>(), state.value("loss_scale_good_steps", int64_t { 0 }));
+        }
         log("resuming from " + weightsDir + " after step " + std::to_string(startStep_));
     }
     config_ = readJsonFile((fs::path(weightsDir) / "config.json").string());
@@ -352,17 +422,13 @@ void Trainer::prepareModel(bool resume)
         model_ = ModelInternals::loadForTraining(config_, weightsDir, tokenizerDir_, device_.str(), job_.seed, &fresh);
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Unsupported && classifier) {
-            throw Error(ErrorKind::Unsupported, std::string(e.what()) + " Lumen fine-tunes classifiers of BERT and of its "
-                                                                        "own convolutional and recurrent families so far.");
+            throw Error(ErrorKind::Unsupported, std::string(e.what()) + " Lumen fine-tunes classifiers of the families it "
+                                                                        "lists in docs/models.md.");
         }
         throw;
     }
-    if (job_.gradientCheckpointing) {
-        static const std::set<std::string> supported = { "bert", "roberta", "electra", "gpt2", "lumen-lightconv",
-            "lumen-dynamicconv", "lumen-dilatedconv", "lumen-lstm" };
-        if (supported.count(model_->info().modelType) == 0) {
-            log("gradient checkpointing is not available for " + model_->info().modelType + " yet: training without it");
-        }
+    if (job_.gradientCheckpointing && info.modelType == "t5") {
+        log("gradient checkpointing is not available for t5 yet: training without it");
     }
     if (!fresh.empty()) {
         log("new parameters (initialised from the seed): " + std::to_string(fresh.size()) + ", e.g. " + fresh.front());
@@ -496,6 +562,7 @@ torch::Tensor Trainer::logitsOf(const Batch& batch, bool train)
     in.attentionMask = batch.mask;
     in.tokenTypeIds = batch.types;
     in.checkpointLayers = train && job_.gradientCheckpointing;
+    const AutocastScope precision(device_, autocast_);
     return arch.run(in, {}).logits.to(torch::kFloat);
 }
 
@@ -618,6 +685,10 @@ std::string Trainer::saveCheckpoint(int64_t step)
     saveArchitecture(ModelInternals::architecture(*model_), config_, partial.string(), tokenizerDir_);
     torch::save(*optimizer_, (partial / "optimizer.pt").string());
     Json state { { "step", step }, { "bad_evals", badEvals_ }, { "task", trainTaskName(job_.task) } };
+    if (scaler_) {
+        state["loss_scale"] = scaler_->scale();
+        state["loss_scale_good_steps"] = scaler_->goodSteps();
+    }
     if (std::isfinite(bestLoss_)) {
         state["best_loss"] = bestLoss_;
     }
@@ -713,27 +784,33 @@ TrainResult Trainer::run(bool resume)
             torch::manual_seed(job_.seed + static_cast<uint64_t>(step)); // dropout: the same on a resumed run
             for (const Batch& b : micro) {
                 const torch::Tensor loss = summedLoss(logitsOf(b, true), b) / static_cast<double>(std::max<int64_t>(1, targets));
-                loss.backward();
+                (scaler_ ? loss * scaler_->scale() : loss).backward();
                 stepLoss += loss.item<double>();
             }
-            // The norm before clipping (clipping with an infinite bound only measures it).
-            gradNorm = torch::nn::utils::clip_grad_norm_(
-                trained_, job_.maxGradNorm > 0 ? job_.maxGradNorm : std::numeric_limits<double>::infinity());
-            for (auto& group : optimizer_->param_groups()) {
-                static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+            // fp16: gradients back to their true size; an overflow skips the update.
+            const bool finite = !scaler_ || scaler_->unscale(trained_);
+            if (finite) {
+                // The norm before clipping (clipping with an infinite bound only measures it).
+                gradNorm = torch::nn::utils::clip_grad_norm_(
+                    trained_, job_.maxGradNorm > 0 ? job_.maxGradNorm : std::numeric_limits<double>::infinity());
+                for (auto& group : optimizer_->param_groups()) {
+                    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+                }
+                optimizer_->step();
+            } else {
+                gradNorm = std::numeric_limits<double>::infinity();
+                log("step " + std::to_string(step + 1) + ": fp16 gradients overflowed, update skipped, loss scale "
+                    + std::to_string(scaler_->scale() / 2.0));
             }
-            optimizer_->step();
+            if (scaler_) {
+                scaler_->update();
+            }
             optimizer_->zero_grad();
         } catch (const std::bad_alloc&) {
-            throw Error(ErrorKind::OutOfMemory, "out of memory at step " + std::to_string(step + 1)
-                                                    + ". Try a smaller batch_size with more gradient_accumulation, a shorter "
-                                                      "max_length, or freezing the embeddings and first layers.");
+            throw outOfMemory(step);
         } catch (const c10::Error& e) {
-            const std::string what = e.what_without_backtrace();
-            if (what.find("out of memory") != std::string::npos || what.find("Out of memory") != std::string::npos) {
-                throw Error(ErrorKind::OutOfMemory, "out of memory at step " + std::to_string(step + 1) + " on " + device_.str()
-                                                        + ". Try a smaller batch_size with more gradient_accumulation, a "
-                                                          "shorter max_length, or freezing the embeddings and first layers.");
+            if (isOutOfMemory(e)) {
+                throw outOfMemory(step);
             }
             throw;
         }
@@ -801,7 +878,20 @@ std::string newestCheckpoint(const std::string& outputDir)
 TrainResult runTraining(const TrainJob& job, const std::string& outputDir, const TrainCallbacks& callbacks, bool resume)
 {
     Trainer trainer(job, outputDir, callbacks);
-    return trainer.run(resume);
+    try {
+        return trainer.run(resume);
+    } catch (const std::bad_alloc&) {
+        // Outside a training step (loading, evaluation, a checkpoint): the same advice.
+        throw Error(ErrorKind::OutOfMemory, "out of memory while preparing, evaluating or saving. Try a smaller "
+                                            "batch_size or max_length, or a smaller model.");
+    } catch (const c10::Error& e) {
+        if (isOutOfMemory(e)) {
+            throw Error(ErrorKind::OutOfMemory, "out of memory while preparing, evaluating or saving ("
+                    + std::string(e.what_without_backtrace()).substr(0, 200) + "). Try a smaller batch_size or max_length, or a smaller model.");
+        }
+        // Anything else LibTorch refuses, without its C++ backtrace.
+        throw Error(ErrorKind::Internal, std::string("LibTorch stopped the training: ") + e.what_without_backtrace());
+    }
 }
 
 } // namespace lumen::engine

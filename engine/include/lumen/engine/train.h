@@ -59,9 +59,12 @@ struct TrainJob {
     bool freezeEmbeddings = false;
     int64_t freezeLayers = 0; ///< the first N layers keep their weights
     /// Keep no activations inside the layers for the backward pass; run them again there
-    /// (less memory, about a third more time). BERT, RoBERTa, ELECTRA, GPT-2 and Lumen's
-    /// convolution and LSTM stacks; other families train without it (the log says so).
+    /// (less memory, about a third more time). Every family (T5: its encoder's layers).
     bool gradientCheckpointing = false;
+    /// "no", "bf16" or "fp16": the forward pass under autocast to that type (weights,
+    /// optimizer and loss stay float32); fp16 with dynamic loss scaling. fp16 needs CUDA;
+    /// bf16 also runs on the CPU.
+    std::string mixedPrecision = "no";
     double maxGradNorm = 1.0; ///< 0 = no clipping
     uint64_t seed = 0;
     std::string device = "auto"; ///< auto (a GPU when there is one), cpu, cuda, cuda:N
@@ -130,6 +133,17 @@ struct TrainResult {
     double samplesPerSecond = 0.0; ///< training inputs per second over this run's steps (evaluation excluded)
     double meanStepMs = 0.0;
 };
+
+/// An evaluation as the run's evaluation.json holds it (format lumen-evaluation-1: step,
+/// loss, accuracy, macro_f1, perplexity, labels, confusion, examples), and back. Reading
+/// throws lumen::Error(InvalidInput) naming what is wrong.
+std::string evaluationToJson(const EvalResult& evaluation);
+EvalResult evaluationFromJson(const std::string& json);
+
+/// The summary a train run is finished with (steps, device, model_dir, checkpoint, val_loss,
+/// stopped_early, samples_per_second, mean_step_ms, val_accuracy and val_macro_f1 for
+/// classifiers), the same from lumen-cli and from the window.
+std::string trainSummaryToJson(const TrainResult& result);
 
 /// The newest complete checkpoint under `outputDir`/checkpoints (a step-N folder), or "" when
 /// there is none.

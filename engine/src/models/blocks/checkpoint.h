@@ -20,4 +20,8 @@ namespace lumen::engine::blocks {
 
 torch::Tensor checkpointed(std::function<torch::Tensor(const torch::Tensor&)> layer, const torch::Tensor& x);
 
+/// How many layers have been recomputed in backward passes so far, process-wide (tests
+/// check that a family really checkpoints).
+int64_t checkpointReplays();
+
 } // namespace lumen::engine::blocks

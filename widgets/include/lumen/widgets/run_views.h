@@ -16,6 +16,7 @@
 //
 // Thread safety: GUI thread only.
 
+#include "lumen/widgets/evaluation_view.h"
 #include "lumen/widgets/speed_length_chart.h"
 
 #include <QString>
@@ -87,6 +88,11 @@ public:
     void setLengthSeries(const std::vector<LengthSeries>& series);
     SpeedLengthChart* lengthChart() const { return lengthChart_; }
 
+    /// A train run's last evaluation: confusion matrix and validation examples, beside the
+    /// metric plot (hidden while empty; setDetails empties it).
+    void setEvaluation(const EvaluationData& evaluation);
+    EvaluationView* evaluationView() const { return evaluation_; }
+
     QCustomPlot* plot() const { return plot_; }
     QTableWidget* parameterTable() const { return parameters_; }
     QListWidget* artifactList() const { return artifacts_; }
@@ -115,6 +121,7 @@ private:
     QCustomPlot* plot_ = nullptr;
     QLabel* plotNote_ = nullptr;
     SpeedLengthChart* lengthChart_ = nullptr;
+    EvaluationView* evaluation_ = nullptr;
     QWidget* metricArea_ = nullptr; ///< the metric chooser and its plot
     QListWidget* artifacts_ = nullptr;
     QPlainTextEdit* notes_ = nullptr;
