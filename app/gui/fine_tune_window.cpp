@@ -9,6 +9,7 @@
 #include "lumen/widgets/qcustomplot.h"
 
 #include <QApplication>
+#include <QCoreApplication>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
@@ -21,6 +22,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QFuture>
+#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -36,11 +38,14 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 namespace lumen::app {
@@ -121,6 +126,7 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     auto* chooseData = new QPushButton(tr("…"), dataBox);
     validation_ = new QLineEdit(dataBox);
     validation_->setPlaceholderText(tr("optional: a separate validation file"));
+    auto* chooseValidation = new QPushButton(tr("…"), dataBox);
     task_ = new QComboBox(dataBox);
     task_->addItem(tr("Sequence classification"), static_cast<int>(engine::TrainTask::SequenceClassification));
     task_->addItem(tr("Token classification"), static_cast<int>(engine::TrainTask::TokenClassification));
@@ -138,22 +144,35 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     dataForm->addWidget(data_, row, 1, 1, 3);
     dataForm->addWidget(chooseData, row++, 4);
     dataForm->addWidget(new QLabel(tr("Validation"), dataBox), row, 0);
-    dataForm->addWidget(validation_, row, 1, 1, 2);
-    dataForm->addWidget(new QLabel(tr("or hold out"), dataBox), row, 3);
-    dataForm->addWidget(validFraction_, row++, 4);
+    dataForm->addWidget(validation_, row, 1, 1, 3);
+    dataForm->addWidget(chooseValidation, row++, 4);
+    dataForm->addWidget(new QLabel(tr("or hold out"), dataBox), row, 0);
+    dataForm->addWidget(validFraction_, row++, 1);
     dataForm->addWidget(new QLabel(tr("Task"), dataBox), row, 0);
     dataForm->addWidget(task_, row++, 1, 1, 4);
-    dataForm->addWidget(new QLabel(tr("Text"), dataBox), row, 0);
+    textLabel_ = new QLabel(tr("Text"), dataBox);
+    labelLabel_ = new QLabel(tr("Label"), dataBox);
+    dataForm->addWidget(textLabel_, row, 0);
     dataForm->addWidget(textColumn_, row, 1);
     dataForm->addWidget(new QLabel(tr("Pair"), dataBox), row, 2);
     dataForm->addWidget(pairColumn_, row++, 3, 1, 2);
-    dataForm->addWidget(new QLabel(tr("Label"), dataBox), row, 0);
+    dataForm->addWidget(labelLabel_, row, 0);
     dataForm->addWidget(labelColumn_, row++, 1);
     preview_ = new QTableWidget(0, 0, dataBox);
     preview_->setObjectName(QStringLiteral("dataPreview"));
     preview_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     preview_->setMaximumHeight(160);
     dataForm->addWidget(preview_, row++, 0, 1, 5);
+    dataCheck_ = new QLabel(dataBox);
+    dataCheck_->setObjectName(QStringLiteral("dataCheck"));
+    dataCheck_->setWordWrap(true);
+    dataCheck_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    dataCheck_->setToolTip(tr("What the whole file holds, read in the background after each change"));
+    dataForm->addWidget(dataCheck_, row++, 0, 1, 5);
+    checkTimer_ = new QTimer(this);
+    checkTimer_->setSingleShot(true);
+    checkTimer_->setInterval(250);
+    connect(checkTimer_, &QTimer::timeout, this, &FineTuneWindow::scheduleDataCheck);
     leftLayout->addWidget(dataBox);
 
     auto* options = new QGroupBox(tr("Options"), left);
@@ -292,13 +311,24 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
             status_->setText(tr("Copied: %1").arg(command));
         }
     });
-    connect(task_, &QComboBox::currentIndexChanged, this, [this] {
-        const auto task = static_cast<engine::TrainTask>(task_->currentData().toInt());
-        const bool classes = task == engine::TrainTask::SequenceClassification;
-        labelColumn_->setEnabled(classes);
-        pairColumn_->setEnabled(classes);
-        textColumn_->setEnabled(classes);
+    connect(chooseValidation, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Validation Data"), validation_->text(),
+            tr("Data (*.csv *.tsv *.jsonl *.json *.conll *.txt);;All files (*)"));
+        if (!path.isEmpty()) {
+            validation_->setText(path);
+        }
     });
+    connect(task_, &QComboBox::currentIndexChanged, this, &FineTuneWindow::updateColumnBoxes);
+    const auto dataChanged = [this] {
+        dataCheck_->setText(tr("Reading the data…"));
+        checkTimer_->start();
+    };
+    for (QComboBox* box : { textColumn_, pairColumn_, labelColumn_, task_ }) {
+        connect(box, &QComboBox::currentIndexChanged, this, dataChanged);
+    }
+    connect(validation_, &QLineEdit::textChanged, this, dataChanged);
+    connect(validFraction_, &QDoubleSpinBox::valueChanged, this, dataChanged);
+    updateColumnBoxes();
     updateButtons();
 }
 
@@ -369,7 +399,14 @@ bool FineTuneWindow::setDataFile(const QString& path)
     pick(textColumn_, { "text", "sentence", "sentence1", "premise", "review" });
     pick(labelColumn_, { "label", "labels", "class", "category", "sentiment" });
     pick(pairColumn_, { "sentence2", "hypothesis", "pair" });
-    if (p.format == engine::DataFormat::Conll || (p.format == engine::DataFormat::Jsonl && headers.contains(QStringLiteral("tags")))) {
+    dataFormat_ = p.format;
+    const bool tagged = p.format == engine::DataFormat::Conll
+        || (p.format == engine::DataFormat::Jsonl && (headers.contains(QStringLiteral("tags")) || headers.contains(QStringLiteral("ner_tags"))));
+    if (tagged) {
+        pick(textColumn_, { "tokens", "words" });
+        pick(labelColumn_, { "tags", "ner_tags", "labels" });
+    }
+    if (tagged) {
         task_->setCurrentIndex(task_->findData(static_cast<int>(engine::TrainTask::TokenClassification)));
     } else if (p.format == engine::DataFormat::Text) {
         task_->setCurrentIndex(task_->findData(static_cast<int>(engine::TrainTask::MaskedLm)));
@@ -380,7 +417,123 @@ bool FineTuneWindow::setDataFile(const QString& path)
                          .arg(QFileInfo(path).fileName())
                          .arg(p.totalLines)
                          .arg(headers.size()));
+    updateColumnBoxes();
+    dataCheck_->setText(tr("Reading the data…"));
+    checkTimer_->start();
     return true;
+}
+
+void FineTuneWindow::updateColumnBoxes()
+{
+    // Classification reads text (+ pair) and label columns; token classification from JSONL
+    // reads a tokens and a tags key (CoNLL has its own two columns); LM training reads text.
+    const auto task = static_cast<engine::TrainTask>(task_->currentData().toInt());
+    const bool classes = task == engine::TrainTask::SequenceClassification;
+    const bool tokens = task == engine::TrainTask::TokenClassification;
+    const bool keyed = dataFormat_ == engine::DataFormat::Jsonl || dataFormat_ == engine::DataFormat::Csv
+        || dataFormat_ == engine::DataFormat::Tsv;
+    textLabel_->setText(tokens ? tr("Tokens") : tr("Text"));
+    labelLabel_->setText(tokens ? tr("Tags") : tr("Label"));
+    textColumn_->setEnabled((classes && keyed) || (tokens && dataFormat_ == engine::DataFormat::Jsonl)
+        || (!classes && !tokens && dataFormat_ != engine::DataFormat::Text && keyed));
+    labelColumn_->setEnabled((classes && keyed) || (tokens && dataFormat_ == engine::DataFormat::Jsonl));
+    pairColumn_->setEnabled(classes && keyed);
+}
+
+namespace {
+
+/// "neg 120 · pos 118": each label with how often it occurs (the first 12).
+QString labelCounts(const engine::Dataset& d, bool tags)
+{
+    std::map<std::string, int64_t> counts;
+    for (const engine::Example& e : d.examples) {
+        if (tags) {
+            for (const std::string& t : e.tags) {
+                ++counts[t];
+            }
+        } else {
+            ++counts[e.label];
+        }
+    }
+    QStringList parts;
+    for (const auto& [label, n] : counts) {
+        if (parts.size() == 12) {
+            parts << QCoreApplication::translate("FineTuneWindow", "and %1 more").arg(counts.size() - 12);
+            break;
+        }
+        parts << QStringLiteral("%1 %2").arg(QString::fromStdString(label)).arg(n);
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
+/// What the job's data holds, or where it is wrong (the engine's file:line message).
+std::pair<QString, bool> describeData(const engine::TrainJob& j)
+{
+    const engine::DatasetKind kind = j.task == engine::TrainTask::SequenceClassification ? engine::DatasetKind::Classification
+        : j.task == engine::TrainTask::TokenClassification                            ? engine::DatasetKind::Tokens
+                                                                                      : engine::DatasetKind::Text;
+    const bool tags = kind == engine::DatasetKind::Tokens;
+    const auto tr = [](const char* s) { return QCoreApplication::translate("FineTuneWindow", s); };
+    try {
+        const engine::Dataset train = engine::loadDataset(j.train, kind);
+        const auto n = static_cast<qint64>(train.examples.size());
+        QString text;
+        if (!j.validation.path.empty()) {
+            const engine::Dataset valid = engine::loadDataset(j.validation, kind);
+            text = tr("%1 training examples, %2 in the validation file.").arg(n).arg(valid.examples.size());
+            if (kind != engine::DatasetKind::Text) {
+                for (const std::string& l : valid.labels) {
+                    if (std::find(train.labels.begin(), train.labels.end(), l) == train.labels.end()) {
+                        return { tr("The validation file has the label \"%1\", which the training data never has.")
+                                     .arg(QString::fromStdString(l)),
+                            false };
+                    }
+                }
+            }
+        } else {
+            const auto [kept, held] = engine::splitDataset(train, j.validationFraction, j.seed);
+            text = tr("%1 examples: %2 for training, %3 held out for validation.")
+                       .arg(n)
+                       .arg(kept.examples.size())
+                       .arg(held.examples.size());
+        }
+        if (kind == engine::DatasetKind::Text) {
+            return { text, true };
+        }
+        text += QLatin1Char(' ')
+            + (tags ? tr("%1 tags: %2") : tr("%1 labels: %2")).arg(train.labels.size()).arg(labelCounts(train, tags));
+        if (train.labels.size() < 2) {
+            return { text + QLatin1Char(' ') + tr("A classifier needs at least two."), false };
+        }
+        return { text, true };
+    } catch (const std::exception& e) {
+        return { QString::fromUtf8(e.what()), false };
+    }
+}
+
+} // namespace
+
+void FineTuneWindow::scheduleDataCheck()
+{
+    const engine::TrainJob j = job();
+    if (j.train.path.empty()) {
+        dataCheck_->clear();
+        return;
+    }
+    const quint64 request = ++checkRequest_;
+    dataCheck_->setText(tr("Reading the data…"));
+    auto* watcher = new QFutureWatcher<std::pair<QString, bool>>(this);
+    connect(watcher, &QFutureWatcher<std::pair<QString, bool>>::finished, this, [this, watcher, request] {
+        watcher->deleteLater();
+        if (request != checkRequest_) {
+            return; // the data or its columns changed meanwhile
+        }
+        const auto [text, ok] = watcher->result();
+        dataCheck_->setText(text);
+        dataCheck_->setStyleSheet(ok ? QString() : QStringLiteral("color: #b03030;"));
+        dataCheck_->setProperty("ok", ok);
+    });
+    watcher->setFuture(QtConcurrent::run([j] { return describeData(j); }));
 }
 
 engine::TrainJob FineTuneWindow::job() const
@@ -398,8 +551,19 @@ engine::TrainJob FineTuneWindow::job() const
     if (j.train.labelColumn.empty()) {
         j.train.labelColumn = "label";
     }
+    if (j.task == engine::TrainTask::TokenClassification && dataFormat_ == engine::DataFormat::Jsonl) {
+        j.train.tokensKey = textColumn_->currentData().toString().toStdString();
+        j.train.tagsKey = labelColumn_->currentData().toString().toStdString();
+        if (j.train.tokensKey.empty()) {
+            j.train.tokensKey = "tokens";
+        }
+        if (j.train.tagsKey.empty()) {
+            j.train.tagsKey = "tags";
+        }
+    }
     j.validation = j.train;
     j.validation.path = validation_->text().trimmed().toStdString();
+    j.validation.format = engine::DataFormat::Auto;
     j.validationFraction = validFraction_->value();
     j.learningRate = lr_->value();
     j.weightDecay = weightDecay_->value();
@@ -436,6 +600,10 @@ void FineTuneWindow::setJob(const engine::TrainJob& j)
     textColumn_->setCurrentIndex(std::max(0, textColumn_->findData(q(j.train.textColumn))));
     pairColumn_->setCurrentIndex(std::max(0, pairColumn_->findData(q(j.train.pairColumn))));
     labelColumn_->setCurrentIndex(std::max(0, labelColumn_->findData(q(j.train.labelColumn))));
+    if (j.task == engine::TrainTask::TokenClassification && dataFormat_ == engine::DataFormat::Jsonl) {
+        textColumn_->setCurrentIndex(std::max(0, textColumn_->findData(q(j.train.tokensKey))));
+        labelColumn_->setCurrentIndex(std::max(0, labelColumn_->findData(q(j.train.tagsKey))));
+    }
     validation_->setText(q(j.validation.path));
     validFraction_->setValue(j.validationFraction);
     lr_->setValue(j.learningRate);

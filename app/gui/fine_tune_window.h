@@ -13,6 +13,7 @@
 
 #include "project_controller.h"
 
+#include "lumen/engine/dataset.h"
 #include "lumen/engine/train.h"
 #include "lumen/widgets/evaluation_view.h"
 
@@ -33,6 +34,7 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
+class QTimer;
 
 namespace lumen::app {
 
@@ -77,6 +79,7 @@ public:
     QDoubleSpinBox* learningRateBox() const { return lr_; }
     QCustomPlot* lossPlot() const { return lossPlot_; }
     QCustomPlot* validationPlot() const { return validPlot_; }
+    QLabel* dataCheckLabel() const { return dataCheck_; }
     QTableWidget* confusionTable() const { return evaluation_->confusionTable(); }
     QTableWidget* examplesTable() const { return evaluation_->examplesTable(); }
     widgets::EvaluationView* evaluationView() const { return evaluation_; }
@@ -99,6 +102,10 @@ private:
     void onEvaluated(const engine::EvalResult& r);
     void onFinished(const engine::TrainResult& r, const QString& error);
     void updateButtons();
+    /// Reads the whole training (and validation) data off the GUI thread, shortly after the
+    /// last change, and shows what it holds or where it is wrong.
+    void scheduleDataCheck();
+    void updateColumnBoxes();
 
     ProjectController* projects_;
     RecordedRun run_;
@@ -120,6 +127,12 @@ private:
     QComboBox* pairColumn_ = nullptr;
     QComboBox* labelColumn_ = nullptr;
     QTableWidget* preview_ = nullptr;
+    QLabel* textLabel_ = nullptr;
+    QLabel* labelLabel_ = nullptr;
+    QLabel* dataCheck_ = nullptr; ///< what the whole data holds: examples, split, label set
+    QTimer* checkTimer_ = nullptr;
+    quint64 checkRequest_ = 0;
+    engine::DataFormat dataFormat_ = engine::DataFormat::Auto;
     QDoubleSpinBox* lr_ = nullptr;
     QDoubleSpinBox* weightDecay_ = nullptr;
     QDoubleSpinBox* validFraction_ = nullptr;

@@ -372,6 +372,9 @@ void RunBrowser::showRun(qint64 id)
             page_->setLengthSeries(lengthSeries(*project, id));
         }
         if (run->kind == "train") {
+            if (d.metricKeys.contains(QStringLiteral("loss"))) {
+                page_->setCurrentMetric(QStringLiteral("loss"));
+            }
             page_->setEvaluation(recordedEvaluation(*project, id));
         }
     } catch (const std::exception& e) {

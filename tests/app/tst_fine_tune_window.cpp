@@ -146,6 +146,62 @@ private Q_SLOTS:
         QCOMPARE(lumen::engine::trainJobToJson(window.job()), lumen::engine::trainJobToJson(wanted));
     }
 
+    // The whole file is read in the background: the examples, the split and the label set
+    // with counts; a validation label the training data lacks, a missing column and a
+    // tokens/tags JSONL with its own key names.
+    void dataCheck()
+    {
+        ProjectController projects;
+        FineTuneWindow window(&projects);
+        window.setModelDir(base_);
+        QVERIFY(window.setDataFile(data_));
+        QLabel* check = window.dataCheckLabel();
+        const auto settled = [&] { return QTest::qWaitFor([&] { return !check->text().startsWith(QStringLiteral("Reading")) && !check->text().isEmpty(); }, 20000); };
+        QVERIFY(settled());
+        QVERIFY2(check->text().contains(QStringLiteral("80 examples: 72 for training, 8 held out")), qPrintable(check->text()));
+        QVERIFY2(check->text().contains(QStringLiteral("2 labels: neg 40 · pos 40")), qPrintable(check->text()));
+        QVERIFY(check->property("ok").toBool());
+
+        const QString valid = dir_.filePath(QStringLiteral("valid.csv"));
+        QFile v(valid);
+        QVERIFY(v.open(QIODevice::WriteOnly));
+        v.write("id,review,sentiment\n1,the city,pos\n2,the layer,neutral\n");
+        v.close();
+        lumen::engine::TrainJob j = window.job();
+        j.validation.path = valid.toStdString();
+        window.setJob(j);
+        QTest::qWait(300);
+        QVERIFY(settled());
+        QVERIFY2(check->text().contains(QStringLiteral("label \"neutral\"")), qPrintable(check->text()));
+        QVERIFY(!check->property("ok").toBool());
+
+        window.textColumnBox()->setCurrentIndex(window.textColumnBox()->findData(QStringLiteral("id")));
+        window.labelColumnBox()->setCurrentIndex(window.labelColumnBox()->findData(QStringLiteral("review")));
+        j = window.job();
+        j.validation.path.clear();
+        window.setJob(j);
+        QTest::qWait(300);
+        QVERIFY(settled());
+        // The wrong column chosen as the label: its "labels" show at once.
+        QVERIFY2(check->text().contains(QStringLiteral("6 labels: the beautiful city with every 13")), qPrintable(check->text()));
+
+        const QString tagged = dir_.filePath(QStringLiteral("ner.jsonl"));
+        QFile t(tagged);
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        for (int r = 0; r < 10; ++r) {
+            t.write(R"({"id": 1, "words": ["the", "city", "of", "water"], "ner_tags": ["O", "LOC", "O", "LOC"]})" "\n");
+        }
+        t.close();
+        QVERIFY(window.setDataFile(tagged));
+        QCOMPARE(window.job().task, lumen::engine::TrainTask::TokenClassification);
+        QCOMPARE(window.job().train.tokensKey, std::string("words"));
+        QCOMPARE(window.job().train.tagsKey, std::string("ner_tags"));
+        QVERIFY(window.textColumnBox()->isEnabled());
+        QVERIFY(!window.pairColumnBox()->isEnabled());
+        QVERIFY(settled());
+        QVERIFY2(check->text().contains(QStringLiteral("2 tags: LOC 20 · O 20")), qPrintable(check->text()));
+    }
+
     void cancelResumeAndFailure()
     {
         ProjectController projects;

@@ -8,6 +8,8 @@
 #include <QSplitter>
 #include <QTableWidget>
 
+#include <algorithm>
+
 namespace lumen::widgets {
 
 namespace {
@@ -38,6 +40,9 @@ EvaluationView::EvaluationView(QWidget* parent, bool vertical)
     examples_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     examples_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     examples_->verticalHeader()->setVisible(false);
+    examples_->setWordWrap(false);
+    examples_->verticalHeader()->setDefaultSectionSize(examples_->fontMetrics().height() + 6);
+    confusion_->verticalHeader()->setDefaultSectionSize(confusion_->fontMetrics().height() + 10);
     auto* split = new QSplitter(vertical ? Qt::Vertical : Qt::Horizontal, this);
     split->addWidget(confusion_);
     split->addWidget(examples_);
@@ -89,6 +94,10 @@ void EvaluationView::setData(const EvaluationData& data)
                                  .arg(100.0 * share, 0, 'f', 1));
             confusion_->setItem(g, p, item);
         }
+    }
+    confusion_->resizeColumnsToContents();
+    for (int c = 0; c < n; ++c) {
+        confusion_->setColumnWidth(c, std::max(confusion_->columnWidth(c), 48));
     }
     examples_->setRowCount(static_cast<int>(data.examples.size()));
     for (size_t i = 0; i < data.examples.size(); ++i) {

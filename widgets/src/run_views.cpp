@@ -171,6 +171,7 @@ RunPage::RunPage(QWidget* parent)
     rightLayout->addWidget(metricArea_, 1);
     evaluation_ = new EvaluationView(right, /*vertical=*/false);
     evaluation_->setVisible(false);
+    evaluation_->setMinimumHeight(220);
     rightLayout->addWidget(evaluation_, 1);
     auto* artifactsLabel = new QLabel(tr("Artifacts"), right);
     rightLayout->addWidget(artifactsLabel);

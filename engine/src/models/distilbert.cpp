@@ -114,7 +114,7 @@ struct MultiHeadSelfAttention : nn::Module {
         torch::Tensor scores = torch::matmul(q / scale, k.transpose(-1, -2));
         const torch::Tensor masked =
             keyMask.eq(0).view({ x.size(0), 1, 1, x.size(1) }).expand_as(scores);
-        scores = scores.masked_fill(masked, std::numeric_limits<float>::lowest());
+        scores = scores.masked_fill(masked, blocks::lowestOf(scores.scalar_type()));
         const torch::Tensor weights = torch::softmax(scores, /*dim=*/-1);
         if (probs != nullptr) {
             *probs = weights;

@@ -141,7 +141,7 @@ struct Block : nn::Module {
         if (sizes.scaleByInverseLayerIdx) {
             scores = scores / static_cast<double>(index + 1);
         }
-        const auto lowest = torch::full({}, std::numeric_limits<float>::lowest(), scores.options());
+        const auto lowest = torch::full({}, blocks::lowestOf(scores.scalar_type()), scores.options());
         scores = torch::where(causal, scores, lowest);
         if (padMask.defined()) {
             scores = scores + padMask;

@@ -483,7 +483,7 @@ private:
             allowed =
                 allowed.logical_and(attentionMask.to(torch::kBool).view({ batch, 1, 1, total }));
         }
-        const auto lowest = std::numeric_limits<float>::lowest();
+        const double lowest = blocks::lowestOf(like.scalar_type());
         return torch::zeros({ batch, 1, seq, total }, like.options())
             .masked_fill(allowed.logical_not(), lowest);
     }

@@ -262,7 +262,7 @@ struct T5Stack : nn::Module {
 // 0/1 mask [batch, 1, query or 1, key] -> additive (1 - m) * lowest, as the reference.
 torch::Tensor toAdditive(const torch::Tensor& mask01, torch::ScalarType dtype)
 {
-    return (1.0 - mask01.to(dtype)) * std::numeric_limits<float>::lowest();
+    return (1.0 - mask01.to(dtype)) * blocks::lowestOf(dtype);
 }
 
 enum class T5Head { Seq2SeqLm, SequenceClassification, TokenClassification };

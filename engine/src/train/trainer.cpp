@@ -423,7 +423,7 @@ void Trainer::prepareModel(bool resume)
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Unsupported && classifier) {
             throw Error(ErrorKind::Unsupported, std::string(e.what()) + " Lumen fine-tunes classifiers of the families it "
-                                                                        "lists in docs/models.md.");
+                                                                        "lists in docs/training.md.");
         }
         throw;
     }

@@ -89,6 +89,11 @@ LayerNormImpl::LayerNormImpl(const torch::nn::LayerNormOptions& options)
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x)
 {
+    // Under autocast a bf16 / fp16 input meets float32 weights: normalise in float32, as
+    // autocast's float32 policy for layer_norm does on CUDA (the CPU's list lacks it).
+    if (x.scalar_type() != weight.scalar_type()) {
+        return torch::layer_norm(x.to(weight.scalar_type()), shape_, weight, bias, eps_);
+    }
     return torch::layer_norm(x, shape_, weight, bias, eps_);
 }
 
@@ -133,9 +138,23 @@ torch::Tensor activate(Activation activation, const torch::Tensor& x)
     return x;
 }
 
+double lowestOf(torch::ScalarType dtype)
+{
+    switch (dtype) {
+    case torch::kBFloat16:
+        return static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest());
+    case torch::kHalf:
+        return static_cast<double>(std::numeric_limits<c10::Half>::lowest());
+    case torch::kDouble:
+        return std::numeric_limits<double>::lowest();
+    default:
+        return std::numeric_limits<float>::lowest();
+    }
+}
+
 torch::Tensor additiveMask(const torch::Tensor& attentionMask, torch::ScalarType dtype)
 {
-    const auto lowest = std::numeric_limits<float>::lowest();
+    const double lowest = lowestOf(dtype);
     torch::Tensor mask = attentionMask.to(dtype).unsqueeze(/*dim=*/1).unsqueeze(/*dim=*/2);
     return (1.0 - mask) * lowest;
 }

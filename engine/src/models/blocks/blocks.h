@@ -77,6 +77,10 @@ Activation activationFromConfig(const ModelConfig& config, const char* key,
                                 const std::string& fallback);
 torch::Tensor activate(Activation activation, const torch::Tensor& x);
 
+/// The dtype's most negative finite value (torch.finfo(dtype).min): what masked scores are
+/// filled with. float32's lowest does not fit bfloat16 or half, which autocast gives.
+double lowestOf(torch::ScalarType dtype);
+
 /// [batch, seq] 0/1 mask -> additive [batch, 1, 1, seq] mask: 0 where attended, the
 /// dtype's lowest value where masked (the reference's get_extended_attention_mask).
 torch::Tensor additiveMask(const torch::Tensor& attentionMask, torch::ScalarType dtype);
