@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// Comparing models on one input: the tokens each one sees aligned by character offsets, what
+// each predicts (fill-mask, next token or classes) with top-1 agreement and KL divergence,
+// layers matched by relative depth, and the facts (parameters, FLOPs at this length,
+// latency).
+//
+//   std::vector<Model*> models = { bert.get(), albert.get() };
+//   CompareResult r = compareModels(models, { .text = "The capital of France is [MASK]." });
+//   r.kl[0][1];                  // KL(bert || albert) over their fill-mask distributions
+//   r.alignment.spans[3].differs // the tokenizers cut this stretch of text differently
+//
+// Thread safety: as Model::forward (one thread per model at a time).
+
+#include "lumen/engine/model.h"
+#include "lumen/engine/run_control.h"
+#include "lumen/engine/tokenizer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lumen::engine {
+
+/// One stretch of the text that every tokenizer cuts at both ends: the smallest such
+/// stretches, in text order. Offsets are code points of the text.
+struct AlignedSpan {
+    int64_t begin = 0;
+    int64_t end = 0;
+    std::string text;
+    /// Per model: the indices (into that model's encoding) of the tokens inside the span.
+    std::vector<std::vector<int64_t>> tokens;
+    /// The models cut the span differently (a different number of tokens, or the same
+    /// number at different places).
+    bool differs = false;
+};
+
+struct TokenAlignment {
+    std::vector<AlignedSpan> spans;
+    /// Per model: tokens that cover no character of the text (special tokens, SentencePiece's
+    /// lone "▁"): they belong to no span.
+    std::vector<std::vector<int64_t>> unaligned;
+};
+
+/// Aligns the encodings of one text by their offsets. A token's span is trimmed of the
+/// whitespace it covers (byte-level BPE and SentencePiece pieces include the space before a
+/// word; WordPiece's do not), so all tokenizers cut at word starts alike.
+TokenAlignment alignTokens(const std::string& text, const std::vector<Encoding>& encodings);
+
+/// Model A's layer `layer` (of `layersA`) in a model of `layersB` layers at the same relative
+/// depth: the first layer of B by which as large a share of B's stack has run,
+/// ceil((layer + 1) / layersA x layersB) - 1. The last layer maps to the last layer.
+int64_t layerAtRelativeDepth(int64_t layer, int64_t layersA, int64_t layersB);
+
+struct PredictionCandidate {
+    std::string text; ///< what the token reads as, trimmed ("paris"); a class's name
+    double probability = 0.0;
+};
+
+struct ModelPrediction {
+    /// "fill-mask" (the first mask), "next-token" (after the text), "classes" (a sequence
+    /// classifier), or "" when the model predicts nothing here (then `why` says why).
+    std::string kind;
+    std::string why;
+    std::vector<PredictionCandidate> top; ///< best first
+};
+
+struct ModelFacts {
+    std::string dir;
+    std::string modelType;
+    std::string architecture;
+    std::string headKind;
+    int64_t layers = 0;
+    int64_t hidden = 0;
+    int64_t heads = 0;
+    int64_t parameters = 0; ///< unique parameters (ALBERT's shared layers once)
+    int64_t parametersPerForward = 0; ///< counting shared layers each time they run
+    int64_t weightBytes = 0; ///< parameters x bytes per value
+    int64_t tokens = 0; ///< this input's length for this model (special tokens included)
+    double flops = 0.0; ///< one forward pass over this input (forwardFlops)
+    double latencyMs = 0.0; ///< median forward time over CompareConfig::repeats
+};
+
+struct CompareConfig {
+    std::string text; ///< "[MASK]" or "<mask>" stand for each model's own mask token
+    int64_t topK = 10;
+    int repeats = 5; ///< timed forward passes per model for the latency (0: not timed)
+};
+
+struct CompareResult {
+    std::vector<ModelFacts> facts;
+    std::vector<std::vector<std::string>> tokens; ///< per model, as its tokenizer writes them
+    TokenAlignment alignment;
+    std::vector<ModelPrediction> predictions;
+    /// KL(P_a || P_b) in nats between the models' distributions; NaN where the two predict
+    /// different things (or nothing). Models with the same vocabulary are compared over all
+    /// of it; others over the words either has in its top 50, with the rest as one "other"
+    /// outcome.
+    std::vector<std::vector<double>> kl;
+    /// 1 where the two models' best candidates read the same, 0 where not, -1 where they
+    /// predict different things.
+    std::vector<std::vector<int>> top1;
+    /// The share of comparable pairs (a < b) whose best candidates agree; NaN when none are.
+    double top1Agreement = 0.0;
+    JobStatus status = JobStatus::Completed;
+};
+
+/// Runs every model on the text. Throws lumen::Error(InvalidInput) for fewer than two or
+/// more than four models, an empty text or a model without a tokenizer.
+CompareResult compareModels(const std::vector<Model*>& models, const CompareConfig& config,
+                            const RunControl& control = {});
+
+/// KL(p || q) in nats of two distributions over the same outcomes (each summing to 1);
+/// q is floored at 1e-12 where p is not 0.
+double klDivergence(const std::vector<double>& p, const std::vector<double>& q);
+
+} // namespace lumen::engine
+
+namespace lumen::engine {
+
+/// A comparison as a run's compare.json holds it (format lumen-compare-1), and back: the
+/// same numbers (NaN written as null). Reading throws lumen::Error(InvalidInput) naming
+/// what is wrong.
+std::string compareResultToJson(const CompareResult& result, const CompareConfig& config);
+CompareResult compareResultFromJson(const std::string& json, CompareConfig* config = nullptr);
+
+} // namespace lumen::engine

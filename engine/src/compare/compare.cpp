@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "lumen/engine/compare.h"
+
+#include "lumen/engine/bench.h"
+#include "lumen/engine/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace lumen::engine {
+
+namespace {
+
+/// The byte offset where each code point of `text` starts (and text.size() at the end), and
+/// whether it is white space.
+struct CodePoints {
+    std::vector<size_t> bytes;
+    std::vector<bool> space;
+};
+
+CodePoints codePoints(const std::string& text)
+{
+    CodePoints cp;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c & 0xC0) == 0x80) {
+            continue;
+        }
+        cp.bytes.push_back(i);
+        // ASCII white space and the common Unicode spaces (NBSP, U+2000..U+200A, ideographic).
+        bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+        if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+            ws = true;
+        }
+        if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80
+            && static_cast<unsigned char>(text[i + 2]) <= 0x8A) {
+            ws = true;
+        }
+        if (c == 0xE3 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80
+            && static_cast<unsigned char>(text[i + 2]) == 0x80) {
+            ws = true;
+        }
+        cp.space.push_back(ws);
+    }
+    cp.bytes.push_back(text.size());
+    return cp;
+}
+
+std::string trimmed(std::string s)
+{
+    const auto notSpace = [](unsigned char c) { return !std::isspace(c); };
+    s.erase(s.begin(), std::find_if(s.begin(), s.end(), notSpace));
+    s.erase(std::find_if(s.rbegin(), s.rend(), notSpace).base(), s.end());
+    return s;
+}
+
+std::string lowered(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+/// A prediction with its whole distribution, for the divergences.
+struct Distribution {
+    std::vector<double> probs; ///< over the vocabulary, or the classes
+    std::vector<std::string> words; ///< classes: their names; vocabularies: filled lazily
+    bool overVocabulary = false;
+    const Tokenizer* tokenizer = nullptr;
+    std::vector<std::string> labels;
+};
+
+std::vector<int64_t> topIds(const std::vector<double>& p, size_t k)
+{
+    std::vector<int64_t> ids(p.size());
+    std::iota(ids.begin(), ids.end(), int64_t { 0 });
+    k = std::min(k, ids.size());
+    std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
+        [&p](int64_t a, int64_t b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
+    ids.resize(k);
+    return ids;
+}
+
+/// The most probable words of a vocabulary distribution: tokens that read the same once
+/// trimmed ("Ġparis", "paris") are one word, their probabilities summed.
+std::map<std::string, double> wordMass(const Distribution& d, size_t ids)
+{
+    std::map<std::string, double> mass;
+    for (const int64_t id : topIds(d.probs, ids)) {
+        mass[lowered(trimmed(d.tokenizer->decode({ id }, /*skipSpecial=*/false)))] += d.probs[static_cast<size_t>(id)];
+    }
+    return mass;
+}
+
+bool sameVocabulary(const Tokenizer& a, const Tokenizer& b)
+{
+    if (a.vocabSize() != b.vocabSize() || a.kind() != b.kind()) {
+        return false;
+    }
+    for (int64_t id = 0; id < a.vocabSize(); ++id) {
+        if (a.idToToken(id) != b.idToToken(id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::vector<double> softmax(const float* logits, size_t n)
+{
+    std::vector<double> p(n);
+    double top = -std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < n; ++i) {
+        top = std::max(top, static_cast<double>(logits[i]));
+    }
+    double sum = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+        p[i] = std::exp(static_cast<double>(logits[i]) - top);
+        sum += p[i];
+    }
+    for (double& v : p) {
+        v /= sum;
+    }
+    return p;
+}
+
+/// `text` with "[MASK]" and "<mask>" written as this tokenizer's own mask token.
+std::string withOwnMask(std::string text, const Tokenizer& tokenizer)
+{
+    const auto mask = tokenizer.specialTokens().mask;
+    if (!mask) {
+        return text;
+    }
+    const std::string own = tokenizer.idToToken(*mask);
+    for (const std::string marker : { "[MASK]", "<mask>" }) {
+        if (marker == own) {
+            continue;
+        }
+        for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + own.size())) {
+            text.replace(at, marker.size(), own);
+        }
+    }
+    return text;
+}
+
+bool hasMaskMarker(const std::string& text)
+{
+    return text.find("[MASK]") != std::string::npos || text.find("<mask>") != std::string::npos;
+}
+
+} // namespace
+
+TokenAlignment alignTokens(const std::string& text, const std::vector<Encoding>& encodings)
+{
+    const CodePoints cp = codePoints(text);
+    const auto length = static_cast<int64_t>(cp.space.size());
+    const size_t models = encodings.size();
+    TokenAlignment out;
+    out.unaligned.resize(models);
+    // Each token's span, trimmed of white space; empty spans belong to no span.
+    std::vector<std::vector<std::pair<int64_t, int64_t>>> spans(models);
+    std::set<int64_t> candidates;
+    for (size_t m = 0; m < models; ++m) {
+        const Encoding& e = encodings[m];
+        spans[m].resize(e.size(), { -1, -1 });
+        for (size_t t = 0; t < e.size(); ++t) {
+            int64_t a = std::clamp<int64_t>(e.offsets[t].first, 0, length);
+            int64_t b = std::clamp<int64_t>(e.offsets[t].second, 0, length);
+            const bool special = t < e.specialMask.size() && e.specialMask[t] != 0;
+            while (a < b && cp.space[static_cast<size_t>(a)]) {
+                ++a;
+            }
+            while (b > a && cp.space[static_cast<size_t>(b - 1)]) {
+                --b;
+            }
+            if (special || a >= b) {
+                out.unaligned[m].push_back(static_cast<int64_t>(t));
+                continue;
+            }
+            spans[m][t] = { a, b };
+            candidates.insert(a);
+            candidates.insert(b);
+        }
+    }
+    // A cut is a place no token of any model crosses.
+    const auto crossed = [&](int64_t x) {
+        for (size_t m = 0; m < models; ++m) {
+            for (const auto& [a, b] : spans[m]) {
+                if (a >= 0 && a < x && x < b) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    std::vector<int64_t> cuts;
+    for (const int64_t x : candidates) {
+        if (!crossed(x)) {
+            cuts.push_back(x);
+        }
+    }
+    for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+        AlignedSpan s;
+        s.begin = cuts[c];
+        s.end = cuts[c + 1];
+        s.tokens.resize(models);
+        bool any = false;
+        std::vector<std::vector<std::pair<int64_t, int64_t>>> pieces(models);
+        for (size_t m = 0; m < models; ++m) {
+            for (size_t t = 0; t < spans[m].size(); ++t) {
+                const auto [a, b] = spans[m][t];
+                if (a >= s.begin && b <= s.end && a >= 0) {
+                    s.tokens[m].push_back(static_cast<int64_t>(t));
+                    pieces[m].push_back({ a, b });
+                    any = true;
+                }
+            }
+        }
+        if (!any) {
+            continue; // white space between words
+        }
+        for (size_t m = 1; m < models; ++m) {
+            s.differs = s.differs || pieces[m] != pieces[0];
+        }
+        s.text = text.substr(cp.bytes[static_cast<size_t>(s.begin)], cp.bytes[static_cast<size_t>(s.end)] - cp.bytes[static_cast<size_t>(s.begin)]);
+        out.spans.push_back(std::move(s));
+    }
+    return out;
+}
+
+int64_t layerAtRelativeDepth(int64_t layer, int64_t layersA, int64_t layersB)
+{
+    if (layersA <= 0 || layersB <= 0) {
+        return 0;
+    }
+    layer = std::clamp<int64_t>(layer, 0, layersA - 1);
+    // Integer form of ceil((layer + 1) * B / A) - 1.
+    const int64_t mapped = ((layer + 1) * layersB + layersA - 1) / layersA - 1;
+    return std::clamp<int64_t>(mapped, 0, layersB - 1);
+}
+
+double klDivergence(const std::vector<double>& p, const std::vector<double>& q)
+{
+    double kl = 0.0;
+    for (size_t i = 0; i < p.size() && i < q.size(); ++i) {
+        if (p[i] > 0.0) {
+            kl += p[i] * (std::log(p[i]) - std::log(std::max(q[i], 1e-12)));
+        }
+    }
+    return std::max(0.0, kl);
+}
+
+CompareResult compareModels(const std::vector<Model*>& models, const CompareConfig& config, const RunControl& control)
+{
+    if (models.size() < 2 || models.size() > 4) {
+        throw Error(ErrorKind::InvalidInput, "compare two to four models (" + std::to_string(models.size()) + " given).");
+    }
+    if (trimmed(config.text).empty()) {
+        throw Error(ErrorKind::InvalidInput, "the text to compare the models on is empty. Type a sentence.");
+    }
+    for (const Model* m : models) {
+        if (m == nullptr || m->tokenizer() == nullptr) {
+            throw Error(ErrorKind::InvalidInput, (m ? m->info().dir : std::string("a model"))
+                                                     + " has no tokenizer files, so it cannot read the text.");
+        }
+    }
+    CompareResult result;
+    const size_t n = models.size();
+    std::vector<Encoding> plainEncodings;
+    std::vector<Distribution> dists(n);
+    const bool masked = hasMaskMarker(config.text);
+    for (size_t m = 0; m < n; ++m) {
+        if (control.cancelled()) {
+            result.status = JobStatus::Cancelled;
+            return result;
+        }
+        control.report(static_cast<double>(m) / static_cast<double>(n), "model " + std::to_string(m + 1));
+        Model& model = *models[m];
+        const Tokenizer& tokenizer = *model.tokenizer();
+        const ModelInfo& info = model.info();
+        // The text as the model reads it (its own mask token where the text has a marker).
+        const std::string text = masked ? withOwnMask(config.text, tokenizer) : config.text;
+        plainEncodings.push_back(tokenizer.encode(config.text));
+        const ModelInput input = model.prepare({ text });
+        const Encoding& encoding = input.encodings.front();
+        result.tokens.push_back(encoding.tokens);
+
+        ModelPrediction prediction;
+        Distribution& dist = dists[m];
+        dist.tokenizer = &tokenizer;
+        const bool lm = info.headKind == "masked-lm" || info.headKind == "pretraining";
+        if (info.isEncoderDecoder) {
+            prediction.why = "an encoder-decoder model: what it predicts depends on a target text";
+        } else if (lm && !masked) {
+            prediction.why = "the text has no [MASK] to fill";
+        } else if (!lm && info.headKind != "causal-lm" && info.headKind != "sequence-classification") {
+            prediction.why = "its head (" + info.headKind + ") predicts no tokens or classes";
+        }
+        ForwardResult forward;
+        if (prediction.why.empty() || info.isEncoderDecoder) {
+            forward = model.forward(input, {}, control);
+            if (forward.status == JobStatus::Cancelled) {
+                result.status = JobStatus::Cancelled;
+                return result;
+            }
+        }
+        if (prediction.why.empty() && forward.logits.data.empty()) {
+            prediction.why = "the model gave no logits";
+        }
+        if (prediction.why.empty()) {
+            const FloatTensor& logits = forward.logits;
+            if (info.headKind == "sequence-classification") {
+                prediction.kind = "classes";
+                const auto classes = static_cast<size_t>(logits.shape.back());
+                dist.probs = softmax(logits.data.data(), classes);
+                dist.labels = info.labels;
+                dist.words = info.labels;
+            } else {
+                const auto vocab = static_cast<size_t>(logits.shape.back());
+                int64_t position = -1;
+                if (lm) {
+                    const auto maskId = tokenizer.specialTokens().mask;
+                    for (size_t t = 0; t < encoding.size() && maskId; ++t) {
+                        if (encoding.ids[t] == *maskId) {
+                            position = static_cast<int64_t>(t);
+                            break;
+                        }
+                    }
+                    prediction.kind = "fill-mask";
+                } else {
+                    position = static_cast<int64_t>(encoding.size()) - 1;
+                    prediction.kind = "next-token";
+                }
+                if (position < 0) {
+                    prediction.kind.clear();
+                    prediction.why = "its tokenizer has no mask token";
+                } else {
+                    dist.probs = softmax(logits.data.data() + static_cast<size_t>(position) * vocab, vocab);
+                    dist.overVocabulary = true;
+                }
+            }
+        }
+        if (!prediction.kind.empty()) {
+            if (dist.overVocabulary) {
+                // The best words (tokens reading alike merged), best first.
+                std::vector<std::pair<std::string, double>> words;
+                for (const auto& [word, p] : wordMass(dist, static_cast<size_t>(std::max<int64_t>(config.topK * 4, 50)))) {
+                    words.emplace_back(word, p);
+                }
+                std::sort(words.begin(), words.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+                for (size_t i = 0; i < words.size() && static_cast<int64_t>(i) < config.topK; ++i) {
+                    prediction.top.push_back({ words[i].first, words[i].second });
+                }
+            } else {
+                for (const int64_t id : topIds(dist.probs, static_cast<size_t>(config.topK))) {
+                    prediction.top.push_back({ dist.labels[static_cast<size_t>(id)], dist.probs[static_cast<size_t>(id)] });
+                }
+            }
+        }
+        result.predictions.push_back(prediction);
+
+        ModelFacts f;
+        f.dir = info.dir;
+        f.modelType = info.modelType;
+        f.architecture = info.architecture;
+        f.headKind = info.headKind;
+        f.layers = info.numLayers;
+        f.hidden = info.hiddenSize;
+        f.heads = info.numHeads;
+        f.parameters = info.parameterCount;
+        f.parametersPerForward = info.parametersPerForward > 0 ? info.parametersPerForward : info.parameterCount;
+        f.weightBytes = info.parameterCount * (info.dtype == "float32" ? 4 : info.dtype == "float64" ? 8 : 2);
+        f.tokens = static_cast<int64_t>(encoding.size());
+        f.flops = forwardFlops(model, f.tokens);
+        std::vector<double> times;
+        for (int r = 0; r < config.repeats; ++r) {
+            const auto start = std::chrono::steady_clock::now();
+            const ForwardResult timed = model.forward(input, {}, control);
+            if (timed.status == JobStatus::Cancelled) {
+                result.status = JobStatus::Cancelled;
+                return result;
+            }
+            times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        }
+        if (!times.empty()) {
+            std::sort(times.begin(), times.end());
+            f.latencyMs = times[times.size() / 2];
+        }
+        result.facts.push_back(f);
+    }
+    result.alignment = alignTokens(config.text, plainEncodings);
+
+    // Pairwise: KL divergence and top-1 agreement where two models predict the same thing.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    result.kl.assign(n, std::vector<double>(n, nan));
+    result.top1.assign(n, std::vector<int>(n, -1));
+    int pairs = 0;
+    int agreeing = 0;
+    for (size_t a = 0; a < n; ++a) {
+        for (size_t b = 0; b < n; ++b) {
+            const ModelPrediction& pa = result.predictions[a];
+            const ModelPrediction& pb = result.predictions[b];
+            if (pa.kind.empty() || pa.kind != pb.kind || (pa.kind == "classes" && dists[a].labels != dists[b].labels)) {
+                continue;
+            }
+            const Distribution& da = dists[a];
+            const Distribution& db = dists[b];
+            if (!da.overVocabulary) {
+                result.kl[a][b] = klDivergence(da.probs, db.probs);
+            } else if (a == b || sameVocabulary(*da.tokenizer, *db.tokenizer)) {
+                result.kl[a][b] = klDivergence(da.probs, db.probs);
+            } else {
+                // Over the words either model ranks in its top 50, and "everything else".
+                const std::map<std::string, double> wa = wordMass(da, 1000);
+                const std::map<std::string, double> wb = wordMass(db, 1000);
+                std::set<std::string> support;
+                for (const auto* w : { &wa, &wb }) {
+                    std::vector<std::pair<double, std::string>> best;
+                    for (const auto& [word, p] : *w) {
+                        best.emplace_back(p, word);
+                    }
+                    std::sort(best.rbegin(), best.rend());
+                    for (size_t i = 0; i < best.size() && i < 50; ++i) {
+                        support.insert(best[i].second);
+                    }
+                }
+                std::vector<double> p;
+                std::vector<double> q;
+                for (const std::string& word : support) {
+                    const auto ia = wa.find(word);
+                    const auto ib = wb.find(word);
+                    p.push_back(ia != wa.end() ? ia->second : 0.0);
+                    q.push_back(ib != wb.end() ? ib->second : 0.0);
+                }
+                p.push_back(std::max(0.0, 1.0 - std::accumulate(p.begin(), p.end(), 0.0)));
+                q.push_back(std::max(0.0, 1.0 - std::accumulate(q.begin(), q.end(), 0.0)));
+                result.kl[a][b] = klDivergence(p, q);
+            }
+            const bool same = !pa.top.empty() && !pb.top.empty() && lowered(pa.top[0].text) == lowered(pb.top[0].text);
+            result.top1[a][b] = same ? 1 : 0;
+            if (a < b) {
+                ++pairs;
+                agreeing += same ? 1 : 0;
+            }
+        }
+    }
+    result.top1Agreement = pairs > 0 ? static_cast<double>(agreeing) / pairs : nan;
+    control.report(1.0, "compared");
+    return result;
+}
+
+} // namespace lumen::engine
+
+#include <nlohmann/json.hpp>
+
+namespace lumen::engine {
+
+namespace {
+using Json = nlohmann::json;
+
+Json numberOrNull(double v)
+{
+    return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+double numberFrom(const Json& j)
+{
+    return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
+}
+} // namespace
+
+std::string compareResultToJson(const CompareResult& r, const CompareConfig& config)
+{
+    Json j = Json::object();
+    j["format"] = "lumen-compare-1";
+    j["text"] = config.text;
+    j["top_k"] = config.topK;
+    Json models = Json::array();
+    for (size_t m = 0; m < r.facts.size(); ++m) {
+        const ModelFacts& f = r.facts[m];
+        Json top = Json::array();
+        for (const PredictionCandidate& c : r.predictions.at(m).top) {
+            top.push_back({ { "text", c.text }, { "probability", c.probability } });
+        }
+        models.push_back({ { "dir", f.dir }, { "model_type", f.modelType }, { "architecture", f.architecture },
+            { "head", f.headKind }, { "layers", f.layers }, { "hidden", f.hidden }, { "heads", f.heads },
+            { "parameters", f.parameters }, { "parameters_per_forward", f.parametersPerForward },
+            { "weight_bytes", f.weightBytes }, { "tokens_count", f.tokens }, { "flops", f.flops },
+            { "latency_ms", f.latencyMs }, { "tokens", r.tokens.at(m) },
+            { "prediction", { { "kind", r.predictions[m].kind }, { "why", r.predictions[m].why }, { "top", top } } } });
+    }
+    j["models"] = models;
+    Json spans = Json::array();
+    for (const AlignedSpan& s : r.alignment.spans) {
+        spans.push_back({ { "begin", s.begin }, { "end", s.end }, { "text", s.text }, { "tokens", s.tokens }, { "differs", s.differs } });
+    }
+    j["alignment"] = { { "spans", spans }, { "unaligned", r.alignment.unaligned } };
+    Json kl = Json::array();
+    for (const auto& row : r.kl) {
+        Json out = Json::array();
+        for (const double v : row) {
+            out.push_back(numberOrNull(v));
+        }
+        kl.push_back(out);
+    }
+    j["kl"] = kl;
+    j["top1"] = r.top1;
+    j["top1_agreement"] = numberOrNull(r.top1Agreement);
+    return j.dump(2) + "\n";
+}
+
+CompareResult compareResultFromJson(const std::string& json, CompareConfig* config)
+{
+    Json j;
+    try {
+        j = Json::parse(json);
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the comparison file is not valid JSON: ") + e.what());
+    }
+    try {
+        if (j.value("format", std::string()) != "lumen-compare-1") {
+            throw Error(ErrorKind::InvalidInput, "the comparison file is not in Lumen's format lumen-compare-1.");
+        }
+        if (config != nullptr) {
+            config->text = j.at("text").get<std::string>();
+            config->topK = j.value("top_k", config->topK);
+        }
+        CompareResult r;
+        for (const Json& m : j.at("models")) {
+            ModelFacts f;
+            f.dir = m.at("dir").get<std::string>();
+            f.modelType = m.value("model_type", std::string());
+            f.architecture = m.value("architecture", std::string());
+            f.headKind = m.value("head", std::string());
+            f.layers = m.value("layers", int64_t { 0 });
+            f.hidden = m.value("hidden", int64_t { 0 });
+            f.heads = m.value("heads", int64_t { 0 });
+            f.parameters = m.value("parameters", int64_t { 0 });
+            f.parametersPerForward = m.value("parameters_per_forward", int64_t { 0 });
+            f.weightBytes = m.value("weight_bytes", int64_t { 0 });
+            f.tokens = m.value("tokens_count", int64_t { 0 });
+            f.flops = m.value("flops", 0.0);
+            f.latencyMs = m.value("latency_ms", 0.0);
+            r.facts.push_back(f);
+            r.tokens.push_back(m.at("tokens").get<std::vector<std::string>>());
+            ModelPrediction p;
+            const Json& pj = m.at("prediction");
+            p.kind = pj.value("kind", std::string());
+            p.why = pj.value("why", std::string());
+            for (const Json& c : pj.value("top", Json::array())) {
+                p.top.push_back({ c.at("text").get<std::string>(), c.at("probability").get<double>() });
+            }
+            r.predictions.push_back(p);
+        }
+        for (const Json& s : j.at("alignment").at("spans")) {
+            AlignedSpan span;
+            span.begin = s.at("begin").get<int64_t>();
+            span.end = s.at("end").get<int64_t>();
+            span.text = s.at("text").get<std::string>();
+            span.tokens = s.at("tokens").get<std::vector<std::vector<int64_t>>>();
+            span.differs = s.at("differs").get<bool>();
+            r.alignment.spans.push_back(span);
+        }
+        r.alignment.unaligned = j.at("alignment").at("unaligned").get<std::vector<std::vector<int64_t>>>();
+        for (const Json& row : j.at("kl")) {
+            std::vector<double> out;
+            for (const Json& v : row) {
+                out.push_back(numberFrom(v));
+            }
+            r.kl.push_back(out);
+        }
+        r.top1 = j.at("top1").get<std::vector<std::vector<int>>>();
+        r.top1Agreement = numberFrom(j.at("top1_agreement"));
+        if (r.kl.size() != r.facts.size() || r.top1.size() != r.facts.size()) {
+            throw Error(ErrorKind::InvalidInput, "the comparison file's tables do not match its " + std::to_string(r.facts.size()) + " models.");
+        }
+        return r;
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the comparison file is malformed: ") + e.what());
+    }
+}
+
+} // namespace lumen::engine

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+// Comparing models: tokens aligned by character offsets (hand-made encodings with known
+// cuts, and the WordPiece, byte-level BPE and SentencePiece test tokenizers on one text),
+// KL divergence of a model with itself 0 and positive between two, relative-depth layer
+// mapping, the facts (ALBERT's sharing), and a saved comparison read back with the same
+// numbers.
+#include "conformance.h"
+
+#include "lumen/engine/compare.h"
+#include "lumen/engine/error.h"
+#include "lumen/engine/model.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <set>
+
+using namespace lumen;
+using namespace lumen::engine;
+
+namespace {
+
+Encoding encoding(std::vector<std::pair<int64_t, int64_t>> offsets, std::vector<uint8_t> special = {})
+{
+    Encoding e;
+    e.offsets = std::move(offsets);
+    e.ids.assign(e.offsets.size(), 0);
+    e.tokens.assign(e.offsets.size(), "t");
+    e.specialMask = special.empty() ? std::vector<uint8_t>(e.offsets.size(), 0) : std::move(special);
+    return e;
+}
+
+} // namespace
+
+class TestCompare : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    // "New York is big": WordPiece-like (specials, no spaces in offsets), byte-level-like
+    // (spaces in front) and SentencePiece-like (one piece for "New York", a lone "▁").
+    void alignsHandMadeEncodings()
+    {
+        const std::string text = "New York is big";
+        const Encoding a = encoding({ { 0, 0 }, { 0, 3 }, { 4, 8 }, { 9, 11 }, { 12, 15 }, { 0, 0 } }, { 1, 0, 0, 0, 0, 1 });
+        const Encoding b = encoding({ { 0, 3 }, { 3, 8 }, { 8, 11 }, { 11, 15 } });
+        const Encoding c = encoding({ { 0, 8 }, { 8, 11 }, { 11, 11 }, { 11, 13 }, { 13, 15 } });
+        const TokenAlignment al = alignTokens(text, { a, b, c });
+        QCOMPARE(al.spans.size(), size_t { 3 });
+        QCOMPARE(al.spans[0].text, std::string("New York"));
+        QVERIFY(al.spans[0].differs);
+        QCOMPARE(al.spans[0].tokens[0], (std::vector<int64_t> { 1, 2 }));
+        QCOMPARE(al.spans[0].tokens[1], (std::vector<int64_t> { 0, 1 }));
+        QCOMPARE(al.spans[0].tokens[2], (std::vector<int64_t> { 0 }));
+        QCOMPARE(al.spans[1].text, std::string("is"));
+        QVERIFY(!al.spans[1].differs);
+        QCOMPARE(al.spans[2].text, std::string("big"));
+        QVERIFY(al.spans[2].differs); // "b" + "ig"
+        QCOMPARE(al.spans[2].tokens[2], (std::vector<int64_t> { 3, 4 }));
+        QCOMPARE(al.unaligned[0], (std::vector<int64_t> { 0, 5 }));
+        QVERIFY(al.unaligned[1].empty());
+        QCOMPARE(al.unaligned[2], (std::vector<int64_t> { 2 }));
+        // Code points, not bytes: "é" is two bytes, one offset.
+        const TokenAlignment accented = alignTokens("café noir", { encoding({ { 0, 4 }, { 5, 9 } }), encoding({ { 0, 3 }, { 3, 4 }, { 4, 9 } }) });
+        QCOMPARE(accented.spans.size(), size_t { 2 });
+        QCOMPARE(accented.spans[0].text, std::string("café"));
+        QVERIFY(accented.spans[0].differs);
+        QCOMPARE(accented.spans[1].text, std::string("noir"));
+        QVERIFY(!accented.spans[1].differs);
+    }
+
+    // The real test tokenizers split one text differently: every character is in exactly
+    // one span, every token in exactly one span or unaligned, and the cuts differ somewhere
+    // but not everywhere.
+    void alignsRealTokenizers()
+    {
+        const std::string text = "The unbelievable capital, Paris, is beautiful.";
+        std::vector<std::unique_ptr<Model>> models;
+        std::vector<Encoding> encodings;
+        for (const char* family : { "bert", "gpt2", "llama" }) {
+            models.push_back(Model::load(lumen::test::conformanceDir(family)));
+            encodings.push_back(models.back()->tokenizer()->encode(text));
+        }
+        const TokenAlignment al = alignTokens(text, encodings);
+        int64_t previousEnd = 0;
+        bool someDiffer = false;
+        bool someAgree = false;
+        std::string joined;
+        for (const AlignedSpan& s : al.spans) {
+            QVERIFY(s.begin >= previousEnd && s.end > s.begin);
+            previousEnd = s.end;
+            joined += s.text;
+            someDiffer = someDiffer || s.differs;
+            someAgree = someAgree || !s.differs;
+            for (const auto& t : s.tokens) {
+                QVERIFY(!t.empty()); // every tokenizer has something in every span
+            }
+        }
+        std::string nonSpace;
+        for (const char ch : text) {
+            if (ch != ' ') {
+                nonSpace += ch;
+            }
+        }
+        QCOMPARE(joined, nonSpace);
+        QVERIFY(someDiffer);
+        QVERIFY(someAgree);
+        for (size_t m = 0; m < encodings.size(); ++m) {
+            std::multiset<int64_t> seen(al.unaligned[m].begin(), al.unaligned[m].end());
+            for (const AlignedSpan& s : al.spans) {
+                seen.insert(s.tokens[m].begin(), s.tokens[m].end());
+            }
+            QCOMPARE(seen.size(), encodings[m].size());
+            QCOMPARE(std::set<int64_t>(seen.begin(), seen.end()).size(), encodings[m].size());
+        }
+    }
+
+    void relativeDepth()
+    {
+        QCOMPARE(layerAtRelativeDepth(0, 6, 12), int64_t { 1 });
+        QCOMPARE(layerAtRelativeDepth(2, 6, 12), int64_t { 5 });
+        QCOMPARE(layerAtRelativeDepth(5, 6, 12), int64_t { 11 });
+        QCOMPARE(layerAtRelativeDepth(0, 12, 6), int64_t { 0 });
+        QCOMPARE(layerAtRelativeDepth(1, 12, 6), int64_t { 0 });
+        QCOMPARE(layerAtRelativeDepth(2, 12, 6), int64_t { 1 });
+        QCOMPARE(layerAtRelativeDepth(11, 12, 6), int64_t { 5 });
+        for (int64_t l = 0; l < 3; ++l) {
+            QCOMPARE(layerAtRelativeDepth(l, 3, 3), l);
+        }
+        QCOMPARE(layerAtRelativeDepth(0, 1, 24), int64_t { 23 });
+        QCOMPARE(layerAtRelativeDepth(23, 24, 1), int64_t { 0 });
+        QCOMPARE(layerAtRelativeDepth(99, 4, 8), int64_t { 7 }); // clamped
+    }
+
+    void divergence()
+    {
+        QCOMPARE(klDivergence({ 0.5, 0.5 }, { 0.5, 0.5 }), 0.0);
+        QVERIFY(std::abs(klDivergence({ 0.5, 0.5 }, { 0.9, 0.1 }) - (0.5 * std::log(0.5 / 0.9) + 0.5 * std::log(0.5 / 0.1))) < 1e-12);
+        QVERIFY(klDivergence({ 1.0, 0.0 }, { 0.0, 1.0 }) > 20.0); // q floored, not infinite
+    }
+
+    // A model with itself: KL 0 and agreement; BERT against the cased BERT (another
+    // vocabulary) and ALBERT: positive, finite; BERT against GPT-2: nothing comparable.
+    void comparesModels()
+    {
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto bertAgain = Model::load(lumen::test::conformanceDir("bert"));
+        auto cased = Model::load(lumen::test::conformanceDir("bert-cased"));
+        auto albert = Model::load(lumen::test::conformanceDir("albert"));
+        CompareConfig config;
+        config.text = "The capital of France is [MASK].";
+        config.repeats = 2;
+        const CompareResult same = compareModels({ bert.get(), bertAgain.get() }, config);
+        QCOMPARE(same.predictions[0].kind, std::string("fill-mask"));
+        QCOMPARE(same.kl[0][1], 0.0);
+        QCOMPARE(same.kl[1][0], 0.0);
+        QCOMPARE(same.top1[0][1], 1);
+        QCOMPARE(same.top1Agreement, 1.0);
+        for (const AlignedSpan& s : same.alignment.spans) {
+            QVERIFY(!s.differs);
+        }
+        QCOMPARE(same.predictions[0].top.size(), size_t { 10 });
+        QVERIFY(same.predictions[0].top[0].probability >= same.predictions[0].top[1].probability);
+
+        const CompareResult three = compareModels({ bert.get(), cased.get(), albert.get() }, config);
+        for (size_t a = 0; a < 3; ++a) {
+            QCOMPARE(three.kl[a][a], 0.0);
+            for (size_t b = 0; b < 3; ++b) {
+                QVERIFY2(std::isfinite(three.kl[a][b]), qPrintable(QStringLiteral("%1 %2").arg(a).arg(b)));
+                if (a != b) {
+                    QVERIFY(three.kl[a][b] > 0.0);
+                }
+            }
+        }
+        // ALBERT's shared layers: more parameters per forward pass than unique ones.
+        QVERIFY(three.facts[2].parametersPerForward > three.facts[2].parameters);
+        QCOMPARE(three.facts[0].parametersPerForward, three.facts[0].parameters);
+        QCOMPARE(three.facts[0].tokens, static_cast<int64_t>(three.tokens[0].size()));
+        QVERIFY(three.facts[0].flops > 2.0 * static_cast<double>(three.facts[0].parameters));
+        QVERIFY(three.facts[0].latencyMs > 0.0);
+
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        auto llama = Model::load(lumen::test::conformanceDir("llama"));
+        CompareConfig plain;
+        plain.text = "The capital of France is";
+        plain.repeats = 0;
+        const CompareResult mixed = compareModels({ bert.get(), gpt2.get(), llama.get() }, plain);
+        QCOMPARE(mixed.predictions[0].kind, std::string());
+        QVERIFY(mixed.predictions[0].why.find("no [MASK]") != std::string::npos);
+        QCOMPARE(mixed.predictions[1].kind, std::string("next-token"));
+        QVERIFY(std::isnan(mixed.kl[0][1]));
+        QCOMPARE(mixed.top1[0][1], -1);
+        QVERIFY(std::isfinite(mixed.kl[1][2]) && mixed.kl[1][2] > 0.0);
+        QCOMPARE(mixed.top1Agreement, static_cast<double>(mixed.top1[1][2]));
+
+        QVERIFY_THROWS_EXCEPTION(Error, compareModels({ bert.get() }, config));
+        CompareConfig empty;
+        empty.text = "  ";
+        QVERIFY_THROWS_EXCEPTION(Error, compareModels({ bert.get(), gpt2.get() }, empty));
+    }
+
+    // A saved comparison reads back with identical numbers (NaN included).
+    void savedComparisonReopens()
+    {
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        CompareConfig config;
+        config.text = "Paris is [MASK] beautiful.";
+        config.repeats = 1;
+        const CompareResult r = compareModels({ bert.get(), gpt2.get() }, config);
+        CompareConfig readConfig;
+        const CompareResult back = compareResultFromJson(compareResultToJson(r, config), &readConfig);
+        QCOMPARE(readConfig.text, config.text);
+        QCOMPARE(back.tokens, r.tokens);
+        QCOMPARE(back.facts.size(), r.facts.size());
+        for (size_t m = 0; m < r.facts.size(); ++m) {
+            QCOMPARE(back.facts[m].parameters, r.facts[m].parameters);
+            QCOMPARE(back.facts[m].flops, r.facts[m].flops);
+            QCOMPARE(back.facts[m].latencyMs, r.facts[m].latencyMs);
+            QCOMPARE(back.predictions[m].kind, r.predictions[m].kind);
+            QCOMPARE(back.predictions[m].top.size(), r.predictions[m].top.size());
+            for (size_t i = 0; i < r.predictions[m].top.size(); ++i) {
+                QCOMPARE(back.predictions[m].top[i].probability, r.predictions[m].top[i].probability);
+            }
+            for (size_t b = 0; b < r.facts.size(); ++b) {
+                QCOMPARE(std::isnan(back.kl[m][b]), std::isnan(r.kl[m][b]));
+                if (!std::isnan(r.kl[m][b])) {
+                    QCOMPARE(back.kl[m][b], r.kl[m][b]);
+                }
+                QCOMPARE(back.top1[m][b], r.top1[m][b]);
+            }
+        }
+        QCOMPARE(back.alignment.spans.size(), r.alignment.spans.size());
+        QCOMPARE(back.alignment.spans[0].tokens, r.alignment.spans[0].tokens);
+        QVERIFY_THROWS_EXCEPTION(Error, compareResultFromJson("{\"format\": \"other\"}"));
+        QVERIFY_THROWS_EXCEPTION(Error, compareResultFromJson("not json"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCompare)
+#include "tst_compare.moc"
