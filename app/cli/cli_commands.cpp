@@ -10,6 +10,7 @@
 #include "run_recorder.h"
 
 #include "lumen/engine/bench.h"
+#include "lumen/engine/compare.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
@@ -1455,6 +1456,122 @@ Prepared prepareBenchLength(const ParsedArgs& args)
 }
 
 // ---------------------------------------------------------------------------------------------
+// compare
+
+Prepared prepareCompare(const ParsedArgs& args)
+{
+    std::vector<std::string> dirs;
+    for (const std::string& p : args.positionals) {
+        dirs.push_back(modelArgument(p));
+    }
+    if (dirs.size() < 2 || dirs.size() > 4) {
+        throw UsageError("compare", "give two to four model folders (" + std::to_string(dirs.size()) + " given)");
+    }
+    const std::optional<std::string> text = args.value("text");
+    if (!text) {
+        throw UsageError("compare", "give the text with --text T ([MASK] stands for each model's mask token)");
+    }
+    engine::CompareConfig config;
+    config.text = *text;
+    if (const auto k = args.value("top-k")) {
+        config.topK = parseIntOption("compare", "top-k", *k, 1, 1000);
+    }
+    if (const auto r = args.value("repeats")) {
+        config.repeats = static_cast<int>(parseIntOption("compare", "repeats", *r, 0, 1000));
+    }
+    const bool json = args.flag("json");
+    const std::string device = deviceOption(args);
+    return { absolutePath(dirs.front()), device, [dirs, config, json, device](CommandContext& ctx) {
+                InterruptScope interrupt;
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                std::vector<std::unique_ptr<engine::Model>> owned;
+                std::vector<engine::Model*> models;
+                for (const std::string& dir : dirs) {
+                    engine::LoadOptions options;
+                    options.device = device;
+                    owned.push_back(engine::Model::load(engine::resolveModelPath(dir), options));
+                    models.push_back(owned.back().get());
+                }
+                const engine::CompareResult r = engine::compareModels(models, config, control);
+                if (r.status == engine::JobStatus::Cancelled) {
+                    throw Cancelled { Json::object() };
+                }
+                const std::string record = engine::compareResultToJson(r, config);
+                if (ctx.recorder != nullptr) {
+                    ctx.recorder->writeArtifact("comparison", "compare.json", record);
+                }
+                for (size_t m = 0; m < r.facts.size(); ++m) {
+                    ctx.metric("model" + std::to_string(m + 1) + "/latency_ms", 0, r.facts[m].latencyMs);
+                }
+                if (std::isfinite(r.top1Agreement)) {
+                    ctx.metric("top1_agreement", 0, r.top1Agreement);
+                }
+                Json summary = Json::parse(record);
+                if (json) {
+                    writePretty(ctx.out, summary);
+                    return summary;
+                }
+                const auto name = [&r](size_t m) { return "[" + std::to_string(m + 1) + "] " + r.facts[m].architecture; };
+                ctx.out << "text: " << config.text << "\n\nmodels\n";
+                for (size_t m = 0; m < r.facts.size(); ++m) {
+                    const engine::ModelFacts& f = r.facts[m];
+                    ctx.out << "  " << name(m) << "  " << f.dir << "\n      " << f.layers << " layers, width " << f.hidden
+                            << ", " << withThousands(f.parameters) << " parameters";
+                    if (f.parametersPerForward != f.parameters) {
+                        ctx.out << " (" << withThousands(f.parametersPerForward) << " per forward pass: shared layers)";
+                    }
+                    ctx.out << ", " << fixed(static_cast<double>(f.weightBytes) / 1048576.0, 1) << " MiB of weights\n      "
+                            << f.tokens << " tokens, " << fixed(f.flops / 1e6, 1) << " MFLOP, "
+                            << (config.repeats > 0 ? fixed(f.latencyMs, 2) + " ms" : std::string("not timed")) << "\n";
+                }
+                ctx.out << "\ntokens (| = the same cut in every model, * = cut differently)\n";
+                for (size_t m = 0; m < r.facts.size(); ++m) {
+                    ctx.out << "  [" << (m + 1) << "]";
+                    for (const engine::AlignedSpan& span : r.alignment.spans) {
+                        ctx.out << (span.differs ? " *" : " |");
+                        for (size_t i = 0; i < span.tokens[m].size(); ++i) {
+                            ctx.out << (i ? " " : "") << r.tokens[m][static_cast<size_t>(span.tokens[m][i])];
+                        }
+                    }
+                    ctx.out << "\n";
+                }
+                ctx.out << "\npredictions\n";
+                for (size_t m = 0; m < r.facts.size(); ++m) {
+                    const engine::ModelPrediction& p = r.predictions[m];
+                    ctx.out << "  " << name(m) << ": ";
+                    if (p.kind.empty()) {
+                        ctx.out << "none (" << p.why << ")\n";
+                        continue;
+                    }
+                    ctx.out << p.kind << "\n     ";
+                    for (size_t i = 0; i < p.top.size() && i < 5; ++i) {
+                        ctx.out << "  " << p.top[i].text << " " << fixed(100.0 * p.top[i].probability, 1) << " %";
+                    }
+                    ctx.out << "\n";
+                }
+                ctx.out << "\nKL(row || column), nats; = same best candidate, x different\n       ";
+                for (size_t b = 0; b < r.facts.size(); ++b) {
+                    ctx.out << padLeft("[" + std::to_string(b + 1) + "]", 10);
+                }
+                ctx.out << "\n";
+                for (size_t a = 0; a < r.facts.size(); ++a) {
+                    ctx.out << "  [" << (a + 1) << "]  ";
+                    for (size_t b = 0; b < r.facts.size(); ++b) {
+                        const double kl = r.kl[a][b];
+                        ctx.out << padLeft(std::isfinite(kl) ? fixed(kl, 3) + (r.top1[a][b] == 1 ? " =" : " x") : std::string("-  "), 10);
+                    }
+                    ctx.out << "\n";
+                }
+                ctx.out << "top-1 agreement: "
+                        << (std::isfinite(r.top1Agreement) ? fixed(100.0 * r.top1Agreement, 0) + " % of the comparable pairs"
+                                                           : std::string("no two models predict the same thing here"))
+                        << "\n";
+                return summary;
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // bench-generate
 
 /// Bytes a memcpy moves per second on this machine (a 256 MiB buffer, best of 5).
@@ -2843,6 +2960,28 @@ const std::vector<Command>& commands()
                 { "--json", "print the summary and the evaluation as JSON at the end" },
                 { "--device DEVICE", "override the job's device (auto, cpu, cuda, cuda:N)" } },
             &prepareTrain },
+        { { "compare", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 4,
+              { { "text", true, false }, { "top-k", true, false }, { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli compare MODEL_A MODEL_B [MODEL_C [MODEL_D]] --text T [--top-k K] [--repeats R]\n"
+            "                 [--json] [--device cpu|cuda]",
+            "two to four models on the same text: tokens, predictions, agreement, facts",
+            "Runs every model on the text and prints: the facts (layers, width, parameters and,\n"
+            "for ALBERT, the parameters a forward pass uses; weight memory; tokens; FLOPs at\n"
+            "this length; the median forward time); the tokens each model sees, aligned by\n"
+            "character offsets with the stretches cut differently marked *; each model's\n"
+            "prediction (fill-mask at the first [MASK] or <mask>, which stand for every\n"
+            "model's own mask token; the next token for decoders; the classes of a\n"
+            "classifier); and KL(row || column) between the models' distributions with\n"
+            "whether their best candidates agree. Models with one vocabulary are compared\n"
+            "over all of it, others over the words either ranks in its top 50 plus\n"
+            "\"everything else\". With --project the comparison is a run of kind compare\n"
+            "with the whole result as compare.json.\n",
+            { { "--text T", "the input ([MASK] / <mask> for fill-mask)" },
+                { "--top-k K", "candidates per model (default 10)" },
+                { "--repeats R", "timed forward passes per model for the latency (default 5, 0: none)" },
+                { "--json", "print the comparison as compare.json holds it (format lumen-compare-1)" },
+                { "--device DEVICE", "run on cpu (default), cuda or cuda:N" } },
+            &prepareCompare },
         { { "bench-length", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 8,
               { { "model", true, true }, { "lengths", true, false }, { "repeats", true, false }, kJson, kDevice,
                   kProject, kHelp } },

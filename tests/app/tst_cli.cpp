@@ -9,6 +9,7 @@
 #include "lumen/engine/model.h"
 #include "lumen/projects/fingerprint.h"
 #include "lumen/engine/safetensors.h"
+#include "lumen/engine/compare.h"
 #include "lumen/projects/project.h"
 
 #include <QDir>
@@ -25,6 +26,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 using lumen::engine::DType;
@@ -1215,6 +1217,54 @@ private Q_SLOTS:
         QCOMPARE(failed->status, lumen::projects::RunStatus::Failed);
         QVERIFY2(failed->errorMessage.find("out of memory at step 1") != std::string::npos, failed->errorMessage.c_str());
         QCOMPARE(after->metricSeries(1, "loss").values.size(), size_t { 1 });
+    }
+
+    // lumen-cli compare: the same facts and figures as the engine, recorded as a run whose
+    // compare.json reads back with identical numbers; usage errors by name.
+    void compareModels()
+    {
+        const QString project = dir(QStringLiteral("compare.lumen"));
+        const QString albert = q(lumen::test::conformanceDir("albert"));
+        const CliResult r = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--text"),
+            QStringLiteral("The capital of France is [MASK]."), QStringLiteral("--repeats"), QStringLiteral("1"),
+            QStringLiteral("--json"), QStringLiteral("--project"), project });
+        RUN_OK(r);
+        const nlohmann::json j = nlohmann::json::parse(r.out.toStdString());
+        QCOMPARE(j.at("format").get<std::string>(), std::string("lumen-compare-1"));
+        QCOMPARE(j.at("models").size(), size_t { 2 });
+        QCOMPARE(j.at("models").at(1).at("prediction").at("kind").get<std::string>(), std::string("fill-mask"));
+        QVERIFY(j.at("models").at(1).at("parameters_per_forward").get<int64_t>() > j.at("models").at(1).at("parameters").get<int64_t>());
+        QCOMPARE(j.at("kl").at(0).at(0).get<double>(), 0.0);
+        QVERIFY(j.at("kl").at(0).at(1).get<double>() > 0.0);
+        const auto opened = Project::open(project.toStdString());
+        const auto runs = opened->listRuns();
+        QCOMPARE(runs.size(), size_t { 1 });
+        QCOMPARE(runs[0].kind, std::string("compare"));
+        std::string saved;
+        for (const auto& a : opened->artifacts(runs[0].id)) {
+            if (a.kind == "comparison") {
+                std::ifstream in(opened->artifactPath(a));
+                saved.assign(std::istreambuf_iterator<char>(in), {});
+            }
+        }
+        QVERIFY(!saved.empty());
+        QVERIFY(nlohmann::json::parse(saved) == j);
+        const lumen::engine::CompareResult back = lumen::engine::compareResultFromJson(saved);
+        QCOMPARE(back.kl[0][1], j.at("kl").at(0).at(1).get<double>());
+
+        const CliResult text = runCli({ QStringLiteral("compare"), bertDir(), q(lumen::test::conformanceDir("gpt2")),
+            QStringLiteral("--text"), QStringLiteral("Paris is"), QStringLiteral("--repeats"), QStringLiteral("0") });
+        RUN_OK(text);
+        QVERIFY2(text.out.contains("none (the text has no [MASK] to fill)"), text.out.constData());
+        QVERIFY(text.out.contains("next-token"));
+        QVERIFY(text.out.contains("no two models predict the same thing here"));
+
+        const CliResult one = runCli({ QStringLiteral("compare"), bertDir(), QStringLiteral("--text"), QStringLiteral("x") });
+        QCOMPARE(one.exitCode, 2);
+        QVERIFY(one.err.contains("two to four model folders"));
+        const CliResult noText = runCli({ QStringLiteral("compare"), bertDir(), albert });
+        QCOMPARE(noText.exitCode, 2);
+        QVERIFY(noText.err.contains("--text"));
     }
 
     void fillMaskErrorsAndRecords()

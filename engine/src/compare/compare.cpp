@@ -170,14 +170,14 @@ TokenAlignment alignTokens(const std::string& text, const std::vector<Encoding>&
         for (size_t t = 0; t < e.size(); ++t) {
             int64_t a = std::clamp<int64_t>(e.offsets[t].first, 0, length);
             int64_t b = std::clamp<int64_t>(e.offsets[t].second, 0, length);
-            const bool special = t < e.specialMask.size() && e.specialMask[t] != 0;
+            // Special tokens with a place in the text ([MASK]) align; [CLS], </s> have none.
             while (a < b && cp.space[static_cast<size_t>(a)]) {
                 ++a;
             }
             while (b > a && cp.space[static_cast<size_t>(b - 1)]) {
                 --b;
             }
-            if (special || a >= b) {
+            if (a >= b) {
                 out.unaligned[m].push_back(static_cast<int64_t>(t));
                 continue;
             }
@@ -284,9 +284,11 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         const ModelInfo& info = model.info();
         // The text as the model reads it (its own mask token where the text has a marker).
         const std::string text = masked ? withOwnMask(config.text, tokenizer) : config.text;
-        plainEncodings.push_back(tokenizer.encode(config.text));
         const ModelInput input = model.prepare({ text });
         const Encoding& encoding = input.encodings.front();
+        // The alignment reads the tokens the model saw. "[MASK]" and "<mask>" are both six
+        // characters, so the offsets of the model's own text are those of the user's.
+        plainEncodings.push_back(encoding);
         result.tokens.push_back(encoding.tokens);
 
         ModelPrediction prediction;

@@ -38,8 +38,8 @@ struct AlignedSpan {
 
 struct TokenAlignment {
     std::vector<AlignedSpan> spans;
-    /// Per model: tokens that cover no character of the text (special tokens, SentencePiece's
-    /// lone "▁"): they belong to no span.
+    /// Per model: tokens that cover no character of the text ([CLS], </s>, SentencePiece's
+    /// lone "▁"): they belong to no span. A [MASK] written in the text has its place.
     std::vector<std::vector<int64_t>> unaligned;
 };
 
