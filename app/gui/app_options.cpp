@@ -99,13 +99,17 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption demoText(QStringLiteral("demo-text"),
         QStringLiteral("The demo's input (default: --text); repeat it for the sentences of similarity."),
         QStringLiteral("T"));
+    const QCommandLineOption compareModel(QStringLiteral("compare"),
+        QStringLiteral("Open the compare workspace on model DIR (repeat it: two to four) and compare them on --text "
+                       "(with --screenshot, save that window)."),
+        QStringLiteral("DIR"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
-            showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, screenshot });
+            showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, compareModel, screenshot });
 
     if (!parser.parse(arguments)) {
         result.message = parser.errorText() + QStringLiteral("\n\n") + parser.helpText();
@@ -190,6 +194,10 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     }
     if (error.isEmpty() && !o.demoTexts.isEmpty() && o.demo.isEmpty()) {
         error = QStringLiteral("--demo-text goes with --demo NAME.");
+    }
+    o.compareModels = parser.values(compareModel);
+    if (error.isEmpty() && !o.compareModels.isEmpty() && (o.compareModels.size() < 2 || o.compareModels.size() > 4)) {
+        error = QStringLiteral("--compare takes two to four models (got %1); repeat it for each.").arg(o.compareModels.size());
     }
     o.screenshotPath = parser.value(screenshot);
     if (parser.isSet(layer)) {

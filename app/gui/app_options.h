@@ -10,7 +10,7 @@
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
 //         [--image-model FILE.pt [--image IMAGE]] [--train-job JOB.json]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
-//         [--screenshot OUT.png]
+//         [--compare DIR --compare DIR ...] [--screenshot OUT.png]
 //
 // Without --model the window opens the bundled demo (demoProject()).
 // With --screenshot it runs the text, saves a PNG of the window and exits (see Launcher).
@@ -57,6 +57,8 @@ struct AppOptions {
     /// demo window is what is saved.
     QString demo;
     QStringList demoTexts;
+    /// --compare DIR (two to four times): the compare workspace on those models and --text
+    QStringList compareModels;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
 };
 

@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "launcher.h"
 
+#include "compare_window.h"
+
 #include "demo_window.h"
 #include "fine_tune_window.h"
 #include "image_field_window.h"
@@ -71,6 +73,10 @@ void Launcher::start()
     }
     if (!options_.trainJob.isEmpty()) {
         startTrainJob();
+        return;
+    }
+    if (!options_.compareModels.isEmpty()) {
+        startCompare();
         return;
     }
 
@@ -225,6 +231,26 @@ void Launcher::startTrainJob()
     }
 }
 
+void Launcher::startCompare()
+{
+    CompareWindow* compare = window_->showCompareWindow();
+    QStringList dirs;
+    for (const QString& d : options_.compareModels) {
+        dirs << QFileInfo(d).absoluteFilePath();
+    }
+    compare->setModels(dirs);
+    compare->setText(options_.text.isEmpty() ? QStringLiteral("The capital of France is [MASK].") : options_.text);
+    connect(compare, &CompareWindow::compared, this, [this] {
+        if (screenshotMode()) {
+            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+        }
+    });
+    connect(compare, &CompareWindow::failed, this, [this](const QString& m) { fail(m); });
+    if (!compare->compare()) {
+        fail(compare->statusLabel()->text());
+    }
+}
+
 void Launcher::startDemo()
 {
     DemoKind kind = DemoKind::FillMask;
@@ -250,6 +276,8 @@ void Launcher::takeScreenshot()
     }
     QWidget* shown = !options_.trainJob.isEmpty() && window_->fineTuneWindow() != nullptr
         ? static_cast<QWidget*>(window_->fineTuneWindow())
+        : !options_.compareModels.isEmpty() && window_->compareWindow() != nullptr
+        ? static_cast<QWidget*>(window_->compareWindow())
         : !options_.imageModel.isEmpty() && window_->imageFieldWindow() != nullptr
         ? static_cast<QWidget*>(window_->imageFieldWindow())
         : !options_.demo.isEmpty() && window_->demoWindow() != nullptr

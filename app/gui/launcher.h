@@ -47,6 +47,8 @@ private:
     void startImageModel();
     /// --train-job: the fine-tuning window on the job, started, then (screenshot) saved.
     void startTrainJob();
+    /// --compare DIR...: the compare workspace on the models and --text, then (screenshot) saved.
+    void startCompare();
     /// Screenshot mode: saves the window once the receptive field view has measured.
     void waitForField();
 

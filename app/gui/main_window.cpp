@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "main_window.h"
 
+#include "compare_window.h"
+
 #include "about_dialog.h"
 #include "attention_export.h"
 #include "cache_dialog.h"
@@ -361,8 +363,27 @@ void MainWindow::buildMenus()
     fineTune->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     fineTune->setToolTip(tr("Fine-tune the open model on a CSV, TSV, JSONL, CoNLL or text file"));
 
+    QMenu* compare = menuBar()->addMenu(tr("&Compare"));
+    QAction* compareModels = compare->addAction(tr("Compare &Models…"), this, [this] { showCompareWindow(); });
+    compareModels->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    compareModels->setToolTip(tr("Two to four models on the same sentence: tokens, predictions, agreement, facts"));
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
+}
+
+CompareWindow* MainWindow::showCompareWindow()
+{
+    if (compareWindow_ == nullptr) {
+        compareWindow_ = new CompareWindow(projects_, this);
+        if (attention_->hasModel()) {
+            compareWindow_->setModels({ attention_->model().dir });
+        }
+    }
+    compareWindow_->show();
+    compareWindow_->raise();
+    compareWindow_->activateWindow();
+    return compareWindow_;
 }
 
 FineTuneWindow* MainWindow::showFineTuneWindow()
@@ -652,6 +673,9 @@ RunBrowser* MainWindow::showRunBrowser()
             DemoWindow* window = showDemos(DemoKind::FillMask);
             demos_->reopenRun(runId); // the window shows the record's page, or the error
             window->raise();
+        });
+        connect(runBrowser_, &RunBrowser::comparisonRunRequested, this, [this](qint64 runId) {
+            showCompareWindow()->openRun(runId);
         });
         connect(runBrowser_, &RunBrowser::attentionRunRequested, this, [this](qint64 runId) {
             if (attention_->reopenRun(runId)) {

@@ -42,6 +42,7 @@ namespace lumen::app {
 class CacheDialog;
 class DemoWindow;
 class NewModelDialog;
+class CompareWindow;
 class FineTuneWindow;
 class ImageFieldWindow;
 class ReceptiveFieldPage;
@@ -149,6 +150,10 @@ public:
     /// Train > Fine-Tune…: the fine-tuning window (one, made on first use), its model set to
     /// the open model.
     FineTuneWindow* showFineTuneWindow();
+    /// Compare > Compare Models…: the compare workspace (one, made on first use), starting
+    /// from the open model.
+    CompareWindow* showCompareWindow();
+    CompareWindow* compareWindow() const { return compareWindow_; }
     FineTuneWindow* fineTuneWindow() const { return fineTuneWindow_; }
     /// File > Open Image Model…: the image CNN window (one, made on first use).
     ImageFieldWindow* showImageFieldWindow();
@@ -206,6 +211,7 @@ private:
     ReceptiveFieldPage* fieldPage_ = nullptr;
     ImageFieldWindow* imageWindow_ = nullptr;
     FineTuneWindow* fineTuneWindow_ = nullptr;
+    CompareWindow* compareWindow_ = nullptr;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;

@@ -632,6 +632,8 @@ void RunBrowser::openArtifact(qint64 runId, qint64 artifactId)
             Q_EMIT attentionRunRequested(runId);
         } else if (a.kind == "demo") {
             Q_EMIT demoRunRequested(runId);
+        } else if (a.kind == "comparison") {
+            Q_EMIT comparisonRunRequested(runId);
         } else {
             QDesktopServices::openUrl(QUrl::fromLocalFile(path));
         }

@@ -74,6 +74,8 @@ Q_SIGNALS:
     void attentionRunRequested(qint64 runId);
     /// A text demo's output ("demo" artifact) was opened: show it in the demo window.
     void demoRunRequested(qint64 runId);
+    /// A "comparison" artifact (compare.json) was opened: show it in the compare window.
+    void comparisonRunRequested(qint64 runId);
     void errorOccurred(const QString& title, const QString& message);
     void curvesReady();
 

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#include "compare_window.h"
+
+#include "lumen/projects/project.h"
+#include "lumen/widgets/candidate_bars.h"
+
+#include <QBoxLayout>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QtConcurrent>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace lumen::app {
+
+namespace {
+
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+QString thousands(int64_t n)
+{
+    return QLocale(QLocale::English).toString(static_cast<qlonglong>(n));
+}
+
+const QColor kDiffers(0xf6, 0xd3, 0xb3); // vermillion, light: cut differently
+const QColor kSame(0xd9, 0xef, 0xe6); // bluish green, light: cut alike
+
+} // namespace
+
+CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
+    : QWidget(parent, Qt::Window)
+    , projects_(projects)
+{
+    setObjectName(QStringLiteral("compareWindow"));
+    setWindowTitle(tr("Compare Models — Lumen"));
+    resize(1300, 900);
+
+    auto* inputs = new QGroupBox(tr("Models and input"), this);
+    modelList_ = new QListWidget(inputs);
+    modelList_->setObjectName(QStringLiteral("compareModels"));
+    modelList_->setMaximumHeight(84);
+    modelList_->setToolTip(tr("Two to four model folders, in column order"));
+    auto* add = new QPushButton(tr("Add…"), inputs);
+    auto* remove = new QPushButton(tr("Remove"), inputs);
+    text_ = new QLineEdit(inputs);
+    text_->setObjectName(QStringLiteral("compareText"));
+    text_->setPlaceholderText(tr("A sentence; [MASK] stands for each masked LM's own mask token"));
+    compareButton_ = new QPushButton(tr("Compare"), inputs);
+    compareButton_->setDefault(true);
+    status_ = new QLabel(tr("Add two to four models and type a sentence."), inputs);
+    status_->setWordWrap(true);
+    auto* grid = new QGridLayout(inputs);
+    grid->addWidget(modelList_, 0, 0, 2, 1);
+    grid->addWidget(add, 0, 1);
+    grid->addWidget(remove, 1, 1);
+    grid->addWidget(text_, 2, 0);
+    grid->addWidget(compareButton_, 2, 1);
+    grid->addWidget(status_, 3, 0, 1, 2);
+
+    tokens_ = new QTableWidget(0, 0, this);
+    tokens_->setObjectName(QStringLiteral("compareTokens"));
+    tokens_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    tokens_->setToolTip(tr("One column per stretch of text every tokenizer cuts at both ends; shaded orange where "
+                           "the models cut it differently"));
+    tokens_->setMaximumHeight(150);
+    for (int m = 0; m < 4; ++m) {
+        predictions_.push_back(new widgets::CandidateBars(this));
+        predictions_.back()->setObjectName(QStringLiteral("comparePredictions%1").arg(m + 1));
+        predictions_.back()->setVisible(false);
+    }
+    agreement_ = new QLabel(this);
+    agreement_->setObjectName(QStringLiteral("compareAgreement"));
+    divergence_ = new QTableWidget(0, 0, this);
+    divergence_->setObjectName(QStringLiteral("compareDivergence"));
+    divergence_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    divergence_->setToolTip(tr("KL(row ‖ column) in nats between the two models' distributions; = the same best "
+                               "candidate, × a different one"));
+    facts_ = new QTableWidget(0, 0, this);
+    facts_->setObjectName(QStringLiteral("compareFacts"));
+    facts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+    auto* tokensBox = new QGroupBox(tr("Tokens, aligned by character offsets"), this);
+    auto* tokensLayout = new QVBoxLayout(tokensBox);
+    tokensLayout->addWidget(tokens_);
+    auto* predictionsBox = new QGroupBox(tr("Predictions"), this);
+    auto* predictionsLayout = new QHBoxLayout(predictionsBox);
+    for (widgets::CandidateBars* bars : predictions_) {
+        predictionsLayout->addWidget(bars, 1);
+    }
+    auto* agreementBox = new QGroupBox(tr("Agreement"), this);
+    auto* agreementLayout = new QVBoxLayout(agreementBox);
+    agreementLayout->addWidget(agreement_);
+    agreementLayout->addWidget(divergence_, 1);
+    auto* factsBox = new QGroupBox(tr("Facts"), this);
+    auto* factsLayout = new QVBoxLayout(factsBox);
+    factsLayout->addWidget(facts_);
+    auto* lower = new QSplitter(Qt::Horizontal, this);
+    lower->addWidget(agreementBox);
+    lower->addWidget(factsBox);
+    lower->setStretchFactor(0, 1);
+    lower->setStretchFactor(1, 1);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(inputs);
+    layout->addWidget(tokensBox);
+    layout->addWidget(predictionsBox, 1);
+    layout->addWidget(lower, 1);
+
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("A Model to Compare"));
+        if (!dir.isEmpty()) {
+            modelList_->addItem(dir);
+        }
+    });
+    connect(remove, &QPushButton::clicked, this, [this] { delete modelList_->currentItem(); });
+    connect(compareButton_, &QPushButton::clicked, this, &CompareWindow::compare);
+    connect(text_, &QLineEdit::returnPressed, this, &CompareWindow::compare);
+}
+
+CompareWindow::~CompareWindow()
+{
+    future_.waitForFinished();
+}
+
+void CompareWindow::setModels(const QStringList& dirs)
+{
+    modelList_->clear();
+    modelList_->addItems(dirs);
+}
+
+QStringList CompareWindow::models() const
+{
+    QStringList out;
+    for (int i = 0; i < modelList_->count(); ++i) {
+        out << modelList_->item(i)->text();
+    }
+    return out;
+}
+
+void CompareWindow::setText(const QString& text)
+{
+    text_->setText(text);
+}
+
+void CompareWindow::setBusy(bool busy)
+{
+    busy_ = busy;
+    compareButton_->setEnabled(!busy);
+}
+
+bool CompareWindow::compare()
+{
+    if (busy_) {
+        return false;
+    }
+    const QStringList dirs = models();
+    if (dirs.size() < 2 || dirs.size() > 4) {
+        status_->setText(tr("Choose two to four models (%1 now).").arg(dirs.size()));
+        return false;
+    }
+    if (text_->text().trimmed().isEmpty()) {
+        status_->setText(tr("Type the sentence to compare the models on."));
+        return false;
+    }
+    engine::CompareConfig config;
+    config.text = text_->text().toStdString();
+    std::vector<std::string> folders;
+    for (const QString& d : dirs) {
+        folders.push_back(d.toStdString());
+    }
+    QJsonObject params { { QStringLiteral("text"), text_->text() }, { QStringLiteral("top_k"), static_cast<qint64>(config.topK) },
+        { QStringLiteral("models"), QJsonArray::fromStringList(dirs) } };
+    const RecordedRun run = projects_ != nullptr ? projects_->beginRun(QStringLiteral("compare"), dirs.front(), QStringLiteral("cpu"), params)
+                                                 : RecordedRun {};
+    setBusy(true);
+    status_->setText(tr("Loading and running %1 models…").arg(dirs.size()));
+    auto* watcher = new QFutureWatcher<CompareOutcome>(this);
+    connect(watcher, &QFutureWatcher<CompareOutcome>::finished, this, [this, watcher, run, config] {
+        watcher->deleteLater();
+        setBusy(false);
+        const CompareOutcome o = watcher->result();
+        if (!o.error.isEmpty()) {
+            status_->setText(tr("The comparison failed: %1").arg(o.error));
+            if (run.valid()) {
+                projects_->finishRun(run, projects::RunStatus::Failed, {}, o.error);
+            }
+            Q_EMIT failed(o.error);
+            return;
+        }
+        display(o.result, config);
+        if (run.valid()) {
+            try {
+                run.project->writeArtifact(run.id, "comparison", "compare.json", engine::compareResultToJson(o.result, config));
+            } catch (const std::exception&) {
+                // The comparison stays on screen; the run keeps its summary.
+            }
+            QJsonObject summary;
+            if (std::isfinite(o.result.top1Agreement)) {
+                summary[QStringLiteral("top1_agreement")] = o.result.top1Agreement;
+            }
+            for (size_t m = 0; m < o.result.facts.size(); ++m) {
+                projects_->addMetric(run, QStringLiteral("model%1/latency_ms").arg(m + 1), 0, o.result.facts[m].latencyMs);
+            }
+            projects_->finishRun(run, projects::RunStatus::Completed, summary);
+        }
+        status_->setText(run.valid() ? tr("Compared %1 models (run %2).").arg(o.result.facts.size()).arg(run.id)
+                                     : tr("Compared %1 models.").arg(o.result.facts.size()));
+        Q_EMIT compared();
+    });
+    auto cache = cache_;
+    future_ = QtConcurrent::run([cache, folders, config] {
+        CompareOutcome o;
+        try {
+            std::vector<std::shared_ptr<engine::Model>> held;
+            std::vector<engine::Model*> models;
+            for (const std::string& dir : folders) {
+                std::shared_ptr<engine::Model> model;
+                {
+                    std::lock_guard<std::mutex> lock(cache->mutex);
+                    const auto it = cache->models.find(dir);
+                    if (it != cache->models.end()) {
+                        model = it->second;
+                    }
+                }
+                if (!model) {
+                    model = engine::Model::load(dir);
+                    std::lock_guard<std::mutex> lock(cache->mutex);
+                    cache->models[dir] = model;
+                }
+                held.push_back(model);
+                models.push_back(model.get());
+            }
+            o.result = engine::compareModels(models, config);
+        } catch (const std::exception& e) {
+            o.error = QString::fromUtf8(e.what());
+        }
+        return o;
+    });
+    watcher->setFuture(future_);
+    return true;
+}
+
+bool CompareWindow::openRecord(const QString& path)
+{
+    std::ifstream in(path.toStdString());
+    if (!in) {
+        status_->setText(tr("Cannot read %1.").arg(path));
+        return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {
+        engine::CompareConfig config;
+        const engine::CompareResult r = engine::compareResultFromJson(text.str(), &config);
+        QStringList dirs;
+        for (const engine::ModelFacts& f : r.facts) {
+            dirs << q(f.dir);
+        }
+        setModels(dirs);
+        text_->setText(q(config.text));
+        display(r, config);
+        status_->setText(tr("A saved comparison: %1").arg(QFileInfo(path).fileName()));
+        return true;
+    } catch (const std::exception& e) {
+        status_->setText(QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool CompareWindow::openRun(qint64 runId)
+{
+    projects::Project* project = projects_ != nullptr ? projects_->project() : nullptr;
+    if (project == nullptr) {
+        return false;
+    }
+    for (const projects::ArtifactRecord& a : project->artifacts(runId)) {
+        if (a.kind == "comparison") {
+            return openRecord(q(project->artifactPath(a)));
+        }
+    }
+    status_->setText(tr("Run %1 has no comparison to show.").arg(runId));
+    return false;
+}
+
+void CompareWindow::display(const engine::CompareResult& r, const engine::CompareConfig& config)
+{
+    result_ = r;
+    config_ = config;
+    const int n = static_cast<int>(r.facts.size());
+    QStringList names;
+    for (int m = 0; m < n; ++m) {
+        const engine::ModelFacts& f = r.facts[static_cast<size_t>(m)];
+        names << QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(f.dir)).fileName());
+    }
+
+    // Tokens: a column per aligned stretch, a row per model.
+    const auto& spans = r.alignment.spans;
+    tokens_->clear();
+    tokens_->setRowCount(n);
+    tokens_->setColumnCount(static_cast<int>(spans.size()));
+    tokens_->setVerticalHeaderLabels(names);
+    QStringList headers;
+    for (const engine::AlignedSpan& s : spans) {
+        headers << q(s.text);
+    }
+    tokens_->setHorizontalHeaderLabels(headers);
+    for (int c = 0; c < static_cast<int>(spans.size()); ++c) {
+        const engine::AlignedSpan& s = spans[static_cast<size_t>(c)];
+        for (int m = 0; m < n && m < static_cast<int>(s.tokens.size()); ++m) {
+            QStringList pieces;
+            for (const int64_t t : s.tokens[static_cast<size_t>(m)]) {
+                pieces << q(r.tokens[static_cast<size_t>(m)].at(static_cast<size_t>(t)));
+            }
+            auto* item = new QTableWidgetItem(pieces.join(QStringLiteral(" · ")));
+            item->setBackground(s.differs ? kDiffers : kSame);
+            item->setToolTip(s.differs ? tr("\"%1\": the models cut this differently").arg(q(s.text))
+                                       : tr("\"%1\": cut alike").arg(q(s.text)));
+            tokens_->setItem(m, c, item);
+        }
+    }
+    tokens_->resizeColumnsToContents();
+
+    // Predictions side by side, one column per model.
+    for (int m = 0; m < static_cast<int>(predictions_.size()); ++m) {
+        widgets::CandidateBars* bars = predictions_[static_cast<size_t>(m)];
+        bars->setVisible(m < n);
+        if (m >= n) {
+            continue;
+        }
+        const engine::ModelPrediction& p = r.predictions[static_cast<size_t>(m)];
+        widgets::CandidateGroup g;
+        g.title = p.kind.empty() ? tr("%1: nothing (%2)").arg(names[m], q(p.why)) : QStringLiteral("%1: %2").arg(names[m], q(p.kind));
+        for (size_t i = 0; i < p.top.size() && i < 8; ++i) {
+            g.candidates.emplace_back(q(p.top[i].text), p.top[i].probability);
+        }
+        bars->setGroups({ std::move(g) });
+    }
+
+    // KL and agreement.
+    divergence_->clear();
+    divergence_->setRowCount(n);
+    divergence_->setColumnCount(n);
+    divergence_->setHorizontalHeaderLabels(names);
+    divergence_->setVerticalHeaderLabels(names);
+    for (int a = 0; a < n; ++a) {
+        for (int b = 0; b < n; ++b) {
+            const double kl = r.kl[static_cast<size_t>(a)][static_cast<size_t>(b)];
+            const int same = r.top1[static_cast<size_t>(a)][static_cast<size_t>(b)];
+            auto* item = new QTableWidgetItem(std::isfinite(kl) ? QStringLiteral("%1 %2").arg(kl, 0, 'f', 3).arg(same == 1 ? QStringLiteral("=") : QStringLiteral("×"))
+                                                                : QStringLiteral("–"));
+            item->setTextAlignment(Qt::AlignCenter);
+            if (std::isfinite(kl) && a != b) {
+                // Darker with more divergence (saturating at 3 nats).
+                const double t = std::min(1.0, kl / 3.0);
+                item->setBackground(QColor::fromRgbF(1.0 - 0.45 * t, 1.0 - 0.3 * t, 1.0 - 0.1 * t));
+            }
+            divergence_->setItem(a, b, item);
+        }
+    }
+    agreement_->setText(std::isfinite(r.top1Agreement)
+            ? tr("Top-1 agreement: %1 % of the pairs that predict the same kind of thing").arg(100.0 * r.top1Agreement, 0, 'f', 0)
+            : tr("No two models predict the same kind of thing on this input."));
+
+    // Facts.
+    const QStringList rows = { tr("Architecture"), tr("Layers"), tr("Width"), tr("Parameters"), tr("Per forward pass"),
+        tr("Weights"), tr("Tokens"), tr("MFLOP at this length"), tr("Latency") };
+    facts_->clear();
+    facts_->setRowCount(static_cast<int>(rows.size()));
+    facts_->setColumnCount(n);
+    facts_->setVerticalHeaderLabels(rows);
+    facts_->setHorizontalHeaderLabels(names);
+    for (int m = 0; m < n; ++m) {
+        const engine::ModelFacts& f = r.facts[static_cast<size_t>(m)];
+        const QString cells[] = { q(f.architecture), QString::number(f.layers), QString::number(f.hidden), thousands(f.parameters),
+            f.parametersPerForward != f.parameters ? tr("%1 (shared layers)").arg(thousands(f.parametersPerForward)) : thousands(f.parametersPerForward),
+            QStringLiteral("%1 MiB").arg(static_cast<double>(f.weightBytes) / 1048576.0, 0, 'f', 2), QString::number(f.tokens),
+            QString::number(f.flops / 1e6, 'f', 2), f.latencyMs > 0 ? QStringLiteral("%1 ms").arg(f.latencyMs, 0, 'f', 2) : tr("not timed") };
+        for (int row = 0; row < static_cast<int>(rows.size()); ++row) {
+            facts_->setItem(row, m, new QTableWidgetItem(cells[row]));
+        }
+    }
+    facts_->resizeColumnsToContents();
+}
+
+} // namespace lumen::app

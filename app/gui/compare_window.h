@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// The compare workspace (Tools > Compare Models…, Ctrl+Shift+C): two to four model folders
+// and one text; one column per model. The tokens each model sees, aligned by character
+// offsets (a column per stretch of text, the stretches cut differently shaded); what each
+// predicts (fill-mask, next token or classes) side by side; KL divergence and top-1
+// agreement between every pair; the facts (parameters, ALBERT's per-forward count, weight
+// memory, tokens, FLOPs at this length, latency). Models load and run on a worker thread
+// (loaded models are kept for the next comparison); each comparison is a project run of
+// kind "compare" whose compare.json re-opens here with the same numbers.
+// Thread safety: GUI thread only.
+
+#include "project_controller.h"
+
+#include "lumen/engine/compare.h"
+
+#include <QFuture>
+#include <QStringList>
+#include <QWidget>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QTableWidget;
+
+namespace lumen::widgets {
+class CandidateBars;
+}
+
+namespace lumen::app {
+
+/// What one comparison on the worker gives back.
+struct CompareOutcome {
+    engine::CompareResult result;
+    QString error;
+};
+
+class CompareWindow : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit CompareWindow(ProjectController* projects, QWidget* parent = nullptr);
+    ~CompareWindow() override;
+
+    /// The models to compare (folders; 2 to 4 are compared, the rest ignored).
+    void setModels(const QStringList& dirs);
+    QStringList models() const;
+    void setText(const QString& text);
+    /// Starts the comparison on the worker; compared() or failed() follows. False (with the
+    /// reason in the status line) when the inputs are not usable or one is running.
+    bool compare();
+    /// Shows a saved comparison (a run's compare.json). False with the reason when it cannot
+    /// be read.
+    bool openRecord(const QString& path);
+    /// Shows run `runId`'s comparison from the open project.
+    bool openRun(qint64 runId);
+    bool isBusy() const { return busy_; }
+
+    const engine::CompareResult& result() const { return result_; }
+    QTableWidget* tokenTable() const { return tokens_; }
+    QTableWidget* divergenceTable() const { return divergence_; }
+    QTableWidget* factsTable() const { return facts_; }
+    /// One column per model (the first `models` are shown).
+    widgets::CandidateBars* predictionBars(int model) const { return predictions_.at(static_cast<size_t>(model)); }
+    QLabel* statusLabel() const { return status_; }
+    QLabel* agreementLabel() const { return agreement_; }
+
+Q_SIGNALS:
+    void compared();
+    void failed(const QString& message);
+
+private:
+    void display(const engine::CompareResult& r, const engine::CompareConfig& config);
+    void setBusy(bool busy);
+
+    ProjectController* projects_;
+    bool busy_ = false;
+    engine::CompareResult result_;
+    engine::CompareConfig config_;
+    /// Loaded models by folder, shared with the worker (which loads into it).
+    struct Cache {
+        std::mutex mutex;
+        std::map<std::string, std::shared_ptr<engine::Model>> models;
+    };
+    std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
+    QFuture<CompareOutcome> future_;
+
+    QListWidget* modelList_ = nullptr;
+    QLineEdit* text_ = nullptr;
+    QPushButton* compareButton_ = nullptr;
+    QLabel* status_ = nullptr;
+    QLabel* agreement_ = nullptr;
+    QTableWidget* tokens_ = nullptr;
+    std::vector<widgets::CandidateBars*> predictions_;
+    QTableWidget* divergence_ = nullptr;
+    QTableWidget* facts_ = nullptr;
+};
+
+} // namespace lumen::app
