@@ -3,9 +3,12 @@
 #include "compare_window.h"
 
 #include "lumen/projects/project.h"
+#include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/candidate_bars.h"
 
 #include <QBoxLayout>
+#include <QComboBox>
+#include <QSpinBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -114,6 +117,60 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     auto* factsBox = new QGroupBox(tr("Facts"), this);
     auto* factsLayout = new QVBoxLayout(factsBox);
     factsLayout->addWidget(facts_);
+    // Attention (or a convolution's kernels) at one relative depth, one map per model.
+    auto* attentionPage = new QWidget(this);
+    auto* attentionLayout = new QVBoxLayout(attentionPage);
+    auto* attentionControls = new QHBoxLayout;
+    layer_ = new QSpinBox(attentionPage);
+    layer_->setObjectName(QStringLiteral("compareLayer"));
+    layer_->setRange(1, 1);
+    layer_->setToolTip(tr("The first model's layer; every other model shows its layer at the same relative depth"));
+    head_ = new QComboBox(attentionPage);
+    head_->setObjectName(QStringLiteral("compareHead"));
+    head_->addItem(tr("mean of the heads"), -1);
+    depthNote_ = new QLabel(attentionPage);
+    depthNote_->setWordWrap(true);
+    attentionControls->addWidget(new QLabel(tr("Layer"), attentionPage));
+    attentionControls->addWidget(layer_);
+    attentionControls->addWidget(new QLabel(tr("Head"), attentionPage));
+    attentionControls->addWidget(head_);
+    attentionControls->addWidget(depthNote_, 1);
+    attentionLayout->addLayout(attentionControls);
+    auto* mapsRow = new QHBoxLayout;
+    for (int m = 0; m < 5; ++m) {
+        auto* column = new QWidget(attentionPage);
+        auto* columnLayout = new QVBoxLayout(column);
+        columnLayout->setContentsMargins(0, 0, 0, 0);
+        auto* title = new QLabel(column);
+        title->setWordWrap(true);
+        auto* map = new widgets::AttentionHeatmap(column);
+        map->setSquareCells(true);
+        columnLayout->addWidget(title);
+        columnLayout->addWidget(map, 1);
+        mapsRow->addWidget(column, 1);
+        if (m < 4) {
+            map->setObjectName(QStringLiteral("compareAttention%1").arg(m + 1));
+            maps_.push_back(map);
+            mapTitles_.push_back(title);
+            column->setVisible(false);
+        } else {
+            map->setObjectName(QStringLiteral("compareDifference"));
+            map->setGradient(widgets::AttentionHeatmap::Gradient::Diverging);
+            map->setColorRange(widgets::AttentionHeatmap::ColorRange::Symmetric);
+            difference_ = map;
+            differenceTitle_ = title;
+            differenceColumn_ = column;
+            column->setVisible(false);
+        }
+    }
+    attentionLayout->addLayout(mapsRow, 1);
+    connect(layer_, &QSpinBox::valueChanged, this, [this] { showAttention(); });
+    connect(head_, &QComboBox::currentIndexChanged, this, [this] { showAttention(); });
+
+    centre_ = new QTabWidget(this);
+    centre_->addTab(predictionsBox, tr("Predictions"));
+    centre_->addTab(attentionPage, tr("Attention"));
+
     auto* lower = new QSplitter(Qt::Horizontal, this);
     lower->addWidget(agreementBox);
     lower->addWidget(factsBox);
@@ -123,8 +180,8 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(inputs);
     layout->addWidget(tokensBox);
-    layout->addWidget(predictionsBox, 1);
-    layout->addWidget(lower, 1);
+    layout->addWidget(centre_, 3);
+    layout->addWidget(lower, 2);
 
     connect(add, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("A Model to Compare"));
@@ -184,6 +241,7 @@ bool CompareWindow::compare()
     }
     engine::CompareConfig config;
     config.text = text_->text().toStdString();
+    config.attention = true;
     std::vector<std::string> folders;
     for (const QString& d : dirs) {
         folders.push_back(d.toStdString());
@@ -356,6 +414,27 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
         bars->setGroups({ std::move(g) });
     }
 
+    // Attention: the layer box follows model 1's depth; the head box the fewest heads.
+    {
+        const QSignalBlocker blockLayer(layer_);
+        const QSignalBlocker blockHead(head_);
+        const int layers = r.attentions.empty() ? 0 : static_cast<int>(r.attentions.front().layers.size());
+        layer_->setRange(1, std::max(1, layers));
+        layer_->setValue(std::max(1, layers));
+        int64_t heads = 0;
+        for (const engine::ModelAttention& a : r.attentions) {
+            if (!a.layers.empty()) {
+                heads = heads == 0 ? a.heads : std::min(heads, a.heads);
+            }
+        }
+        head_->clear();
+        head_->addItem(tr("mean of the heads"), -1);
+        for (int64_t h = 0; h < heads; ++h) {
+            head_->addItem(tr("head %1").arg(h + 1), static_cast<int>(h));
+        }
+    }
+    showAttention();
+
     // KL and agreement.
     divergence_->clear();
     divergence_->setRowCount(n);
@@ -400,6 +479,117 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
         }
     }
     facts_->resizeColumnsToContents();
+}
+
+void CompareWindow::showAttentionTab(bool attention)
+{
+    centre_->setCurrentIndex(attention ? 1 : 0);
+}
+
+void CompareWindow::setAttentionLayer(int layer)
+{
+    layer_->setValue(layer + 1);
+}
+
+void CompareWindow::setAttentionHead(int head)
+{
+    const int at = head_->findData(head);
+    head_->setCurrentIndex(std::max(0, at));
+}
+
+namespace {
+
+/// One layer's weights as a [query][key] map: head `head`, or the mean over the heads.
+std::vector<float> headMap(const engine::ModelAttention& a, size_t layer, int head)
+{
+    const auto t = static_cast<size_t>(a.tokens);
+    const auto heads = static_cast<size_t>(a.heads);
+    const std::vector<float>& w = a.layers.at(layer);
+    if (head >= 0 && static_cast<size_t>(head) < heads) {
+        return std::vector<float>(w.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(head) * t * t),
+            w.begin() + static_cast<std::ptrdiff_t>((static_cast<size_t>(head) + 1) * t * t));
+    }
+    std::vector<float> mean(t * t, 0.0f);
+    for (size_t h = 0; h < heads; ++h) {
+        for (size_t i = 0; i < t * t; ++i) {
+            mean[i] += w[h * t * t + i] / static_cast<float>(heads);
+        }
+    }
+    return mean;
+}
+
+} // namespace
+
+void CompareWindow::showAttention()
+{
+    const engine::CompareResult& r = result_;
+    const int n = static_cast<int>(r.facts.size());
+    const int head = head_->currentData().toInt();
+    const int chosen = layer_->value() - 1;
+    const int64_t firstLayers = r.attentions.empty() ? 0 : static_cast<int64_t>(r.attentions.front().layers.size());
+    QStringList mapping;
+    for (int m = 0; m < 4; ++m) {
+        QWidget* column = maps_[static_cast<size_t>(m)]->parentWidget();
+        column->setVisible(m < n);
+        if (m >= n) {
+            continue;
+        }
+        const engine::ModelFacts& f = r.facts[static_cast<size_t>(m)];
+        const QString name = QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(f.dir)).fileName());
+        widgets::AttentionHeatmap* map = maps_[static_cast<size_t>(m)];
+        QLabel* title = mapTitles_[static_cast<size_t>(m)];
+        if (static_cast<size_t>(m) >= r.attentions.size() || r.attentions[static_cast<size_t>(m)].layers.empty()) {
+            map->clear();
+            title->setText(tr("%1: no attention to show (its layers mix tokens without attention weights)").arg(name));
+            continue;
+        }
+        const engine::ModelAttention& a = r.attentions[static_cast<size_t>(m)];
+        const auto layers = static_cast<int64_t>(a.layers.size());
+        const int64_t layer = firstLayers > 0 ? engine::layerAtRelativeDepth(chosen, firstLayers, layers) : 0;
+        mapping << QStringLiteral("[%1] %2/%3").arg(m + 1).arg(layer + 1).arg(layers);
+        widgets::AttentionHeatmapData d;
+        for (const std::string& t : r.tokens[static_cast<size_t>(m)]) {
+            d.queryTokens << q(t);
+        }
+        d.keyTokens = d.queryTokens;
+        d.weights = headMap(a, static_cast<size_t>(layer), head);
+        d.causal = a.causal;
+        const bool kernels = f.modelType == "lumen-lightconv" || f.modelType == "lumen-dynamicconv";
+        d.valueName = kernels ? tr("kernel weight") : QString();
+        d.title = kernels ? tr("kernels, layer %1 of %2").arg(layer + 1).arg(layers) : tr("layer %1 of %2").arg(layer + 1).arg(layers);
+        title->setText(name);
+        map->setData(std::move(d));
+    }
+    depthNote_->setText(mapping.isEmpty() ? QString()
+                                          : tr("The same relative depth: %1").arg(mapping.join(QStringLiteral(" · "))));
+    // A − B for two models of one shape that read the same tokens.
+    const bool comparable = n == 2 && r.attentions.size() == 2 && !r.attentions[0].layers.empty()
+        && r.attentions[0].layers.size() == r.attentions[1].layers.size() && r.attentions[0].heads == r.attentions[1].heads
+        && r.tokens[0] == r.tokens[1];
+    differenceColumn_->setVisible(comparable);
+    if (!comparable) {
+        difference_->clear();
+        return;
+    }
+    const auto layer = static_cast<size_t>(std::clamp<int>(chosen, 0, static_cast<int>(r.attentions[0].layers.size()) - 1));
+    const std::vector<float> a = headMap(r.attentions[0], layer, head);
+    const std::vector<float> b = headMap(r.attentions[1], layer, head);
+    widgets::AttentionHeatmapData d;
+    for (const std::string& t : r.tokens[0]) {
+        d.queryTokens << q(t);
+    }
+    d.keyTokens = d.queryTokens;
+    d.weights.resize(a.size());
+    float largest = 0.0f;
+    for (size_t i = 0; i < a.size(); ++i) {
+        d.weights[i] = a[i] - b[i];
+        largest = std::max(largest, std::abs(d.weights[i]));
+    }
+    d.causal = r.attentions[0].causal;
+    d.valueName = tr("[1] − [2]");
+    d.title = tr("difference, layer %1").arg(layer + 1);
+    differenceTitle_->setText(tr("[1] − [2]: red where [1] attends more, blue where [2] does (largest %1)").arg(largest, 0, 'f', 3));
+    difference_->setData(std::move(d));
 }
 
 } // namespace lumen::app

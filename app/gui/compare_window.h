@@ -24,13 +24,17 @@
 #include <mutex>
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
+class QSpinBox;
+class QTabWidget;
 class QListWidget;
 class QPushButton;
 class QTableWidget;
 
 namespace lumen::widgets {
+class AttentionHeatmap;
 class CandidateBars;
 }
 
@@ -70,6 +74,19 @@ public:
     /// One column per model (the first `models` are shown).
     widgets::CandidateBars* predictionBars(int model) const { return predictions_.at(static_cast<size_t>(model)); }
     QLabel* statusLabel() const { return status_; }
+    /// Attention: model 1's layer (0-based; the others at the same relative depth) and head
+    /// (-1: the mean of the heads).
+    void setAttentionLayer(int layer);
+    void setAttentionHead(int head);
+    widgets::AttentionHeatmap* attentionMap(int model) const { return maps_.at(static_cast<size_t>(model)); }
+    QLabel* attentionTitle(int model) const { return mapTitles_.at(static_cast<size_t>(model)); }
+    /// A − B: shown for two models with the same layers, heads and tokens (a model and its
+    /// fine-tuned self, two checkpoints of one run).
+    widgets::AttentionHeatmap* differenceMap() const { return difference_; }
+    QLabel* differenceTitle() const { return differenceTitle_; }
+    QSpinBox* layerBox() const { return layer_; }
+    /// Brings the Attention tab (true) or the Predictions tab forward.
+    void showAttentionTab(bool attention);
     QLabel* agreementLabel() const { return agreement_; }
 
 Q_SIGNALS:
@@ -79,6 +96,7 @@ Q_SIGNALS:
 private:
     void display(const engine::CompareResult& r, const engine::CompareConfig& config);
     void setBusy(bool busy);
+    void showAttention();
 
     ProjectController* projects_;
     bool busy_ = false;
@@ -101,6 +119,15 @@ private:
     std::vector<widgets::CandidateBars*> predictions_;
     QTableWidget* divergence_ = nullptr;
     QTableWidget* facts_ = nullptr;
+    QTabWidget* centre_ = nullptr;
+    QSpinBox* layer_ = nullptr;
+    QComboBox* head_ = nullptr;
+    QLabel* depthNote_ = nullptr;
+    std::vector<widgets::AttentionHeatmap*> maps_;
+    std::vector<QLabel*> mapTitles_;
+    widgets::AttentionHeatmap* difference_ = nullptr;
+    QLabel* differenceTitle_ = nullptr;
+    QWidget* differenceColumn_ = nullptr;
 };
 
 } // namespace lumen::app

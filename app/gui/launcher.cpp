@@ -239,6 +239,12 @@ void Launcher::startCompare()
         dirs << QFileInfo(d).absoluteFilePath();
     }
     compare->setModels(dirs);
+    compare->showAttentionTab(options_.view == QStringLiteral("heatmap") || options_.view == QStringLiteral("heads"));
+    connect(compare, &CompareWindow::compared, this, [this, compare] {
+        if (options_.layer) {
+            compare->setAttentionLayer(*options_.layer);
+        }
+    });
     compare->setText(options_.text.isEmpty() ? QStringLiteral("The capital of France is [MASK].") : options_.text);
     connect(compare, &CompareWindow::compared, this, [this] {
         if (screenshotMode()) {

@@ -10,7 +10,10 @@
 #include "conformance.h"
 
 #include "lumen/projects/project.h"
+#include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/candidate_bars.h"
+#include "lumen/engine/model.h"
+#include <QSpinBox>
 
 #include <QApplication>
 #include <QLabel>
@@ -20,6 +23,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using lumen::app::CompareWindow;
@@ -80,6 +84,15 @@ private Q_SLOTS:
         QCOMPARE(kl->item(0, 0)->text(), QStringLiteral("0.000 ="));
         QCOMPARE(kl->item(0, 1)->text().left(5), QString::number(r.kl[0][1], 'f', 3).left(5));
         QVERIFY(window.factsTable()->item(4, 1)->text().contains(QStringLiteral("shared layers")));
+        // Attention at one relative depth: BERT's 3 layers against RoBERTa's 2.
+        QCOMPARE(window.layerBox()->maximum(), 3);
+        window.setAttentionLayer(0);
+        QVERIFY(window.attentionMap(2)->data().title.contains(QStringLiteral("layer 1 of 2")));
+        window.setAttentionLayer(1);
+        QVERIFY(window.attentionMap(0)->data().title.contains(QStringLiteral("layer 2 of 3")));
+        QVERIFY(window.attentionMap(2)->data().title.contains(QStringLiteral("layer 2 of 2")));
+        QCOMPARE(window.attentionMap(2)->data().queries(), static_cast<int>(r.tokens[2].size()));
+        QVERIFY(window.differenceMap()->parentWidget()->isHidden()); // three models: no A - B
 
         // The run, its compare.json, and the same numbers when it re-opens.
         auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("c.lumen")).toStdString());
@@ -98,6 +111,52 @@ private Q_SLOTS:
         }
         QCOMPARE(again.divergenceTable()->item(1, 2)->text(), kl->item(1, 2)->text());
         QCOMPARE(again.tokenTable()->columnCount(), tokens->columnCount());
+    }
+
+    // A - B for two models of one shape: zero for a model against itself; against another
+    // seed of the same configuration, exactly the difference of their maps. A model without
+    // attention says so.
+    void differenceOfTwoModels()
+    {
+        const QString other = dir_.filePath(QStringLiteral("bert-seed-7"));
+        lumen::engine::createRandomModel(lumen::test::conformanceDir("bert") + "/config.json", other.toStdString(), 7);
+        lumen::engine::NewModelSpec lstm;
+        lstm.family = "lstm";
+        lstm.hidden = 16;
+        lstm.layers = 2;
+        const QString recurrent = dir_.filePath(QStringLiteral("lstm"));
+        lumen::engine::createModel(lstm, lumen::test::conformanceDir("bert"), recurrent.toStdString(), 0);
+        CompareWindow window(nullptr);
+        window.show();
+        window.setText(QStringLiteral("The capital is [MASK]."));
+        QSignalSpy compared(&window, &CompareWindow::compared);
+        window.setModels({ conformance("bert"), conformance("bert") });
+        QVERIFY(window.compare());
+        QVERIFY(compared.wait(60000));
+        QVERIFY(!window.differenceMap()->parentWidget()->isHidden());
+        for (const float w : window.differenceMap()->data().weights) {
+            QCOMPARE(w, 0.0f);
+        }
+        window.setModels({ conformance("bert"), other });
+        QVERIFY(window.compare());
+        QVERIFY(compared.wait(60000));
+        window.setAttentionLayer(2);
+        window.setAttentionHead(1);
+        const auto& a = window.result().attentions;
+        const auto t = static_cast<size_t>(a[0].tokens);
+        const std::vector<float>& d = window.differenceMap()->data().weights;
+        QCOMPARE(d.size(), t * t);
+        float largest = 0.0f;
+        for (size_t i = 0; i < t * t; ++i) {
+            QCOMPARE(d[i], a[0].layers[2][t * t + i] - a[1].layers[2][t * t + i]);
+            largest = std::max(largest, std::abs(d[i]));
+        }
+        QVERIFY(largest > 0.0f);
+        window.setModels({ conformance("bert"), recurrent });
+        QVERIFY(window.compare());
+        QVERIFY(compared.wait(60000));
+        QVERIFY(window.attentionTitle(1)->text().contains(QStringLiteral("no attention")));
+        QVERIFY(window.differenceMap()->parentWidget()->isHidden());
     }
 
     void refusalsAndFailures()

@@ -506,6 +506,22 @@ void AttentionHeatmap::setGradient(Gradient gradient)
 
 void AttentionHeatmap::applyGradient()
 {
+    if (gradient_ == Gradient::Diverging) {
+        // ColorBrewer's RdBu ends: blue for negative, white at 0, red for positive.
+        QCPColorGradient g;
+        g.clearColorStops();
+        g.setColorInterpolation(QCPColorGradient::ciRGB);
+        g.setLevelCount(256);
+        g.setColorStopAt(0.0, QColor(0x21, 0x66, 0xac));
+        g.setColorStopAt(0.25, QColor(0x92, 0xc5, 0xde));
+        g.setColorStopAt(0.5, QColor(0xf7, 0xf7, 0xf7));
+        g.setColorStopAt(0.75, QColor(0xf4, 0xa5, 0x82));
+        g.setColorStopAt(1.0, QColor(0xb2, 0x18, 0x2b));
+        g.setNanHandling(QCPColorGradient::nhNanColor);
+        g.setNanColor(kMaskedColor);
+        colorMap_->setGradient(g);
+        return;
+    }
     colorMap_->setGradient(
         gradientOf(gradient_ == Gradient::Cividis ? colormaps::Sequential::Cividis
                                                   : colormaps::Sequential::Viridis));
@@ -566,7 +582,7 @@ void AttentionHeatmap::fitWidthToSquareCells()
 
 void AttentionHeatmap::applyColorRange()
 {
-    const bool log = scale_ == Scale::Log;
+    const bool log = scale_ == Scale::Log && colorRange_ != ColorRange::Symmetric;
     double lower = log ? logFloor_ : 0.0;
     double upper = 1.0;
     if (colorRange_ == ColorRange::ToMax && data_.isValid()) {
@@ -591,6 +607,16 @@ void AttentionHeatmap::applyColorRange()
             upper = maxWeight_;
         }
     }
+    if (colorRange_ == ColorRange::Symmetric && data_.isValid()) {
+        float largest = 0.0f;
+        forEachUnmaskedRun(data_, [&largest](int, int, const float* w, int n) {
+            for (int i = 0; i < n; ++i) {
+                largest = std::max(largest, std::abs(w[i]));
+            }
+        });
+        upper = largest > 0.0f ? largest : 1.0;
+        lower = -upper;
+    }
     if (upper <= lower) {
         upper = lower * 10.0;
     }
@@ -609,7 +635,7 @@ void AttentionHeatmap::applyColorRange()
     colorScale_->setDataRange(QCPRange(lower, upper));
     colorMap_->setDataRange(QCPRange(lower, upper));
     const QString value = data_.valueName.isEmpty() ? tr("attention weight") : data_.valueName;
-    QString label = colorRange_ == ColorRange::Unit ? value : tr("%1 (scaled to the largest)").arg(value);
+    QString label = colorRange_ == ColorRange::ToMax ? tr("%1 (scaled to the largest)").arg(value) : value;
     if (log) {
         label += tr(", log scale");
     }
@@ -908,7 +934,7 @@ void AttentionHeatmap::fillMap(int factor, int keyBegin, int keyEnd, int queryBe
     };
     map->setRange(span(keyBegin, keyEnd), span(queryBegin, queryEnd));
 
-    const bool log = scale_ == Scale::Log;
+    const bool log = scale_ == Scale::Log && colorRange_ != ColorRange::Symmetric;
     const bool useAlpha = threshold_ > 0.0;
     if (useAlpha) {
         map->fillAlpha(255);

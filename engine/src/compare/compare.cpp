@@ -303,8 +303,10 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
             prediction.why = "its head (" + info.headKind + ") predicts no tokens or classes";
         }
         ForwardResult forward;
-        if (prediction.why.empty() || info.isEncoderDecoder) {
-            forward = model.forward(input, {}, control);
+        TraceRequest trace;
+        trace.attentions = config.attention;
+        if (prediction.why.empty() || info.isEncoderDecoder || config.attention) {
+            forward = model.forward(input, trace, control);
             if (forward.status == JobStatus::Cancelled) {
                 result.status = JobStatus::Cancelled;
                 return result;
@@ -364,6 +366,19 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
             }
         }
         result.predictions.push_back(prediction);
+        if (config.attention) {
+            ModelAttention att;
+            att.causal = info.isCausal;
+            att.tokens = static_cast<int64_t>(encoding.size());
+            for (const FloatTensor& layer : forward.trace.attentions) {
+                // [1, heads, query, key] of a batch of one.
+                if (layer.shape.size() == 4 && layer.shape[2] == att.tokens && layer.shape[3] == att.tokens) {
+                    att.heads = layer.shape[1];
+                    att.layers.push_back(layer.data);
+                }
+            }
+            result.attentions.push_back(std::move(att));
+        }
 
         ModelFacts f;
         f.dir = info.dir;
@@ -510,6 +525,13 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
         kl.push_back(out);
     }
     j["kl"] = kl;
+    if (!r.attentions.empty()) {
+        Json attentions = Json::array();
+        for (const ModelAttention& a : r.attentions) {
+            attentions.push_back({ { "heads", a.heads }, { "tokens", a.tokens }, { "causal", a.causal }, { "layers", a.layers } });
+        }
+        j["attentions"] = attentions;
+    }
     j["top1"] = r.top1;
     j["top1_agreement"] = numberOrNull(r.top1Agreement);
     return j.dump(2) + "\n";
@@ -576,6 +598,19 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
             r.kl.push_back(out);
         }
         r.top1 = j.at("top1").get<std::vector<std::vector<int>>>();
+        for (const Json& a : j.value("attentions", Json::array())) {
+            ModelAttention att;
+            att.heads = a.at("heads").get<int64_t>();
+            att.tokens = a.at("tokens").get<int64_t>();
+            att.causal = a.value("causal", false);
+            att.layers = a.at("layers").get<std::vector<std::vector<float>>>();
+            for (const auto& layer : att.layers) {
+                if (static_cast<int64_t>(layer.size()) != att.heads * att.tokens * att.tokens) {
+                    throw Error(ErrorKind::InvalidInput, "an attention layer in the comparison file has the wrong size.");
+                }
+            }
+            r.attentions.push_back(std::move(att));
+        }
         r.top1Agreement = numberFrom(j.at("top1_agreement"));
         if (r.kl.size() != r.facts.size() || r.top1.size() != r.facts.size()) {
             throw Error(ErrorKind::InvalidInput, "the comparison file's tables do not match its " + std::to_string(r.facts.size()) + " models.");

@@ -207,7 +207,22 @@ private Q_SLOTS:
         CompareConfig config;
         config.text = "Paris is [MASK] beautiful.";
         config.repeats = 1;
+        config.attention = true;
         const CompareResult r = compareModels({ bert.get(), gpt2.get() }, config);
+        // Every layer's attention, rows summing to 1 (GPT-2's causal rows too).
+        QCOMPARE(r.attentions.size(), size_t { 2 });
+        for (size_t m = 0; m < 2; ++m) {
+            const ModelAttention& a = r.attentions[m];
+            QCOMPARE(static_cast<int64_t>(a.layers.size()), r.facts[m].layers);
+            QCOMPARE(a.tokens, r.facts[m].tokens);
+            QCOMPARE(static_cast<int64_t>(a.layers[0].size()), a.heads * a.tokens * a.tokens);
+            double row = 0.0;
+            for (int64_t k = 0; k < a.tokens; ++k) {
+                row += a.layers.back()[static_cast<size_t>(a.tokens + k)]; // head 0, query 1
+            }
+            QVERIFY(std::abs(row - 1.0) < 1e-5);
+        }
+        QVERIFY(r.attentions[1].causal && !r.attentions[0].causal);
         CompareConfig readConfig;
         const CompareResult back = compareResultFromJson(compareResultToJson(r, config), &readConfig);
         QCOMPARE(readConfig.text, config.text);
@@ -230,6 +245,9 @@ private Q_SLOTS:
                 QCOMPARE(back.top1[m][b], r.top1[m][b]);
             }
         }
+        QCOMPARE(back.attentions.size(), r.attentions.size());
+        QCOMPARE(back.attentions[1].layers, r.attentions[1].layers);
+        QCOMPARE(back.attentions[1].causal, true);
         QCOMPARE(back.alignment.spans.size(), r.alignment.spans.size());
         QCOMPARE(back.alignment.spans[0].tokens, r.alignment.spans[0].tokens);
         QVERIFY_THROWS_EXCEPTION(Error, compareResultFromJson("{\"format\": \"other\"}"));

@@ -86,6 +86,18 @@ struct CompareConfig {
     std::string text; ///< "[MASK]" or "<mask>" stand for each model's own mask token
     int64_t topK = 10;
     int repeats = 5; ///< timed forward passes per model for the latency (0: not timed)
+    /// Also keep every layer's attention (convolution kernels as band maps) of each model.
+    bool attention = false;
+};
+
+/// One model's attention on the input, layer by layer: [heads][query][key] row-major per
+/// layer, over the model's own tokens. Empty for a model without attention (a dilated
+/// convolution, WaveNet, an LSTM).
+struct ModelAttention {
+    int64_t heads = 0;
+    int64_t tokens = 0;
+    bool causal = false;
+    std::vector<std::vector<float>> layers; ///< each heads x tokens x tokens
 };
 
 struct CompareResult {
@@ -93,6 +105,8 @@ struct CompareResult {
     std::vector<std::vector<std::string>> tokens; ///< per model, as its tokenizer writes them
     TokenAlignment alignment;
     std::vector<ModelPrediction> predictions;
+    /// CompareConfig::attention: per model.
+    std::vector<ModelAttention> attentions;
     /// KL(P_a || P_b) in nats between the models' distributions; NaN where the two predict
     /// different things (or nothing). Models with the same vocabulary are compared over all
     /// of it; others over the words either has in its top 50, with the rest as one "other"

@@ -87,14 +87,16 @@ class AttentionHeatmap : public QWidget {
 
 public:
     /// What the colours span: the full 0..1 of a probability (comparable between heads and
-    /// layers), or 0..the largest weight shown (to see structure in flat, diffuse maps).
-    enum class ColorRange { Unit, ToMax };
+    /// layers), 0..the largest weight shown (to see structure in flat, diffuse maps), or
+    /// -m..m with m the largest magnitude (signed values: a difference of two maps).
+    enum class ColorRange { Unit, ToMax, Symmetric };
     /// Linear: colour proportional to the weight. Log: to log10(weight), from logFloor() up;
     /// the colour map then holds the weights raised to at least logFloor().
     enum class Scale { Linear, Log };
     /// Cividis (the default) is sequential and readable with every common colour-vision
-    /// deficiency; Viridis was the earlier default.
-    enum class Gradient { Cividis, Viridis };
+    /// deficiency; Viridis was the earlier default. Diverging (blue - white - red, for signed
+    /// values with ColorRange::Symmetric) tells negative from positive without green.
+    enum class Gradient { Cividis, Viridis, Diverging };
     /// What a downsampled overview cell shows: the block's largest weight (a single strong
     /// cell stays visible, the default) or the block's mean.
     enum class Overview { Max, Mean };
