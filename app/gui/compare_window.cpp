@@ -5,6 +5,11 @@
 #include "lumen/projects/project.h"
 #include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/candidate_bars.h"
+#include "lumen/widgets/color_maps.h"
+#include "lumen/widgets/qcustomplot.h"
+#include "lumen/widgets/speed_length_chart.h"
+
+#include "lumen/engine/bench.h"
 
 #include <QBoxLayout>
 #include <QComboBox>
@@ -25,6 +30,8 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QPainter>
+#include <QPdfWriter>
 #include <QtConcurrent>
 
 #include <cmath>
@@ -70,6 +77,8 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     text_->setPlaceholderText(tr("A sentence; [MASK] stands for each masked LM's own mask token"));
     compareButton_ = new QPushButton(tr("Compare"), inputs);
     compareButton_->setDefault(true);
+    auto* exportButton = new QPushButton(tr("Export Sheet…"), inputs);
+    exportButton->setToolTip(tr("The whole workspace as one PNG or PDF"));
     status_ = new QLabel(tr("Add two to four models and type a sentence."), inputs);
     status_->setWordWrap(true);
     auto* grid = new QGridLayout(inputs);
@@ -78,7 +87,8 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     grid->addWidget(remove, 1, 1);
     grid->addWidget(text_, 2, 0);
     grid->addWidget(compareButton_, 2, 1);
-    grid->addWidget(status_, 3, 0, 1, 2);
+    grid->addWidget(status_, 3, 0);
+    grid->addWidget(exportButton, 3, 1);
 
     tokens_ = new QTableWidget(0, 0, this);
     tokens_->setObjectName(QStringLiteral("compareTokens"));
@@ -167,9 +177,43 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     connect(layer_, &QSpinBox::valueChanged, this, [this] { showAttention(); });
     connect(head_, &QComboBox::currentIndexChanged, this, [this] { showAttention(); });
 
+    // Effective context: every model's gradient curve in one plot.
+    auto* contextPage = new QWidget(this);
+    auto* contextLayout = new QVBoxLayout(contextPage);
+    contextNote_ = new QLabel(contextPage);
+    contextNote_->setWordWrap(true);
+    contextPlot_ = new QCustomPlot(contextPage);
+    contextPlot_->setObjectName(QStringLiteral("compareContext"));
+    contextPlot_->xAxis->setLabel(tr("distance from the middle token (tokens)"));
+    contextPlot_->yAxis->setLabel(tr("share of the gradient within the distance"));
+    contextPlot_->yAxis->setRange(0.0, 1.02);
+    contextPlot_->legend->setVisible(true);
+    contextLayout->addWidget(contextNote_);
+    contextLayout->addWidget(contextPlot_, 1);
+
+    // Speed against length, measured on request.
+    auto* speedPage = new QWidget(this);
+    auto* speedLayout = new QVBoxLayout(speedPage);
+    auto* speedRow = new QHBoxLayout;
+    speedButton_ = new QPushButton(tr("Measure Speed against Length"), speedPage);
+    speedButton_->setToolTip(tr("Time every model's forward pass at 32 .. 1024 tokens (random ids, batch 1)"));
+    auto* speedCancel = new QPushButton(tr("Cancel"), speedPage);
+    speedNote_ = new QLabel(speedPage);
+    speedNote_->setWordWrap(true);
+    speedRow->addWidget(speedButton_);
+    speedRow->addWidget(speedCancel);
+    speedRow->addWidget(speedNote_, 1);
+    speed_ = new widgets::SpeedLengthChart(speedPage);
+    speedLayout->addLayout(speedRow);
+    speedLayout->addWidget(speed_, 1);
+    connect(speedButton_, &QPushButton::clicked, this, [this] { measureSpeed(); });
+    connect(speedCancel, &QPushButton::clicked, this, &CompareWindow::cancelSpeed);
+
     centre_ = new QTabWidget(this);
     centre_->addTab(predictionsBox, tr("Predictions"));
     centre_->addTab(attentionPage, tr("Attention"));
+    centre_->addTab(contextPage, tr("Effective context"));
+    centre_->addTab(speedPage, tr("Speed"));
 
     auto* lower = new QSplitter(Qt::Horizontal, this);
     lower->addWidget(agreementBox);
@@ -191,11 +235,21 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     });
     connect(remove, &QPushButton::clicked, this, [this] { delete modelList_->currentItem(); });
     connect(compareButton_, &QPushButton::clicked, this, &CompareWindow::compare);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the Comparison"), QStringLiteral("comparison.pdf"),
+            tr("PDF (*.pdf);;PNG image (*.png)"));
+        if (!path.isEmpty()) {
+            const QString problem = exportSheet(path);
+            status_->setText(problem.isEmpty() ? tr("Wrote %1.").arg(path) : problem);
+        }
+    });
     connect(text_, &QLineEdit::returnPressed, this, &CompareWindow::compare);
 }
 
 CompareWindow::~CompareWindow()
 {
+    cancelSpeed();
+    speedFuture_.waitForFinished();
     future_.waitForFinished();
 }
 
@@ -242,6 +296,7 @@ bool CompareWindow::compare()
     engine::CompareConfig config;
     config.text = text_->text().toStdString();
     config.attention = true;
+    config.effectiveContext = true;
     std::vector<std::string> folders;
     for (const QString& d : dirs) {
         folders.push_back(d.toStdString());
@@ -434,6 +489,9 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
         }
     }
     showAttention();
+    showContext();
+    speed_->setSeries({});
+    speedNote_->setText(tr("Measure to compare how the models' time grows with the length."));
 
     // KL and agreement.
     divergence_->clear();
@@ -481,9 +539,9 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
     facts_->resizeColumnsToContents();
 }
 
-void CompareWindow::showAttentionTab(bool attention)
+void CompareWindow::showPage(Page page)
 {
-    centre_->setCurrentIndex(attention ? 1 : 0);
+    centre_->setCurrentIndex(static_cast<int>(page));
 }
 
 void CompareWindow::setAttentionLayer(int layer)
@@ -590,6 +648,139 @@ void CompareWindow::showAttention()
     d.title = tr("difference, layer %1").arg(layer + 1);
     differenceTitle_->setText(tr("[1] − [2]: red where [1] attends more, blue where [2] does (largest %1)").arg(largest, 0, 'f', 3));
     difference_->setData(std::move(d));
+}
+
+void CompareWindow::showContext()
+{
+    const engine::CompareResult& r = result_;
+    contextPlot_->clearGraphs();
+    QStringList missing;
+    double longest = 1.0;
+    for (size_t m = 0; m < r.facts.size(); ++m) {
+        const QString name = QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(r.facts[m].dir)).fileName());
+        if (m >= r.contexts.size() || r.contexts[m].withinDistance.empty()) {
+            missing << (m < r.contexts.size() ? QStringLiteral("%1: %2").arg(name, q(r.contexts[m].why)) : name);
+            continue;
+        }
+        QCPGraph* g = contextPlot_->addGraph();
+        g->setName(name);
+        g->setPen(QPen(widgets::colormaps::categorical(static_cast<int>(m)), 2));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
+        const std::vector<double>& w = r.contexts[m].withinDistance;
+        for (size_t d = 0; d < w.size(); ++d) {
+            g->addData(static_cast<double>(d), w[d]);
+        }
+        longest = std::max(longest, static_cast<double>(w.size() - 1));
+    }
+    contextPlot_->xAxis->setRange(-0.2, longest + 0.2);
+    contextPlot_->replot();
+    contextNote_->setText(missing.isEmpty()
+            ? tr("The last layer at the middle token: how much of the gradient comes from within each distance. A curve that "
+                 "reaches 1 early looks near; a decoder looks only to its left.")
+            : tr("Not measured: %1").arg(missing.join(QStringLiteral("; "))));
+}
+
+bool CompareWindow::measureSpeed(int longest)
+{
+    if (busy_ || result_.facts.empty()) {
+        speedNote_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare first."));
+        return false;
+    }
+    std::vector<std::pair<std::string, std::shared_ptr<engine::Model>>> models;
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        for (const engine::ModelFacts& f : result_.facts) {
+            const auto it = cache_->models.find(f.dir);
+            if (it == cache_->models.end()) {
+                speedNote_->setText(tr("%1 is not loaded; compare again.").arg(q(f.dir)));
+                return false;
+            }
+            models.emplace_back(QFileInfo(q(f.dir)).fileName().toStdString(), it->second);
+        }
+    }
+    speedCancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = speedCancel_;
+    setBusy(true);
+    speedButton_->setEnabled(false);
+    speedNote_->setText(tr("Measuring…"));
+    using Series = std::vector<widgets::LengthSeries>;
+    auto* watcher = new QFutureWatcher<Series>(this);
+    connect(watcher, &QFutureWatcher<Series>::finished, this, [this, watcher, cancel] {
+        watcher->deleteLater();
+        setBusy(false);
+        speedButton_->setEnabled(true);
+        speed_->setSeries(watcher->result());
+        speedNote_->setText(cancel->load() ? tr("Cancelled: the lengths measured so far.")
+                                           : tr("Median of 3 forward passes per length, batch 1, random ids; FLOPs dashed."));
+        Q_EMIT speedMeasured();
+    });
+    speedFuture_ = QtConcurrent::run([models, longest, cancel] {
+        Series out;
+        engine::RunControl control;
+        control.cancel = cancel.get();
+        for (const auto& [name, model] : models) {
+            widgets::LengthSeries s;
+            s.model = q(name);
+            const int64_t positions = model->info().maxPositions;
+            for (int64_t length = 32; length <= longest && (positions <= 0 || length <= positions); length *= 2) {
+                if (cancel->load()) {
+                    break;
+                }
+                engine::BenchConfig config;
+                config.seqLen = length;
+                config.warmup = 1;
+                config.repeats = 3;
+                try {
+                    const engine::BenchResult b = engine::benchmarkForward(*model, config, control);
+                    if (b.status == engine::JobStatus::Cancelled) {
+                        break;
+                    }
+                    s.lengths.push_back(static_cast<double>(length));
+                    s.milliseconds.push_back(b.medianMs);
+                    s.gflops.push_back(engine::forwardFlops(*model, length) / 1e9);
+                } catch (const std::exception&) {
+                    break; // this length is beyond what the model takes
+                }
+            }
+            out.push_back(std::move(s));
+        }
+        return out;
+    });
+    watcher->setFuture(speedFuture_);
+    return true;
+}
+
+void CompareWindow::cancelSpeed()
+{
+    if (speedCancel_) {
+        speedCancel_->store(true);
+    }
+}
+
+QString CompareWindow::exportSheet(const QString& path)
+{
+    const QPixmap sheet = grab();
+    if (path.endsWith(QStringLiteral(".pdf"), Qt::CaseInsensitive)) {
+        QPdfWriter pdf(path);
+        pdf.setTitle(tr("Lumen comparison: %1").arg(text_->text()));
+        pdf.setCreator(QStringLiteral("Lumen"));
+        pdf.setPageSize(QPageSize(QPageSize::A4));
+        pdf.setPageOrientation(QPageLayout::Landscape);
+        pdf.setResolution(150);
+        QPainter painter;
+        if (!painter.begin(&pdf)) {
+            return tr("Cannot write %1 (is the folder writable?).").arg(path);
+        }
+        const QRect page = painter.viewport();
+        const QSize fitted = sheet.size().scaled(page.size(), Qt::KeepAspectRatio);
+        painter.drawPixmap(QRect(QPoint(0, 0), fitted), sheet);
+        painter.end();
+        return QFileInfo(path).size() > 0 ? QString() : tr("Writing %1 failed.").arg(path);
+    }
+    if (!sheet.save(path, "PNG")) {
+        return tr("Cannot write %1 (is the folder writable, the disk full?).").arg(path);
+    }
+    return {};
 }
 
 } // namespace lumen::app

@@ -14,11 +14,13 @@
 #include "project_controller.h"
 
 #include "lumen/engine/compare.h"
+#include "lumen/widgets/speed_length_chart.h"
 
 #include <QFuture>
 #include <QStringList>
 #include <QWidget>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,9 +35,12 @@ class QListWidget;
 class QPushButton;
 class QTableWidget;
 
+class QCustomPlot;
+
 namespace lumen::widgets {
 class AttentionHeatmap;
 class CandidateBars;
+class SpeedLengthChart;
 }
 
 namespace lumen::app {
@@ -85,18 +90,33 @@ public:
     widgets::AttentionHeatmap* differenceMap() const { return difference_; }
     QLabel* differenceTitle() const { return differenceTitle_; }
     QSpinBox* layerBox() const { return layer_; }
-    /// Brings the Attention tab (true) or the Predictions tab forward.
-    void showAttentionTab(bool attention);
+    enum class Page { Predictions, Attention, EffectiveContext, Speed };
+    /// Brings one of the tabs forward.
+    void showPage(Page page);
+    /// The effective context curves, one graph per model (share of the gradient within
+    /// distance d of the middle token).
+    QCustomPlot* contextPlot() const { return contextPlot_; }
+    /// Times every compared model's forward pass at lengths 32 .. `longest` (each model up
+    /// to its positions) on the worker; speedMeasured() follows. False while busy or before
+    /// a comparison.
+    bool measureSpeed(int longest = 1024);
+    void cancelSpeed();
+    /// Writes the whole workspace as one sheet: a PNG, or a PDF page (by the file's suffix).
+    /// Returns "" or what went wrong.
+    QString exportSheet(const QString& path);
+    widgets::SpeedLengthChart* speedChart() const { return speed_; }
     QLabel* agreementLabel() const { return agreement_; }
 
 Q_SIGNALS:
     void compared();
+    void speedMeasured();
     void failed(const QString& message);
 
 private:
     void display(const engine::CompareResult& r, const engine::CompareConfig& config);
     void setBusy(bool busy);
     void showAttention();
+    void showContext();
 
     ProjectController* projects_;
     bool busy_ = false;
@@ -120,6 +140,13 @@ private:
     QTableWidget* divergence_ = nullptr;
     QTableWidget* facts_ = nullptr;
     QTabWidget* centre_ = nullptr;
+    QCustomPlot* contextPlot_ = nullptr;
+    QLabel* contextNote_ = nullptr;
+    widgets::SpeedLengthChart* speed_ = nullptr;
+    QPushButton* speedButton_ = nullptr;
+    QLabel* speedNote_ = nullptr;
+    std::shared_ptr<std::atomic<bool>> speedCancel_;
+    QFuture<std::vector<widgets::LengthSeries>> speedFuture_;
     QSpinBox* layer_ = nullptr;
     QComboBox* head_ = nullptr;
     QLabel* depthNote_ = nullptr;

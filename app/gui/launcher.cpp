@@ -239,7 +239,11 @@ void Launcher::startCompare()
         dirs << QFileInfo(d).absoluteFilePath();
     }
     compare->setModels(dirs);
-    compare->showAttentionTab(options_.view == QStringLiteral("heatmap") || options_.view == QStringLiteral("heads"));
+    // --view picks the tab: heatmap / heads the attention, field / cone the effective context.
+    const QString view = options_.view;
+    compare->showPage(view == QStringLiteral("heatmap") || view == QStringLiteral("heads") ? CompareWindow::Page::Attention
+            : view == QStringLiteral("field") || view == QStringLiteral("cone")            ? CompareWindow::Page::EffectiveContext
+                                                                                           : CompareWindow::Page::Predictions);
     connect(compare, &CompareWindow::compared, this, [this, compare] {
         if (options_.layer) {
             compare->setAttentionLayer(*options_.layer);

@@ -12,10 +12,14 @@
 #include "lumen/projects/project.h"
 #include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/candidate_bars.h"
+#include "lumen/widgets/qcustomplot.h"
+#include "lumen/widgets/speed_length_chart.h"
 #include "lumen/engine/model.h"
 #include <QSpinBox>
 
 #include <QApplication>
+#include <QFile>
+#include <QImage>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -93,6 +97,44 @@ private Q_SLOTS:
         QVERIFY(window.attentionMap(2)->data().title.contains(QStringLiteral("layer 2 of 2")));
         QCOMPARE(window.attentionMap(2)->data().queries(), static_cast<int>(r.tokens[2].size()));
         QVERIFY(window.differenceMap()->parentWidget()->isHidden()); // three models: no A - B
+        // Effective context: a curve per model, rising to 1.
+        QCOMPARE(window.contextPlot()->graphCount(), 3);
+        for (int m = 0; m < 3; ++m) {
+            const auto* data = window.contextPlot()->graph(m)->data().data();
+            QCOMPARE(data->size(), static_cast<int>(r.tokens[static_cast<size_t>(m)].size()));
+            double previous = 0.0;
+            for (auto it = data->constBegin(); it != data->constEnd(); ++it) {
+                QVERIFY(it->value >= previous - 1e-12);
+                previous = it->value;
+            }
+            QVERIFY(std::abs(previous - 1.0) < 1e-9);
+        }
+        // Speed against length: every model at 32, 64, 128 tokens, as far as its positions go
+        // (the test BERT has 64).
+        QSignalSpy measured(&window, &CompareWindow::speedMeasured);
+        QVERIFY(window.measureSpeed(128));
+        QVERIFY(!window.compare()); // busy
+        QVERIFY(measured.wait(60000));
+        QCOMPARE(window.speedChart()->series().size(), size_t { 3 });
+        QCOMPARE(window.speedChart()->series()[0].lengths, (std::vector<double> { 32, 64 }));
+        for (const auto& series : window.speedChart()->series()) {
+            QVERIFY(!series.lengths.empty() && series.lengths.front() == 32 && series.lengths.back() <= 128);
+            for (size_t i = 1; i < series.lengths.size(); ++i) {
+                QCOMPARE(series.lengths[i], 2 * series.lengths[i - 1]);
+            }
+            for (const double ms : series.milliseconds) {
+                QVERIFY(ms > 0.0);
+            }
+        }
+
+        // The whole workspace as one sheet.
+        QVERIFY(window.exportSheet(dir_.filePath(QStringLiteral("sheet.png"))).isEmpty());
+        QCOMPARE(QImage(dir_.filePath(QStringLiteral("sheet.png"))).size(), window.grab().size());
+        QVERIFY(window.exportSheet(dir_.filePath(QStringLiteral("sheet.pdf"))).isEmpty());
+        QFile pdf(dir_.filePath(QStringLiteral("sheet.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(5) == "%PDF-");
+        QVERIFY(!window.exportSheet(dir_.filePath(QStringLiteral("no/such/folder/sheet.png"))).isEmpty());
 
         // The run, its compare.json, and the same numbers when it re-opens.
         auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("c.lumen")).toStdString());

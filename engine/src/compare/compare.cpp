@@ -4,6 +4,7 @@
 
 #include "lumen/engine/bench.h"
 #include "lumen/engine/error.h"
+#include "lumen/engine/receptive_field.h"
 
 #include <algorithm>
 #include <chrono>
@@ -380,6 +381,17 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
             result.attentions.push_back(std::move(att));
         }
 
+        if (config.effectiveContext) {
+            EffectiveContext context;
+            try {
+                const GradientField field = gradientReceptiveFieldFromIds(model, encoding.ids);
+                context.position = field.position;
+                context.withinDistance = field.withinDistance;
+            } catch (const Error& e) {
+                context.why = e.what();
+            }
+            result.contexts.push_back(std::move(context));
+        }
         ModelFacts f;
         f.dir = info.dir;
         f.modelType = info.modelType;
@@ -532,6 +544,13 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
         }
         j["attentions"] = attentions;
     }
+    if (!r.contexts.empty()) {
+        Json contexts = Json::array();
+        for (const EffectiveContext& c : r.contexts) {
+            contexts.push_back({ { "position", c.position }, { "within_distance", c.withinDistance }, { "why", c.why } });
+        }
+        j["contexts"] = contexts;
+    }
     j["top1"] = r.top1;
     j["top1_agreement"] = numberOrNull(r.top1Agreement);
     return j.dump(2) + "\n";
@@ -598,6 +617,10 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
             r.kl.push_back(out);
         }
         r.top1 = j.at("top1").get<std::vector<std::vector<int>>>();
+        for (const Json& c : j.value("contexts", Json::array())) {
+            r.contexts.push_back({ c.at("position").get<int64_t>(), c.at("within_distance").get<std::vector<double>>(),
+                c.value("why", std::string()) });
+        }
         for (const Json& a : j.value("attentions", Json::array())) {
             ModelAttention att;
             att.heads = a.at("heads").get<int64_t>();

@@ -208,7 +208,13 @@ private Q_SLOTS:
         config.text = "Paris is [MASK] beautiful.";
         config.repeats = 1;
         config.attention = true;
+        config.effectiveContext = true;
         const CompareResult r = compareModels({ bert.get(), gpt2.get() }, config);
+        QCOMPARE(r.contexts.size(), size_t { 2 });
+        for (size_t m = 0; m < 2; ++m) {
+            QCOMPARE(static_cast<int64_t>(r.contexts[m].withinDistance.size()), r.facts[m].tokens);
+            QVERIFY(std::abs(r.contexts[m].withinDistance.back() - 1.0) < 1e-9);
+        }
         // Every layer's attention, rows summing to 1 (GPT-2's causal rows too).
         QCOMPARE(r.attentions.size(), size_t { 2 });
         for (size_t m = 0; m < 2; ++m) {
@@ -245,6 +251,8 @@ private Q_SLOTS:
                 QCOMPARE(back.top1[m][b], r.top1[m][b]);
             }
         }
+        QCOMPARE(back.contexts.size(), size_t { 2 });
+        QCOMPARE(back.contexts[1].withinDistance, r.contexts[1].withinDistance);
         QCOMPARE(back.attentions.size(), r.attentions.size());
         QCOMPARE(back.attentions[1].layers, r.attentions[1].layers);
         QCOMPARE(back.attentions[1].causal, true);

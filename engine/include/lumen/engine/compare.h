@@ -88,6 +88,17 @@ struct CompareConfig {
     int repeats = 5; ///< timed forward passes per model for the latency (0: not timed)
     /// Also keep every layer's attention (convolution kernels as band maps) of each model.
     bool attention = false;
+    /// Also measure each model's effective context by gradient at the middle token.
+    bool effectiveContext = false;
+};
+
+/// How far one model looks at this input: the gradient receptive field of its last layer
+/// at the middle token (gradientReceptiveField), as the share of the gradient within
+/// distance d, d = 0 .. tokens - 1.
+struct EffectiveContext {
+    int64_t position = 0;
+    std::vector<double> withinDistance;
+    std::string why; ///< when it could not be measured
 };
 
 /// One model's attention on the input, layer by layer: [heads][query][key] row-major per
@@ -107,6 +118,8 @@ struct CompareResult {
     std::vector<ModelPrediction> predictions;
     /// CompareConfig::attention: per model.
     std::vector<ModelAttention> attentions;
+    /// CompareConfig::effectiveContext: per model.
+    std::vector<EffectiveContext> contexts;
     /// KL(P_a || P_b) in nats between the models' distributions; NaN where the two predict
     /// different things (or nothing). Models with the same vocabulary are compared over all
     /// of it; others over the words either has in its top 50, with the rest as one "other"
