@@ -620,21 +620,37 @@ void CompareWindow::showAttention()
     }
     depthNote_->setText(mapping.isEmpty() ? QString()
                                           : tr("The same relative depth: %1").arg(mapping.join(QStringLiteral(" · "))));
-    // A − B for two models of one shape that read the same tokens.
+    // A − B for two models: over their tokens when they read the same ones (a model and its
+    // fine-tuned self), else over the stretches of text both cut (aligned by offsets); B's
+    // layer at A's relative depth.
     const bool comparable = n == 2 && r.attentions.size() == 2 && !r.attentions[0].layers.empty()
-        && r.attentions[0].layers.size() == r.attentions[1].layers.size() && r.attentions[0].heads == r.attentions[1].heads
-        && r.tokens[0] == r.tokens[1];
+        && !r.attentions[1].layers.empty();
     differenceColumn_->setVisible(comparable);
     if (!comparable) {
         difference_->clear();
         return;
     }
-    const auto layer = static_cast<size_t>(std::clamp<int>(chosen, 0, static_cast<int>(r.attentions[0].layers.size()) - 1));
-    const std::vector<float> a = headMap(r.attentions[0], layer, head);
-    const std::vector<float> b = headMap(r.attentions[1], layer, head);
+    const auto layersA = static_cast<int64_t>(r.attentions[0].layers.size());
+    const auto layersB = static_cast<int64_t>(r.attentions[1].layers.size());
+    const auto layerA = static_cast<size_t>(std::clamp<int64_t>(chosen, 0, layersA - 1));
+    const auto layerB = static_cast<size_t>(engine::layerAtRelativeDepth(static_cast<int64_t>(layerA), layersA, layersB));
+    // One head only where both have it; otherwise the means.
+    const int headB = head >= 0 && head < r.attentions[1].heads ? head : -1;
+    const int headA = headB >= 0 ? head : -1;
+    std::vector<float> a = headMap(r.attentions[0], layerA, headA);
+    std::vector<float> b = headMap(r.attentions[1], layerB, headB);
     widgets::AttentionHeatmapData d;
-    for (const std::string& t : r.tokens[0]) {
-        d.queryTokens << q(t);
+    const bool sameTokens = r.tokens[0] == r.tokens[1];
+    if (sameTokens) {
+        for (const std::string& t : r.tokens[0]) {
+            d.queryTokens << q(t);
+        }
+    } else {
+        a = engine::attentionOnSpans(a, r.attentions[0].tokens, r.alignment, 0);
+        b = engine::attentionOnSpans(b, r.attentions[1].tokens, r.alignment, 1);
+        for (const engine::AlignedSpan& span : r.alignment.spans) {
+            d.queryTokens << q(span.text);
+        }
     }
     d.keyTokens = d.queryTokens;
     d.weights.resize(a.size());
@@ -643,10 +659,15 @@ void CompareWindow::showAttention()
         d.weights[i] = a[i] - b[i];
         largest = std::max(largest, std::abs(d.weights[i]));
     }
-    d.causal = r.attentions[0].causal;
+    d.causal = r.attentions[0].causal && r.attentions[1].causal;
     d.valueName = tr("[1] − [2]");
-    d.title = tr("difference, layer %1").arg(layer + 1);
-    differenceTitle_->setText(tr("[1] − [2]: red where [1] attends more, blue where [2] does (largest %1)").arg(largest, 0, 'f', 3));
+    d.title = layerA == layerB ? tr("difference, layer %1").arg(layerA + 1)
+                               : tr("difference, layers %1 and %2").arg(layerA + 1).arg(layerB + 1);
+    differenceTitle_->setText(
+        (sameTokens ? tr("[1] − [2]: red where [1] attends more, blue where [2] does (largest %1)")
+                    : tr("[1] − [2] over the stretches of text both cut (their tokens differ): red where [1] attends more "
+                         "(largest %1)"))
+            .arg(largest, 0, 'f', 3));
     difference_->setData(std::move(d));
 }
 

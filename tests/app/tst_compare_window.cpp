@@ -194,6 +194,14 @@ private Q_SLOTS:
             largest = std::max(largest, std::abs(d[i]));
         }
         QVERIFY(largest > 0.0f);
+        // Different tokenizers: the difference over the stretches both cut, B at A's depth.
+        window.setModels({ conformance("bert"), conformance("roberta") });
+        QVERIFY(window.compare());
+        QVERIFY(compared.wait(60000));
+        QVERIFY(!window.differenceMap()->parentWidget()->isHidden());
+        QCOMPARE(window.differenceMap()->data().queries(), static_cast<int>(window.result().alignment.spans.size()));
+        QCOMPARE(window.differenceMap()->data().queryTokens.front(), QString::fromStdString(window.result().alignment.spans.front().text));
+        QVERIFY(window.differenceTitle()->text().contains(QStringLiteral("stretches")));
         window.setModels({ conformance("bert"), recurrent });
         QVERIFY(window.compare());
         QVERIFY(compared.wait(60000));

@@ -233,6 +233,34 @@ TokenAlignment alignTokens(const std::string& text, const std::vector<Encoding>&
     return out;
 }
 
+std::vector<float> attentionOnSpans(const std::vector<float>& map, int64_t tokens, const TokenAlignment& alignment,
+                                    size_t model)
+{
+    const size_t spans = alignment.spans.size();
+    std::vector<float> out(spans * spans, 0.0f);
+    const auto t = static_cast<size_t>(tokens);
+    if (map.size() != t * t) {
+        throw Error(ErrorKind::Internal, "an attention map of " + std::to_string(map.size()) + " values for "
+                                             + std::to_string(tokens) + " tokens.");
+    }
+    for (size_t qs = 0; qs < spans; ++qs) {
+        const std::vector<int64_t>& queries = alignment.spans[qs].tokens.at(model);
+        if (queries.empty()) {
+            continue;
+        }
+        for (size_t ks = 0; ks < spans; ++ks) {
+            double sum = 0.0;
+            for (const int64_t q : queries) {
+                for (const int64_t k : alignment.spans[ks].tokens.at(model)) {
+                    sum += map[static_cast<size_t>(q) * t + static_cast<size_t>(k)];
+                }
+            }
+            out[qs * spans + ks] = static_cast<float>(sum / static_cast<double>(queries.size()));
+        }
+    }
+    return out;
+}
+
 int64_t layerAtRelativeDepth(int64_t layer, int64_t layersA, int64_t layersB)
 {
     if (layersA <= 0 || layersB <= 0) {
@@ -642,6 +670,105 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
     } catch (const Json::exception& e) {
         throw Error(ErrorKind::InvalidInput, std::string("the comparison file is malformed: ") + e.what());
     }
+}
+
+} // namespace lumen::engine
+
+namespace lumen::engine {
+
+DatasetComparison compareOnDataset(const std::vector<Model*>& models, const DatasetCompareConfig& config,
+                                   const RunControl& control,
+                                   const std::function<void(const DatasetExample&, int64_t done, int64_t total)>& each)
+{
+    if (models.size() < 2 || models.size() > 4) {
+        throw Error(ErrorKind::InvalidInput, "compare two to four models (" + std::to_string(models.size()) + " given).");
+    }
+    DatasetSpec spec = config.data;
+    const bool labelled = !spec.labelColumn.empty();
+    const DataFormat format = spec.format == DataFormat::Auto ? detectDataFormat(spec.path) : spec.format;
+    Dataset data;
+    if (format == DataFormat::Text) {
+        data = loadDataset(spec, DatasetKind::Text);
+    } else {
+        // Without labels the text column stands in for the label (read, then ignored).
+        if (!labelled) {
+            spec.labelColumn = spec.textColumn;
+        }
+        data = loadDataset(spec, DatasetKind::Classification);
+    }
+    const size_t n = models.size();
+    DatasetComparison out;
+    out.total = config.limit > 0 ? std::min<int64_t>(config.limit, static_cast<int64_t>(data.examples.size()))
+                                 : static_cast<int64_t>(data.examples.size());
+    std::vector<int64_t> right(n, 0);
+    int64_t withLabel = 0;
+    std::vector<std::vector<int64_t>> agree(n, std::vector<int64_t>(n, 0));
+    std::vector<std::vector<int64_t>> both(n, std::vector<int64_t>(n, 0));
+    for (int64_t i = 0; i < out.total; ++i) {
+        if (control.cancelled()) {
+            out.status = JobStatus::Cancelled;
+            break;
+        }
+        const Example& e = data.examples[static_cast<size_t>(i)];
+        CompareConfig one;
+        one.text = e.text;
+        one.topK = config.topK;
+        one.repeats = 0;
+        const CompareResult r = compareModels(models, one);
+        DatasetExample ex;
+        ex.index = i;
+        ex.line = e.line;
+        ex.text = e.text;
+        ex.label = labelled && format != DataFormat::Text ? e.label : std::string();
+        double sum = 0.0;
+        int pairs = 0;
+        for (size_t m = 0; m < n; ++m) {
+            const ModelPrediction& p = r.predictions[m];
+            ex.top1.push_back(p.top.empty() ? std::string() : p.top.front().text);
+            ex.top1Probability.push_back(p.top.empty() ? 0.0 : p.top.front().probability);
+            if (!ex.label.empty() && !p.top.empty() && lowered(p.top.front().text) == lowered(trimmed(ex.label))) {
+                ++right[m];
+            }
+            for (size_t b = m + 1; b < n; ++b) {
+                if (r.top1[m][b] >= 0) {
+                    ++both[m][b];
+                    agree[m][b] += r.top1[m][b];
+                    sum += 0.5 * (r.kl[m][b] + r.kl[b][m]);
+                    ++pairs;
+                }
+            }
+        }
+        withLabel += ex.label.empty() ? 0 : 1;
+        ex.disagreement = pairs > 0 ? sum / pairs : std::numeric_limits<double>::quiet_NaN();
+        if (each) {
+            each(ex, i + 1, out.total);
+        }
+        control.report(static_cast<double>(i + 1) / static_cast<double>(std::max<int64_t>(1, out.total)),
+            "example " + std::to_string(i + 1));
+        out.examples.push_back(std::move(ex));
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (size_t m = 0; m < n; ++m) {
+        out.accuracy.push_back(withLabel > 0 ? static_cast<double>(right[m]) / static_cast<double>(withLabel) : nan);
+    }
+    out.agreement.assign(n, std::vector<double>(n, nan));
+    for (size_t a = 0; a < n; ++a) {
+        out.agreement[a][a] = 1.0;
+        for (size_t b = a + 1; b < n; ++b) {
+            if (both[a][b] > 0) {
+                out.agreement[a][b] = out.agreement[b][a] = static_cast<double>(agree[a][b]) / static_cast<double>(both[a][b]);
+            }
+        }
+    }
+    std::stable_sort(out.examples.begin(), out.examples.end(), [](const DatasetExample& x, const DatasetExample& y) {
+        const bool xn = std::isnan(x.disagreement);
+        const bool yn = std::isnan(y.disagreement);
+        if (xn != yn) {
+            return yn; // measured ones first
+        }
+        return !xn && x.disagreement > y.disagreement;
+    });
+    return out;
 }
 
 } // namespace lumen::engine

@@ -11,7 +11,11 @@
 #include "lumen/engine/error.h"
 #include "lumen/engine/model.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <atomic>
 
 #include <cmath>
 #include <set>
@@ -115,6 +119,24 @@ private Q_SLOTS:
         }
     }
 
+    // A map carried onto the spans: rows are the mean of a span's queries, columns the sum of
+    // its keys; [CLS] drops out.
+    void attentionOnTheSpans()
+    {
+        // "New York": tokens [CLS] New York; one span "New York".
+        const std::string text = "New York";
+        const Encoding a = encoding({ { 0, 0 }, { 0, 3 }, { 4, 8 } }, { 1, 0, 0 });
+        const Encoding b = encoding({ { 0, 8 } });
+        const TokenAlignment al = alignTokens(text, { a, b });
+        QCOMPARE(al.spans.size(), size_t { 1 });
+        const std::vector<float> map = { 1.0f, 0.0f, 0.0f, 0.2f, 0.3f, 0.5f, 0.1f, 0.6f, 0.3f };
+        const std::vector<float> onSpans = attentionOnSpans(map, 3, al, 0);
+        QCOMPARE(onSpans.size(), size_t { 1 });
+        QVERIFY(std::abs(onSpans[0] - ((0.3f + 0.5f) + (0.6f + 0.3f)) / 2.0f) < 1e-6f);
+        QCOMPARE(attentionOnSpans({ 1.0f }, 1, al, 1), (std::vector<float> { 1.0f }));
+        QVERIFY_THROWS_EXCEPTION(Error, attentionOnSpans({ 1.0f, 2.0f }, 3, al, 0));
+    }
+
     void relativeDepth()
     {
         QCOMPARE(layerAtRelativeDepth(0, 6, 12), int64_t { 1 });
@@ -197,6 +219,79 @@ private Q_SLOTS:
         CompareConfig empty;
         empty.text = "  ";
         QVERIFY_THROWS_EXCEPTION(Error, compareModels({ bert.get(), gpt2.get() }, empty));
+    }
+
+    // A dataset through the models: each example as compareModels sees it, streamed, the
+    // most disagreed-on first, accuracy against the labels, cancellable; bad data named.
+    void comparesADataset()
+    {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("cloze.csv"));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("sentence,answer\n\"The capital of France is [MASK].\",paris\nThe [MASK] is blue.,sky\n"
+                "I like [MASK] very much.,water\nA [MASK] day.,beautiful\n");
+        f.close();
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto albert = Model::load(lumen::test::conformanceDir("albert"));
+        DatasetCompareConfig config;
+        config.data.path = csv.toStdString();
+        config.data.textColumn = "sentence";
+        config.data.labelColumn = "answer";
+        int64_t streamed = 0;
+        const DatasetComparison d = compareOnDataset({ bert.get(), albert.get() }, config, {},
+            [&](const DatasetExample&, int64_t done, int64_t total) {
+                ++streamed;
+                QCOMPARE(done, streamed);
+                QCOMPARE(total, int64_t { 4 });
+            });
+        QCOMPARE(streamed, int64_t { 4 });
+        QCOMPARE(d.examples.size(), size_t { 4 });
+        int64_t agreeing = 0;
+        int64_t bertRight = 0;
+        for (size_t i = 0; i + 1 < d.examples.size(); ++i) {
+            QVERIFY(d.examples[i].disagreement >= d.examples[i + 1].disagreement);
+        }
+        for (const DatasetExample& e : d.examples) {
+            CompareConfig one;
+            one.text = e.text;
+            one.topK = 5;
+            one.repeats = 0;
+            const CompareResult r = compareModels({ bert.get(), albert.get() }, one);
+            QCOMPARE(e.top1[0], r.predictions[0].top.front().text);
+            QVERIFY(std::abs(e.disagreement - 0.5 * (r.kl[0][1] + r.kl[1][0])) < 1e-12);
+            agreeing += r.top1[0][1];
+            bertRight += r.predictions[0].top.front().text == e.label ? 1 : 0;
+            QCOMPARE(e.line, e.index + 2);
+        }
+        QCOMPARE(d.agreement[0][1], static_cast<double>(agreeing) / 4.0);
+        QCOMPARE(d.accuracy[0], static_cast<double>(bertRight) / 4.0);
+
+        // The same model twice agrees everywhere, without disagreement.
+        const DatasetComparison self = compareOnDataset({ bert.get(), bert.get() }, config);
+        QCOMPARE(self.agreement[0][1], 1.0);
+        for (const DatasetExample& e : self.examples) {
+            QCOMPARE(e.disagreement, 0.0);
+        }
+        // Cancelled after two: what was done.
+        std::atomic<bool> cancel { false };
+        RunControl control;
+        control.cancel = &cancel;
+        const DatasetComparison part = compareOnDataset({ bert.get(), albert.get() }, config, control,
+            [&](const DatasetExample&, int64_t done, int64_t) { cancel = done >= 2; });
+        QCOMPARE(part.status, JobStatus::Cancelled);
+        QCOMPARE(part.examples.size(), size_t { 2 });
+        // No labels: accuracy NaN.
+        config.data.labelColumn.clear();
+        QVERIFY(std::isnan(compareOnDataset({ bert.get(), albert.get() }, config).accuracy[0]));
+        // A column that is not there.
+        config.data.textColumn = "text";
+        try {
+            compareOnDataset({ bert.get(), albert.get() }, config);
+            QFAIL("a missing column was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("cloze.csv:1") != std::string::npos, e.what());
+        }
     }
 
     // A saved comparison reads back with identical numbers (NaN included).

@@ -48,6 +48,14 @@ struct TokenAlignment {
 /// word; WordPiece's do not), so all tokenizers cut at word starts alike.
 TokenAlignment alignTokens(const std::string& text, const std::vector<Encoding>& encodings);
 
+/// A [query][key] attention map over model `model`'s tokens (tokens x tokens, row-major)
+/// carried onto the aligned spans (spans x spans): a span's row is the mean of its query
+/// tokens' rows, a span's column the sum of its key tokens' columns, so models that cut the
+/// text differently can be subtracted. Tokens in no span ([CLS], </s>) drop out, and a row
+/// then sums to the attention the text's own tokens get.
+std::vector<float> attentionOnSpans(const std::vector<float>& map, int64_t tokens, const TokenAlignment& alignment,
+                                    size_t model);
+
 /// Model A's layer `layer` (of `layersA`) in a model of `layersB` layers at the same relative
 /// depth: the first layer of B by which as large a share of B's stack has run,
 /// ceil((layer + 1) / layersA x layersB) - 1. The last layer maps to the last layer.
@@ -151,5 +159,51 @@ namespace lumen::engine {
 /// what is wrong.
 std::string compareResultToJson(const CompareResult& result, const CompareConfig& config);
 CompareResult compareResultFromJson(const std::string& json, CompareConfig* config = nullptr);
+
+} // namespace lumen::engine
+
+#include "lumen/engine/dataset.h"
+
+#include <functional>
+
+namespace lumen::engine {
+
+/// One example of a dataset run through every model.
+struct DatasetExample {
+    int64_t index = 0; ///< its place in the file's examples (0-based)
+    int64_t line = 0; ///< where it starts in the file (1-based)
+    std::string text;
+    std::string label; ///< empty when the data has none
+    std::vector<std::string> top1; ///< per model: the best candidate ("" when it predicts nothing)
+    std::vector<double> top1Probability;
+    /// The mean over comparable pairs of the symmetrised KL divergence, (KL(a||b) + KL(b||a)) / 2;
+    /// NaN when no two models predict the same kind of thing here.
+    double disagreement = 0.0;
+};
+
+struct DatasetComparison {
+    std::vector<DatasetExample> examples; ///< most disagreement first (NaN last)
+    /// Per model: the share of labelled examples whose best candidate is the label (the
+    /// class, or the word a mask stands for; case-insensitive); NaN without labels.
+    std::vector<double> accuracy;
+    /// [a][b]: the share of examples both predict on whose best candidates agree; NaN where none.
+    std::vector<std::vector<double>> agreement;
+    int64_t total = 0; ///< examples in the data (or the limit)
+    JobStatus status = JobStatus::Completed;
+};
+
+struct DatasetCompareConfig {
+    DatasetSpec data; ///< textColumn; labelColumn "" = no labels
+    int64_t limit = 0; ///< the first N examples; 0 = all
+    int64_t topK = 5;
+};
+
+/// Runs every example through every model (as compareModels, untimed). `each` hears every
+/// example as it is done (for streaming), with how many are done of how many. Cancelling
+/// stops after the current example and returns what was done. Throws lumen::Error for bad
+/// data (file:line), and as compareModels.
+DatasetComparison compareOnDataset(const std::vector<Model*>& models, const DatasetCompareConfig& config,
+                                   const RunControl& control = {},
+                                   const std::function<void(const DatasetExample&, int64_t done, int64_t total)>& each = {});
 
 } // namespace lumen::engine
