@@ -1468,8 +1468,112 @@ Prepared prepareCompare(const ParsedArgs& args)
         throw UsageError("compare", "give two to four model folders (" + std::to_string(dirs.size()) + " given)");
     }
     const std::optional<std::string> text = args.value("text");
-    if (!text) {
-        throw UsageError("compare", "give the text with --text T ([MASK] stands for each model's mask token)");
+    const std::optional<std::string> data = args.value("data");
+    if (!text && !data) {
+        throw UsageError("compare", "give the text with --text T ([MASK] stands for each model's mask token), or a "
+                                    "dataset with --data FILE");
+    }
+    if (text && data) {
+        throw UsageError("compare", "give --text or --data, not both");
+    }
+    if (data) {
+        engine::DatasetCompareConfig dataConfig;
+        dataConfig.data.path = absolutePath(*data);
+        dataConfig.data.textColumn = args.value("text-column").value_or("text");
+        dataConfig.data.labelColumn = args.value("label-column").value_or("");
+        if (const auto limit = args.value("limit")) {
+            dataConfig.limit = parseIntOption("compare", "limit", *limit, 1, INT64_MAX);
+        }
+        const bool asJson = args.flag("json");
+        const std::string on = deviceOption(args);
+        return { absolutePath(dirs.front()), on, [dirs, dataConfig, asJson, on](CommandContext& ctx) {
+                    InterruptScope interrupt;
+                    engine::RunControl control;
+                    control.cancel = &gInterrupted;
+                    std::vector<std::unique_ptr<engine::Model>> owned;
+                    std::vector<engine::Model*> models;
+                    for (const std::string& dir : dirs) {
+                        engine::LoadOptions options;
+                        options.device = on;
+                        owned.push_back(engine::Model::load(engine::resolveModelPath(dir), options));
+                        models.push_back(owned.back().get());
+                    }
+                    const engine::DatasetComparison d = engine::compareOnDataset(models, dataConfig, control,
+                        [&ctx, asJson](const engine::DatasetExample&, int64_t done, int64_t total) {
+                            if (!asJson && (done % 50 == 0 || done == total)) {
+                                ctx.err << "compared " << done << " of " << total << " examples\n";
+                            }
+                        });
+                    const auto number = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+                    Json models_ = Json::array();
+                    for (size_t m = 0; m < dirs.size(); ++m) {
+                        models_.push_back({ { "dir", owned[m]->info().dir }, { "accuracy", number(d.accuracy[m]) } });
+                        if (std::isfinite(d.accuracy[m])) {
+                            ctx.metric("model" + std::to_string(m + 1) + "/accuracy", 0, d.accuracy[m]);
+                        }
+                    }
+                    Json agreement = Json::array();
+                    for (const auto& row : d.agreement) {
+                        Json out = Json::array();
+                        for (const double v : row) {
+                            out.push_back(number(v));
+                        }
+                        agreement.push_back(out);
+                    }
+                    Json examples = Json::array();
+                    for (const engine::DatasetExample& e : d.examples) {
+                        examples.push_back({ { "line", e.line }, { "text", e.text }, { "label", e.label }, { "top1", e.top1 },
+                            { "top1_probability", e.top1Probability }, { "disagreement", number(e.disagreement) } });
+                    }
+                    const Json summary { { "format", "lumen-dataset-compare-1" }, { "data", dataConfig.data.path },
+                        { "examples_compared", d.examples.size() }, { "total", d.total }, { "models", models_ },
+                        { "agreement", agreement }, { "examples", examples } };
+                    if (ctx.recorder != nullptr) {
+                        ctx.recorder->writeArtifact("dataset-comparison", "dataset-compare.json", summary.dump(2) + "\n");
+                    }
+                    if (d.status == engine::JobStatus::Cancelled) {
+                        throw Cancelled { Json { { "examples_compared", d.examples.size() } } };
+                    }
+                    if (asJson) {
+                        writePretty(ctx.out, summary);
+                        return summary;
+                    }
+                    ctx.out << d.examples.size() << " examples of " << dataConfig.data.path << "\n\nmodels\n";
+                    for (size_t m = 0; m < dirs.size(); ++m) {
+                        ctx.out << "  [" << (m + 1) << "] " << owned[m]->info().dir;
+                        if (std::isfinite(d.accuracy[m])) {
+                            ctx.out << "  accuracy " << fixed(100.0 * d.accuracy[m], 1) << " %";
+                        }
+                        ctx.out << "\n";
+                    }
+                    ctx.out << "\ntop-1 agreement\n       ";
+                    for (size_t b = 0; b < dirs.size(); ++b) {
+                        ctx.out << padLeft("[" + std::to_string(b + 1) + "]", 8);
+                    }
+                    ctx.out << "\n";
+                    for (size_t a = 0; a < dirs.size(); ++a) {
+                        ctx.out << "  [" << (a + 1) << "]  ";
+                        for (size_t b = 0; b < dirs.size(); ++b) {
+                            const double v = d.agreement[a][b];
+                            ctx.out << padLeft(std::isfinite(v) ? fixed(100.0 * v, 0) + " %" : std::string("-"), 8);
+                        }
+                        ctx.out << "\n";
+                    }
+                    ctx.out << "\nmost disagreement first (symmetrised KL, nats)\n";
+                    for (size_t i = 0; i < d.examples.size() && i < 10; ++i) {
+                        const engine::DatasetExample& e = d.examples[i];
+                        ctx.out << "  line " << e.line << "  " << (std::isfinite(e.disagreement) ? fixed(e.disagreement, 3) : std::string("-"))
+                                << "  " << e.text << "\n     ";
+                        for (size_t m = 0; m < e.top1.size(); ++m) {
+                            ctx.out << " [" << (m + 1) << "] " << (e.top1[m].empty() ? std::string("-") : e.top1[m]);
+                        }
+                        if (!e.label.empty()) {
+                            ctx.out << "   label: " << e.label;
+                        }
+                        ctx.out << "\n";
+                    }
+                    return summary;
+                } };
     }
     engine::CompareConfig config;
     config.text = *text;
@@ -2961,9 +3065,13 @@ const std::vector<Command>& commands()
                 { "--device DEVICE", "override the job's device (auto, cpu, cuda, cuda:N)" } },
             &prepareTrain },
         { { "compare", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 4,
-              { { "text", true, false }, { "top-k", true, false }, { "repeats", true, false }, kJson, kDevice, kProject, kHelp } },
+              { { "text", true, false }, { "top-k", true, false }, { "repeats", true, false }, { "data", true, false },
+                  { "text-column", true, false }, { "label-column", true, false }, { "limit", true, false }, kJson, kDevice,
+                  kProject, kHelp } },
             "lumen-cli compare MODEL_A MODEL_B [MODEL_C [MODEL_D]] --text T [--top-k K] [--repeats R]\n"
-            "                 [--json] [--device cpu|cuda]",
+            "                 [--json] [--device cpu|cuda]\n"
+            "       lumen-cli compare MODEL_A MODEL_B [...] --data FILE [--text-column C] [--label-column L]\n"
+            "                 [--limit N] [--json]",
             "two to four models on the same text: tokens, predictions, agreement, facts",
             "Runs every model on the text and prints: the facts (layers, width, parameters and,\n"
             "for ALBERT, the parameters a forward pass uses; weight memory; tokens; FLOPs at\n"
@@ -2975,8 +3083,17 @@ const std::vector<Command>& commands()
             "whether their best candidates agree. Models with one vocabulary are compared\n"
             "over all of it, others over the words either ranks in its top 50 plus\n"
             "\"everything else\". With --project the comparison is a run of kind compare\n"
-            "with the whole result as compare.json.\n",
+            "with the whole result as compare.json.\n"
+            "With --data the models read every example of a CSV, TSV or JSONL column (or a\n"
+            "text file's lines): per model the accuracy against --label-column (the class, or\n"
+            "the word a [MASK] stands for), the top-1 agreement of every pair, and the\n"
+            "examples with the most disagreement (symmetrised KL) first. Ctrl-C stops with\n"
+            "what was done.\n",
             { { "--text T", "the input ([MASK] / <mask> for fill-mask)" },
+                { "--data FILE", "a dataset instead of one text" },
+                { "--text-column C", "the column (or JSONL key) with the texts (default text)" },
+                { "--label-column L", "the column with the expected answers (default: none)" },
+                { "--limit N", "the first N examples only" },
                 { "--top-k K", "candidates per model (default 10)" },
                 { "--repeats R", "timed forward passes per model for the latency (default 5, 0: none)" },
                 { "--json", "print the comparison as compare.json holds it (format lumen-compare-1)" },

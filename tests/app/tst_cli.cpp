@@ -1259,6 +1259,28 @@ private Q_SLOTS:
         QVERIFY(text.out.contains("next-token"));
         QVERIFY(text.out.contains("no two models predict the same thing here"));
 
+        // A dataset: every example through both models, most disagreement first.
+        QFile cloze(dir(QStringLiteral("cloze.csv")));
+        QVERIFY(cloze.open(QIODevice::WriteOnly));
+        cloze.write("sentence,answer\n\"The capital of France is [MASK].\",paris\nThe [MASK] is blue.,sky\nA [MASK] day.,fine\n");
+        cloze.close();
+        const CliResult data = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--data"), cloze.fileName(),
+            QStringLiteral("--text-column"), QStringLiteral("sentence"), QStringLiteral("--label-column"), QStringLiteral("answer"),
+            QStringLiteral("--json") });
+        RUN_OK(data);
+        const nlohmann::json dj = nlohmann::json::parse(data.out.toStdString());
+        QCOMPARE(dj.at("examples_compared").get<int>(), 3);
+        QVERIFY(dj.at("models").at(0).at("accuracy").is_number());
+        const auto& ex = dj.at("examples");
+        QVERIFY(ex.at(0).at("disagreement").get<double>() >= ex.at(1).at("disagreement").get<double>());
+        QCOMPARE(ex.at(0).at("top1").size(), size_t { 2 });
+        const CliResult badColumn = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--data"), cloze.fileName() });
+        QCOMPARE(badColumn.exitCode, 1);
+        QVERIFY2(badColumn.err.contains("cloze.csv:1"), badColumn.err.constData());
+        const CliResult both = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--data"), cloze.fileName(),
+            QStringLiteral("--text"), QStringLiteral("x") });
+        QCOMPARE(both.exitCode, 2);
+
         const CliResult one = runCli({ QStringLiteral("compare"), bertDir(), QStringLiteral("--text"), QStringLiteral("x") });
         QCOMPARE(one.exitCode, 2);
         QVERIFY(one.err.contains("two to four model folders"));
