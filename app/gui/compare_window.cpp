@@ -31,6 +31,7 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPdfWriter>
 #include <QtConcurrent>
 
@@ -209,11 +210,66 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     connect(speedButton_, &QPushButton::clicked, this, [this] { measureSpeed(); });
     connect(speedCancel, &QPushButton::clicked, this, &CompareWindow::cancelSpeed);
 
+    // A whole dataset through the models.
+    auto* datasetPage = new QWidget(this);
+    auto* datasetLayout = new QVBoxLayout(datasetPage);
+    auto* datasetRow = new QHBoxLayout;
+    datasetPath_ = new QLineEdit(datasetPage);
+    datasetPath_->setPlaceholderText(tr("a CSV, TSV, JSONL or text file"));
+    auto* chooseData = new QPushButton(tr("…"), datasetPage);
+    datasetText_ = new QComboBox(datasetPage);
+    datasetLabel_ = new QComboBox(datasetPage);
+    datasetLimit_ = new QSpinBox(datasetPage);
+    datasetLimit_->setRange(0, 1000000);
+    datasetLimit_->setSpecialValueText(tr("all"));
+    datasetLimit_->setToolTip(tr("The first N examples only"));
+    datasetRun_ = new QPushButton(tr("Run"), datasetPage);
+    auto* datasetCancel = new QPushButton(tr("Cancel"), datasetPage);
+    datasetProgress_ = new QProgressBar(datasetPage);
+    datasetRow->addWidget(datasetPath_, 2);
+    datasetRow->addWidget(chooseData);
+    datasetRow->addWidget(new QLabel(tr("Text"), datasetPage));
+    datasetRow->addWidget(datasetText_);
+    datasetRow->addWidget(new QLabel(tr("Label"), datasetPage));
+    datasetRow->addWidget(datasetLabel_);
+    datasetRow->addWidget(new QLabel(tr("Examples"), datasetPage));
+    datasetRow->addWidget(datasetLimit_);
+    datasetRow->addWidget(datasetRun_);
+    datasetRow->addWidget(datasetCancel);
+    datasetRow->addWidget(datasetProgress_, 1);
+    datasetSummary_ = new QLabel(datasetPage);
+    datasetSummary_->setWordWrap(true);
+    datasetTable_ = new QTableWidget(0, 0, datasetPage);
+    datasetTable_->setObjectName(QStringLiteral("compareDataset"));
+    datasetTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    datasetLayout->addLayout(datasetRow);
+    datasetLayout->addWidget(datasetSummary_);
+    datasetLayout->addWidget(datasetTable_, 1);
+    connect(chooseData, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("A Dataset to Compare On"), datasetPath_->text(),
+            tr("Data (*.csv *.tsv *.jsonl *.json *.txt);;All files (*)"));
+        if (!path.isEmpty()) {
+            setDatasetFile(path);
+        }
+    });
+    connect(datasetRun_, &QPushButton::clicked, this, [this] {
+        compareDataset(datasetPath_->text(), datasetText_->currentText(), datasetLabel_->currentData().toString(),
+            datasetLimit_->value());
+    });
+    connect(datasetCancel, &QPushButton::clicked, this, &CompareWindow::cancelDataset);
+    qRegisterMetaType<engine::DatasetExample>();
+    connect(this, &CompareWindow::datasetExample, this, [this](const engine::DatasetExample& e, qint64 done, qint64 total) {
+        datasetProgress_->setRange(0, static_cast<int>(total));
+        datasetProgress_->setValue(static_cast<int>(done));
+        appendDatasetRow(e);
+    });
+
     centre_ = new QTabWidget(this);
     centre_->addTab(predictionsBox, tr("Predictions"));
     centre_->addTab(attentionPage, tr("Attention"));
     centre_->addTab(contextPage, tr("Effective context"));
     centre_->addTab(speedPage, tr("Speed"));
+    centre_->addTab(datasetPage, tr("Dataset"));
 
     auto* lower = new QSplitter(Qt::Horizontal, this);
     lower->addWidget(agreementBox);
@@ -248,6 +304,8 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
 
 CompareWindow::~CompareWindow()
 {
+    cancelDataset();
+    datasetFuture_.waitForFinished();
     cancelSpeed();
     speedFuture_.waitForFinished();
     future_.waitForFinished();
@@ -802,6 +860,173 @@ QString CompareWindow::exportSheet(const QString& path)
         return tr("Cannot write %1 (is the folder writable, the disk full?).").arg(path);
     }
     return {};
+}
+
+bool CompareWindow::setDatasetFile(const QString& path)
+{
+    datasetPath_->setText(path);
+    engine::DataPreview p;
+    try {
+        p = engine::previewDataset(path.toStdString(), engine::DataFormat::Auto, 5);
+    } catch (const std::exception& e) {
+        datasetSummary_->setText(QString::fromUtf8(e.what()));
+        return false;
+    }
+    datasetText_->clear();
+    datasetLabel_->clear();
+    datasetLabel_->addItem(tr("(none)"), QString());
+    for (const std::string& c : p.columns) {
+        datasetText_->addItem(q(c));
+        datasetLabel_->addItem(q(c), q(c));
+    }
+    for (const char* name : { "text", "sentence", "review", "prompt" }) {
+        if (const int at = datasetText_->findText(QString::fromLatin1(name)); at >= 0) {
+            datasetText_->setCurrentIndex(at);
+            break;
+        }
+    }
+    for (const char* name : { "label", "answer", "target", "class" }) {
+        if (const int at = datasetLabel_->findData(QString::fromLatin1(name)); at >= 0) {
+            datasetLabel_->setCurrentIndex(at);
+            break;
+        }
+    }
+    datasetSummary_->setText(tr("%1: %2 lines. Choose the columns, then Run.").arg(QFileInfo(path).fileName()).arg(p.totalLines));
+    return true;
+}
+
+bool CompareWindow::compareDataset(const QString& path, const QString& textColumn, const QString& labelColumn, int limit)
+{
+    if (busy_ || result_.facts.empty()) {
+        datasetSummary_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare the models on a sentence first."));
+        return false;
+    }
+    std::vector<std::shared_ptr<engine::Model>> held;
+    {
+        std::lock_guard<std::mutex> lock(cache_->mutex);
+        for (const engine::ModelFacts& f : result_.facts) {
+            const auto it = cache_->models.find(f.dir);
+            if (it == cache_->models.end()) {
+                datasetSummary_->setText(tr("%1 is not loaded; compare again.").arg(q(f.dir)));
+                return false;
+            }
+            held.push_back(it->second);
+        }
+    }
+    engine::DatasetCompareConfig config;
+    config.data.path = path.toStdString();
+    config.data.textColumn = textColumn.isEmpty() ? std::string("text") : textColumn.toStdString();
+    config.data.labelColumn = labelColumn.toStdString();
+    config.limit = limit;
+    const int n = static_cast<int>(held.size());
+    datasetTable_->clear();
+    datasetTable_->setRowCount(0);
+    datasetTable_->setColumnCount(4 + n);
+    QStringList headers { tr("Line"), tr("Disagreement"), tr("Text"), tr("Label") };
+    for (int m = 0; m < n; ++m) {
+        headers << QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(result_.facts[static_cast<size_t>(m)].dir)).fileName());
+    }
+    datasetTable_->setHorizontalHeaderLabels(headers);
+    datasetTable_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    datasetCancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = datasetCancel_;
+    datasetError_.clear();
+    setBusy(true);
+    datasetRun_->setEnabled(false);
+    datasetSummary_->setText(tr("Running the dataset through %1 models…").arg(n));
+    auto* watcher = new QFutureWatcher<engine::DatasetComparison>(this);
+    connect(watcher, &QFutureWatcher<engine::DatasetComparison>::finished, this, [this, watcher, cancel] {
+        watcher->deleteLater();
+        setBusy(false);
+        datasetRun_->setEnabled(true);
+        dataset_ = watcher->result();
+        if (!datasetError_.isEmpty()) {
+            datasetSummary_->setText(datasetError_);
+            Q_EMIT datasetCompared();
+            return;
+        }
+        // The rows again, most disagreement first.
+        datasetTable_->setRowCount(0);
+        for (const engine::DatasetExample& e : dataset_.examples) {
+            appendDatasetRow(e);
+        }
+        datasetProgress_->setRange(0, static_cast<int>(std::max<int64_t>(1, dataset_.total)));
+        datasetProgress_->setValue(static_cast<int>(dataset_.examples.size()));
+        QStringList parts;
+        for (size_t m = 0; m < dataset_.accuracy.size(); ++m) {
+            if (std::isfinite(dataset_.accuracy[m])) {
+                parts << tr("[%1] accuracy %2 %").arg(m + 1).arg(100.0 * dataset_.accuracy[m], 0, 'f', 1);
+            }
+        }
+        for (size_t a = 0; a < dataset_.agreement.size(); ++a) {
+            for (size_t b = a + 1; b < dataset_.agreement.size(); ++b) {
+                if (std::isfinite(dataset_.agreement[a][b])) {
+                    parts << tr("[%1]–[%2] agree %3 %").arg(a + 1).arg(b + 1).arg(100.0 * dataset_.agreement[a][b], 0, 'f', 1);
+                }
+            }
+        }
+        datasetSummary_->setText((cancel->load() ? tr("Cancelled after %1 of %2 examples. ") : tr("%1 of %2 examples. "))
+                                     .arg(dataset_.examples.size())
+                                     .arg(dataset_.total)
+            + parts.join(QStringLiteral(" · ")) + tr(". Most disagreement first."));
+        Q_EMIT datasetCompared();
+    });
+    QPointer<CompareWindow> self(this);
+    datasetFuture_ = QtConcurrent::run([held, config, cancel, self] {
+        engine::DatasetComparison out;
+        std::vector<engine::Model*> models;
+        for (const auto& m : held) {
+            models.push_back(m.get());
+        }
+        engine::RunControl control;
+        control.cancel = cancel.get();
+        try {
+            out = engine::compareOnDataset(models, config, control, [self](const engine::DatasetExample& e, int64_t done, int64_t total) {
+                if (self) {
+                    QMetaObject::invokeMethod(self.data(), [self, e, done, total] {
+                        if (self) {
+                            Q_EMIT self->datasetExample(e, done, total);
+                        }
+                    }, Qt::QueuedConnection);
+                }
+            });
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            QMetaObject::invokeMethod(self.data(), [self, message] {
+                if (self) {
+                    self->datasetError_ = message;
+                }
+            }, Qt::QueuedConnection);
+        }
+        return out;
+    });
+    watcher->setFuture(datasetFuture_);
+    return true;
+}
+
+void CompareWindow::appendDatasetRow(const engine::DatasetExample& e)
+{
+    const int row = datasetTable_->rowCount();
+    datasetTable_->insertRow(row);
+    const QString cells[] = { QString::number(e.line),
+        std::isfinite(e.disagreement) ? QString::number(e.disagreement, 'f', 3) : QStringLiteral("–"), q(e.text), q(e.label) };
+    for (int c = 0; c < 4; ++c) {
+        datasetTable_->setItem(row, c, new QTableWidgetItem(cells[c]));
+    }
+    for (size_t m = 0; m < e.top1.size(); ++m) {
+        auto* item = new QTableWidgetItem(QStringLiteral("%1 (%2 %)").arg(q(e.top1[m])).arg(100.0 * e.top1Probability[m], 0, 'f', 1));
+        if (!e.label.empty() && e.top1[m] != e.label) {
+            item->setForeground(QColor(0xd5, 0x5e, 0x00)); // not the label
+        }
+        datasetTable_->setItem(row, 4 + static_cast<int>(m), item);
+    }
+}
+
+void CompareWindow::cancelDataset()
+{
+    if (datasetCancel_) {
+        datasetCancel_->store(true);
+    }
 }
 
 } // namespace lumen::app

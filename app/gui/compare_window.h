@@ -17,6 +17,8 @@
 #include "lumen/widgets/speed_length_chart.h"
 
 #include <QFuture>
+#include <QMetaType>
+#include <QPointer>
 #include <QStringList>
 #include <QWidget>
 
@@ -32,6 +34,7 @@ class QLineEdit;
 class QSpinBox;
 class QTabWidget;
 class QListWidget;
+class QProgressBar;
 class QPushButton;
 class QTableWidget;
 
@@ -101,6 +104,17 @@ public:
     /// a comparison.
     bool measureSpeed(int longest = 1024);
     void cancelSpeed();
+    /// Runs every example of a CSV / TSV / JSONL column (or a text file's lines) through the
+    /// compared models on the worker, rows appearing as they are done; datasetCompared()
+    /// follows, with the table then sorted by disagreement. `labelColumn` "" = no labels.
+    bool compareDataset(const QString& path, const QString& textColumn, const QString& labelColumn, int limit = 0);
+    void cancelDataset();
+    QTableWidget* datasetTable() const { return datasetTable_; }
+    QLabel* datasetSummary() const { return datasetSummary_; }
+    const engine::DatasetComparison& datasetResult() const { return dataset_; }
+    /// Fills the column boxes from a data file's first rows; false with the reason shown.
+    bool setDatasetFile(const QString& path);
+
     /// Writes the whole workspace as one sheet: a PNG, or a PDF page (by the file's suffix).
     /// Returns "" or what went wrong.
     QString exportSheet(const QString& path);
@@ -110,6 +124,8 @@ public:
 Q_SIGNALS:
     void compared();
     void speedMeasured();
+    void datasetCompared();
+    void datasetExample(const engine::DatasetExample& example, qint64 done, qint64 total);
     void failed(const QString& message);
 
 private:
@@ -117,6 +133,7 @@ private:
     void setBusy(bool busy);
     void showAttention();
     void showContext();
+    void appendDatasetRow(const engine::DatasetExample& e);
 
     ProjectController* projects_;
     bool busy_ = false;
@@ -147,6 +164,18 @@ private:
     QLabel* speedNote_ = nullptr;
     std::shared_ptr<std::atomic<bool>> speedCancel_;
     QFuture<std::vector<widgets::LengthSeries>> speedFuture_;
+    engine::DatasetComparison dataset_;
+    std::shared_ptr<std::atomic<bool>> datasetCancel_;
+    QFuture<engine::DatasetComparison> datasetFuture_;
+    QLineEdit* datasetPath_ = nullptr;
+    QComboBox* datasetText_ = nullptr;
+    QComboBox* datasetLabel_ = nullptr;
+    QSpinBox* datasetLimit_ = nullptr;
+    QPushButton* datasetRun_ = nullptr;
+    QLabel* datasetSummary_ = nullptr;
+    QTableWidget* datasetTable_ = nullptr;
+    QProgressBar* datasetProgress_ = nullptr;
+    QString datasetError_;
     QSpinBox* layer_ = nullptr;
     QComboBox* head_ = nullptr;
     QLabel* depthNote_ = nullptr;
@@ -158,3 +187,4 @@ private:
 };
 
 } // namespace lumen::app
+Q_DECLARE_METATYPE(lumen::engine::DatasetExample)

@@ -127,6 +127,27 @@ private Q_SLOTS:
             }
         }
 
+        // A dataset through the same models: rows stream in, then sorted by disagreement.
+        const QString cloze = dir_.filePath(QStringLiteral("cloze.csv"));
+        QFile c(cloze);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write("sentence,answer\n\"The capital of France is [MASK].\",paris\nThe [MASK] is blue.,sky\nA [MASK] day.,fine\n");
+        c.close();
+        QVERIFY(window.setDatasetFile(cloze));
+        QSignalSpy rows(&window, &CompareWindow::datasetExample);
+        QSignalSpy datasetDone(&window, &CompareWindow::datasetCompared);
+        QVERIFY(window.compareDataset(cloze, QStringLiteral("sentence"), QStringLiteral("answer")));
+        QVERIFY(datasetDone.wait(60000));
+        QCOMPARE(rows.count(), 3);
+        QCOMPARE(window.datasetTable()->rowCount(), 3);
+        QCOMPARE(window.datasetTable()->columnCount(), 4 + 3);
+        QCOMPARE(window.datasetTable()->item(0, 2)->text(), QString::fromStdString(window.datasetResult().examples.front().text));
+        QVERIFY(window.datasetResult().examples[0].disagreement >= window.datasetResult().examples[1].disagreement);
+        QVERIFY2(window.datasetSummary()->text().contains(QStringLiteral("accuracy")), qPrintable(window.datasetSummary()->text()));
+        QVERIFY(window.compareDataset(cloze, QStringLiteral("nope"), QString()));
+        QVERIFY(datasetDone.wait(60000));
+        QVERIFY2(window.datasetSummary()->text().contains(QStringLiteral("cloze.csv:1")), qPrintable(window.datasetSummary()->text()));
+
         // The whole workspace as one sheet.
         QVERIFY(window.exportSheet(dir_.filePath(QStringLiteral("sheet.png"))).isEmpty());
         QCOMPARE(QImage(dir_.filePath(QStringLiteral("sheet.png"))).size(), window.grab().size());
