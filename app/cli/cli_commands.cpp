@@ -1458,6 +1458,24 @@ Prepared prepareBenchLength(const ParsedArgs& args)
 // ---------------------------------------------------------------------------------------------
 // compare
 
+/// The models of a comparison, loaded on `device` (owned, and as the engine takes them).
+struct LoadedModels {
+    std::vector<std::unique_ptr<engine::Model>> owned;
+    std::vector<engine::Model*> models;
+};
+
+LoadedModels loadModels(const std::vector<std::string>& dirs, const std::string& device)
+{
+    LoadedModels out;
+    for (const std::string& dir : dirs) {
+        engine::LoadOptions options;
+        options.device = device;
+        out.owned.push_back(engine::Model::load(engine::resolveModelPath(dir), options));
+        out.models.push_back(out.owned.back().get());
+    }
+    return out;
+}
+
 Prepared prepareCompare(const ParsedArgs& args)
 {
     std::vector<std::string> dirs;
@@ -1490,15 +1508,9 @@ Prepared prepareCompare(const ParsedArgs& args)
                     InterruptScope interrupt;
                     engine::RunControl control;
                     control.cancel = &gInterrupted;
-                    std::vector<std::unique_ptr<engine::Model>> owned;
-                    std::vector<engine::Model*> models;
-                    for (const std::string& dir : dirs) {
-                        engine::LoadOptions options;
-                        options.device = on;
-                        owned.push_back(engine::Model::load(engine::resolveModelPath(dir), options));
-                        models.push_back(owned.back().get());
-                    }
-                    const engine::DatasetComparison d = engine::compareOnDataset(models, dataConfig, control,
+                    const LoadedModels loaded = loadModels(dirs, on);
+                    const auto& owned = loaded.owned;
+                    const engine::DatasetComparison d = engine::compareOnDataset(loaded.models, dataConfig, control,
                         [&ctx, asJson](const engine::DatasetExample&, int64_t done, int64_t total) {
                             if (!asJson && (done % 50 == 0 || done == total)) {
                                 ctx.err << "compared " << done << " of " << total << " examples\n";
@@ -1589,15 +1601,8 @@ Prepared prepareCompare(const ParsedArgs& args)
                 InterruptScope interrupt;
                 engine::RunControl control;
                 control.cancel = &gInterrupted;
-                std::vector<std::unique_ptr<engine::Model>> owned;
-                std::vector<engine::Model*> models;
-                for (const std::string& dir : dirs) {
-                    engine::LoadOptions options;
-                    options.device = device;
-                    owned.push_back(engine::Model::load(engine::resolveModelPath(dir), options));
-                    models.push_back(owned.back().get());
-                }
-                const engine::CompareResult r = engine::compareModels(models, config, control);
+                const LoadedModels loaded = loadModels(dirs, device);
+                const engine::CompareResult r = engine::compareModels(loaded.models, config, control);
                 if (r.status == engine::JobStatus::Cancelled) {
                     throw Cancelled { Json::object() };
                 }

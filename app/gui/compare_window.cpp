@@ -729,6 +729,20 @@ void CompareWindow::showAttention()
     difference_->setData(std::move(d));
 }
 
+std::vector<std::shared_ptr<engine::Model>> CompareWindow::comparedModels() const
+{
+    std::vector<std::shared_ptr<engine::Model>> out;
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    for (const engine::ModelFacts& f : result_.facts) {
+        const auto it = cache_->models.find(f.dir);
+        if (it == cache_->models.end()) {
+            return {}; // a re-opened comparison: its models were never loaded here
+        }
+        out.push_back(it->second);
+    }
+    return out;
+}
+
 void CompareWindow::showContext()
 {
     const engine::CompareResult& r = result_;
@@ -765,17 +779,14 @@ bool CompareWindow::measureSpeed(int longest)
         speedNote_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare first."));
         return false;
     }
+    const std::vector<std::shared_ptr<engine::Model>> loaded = comparedModels();
+    if (loaded.empty()) {
+        speedNote_->setText(tr("The models are not loaded any more; compare again."));
+        return false;
+    }
     std::vector<std::pair<std::string, std::shared_ptr<engine::Model>>> models;
-    {
-        std::lock_guard<std::mutex> lock(cache_->mutex);
-        for (const engine::ModelFacts& f : result_.facts) {
-            const auto it = cache_->models.find(f.dir);
-            if (it == cache_->models.end()) {
-                speedNote_->setText(tr("%1 is not loaded; compare again.").arg(q(f.dir)));
-                return false;
-            }
-            models.emplace_back(QFileInfo(q(f.dir)).fileName().toStdString(), it->second);
-        }
+    for (size_t m = 0; m < loaded.size(); ++m) {
+        models.emplace_back(QFileInfo(q(result_.facts[m].dir)).fileName().toStdString(), loaded[m]);
     }
     speedCancel_ = std::make_shared<std::atomic<bool>>(false);
     auto cancel = speedCancel_;
@@ -901,17 +912,10 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
         datasetSummary_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare the models on a sentence first."));
         return false;
     }
-    std::vector<std::shared_ptr<engine::Model>> held;
-    {
-        std::lock_guard<std::mutex> lock(cache_->mutex);
-        for (const engine::ModelFacts& f : result_.facts) {
-            const auto it = cache_->models.find(f.dir);
-            if (it == cache_->models.end()) {
-                datasetSummary_->setText(tr("%1 is not loaded; compare again.").arg(q(f.dir)));
-                return false;
-            }
-            held.push_back(it->second);
-        }
+    const std::vector<std::shared_ptr<engine::Model>> held = comparedModels();
+    if (held.empty()) {
+        datasetSummary_->setText(tr("The models are not loaded any more; compare again."));
+        return false;
     }
     engine::DatasetCompareConfig config;
     config.data.path = path.toStdString();

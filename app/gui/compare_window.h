@@ -134,6 +134,8 @@ private:
     void showAttention();
     void showContext();
     void appendDatasetRow(const engine::DatasetExample& e);
+    /// The compared models from the cache, in column order; empty when one is not loaded.
+    std::vector<std::shared_ptr<engine::Model>> comparedModels() const;
 
     ProjectController* projects_;
     bool busy_ = false;
