@@ -1676,6 +1676,15 @@ Prepared prepareCompare(const ParsedArgs& args)
                         << (std::isfinite(r.top1Agreement) ? fixed(100.0 * r.top1Agreement, 0) + " % of the comparable pairs"
                                                            : std::string("no two models predict the same thing here"))
                         << "\n";
+                if (!r.difference.empty()) {
+                    ctx.out << "\nwhere [1] and [2] differ most\n";
+                    for (size_t i = 0; i < r.difference.size() && i < 5; ++i) {
+                        const auto& d = r.difference[i];
+                        ctx.out << "  " << padRight(d.text, 16) << padLeft(fixed(100.0 * d.first, 2) + " %", 10)
+                                << padLeft(fixed(100.0 * d.second, 2) + " %", 10) << padLeft(fixed(100.0 * (d.first - d.second), 2), 9)
+                                << "\n";
+                    }
+                }
                 return summary;
             } };
 }

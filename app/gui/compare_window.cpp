@@ -121,6 +121,14 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     for (widgets::CandidateBars* bars : predictions_) {
         predictionsLayout->addWidget(bars, 1);
     }
+    predictionDifference_ = new QTableWidget(0, 4, predictionsBox);
+    predictionDifference_->setObjectName(QStringLiteral("comparePredictionDifference"));
+    predictionDifference_->setHorizontalHeaderLabels({ tr("Candidate"), tr("[1]"), tr("[2]"), tr("[1] − [2]") });
+    predictionDifference_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    predictionDifference_->verticalHeader()->setVisible(false);
+    predictionDifference_->setToolTip(tr("The candidates whose probability differs most between models 1 and 2"));
+    predictionDifference_->setVisible(false);
+    predictionsLayout->addWidget(predictionDifference_, 1);
     auto* agreementBox = new QGroupBox(tr("Agreement"), this);
     auto* agreementLayout = new QVBoxLayout(agreementBox);
     agreementLayout->addWidget(agreement_);
@@ -526,6 +534,24 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
         }
         bars->setGroups({ std::move(g) });
     }
+
+    // Where models 1 and 2 differ most.
+    predictionDifference_->setVisible(!r.difference.empty());
+    predictionDifference_->setRowCount(static_cast<int>(r.difference.size()));
+    for (int i = 0; i < static_cast<int>(r.difference.size()); ++i) {
+        const engine::CompareResult::Difference& d = r.difference[static_cast<size_t>(i)];
+        const double delta = d.first - d.second;
+        const QString cells[] = { q(d.text), QStringLiteral("%1 %").arg(100.0 * d.first, 0, 'f', 2),
+            QStringLiteral("%1 %").arg(100.0 * d.second, 0, 'f', 2), QStringLiteral("%1%2 %").arg(delta >= 0 ? QStringLiteral("+") : QString()).arg(100.0 * delta, 0, 'f', 2) };
+        for (int c = 0; c < 4; ++c) {
+            auto* item = new QTableWidgetItem(cells[c]);
+            if (c == 3) {
+                item->setForeground(delta >= 0 ? QColor(0xb2, 0x18, 0x2b) : QColor(0x21, 0x66, 0xac));
+            }
+            predictionDifference_->setItem(i, c, item);
+        }
+    }
+    predictionDifference_->resizeColumnsToContents();
 
     // Attention: the layer box follows model 1's depth; the head box the fewest heads.
     {

@@ -120,6 +120,8 @@ public:
     QString exportSheet(const QString& path);
     widgets::SpeedLengthChart* speedChart() const { return speed_; }
     QLabel* agreementLabel() const { return agreement_; }
+    /// Where models 1 and 2 differ most: candidate, both probabilities, the difference.
+    QTableWidget* predictionDifferenceTable() const { return predictionDifference_; }
 
 Q_SIGNALS:
     void compared();
@@ -157,6 +159,7 @@ private:
     QTableWidget* tokens_ = nullptr;
     std::vector<widgets::CandidateBars*> predictions_;
     QTableWidget* divergence_ = nullptr;
+    QTableWidget* predictionDifference_ = nullptr;
     QTableWidget* facts_ = nullptr;
     QTabWidget* centre_ = nullptr;
     QCustomPlot* contextPlot_ = nullptr;

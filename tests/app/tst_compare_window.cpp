@@ -203,6 +203,11 @@ private Q_SLOTS:
         window.setModels({ conformance("bert"), other });
         QVERIFY(window.compare());
         QVERIFY(compared.wait(60000));
+        // Predictions: where the two seeds differ most, as the engine found.
+        QTableWidget* diff = window.predictionDifferenceTable();
+        QVERIFY(!diff->isHidden());
+        QCOMPARE(diff->rowCount(), static_cast<int>(window.result().difference.size()));
+        QCOMPARE(diff->item(0, 0)->text(), QString::fromStdString(window.result().difference.front().text));
         window.setAttentionLayer(2);
         window.setAttentionHead(1);
         const auto& a = window.result().attentions;

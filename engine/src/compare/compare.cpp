@@ -506,6 +506,57 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         }
     }
     result.top1Agreement = pairs > 0 ? static_cast<double>(agreeing) / pairs : nan;
+
+    // Where models 1 and 2 differ most.
+    if (std::isfinite(result.kl[0][1])) {
+        const Distribution& da = dists[0];
+        const Distribution& db = dists[1];
+        std::vector<CompareResult::Difference> all;
+        if (!da.overVocabulary) {
+            for (size_t c = 0; c < da.probs.size(); ++c) {
+                all.push_back({ da.labels[c], da.probs[c], db.probs[c] });
+            }
+        } else if (sameVocabulary(*da.tokenizer, *db.tokenizer)) {
+            // The tokens either model ranks high, with their exact probabilities in both.
+            std::set<int64_t> ids;
+            for (const auto* d : { &da, &db }) {
+                for (const int64_t id : topIds(d->probs, 200)) {
+                    ids.insert(id);
+                }
+            }
+            std::map<std::string, CompareResult::Difference> merged;
+            for (const int64_t id : ids) {
+                const std::string word = lowered(trimmed(da.tokenizer->decode({ id }, false)));
+                auto& entry = merged[word];
+                entry.text = word;
+                entry.first += da.probs[static_cast<size_t>(id)];
+                entry.second += db.probs[static_cast<size_t>(id)];
+            }
+            for (const auto& [word, d] : merged) {
+                all.push_back(d);
+            }
+        } else {
+            const std::map<std::string, double> wa = wordMass(da, 1000);
+            const std::map<std::string, double> wb = wordMass(db, 1000);
+            std::map<std::string, CompareResult::Difference> merged;
+            for (const auto& [word, p] : wa) {
+                merged[word] = { word, p, 0.0 };
+            }
+            for (const auto& [word, p] : wb) {
+                auto& entry = merged[word];
+                entry.text = word;
+                entry.second = p;
+            }
+            for (const auto& [word, d] : merged) {
+                all.push_back(d);
+            }
+        }
+        std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+            return std::abs(x.first - x.second) > std::abs(y.first - y.second);
+        });
+        all.resize(std::min(all.size(), static_cast<size_t>(std::max<int64_t>(1, config.topK))));
+        result.difference = std::move(all);
+    }
     control.report(1.0, "compared");
     return result;
 }
@@ -579,6 +630,13 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
         }
         j["contexts"] = contexts;
     }
+    if (!r.difference.empty()) {
+        Json difference = Json::array();
+        for (const auto& d : r.difference) {
+            difference.push_back({ { "text", d.text }, { "first", d.first }, { "second", d.second } });
+        }
+        j["difference"] = difference;
+    }
     j["top1"] = r.top1;
     j["top1_agreement"] = numberOrNull(r.top1Agreement);
     return j.dump(2) + "\n";
@@ -645,6 +703,9 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
             r.kl.push_back(out);
         }
         r.top1 = j.at("top1").get<std::vector<std::vector<int>>>();
+        for (const Json& d : j.value("difference", Json::array())) {
+            r.difference.push_back({ d.at("text").get<std::string>(), d.at("first").get<double>(), d.at("second").get<double>() });
+        }
         for (const Json& c : j.value("contexts", Json::array())) {
             r.contexts.push_back({ c.at("position").get<int64_t>(), c.at("within_distance").get<std::vector<double>>(),
                 c.value("why", std::string()) });

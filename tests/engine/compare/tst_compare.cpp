@@ -184,6 +184,29 @@ private Q_SLOTS:
         QCOMPARE(same.predictions[0].top.size(), size_t { 10 });
         QVERIFY(same.predictions[0].top[0].probability >= same.predictions[0].top[1].probability);
 
+        // A model with itself differs nowhere; two seeds of one configuration by the exact
+        // difference of their probabilities, largest first.
+        QVERIFY(!same.difference.empty());
+        for (const auto& d : same.difference) {
+            QCOMPARE(d.first, d.second);
+        }
+        QTemporaryDir seeds;
+        createRandomModel(lumen::test::conformanceDir("bert") + "/config.json", seeds.filePath(QStringLiteral("b7")).toStdString(), 7);
+        auto seven = Model::load(seeds.filePath(QStringLiteral("b7")).toStdString());
+        const CompareResult seeded = compareModels({ bert.get(), seven.get() }, config);
+        QCOMPARE(seeded.difference.size(), size_t { 10 });
+        for (size_t i = 0; i + 1 < seeded.difference.size(); ++i) {
+            QVERIFY(std::abs(seeded.difference[i].first - seeded.difference[i].second)
+                >= std::abs(seeded.difference[i + 1].first - seeded.difference[i + 1].second));
+        }
+        QVERIFY(seeded.difference[0].first != seeded.difference[0].second);
+        // Model 1's best candidate carries its own probability into the difference list.
+        for (const auto& d : seeded.difference) {
+            if (d.text == seeded.predictions[0].top[0].text) {
+                QVERIFY(std::abs(d.first - seeded.predictions[0].top[0].probability) < 1e-12);
+            }
+        }
+
         const CompareResult three = compareModels({ bert.get(), cased.get(), albert.get() }, config);
         for (size_t a = 0; a < 3; ++a) {
             QCOMPARE(three.kl[a][a], 0.0);
@@ -346,6 +369,7 @@ private Q_SLOTS:
                 QCOMPARE(back.top1[m][b], r.top1[m][b]);
             }
         }
+        QCOMPARE(back.difference.size(), r.difference.size());
         QCOMPARE(back.contexts.size(), size_t { 2 });
         QCOMPARE(back.contexts[1].withinDistance, r.contexts[1].withinDistance);
         QCOMPARE(back.attentions.size(), r.attentions.size());

@@ -126,6 +126,15 @@ struct CompareResult {
     std::vector<ModelPrediction> predictions;
     /// CompareConfig::attention: per model.
     std::vector<ModelAttention> attentions;
+    /// Models 1 and 2, when they predict the same kind of thing: the candidates whose
+    /// probability differs most between them (|p1 - p2|, largest first, topK of them) — over
+    /// tokens with one vocabulary, over words (tokens reading alike merged) otherwise.
+    struct Difference {
+        std::string text;
+        double first = 0.0; ///< model 1's probability
+        double second = 0.0; ///< model 2's
+    };
+    std::vector<Difference> difference;
     /// CompareConfig::effectiveContext: per model.
     std::vector<EffectiveContext> contexts;
     /// KL(P_a || P_b) in nats between the models' distributions; NaN where the two predict
