@@ -71,6 +71,9 @@ public:
     /// Shows a saved comparison (a run's compare.json). False with the reason when it cannot
     /// be read.
     bool openRecord(const QString& path);
+    /// Fills every panel from a finished comparison (what a comparison does when its forward
+    /// passes are done; the benchmark times it).
+    void showResult(const engine::CompareResult& result, const engine::CompareConfig& config) { display(result, config); }
     /// Shows run `runId`'s comparison from the open project.
     bool openRun(qint64 runId);
     bool isBusy() const { return busy_; }
