@@ -1632,7 +1632,11 @@ Prepared prepareCompare(const ParsedArgs& args)
                     }
                     ctx.out << ", " << fixed(static_cast<double>(f.weightBytes) / 1048576.0, 1) << " MiB of weights\n      "
                             << f.tokens << " tokens, " << fixed(f.flops / 1e6, 1) << " MFLOP, "
-                            << (config.repeats > 0 ? fixed(f.latencyMs, 2) + " ms" : std::string("not timed")) << "\n";
+                            << (config.repeats > 0 ? fixed(f.latencyMs, 2) + " ms" : std::string("not timed"));
+                    if (f.peakBytes >= 0) {
+                        ctx.out << ", peak " << fixed(static_cast<double>(f.peakBytes) / 1048576.0, 2) << " MiB per pass";
+                    }
+                    ctx.out << "\n";
                 }
                 ctx.out << "\ntokens (| = the same cut in every model, * = cut differently)\n";
                 for (size_t m = 0; m < r.facts.size(); ++m) {

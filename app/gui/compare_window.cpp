@@ -604,7 +604,7 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
 
     // Facts.
     const QStringList rows = { tr("Architecture"), tr("Layers"), tr("Width"), tr("Parameters"), tr("Per forward pass"),
-        tr("Weights"), tr("Tokens"), tr("MFLOP at this length"), tr("Latency") };
+        tr("Weights"), tr("Tokens"), tr("MFLOP at this length"), tr("Latency"), tr("Peak memory of a pass") };
     facts_->clear();
     facts_->setRowCount(static_cast<int>(rows.size()));
     facts_->setColumnCount(n);
@@ -615,7 +615,8 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
         const QString cells[] = { q(f.architecture), QString::number(f.layers), QString::number(f.hidden), thousands(f.parameters),
             f.parametersPerForward != f.parameters ? tr("%1 (shared layers)").arg(thousands(f.parametersPerForward)) : thousands(f.parametersPerForward),
             QStringLiteral("%1 MiB").arg(static_cast<double>(f.weightBytes) / 1048576.0, 0, 'f', 2), QString::number(f.tokens),
-            QString::number(f.flops / 1e6, 'f', 2), f.latencyMs > 0 ? QStringLiteral("%1 ms").arg(f.latencyMs, 0, 'f', 2) : tr("not timed") };
+            QString::number(f.flops / 1e6, 'f', 2), f.latencyMs > 0 ? QStringLiteral("%1 ms").arg(f.latencyMs, 0, 'f', 2) : tr("not timed"),
+            f.peakBytes >= 0 ? QStringLiteral("%1 MiB").arg(static_cast<double>(f.peakBytes) / 1048576.0, 0, 'f', 2) : tr("not measured") };
         for (int row = 0; row < static_cast<int>(rows.size()); ++row) {
             facts_->setItem(row, m, new QTableWidgetItem(cells[row]));
         }

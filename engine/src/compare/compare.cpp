@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -65,6 +67,31 @@ std::string lowered(std::string s)
 {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
+}
+
+/// A field of /proc/self/status in bytes ("VmRSS", "VmHWM"); -1 where there is none.
+int64_t statusBytes(const std::string& field)
+{
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(field + ":", 0) == 0) {
+            std::istringstream value(line.substr(field.size() + 1));
+            int64_t kb = -1;
+            value >> kb;
+            return kb < 0 ? -1 : kb * 1024;
+        }
+    }
+    return -1;
+}
+
+/// Resets the peak resident size to the current one (Linux >= 4.0); false where it cannot.
+bool resetPeakMemory()
+{
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return static_cast<bool>(out);
 }
 
 /// A prediction with its whole distribution, for the divergences.
@@ -433,6 +460,20 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         f.weightBytes = info.parameterCount * (info.dtype == "float32" ? 4 : info.dtype == "float64" ? 8 : 2);
         f.tokens = static_cast<int64_t>(encoding.size());
         f.flops = forwardFlops(model, f.tokens);
+        if (config.repeats > 0 && model.info().device == "cpu" && resetPeakMemory()) {
+            // The peak one pass adds over what is resident before it (the model's weights and
+            // LibTorch's pools included in the baseline).
+            const int64_t before = statusBytes("VmRSS");
+            const ForwardResult measured = model.forward(input, {}, control);
+            const int64_t peak = statusBytes("VmHWM");
+            if (measured.status == JobStatus::Cancelled) {
+                result.status = JobStatus::Cancelled;
+                return result;
+            }
+            if (before >= 0 && peak >= before) {
+                f.peakBytes = peak - before;
+            }
+        }
         std::vector<double> times;
         for (int r = 0; r < config.repeats; ++r) {
             const auto start = std::chrono::steady_clock::now();
@@ -598,7 +639,7 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
             { "head", f.headKind }, { "layers", f.layers }, { "hidden", f.hidden }, { "heads", f.heads },
             { "parameters", f.parameters }, { "parameters_per_forward", f.parametersPerForward },
             { "weight_bytes", f.weightBytes }, { "tokens_count", f.tokens }, { "flops", f.flops },
-            { "latency_ms", f.latencyMs }, { "tokens", r.tokens.at(m) },
+            { "latency_ms", f.latencyMs }, { "peak_bytes", f.peakBytes }, { "tokens", r.tokens.at(m) },
             { "prediction", { { "kind", r.predictions[m].kind }, { "why", r.predictions[m].why }, { "top", top } } } });
     }
     j["models"] = models;
@@ -674,6 +715,7 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
             f.tokens = m.value("tokens_count", int64_t { 0 });
             f.flops = m.value("flops", 0.0);
             f.latencyMs = m.value("latency_ms", 0.0);
+            f.peakBytes = m.value("peak_bytes", int64_t { -1 });
             r.facts.push_back(f);
             r.tokens.push_back(m.at("tokens").get<std::vector<std::string>>());
             ModelPrediction p;

@@ -88,6 +88,10 @@ struct ModelFacts {
     int64_t tokens = 0; ///< this input's length for this model (special tokens included)
     double flops = 0.0; ///< one forward pass over this input (forwardFlops)
     double latencyMs = 0.0; ///< median forward time over CompareConfig::repeats
+    /// The resident memory one forward pass over this input added at its peak (Linux: the
+    /// high-water mark, VmHWM, reset before the pass and read after it, less the memory
+    /// before); -1 where it cannot be measured (another system, a GPU, no repeats).
+    int64_t peakBytes = -1;
 };
 
 struct CompareConfig {
