@@ -488,8 +488,7 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
     const int n = static_cast<int>(r.facts.size());
     QStringList names;
     for (int m = 0; m < n; ++m) {
-        const engine::ModelFacts& f = r.facts[static_cast<size_t>(m)];
-        names << QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(f.dir)).fileName());
+        names << columnName(m);
     }
 
     // Tokens: a column per aligned stretch, a row per model.
@@ -678,7 +677,7 @@ void CompareWindow::showAttention()
             continue;
         }
         const engine::ModelFacts& f = r.facts[static_cast<size_t>(m)];
-        const QString name = QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(f.dir)).fileName());
+        const QString name = columnName(m);
         widgets::AttentionHeatmap* map = maps_[static_cast<size_t>(m)];
         QLabel* title = mapTitles_[static_cast<size_t>(m)];
         if (static_cast<size_t>(m) >= r.attentions.size() || r.attentions[static_cast<size_t>(m)].layers.empty()) {
@@ -756,6 +755,11 @@ void CompareWindow::showAttention()
     difference_->setData(std::move(d));
 }
 
+QString CompareWindow::columnName(int model) const
+{
+    return QStringLiteral("[%1] %2").arg(model + 1).arg(QFileInfo(q(result_.facts.at(static_cast<size_t>(model)).dir)).fileName());
+}
+
 std::vector<std::shared_ptr<engine::Model>> CompareWindow::comparedModels() const
 {
     std::vector<std::shared_ptr<engine::Model>> out;
@@ -777,7 +781,7 @@ void CompareWindow::showContext()
     QStringList missing;
     double longest = 1.0;
     for (size_t m = 0; m < r.facts.size(); ++m) {
-        const QString name = QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(r.facts[m].dir)).fileName());
+        const QString name = columnName(static_cast<int>(m));
         if (m >= r.contexts.size() || r.contexts[m].withinDistance.empty()) {
             missing << (m < r.contexts.size() ? QStringLiteral("%1: %2").arg(name, q(r.contexts[m].why)) : name);
             continue;
@@ -955,7 +959,7 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
     datasetTable_->setColumnCount(4 + n);
     QStringList headers { tr("Line"), tr("Disagreement"), tr("Text"), tr("Label") };
     for (int m = 0; m < n; ++m) {
-        headers << QStringLiteral("[%1] %2").arg(m + 1).arg(QFileInfo(q(result_.facts[static_cast<size_t>(m)].dir)).fileName());
+        headers << columnName(m);
     }
     datasetTable_->setHorizontalHeaderLabels(headers);
     datasetTable_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);

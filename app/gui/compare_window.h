@@ -141,6 +141,8 @@ private:
     void appendDatasetRow(const engine::DatasetExample& e);
     /// The compared models from the cache, in column order; empty when one is not loaded.
     std::vector<std::shared_ptr<engine::Model>> comparedModels() const;
+    /// "[2] albert": a model's column title (its number and folder name).
+    QString columnName(int model) const;
 
     ProjectController* projects_;
     bool busy_ = false;

@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace lumen::engine {
@@ -97,7 +98,6 @@ bool resetPeakMemory()
 /// A prediction with its whole distribution, for the divergences.
 struct Distribution {
     std::vector<double> probs; ///< over the vocabulary, or the classes
-    std::vector<std::string> words; ///< classes: their names; vocabularies: filled lazily
     bool overVocabulary = false;
     const Tokenizer* tokenizer = nullptr;
     std::vector<std::string> labels;
@@ -378,7 +378,6 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
                 const auto classes = static_cast<size_t>(logits.shape.back());
                 dist.probs = softmax(logits.data.data(), classes);
                 dist.labels = info.labels;
-                dist.words = info.labels;
             } else {
                 const auto vocab = static_cast<size_t>(logits.shape.back());
                 int64_t position = -1;
@@ -498,6 +497,28 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
     result.top1.assign(n, std::vector<int>(n, -1));
     int pairs = 0;
     int agreeing = 0;
+    // Each model's word masses and each pair's vocabulary check, computed once for the
+    // divergences and the difference below (decoding a thousand tokens, comparing whole
+    // vocabularies).
+    std::vector<std::optional<std::map<std::string, double>>> masses(n);
+    const auto massOf = [&](size_t m) -> const std::map<std::string, double>& {
+        if (!masses[m]) {
+            masses[m] = wordMass(dists[m], 1000);
+        }
+        return *masses[m];
+    };
+    std::map<std::pair<size_t, size_t>, bool> shared;
+    const auto sharesVocabulary = [&](size_t a, size_t b) {
+        if (a == b || dists[a].tokenizer == dists[b].tokenizer) {
+            return true;
+        }
+        const std::pair<size_t, size_t> key = std::minmax(a, b);
+        const auto it = shared.find(key);
+        if (it != shared.end()) {
+            return it->second;
+        }
+        return shared[key] = sameVocabulary(*dists[a].tokenizer, *dists[b].tokenizer);
+    };
     for (size_t a = 0; a < n; ++a) {
         for (size_t b = 0; b < n; ++b) {
             const ModelPrediction& pa = result.predictions[a];
@@ -509,12 +530,12 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
             const Distribution& db = dists[b];
             if (!da.overVocabulary) {
                 result.kl[a][b] = klDivergence(da.probs, db.probs);
-            } else if (a == b || sameVocabulary(*da.tokenizer, *db.tokenizer)) {
+            } else if (sharesVocabulary(a, b)) {
                 result.kl[a][b] = klDivergence(da.probs, db.probs);
             } else {
                 // Over the words either model ranks in its top 50, and "everything else".
-                const std::map<std::string, double> wa = wordMass(da, 1000);
-                const std::map<std::string, double> wb = wordMass(db, 1000);
+                const std::map<std::string, double>& wa = massOf(a);
+                const std::map<std::string, double>& wb = massOf(b);
                 std::set<std::string> support;
                 for (const auto* w : { &wa, &wb }) {
                     std::vector<std::pair<double, std::string>> best;
@@ -557,7 +578,7 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
             for (size_t c = 0; c < da.probs.size(); ++c) {
                 all.push_back({ da.labels[c], da.probs[c], db.probs[c] });
             }
-        } else if (sameVocabulary(*da.tokenizer, *db.tokenizer)) {
+        } else if (sharesVocabulary(0, 1)) {
             // The tokens either model ranks high, with their exact probabilities in both.
             std::set<int64_t> ids;
             for (const auto* d : { &da, &db }) {
@@ -577,8 +598,8 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
                 all.push_back(d);
             }
         } else {
-            const std::map<std::string, double> wa = wordMass(da, 1000);
-            const std::map<std::string, double> wb = wordMass(db, 1000);
+            const std::map<std::string, double>& wa = massOf(0);
+            const std::map<std::string, double>& wb = massOf(1);
             std::map<std::string, CompareResult::Difference> merged;
             for (const auto& [word, p] : wa) {
                 merged[word] = { word, p, 0.0 };
