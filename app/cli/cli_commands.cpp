@@ -1516,32 +1516,17 @@ Prepared prepareCompare(const ParsedArgs& args)
                                 ctx.err << "compared " << done << " of " << total << " examples\n";
                             }
                         });
-                    const auto number = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
-                    Json models_ = Json::array();
+                    std::vector<std::string> modelDirs;
                     for (size_t m = 0; m < dirs.size(); ++m) {
-                        models_.push_back({ { "dir", owned[m]->info().dir }, { "accuracy", number(d.accuracy[m]) } });
+                        modelDirs.push_back(owned[m]->info().dir);
                         if (std::isfinite(d.accuracy[m])) {
                             ctx.metric("model" + std::to_string(m + 1) + "/accuracy", 0, d.accuracy[m]);
                         }
                     }
-                    Json agreement = Json::array();
-                    for (const auto& row : d.agreement) {
-                        Json out = Json::array();
-                        for (const double v : row) {
-                            out.push_back(number(v));
-                        }
-                        agreement.push_back(out);
-                    }
-                    Json examples = Json::array();
-                    for (const engine::DatasetExample& e : d.examples) {
-                        examples.push_back({ { "line", e.line }, { "text", e.text }, { "label", e.label }, { "top1", e.top1 },
-                            { "top1_probability", e.top1Probability }, { "disagreement", number(e.disagreement) } });
-                    }
-                    const Json summary { { "format", "lumen-dataset-compare-1" }, { "data", dataConfig.data.path },
-                        { "examples_compared", d.examples.size() }, { "total", d.total }, { "models", models_ },
-                        { "agreement", agreement }, { "examples", examples } };
+                    const std::string saved = engine::datasetComparisonToJson(d, dataConfig, modelDirs);
+                    const Json summary = Json::parse(saved);
                     if (ctx.recorder != nullptr) {
-                        ctx.recorder->writeArtifact("dataset-comparison", "dataset-compare.json", summary.dump(2) + "\n");
+                        ctx.recorder->writeArtifact("dataset-comparison", "dataset-compare.json", saved);
                     }
                     if (d.status == engine::JobStatus::Cancelled) {
                         throw Cancelled { Json { { "examples_compared", d.examples.size() } } };

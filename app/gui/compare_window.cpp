@@ -13,6 +13,7 @@
 
 #include <QBoxLayout>
 #include <QComboBox>
+#include <QSlider>
 #include <QSpinBox>
 #include <QFile>
 #include <QFileDialog>
@@ -37,6 +38,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace lumen::app {
@@ -193,10 +195,29 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     contextNote_->setWordWrap(true);
     contextPlot_ = new QCustomPlot(contextPage);
     contextPlot_->setObjectName(QStringLiteral("compareContext"));
-    contextPlot_->xAxis->setLabel(tr("distance from the middle token (tokens)"));
+    contextPlot_->xAxis->setLabel(tr("distance from the chosen token (tokens)"));
     contextPlot_->yAxis->setLabel(tr("share of the gradient within the distance"));
     contextPlot_->yAxis->setRange(0.0, 1.02);
     contextPlot_->legend->setVisible(true);
+    auto* contextRow = new QHBoxLayout;
+    contextPosition_ = new QSlider(Qt::Horizontal, contextPage);
+    contextPosition_->setObjectName(QStringLiteral("compareContextPosition"));
+    contextPosition_->setRange(0, 100);
+    contextPosition_->setValue(50);
+    contextPosition_->setToolTip(tr("Where in the text to measure: 0 % the first token, 50 % the middle, 100 % the last "
+                                    "(of each model's own tokens)"));
+    auto* positionValue = new QLabel(tr("50 %"), contextPage);
+    positionValue->setMinimumWidth(40);
+    contextButton_ = new QPushButton(tr("Measure Here"), contextPage);
+    contextButton_->setToolTip(tr("Measure every model's gradient field again at this position"));
+    contextRow->addWidget(new QLabel(tr("Position in the text"), contextPage));
+    contextRow->addWidget(contextPosition_, 1);
+    contextRow->addWidget(positionValue);
+    contextRow->addWidget(contextButton_);
+    connect(contextPosition_, &QSlider::valueChanged, positionValue,
+        [positionValue](int v) { positionValue->setText(QStringLiteral("%1 %").arg(v)); });
+    connect(contextButton_, &QPushButton::clicked, this, [this] { measureContext(contextPosition_->value() / 100.0); });
+    contextLayout->addLayout(contextRow);
     contextLayout->addWidget(contextNote_);
     contextLayout->addWidget(contextPlot_, 1);
 
@@ -316,6 +337,7 @@ CompareWindow::~CompareWindow()
     datasetFuture_.waitForFinished();
     cancelSpeed();
     speedFuture_.waitForFinished();
+    contextFuture_.waitForFinished();
     future_.waitForFinished();
 }
 
@@ -363,6 +385,7 @@ bool CompareWindow::compare()
     config.text = text_->text().toStdString();
     config.attention = true;
     config.effectiveContext = true;
+    config.contextPosition = contextPosition_->value() / 100.0;
     std::vector<std::string> folders;
     for (const QString& d : dirs) {
         folders.push_back(d.toStdString());
@@ -372,6 +395,7 @@ bool CompareWindow::compare()
     const RecordedRun run = projects_ != nullptr ? projects_->beginRun(QStringLiteral("compare"), dirs.front(), QStringLiteral("cpu"), params)
                                                  : RecordedRun {};
     setBusy(true);
+    run_ = {};
     status_->setText(tr("Loading and running %1 models…").arg(dirs.size()));
     auto* watcher = new QFutureWatcher<CompareOutcome>(this);
     connect(watcher, &QFutureWatcher<CompareOutcome>::finished, this, [this, watcher, run, config] {
@@ -387,12 +411,10 @@ bool CompareWindow::compare()
             return;
         }
         display(o.result, config);
+        run_ = run;
+        bool recorded = true;
         if (run.valid()) {
-            try {
-                run.project->writeArtifact(run.id, "comparison", "compare.json", engine::compareResultToJson(o.result, config));
-            } catch (const std::exception&) {
-                // The comparison stays on screen; the run keeps its summary.
-            }
+            recorded = recordArtifact("comparison", "compare.json", engine::compareResultToJson(o.result, config));
             QJsonObject summary;
             if (std::isfinite(o.result.top1Agreement)) {
                 summary[QStringLiteral("top1_agreement")] = o.result.top1Agreement;
@@ -402,8 +424,10 @@ bool CompareWindow::compare()
             }
             projects_->finishRun(run, projects::RunStatus::Completed, summary);
         }
-        status_->setText(run.valid() ? tr("Compared %1 models (run %2).").arg(o.result.facts.size()).arg(run.id)
-                                     : tr("Compared %1 models.").arg(o.result.facts.size()));
+        if (recorded) {
+            status_->setText(run.valid() ? tr("Compared %1 models (run %2).").arg(o.result.facts.size()).arg(run.id)
+                                         : tr("Compared %1 models.").arg(o.result.facts.size()));
+        }
         Q_EMIT compared();
     });
     auto cache = cache_;
@@ -439,18 +463,29 @@ bool CompareWindow::compare()
     return true;
 }
 
-bool CompareWindow::openRecord(const QString& path)
+namespace {
+std::optional<std::string> readWhole(const QString& path)
 {
-    std::ifstream in(path.toStdString());
+    std::ifstream in(path.toStdString(), std::ios::binary);
     if (!in) {
-        status_->setText(tr("Cannot read %1.").arg(path));
-        return false;
+        return std::nullopt;
     }
     std::ostringstream text;
     text << in.rdbuf();
+    return text.str();
+}
+} // namespace
+
+bool CompareWindow::openRecord(const QString& path)
+{
+    const std::optional<std::string> text = readWhole(path);
+    if (!text) {
+        status_->setText(tr("Cannot read %1.").arg(path));
+        return false;
+    }
     try {
         engine::CompareConfig config;
-        const engine::CompareResult r = engine::compareResultFromJson(text.str(), &config);
+        const engine::CompareResult r = engine::compareResultFromJson(*text, &config);
         QStringList dirs;
         for (const engine::ModelFacts& f : r.facts) {
             dirs << q(f.dir);
@@ -472,13 +507,65 @@ bool CompareWindow::openRun(qint64 runId)
     if (project == nullptr) {
         return false;
     }
+    // The newest file of each kind: measuring again adds one (compare-2.json, speed-2.json).
+    std::optional<projects::ArtifactRecord> comparison;
+    std::optional<projects::ArtifactRecord> speed;
+    std::optional<projects::ArtifactRecord> dataset;
     for (const projects::ArtifactRecord& a : project->artifacts(runId)) {
         if (a.kind == "comparison") {
-            return openRecord(q(project->artifactPath(a)));
+            comparison = a;
+        } else if (a.kind == "comparison-speed") {
+            speed = a;
+        } else if (a.kind == "dataset-comparison") {
+            dataset = a;
         }
     }
-    status_->setText(tr("Run %1 has no comparison to show.").arg(runId));
-    return false;
+    if (!comparison && !dataset) {
+        status_->setText(tr("Run %1 has no comparison to show.").arg(runId));
+        return false;
+    }
+    if (comparison && !openRecord(q(project->artifactPath(*comparison)))) {
+        return false;
+    }
+    try {
+        if (speed) {
+            const QString path = q(project->artifactPath(*speed));
+            const std::optional<std::string> bytes = readWhole(path);
+            if (!bytes) {
+                throw std::runtime_error(tr("Cannot read %1.").arg(path).toStdString());
+            }
+            speedSeries_ = engine::speedSeriesFromJson(*bytes, &speedConfig_);
+            showSpeed(QString());
+        }
+        if (dataset) {
+            const QString path = q(project->artifactPath(*dataset));
+            const std::optional<std::string> bytes = readWhole(path);
+            if (!bytes) {
+                throw std::runtime_error(tr("Cannot read %1.").arg(path).toStdString());
+            }
+            std::vector<std::string> dirs;
+            engine::DatasetComparison d = engine::datasetComparisonFromJson(*bytes, &datasetConfig_, &dirs);
+            if (!comparison) {
+                // A dataset run of lumen-cli compare: no sentence, only the dataset.
+                result_ = {};
+                QStringList names;
+                for (const std::string& dir : dirs) {
+                    names << q(dir);
+                }
+                setModels(names);
+                showPage(Page::Dataset);
+                status_->setText(tr("A saved dataset comparison (run %1).").arg(runId));
+            }
+            dataset_ = std::move(d);
+            datasetPath_->setText(q(datasetConfig_.data.path));
+            showDataset();
+        }
+    } catch (const std::exception& e) {
+        status_->setText(tr("Run %1: %2").arg(runId).arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+    run_ = {};
+    return true;
 }
 
 void CompareWindow::display(const engine::CompareResult& r, const engine::CompareConfig& config)
@@ -573,8 +660,14 @@ void CompareWindow::display(const engine::CompareResult& r, const engine::Compar
     }
     showAttention();
     showContext();
-    speed_->setSeries({});
-    speedNote_->setText(tr("Measure to compare how the models' time grows with the length."));
+    speedSeries_.clear();
+    showSpeed(QString());
+    dataset_ = {};
+    datasetTable_->clear();
+    datasetTable_->setRowCount(0);
+    datasetTable_->setColumnCount(0);
+    datasetProgress_->setValue(0);
+    contextPosition_->setValue(static_cast<int>(std::lround(100.0 * config.contextPosition)));
 
     // KL and agreement.
     divergence_->clear();
@@ -757,7 +850,9 @@ void CompareWindow::showAttention()
 
 QString CompareWindow::columnName(int model) const
 {
-    return QStringLiteral("[%1] %2").arg(model + 1).arg(QFileInfo(q(result_.facts.at(static_cast<size_t>(model)).dir)).fileName());
+    const QString dir = static_cast<size_t>(model) < result_.facts.size() ? q(result_.facts[static_cast<size_t>(model)].dir)
+                                                                           : modelList_->item(model)->text();
+    return QStringLiteral("[%1] %2").arg(model + 1).arg(QFileInfo(dir).fileName());
 }
 
 std::vector<std::shared_ptr<engine::Model>> CompareWindow::comparedModels() const
@@ -799,8 +894,9 @@ void CompareWindow::showContext()
     contextPlot_->xAxis->setRange(-0.2, longest + 0.2);
     contextPlot_->replot();
     contextNote_->setText(missing.isEmpty()
-            ? tr("The last layer at the middle token: how much of the gradient comes from within each distance. A curve that "
-                 "reaches 1 early looks near; a decoder looks only to its left.")
+            ? tr("The last layer at %1 % of the text (each model's own tokens): how much of the gradient comes from within "
+                 "each distance. A curve that reaches 1 early looks near; a decoder looks only to its left.")
+                  .arg(std::lround(100.0 * config_.contextPosition))
             : tr("Not measured: %1").arg(missing.join(QStringLiteral("; "))));
 }
 
@@ -815,59 +911,105 @@ bool CompareWindow::measureSpeed(int longest)
         speedNote_->setText(tr("The models are not loaded any more; compare again."));
         return false;
     }
-    std::vector<std::pair<std::string, std::shared_ptr<engine::Model>>> models;
-    for (size_t m = 0; m < loaded.size(); ++m) {
-        models.emplace_back(QFileInfo(q(result_.facts[m].dir)).fileName().toStdString(), loaded[m]);
-    }
     speedCancel_ = std::make_shared<std::atomic<bool>>(false);
     auto cancel = speedCancel_;
+    engine::SpeedConfig config;
+    config.longest = longest;
     setBusy(true);
     speedButton_->setEnabled(false);
     speedNote_->setText(tr("Measuring…"));
-    using Series = std::vector<widgets::LengthSeries>;
+    using Series = std::vector<engine::SpeedSeries>;
     auto* watcher = new QFutureWatcher<Series>(this);
-    connect(watcher, &QFutureWatcher<Series>::finished, this, [this, watcher, cancel] {
+    connect(watcher, &QFutureWatcher<Series>::finished, this, [this, watcher, cancel, config] {
         watcher->deleteLater();
         setBusy(false);
         speedButton_->setEnabled(true);
-        speed_->setSeries(watcher->result());
-        speedNote_->setText(cancel->load() ? tr("Cancelled: the lengths measured so far.")
-                                           : tr("Median of 3 forward passes per length, batch 1, random ids; FLOPs dashed."));
+        speedSeries_ = watcher->result();
+        speedConfig_ = config;
+        showSpeed(cancel->load() ? tr("Cancelled: the lengths measured so far.") : QString());
+        recordArtifact("comparison-speed", "speed.json", engine::speedSeriesToJson(speedSeries_, speedConfig_));
         Q_EMIT speedMeasured();
     });
-    speedFuture_ = QtConcurrent::run([models, longest, cancel] {
-        Series out;
+    speedFuture_ = QtConcurrent::run([loaded, config, cancel] {
         engine::RunControl control;
         control.cancel = cancel.get();
-        for (const auto& [name, model] : models) {
-            widgets::LengthSeries s;
-            s.model = q(name);
-            const int64_t positions = model->info().maxPositions;
-            for (int64_t length = 32; length <= longest && (positions <= 0 || length <= positions); length *= 2) {
-                if (cancel->load()) {
-                    break;
-                }
-                engine::BenchConfig config;
-                config.seqLen = length;
-                config.warmup = 1;
-                config.repeats = 3;
-                try {
-                    const engine::BenchResult b = engine::benchmarkForward(*model, config, control);
-                    if (b.status == engine::JobStatus::Cancelled) {
-                        break;
-                    }
-                    s.lengths.push_back(static_cast<double>(length));
-                    s.milliseconds.push_back(b.medianMs);
-                    s.gflops.push_back(engine::forwardFlops(*model, length) / 1e9);
-                } catch (const std::exception&) {
-                    break; // this length is beyond what the model takes
-                }
-            }
-            out.push_back(std::move(s));
+        std::vector<engine::Model*> models;
+        for (const auto& m : loaded) {
+            models.push_back(m.get());
+        }
+        return engine::speedAgainstLength(models, config, control);
+    });
+    watcher->setFuture(speedFuture_);
+    return true;
+}
+
+void CompareWindow::showSpeed(const QString& note)
+{
+    std::vector<widgets::LengthSeries> chart;
+    for (const engine::SpeedSeries& s : speedSeries_) {
+        widgets::LengthSeries c;
+        c.model = QFileInfo(q(s.model)).fileName();
+        c.lengths.assign(s.lengths.begin(), s.lengths.end());
+        c.milliseconds = s.milliseconds;
+        c.gflops = s.gflops;
+        chart.push_back(std::move(c));
+    }
+    speed_->setSeries(chart);
+    speedNote_->setText(!note.isEmpty() ? note
+            : speedSeries_.empty()
+            ? tr("Measure to compare how the models' time grows with the length.")
+            : tr("Median of %1 forward passes per length, batch 1, random ids; FLOPs dashed.").arg(speedConfig_.repeats));
+}
+
+bool CompareWindow::recordArtifact(const char* kind, const char* fileName, const std::string& bytes)
+{
+    if (!run_.valid()) {
+        return true;
+    }
+    try {
+        run_.project->writeArtifact(run_.id, kind, fileName, bytes);
+        return true;
+    } catch (const std::exception& e) {
+        status_->setText(tr("Shown, but not saved with run %1: %2").arg(run_.id).arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
+bool CompareWindow::measureContext(double relative)
+{
+    if (busy_ || result_.facts.empty()) {
+        contextNote_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare first."));
+        return false;
+    }
+    const std::vector<std::shared_ptr<engine::Model>> loaded = comparedModels();
+    if (loaded.empty()) {
+        contextNote_->setText(tr("The models are not loaded any more; compare again."));
+        return false;
+    }
+    setBusy(true);
+    contextButton_->setEnabled(false);
+    contextNote_->setText(tr("Measuring the gradient fields…"));
+    using Contexts = std::vector<engine::EffectiveContext>;
+    auto* watcher = new QFutureWatcher<Contexts>(this);
+    connect(watcher, &QFutureWatcher<Contexts>::finished, this, [this, watcher, relative] {
+        watcher->deleteLater();
+        setBusy(false);
+        contextButton_->setEnabled(true);
+        result_.contexts = watcher->result();
+        config_.contextPosition = relative;
+        showContext();
+        recordArtifact("comparison", "compare.json", engine::compareResultToJson(result_, config_));
+        Q_EMIT contextMeasured();
+    });
+    const std::string text = config_.text;
+    contextFuture_ = QtConcurrent::run([loaded, text, relative] {
+        Contexts out;
+        for (const auto& m : loaded) {
+            out.push_back(engine::effectiveContextAt(*m, text, relative));
         }
         return out;
     });
-    watcher->setFuture(speedFuture_);
+    watcher->setFuture(contextFuture_);
     return true;
 }
 
@@ -954,15 +1096,7 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
     config.data.labelColumn = labelColumn.toStdString();
     config.limit = limit;
     const int n = static_cast<int>(held.size());
-    datasetTable_->clear();
-    datasetTable_->setRowCount(0);
-    datasetTable_->setColumnCount(4 + n);
-    QStringList headers { tr("Line"), tr("Disagreement"), tr("Text"), tr("Label") };
-    for (int m = 0; m < n; ++m) {
-        headers << columnName(m);
-    }
-    datasetTable_->setHorizontalHeaderLabels(headers);
-    datasetTable_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    setDatasetColumns(n);
     datasetCancel_ = std::make_shared<std::atomic<bool>>(false);
     auto cancel = datasetCancel_;
     datasetError_.clear();
@@ -970,7 +1104,7 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
     datasetRun_->setEnabled(false);
     datasetSummary_->setText(tr("Running the dataset through %1 models…").arg(n));
     auto* watcher = new QFutureWatcher<engine::DatasetComparison>(this);
-    connect(watcher, &QFutureWatcher<engine::DatasetComparison>::finished, this, [this, watcher, cancel] {
+    connect(watcher, &QFutureWatcher<engine::DatasetComparison>::finished, this, [this, watcher, config] {
         watcher->deleteLater();
         setBusy(false);
         datasetRun_->setEnabled(true);
@@ -980,30 +1114,13 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
             Q_EMIT datasetCompared();
             return;
         }
-        // The rows again, most disagreement first.
-        datasetTable_->setRowCount(0);
-        for (const engine::DatasetExample& e : dataset_.examples) {
-            appendDatasetRow(e);
+        datasetConfig_ = config;
+        showDataset();
+        std::vector<std::string> dirs;
+        for (const engine::ModelFacts& f : result_.facts) {
+            dirs.push_back(f.dir);
         }
-        datasetProgress_->setRange(0, static_cast<int>(std::max<int64_t>(1, dataset_.total)));
-        datasetProgress_->setValue(static_cast<int>(dataset_.examples.size()));
-        QStringList parts;
-        for (size_t m = 0; m < dataset_.accuracy.size(); ++m) {
-            if (std::isfinite(dataset_.accuracy[m])) {
-                parts << tr("[%1] accuracy %2 %").arg(m + 1).arg(100.0 * dataset_.accuracy[m], 0, 'f', 1);
-            }
-        }
-        for (size_t a = 0; a < dataset_.agreement.size(); ++a) {
-            for (size_t b = a + 1; b < dataset_.agreement.size(); ++b) {
-                if (std::isfinite(dataset_.agreement[a][b])) {
-                    parts << tr("[%1]–[%2] agree %3 %").arg(a + 1).arg(b + 1).arg(100.0 * dataset_.agreement[a][b], 0, 'f', 1);
-                }
-            }
-        }
-        datasetSummary_->setText((cancel->load() ? tr("Cancelled after %1 of %2 examples. ") : tr("%1 of %2 examples. "))
-                                     .arg(dataset_.examples.size())
-                                     .arg(dataset_.total)
-            + parts.join(QStringLiteral(" · ")) + tr(". Most disagreement first."));
+        recordArtifact("dataset-comparison", "dataset-compare.json", engine::datasetComparisonToJson(dataset_, config, dirs));
         Q_EMIT datasetCompared();
     });
     QPointer<CompareWindow> self(this);
@@ -1037,6 +1154,49 @@ bool CompareWindow::compareDataset(const QString& path, const QString& textColum
     });
     watcher->setFuture(datasetFuture_);
     return true;
+}
+
+void CompareWindow::setDatasetColumns(int models)
+{
+    datasetTable_->clear();
+    datasetTable_->setRowCount(0);
+    datasetTable_->setColumnCount(4 + models);
+    QStringList headers { tr("Line"), tr("Disagreement"), tr("Text"), tr("Label") };
+    for (int m = 0; m < models; ++m) {
+        headers << columnName(m);
+    }
+    datasetTable_->setHorizontalHeaderLabels(headers);
+    datasetTable_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+}
+
+void CompareWindow::showDataset()
+{
+    // The rows again, most disagreement first.
+    setDatasetColumns(static_cast<int>(dataset_.accuracy.size()));
+    for (const engine::DatasetExample& e : dataset_.examples) {
+        appendDatasetRow(e);
+    }
+    datasetProgress_->setRange(0, static_cast<int>(std::max<int64_t>(1, dataset_.total)));
+    datasetProgress_->setValue(static_cast<int>(dataset_.examples.size()));
+    QStringList parts;
+    for (size_t m = 0; m < dataset_.accuracy.size(); ++m) {
+        if (std::isfinite(dataset_.accuracy[m])) {
+            parts << tr("[%1] accuracy %2 %").arg(m + 1).arg(100.0 * dataset_.accuracy[m], 0, 'f', 1);
+        }
+    }
+    for (size_t a = 0; a < dataset_.agreement.size(); ++a) {
+        for (size_t b = a + 1; b < dataset_.agreement.size(); ++b) {
+            if (std::isfinite(dataset_.agreement[a][b])) {
+                parts << tr("[%1]–[%2] agree %3 %").arg(a + 1).arg(b + 1).arg(100.0 * dataset_.agreement[a][b], 0, 'f', 1);
+            }
+        }
+    }
+    const bool cancelled = dataset_.status == engine::JobStatus::Cancelled;
+    datasetSummary_->setText(QStringLiteral("%1: ").arg(QFileInfo(q(datasetConfig_.data.path)).fileName())
+        + (cancelled ? tr("cancelled after %1 of %2 examples. ") : tr("%1 of %2 examples. "))
+              .arg(dataset_.examples.size())
+              .arg(dataset_.total)
+        + parts.join(QStringLiteral(" · ")) + tr(". Most disagreement first."));
 }
 
 void CompareWindow::appendDatasetRow(const engine::DatasetExample& e)

@@ -31,6 +31,7 @@
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QSlider;
 class QSpinBox;
 class QTabWidget;
 class QListWidget;
@@ -96,17 +97,24 @@ public:
     widgets::AttentionHeatmap* differenceMap() const { return difference_; }
     QLabel* differenceTitle() const { return differenceTitle_; }
     QSpinBox* layerBox() const { return layer_; }
-    enum class Page { Predictions, Attention, EffectiveContext, Speed };
+    enum class Page { Predictions, Attention, EffectiveContext, Speed, Dataset };
     /// Brings one of the tabs forward.
     void showPage(Page page);
     /// The effective context curves, one graph per model (share of the gradient within
-    /// distance d of the middle token).
+    /// distance d of the chosen token).
     QCustomPlot* contextPlot() const { return contextPlot_; }
+    /// Measures the effective context again at `relative` (0 = each model's first token, 1 =
+    /// its last) on the worker; contextMeasured() follows. False while busy or before a
+    /// comparison whose models are loaded.
+    bool measureContext(double relative);
+    QSlider* contextPositionSlider() const { return contextPosition_; }
     /// Times every compared model's forward pass at lengths 32 .. `longest` (each model up
     /// to its positions) on the worker; speedMeasured() follows. False while busy or before
     /// a comparison.
     bool measureSpeed(int longest = 1024);
     void cancelSpeed();
+    /// The measured (or re-opened) speed series.
+    const std::vector<engine::SpeedSeries>& speedResult() const { return speedSeries_; }
     /// Runs every example of a CSV / TSV / JSONL column (or a text file's lines) through the
     /// compared models on the worker, rows appearing as they are done; datasetCompared()
     /// follows, with the table then sorted by disagreement. `labelColumn` "" = no labels.
@@ -129,6 +137,7 @@ public:
 Q_SIGNALS:
     void compared();
     void speedMeasured();
+    void contextMeasured();
     void datasetCompared();
     void datasetExample(const engine::DatasetExample& example, qint64 done, qint64 total);
     void failed(const QString& message);
@@ -138,7 +147,13 @@ private:
     void setBusy(bool busy);
     void showAttention();
     void showContext();
+    void showSpeed(const QString& note);
+    void showDataset();
+    void setDatasetColumns(int models);
     void appendDatasetRow(const engine::DatasetExample& e);
+    /// Adds a file to the run this comparison was recorded as (when it was); a failure to
+    /// write is shown in the status line (false) and keeps what is on screen.
+    bool recordArtifact(const char* kind, const char* fileName, const std::string& bytes);
     /// The compared models from the cache, in column order; empty when one is not loaded.
     std::vector<std::shared_ptr<engine::Model>> comparedModels() const;
     /// "[2] albert": a model's column title (its number and folder name).
@@ -148,6 +163,8 @@ private:
     bool busy_ = false;
     engine::CompareResult result_;
     engine::CompareConfig config_;
+    /// The run the shown comparison was recorded as (not set for a re-opened one).
+    RecordedRun run_;
     /// Loaded models by folder, shared with the worker (which loads into it).
     struct Cache {
         std::mutex mutex;
@@ -169,12 +186,18 @@ private:
     QTabWidget* centre_ = nullptr;
     QCustomPlot* contextPlot_ = nullptr;
     QLabel* contextNote_ = nullptr;
+    QSlider* contextPosition_ = nullptr;
+    QPushButton* contextButton_ = nullptr;
+    QFuture<std::vector<engine::EffectiveContext>> contextFuture_;
     widgets::SpeedLengthChart* speed_ = nullptr;
     QPushButton* speedButton_ = nullptr;
     QLabel* speedNote_ = nullptr;
     std::shared_ptr<std::atomic<bool>> speedCancel_;
-    QFuture<std::vector<widgets::LengthSeries>> speedFuture_;
+    QFuture<std::vector<engine::SpeedSeries>> speedFuture_;
+    std::vector<engine::SpeedSeries> speedSeries_;
+    engine::SpeedConfig speedConfig_;
     engine::DatasetComparison dataset_;
+    engine::DatasetCompareConfig datasetConfig_;
     std::shared_ptr<std::atomic<bool>> datasetCancel_;
     QFuture<engine::DatasetComparison> datasetFuture_;
     QLineEdit* datasetPath_ = nullptr;

@@ -632,7 +632,7 @@ void RunBrowser::openArtifact(qint64 runId, qint64 artifactId)
             Q_EMIT attentionRunRequested(runId);
         } else if (a.kind == "demo") {
             Q_EMIT demoRunRequested(runId);
-        } else if (a.kind == "comparison") {
+        } else if (a.kind == "comparison" || a.kind == "comparison-speed" || a.kind == "dataset-comparison") {
             Q_EMIT comparisonRunRequested(runId);
         } else {
             QDesktopServices::openUrl(QUrl::fromLocalFile(path));

@@ -127,6 +127,18 @@ private Q_SLOTS:
             }
         }
 
+        // The effective context again at the last token of each model's text.
+        QSignalSpy contextDone(&window, &CompareWindow::contextMeasured);
+        window.contextPositionSlider()->setValue(100);
+        QVERIFY(window.measureContext(1.0));
+        QVERIFY(contextDone.wait(60000));
+        for (size_t m = 0; m < 3; ++m) {
+            QCOMPARE(window.result().contexts[m].position, r.facts[m].tokens - 1);
+            const auto* data = window.contextPlot()->graph(static_cast<int>(m))->data().data();
+            QCOMPARE(data->size(), static_cast<int>(window.result().contexts[m].withinDistance.size()));
+            QCOMPARE((data->constEnd() - 1)->value, window.result().contexts[m].withinDistance.back());
+        }
+
         // A dataset through the same models: rows stream in, then sorted by disagreement.
         const QString cloze = dir_.filePath(QStringLiteral("cloze.csv"));
         QFile c(cloze);
@@ -144,6 +156,8 @@ private Q_SLOTS:
         QCOMPARE(window.datasetTable()->item(0, 2)->text(), QString::fromStdString(window.datasetResult().examples.front().text));
         QVERIFY(window.datasetResult().examples[0].disagreement >= window.datasetResult().examples[1].disagreement);
         QVERIFY2(window.datasetSummary()->text().contains(QStringLiteral("accuracy")), qPrintable(window.datasetSummary()->text()));
+        const lumen::engine::DatasetComparison firstDataset = window.datasetResult();
+        const QString firstRow = window.datasetTable()->item(0, 4)->text();
         QVERIFY(window.compareDataset(cloze, QStringLiteral("nope"), QString()));
         QVERIFY(datasetDone.wait(60000));
         QVERIFY2(window.datasetSummary()->text().contains(QStringLiteral("cloze.csv:1")), qPrintable(window.datasetSummary()->text()));
@@ -174,6 +188,65 @@ private Q_SLOTS:
         }
         QCOMPARE(again.divergenceTable()->item(1, 2)->text(), kl->item(1, 2)->text());
         QCOMPARE(again.tokenTable()->columnCount(), tokens->columnCount());
+        // ... with the effective context where it was measured last, the speed chart and the
+        // dataset table (the last dataset that ran; the one with the wrong column did not).
+        QCOMPARE(again.contextPositionSlider()->value(), 100);
+        for (size_t m = 0; m < 3; ++m) {
+            QCOMPARE(again.result().contexts[m].position, window.result().contexts[m].position);
+            QCOMPARE(again.result().contexts[m].withinDistance, window.result().contexts[m].withinDistance);
+        }
+        QCOMPARE(again.speedResult().size(), window.speedResult().size());
+        for (size_t m = 0; m < 3; ++m) {
+            QCOMPARE(again.speedResult()[m].lengths, window.speedResult()[m].lengths);
+            QCOMPARE(again.speedResult()[m].milliseconds, window.speedResult()[m].milliseconds);
+            QCOMPARE(again.speedChart()->series()[m].milliseconds, window.speedChart()->series()[m].milliseconds);
+        }
+        QCOMPARE(again.datasetTable()->rowCount(), 3);
+        QCOMPARE(again.datasetResult().examples.size(), size_t { 3 });
+        QCOMPARE(again.datasetResult().examples[0].text, firstDataset.examples[0].text);
+        QCOMPARE(again.datasetResult().examples[0].top1, firstDataset.examples[0].top1);
+        QCOMPARE(again.datasetTable()->item(0, 4)->text(), firstRow);
+        QVERIFY(again.datasetSummary()->text().contains(QStringLiteral("accuracy")));
+    }
+
+    // A dataset run of lumen-cli compare (dataset-compare.json only) opens on the Dataset tab.
+    void opensADatasetRun()
+    {
+        auto project = lumen::projects::Project::create(dir_.filePath(QStringLiteral("e.lumen")).toStdString());
+        const int64_t id = project->beginRun({ "compare", conformance("bert").toStdString(), "cpu", "{}", "" });
+        lumen::engine::DatasetComparison d;
+        d.total = 2;
+        d.accuracy = { 0.5, std::nan("") };
+        d.agreement = { { 1.0, 0.5 }, { 0.5, 1.0 } };
+        for (int i = 0; i < 2; ++i) {
+            lumen::engine::DatasetExample e;
+            e.index = i;
+            e.line = i + 2;
+            e.text = i == 0 ? "A [MASK] day." : "The sky is [MASK].";
+            e.label = "fine";
+            e.top1 = { "fine", i == 0 ? "good" : "blue" };
+            e.top1Probability = { 0.5, 0.25 };
+            e.disagreement = 1.0 - i;
+            d.examples.push_back(e);
+        }
+        lumen::engine::DatasetCompareConfig config;
+        config.data.path = "/data/cloze.csv";
+        project->writeArtifact(id, "dataset-comparison", "dataset-compare.json",
+            lumen::engine::datasetComparisonToJson(d, config, { conformance("bert").toStdString(), conformance("albert").toStdString() }));
+        project->finishRun(id, lumen::projects::RunStatus::Completed, "{}");
+        project.reset();
+        ProjectController projects;
+        QVERIFY(projects.openOrCreateProject(dir_.filePath(QStringLiteral("e.lumen"))));
+        CompareWindow window(&projects);
+        QVERIFY(window.openRun(id));
+        QCOMPARE(window.models(), (QStringList { conformance("bert"), conformance("albert") }));
+        QCOMPARE(window.datasetTable()->rowCount(), 2);
+        QCOMPARE(window.datasetTable()->columnCount(), 6);
+        QVERIFY(window.datasetTable()->horizontalHeaderItem(5)->text().endsWith(QStringLiteral("albert")));
+        QCOMPARE(window.datasetTable()->item(1, 5)->text(), QStringLiteral("blue (25.0 %)"));
+        QVERIFY2(window.datasetSummary()->text().startsWith(QStringLiteral("cloze.csv: 2 of 2")), qPrintable(window.datasetSummary()->text()));
+        QVERIFY(window.datasetSummary()->text().contains(QStringLiteral("[1] accuracy 50.0 %")));
+        QVERIFY(!window.datasetSummary()->text().contains(QStringLiteral("[2] accuracy")));
     }
 
     // A - B for two models of one shape: zero for a model against itself; against another

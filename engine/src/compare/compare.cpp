@@ -310,6 +310,43 @@ double klDivergence(const std::vector<double>& p, const std::vector<double>& q)
     return std::max(0.0, kl);
 }
 
+int64_t positionAtRelative(double relative, int64_t tokens)
+{
+    if (tokens <= 0) {
+        return 0;
+    }
+    const double r = std::isfinite(relative) ? std::clamp(relative, 0.0, 1.0) : 0.5;
+    return std::clamp<int64_t>(std::llround(r * static_cast<double>(tokens - 1)), 0, tokens - 1);
+}
+
+namespace {
+EffectiveContext contextOfIds(Model& model, const std::vector<int64_t>& ids, double relative)
+{
+    EffectiveContext context;
+    try {
+        GradientFieldConfig field;
+        field.position = positionAtRelative(relative, static_cast<int64_t>(ids.size()));
+        const GradientField g = gradientReceptiveFieldFromIds(model, ids, field);
+        context.position = g.position;
+        context.withinDistance = g.withinDistance;
+    } catch (const Error& e) {
+        context.why = e.what();
+    }
+    return context;
+}
+} // namespace
+
+EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative)
+{
+    if (model.tokenizer() == nullptr) {
+        EffectiveContext none;
+        none.why = model.info().dir + " has no tokenizer files, so it cannot read the text.";
+        return none;
+    }
+    const std::string own = hasMaskMarker(text) ? withOwnMask(text, *model.tokenizer()) : text;
+    return contextOfIds(model, model.prepare({ own }).encodings.front().ids, relative);
+}
+
 CompareResult compareModels(const std::vector<Model*>& models, const CompareConfig& config, const RunControl& control)
 {
     if (models.size() < 2 || models.size() > 4) {
@@ -436,15 +473,7 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         }
 
         if (config.effectiveContext) {
-            EffectiveContext context;
-            try {
-                const GradientField field = gradientReceptiveFieldFromIds(model, encoding.ids);
-                context.position = field.position;
-                context.withinDistance = field.withinDistance;
-            } catch (const Error& e) {
-                context.why = e.what();
-            }
-            result.contexts.push_back(std::move(context));
+            result.contexts.push_back(contextOfIds(model, encoding.ids, config.contextPosition));
         }
         ModelFacts f;
         f.dir = info.dir;
@@ -649,6 +678,7 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
     j["format"] = "lumen-compare-1";
     j["text"] = config.text;
     j["top_k"] = config.topK;
+    j["context_position"] = config.contextPosition;
     Json models = Json::array();
     for (size_t m = 0; m < r.facts.size(); ++m) {
         const ModelFacts& f = r.facts[m];
@@ -719,6 +749,7 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
         if (config != nullptr) {
             config->text = j.at("text").get<std::string>();
             config->topK = j.value("top_k", config->topK);
+            config->contextPosition = j.value("context_position", 0.5);
         }
         CompareResult r;
         for (const Json& m : j.at("models")) {
@@ -893,6 +924,186 @@ DatasetComparison compareOnDataset(const std::vector<Model*>& models, const Data
         return !xn && x.disagreement > y.disagreement;
     });
     return out;
+}
+
+} // namespace lumen::engine
+
+namespace lumen::engine {
+
+namespace {
+Json parseFormat(const std::string& json, const char* what, const char* format)
+{
+    Json j;
+    try {
+        j = Json::parse(json);
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the ") + what + " file is not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || j.value("format", std::string()) != format) {
+        throw Error(ErrorKind::InvalidInput, std::string("the ") + what + " file is not in Lumen's format " + format + ".");
+    }
+    return j;
+}
+} // namespace
+
+std::string datasetComparisonToJson(const DatasetComparison& d, const DatasetCompareConfig& config,
+                                    const std::vector<std::string>& modelDirs)
+{
+    Json models = Json::array();
+    for (size_t m = 0; m < modelDirs.size(); ++m) {
+        models.push_back({ { "dir", modelDirs[m] }, { "accuracy", numberOrNull(m < d.accuracy.size() ? d.accuracy[m] : std::numeric_limits<double>::quiet_NaN()) } });
+    }
+    Json agreement = Json::array();
+    for (const auto& row : d.agreement) {
+        Json out = Json::array();
+        for (const double v : row) {
+            out.push_back(numberOrNull(v));
+        }
+        agreement.push_back(out);
+    }
+    Json examples = Json::array();
+    for (const DatasetExample& e : d.examples) {
+        examples.push_back({ { "index", e.index }, { "line", e.line }, { "text", e.text }, { "label", e.label },
+            { "top1", e.top1 }, { "top1_probability", e.top1Probability }, { "disagreement", numberOrNull(e.disagreement) } });
+    }
+    const Json j { { "format", "lumen-dataset-compare-1" }, { "data", config.data.path },
+        { "text_column", config.data.textColumn }, { "label_column", config.data.labelColumn }, { "limit", config.limit },
+        { "top_k", config.topK }, { "examples_compared", d.examples.size() }, { "total", d.total },
+        { "cancelled", d.status == JobStatus::Cancelled }, { "models", models }, { "agreement", agreement },
+        { "examples", examples } };
+    return j.dump(2) + "\n";
+}
+
+DatasetComparison datasetComparisonFromJson(const std::string& json, DatasetCompareConfig* config,
+                                            std::vector<std::string>* modelDirs)
+{
+    const Json j = parseFormat(json, "dataset comparison", "lumen-dataset-compare-1");
+    try {
+        DatasetComparison d;
+        if (config != nullptr) {
+            config->data.path = j.at("data").get<std::string>();
+            config->data.textColumn = j.value("text_column", std::string("text"));
+            config->data.labelColumn = j.value("label_column", std::string());
+            config->limit = j.value("limit", int64_t { 0 });
+            config->topK = j.value("top_k", config->topK);
+        }
+        std::vector<std::string> dirs;
+        for (const Json& m : j.at("models")) {
+            dirs.push_back(m.at("dir").get<std::string>());
+            d.accuracy.push_back(numberFrom(m.at("accuracy")));
+        }
+        for (const Json& row : j.at("agreement")) {
+            std::vector<double> out;
+            for (const Json& v : row) {
+                out.push_back(numberFrom(v));
+            }
+            if (out.size() != dirs.size()) {
+                throw Error(ErrorKind::InvalidInput, "the dataset comparison file's agreement table does not match its models.");
+            }
+            d.agreement.push_back(out);
+        }
+        for (const Json& e : j.at("examples")) {
+            DatasetExample ex;
+            ex.index = e.value("index", int64_t { 0 });
+            ex.line = e.at("line").get<int64_t>();
+            ex.text = e.at("text").get<std::string>();
+            ex.label = e.value("label", std::string());
+            ex.top1 = e.at("top1").get<std::vector<std::string>>();
+            ex.top1Probability = e.at("top1_probability").get<std::vector<double>>();
+            ex.disagreement = numberFrom(e.at("disagreement"));
+            if (ex.top1.size() != dirs.size() || ex.top1Probability.size() != dirs.size()) {
+                throw Error(ErrorKind::InvalidInput, "an example of the dataset comparison file (line " + std::to_string(ex.line)
+                                                         + ") does not have one answer per model.");
+            }
+            d.examples.push_back(std::move(ex));
+        }
+        if (d.agreement.size() != dirs.size()) {
+            throw Error(ErrorKind::InvalidInput, "the dataset comparison file's agreement table does not match its models.");
+        }
+        d.total = j.value("total", static_cast<int64_t>(d.examples.size()));
+        d.status = j.value("cancelled", false) ? JobStatus::Cancelled : JobStatus::Completed;
+        if (modelDirs != nullptr) {
+            *modelDirs = dirs;
+        }
+        return d;
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the dataset comparison file is malformed: ") + e.what());
+    }
+}
+
+std::vector<SpeedSeries> speedAgainstLength(const std::vector<Model*>& models, const SpeedConfig& config,
+                                            const RunControl& control)
+{
+    if (config.shortest < 1 || config.longest < config.shortest || config.repeats < 1) {
+        throw Error(ErrorKind::InvalidInput, "the lengths to time run from 1 token up, the longest at least the shortest, "
+                                             "with at least one timed pass.");
+    }
+    std::vector<SpeedSeries> out;
+    for (Model* model : models) {
+        SpeedSeries s;
+        s.model = model->info().dir;
+        const int64_t positions = model->info().maxPositions;
+        for (int64_t length = config.shortest; length <= config.longest && (positions <= 0 || length <= positions); length *= 2) {
+            if (control.cancelled()) {
+                break;
+            }
+            BenchConfig bench;
+            bench.seqLen = length;
+            bench.warmup = 1;
+            bench.repeats = config.repeats;
+            try {
+                const BenchResult b = benchmarkForward(*model, bench, control);
+                if (b.status == JobStatus::Cancelled) {
+                    break;
+                }
+                s.lengths.push_back(length);
+                s.milliseconds.push_back(b.medianMs);
+                s.gflops.push_back(forwardFlops(*model, length) / 1e9);
+            } catch (const std::exception&) {
+                break; // this length is beyond what the model takes
+            }
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::string speedSeriesToJson(const std::vector<SpeedSeries>& series, const SpeedConfig& config)
+{
+    Json models = Json::array();
+    for (const SpeedSeries& s : series) {
+        models.push_back({ { "dir", s.model }, { "lengths", s.lengths }, { "milliseconds", s.milliseconds }, { "gflops", s.gflops } });
+    }
+    const Json j { { "format", "lumen-compare-speed-1" }, { "shortest", config.shortest }, { "longest", config.longest },
+        { "repeats", config.repeats }, { "batch", 1 }, { "models", models } };
+    return j.dump(2) + "\n";
+}
+
+std::vector<SpeedSeries> speedSeriesFromJson(const std::string& json, SpeedConfig* config)
+{
+    const Json j = parseFormat(json, "speed", "lumen-compare-speed-1");
+    try {
+        if (config != nullptr) {
+            config->shortest = j.value("shortest", config->shortest);
+            config->longest = j.value("longest", config->longest);
+            config->repeats = j.value("repeats", config->repeats);
+        }
+        std::vector<SpeedSeries> out;
+        for (const Json& m : j.at("models")) {
+            SpeedSeries s;
+            s.model = m.at("dir").get<std::string>();
+            s.lengths = m.at("lengths").get<std::vector<int64_t>>();
+            s.milliseconds = m.at("milliseconds").get<std::vector<double>>();
+            s.gflops = m.at("gflops").get<std::vector<double>>();
+            if (s.milliseconds.size() != s.lengths.size() || s.gflops.size() != s.lengths.size()) {
+                throw Error(ErrorKind::InvalidInput, "the speed file's series for " + s.model + " has lists of different lengths.");
+            }
+            out.push_back(std::move(s));
+        }
+        return out;
+    } catch (const Json::exception& e) {
+        throw Error(ErrorKind::InvalidInput, std::string("the speed file is malformed: ") + e.what());
+    }
 }
 
 } // namespace lumen::engine

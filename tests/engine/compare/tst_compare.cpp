@@ -314,6 +314,33 @@ private Q_SLOTS:
             [&](const DatasetExample&, int64_t done, int64_t) { cancel = done >= 2; });
         QCOMPARE(part.status, JobStatus::Cancelled);
         QCOMPARE(part.examples.size(), size_t { 2 });
+        // dataset-compare.json reads back with the same numbers, the cancelled state kept.
+        DatasetCompareConfig readConfig;
+        std::vector<std::string> dirs;
+        const DatasetComparison again = datasetComparisonFromJson(datasetComparisonToJson(part, config, { "a", "b" }), &readConfig, &dirs);
+        QCOMPARE(dirs, (std::vector<std::string> { "a", "b" }));
+        QCOMPARE(readConfig.data.path, config.data.path);
+        QCOMPARE(readConfig.data.labelColumn, std::string("answer"));
+        QCOMPARE(again.status, JobStatus::Cancelled);
+        QCOMPARE(again.total, part.total);
+        QCOMPARE(again.examples.size(), part.examples.size());
+        for (size_t i = 0; i < part.examples.size(); ++i) {
+            QCOMPARE(again.examples[i].text, part.examples[i].text);
+            QCOMPARE(again.examples[i].line, part.examples[i].line);
+            QCOMPARE(again.examples[i].top1, part.examples[i].top1);
+            QCOMPARE(again.examples[i].top1Probability, part.examples[i].top1Probability);
+            QCOMPARE(again.examples[i].disagreement, part.examples[i].disagreement);
+        }
+        QCOMPARE(again.accuracy, part.accuracy);
+        QCOMPARE(again.agreement[0][1], part.agreement[0][1]);
+        QVERIFY_THROWS_EXCEPTION(Error, datasetComparisonFromJson("{\"format\": \"lumen-compare-1\"}"));
+        try {
+            datasetComparisonFromJson(R"({"format": "lumen-dataset-compare-1", "data": "x", "models": [{"dir": "a", "accuracy": null}],
+                "agreement": [[1]], "examples": [{"line": 2, "text": "t", "top1": ["a", "b"], "top1_probability": [1, 1], "disagreement": 0}]})");
+            QFAIL("an example with two answers for one model was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("line 2") != std::string::npos, e.what());
+        }
         // No labels: accuracy NaN.
         config.data.labelColumn.clear();
         QVERIFY(std::isnan(compareOnDataset({ bert.get(), albert.get() }, config).accuracy[0]));
@@ -325,6 +352,86 @@ private Q_SLOTS:
         } catch (const Error& e) {
             QVERIFY2(std::string(e.what()).find("cloze.csv:1") != std::string::npos, e.what());
         }
+    }
+
+    // The effective context at a relative position: the same place in models with different
+    // tokenizers; a decoder at its first token looks at nothing but that token.
+    void contextAtAPosition()
+    {
+        QCOMPARE(positionAtRelative(0.0, 9), int64_t { 0 });
+        QCOMPARE(positionAtRelative(1.0, 9), int64_t { 8 });
+        QCOMPARE(positionAtRelative(0.5, 9), int64_t { 4 });
+        QCOMPARE(positionAtRelative(0.5, 10), int64_t { 5 }); // seq / 2, the gradient field's middle
+        QCOMPARE(positionAtRelative(0.25, 10), int64_t { 2 });
+        QCOMPARE(positionAtRelative(7.0, 10), int64_t { 9 });
+        QCOMPARE(positionAtRelative(-1.0, 10), int64_t { 0 });
+        QCOMPARE(positionAtRelative(0.5, 0), int64_t { 0 });
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        const std::string text = "The quick brown fox jumps over the lazy dog.";
+        const EffectiveContext first = effectiveContextAt(*gpt2, text, 0.0);
+        QVERIFY2(first.why.empty(), first.why.c_str());
+        QCOMPARE(first.position, int64_t { 0 });
+        QVERIFY(std::abs(first.withinDistance.front() - 1.0) < 1e-12);
+        const EffectiveContext last = effectiveContextAt(*gpt2, text, 1.0);
+        QCOMPARE(last.position, static_cast<int64_t>(last.withinDistance.size()) - 1);
+        QVERIFY(last.withinDistance.front() < 1.0 - 1e-6); // it reads the tokens before it
+        CompareConfig config;
+        config.text = text;
+        config.repeats = 0;
+        config.effectiveContext = true;
+        config.contextPosition = 1.0;
+        const CompareResult r = compareModels({ bert.get(), gpt2.get() }, config);
+        QCOMPARE(r.contexts[0].position, r.facts[0].tokens - 1);
+        QCOMPARE(r.contexts[1].position, r.facts[1].tokens - 1);
+        QCOMPARE(r.contexts[1].withinDistance, last.withinDistance);
+        CompareConfig back;
+        compareResultFromJson(compareResultToJson(r, config), &back);
+        QCOMPARE(back.contextPosition, 1.0);
+    }
+
+    // Speed against length: doubling lengths up to the longest and the model's positions
+    // (the test BERT has 64), FLOPs beside, and speed.json read back; cancelling stops.
+    void speedAgainstLengths()
+    {
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto gpt2 = Model::load(lumen::test::conformanceDir("gpt2"));
+        SpeedConfig config;
+        config.shortest = 16;
+        config.longest = 128;
+        config.repeats = 1;
+        const std::vector<SpeedSeries> s = speedAgainstLength({ bert.get(), gpt2.get() }, config);
+        QCOMPARE(s.size(), size_t { 2 });
+        QCOMPARE(s[0].lengths, (std::vector<int64_t> { 16, 32, 64 }));
+        QCOMPARE(s[0].model, bert->info().dir);
+        QVERIFY(s[1].lengths.front() == 16 && s[1].lengths.back() <= 128);
+        for (const SpeedSeries& one : s) {
+            QCOMPARE(one.milliseconds.size(), one.lengths.size());
+            for (size_t i = 0; i < one.lengths.size(); ++i) {
+                QVERIFY(one.milliseconds[i] > 0.0);
+                QVERIFY(i == 0 || one.gflops[i] > one.gflops[i - 1]);
+            }
+        }
+        SpeedConfig readConfig;
+        const std::vector<SpeedSeries> back = speedSeriesFromJson(speedSeriesToJson(s, config), &readConfig);
+        QCOMPARE(readConfig.shortest, int64_t { 16 });
+        QCOMPARE(readConfig.repeats, 1);
+        QCOMPARE(back.size(), s.size());
+        for (size_t m = 0; m < s.size(); ++m) {
+            QCOMPARE(back[m].model, s[m].model);
+            QCOMPARE(back[m].lengths, s[m].lengths);
+            QCOMPARE(back[m].milliseconds, s[m].milliseconds);
+            QCOMPARE(back[m].gflops, s[m].gflops);
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, speedSeriesFromJson(R"({"format": "lumen-compare-speed-1", "models": [{"dir": "a", "lengths": [1, 2], "milliseconds": [1], "gflops": [1, 2]}]})"));
+        QVERIFY_THROWS_EXCEPTION(Error, speedSeriesFromJson("[]"));
+        std::atomic<bool> cancel { true };
+        RunControl control;
+        control.cancel = &cancel;
+        const std::vector<SpeedSeries> none = speedAgainstLength({ bert.get(), gpt2.get() }, config, control);
+        QVERIFY(none[0].lengths.empty() && none[1].lengths.empty());
+        config.longest = 8;
+        QVERIFY_THROWS_EXCEPTION(Error, speedAgainstLength({ bert.get() }, config));
     }
 
     // A saved comparison reads back with identical numbers (NaN included).

@@ -100,18 +100,29 @@ struct CompareConfig {
     int repeats = 5; ///< timed forward passes per model for the latency (0: not timed)
     /// Also keep every layer's attention (convolution kernels as band maps) of each model.
     bool attention = false;
-    /// Also measure each model's effective context by gradient at the middle token.
+    /// Also measure each model's effective context by gradient (effectiveContextAt).
     bool effectiveContext = false;
+    /// Where: 0 = the first of each model's tokens, 1 = the last, 0.5 = the middle.
+    double contextPosition = 0.5;
 };
 
 /// How far one model looks at this input: the gradient receptive field of its last layer
-/// at the middle token (gradientReceptiveField), as the share of the gradient within
-/// distance d, d = 0 .. tokens - 1.
+/// at one token (gradientReceptiveField), as the share of the gradient within distance d,
+/// d = 0 .. tokens - 1.
 struct EffectiveContext {
     int64_t position = 0;
     std::vector<double> withinDistance;
     std::string why; ///< when it could not be measured
 };
+
+/// The token at `relative` (0 .. 1) of `tokens`: round(relative x (tokens - 1)), so 0.5 is
+/// the middle token and the same place in models whose tokenizers cut differently.
+int64_t positionAtRelative(double relative, int64_t tokens);
+
+/// The effective context of `model` on `text` (its own mask token where the text has a
+/// [MASK]/<mask>) at relative position `relative`. What stops the measurement (a model the
+/// gradient cannot go through, no tokenizer) is returned in `why`, not thrown.
+EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative);
 
 /// One model's attention on the input, layer by layer: [heads][query][key] row-major per
 /// layer, over the model's own tokens. Empty for a model without attention (a dilated
@@ -218,5 +229,37 @@ struct DatasetCompareConfig {
 DatasetComparison compareOnDataset(const std::vector<Model*>& models, const DatasetCompareConfig& config,
                                    const RunControl& control = {},
                                    const std::function<void(const DatasetExample&, int64_t done, int64_t total)>& each = {});
+
+/// A dataset comparison as a run's dataset-compare.json holds it (format
+/// lumen-dataset-compare-1: the data, each model's folder and accuracy, the agreement table
+/// and every example, most disagreement first), and back with the same numbers. Reading
+/// throws lumen::Error(InvalidInput) naming what is wrong.
+std::string datasetComparisonToJson(const DatasetComparison& comparison, const DatasetCompareConfig& config,
+                                    const std::vector<std::string>& modelDirs);
+DatasetComparison datasetComparisonFromJson(const std::string& json, DatasetCompareConfig* config = nullptr,
+                                            std::vector<std::string>* modelDirs = nullptr);
+
+/// One model's forward time against the input length (the comparison's speed chart).
+struct SpeedSeries {
+    std::string model; ///< the model's folder
+    std::vector<int64_t> lengths;
+    std::vector<double> milliseconds; ///< the median per length
+    std::vector<double> gflops; ///< forwardFlops per length, in 10^9
+};
+
+struct SpeedConfig {
+    int64_t shortest = 32;
+    int64_t longest = 1024; ///< lengths double from shortest up to this, and to each model's positions
+    int repeats = 3; ///< timed passes per length (after one warm-up), batch 1, random ids
+};
+
+/// Times every model at each length. A length a model cannot take ends its series;
+/// cancelling stops at once and returns the lengths measured so far.
+std::vector<SpeedSeries> speedAgainstLength(const std::vector<Model*>& models, const SpeedConfig& config,
+                                            const RunControl& control = {});
+
+/// As a run's speed.json holds it (format lumen-compare-speed-1), and back.
+std::string speedSeriesToJson(const std::vector<SpeedSeries>& series, const SpeedConfig& config);
+std::vector<SpeedSeries> speedSeriesFromJson(const std::string& json, SpeedConfig* config = nullptr);
 
 } // namespace lumen::engine
