@@ -1494,6 +1494,9 @@ Prepared prepareCompare(const ParsedArgs& args)
     if (text && data) {
         throw UsageError("compare", "give --text or --data, not both");
     }
+    if (data && args.value("pair")) {
+        throw UsageError("compare", "--pair goes with --text; a dataset gives one text per example");
+    }
     if (data) {
         engine::DatasetCompareConfig dataConfig;
         dataConfig.data.path = absolutePath(*data);
@@ -1574,6 +1577,7 @@ Prepared prepareCompare(const ParsedArgs& args)
     }
     engine::CompareConfig config;
     config.text = *text;
+    config.pair = args.value("pair").value_or("");
     if (const auto k = args.value("top-k")) {
         config.topK = parseIntOption("compare", "top-k", *k, 1, 1000);
     }
@@ -1607,7 +1611,7 @@ Prepared prepareCompare(const ParsedArgs& args)
                     return summary;
                 }
                 const auto name = [&r](size_t m) { return "[" + std::to_string(m + 1) + "] " + r.facts[m].architecture; };
-                ctx.out << "text: " << config.text << "\n\nmodels\n";
+                ctx.out << "text: " << config.text << (config.pair.empty() ? std::string() : "\npair: " + config.pair) << "\n\nmodels\n";
                 for (size_t m = 0; m < r.facts.size(); ++m) {
                     const engine::ModelFacts& f = r.facts[m];
                     ctx.out << "  " << name(m) << "  " << f.dir << "\n      " << f.layers << " layers, width " << f.hidden
@@ -3068,10 +3072,10 @@ const std::vector<Command>& commands()
                 { "--device DEVICE", "override the job's device (auto, cpu, cuda, cuda:N)" } },
             &prepareTrain },
         { { "compare", { "MODEL_DIR", "MODEL_DIR", "MODEL_DIR", "MODEL_DIR" }, 4,
-              { { "text", true, false }, { "top-k", true, false }, { "repeats", true, false }, { "data", true, false },
+              { { "text", true, false }, { "pair", true, false }, { "top-k", true, false }, { "repeats", true, false }, { "data", true, false },
                   { "text-column", true, false }, { "label-column", true, false }, { "limit", true, false }, kJson, kDevice,
                   kProject, kHelp } },
-            "lumen-cli compare MODEL_A MODEL_B [MODEL_C [MODEL_D]] --text T [--top-k K] [--repeats R]\n"
+            "lumen-cli compare MODEL_A MODEL_B [MODEL_C [MODEL_D]] --text T [--pair T2] [--top-k K] [--repeats R]\n"
             "                 [--json] [--device cpu|cuda]\n"
             "       lumen-cli compare MODEL_A MODEL_B [...] --data FILE [--text-column C] [--label-column L]\n"
             "                 [--limit N] [--json]",
@@ -3093,6 +3097,7 @@ const std::vector<Command>& commands()
             "examples with the most disagreement (symmetrised KL) first. Ctrl-C stops with\n"
             "what was done.\n",
             { { "--text T", "the input ([MASK] / <mask> for fill-mask)" },
+                { "--pair T2", "a second text: the models read the pair (pair classifiers)" },
                 { "--data FILE", "a dataset instead of one text" },
                 { "--text-column C", "the column (or JSONL key) with the texts (default text)" },
                 { "--label-column L", "the column with the expected answers (default: none)" },

@@ -88,10 +88,15 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     grid->addWidget(modelList_, 0, 0, 2, 1);
     grid->addWidget(add, 0, 1);
     grid->addWidget(remove, 1, 1);
+    pair_ = new QLineEdit(inputs);
+    pair_->setObjectName(QStringLiteral("comparePair"));
+    pair_->setPlaceholderText(tr("Optional second text of a pair (a premise's hypothesis, a question's answer) for pair classifiers"));
+    connect(pair_, &QLineEdit::returnPressed, this, [this] { compare(); });
     grid->addWidget(text_, 2, 0);
     grid->addWidget(compareButton_, 2, 1);
-    grid->addWidget(status_, 3, 0);
-    grid->addWidget(exportButton, 3, 1);
+    grid->addWidget(pair_, 3, 0);
+    grid->addWidget(status_, 4, 0);
+    grid->addWidget(exportButton, 4, 1);
 
     tokens_ = new QTableWidget(0, 0, this);
     tokens_->setObjectName(QStringLiteral("compareTokens"));
@@ -196,7 +201,7 @@ CompareWindow::CompareWindow(ProjectController* projects, QWidget* parent)
     contextPlot_ = new QCustomPlot(contextPage);
     contextPlot_->setObjectName(QStringLiteral("compareContext"));
     contextPlot_->xAxis->setLabel(tr("distance from the chosen token (tokens)"));
-    contextPlot_->yAxis->setLabel(tr("share of the gradient within the distance"));
+    contextPlot_->yAxis->setLabel(tr("gradient share within the distance"));
     contextPlot_->yAxis->setRange(0.0, 1.02);
     contextPlot_->legend->setVisible(true);
     auto* contextRow = new QHBoxLayout;
@@ -361,6 +366,11 @@ void CompareWindow::setText(const QString& text)
     text_->setText(text);
 }
 
+void CompareWindow::setPair(const QString& pair)
+{
+    pair_->setText(pair);
+}
+
 void CompareWindow::setBusy(bool busy)
 {
     busy_ = busy;
@@ -383,6 +393,7 @@ bool CompareWindow::compare()
     }
     engine::CompareConfig config;
     config.text = text_->text().toStdString();
+    config.pair = pair_->text().trimmed().isEmpty() ? std::string() : pair_->text().toStdString();
     config.attention = true;
     config.effectiveContext = true;
     config.contextPosition = contextPosition_->value() / 100.0;
@@ -392,6 +403,9 @@ bool CompareWindow::compare()
     }
     QJsonObject params { { QStringLiteral("text"), text_->text() }, { QStringLiteral("top_k"), static_cast<qint64>(config.topK) },
         { QStringLiteral("models"), QJsonArray::fromStringList(dirs) } };
+    if (!config.pair.empty()) {
+        params[QStringLiteral("pair")] = q(config.pair);
+    }
     const RecordedRun run = projects_ != nullptr ? projects_->beginRun(QStringLiteral("compare"), dirs.front(), QStringLiteral("cpu"), params)
                                                  : RecordedRun {};
     setBusy(true);
@@ -492,6 +506,7 @@ bool CompareWindow::openRecord(const QString& path)
         }
         setModels(dirs);
         text_->setText(q(config.text));
+        pair_->setText(q(config.pair));
         display(r, config);
         status_->setText(tr("A saved comparison: %1").arg(QFileInfo(path).fileName()));
         return true;
@@ -1002,10 +1017,11 @@ bool CompareWindow::measureContext(double relative)
         Q_EMIT contextMeasured();
     });
     const std::string text = config_.text;
-    contextFuture_ = QtConcurrent::run([loaded, text, relative] {
+    const std::string pair = config_.pair;
+    contextFuture_ = QtConcurrent::run([loaded, text, pair, relative] {
         Contexts out;
         for (const auto& m : loaded) {
-            out.push_back(engine::effectiveContextAt(*m, text, relative));
+            out.push_back(engine::effectiveContextAt(*m, text, relative, pair));
         }
         return out;
     });

@@ -66,6 +66,8 @@ public:
     void setModels(const QStringList& dirs);
     QStringList models() const;
     void setText(const QString& text);
+    /// The second text of a pair ("" = one text).
+    void setPair(const QString& pair);
     /// Starts the comparison on the worker; compared() or failed() follows. False (with the
     /// reason in the status line) when the inputs are not usable or one is running.
     bool compare();
@@ -175,6 +177,7 @@ private:
 
     QListWidget* modelList_ = nullptr;
     QLineEdit* text_ = nullptr;
+    QLineEdit* pair_ = nullptr;
     QPushButton* compareButton_ = nullptr;
     QLabel* status_ = nullptr;
     QLabel* agreement_ = nullptr;

@@ -250,6 +250,7 @@ void Launcher::startCompare()
         }
     });
     compare->setText(options_.text.isEmpty() ? QStringLiteral("The capital of France is [MASK].") : options_.text);
+    compare->setPair(options_.pair);
     connect(compare, &CompareWindow::compared, this, [this] {
         if (screenshotMode()) {
             QTimer::singleShot(300, this, &Launcher::takeScreenshot);

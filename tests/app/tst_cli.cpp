@@ -1258,6 +1258,15 @@ private Q_SLOTS:
         QVERIFY2(text.out.contains("none (the text has no [MASK] to fill)"), text.out.constData());
         QVERIFY(text.out.contains("next-token"));
         QVERIFY(text.out.contains("no two models predict the same thing here"));
+        // A text pair: both read [CLS] A [SEP] B [SEP].
+        const CliResult pair = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--text"),
+            QStringLiteral("The capital is [MASK]."), QStringLiteral("--pair"), QStringLiteral("It is Paris."), QStringLiteral("--json"),
+            QStringLiteral("--repeats"), QStringLiteral("0") });
+        RUN_OK(pair);
+        const nlohmann::json pj = nlohmann::json::parse(pair.out.toStdString());
+        QCOMPARE(pj.at("pair").get<std::string>(), std::string("It is Paris."));
+        const auto bertTokens = pj.at("models").at(0).at("tokens").get<std::vector<std::string>>();
+        QCOMPARE(std::count(bertTokens.begin(), bertTokens.end(), std::string("[SEP]")), 2L);
 
         // A dataset: every example through both models, most disagreement first.
         QFile cloze(dir(QStringLiteral("cloze.csv")));
@@ -1280,6 +1289,10 @@ private Q_SLOTS:
         const CliResult both = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--data"), cloze.fileName(),
             QStringLiteral("--text"), QStringLiteral("x") });
         QCOMPARE(both.exitCode, 2);
+        const CliResult pairData = runCli({ QStringLiteral("compare"), bertDir(), albert, QStringLiteral("--data"), cloze.fileName(),
+            QStringLiteral("--pair"), QStringLiteral("x") });
+        QCOMPARE(pairData.exitCode, 2);
+        QVERIFY(pairData.err.contains("--pair goes with --text"));
 
         const CliResult one = runCli({ QStringLiteral("compare"), bertDir(), QStringLiteral("--text"), QStringLiteral("x") });
         QCOMPARE(one.exitCode, 2);

@@ -273,6 +273,14 @@ private Q_SLOTS:
         for (const float w : window.differenceMap()->data().weights) {
             QCOMPARE(w, 0.0f);
         }
+        // A text pair: both segments read, the second aligned after the first.
+        window.setPair(QStringLiteral("It is Paris."));
+        QVERIFY(window.compare());
+        QVERIFY(compared.wait(60000));
+        QCOMPARE(std::count(window.result().tokens[0].begin(), window.result().tokens[0].end(), std::string("[SEP]")), 2L);
+        QCOMPARE(window.tokenTable()->horizontalHeaderItem(window.tokenTable()->columnCount() - 1)->text(), QStringLiteral("."));
+        QVERIFY(window.result().alignment.spans.back().begin > 22);
+        window.setPair(QString());
         window.setModels({ conformance("bert"), other });
         QVERIFY(window.compare());
         QVERIFY(compared.wait(60000));

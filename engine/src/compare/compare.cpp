@@ -336,15 +336,52 @@ EffectiveContext contextOfIds(Model& model, const std::vector<int64_t>& ids, dou
 }
 } // namespace
 
-EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative)
+namespace {
+/// The model's input: its own mask token where the text says [MASK] or <mask>; a pair when
+/// there is one.
+ModelInput prepareOwn(const Model& model, const std::string& text, const std::string& pair)
+{
+    const Tokenizer& tokenizer = *model.tokenizer();
+    const auto own = [&](const std::string& t) { return hasMaskMarker(t) ? withOwnMask(t, tokenizer) : t; };
+    return pair.empty() ? model.prepare({ own(text) }) : model.preparePair(own(text), own(pair));
+}
+
+/// A pair's encoding with the second segment's offsets moved past "text\n", so that one
+/// alignment runs over both (the segment starts where the offsets go back).
+Encoding joinedOffsets(Encoding e, const std::string& text)
+{
+    const auto shift = static_cast<int64_t>(codePoints(text).space.size()) + 1;
+    int64_t lastEnd = -1;
+    bool second = false;
+    for (size_t t = 0; t < e.size(); ++t) {
+        auto& [a, b] = e.offsets[t];
+        if (b <= a) {
+            continue; // [CLS], [SEP]: no place in the text
+        }
+        second = second || a < lastEnd;
+        lastEnd = b;
+        if (second) {
+            a += shift;
+            b += shift;
+        }
+    }
+    return e;
+}
+} // namespace
+
+std::string alignedText(const CompareConfig& config)
+{
+    return config.pair.empty() ? config.text : config.text + "\n" + config.pair;
+}
+
+EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative, const std::string& pair)
 {
     if (model.tokenizer() == nullptr) {
         EffectiveContext none;
         none.why = model.info().dir + " has no tokenizer files, so it cannot read the text.";
         return none;
     }
-    const std::string own = hasMaskMarker(text) ? withOwnMask(text, *model.tokenizer()) : text;
-    return contextOfIds(model, model.prepare({ own }).encodings.front().ids, relative);
+    return contextOfIds(model, prepareOwn(model, text, pair).encodings.front().ids, relative);
 }
 
 CompareResult compareModels(const std::vector<Model*>& models, const CompareConfig& config, const RunControl& control)
@@ -365,7 +402,7 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
     const size_t n = models.size();
     std::vector<Encoding> plainEncodings;
     std::vector<Distribution> dists(n);
-    const bool masked = hasMaskMarker(config.text);
+    const bool masked = hasMaskMarker(config.text) || hasMaskMarker(config.pair);
     for (size_t m = 0; m < n; ++m) {
         if (control.cancelled()) {
             result.status = JobStatus::Cancelled;
@@ -376,12 +413,11 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         const Tokenizer& tokenizer = *model.tokenizer();
         const ModelInfo& info = model.info();
         // The text as the model reads it (its own mask token where the text has a marker).
-        const std::string text = masked ? withOwnMask(config.text, tokenizer) : config.text;
-        const ModelInput input = model.prepare({ text });
+        const ModelInput input = prepareOwn(model, config.text, config.pair);
         const Encoding& encoding = input.encodings.front();
         // The alignment reads the tokens the model saw. "[MASK]" and "<mask>" are both six
         // characters, so the offsets of the model's own text are those of the user's.
-        plainEncodings.push_back(encoding);
+        plainEncodings.push_back(config.pair.empty() ? encoding : joinedOffsets(encoding, config.text));
         result.tokens.push_back(encoding.tokens);
 
         ModelPrediction prediction;
@@ -518,7 +554,7 @@ CompareResult compareModels(const std::vector<Model*>& models, const CompareConf
         }
         result.facts.push_back(f);
     }
-    result.alignment = alignTokens(config.text, plainEncodings);
+    result.alignment = alignTokens(alignedText(config), plainEncodings);
 
     // Pairwise: KL divergence and top-1 agreement where two models predict the same thing.
     const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -677,6 +713,9 @@ std::string compareResultToJson(const CompareResult& r, const CompareConfig& con
     Json j = Json::object();
     j["format"] = "lumen-compare-1";
     j["text"] = config.text;
+    if (!config.pair.empty()) {
+        j["pair"] = config.pair;
+    }
     j["top_k"] = config.topK;
     j["context_position"] = config.contextPosition;
     Json models = Json::array();
@@ -748,6 +787,7 @@ CompareResult compareResultFromJson(const std::string& json, CompareConfig* conf
         }
         if (config != nullptr) {
             config->text = j.at("text").get<std::string>();
+            config->pair = j.value("pair", std::string());
             config->topK = j.value("top_k", config->topK);
             config->contextPosition = j.value("context_position", 0.5);
         }

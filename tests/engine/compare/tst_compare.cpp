@@ -390,6 +390,50 @@ private Q_SLOTS:
         QCOMPARE(back.contextPosition, 1.0);
     }
 
+    // A text pair: each model reads [CLS] A [SEP] B [SEP] (its own specials), and the
+    // alignment runs over "A\nB" with the second segment's tokens after the first's.
+    void comparesATextPair()
+    {
+        auto bert = Model::load(lumen::test::conformanceDir("bert"));
+        auto roberta = Model::load(lumen::test::conformanceDir("roberta"));
+        CompareConfig config;
+        config.text = "The capital of France is [MASK].";
+        config.pair = "Paris is big.";
+        config.repeats = 0;
+        const CompareResult r = compareModels({ bert.get(), roberta.get() }, config);
+        QCOMPARE(alignedText(config), config.text + "\n" + config.pair);
+        const ModelInput direct = bert->preparePair("The capital of France is [MASK].", "Paris is big.");
+        QCOMPARE(r.tokens[0], direct.encodings.front().tokens);
+        for (size_t m = 0; m < 2; ++m) {
+            QVERIFY2(r.predictions[m].why.empty(), r.predictions[m].why.c_str()); // the mask of segment A is filled
+            // Only the specials stay unaligned.
+            const Encoding e = (m == 0 ? bert : roberta)->preparePair(m == 0 ? "The capital of France is [MASK]." : "The capital of France is <mask>.", "Paris is big.").encodings.front();
+            std::vector<int64_t> specials;
+            for (size_t t = 0; t < e.size(); ++t) {
+                if (e.specialMask[t] && e.offsets[t].second <= e.offsets[t].first) {
+                    specials.push_back(static_cast<int64_t>(t));
+                }
+            }
+            QCOMPARE(r.alignment.unaligned[m], specials);
+        }
+        std::string joined;
+        const auto textLength = static_cast<int64_t>(config.text.size()); // ASCII
+        bool secondSegment = false;
+        for (const AlignedSpan& s : r.alignment.spans) {
+            joined += s.text;
+            if (s.text == "Par") { // the test vocabulary cuts "Par" "##is"
+                QCOMPARE(s.begin, textLength + 1);
+                secondSegment = true;
+            }
+        }
+        QVERIFY(secondSegment);
+        QCOMPARE(joined, std::string("ThecapitalofFranceis[MASK].Parisisbig."));
+        CompareConfig back;
+        compareResultFromJson(compareResultToJson(r, config), &back);
+        QCOMPARE(back.pair, config.pair);
+        QVERIFY(effectiveContextAt(*bert, config.text, 0.5, config.pair).withinDistance.size() == direct.encodings.front().size());
+    }
+
     // Speed against length: doubling lengths up to the longest and the model's positions
     // (the test BERT has 64), FLOPs beside, and speed.json read back; cancelling stops.
     void speedAgainstLengths()

@@ -96,6 +96,9 @@ struct ModelFacts {
 
 struct CompareConfig {
     std::string text; ///< "[MASK]" or "<mask>" stand for each model's own mask token
+    /// A second segment (a text pair, as a pair classifier reads it: [CLS] A [SEP] B [SEP]);
+    /// "" = one text. The alignment then runs over "text\npair".
+    std::string pair;
     int64_t topK = 10;
     int repeats = 5; ///< timed forward passes per model for the latency (0: not timed)
     /// Also keep every layer's attention (convolution kernels as band maps) of each model.
@@ -122,7 +125,11 @@ int64_t positionAtRelative(double relative, int64_t tokens);
 /// The effective context of `model` on `text` (its own mask token where the text has a
 /// [MASK]/<mask>) at relative position `relative`. What stops the measurement (a model the
 /// gradient cannot go through, no tokenizer) is returned in `why`, not thrown.
-EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative);
+EffectiveContext effectiveContextAt(Model& model, const std::string& text, double relative,
+                                    const std::string& pair = {});
+
+/// The text the alignment of a comparison runs over: `text`, or with a pair "text\npair".
+std::string alignedText(const CompareConfig& config);
 
 /// One model's attention on the input, layer by layer: [heads][query][key] row-major per
 /// layer, over the model's own tokens. Empty for a model without attention (a dilated
