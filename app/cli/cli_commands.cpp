@@ -11,6 +11,8 @@
 
 #include "lumen/engine/bench.h"
 #include "lumen/engine/compare.h"
+#include "lumen/engine/demo_corpus.h"
+#include "lumen/engine/demo_models.h"
 #include "lumen/engine/error.h"
 #include "lumen/engine/fill_mask.h"
 #include "lumen/engine/generate.h"
@@ -1231,6 +1233,186 @@ Prepared prepareNewImageCnn(const ParsedArgs& args)
                 ctx.out << "wrote a random image CNN (" << spec.layers << " layers, " << withThousands(parameters)
                         << " parameters, seed " << seed << ") to " << absolutePath(out) << '\n';
                 return Json { { "output", absolutePath(out) }, { "parameters", parameters }, { "seed", seed } };
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo-models
+
+Prepared prepareDemoModels(const ParsedArgs& args)
+{
+    const std::optional<std::string> out = args.value("out");
+    if (!out) {
+        throw UsageError("demo-models", "missing --out DIR (resources/demo/models is where the app looks)");
+    }
+    engine::DemoBuildConfig config;
+    config.outDir = absolutePath(*out);
+    config.seed = static_cast<uint64_t>(parseIntOption("demo-models", "seed", args.value("seed").value_or("1"), 0, INT64_MAX));
+    config.corpusSentences = parseIntOption("demo-models", "sentences", args.value("sentences").value_or("20000"), 100, 10000000);
+    if (const auto scale = args.value("scale")) {
+        try {
+            size_t used = 0;
+            config.stepScale = std::stod(*scale, &used);
+            if (used != scale->size() || !(config.stepScale > 0.0) || config.stepScale > 100.0) {
+                throw std::invalid_argument(*scale);
+            }
+        } catch (const std::exception&) {
+            throw UsageError("demo-models", "--scale expects a number above 0 and at most 100 (0.05 for a quick build), not \""
+                                                + *scale + "\"");
+        }
+    }
+    if (const auto only = args.value("only")) {
+        std::stringstream list(*only);
+        for (std::string name; std::getline(list, name, ',');) {
+            if (!name.empty()) {
+                config.only.push_back(name);
+            }
+        }
+    }
+    config.device = deviceOption(args);
+    const bool json = args.flag("json");
+    return { config.outDir, config.device, [config, json](CommandContext& ctx) {
+                InterruptScope interrupt;
+                engine::RunControl control;
+                control.cancel = &gInterrupted;
+                const std::vector<engine::DemoModelReport> built = engine::buildDemoModels(config, control,
+                    [&ctx, json](const std::string& line) {
+                        if (!json) {
+                            ctx.err << line << "\n";
+                        }
+                    });
+                Json models = Json::array();
+                for (const engine::DemoModelReport& r : built) {
+                    models.push_back({ { "name", r.name }, { "dir", r.dir }, { "parameters", r.parameters }, { "bytes", r.bytes },
+                        { "steps", r.steps }, { "train_seconds", r.seconds }, { "untrained_loss", r.untrainedLoss },
+                        { "held_out_loss", r.heldOutLoss }, { "agreement_accuracy", r.agreementAccuracy } });
+                    ctx.metric(r.name + "/held_out_loss", r.steps, r.heldOutLoss);
+                    ctx.metric(r.name + "/agreement_accuracy", r.steps, r.agreementAccuracy);
+                }
+                const Json summary { { "out", config.outDir }, { "seed", config.seed }, { "models", models } };
+                if (gInterrupted.load()) {
+                    throw Cancelled { summary };
+                }
+                if (json) {
+                    writePretty(ctx.out, summary);
+                    return summary;
+                }
+                ctx.out << "model       parameters      size   held-out loss (untrained)   agreement   train\n";
+                for (const engine::DemoModelReport& r : built) {
+                    ctx.out << padRight(r.name, 10) << padLeft(withThousands(r.parameters), 12) << padLeft(fixed(static_cast<double>(r.bytes) / 1048576.0, 2) + " MB", 10)
+                            << padLeft(fixed(r.heldOutLoss, 3) + " (" + fixed(r.untrainedLoss, 3) + ")", 26)
+                            << padLeft(fixed(100.0 * r.agreementAccuracy, 1) + " %", 12) << padLeft(fixed(r.seconds, 0) + " s", 8) << "\n";
+                }
+                ctx.out << "wrote " << built.size() << " models and demo-models.json to " << config.outDir << "\n";
+                return summary;
+            } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo-runs
+
+/// The bundled demo models: beside an installed lumen-cli (<prefix>/share/lumen/demo/models),
+/// else the source tree's.
+std::string defaultDemoModelsDir()
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = self.parent_path() / ".." / "share" / "lumen" / "demo" / "models";
+        if (fs::is_regular_file(installed / "demo-models.json", ec)) {
+            return fs::weakly_canonical(installed, ec).string();
+        }
+    }
+#ifdef LUMEN_DEMO_MODELS_DIR
+    return LUMEN_DEMO_MODELS_DIR;
+#else
+    return {};
+#endif
+}
+
+int runCliQuietly(const std::vector<std::string>& args, std::ostream& err);
+
+Prepared prepareDemoRuns(const ParsedArgs& args)
+{
+    namespace fs = std::filesystem;
+    const std::optional<std::string> into = args.value("into");
+    if (!into) {
+        throw UsageError("demo-runs", "give the project to fill with --into FILE.lumen");
+    }
+    const std::string models = absolutePath(args.value("models").value_or(defaultDemoModelsDir()));
+    const std::string project = absolutePath(*into);
+    return { models, "", [models, project](CommandContext& ctx) {
+                std::error_code ec;
+                for (const char* name : { "bert", "gpt", "albert", "lightconv", "wavenet", "lstm" }) {
+                    if (!fs::is_regular_file(fs::path(models) / name / "config.json", ec)) {
+                        throw lumen::Error(lumen::ErrorKind::InvalidInput, models + " has no demo model \"" + name
+                                                                               + "\". Build them with lumen-cli demo-models --out "
+                                                                               + models + ".");
+                    }
+                }
+                const auto model = [&models](const char* name) { return (fs::path(models) / name).string(); };
+                // A small labelled set for the fine-tuning run: which kind of sentence is it?
+                const fs::path data = fs::path(project).parent_path() / (fs::path(project).stem().string() + "-demo-data");
+                fs::create_directories(data, ec);
+                std::string csv = "text,label\n";
+                for (const engine::CorpusSentence& sentence : engine::generateCorpus({ 11, 600 })) {
+                    csv += "\"" + sentence.text + "\"," + sentence.kind + "\n";
+                }
+                {
+                    std::ofstream out(data / "sentence-kinds.csv", std::ios::binary | std::ios::trunc);
+                    out << csv;
+                    if (!out) {
+                        throw lumen::Error(lumen::ErrorKind::Io, "cannot write " + (data / "sentence-kinds.csv").string()
+                                                                     + " (is the disk full?)");
+                    }
+                }
+                engine::TrainJob job;
+                job.model = model("bert");
+                job.task = engine::TrainTask::SequenceClassification;
+                job.train.path = (data / "sentence-kinds.csv").string();
+                job.learningRate = 1e-3;
+                job.batchSize = 16;
+                job.maxSteps = 60;
+                job.evalEvery = 20;
+                job.checkpointEvery = 60;
+                job.keepCheckpoints = 1;
+                job.warmupSteps = 6;
+                job.maxLength = 64;
+                job.seed = 1;
+                job.device = "cpu";
+                {
+                    std::ofstream out(data / "sentence-kinds.job.json", std::ios::binary | std::ios::trunc);
+                    out << engine::trainJobToJson(job);
+                }
+                const std::string agreement = "the dogs that the cat chased [MASK] today .";
+                const std::vector<std::vector<std::string>> runs {
+                    { "fill-mask", model("bert"), "--text", agreement },
+                    { "fill-mask", model("albert"), "--text", "mary lost [MASK] keys , so she looked for them ." },
+                    { "generate", model("gpt"), "--prompt", "tom and anna went to the park . tom gave a book to", "--max-new-tokens",
+                        "4", "--greedy" },
+                    { "score", model("lstm"), "--text", "( a [ b c ] { d } )" },
+                    { "compare", model("bert"), model("albert"), model("lightconv"), "--text", agreement, "--repeats", "3" },
+                    { "receptive-field", model("wavenet"), "--text", "the dogs that the cat chased the birds run today ." },
+                    { "context-ablation", model("gpt"), "--text", "tom and anna went to the park . tom gave a book to anna ." },
+                    { "bench-length", model("gpt"), model("lightconv"), model("wavenet"), model("lstm"), "--lengths", "16,32,64",
+                        "--repeats", "3" },
+                    { "train", "--job", (data / "sentence-kinds.job.json").string() },
+                };
+                Json done = Json::array();
+                for (const std::vector<std::string>& run : runs) {
+                    std::vector<std::string> argv = run;
+                    argv.insert(argv.end(), { "--project", project });
+                    ctx.err << "recording " << run.front() << " ...\n";
+                    const int rc = runCliQuietly(argv, ctx.err);
+                    done.push_back({ { "command", run.front() }, { "exit", rc } });
+                    if (rc != 0) {
+                        throw lumen::Error(lumen::ErrorKind::Internal, "the demo run \"lumen-cli " + run.front() + "\" failed (exit "
+                                                                          + std::to_string(rc) + "); the runs before it are kept.");
+                    }
+                }
+                ctx.out << "recorded " << runs.size() << " runs of the demo models in " << project << "\n";
+                return Json { { "project", project }, { "runs", done } };
             } };
 }
 
@@ -3044,6 +3226,37 @@ const std::vector<Command>& commands()
                 { "--classes K", "a classifier head with K outputs (default: none, the feature map is the output)" },
                 { "--seed S", "default 0" } },
             &prepareNewImageCnn },
+        { { "demo-runs", {}, 0, { { "into", true, false }, { "models", true, false }, kHelp } },
+            "lumen-cli demo-runs --into FILE.lumen [--models DIR]",
+            "record example runs of the bundled demo models in a project",
+            "Runs the demo models as a first look would and records each run in the project\n"
+            "(created if missing): fill-mask (BERT, ALBERT), generation (GPT), scoring (LSTM),\n"
+            "a comparison, a receptive field (WaveNet), a context ablation, speed against\n"
+            "length and a 60-step fine-tuning of BERT to tell the corpus's kinds of sentence\n"
+            "apart (its data beside the project in NAME-demo-data/). The app does this for a\n"
+            "new default project, so the run browser has something to show on first start.\n",
+            { { "--into FILE.lumen", "the project to record the runs in" },
+                { "--models DIR", "the demo models (default: the bundled ones)" } },
+            &prepareDemoRuns },
+        { { "demo-models", {}, 0,
+              { { "out", true, false }, { "seed", true, false }, { "sentences", true, false }, { "scale", true, false },
+                  { "only", true, false }, kJson, kDevice, kProject, kHelp } },
+            "lumen-cli demo-models --out DIR [--seed S] [--sentences N] [--scale X] [--only NAMES] [--json]",
+            "train the six bundled demo models on the generated demo corpus",
+            "Generates the demo corpus (agreement across clauses, pronouns, brackets, repeated\n"
+            "names, sums; --sentences of it from --seed), then creates and trains with Lumen's\n"
+            "trainer a tiny BERT, GPT, ALBERT, lightweight convolution, WaveNet and LSTM, and\n"
+            "writes each to DIR/NAME with DIR/demo-models.json: parameters, size, the held-out\n"
+            "loss before and after training and the share of held-out agreement probes (a noun\n"
+            "of the other number between subject and verb) each gets right. The same seed\n"
+            "gives the same models. The bundled ones: lumen-cli demo-models --out\n"
+            "resources/demo/models. Ctrl-C stops after the current step.\n",
+            { { "--out DIR", "where the models go" }, { "--seed S", "corpus, weights and batches (default 1)" },
+                { "--sentences N", "training sentences (default 20000)" },
+                { "--scale X", "multiply every model's training steps (default 1; 0.05 for a quick try)" },
+                { "--only NAMES", "comma-separated: bert, gpt, albert, lightconv, wavenet, lstm (default all)" },
+                { "--json", "print the reports as JSON" }, { "--device DEVICE", "auto (default), cpu, cuda or cuda:N" } },
+            &prepareDemoModels },
         { { "train", {}, 0,
               { { "job", true, false }, { "out", true, false }, { "resume", false, false }, { "resume-run", true, false },
                   kJson, kDevice, kProject, kHelp } },
@@ -3421,5 +3634,13 @@ int runCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
         return kExitFailure;
     }
 }
+
+namespace {
+int runCliQuietly(const std::vector<std::string>& args, std::ostream& err)
+{
+    std::ostringstream out;
+    return runCli(args, out, err);
+}
+} // namespace
 
 } // namespace lumen::app::cli

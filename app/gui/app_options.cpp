@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -244,11 +245,58 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     return result;
 }
 
+QString demoModelsDir()
+{
+    const QString fromEnv = qEnvironmentVariable("LUMEN_DEMO_MODELS_DIR");
+    if (!fromEnv.isEmpty()) {
+        return fromEnv;
+    }
+    const QString installed = QDir::cleanPath(
+        QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("../share/lumen/demo/models")));
+    if (QFileInfo::exists(installed + QStringLiteral("/demo-models.json"))) {
+        return installed;
+    }
+#ifdef LUMEN_DEMO_MODELS_DIR
+    return QStringLiteral(LUMEN_DEMO_MODELS_DIR);
+#else
+    return installed;
+#endif
+}
+
+QString lumenCliPath()
+{
+    const QString fromEnv = qEnvironmentVariable("LUMEN_CLI");
+    return !fromEnv.isEmpty() ? fromEnv : QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("lumen-cli"));
+}
+
+QList<DemoModelEntry> demoModels()
+{
+    QList<DemoModelEntry> out;
+    const QString dir = demoModelsDir();
+    QFile file(dir + QStringLiteral("/demo-models.json"));
+    if (!file.open(QIODevice::ReadOnly)) {
+        return out;
+    }
+    const QJsonArray models = QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("models")).toArray();
+    for (const QJsonValue& v : models) {
+        const QJsonObject o = v.toObject();
+        DemoModelEntry e;
+        e.name = o.value(QStringLiteral("name")).toString();
+        e.title = o.value(QStringLiteral("title")).toString(e.name);
+        e.about = o.value(QStringLiteral("about")).toString();
+        e.dir = dir + QLatin1Char('/') + e.name;
+        if (!e.name.isEmpty() && QFileInfo::exists(e.dir + QStringLiteral("/config.json"))) {
+            out << e;
+        }
+    }
+    return out;
+}
+
 DemoProject demoProject()
 {
     DemoProject demo;
     demo.name = QStringLiteral("Lumen demo");
-    demo.text = QStringLiteral("The capital of France is [MASK].");
+    demo.text = QStringLiteral("the dogs that the cat chased [MASK] today .");
     QString model = QStringLiteral("bert");
     QFile file(QStringLiteral(":/demo/demo_project.json"));
     if (file.open(QIODevice::ReadOnly)) {
@@ -259,22 +307,8 @@ DemoProject demoProject()
         demo.layer = o.value(QStringLiteral("layer")).toInt(0);
         demo.head = o.value(QStringLiteral("head")).toInt(0);
     }
-
     const QString fromEnv = qEnvironmentVariable("LUMEN_DEMO_MODEL_DIR");
-    const QString installed = QDir::cleanPath(
-        QDir(QCoreApplication::applicationDirPath())
-            .absoluteFilePath(QStringLiteral("../share/lumen/demo/models/") + model));
-    if (!fromEnv.isEmpty()) {
-        demo.modelDir = fromEnv;
-    } else if (QFileInfo::exists(installed + QStringLiteral("/config.json"))) {
-        demo.modelDir = installed;
-    } else {
-#ifdef LUMEN_DEMO_MODEL_DIR
-        demo.modelDir = QStringLiteral(LUMEN_DEMO_MODEL_DIR);
-#else
-        demo.modelDir = installed;
-#endif
-    }
+    demo.modelDir = !fromEnv.isEmpty() ? fromEnv : demoModelsDir() + QLatin1Char('/') + model;
     return demo;
 }
 

@@ -83,10 +83,28 @@ struct DemoProject {
     int head = 0;
 };
 
-/// The bundled demo. Its model folder is $LUMEN_DEMO_MODEL_DIR when set, else the installed
-/// demo model (<prefix>/share/lumen/demo/models/<model> beside bin/), else the build tree's
-/// (the compile definition LUMEN_DEMO_MODEL_DIR). Until trained demo models are bundled, the
-/// demo model is the tiny conformance BERT from tests/data.
+/// The folder of the bundled demo models (lumen-cli demo-models writes it):
+/// $LUMEN_DEMO_MODELS_DIR when set, else the installed one (<prefix>/share/lumen/demo/models
+/// beside bin/), else the source tree's resources/demo/models (the compile definition
+/// LUMEN_DEMO_MODELS_DIR).
+QString demoModelsDir();
+
+/// lumen-cli: $LUMEN_CLI when set, else the one beside this program.
+QString lumenCliPath();
+
+/// One bundled demo model, as demo-models.json lists it.
+struct DemoModelEntry {
+    QString name; ///< "bert"
+    QString title; ///< "Tiny BERT (masked LM)"
+    QString about;
+    QString dir;
+};
+
+/// The bundled demo models there are (empty when demo-models.json is missing).
+QList<DemoModelEntry> demoModels();
+
+/// The bundled demo. Its model folder is $LUMEN_DEMO_MODEL_DIR when set, else the demo model
+/// demo_project.json names in demoModelsDir().
 DemoProject demoProject();
 
 } // namespace lumen::app

@@ -59,12 +59,17 @@ void Launcher::start()
         watchdog_.start(kScreenshotTimeoutMs);
     }
 
+    // On the first start the default project is new: it gets example runs of the demo models.
+    const bool firstStart = options_.projectPath.isEmpty() && !QFileInfo::exists(ProjectController::defaultProjectPath());
     if (!options_.projectPath.isEmpty()) {
         if (!window_->openProject(options_.projectPath)) {
             return; // reported through errorShown
         }
     } else if (window_->projectController()->project() == nullptr) {
         return; // the default project could not be opened; reported
+    }
+    if (firstStart && !screenshotMode()) {
+        window_->recordDemoRuns(ProjectController::defaultProjectPath());
     }
 
     if (!options_.imageModel.isEmpty()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Copyright (C) 2026 The Lumen authors
 #include "main_window.h"
+#include "app_options.h"
 
 #include "compare_window.h"
 
@@ -34,6 +35,8 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QProcess>
+#include <QCoreApplication>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFrame>
@@ -258,6 +261,16 @@ void MainWindow::buildMenus()
     file->addSeparator();
     QAction* openModel = file->addAction(tr("Open &Model…"), this, &MainWindow::chooseModel);
     openModel->setShortcut(QKeySequence::Open);
+    QMenu* demoMenu = file->addMenu(tr("Open D&emo Model"));
+    demoMenu->setToolTipsVisible(true);
+    demoMenu->setToolTip(tr("The tiny models bundled with Lumen, trained on sentences with visible structure"));
+    const QList<DemoModelEntry> demoEntries = demoModels();
+    for (const DemoModelEntry& entry : demoEntries) {
+        QAction* a = demoMenu->addAction(entry.title, this, [this, dir = entry.dir] { this->openModel(dir); });
+        a->setToolTip(entry.about);
+        a->setObjectName(QStringLiteral("demoModel-") + entry.name);
+    }
+    demoMenu->setEnabled(!demoEntries.isEmpty());
     QAction* openCached =
         file->addAction(tr("Open from &Cache…"), this, [this] { showCacheDialog(); });
     openCached->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
@@ -369,7 +382,49 @@ void MainWindow::buildMenus()
     compareModels->setToolTip(tr("Two to four models on the same sentence: tokens, predictions, agreement, facts"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* demoRuns = help->addAction(tr("Record &Example Runs"), this, [this] {
+        if (projects_->project() != nullptr) {
+            recordDemoRuns(projects_->projectPath());
+        }
+    });
+    demoRuns->setToolTip(tr("Run the bundled demo models as a first look would and record the runs in this project"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
+}
+
+bool MainWindow::recordDemoRuns(const QString& projectPath)
+{
+    if (demoRuns_ != nullptr) {
+        return false; // already recording
+    }
+    const QString cli = lumenCliPath();
+    if (!QFileInfo(cli).isExecutable() || demoModels().isEmpty()) {
+        statusBar()->showMessage(tr("No example runs: lumen-cli or the demo models are not installed beside Lumen."), 8000);
+        return false;
+    }
+    // lumen-cli records the runs; the project is SQLite, so the browser sees them as they land.
+    demoRuns_ = new QProcess(this);
+    demoRuns_->setProcessChannelMode(QProcess::MergedChannels);
+    connect(demoRuns_, &QProcess::readyRead, this, [this] {
+        const QString line = QString::fromUtf8(demoRuns_->readAll()).trimmed().section(QLatin1Char('\n'), -1);
+        if (!line.isEmpty()) {
+            statusBar()->showMessage(tr("Example runs: %1").arg(line));
+        }
+        Q_EMIT projects_->runsChanged();
+    });
+    connect(demoRuns_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+        const bool ok = status == QProcess::NormalExit && code == 0;
+        statusBar()->showMessage(ok ? tr("Recorded the example runs of the demo models: File > Browse Runs… shows them.")
+                                    : tr("Recording the example runs stopped (exit %1); the runs recorded are kept.").arg(code),
+            10000);
+        demoRuns_->deleteLater();
+        demoRuns_ = nullptr;
+        Q_EMIT projects_->runsChanged();
+        Q_EMIT demoRunsRecorded(ok);
+    });
+    statusBar()->showMessage(tr("Recording example runs of the demo models…"));
+    demoRuns_->start(cli, { QStringLiteral("demo-runs"), QStringLiteral("--into"), projectPath, QStringLiteral("--models"),
+                              demoModelsDir() });
+    return true;
 }
 
 CompareWindow* MainWindow::showCompareWindow()

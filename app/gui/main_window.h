@@ -21,6 +21,7 @@
 
 class QDockWidget;
 class QLabel;
+class QProcess;
 class QMenu;
 class QComboBox;
 class QLineEdit;
@@ -153,6 +154,10 @@ public:
     /// Compare > Compare Models…: the compare workspace (one, made on first use), starting
     /// from the open model.
     CompareWindow* showCompareWindow();
+    /// Records example runs of the bundled demo models in the project at `projectPath`
+    /// (lumen-cli demo-runs, in the background); demoRunsRecorded() follows. False when
+    /// lumen-cli or the demo models are missing, or while one is recording.
+    bool recordDemoRuns(const QString& projectPath);
     CompareWindow* compareWindow() const { return compareWindow_; }
     FineTuneWindow* fineTuneWindow() const { return fineTuneWindow_; }
     /// File > Open Image Model…: the image CNN window (one, made on first use).
@@ -163,6 +168,7 @@ Q_SIGNALS:
     void errorShown(const QString& message);
     /// An export or import of a project archive ended; `message` says what happened.
     void archiveFinished(bool ok, const QString& message);
+    void demoRunsRecorded(bool ok);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -212,6 +218,7 @@ private:
     ImageFieldWindow* imageWindow_ = nullptr;
     FineTuneWindow* fineTuneWindow_ = nullptr;
     CompareWindow* compareWindow_ = nullptr;
+    QProcess* demoRuns_ = nullptr;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;

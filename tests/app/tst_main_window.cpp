@@ -45,6 +45,9 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QAction>
+#include <QStatusBar>
+#include <set>
 #include <QUrl>
 
 #include <cstring>
@@ -148,6 +151,7 @@ private Q_SLOTS:
     void screenshotFailsOnABadModel();
     void aboutListsLibrariesAndLicences();
     void parameterCountFormat();
+    void demoModelsAndExampleRuns();
 
 private:
     QTemporaryDir temp_;
@@ -1179,11 +1183,25 @@ void TestMainWindow::commandLineOptions()
     QVERIFY(help.exitNow);
     QVERIFY(help.message.contains(QStringLiteral("--screenshot")));
 
-    // The demo the app opens without --model: the tiny BERT and the masked sentence.
+    // The demo the app opens without --model: the bundled tiny BERT and an agreement
+    // sentence; the six demo models as File > Open Demo Model lists them.
     const lumen::app::DemoProject demo = lumen::app::demoProject();
     QVERIFY2(QFileInfo::exists(demo.modelDir + QStringLiteral("/config.json")),
         qPrintable(demo.modelDir));
-    QCOMPARE(demo.text, QStringLiteral("The capital of France is [MASK]."));
+    QCOMPARE(QFileInfo(demo.modelDir).fileName(), QStringLiteral("bert"));
+    QVERIFY(demo.text.contains(QStringLiteral("[MASK]")));
+    const QList<lumen::app::DemoModelEntry> models = lumen::app::demoModels();
+    QStringList names;
+    for (const auto& m : models) {
+        names << m.name;
+        QVERIFY(!m.title.isEmpty() && !m.about.isEmpty());
+        QVERIFY(QFileInfo::exists(m.dir + QStringLiteral("/model.safetensors")));
+    }
+    QCOMPARE(names, (QStringList { QStringLiteral("bert"), QStringLiteral("gpt"), QStringLiteral("albert"),
+                         QStringLiteral("lightconv"), QStringLiteral("wavenet"), QStringLiteral("lstm") }));
+    qputenv("LUMEN_DEMO_MODELS_DIR", QByteArray("/no/such/folder"));
+    QVERIFY(lumen::app::demoModels().isEmpty());
+    qunsetenv("LUMEN_DEMO_MODELS_DIR");
 }
 
 void TestMainWindow::commandLineErrors()
@@ -1307,6 +1325,42 @@ void TestMainWindow::parameterCountFormat()
     QCOMPARE(lumen::app::formatParameterCount(1234567), QStringLiteral("1.2 M"));
     QCOMPARE(lumen::app::formatParameterCount(109482240), QStringLiteral("109.5 M"));
     QCOMPARE(lumen::app::formatParameterCount(6738415616), QStringLiteral("6.7 B"));
+}
+
+// File > Open Demo Model opens a bundled model; Help > Record Example Runs fills the project
+// with runs of every kind the run browser shows.
+void TestMainWindow::demoModelsAndExampleRuns()
+{
+    const QString path = newProjectPath();
+    auto window = makeWindow(path);
+    QVERIFY(window);
+    auto* gpt = window->findChild<QAction*>(QStringLiteral("demoModel-gpt"));
+    QVERIFY(gpt != nullptr);
+    QVERIFY(!gpt->toolTip().isEmpty());
+    QSignalSpy loaded(window->attentionController(), &lumen::app::AttentionController::modelLoaded);
+    gpt->trigger();
+    QVERIFY(loaded.wait(60000));
+    QCOMPARE(QFileInfo(window->attentionController()->model().dir).fileName(), QStringLiteral("gpt"));
+
+    qputenv("LUMEN_CLI", QByteArray(LUMEN_CLI_PATH));
+    QSignalSpy recorded(window.get(), &MainWindow::demoRunsRecorded);
+    QVERIFY(window->recordDemoRuns(path));
+    QVERIFY(!window->recordDemoRuns(path)); // one at a time
+    QVERIFY(recorded.wait(300000));
+    QCOMPARE(recorded.takeFirst().at(0).toBool(), true);
+    std::set<std::string> kinds;
+    for (const auto& run : runsIn(path)) {
+        kinds.insert(run.kind);
+        QCOMPARE(run.status, lumen::projects::RunStatus::Completed);
+    }
+    for (const char* kind : { "fill-mask", "generate", "score", "compare", "receptive-field", "context-ablation",
+             "bench-length", "train" }) {
+        QVERIFY2(kinds.count(kind) == 1, kind);
+    }
+    qputenv("LUMEN_CLI", QByteArray("/no/such/lumen-cli"));
+    QVERIFY(!window->recordDemoRuns(path));
+    QVERIFY(window->statusBar()->currentMessage().contains(QStringLiteral("lumen-cli")));
+    qunsetenv("LUMEN_CLI");
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -58,6 +59,28 @@ nlohmann::json readJsonFile(const std::string& path)
         // e.g. a number too large for a double
         throw Error(ErrorKind::InvalidInput,
                     path + " is not valid JSON (" + e.what() + "). Fix or replace the file.");
+    }
+}
+
+void writeTextAtomically(const std::filesystem::path& path, const std::string& text)
+{
+    const std::filesystem::path temp = path.string() + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            std::error_code ec;
+            std::filesystem::remove(temp, ec);
+            throw Error(ErrorKind::Io, "cannot write " + path.string() + ": " +
+                                           std::strerror(errno) + " (is the disk full?)");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) {
+        std::filesystem::remove(temp, ec);
+        throw Error(ErrorKind::Io, "cannot write " + path.string() + ": " + ec.message());
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace lumen::engine {
@@ -15,5 +16,9 @@ nlohmann::json readJsonFile(const std::string& path);
 
 /// Reads a whole file into a string; throws lumen::Error (Io) naming the file.
 std::string readTextFile(const std::string& path);
+
+/// Writes `text` to `path` through a temporary file beside it, renamed over the target, so
+/// the file is never half written. Throws lumen::Error (Io) naming the file.
+void writeTextAtomically(const std::filesystem::path& path, const std::string& text);
 
 } // namespace lumen::engine

@@ -23,28 +23,6 @@ namespace fs = std::filesystem;
 namespace lumen::engine {
 namespace {
 
-void writeTextAtomically(const fs::path& path, const std::string& text)
-{
-    const fs::path temp = path.string() + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            fs::remove(temp, ec);
-            throw Error(ErrorKind::Io, "cannot write " + path.string() + ": " +
-                                           std::strerror(errno) + " (is the disk full?)");
-        }
-    }
-    std::error_code ec;
-    fs::rename(temp, path, ec);
-    if (ec) {
-        fs::remove(temp, ec);
-        throw Error(ErrorKind::Io, "cannot write " + path.string() + ": " + ec.message());
-    }
-}
-
 /// Copies the tokenizer files of folder `from` (those there are) into `to`, unless it is `to`.
 void copyTokenizerFiles(const fs::path& from, const std::string& to)
 {
