@@ -36,6 +36,8 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Lumen: a workbench for looking inside language models."));
+    parser.addPositionalArgument(QStringLiteral("scene"), QStringLiteral("A scene file (NAME.lumenscene) to open."),
+        QStringLiteral("[SCENE]"));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption project(QStringLiteral("project"),
@@ -129,14 +131,19 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
             + QCoreApplication::applicationVersion() + QLatin1Char('\n');
         return result;
     }
-    if (!parser.positionalArguments().isEmpty()) {
+    QString scene;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() == 1 && positional.constFirst().endsWith(QStringLiteral(".lumenscene"))) {
+        scene = positional.constFirst(); // lumen SCENE (a double-click on a scene file)
+    } else if (!positional.isEmpty()) {
         result.message = QStringLiteral("unexpected argument \"%1\". Give the model folder with "
-                                        "--model DIR.")
-                             .arg(parser.positionalArguments().constFirst());
+                                        "--model DIR, or a scene file (NAME.lumenscene).")
+                             .arg(positional.constFirst());
         return result;
     }
 
     AppOptions& o = result.options;
+    o.scene = scene;
     o.projectPath = parser.value(project);
     o.modelDir = parser.value(model);
     o.text = parser.value(text);

@@ -51,6 +51,8 @@ struct AppOptions {
     QString imageModel;
     /// --train-job JOB.json: the fine-tuning window on that job, started
     QString trainJob;
+    /// lumen SCENE.lumenscene: that scene (its first), restored
+    QString scene;
     QString image;
     /// --demo NAME: after the text's run, open the text demos on that demo and run it on
     /// --demo-text (each one a sentence for similarity), or on --text; with --screenshot the

@@ -84,6 +84,17 @@ void Launcher::start()
         startCompare();
         return;
     }
+    if (!options_.scene.isEmpty()) {
+        connect(window_, &MainWindow::sceneShown, this, [this] {
+            if (screenshotMode()) {
+                QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+            }
+        });
+        if (!window_->openScene(options_.scene)) {
+            fail(window_->lastError());
+        }
+        return;
+    }
 
     // Without --model: the bundled demo (its model, sentence, layer and head), each of which
     // the command line may still override.

@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "main_window.h"
 #include "app_options.h"
+#include "scene.h"
 
 #include "compare_window.h"
 
@@ -37,6 +38,8 @@
 #include <QDropEvent>
 #include <QProcess>
 #include <QCoreApplication>
+#include <QInputDialog>
+#include <QTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFrame>
@@ -292,6 +295,37 @@ void MainWindow::buildMenus()
     imageModel->setToolTip(tr("A TorchScript CNN that takes an image: its receptive field, read from its layers "
                               "and measured by gradient over an image"));
     file->addSeparator();
+    QAction* openScene = file->addAction(tr("Open &Scene…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a Scene"), QString(),
+            tr("Lumen scenes (*.lumenscene);;All files (*)"));
+        if (!path.isEmpty()) {
+            this->openScene(path);
+        }
+    });
+    openScene->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_S));
+    openScene->setToolTip(tr("Restore a saved screen: model, input, view, layer, head, token and notes"));
+    file->addAction(tr("Save Scene &As…"), this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save the Screen as a Scene"), QString(),
+            tr("Lumen scenes (*.lumenscene)"));
+        if (!path.isEmpty()) {
+            if (!path.endsWith(QStringLiteral(".lumenscene"))) {
+                path += QStringLiteral(".lumenscene");
+            }
+            const QString problem = saveScene(path, false);
+            problem.isEmpty() ? statusBar()->showMessage(tr("Saved the scene to %1").arg(QFileInfo(path).fileName()), 5000)
+                              : showError(tr("Could not save the scene"), problem);
+        }
+    });
+    file->addAction(tr("Add Scene to a &Deck…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Add the Screen to a Scene File"), QString(),
+            tr("Lumen scenes (*.lumenscene)"), nullptr, QFileDialog::DontConfirmOverwrite);
+        if (!path.isEmpty()) {
+            const QString problem = saveScene(path, true);
+            problem.isEmpty() ? statusBar()->showMessage(tr("Added the scene to %1").arg(QFileInfo(path).fileName()), 5000)
+                              : showError(tr("Could not add the scene"), problem);
+        }
+    });
+    file->addSeparator();
     QAction* exportProject = file->addAction(tr("E&xport Project…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this,
             tr("Export the project as one archive"), QString(), tr("Tar archive (*.tar)"));
@@ -358,6 +392,21 @@ void MainWindow::buildMenus()
     quit->setShortcut(QKeySequence::Quit);
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
+    nextScene_ = viewMenu_->addAction(tr("&Next Scene"), this, [this] { showScene(sceneIndex_ + 1); });
+    nextScene_->setShortcuts({ QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::CTRL | Qt::Key_Right) });
+    previousScene_ = viewMenu_->addAction(tr("&Previous Scene"), this, [this] { showScene(sceneIndex_ - 1); });
+    previousScene_->setShortcuts({ QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::CTRL | Qt::Key_Left) });
+    nextScene_->setEnabled(false);
+    previousScene_->setEnabled(false);
+    viewMenu_->addAction(tr("&Caption…"), this, [this] {
+        bool ok = false;
+        const QString text = QInputDialog::getMultiLineText(this, tr("Caption"),
+            tr("A note shown above the views (saved with the scene):"), caption_->property("caption").toString(), &ok);
+        if (ok) {
+            setCaption(text);
+        }
+    });
+    viewMenu_->addSeparator();
 
     QMenu* demos = menuBar()->addMenu(tr("&Demos"));
     const std::tuple<QString, DemoKind, QKeySequence> demoActions[] = {
@@ -389,6 +438,129 @@ void MainWindow::buildMenus()
     });
     demoRuns->setToolTip(tr("Run the bundled demo models as a first look would and record the runs in this project"));
     help->addAction(tr("&About Lumen"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::setCaption(const QString& caption, const QList<SceneNote>& notes)
+{
+    caption_->setProperty("caption", caption);
+    sceneNotes_ = notes;
+    QStringList lines;
+    if (!caption.trimmed().isEmpty()) {
+        lines << caption.trimmed();
+    }
+    const QStringList tokens = attention_->hasModel() ? attention_->lastAttention().tokens : QStringList {};
+    for (const SceneNote& n : notes) {
+        const QString token = n.token >= 0 && n.token < tokens.size() ? tokens.at(n.token).trimmed() : tr("token %1").arg(n.token);
+        lines << QStringLiteral("“%1”: %2").arg(token, n.note);
+    }
+    caption_->setText(lines.join(QLatin1Char('\n')));
+    caption_->setVisible(!lines.isEmpty());
+}
+
+Scene MainWindow::currentScene() const
+{
+    Scene s;
+    s.model = attention_->hasModel() ? attention_->model().dir : QString();
+    s.text = textEdit_->text();
+    s.pair = pairEdit_->text();
+    const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ }, { "model", modelView_ },
+        { "rollout", flowPage_ }, { "statistics", statsTable_ }, { "field", fieldPage_ } };
+    for (const auto& [name, widget] : tabs) {
+        if (views_->currentWidget() == widget) {
+            s.view = QString::fromLatin1(name);
+        }
+    }
+    s.layer = std::max(0, view_->layer());
+    s.head = std::max(0, view_->head());
+    s.token = highlighted_;
+    s.caption = caption_->property("caption").toString();
+    s.notes = sceneNotes_;
+    if (sceneIndex_ >= 0 && sceneIndex_ < scenes_.size()) {
+        s.title = scenes_.at(sceneIndex_).title;
+    }
+    return s;
+}
+
+QString MainWindow::saveScene(const QString& path, bool append)
+{
+    const Scene s = currentScene();
+    if (s.model.isEmpty() || s.text.trimmed().isEmpty()) {
+        return tr("Open a model and run a text first: a scene holds both.");
+    }
+    QList<Scene> scenes;
+    if (append && QFileInfo::exists(path)) {
+        QString error;
+        const std::optional<QList<Scene>> existing = readScenes(path, &error);
+        if (!existing) {
+            return error + tr(" The file was left as it was.");
+        }
+        scenes = *existing;
+        // The stored scenes keep their models as written, relative to the file.
+        for (Scene& old : scenes) {
+            old.model = sceneModelDir(old, path);
+        }
+    }
+    scenes << s;
+    return writeScenes(path, scenes);
+}
+
+bool MainWindow::openScene(const QString& path, int index)
+{
+    QString error;
+    const std::optional<QList<Scene>> scenes = readScenes(path, &error);
+    if (!scenes) {
+        showError(tr("Could not open the scene"), error);
+        return false;
+    }
+    scenes_ = *scenes;
+    scenePath_ = QFileInfo(path).absoluteFilePath();
+    sceneIndex_ = -1;
+    return showScene(std::clamp(index, 0, static_cast<int>(scenes_.size()) - 1));
+}
+
+bool MainWindow::showScene(int index)
+{
+    if (index < 0 || index >= scenes_.size() || attention_->isBusy()) {
+        return false;
+    }
+    sceneIndex_ = index;
+    nextScene_->setEnabled(index + 1 < scenes_.size());
+    previousScene_->setEnabled(index > 0);
+    const Scene& s = scenes_.at(index);
+    pendingScene_ = true;
+    textEdit_->setText(s.text);
+    pairEdit_->setText(s.pair);
+    view_->setLayer(s.layer);
+    view_->setHead(s.head);
+    showView(s.view);
+    setCaption(s.caption, s.notes);
+    const QString dir = sceneModelDir(s, scenePath_);
+    updateTitle();
+    if (attention_->hasModel() && QFileInfo(attention_->model().dir) == QFileInfo(dir)) {
+        run();
+    } else {
+        sceneWaitsForModel_ = true;
+        openModel(dir);
+    }
+    return true;
+}
+
+void MainWindow::finishScene()
+{
+    if (!pendingScene_ || sceneIndex_ < 0 || sceneIndex_ >= scenes_.size()) {
+        return;
+    }
+    pendingScene_ = false;
+    const Scene& s = scenes_.at(sceneIndex_);
+    if (attention_->model().hasAttention) {
+        showHead(s.layer, s.head);
+        showView(s.view);
+    }
+    if (s.token >= 0) {
+        highlightToken(s.token);
+    }
+    setCaption(s.caption, s.notes); // the tokens are known now
+    Q_EMIT sceneShown(sceneIndex_);
 }
 
 bool MainWindow::recordDemoRuns(const QString& projectPath)
@@ -583,9 +755,38 @@ void MainWindow::buildCentre()
     fieldPage_ = new ReceptiveFieldPage(attention_, views_);
     fieldPage_->setTextSource([this] { return textEdit_->text(); });
     views_->addTab(fieldPage_, tr("Receptive &field"));
+    // A scene's caption and token notes (hidden without a scene or a caption).
+    caption_ = new QLabel(centre);
+    caption_->setObjectName(QStringLiteral("sceneCaption"));
+    caption_->setWordWrap(true);
+    caption_->setTextFormat(Qt::PlainText);
+    caption_->setStyleSheet(QStringLiteral("QLabel { background: #eef4fb; color: #0b2a4a; border-left: 4px solid #0072b2; "
+                                           "padding: 6px 10px; font-size: 115%; }"));
+    caption_->setVisible(false);
+    layout->addWidget(caption_);
     layout->addWidget(views_, 1);
     setCentralWidget(centre);
 
+    // A scene: run once its model is loaded, then restore what the run reset.
+    connect(attention_, &AttentionController::modelLoaded, this, [this] {
+        if (sceneWaitsForModel_) {
+            sceneWaitsForModel_ = false;
+            run();
+            if (!attention_->model().hasAttention) {
+                QTimer::singleShot(0, this, &MainWindow::finishScene); // the field view measures on its own
+            }
+        }
+    });
+    connect(attention_, &AttentionController::loadFailed, this, [this] {
+        sceneWaitsForModel_ = false;
+        pendingScene_ = false;
+    });
+    connect(attention_, &AttentionController::runFailed, this, [this] { pendingScene_ = false; });
+    connect(attention_, &AttentionController::attentionReady, this, [this] {
+        if (pendingScene_) {
+            QTimer::singleShot(0, this, &MainWindow::finishScene); // after every view has the run
+        }
+    });
     connect(runButton_, &QPushButton::clicked, this, &MainWindow::run);
     connect(textEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
     connect(pairEdit_, &QLineEdit::returnPressed, this, &MainWindow::run);
@@ -935,6 +1136,7 @@ void MainWindow::showHead(int layer, int head)
 
 void MainWindow::highlightToken(int position)
 {
+    highlighted_ = position;
     fieldPage_->setPosition(position);
     view_->setHighlightedToken(position);
     headView_->setHighlightedToken(position);
@@ -1148,6 +1350,11 @@ void MainWindow::onBusyChanged(bool busy, const QString& what)
 void MainWindow::updateTitle()
 {
     QStringList parts;
+    if (sceneIndex_ >= 0 && sceneIndex_ < scenes_.size()) {
+        const QString title = scenes_.at(sceneIndex_).title;
+        parts << (title.isEmpty() ? tr("scene %1 of %2").arg(sceneIndex_ + 1).arg(scenes_.size())
+                                  : tr("%1 (%2 of %3)").arg(title).arg(sceneIndex_ + 1).arg(scenes_.size()));
+    }
     if (attention_->hasModel()) {
         parts << QFileInfo(attention_->model().dir).fileName();
     }

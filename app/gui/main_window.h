@@ -16,6 +16,7 @@
 #include "demo_controller.h"
 #include "flow_page.h"
 #include "project_controller.h"
+#include "scene.h"
 
 #include <QMainWindow>
 
@@ -159,6 +160,22 @@ public:
     /// lumen-cli or the demo models are missing, or while one is recording.
     bool recordDemoRuns(const QString& projectPath);
     CompareWindow* compareWindow() const { return compareWindow_; }
+
+    /// File > Open Scene… / `lumen FILE.lumenscene`: restores scene `index` of the file (the
+    /// model, input, view, layer, head, token, caption); sceneShown() follows once it runs.
+    /// False (an error shown) for a file that cannot be read.
+    bool openScene(const QString& path, int index = 0);
+    /// View > Next / Previous Scene (Page Down / Page Up) through the open scene file.
+    bool showScene(int index);
+    int sceneIndex() const { return sceneIndex_; }
+    int sceneCount() const { return static_cast<int>(scenes_.size()); }
+    /// What is on screen as a scene (File > Save Scene As…).
+    Scene currentScene() const;
+    /// Writes the screen as a scene file, or adds it to one (`append`). "" or what went wrong.
+    QString saveScene(const QString& path, bool append);
+    /// The caption above the views, and notes on tokens (View > Caption…).
+    void setCaption(const QString& caption, const QList<SceneNote>& notes = {});
+    QLabel* captionLabel() const { return caption_; }
     FineTuneWindow* fineTuneWindow() const { return fineTuneWindow_; }
     /// File > Open Image Model…: the image CNN window (one, made on first use).
     ImageFieldWindow* showImageFieldWindow();
@@ -169,6 +186,8 @@ Q_SIGNALS:
     /// An export or import of a project archive ended; `message` says what happened.
     void archiveFinished(bool ok, const QString& message);
     void demoRunsRecorded(bool ok);
+    /// showScene(index) has restored the scene.
+    void sceneShown(int index);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -219,6 +238,17 @@ private:
     FineTuneWindow* fineTuneWindow_ = nullptr;
     CompareWindow* compareWindow_ = nullptr;
     QProcess* demoRuns_ = nullptr;
+    void finishScene();
+    QList<Scene> scenes_;
+    QString scenePath_;
+    int sceneIndex_ = -1;
+    bool pendingScene_ = false;
+    bool sceneWaitsForModel_ = false;
+    QList<SceneNote> sceneNotes_;
+    QLabel* caption_ = nullptr;
+    QAction* nextScene_ = nullptr;
+    QAction* previousScene_ = nullptr;
+    int highlighted_ = -1;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;

@@ -271,9 +271,14 @@ std::vector<DemoModelReport> buildDemoModels(const DemoBuildConfig& config, cons
         r.name = spec.name;
         const fs::path initial = work / (spec.name + "-initial");
         fs::remove_all(initial, ec);
-        // Every model its own initial weights, all from the seed.
+        // Every model its own initial weights from the seed and its place among the six, so a
+        // model is the same whichever others are built with it.
+        const auto all = demoModelSpecs();
+        const auto place = static_cast<uint64_t>(std::find_if(all.begin(), all.end(), [&spec](const DemoModelSpec& s) {
+            return s.name == spec.name;
+        }) - all.begin());
         r.parameters = createDemoModel(spec, work / (spec.causal ? "tokenizer-causal" : "tokenizer-masked"), initial,
-                                       config.seed * 131 + k);
+                                       config.seed * 131 + place);
         {
             const std::unique_ptr<Model> untrained = Model::load(initial.string());
             r.untrainedLoss = heldOutLoss(*untrained, heldTexts);

@@ -239,6 +239,12 @@ private Q_SLOTS:
         const nlohmann::json manifest = nlohmann::json::parse(readAll(fs::path(dir.filePath(QStringLiteral("a")).toStdString()) / "demo-models.json"));
         QCOMPARE(manifest.at("models").size(), size_t { 1 });
         QCOMPARE(manifest.at("models").at(0).at("name").get<std::string>(), std::string("lstm"));
+        // The same model whichever others are built with it.
+        config.only = { "wavenet", "lstm" };
+        config.outDir = dir.filePath(QStringLiteral("c")).toStdString();
+        const std::vector<DemoModelReport> c = buildDemoModels(config);
+        QCOMPARE(c.size(), size_t { 2 });
+        QVERIFY(readAll(fs::path(a[0].dir) / "model.safetensors") == readAll(fs::path(c[1].dir) / "model.safetensors"));
         config.only = { "gpt4" };
         QVERIFY_THROWS_EXCEPTION(Error, buildDemoModels(config));
         config.only = { "lstm", "wavenet" };
