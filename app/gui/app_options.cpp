@@ -106,10 +106,16 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Open the compare workspace on model DIR (repeat it: two to four) and compare them on --text "
                        "(with --screenshot, save that window)."),
         QStringLiteral("DIR"));
+    const QCommandLineOption present(QStringLiteral("present"),
+        QStringLiteral("Start in presentation mode (full screen, large type, one view at a time)."));
+    const QCommandLineOption slide(QStringLiteral("slide"),
+        QStringLiteral("With --screenshot: write the view shown as a 16:9 slide (PNG 1920 x 1080, or a PDF page when OUT "
+                       "ends in .pdf) instead of the window."));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
+    parser.addOptions({ present, slide });
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
             showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, compareModel, screenshot });
@@ -208,6 +214,12 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         error = QStringLiteral("--compare takes two to four models (got %1); repeat it for each.").arg(o.compareModels.size());
     }
     o.screenshotPath = parser.value(screenshot);
+    o.present = parser.isSet(present);
+    o.slide = parser.isSet(slide);
+    if (o.slide && o.screenshotPath.isEmpty()) {
+        result.message = QStringLiteral("--slide goes with --screenshot OUT (the file the slide is written to).");
+        return result;
+    }
     if (parser.isSet(layer)) {
         o.layer = parseIndex(parser.value(layer), QStringLiteral("layer"), &error);
     }

@@ -62,6 +62,8 @@ struct AppOptions {
     /// --compare DIR (two to four times): the compare workspace on those models and --text
     QStringList compareModels;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
+    bool present = false; ///< --present: start in presentation mode
+    bool slide = false; ///< --slide: the screenshot is the view shown as a slide (PNG or PDF)
 };
 
 struct AppOptionsParse {

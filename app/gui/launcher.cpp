@@ -59,6 +59,9 @@ void Launcher::start()
         watchdog_.start(kScreenshotTimeoutMs);
     }
 
+    if (options_.present) {
+        window_->setPresentationMode(true);
+    }
     // On the first start the default project is new: it gets example runs of the demo models.
     const bool firstStart = options_.projectPath.isEmpty() && !QFileInfo::exists(ProjectController::defaultProjectPath());
     if (!options_.projectPath.isEmpty()) {
@@ -312,9 +315,22 @@ void Launcher::takeScreenshot()
         : options_.runs && window_->runBrowser() != nullptr
         ? static_cast<QWidget*>(window_->runBrowser())
         : static_cast<QWidget*>(window_);
-    const QPixmap shot = shown->grab();
     const QString path = QFileInfo(options_.screenshotPath).absoluteFilePath();
     QDir().mkpath(QFileInfo(path).absolutePath());
+    if (options_.slide) {
+        const QString problem = window_->exportSlide(path);
+        if (!problem.isEmpty()) {
+            fail(problem);
+            return;
+        }
+        done_ = true;
+        watchdog_.stop();
+        std::fprintf(stdout, "%s\n", qPrintable(tr("Slide written to %1").arg(path)));
+        std::fflush(stdout);
+        Q_EMIT finished(0);
+        return;
+    }
+    const QPixmap shot = shown->grab();
     if (shot.isNull() || !shot.save(path, "PNG")) {
         fail(tr("could not write the screenshot to %1.").arg(path));
         return;

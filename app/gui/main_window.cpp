@@ -40,6 +40,10 @@
 #include <QCoreApplication>
 #include <QInputDialog>
 #include <QTimer>
+#include <QShortcut>
+#include <QPdfWriter>
+#include <QPainter>
+#include <QTabBar>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFrame>
@@ -406,6 +410,36 @@ void MainWindow::buildMenus()
             setCaption(text);
         }
     });
+    QAction* present = viewMenu_->addAction(tr("P&resentation Mode"), this, [this] { setPresentationMode(!presenting_); });
+    present->setShortcut(QKeySequence(Qt::Key_F5));
+    // On the window too: a hidden menu bar (presentation mode) takes its shortcuts with it.
+    addActions({ nextScene_, previousScene_, present });
+    present->setToolTip(tr("Full screen, large type, one view at a time: ←/→ views, ↑/↓ heads, Shift+↑/↓ layers, "
+                           "Page Down/Up scenes, Esc leaves"));
+    viewMenu_->addAction(tr("Export &Slide…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export the View as a Slide"), QString(),
+            tr("PNG image (*.png);;PDF page (*.pdf)"));
+        if (!path.isEmpty()) {
+            const QString problem = exportSlide(path);
+            problem.isEmpty() ? statusBar()->showMessage(tr("Wrote the slide %1").arg(QFileInfo(path).fileName()), 5000)
+                              : showError(tr("Could not export the slide"), problem);
+        }
+    });
+    // Presentation keys: only while presenting (the text box is hidden then).
+    const auto presentKey = [this](QKeySequence key, auto action) {
+        auto* shortcut = new QShortcut(key, this);
+        shortcut->setEnabled(false);
+        connect(shortcut, &QShortcut::activated, this, action);
+        presentationKeys_ << shortcut;
+    };
+    presentKey(QKeySequence(Qt::Key_Right), [this] { views_->setCurrentIndex((views_->currentIndex() + 1) % views_->count()); });
+    presentKey(QKeySequence(Qt::Key_Left),
+        [this] { views_->setCurrentIndex((views_->currentIndex() + views_->count() - 1) % views_->count()); });
+    presentKey(QKeySequence(Qt::Key_Down), [this] { view_->setHead(view_->head() + 1); });
+    presentKey(QKeySequence(Qt::Key_Up), [this] { view_->setHead(std::max(0, view_->head() - 1)); });
+    presentKey(QKeySequence(Qt::SHIFT | Qt::Key_Down), [this] { view_->setLayer(view_->layer() + 1); });
+    presentKey(QKeySequence(Qt::SHIFT | Qt::Key_Up), [this] { view_->setLayer(std::max(0, view_->layer() - 1)); });
+    presentKey(QKeySequence(Qt::Key_Escape), [this] { setPresentationMode(false); });
     viewMenu_->addSeparator();
 
     QMenu* demos = menuBar()->addMenu(tr("&Demos"));
@@ -455,6 +489,111 @@ void MainWindow::setCaption(const QString& caption, const QList<SceneNote>& note
     }
     caption_->setText(lines.join(QLatin1Char('\n')));
     caption_->setVisible(!lines.isEmpty());
+}
+
+void MainWindow::setPresentationMode(bool on)
+{
+    if (on == presenting_) {
+        return;
+    }
+    presenting_ = on;
+    if (on) {
+        normalFont_ = font();
+        QFont large = normalFont_;
+        large.setPointSizeF(normalFont_.pointSizeF() * 1.6);
+        setFont(large);
+        modelDockWasVisible_ = modelDock_->isVisible();
+        modelDock_->hide();
+        menuBar()->hide();
+        statusBar()->hide();
+        inputRow_->hide();
+        views_->tabBar()->hide();
+        // Colour-blind-safe, high-contrast maps (cividis), whatever was chosen.
+        view_->heatmap()->setGradient(widgets::AttentionHeatmap::Gradient::Cividis);
+        showFullScreen();
+        views_->setFocus();
+    } else {
+        setFont(normalFont_);
+        menuBar()->show();
+        statusBar()->show();
+        inputRow_->show();
+        views_->tabBar()->show();
+        modelDock_->setVisible(modelDockWasVisible_);
+        showNormal();
+    }
+    for (QShortcut* s : std::as_const(presentationKeys_)) {
+        s->setEnabled(on);
+    }
+    Q_EMIT presentationModeChanged(on);
+}
+
+QString MainWindow::exportSlide(const QString& path, QSize size)
+{
+    QWidget* shown = currentView();
+    setFigureMode(true);
+    const QPixmap picture = shown->grab();
+    setFigureMode(false);
+    if (picture.isNull()) {
+        return tr("There is nothing to export yet: run a text first.");
+    }
+    // A 16:9 slide: the scene's title or the model as the heading, the caption under it,
+    // the view filling the rest.
+    const QString heading = sceneIndex_ >= 0 && sceneIndex_ < scenes_.size() && !scenes_.at(sceneIndex_).title.isEmpty()
+        ? scenes_.at(sceneIndex_).title
+        : (attention_->hasModel() ? QFileInfo(attention_->model().dir).fileName() + QStringLiteral(": ") + textEdit_->text()
+                                  : QString());
+    const QString caption = caption_->isVisible() ? caption_->text() : QString();
+    const auto paint = [&](QPainter& p, const QRect& page) {
+        p.fillRect(page, Qt::white);
+        const int margin = page.height() / 20;
+        QFont title = font();
+        title.setPixelSize(page.height() / 18);
+        title.setBold(true);
+        p.setFont(title);
+        p.setPen(QColor(0x0b, 0x2a, 0x4a));
+        QRect text = page.adjusted(margin, margin, -margin, 0);
+        const QRect used = p.boundingRect(text, Qt::AlignLeft | Qt::TextWordWrap, heading);
+        p.drawText(text, Qt::AlignLeft | Qt::TextWordWrap, heading);
+        int top = used.bottom() + margin / 3;
+        if (!caption.isEmpty()) {
+            QFont body = font();
+            body.setPixelSize(page.height() / 30);
+            p.setFont(body);
+            p.setPen(QColor(0x33, 0x33, 0x33));
+            const QRect area(page.left() + margin, top, page.width() - 2 * margin, page.height());
+            const QRect c = p.boundingRect(area, Qt::AlignLeft | Qt::TextWordWrap, caption);
+            p.drawText(area, Qt::AlignLeft | Qt::TextWordWrap, caption);
+            top = c.bottom() + margin / 3;
+        }
+        const QRect room(page.left() + margin, top, page.width() - 2 * margin, page.bottom() - margin - top);
+        const QSize fitted = picture.size().scaled(room.size(), Qt::KeepAspectRatio);
+        const QRect target(room.left() + (room.width() - fitted.width()) / 2, room.top(), fitted.width(), fitted.height());
+        p.setRenderHint(QPainter::SmoothPixmapTransform);
+        p.drawPixmap(target, picture);
+    };
+    if (path.endsWith(QStringLiteral(".pdf"), Qt::CaseInsensitive)) {
+        QPdfWriter pdf(path);
+        pdf.setCreator(QStringLiteral("Lumen"));
+        pdf.setTitle(heading);
+        pdf.setPageSize(QPageSize(QSizeF(254.0, 142.875), QPageSize::Millimeter)); // 16:9, 10 inches wide
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setResolution(192);
+        QPainter p;
+        if (!p.begin(&pdf)) {
+            return tr("Cannot write %1 (is the folder writable?).").arg(path);
+        }
+        paint(p, p.viewport());
+        p.end();
+        return QFileInfo(path).size() > 0 ? QString() : tr("Writing %1 failed (is the disk full?).").arg(path);
+    }
+    QImage image(size, QImage::Format_RGB32);
+    QPainter p(&image);
+    paint(p, image.rect());
+    p.end();
+    if (!image.save(path, "PNG")) {
+        return tr("Cannot write %1 (is the folder writable, the disk full?).").arg(path);
+    }
+    return {};
 }
 
 Scene MainWindow::currentScene() const
@@ -646,7 +785,9 @@ void MainWindow::buildCentre()
     banner_->setVisible(!warning.empty());
     layout->addWidget(banner_);
 
-    auto* input = new QHBoxLayout;
+    inputRow_ = new QWidget(centre);
+    auto* input = new QHBoxLayout(inputRow_);
+    input->setContentsMargins(0, 0, 0, 0);
     input->setSpacing(8);
     auto* label = new QLabel(tr("&Text"), centre);
     textEdit_ = new QLineEdit(centre);
@@ -677,7 +818,7 @@ void MainWindow::buildCentre()
     input->addWidget(pairEdit_, 2);
     input->addWidget(runButton_);
     input->addWidget(cancelButton_);
-    layout->addLayout(input);
+    layout->addWidget(inputRow_);
 
     // A text longer than the model takes runs as overlapping windows: move between them here.
     windowBar_ = new QWidget(centre);

@@ -18,11 +18,15 @@
 #include "project_controller.h"
 #include "scene.h"
 
+#include <QFont>
+#include <QSize>
+
 #include <QMainWindow>
 
 class QDockWidget;
 class QLabel;
 class QProcess;
+class QShortcut;
 class QMenu;
 class QComboBox;
 class QLineEdit;
@@ -176,6 +180,15 @@ public:
     /// The caption above the views, and notes on tokens (View > Caption…).
     void setCaption(const QString& caption, const QList<SceneNote>& notes = {});
     QLabel* captionLabel() const { return caption_; }
+    /// View > Presentation Mode (F5): full screen, type 1.6 times larger, no menus, panels or
+    /// text box, the colour-blind-safe cividis map, one view at a time (←/→ views, ↑/↓
+    /// heads, Shift+↑/↓ layers, Page Down/Up scenes, Esc leaves).
+    void setPresentationMode(bool on);
+    bool isPresenting() const { return presenting_; }
+    /// View > Export Slide…: the view shown on a 16:9 slide with the scene's title (or the
+    /// model and text) and caption: a PNG of `size`, or a PDF page (by the suffix). "" or
+    /// what went wrong.
+    QString exportSlide(const QString& path, QSize size = QSize(1920, 1080));
     FineTuneWindow* fineTuneWindow() const { return fineTuneWindow_; }
     /// File > Open Image Model…: the image CNN window (one, made on first use).
     ImageFieldWindow* showImageFieldWindow();
@@ -188,6 +201,7 @@ Q_SIGNALS:
     void demoRunsRecorded(bool ok);
     /// showScene(index) has restored the scene.
     void sceneShown(int index);
+    void presentationModeChanged(bool on);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -249,6 +263,11 @@ private:
     QAction* nextScene_ = nullptr;
     QAction* previousScene_ = nullptr;
     int highlighted_ = -1;
+    QWidget* inputRow_ = nullptr;
+    bool presenting_ = false;
+    bool modelDockWasVisible_ = true;
+    QFont normalFont_;
+    QList<QShortcut*> presentationKeys_;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;
     widgets::HeadStatsTable* statsTable_ = nullptr;

@@ -13,6 +13,8 @@
 #include "lumen/widgets/head_view.h"
 
 #include <QAction>
+#include <QMenuBar>
+#include <QTabBar>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -196,6 +198,71 @@ private Q_SLOTS:
         QCOMPARE(QFileInfo(window.attentionController()->model().dir).fileName(), QStringLiteral("gpt"));
         QVERIFY(!window.openScene(dir_.filePath(QStringLiteral("missing.lumenscene"))));
         QVERIFY(window.lastError().contains(QStringLiteral("Cannot read")));
+    }
+
+    // Presentation mode: full screen, large type, no menus or text box, keys move through
+    // views, heads and layers; a slide exports at 1920 x 1080 (PNG) or as a 16:9 PDF page.
+    void presentationModeAndSlides()
+    {
+        const QString path = dir_.filePath(QStringLiteral("present.lumenscene"));
+        QVERIFY(lumen::app::writeScenes(path, deck()).isEmpty());
+        MainWindow window;
+        window.setInteractiveErrors(false);
+        window.resize(1100, 760);
+        window.show();
+        QVERIFY(window.openProject(dir_.filePath(QStringLiteral("p.lumen"))));
+        QSignalSpy shown(&window, &MainWindow::sceneShown);
+        QVERIFY(window.openScene(path));
+        QVERIFY(shown.wait(60000));
+        const qreal normal = window.font().pointSizeF();
+        window.setPresentationMode(true);
+        QVERIFY(window.isPresenting());
+        QVERIFY(window.windowState() & Qt::WindowFullScreen);
+        QVERIFY(window.menuBar()->isHidden());
+        QVERIFY(window.textEdit()->parentWidget()->isHidden());
+        QVERIFY(window.views()->tabBar()->isHidden());
+        QVERIFY(std::abs(window.font().pointSizeF() - 1.6 * normal) < 0.01);
+        QVERIFY(std::abs(window.attentionView()->font().pointSizeF() - 1.6 * normal) < 0.01); // inherited
+        const int view = window.views()->currentIndex();
+        QTest::keyClick(&window, Qt::Key_Right);
+        QCOMPARE(window.views()->currentIndex(), (view + 1) % window.views()->count());
+        QTest::keyClick(&window, Qt::Key_Left);
+        QCOMPARE(window.views()->currentIndex(), view);
+        QTest::keyClick(&window, Qt::Key_Up);
+        QCOMPARE(window.attentionView()->head(), 2);
+        QTest::keyClick(&window, Qt::Key_Up, Qt::ShiftModifier);
+        QCOMPARE(window.attentionView()->layer(), 1);
+        QTest::keyClick(&window, Qt::Key_PageDown);
+        QVERIFY(shown.wait(60000));
+        QCOMPARE(window.sceneIndex(), 1);
+        QVERIFY(window.isPresenting());
+
+        const QString png = dir_.filePath(QStringLiteral("slide.png"));
+        QVERIFY(window.exportSlide(png).isEmpty());
+        const QImage slide(png);
+        QCOMPARE(slide.size(), QSize(1920, 1080));
+        int dark = 0; // the heading's letters in the top band
+        for (int x = 0; x < 1920; x += 2) {
+            for (int y = 50; y < 110; y += 2) {
+                dark += qGray(slide.pixel(x, y)) < 100 ? 1 : 0;
+            }
+        }
+        QVERIFY2(dark > 200, qPrintable(QString::number(dark)));
+        const QString pdf = dir_.filePath(QStringLiteral("slide.pdf"));
+        QVERIFY(window.exportSlide(pdf).isEmpty());
+        QFile f(pdf);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.read(5) == "%PDF-");
+        QVERIFY(!window.exportSlide(dir_.filePath(QStringLiteral("no/such/dir/s.png"))).isEmpty());
+
+        QTest::keyClick(&window, Qt::Key_Escape);
+        QVERIFY(!window.isPresenting());
+        QVERIFY(!window.menuBar()->isHidden());
+        QVERIFY(!window.textEdit()->parentWidget()->isHidden());
+        QVERIFY(std::abs(window.font().pointSizeF() - normal) < 0.01);
+        const int before = window.views()->currentIndex();
+        QTest::keyClick(&window, Qt::Key_Right); // not a presentation key any more
+        QCOMPARE(window.views()->currentIndex(), before);
     }
 
     void lumenOpensASceneFile()
