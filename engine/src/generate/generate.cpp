@@ -164,11 +164,17 @@ private:
 /// end-of-text token and stop strings.
 class Transcript {
 public:
+    /// `continued`: the tokens the new ones continue (a decoder's prompt; empty for an
+    /// encoder-decoder, whose output starts afresh).
     Transcript(GenerateResult& result, const Tokenizer* tokenizer, int64_t eos,
                const std::vector<std::string>& stopStrings,
-               const std::function<void(const GenerateStep&)>& onStep)
-        : result_(result), tokenizer_(tokenizer), eos_(eos), stopStrings_(stopStrings), onStep_(onStep)
+               const std::function<void(const GenerateStep&)>& onStep, std::vector<int64_t> continued = {})
+        : result_(result), tokenizer_(tokenizer), eos_(eos), stopStrings_(stopStrings), onStep_(onStep),
+          continued_(std::move(continued))
     {
+        if (tokenizer_ != nullptr && !continued_.empty()) {
+            continuedText_ = tokenizer_->decode(continued_, /*skipSpecial=*/true);
+        }
     }
     /// Appends `s` (its text filled in here); returns the stop reason it causes, or "".
     std::string push(GenerateStep s)
@@ -179,10 +185,22 @@ public:
         // the text ends in U+FFFD until the next token completes it.
         const std::string text =
             tokenizer_ != nullptr ? tokenizer_->decode(result_.newTokenIds, /*skipSpecial=*/true) : "";
-        const bool unfinished = text.size() >= 3 && text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") == 0;
-        if (!unfinished && text.compare(0, streamed_.size(), streamed_) == 0) {
-            s.text = text.substr(streamed_.size());
-            streamed_ = text;
+        // The pieces read as they continue the prompt: decoded with it, so the space a
+        // word-level or SentencePiece decoder puts between the prompt and the first new
+        // word is there (decoding the new tokens alone drops it).
+        std::string shown = text;
+        if (!continuedText_.empty()) {
+            std::vector<int64_t> all = continued_;
+            all.insert(all.end(), result_.newTokenIds.begin(), result_.newTokenIds.end());
+            const std::string whole = tokenizer_->decode(all, /*skipSpecial=*/true);
+            if (whole.compare(0, continuedText_.size(), continuedText_) == 0) {
+                shown = whole.substr(continuedText_.size());
+            }
+        }
+        const bool unfinished = shown.size() >= 3 && shown.compare(shown.size() - 3, 3, "\xEF\xBF\xBD") == 0;
+        if (!unfinished && shown.compare(0, streamed_.size(), streamed_) == 0) {
+            s.text = shown.substr(streamed_.size());
+            streamed_ = shown;
         }
         result_.text = text;
         const int64_t id = s.id;
@@ -212,6 +230,8 @@ private:
     int64_t eos_;
     const std::vector<std::string>& stopStrings_;
     const std::function<void(const GenerateStep&)>& onStep_;
+    std::vector<int64_t> continued_;
+    std::string continuedText_;
     std::string streamed_; ///< what the steps' text handed out so far
 };
 
@@ -488,7 +508,8 @@ GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptI
         source = std::make_unique<DecoderSource>(arch, device, config.useCache, control);
         prefix = result.promptIds;
     }
-    Transcript transcript(result, tokenizer, eos, config.stopStrings, onStep);
+    Transcript transcript(result, tokenizer, eos, config.stopStrings, onStep,
+                          info.isEncoderDecoder ? std::vector<int64_t> {} : result.promptIds);
     result.stopReason = "length";
 
     if (config.beams > 1) {

@@ -57,9 +57,11 @@ struct GenerateConfig {
 struct GenerateStep {
     int64_t id = 0;
     std::string token;
-    /// What this token adds to the decoded text ("" while it is half a character; the next
-    /// step's text completes it). Concatenated they give GenerateResult::text, except after
-    /// a stop string (which text cuts before).
+    /// What this token adds to the prompt's text ("" while it is half a character; the next
+    /// step's text completes it): a decoder's new tokens decoded after the prompt, so the
+    /// first piece has the space a word-level or SentencePiece decoder puts before it.
+    /// Concatenated they give GenerateResult::text, up to that leading space and except
+    /// after a stop string (which text cuts before).
     std::string text;
     double probability = 0.0; ///< of the chosen token, under the model
     float logit = 0.0f;
