@@ -106,6 +106,12 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Open the compare workspace on model DIR (repeat it: two to four) and compare them on --text "
                        "(with --screenshot, save that window)."),
         QStringLiteral("DIR"));
+    const QCommandLineOption tour(QStringLiteral("tour"),
+        QStringLiteral("Start guided tour ID (attention, masked-causal, receptive-fields, albert, fine-tuning); with "
+                       "--screenshot, the window at --tour-step N (from 1)."),
+        QStringLiteral("ID"));
+    const QCommandLineOption tourStep(QStringLiteral("tour-step"), QStringLiteral("The tour's step to start at (from 1)."),
+        QStringLiteral("N"));
     const QCommandLineOption present(QStringLiteral("present"),
         QStringLiteral("Start in presentation mode (full screen, large type, one view at a time)."));
     const QCommandLineOption slide(QStringLiteral("slide"),
@@ -115,7 +121,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({ present, slide });
+    parser.addOptions({ present, slide, tour, tourStep });
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
             showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, compareModel, screenshot });
@@ -215,6 +221,15 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     }
     o.screenshotPath = parser.value(screenshot);
     o.present = parser.isSet(present);
+    o.tour = parser.value(tour);
+    if (parser.isSet(tourStep)) {
+        bool ok = false;
+        o.tourStep = parser.value(tourStep).toInt(&ok);
+        if (!ok || o.tourStep < 1 || o.tour.isEmpty()) {
+            result.message = QStringLiteral("--tour-step expects a step number from 1, with --tour ID.");
+            return result;
+        }
+    }
     o.slide = parser.isSet(slide);
     if (o.slide && o.screenshotPath.isEmpty()) {
         result.message = QStringLiteral("--slide goes with --screenshot OUT (the file the slide is written to).");

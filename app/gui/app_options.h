@@ -63,6 +63,8 @@ struct AppOptions {
     QStringList compareModels;
     QString screenshotPath; ///< non-empty: render the window to this PNG and exit
     bool present = false; ///< --present: start in presentation mode
+    QString tour; ///< --tour ID: that guided tour, started
+    int tourStep = 1; ///< --tour-step N (from 1)
     bool slide = false; ///< --slide: the screenshot is the view shown as a slide (PNG or PDF)
 };
 

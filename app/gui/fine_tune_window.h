@@ -76,6 +76,9 @@ public:
     QSpinBox* accumulationBox() const { return accumulation_; }
     QSpinBox* epochsBox() const { return epochs_; }
     QSpinBox* maxStepsBox() const { return maxSteps_; }
+    QSpinBox* freezeLayersBox() const { return freezeLayers_; }
+    QCheckBox* checkpointingBox() const { return checkpointing_; }
+    QCheckBox* slidingBox() const { return sliding_; }
     QDoubleSpinBox* learningRateBox() const { return lr_; }
     QCustomPlot* lossPlot() const { return lossPlot_; }
     QCustomPlot* validationPlot() const { return validPlot_; }

@@ -10,6 +10,7 @@
 #include "main_window.h"
 #include "receptive_field_page.h"
 #include "run_browser.h"
+#include "tour.h"
 
 #include "lumen/widgets/attention_view.h"
 
@@ -85,6 +86,25 @@ void Launcher::start()
     }
     if (!options_.compareModels.isEmpty()) {
         startCompare();
+        return;
+    }
+    if (!options_.tour.isEmpty()) {
+        TourGuide* guide = window_->tourGuide();
+        connect(guide, &TourGuide::stepShown, this, [this](int step) {
+            if (screenshotMode() && step == options_.tourStep - 1) {
+                QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+            }
+        });
+        // Walk to the step asked for, each step's work done first.
+        connect(guide, &TourGuide::stepShown, this, [this, guide](int step) {
+            if (step < options_.tourStep - 1) {
+                QTimer::singleShot(0, guide, &TourGuide::next);
+            }
+        });
+        if (!guide->start(options_.tour)) {
+            fail(tr("there is no tour \"%1\" (tours: attention, masked-causal, receptive-fields, albert, fine-tuning).")
+                     .arg(options_.tour));
+        }
         return;
     }
     if (!options_.scene.isEmpty()) {
@@ -304,7 +324,9 @@ void Launcher::takeScreenshot()
     if (done_) {
         return;
     }
-    QWidget* shown = !options_.trainJob.isEmpty() && window_->fineTuneWindow() != nullptr
+    QWidget* shown = !options_.tour.isEmpty() && window_->tourGuide()->outlinedWidget() != nullptr
+        ? window_->tourGuide()->outlinedWidget()->window()
+        : !options_.trainJob.isEmpty() && window_->fineTuneWindow() != nullptr
         ? static_cast<QWidget*>(window_->fineTuneWindow())
         : !options_.compareModels.isEmpty() && window_->compareWindow() != nullptr
         ? static_cast<QWidget*>(window_->compareWindow())

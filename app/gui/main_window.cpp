@@ -3,6 +3,7 @@
 #include "main_window.h"
 #include "app_options.h"
 #include "scene.h"
+#include "tour.h"
 
 #include "compare_window.h"
 
@@ -465,6 +466,23 @@ void MainWindow::buildMenus()
     compareModels->setToolTip(tr("Two to four models on the same sentence: tokens, predictions, agreement, facts"));
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QMenu* toursMenu = help->addMenu(tr("&Tours"));
+    QAction* resumeTour = toursMenu->addAction(tr("&Resume"), this, [this] { tourGuide()->resume(); });
+    resumeTour->setObjectName(QStringLiteral("resumeTour"));
+    toursMenu->addSeparator();
+    for (const Tour& t : tours()) {
+        QAction* a = toursMenu->addAction(t.title, this, [this, id = t.id] { tourGuide()->start(id); });
+        a->setObjectName(QStringLiteral("tour-") + t.id);
+    }
+    connect(toursMenu, &QMenu::aboutToShow, this, [this, resumeTour] {
+        const QString saved = tourGuide()->savedTour();
+        QString title;
+        for (const Tour& t : tours()) {
+            title = t.id == saved ? t.title : title;
+        }
+        resumeTour->setEnabled(!title.isEmpty());
+        resumeTour->setText(title.isEmpty() ? tr("&Resume") : tr("&Resume “%1” at step %2").arg(title).arg(tourGuide()->savedStep() + 1));
+    });
     QAction* demoRuns = help->addAction(tr("Record &Example Runs"), this, [this] {
         if (projects_->project() != nullptr) {
             recordDemoRuns(projects_->projectPath());
@@ -489,6 +507,14 @@ void MainWindow::setCaption(const QString& caption, const QList<SceneNote>& note
     }
     caption_->setText(lines.join(QLatin1Char('\n')));
     caption_->setVisible(!lines.isEmpty());
+}
+
+TourGuide* MainWindow::tourGuide()
+{
+    if (tourGuide_ == nullptr) {
+        tourGuide_ = new TourGuide(this);
+    }
+    return tourGuide_;
 }
 
 void MainWindow::setPresentationMode(bool on)

@@ -50,6 +50,7 @@ class DemoWindow;
 class NewModelDialog;
 class CompareWindow;
 class FineTuneWindow;
+class TourGuide;
 class ImageFieldWindow;
 class ReceptiveFieldPage;
 class RunBrowser;
@@ -180,6 +181,8 @@ public:
     /// The caption above the views, and notes on tokens (View > Caption…).
     void setCaption(const QString& caption, const QList<SceneNote>& notes = {});
     QLabel* captionLabel() const { return caption_; }
+    /// Help > Tours: the guide that runs them (made on first use).
+    TourGuide* tourGuide();
     /// View > Presentation Mode (F5): full screen, type 1.6 times larger, no menus, panels or
     /// text box, the colour-blind-safe cividis map, one view at a time (←/→ views, ↑/↓
     /// heads, Shift+↑/↓ layers, Page Down/Up scenes, Esc leaves).
@@ -263,6 +266,7 @@ private:
     QAction* nextScene_ = nullptr;
     QAction* previousScene_ = nullptr;
     int highlighted_ = -1;
+    TourGuide* tourGuide_ = nullptr;
     QWidget* inputRow_ = nullptr;
     bool presenting_ = false;
     bool modelDockWasVisible_ = true;
