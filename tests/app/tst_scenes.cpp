@@ -103,6 +103,21 @@ private Q_SLOTS:
         QCOMPARE(lumen::app::sceneModelDir(back->at(2), path), QDir::cleanPath(dir_.filePath(QStringLiteral("models/mine"))));
     }
 
+    // The bundled deck walks through the six demo models.
+    void bundledDeckReads()
+    {
+        const QString deckPath = QStringLiteral(LUMEN_SOURCE_DIR "/resources/demo/scenes/demo-models.lumenscene");
+        QString error;
+        const auto scenes = lumen::app::readScenes(deckPath, &error);
+        QVERIFY2(scenes.has_value(), qPrintable(error));
+        QCOMPARE(scenes->size(), 6);
+        for (const Scene& s : *scenes) {
+            QVERIFY(s.model.startsWith(QStringLiteral("demo:")));
+            QVERIFY2(QFileInfo::exists(lumen::app::sceneModelDir(s, deckPath) + QStringLiteral("/config.json")), qPrintable(s.model));
+            QVERIFY(!s.caption.isEmpty() && !s.title.isEmpty());
+        }
+    }
+
     void badFilesAreRefused()
     {
         const std::pair<QByteArray, const char*> cases[] = {

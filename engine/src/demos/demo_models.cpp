@@ -134,7 +134,7 @@ std::vector<DemoModelSpec> demoModelSpecs()
             1e-3, 0.4 },
         { "lightconv", "Tiny lightweight convolution (masked LM)",
             "Four layers of softmax-normalised kernels of width 7 shared across channel groups, instead of attention.", false,
-            9000, 1e-3, 0.4 },
+            18000, 1e-3, 0.4 },
         { "wavenet", "Tiny WaveNet (causal LM)", "Six dilated causal convolutions (1, 2, 4 .. 32): it sees exactly 64 words back.",
             true, 3000, 1e-3 },
         { "lstm", "Tiny LSTM (causal LM)", "Two recurrent layers of 128: everything before a word, squeezed into one state.", true,
