@@ -870,6 +870,19 @@ QString CompareWindow::columnName(int model) const
     return QStringLiteral("[%1] %2").arg(model + 1).arg(QFileInfo(dir).fileName());
 }
 
+std::vector<std::shared_ptr<engine::Model>> CompareWindow::modelsForJob(QLabel* note, const QString& notYet) const
+{
+    if (busy_ || result_.facts.empty()) {
+        note->setText(busy_ ? tr("Wait for the running job.") : notYet);
+        return {};
+    }
+    std::vector<std::shared_ptr<engine::Model>> loaded = comparedModels();
+    if (loaded.empty()) {
+        note->setText(tr("The models are not loaded any more; compare again."));
+    }
+    return loaded;
+}
+
 std::vector<std::shared_ptr<engine::Model>> CompareWindow::comparedModels() const
 {
     std::vector<std::shared_ptr<engine::Model>> out;
@@ -917,13 +930,8 @@ void CompareWindow::showContext()
 
 bool CompareWindow::measureSpeed(int longest)
 {
-    if (busy_ || result_.facts.empty()) {
-        speedNote_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare first."));
-        return false;
-    }
-    const std::vector<std::shared_ptr<engine::Model>> loaded = comparedModels();
+    const std::vector<std::shared_ptr<engine::Model>> loaded = modelsForJob(speedNote_, tr("Compare first."));
     if (loaded.empty()) {
-        speedNote_->setText(tr("The models are not loaded any more; compare again."));
         return false;
     }
     speedCancel_ = std::make_shared<std::atomic<bool>>(false);
@@ -992,13 +1000,8 @@ bool CompareWindow::recordArtifact(const char* kind, const char* fileName, const
 
 bool CompareWindow::measureContext(double relative)
 {
-    if (busy_ || result_.facts.empty()) {
-        contextNote_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare first."));
-        return false;
-    }
-    const std::vector<std::shared_ptr<engine::Model>> loaded = comparedModels();
+    const std::vector<std::shared_ptr<engine::Model>> loaded = modelsForJob(contextNote_, tr("Compare first."));
     if (loaded.empty()) {
-        contextNote_->setText(tr("The models are not loaded any more; compare again."));
         return false;
     }
     setBusy(true);
@@ -1097,13 +1100,9 @@ bool CompareWindow::setDatasetFile(const QString& path)
 
 bool CompareWindow::compareDataset(const QString& path, const QString& textColumn, const QString& labelColumn, int limit)
 {
-    if (busy_ || result_.facts.empty()) {
-        datasetSummary_->setText(busy_ ? tr("Wait for the running job.") : tr("Compare the models on a sentence first."));
-        return false;
-    }
-    const std::vector<std::shared_ptr<engine::Model>> held = comparedModels();
+    const std::vector<std::shared_ptr<engine::Model>> held =
+        modelsForJob(datasetSummary_, tr("Compare the models on a sentence first."));
     if (held.empty()) {
-        datasetSummary_->setText(tr("The models are not loaded any more; compare again."));
         return false;
     }
     engine::DatasetCompareConfig config;

@@ -158,6 +158,9 @@ private:
     bool recordArtifact(const char* kind, const char* fileName, const std::string& bytes);
     /// The compared models from the cache, in column order; empty when one is not loaded.
     std::vector<std::shared_ptr<engine::Model>> comparedModels() const;
+    /// comparedModels() for a job on the worker; empty, the reason written to `note`, while
+    /// busy, before a comparison (`notYet`) or when they are not loaded (a re-opened one).
+    std::vector<std::shared_ptr<engine::Model>> modelsForJob(QLabel* note, const QString& notYet) const;
     /// "[2] albert": a model's column title (its number and folder name).
     QString columnName(int model) const;
 

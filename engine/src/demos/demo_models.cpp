@@ -295,8 +295,7 @@ std::vector<DemoModelReport> buildDemoModels(const DemoBuildConfig& config, cons
         job.schedule = "linear";
         job.batchSize = 32;
         job.maxSteps = std::max<int64_t>(1, static_cast<int64_t>(std::llround(static_cast<double>(spec.steps) * config.stepScale)));
-        // A tenth of the steps to warm up: post-LN encoders (BERT, ALBERT) at a high rate
-        // without it fall back to predicting words without their context.
+        // A tenth of the steps to warm up (the post-LN encoders start at 1e-3 from random).
         job.warmupSteps = job.maxSteps / 10;
         job.maxLength = kPositions;
         job.mlmProbability = spec.mlmProbability;
