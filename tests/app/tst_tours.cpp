@@ -27,6 +27,9 @@ private Q_SLOTS:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
+        // The tour's place is kept in QSettings: here, not in the user's configuration.
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.filePath(QStringLiteral("settings")));
         QCoreApplication::setOrganizationName(QStringLiteral("lumen-tests"));
         QSettings().remove(QStringLiteral("tour"));
     }
