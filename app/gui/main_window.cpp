@@ -528,22 +528,29 @@ void MainWindow::setPresentationMode(bool on)
         QFont large = normalFont_;
         large.setPointSizeF(normalFont_.pointSizeF() * 1.6);
         setFont(large);
+        captionFont_ = caption_->font(); // set explicitly, so it does not follow the window's
+        QFont caption = captionFont_;
+        caption.setPointSizeF(captionFont_.pointSizeF() * 1.6);
+        caption_->setFont(caption);
         modelDockWasVisible_ = modelDock_->isVisible();
         modelDock_->hide();
         menuBar()->hide();
         statusBar()->hide();
         inputRow_->hide();
         views_->tabBar()->hide();
+        setFigureMode(true); // the views' own controls: the keys do their work
         // Colour-blind-safe, high-contrast maps (cividis), whatever was chosen.
         view_->heatmap()->setGradient(widgets::AttentionHeatmap::Gradient::Cividis);
         showFullScreen();
         views_->setFocus();
     } else {
         setFont(normalFont_);
+        caption_->setFont(captionFont_);
         menuBar()->show();
         statusBar()->show();
         inputRow_->show();
         views_->tabBar()->show();
+        setFigureMode(false);
         modelDock_->setVisible(modelDockWasVisible_);
         showNormal();
     }
@@ -928,7 +935,10 @@ void MainWindow::buildCentre()
     caption_->setWordWrap(true);
     caption_->setTextFormat(Qt::PlainText);
     caption_->setStyleSheet(QStringLiteral("QLabel { background: #eef4fb; color: #0b2a4a; border-left: 4px solid #0072b2; "
-                                           "padding: 6px 10px; font-size: 115%; }"));
+                                           "padding: 6px 10px; }"));
+    QFont captionFont = caption_->font();
+    captionFont.setPointSizeF(captionFont.pointSizeF() * 1.15);
+    caption_->setFont(captionFont);
     caption_->setVisible(false);
     layout->addWidget(caption_);
     layout->addWidget(views_, 1);

@@ -271,6 +271,7 @@ private:
     bool presenting_ = false;
     bool modelDockWasVisible_ = true;
     QFont normalFont_;
+    QFont captionFont_;
     QList<QShortcut*> presentationKeys_;
     widgets::HeadView* headView_ = nullptr;
     widgets::ModelView* modelView_ = nullptr;

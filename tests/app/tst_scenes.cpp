@@ -11,6 +11,8 @@
 
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/head_view.h"
+#include "lumen/widgets/attention_heatmap.h"
+#include "lumen/widgets/qcustomplot.h"
 
 #include <QAction>
 #include <QMenuBar>
@@ -238,6 +240,12 @@ private Q_SLOTS:
         QVERIFY(window.views()->tabBar()->isHidden());
         QVERIFY(std::abs(window.font().pointSizeF() - 1.6 * normal) < 0.01);
         QVERIFY(std::abs(window.attentionView()->font().pointSizeF() - 1.6 * normal) < 0.01); // inherited
+        QVERIFY(window.captionLabel()->font().pointSizeF() > 1.5 * normal);
+        // The heatmap's axes follow the larger type; the views' controls are hidden.
+        auto* plot = window.attentionView()->heatmap()->findChild<QCustomPlot*>();
+        QVERIFY(plot != nullptr);
+        QVERIFY(std::abs(plot->xAxis->tickLabelFont().pointSizeF() - 1.6 * normal) < 0.6);
+        QVERIFY(!window.attentionView()->headSelector()->isVisibleTo(window.attentionView()));
         const int view = window.views()->currentIndex();
         QTest::keyClick(&window, Qt::Key_Right);
         QCOMPARE(window.views()->currentIndex(), (view + 1) % window.views()->count());
@@ -275,6 +283,8 @@ private Q_SLOTS:
         QVERIFY(!window.menuBar()->isHidden());
         QVERIFY(!window.textEdit()->parentWidget()->isHidden());
         QVERIFY(std::abs(window.font().pointSizeF() - normal) < 0.01);
+        QVERIFY(std::abs(plot->xAxis->tickLabelFont().pointSizeF() - normal) < 0.6);
+        QVERIFY(window.attentionView()->headSelector()->isVisibleTo(window.attentionView()));
         const int before = window.views()->currentIndex();
         QTest::keyClick(&window, Qt::Key_Right); // not a presentation key any more
         QCOMPARE(window.views()->currentIndex(), before);

@@ -295,6 +295,21 @@ bool AttentionHeatmapData::isMasked(int query, int key) const
     return !realAt(queryValid, query) || !realAt(keyValid, key) || (causal && key > query);
 }
 
+void AttentionHeatmap::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::FontChange && plot_ != nullptr && colorScale_ != nullptr && title_ != nullptr) {
+        const QFont f = font();
+        QCPAxisRect* rect = plot_->axisRect();
+        for (QCPAxis* axis : { rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft), colorScale_->axis() }) {
+            axis->setTickLabelFont(f);
+            axis->setLabelFont(f);
+        }
+        title_->setFont(QFont(f.family(), f.pointSize() + 2, QFont::DemiBold));
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    }
+    QWidget::changeEvent(event);
+}
+
 AttentionHeatmap::AttentionHeatmap(QWidget* parent)
     : QWidget(parent)
 {

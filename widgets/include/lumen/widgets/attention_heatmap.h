@@ -187,6 +187,9 @@ Q_SIGNALS:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    /// A font change (presentation mode's larger type, a system font) reaches the axes,
+    /// the title and the colour scale, which keep their own copies.
+    void changeEvent(QEvent* event) override;
 
 private:
     class Overlay;
