@@ -635,11 +635,10 @@ Scene MainWindow::currentScene() const
     s.model = attention_->hasModel() ? attention_->model().dir : QString();
     s.text = textEdit_->text();
     s.pair = pairEdit_->text();
-    const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ }, { "model", modelView_ },
-        { "rollout", flowPage_ }, { "statistics", statsTable_ }, { "field", fieldPage_ } };
-    for (const auto& [name, widget] : tabs) {
+    for (const auto& [name, widget] : viewTabs()) {
         if (views_->currentWidget() == widget) {
             s.view = QString::fromLatin1(name);
+            break; // the field page is "field" (before "cone")
         }
     }
     s.layer = std::max(0, view_->layer());
@@ -1291,12 +1290,15 @@ void MainWindow::onWindowShown(int index, int count)
     nextWindow_->setEnabled(index + 1 < count);
 }
 
+std::vector<std::pair<const char*, QWidget*>> MainWindow::viewTabs() const
+{
+    return { { "heatmap", view_ }, { "heads", headView_ }, { "model", modelView_ }, { "rollout", flowPage_ },
+        { "statistics", statsTable_ }, { "field", fieldPage_ }, { "cone", fieldPage_ } };
+}
+
 void MainWindow::showView(const QString& name)
 {
-    const std::pair<const char*, QWidget*> tabs[] = { { "heatmap", view_ }, { "heads", headView_ },
-        { "model", modelView_ }, { "rollout", flowPage_ }, { "statistics", statsTable_ },
-        { "field", fieldPage_ }, { "cone", fieldPage_ } };
-    for (const auto& [tabName, widget] : tabs) {
+    for (const auto& [tabName, widget] : viewTabs()) {
         if (name == QLatin1String(tabName)) {
             views_->setCurrentWidget(widget);
         }

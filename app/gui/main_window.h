@@ -256,6 +256,8 @@ private:
     CompareWindow* compareWindow_ = nullptr;
     QProcess* demoRuns_ = nullptr;
     void finishScene();
+    /// The views by the names showView() and scenes use (the field page twice: field, cone).
+    std::vector<std::pair<const char*, QWidget*>> viewTabs() const;
     QList<Scene> scenes_;
     QString scenePath_;
     int sceneIndex_ = -1;

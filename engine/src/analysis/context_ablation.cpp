@@ -131,7 +131,7 @@ ContextAblation contextAblation(Model& model, const std::string& text, const Con
                            : "the text has no token to predict.");
     }
     std::vector<int64_t> distances = config.distances;
-    if (distances.empty()) {
+    if (distances.empty() && !config.wholeTextOnly) {
         distances.push_back(0);
         for (int64_t d = 1; d < n; d *= 2) {
             distances.push_back(d);
@@ -188,7 +188,7 @@ ContextAblation contextAblation(Model& model, const std::string& text, const Con
         return config.mode == AblationMode::Shuffle ? far.size() > 1 : !far.empty();
     };
 
-    const size_t totalBatches = (distances.size() + 1) * targets;
+    const size_t totalBatches = (config.wholeTextOnly ? 1 : distances.size() + 1) * targets;
     size_t doneProbes = 0;
     const auto step = [&]() {
         if (control != nullptr) {
@@ -228,6 +228,9 @@ ContextAblation contextAblation(Model& model, const std::string& text, const Con
     }
     result.fullLoss = std::accumulate(result.fullTargetLoss.begin(), result.fullTargetLoss.end(), 0.0)
         / static_cast<double>(targets);
+    if (config.wholeTextOnly) {
+        return result;
+    }
 
     for (size_t di = 0; di < distances.size(); ++di) {
         const int64_t d = distances[di];

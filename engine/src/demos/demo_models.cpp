@@ -42,29 +42,25 @@ void writeLines(const fs::path& path, const std::vector<CorpusSentence>& sentenc
 /// A random model of `spec` in `dir` (tokenizer included); its parameter count.
 int64_t createDemoModel(const DemoModelSpec& spec, const fs::path& tokenizerDir, const fs::path& dir, uint64_t seed)
 {
-    if (spec.name == "albert") {
-        // Factorised embeddings (32 wide, projected to 64) and one layer applied four times.
+    // ALBERT (factorised 32-wide embeddings, one layer applied four times) and BERT are
+    // written as configurations of their own: no dropout, which the tiny corpus does not need.
+    const auto fromConfig = [&dir, seed](nlohmann::json config) {
         writeDemoTokenizer(dir.string(), false);
-        const auto tokenizer = loadTokenizer(dir.string());
-        const nlohmann::json config { { "model_type", "albert" }, { "architectures", { "AlbertForMaskedLM" } },
-            { "vocab_size", tokenizer->vocabSize() }, { "embedding_size", 32 }, { "hidden_size", kWidth },
-            { "num_hidden_layers", kLayers }, { "num_attention_heads", kHeads }, { "intermediate_size", 4 * kWidth },
-            { "num_hidden_groups", 1 }, { "inner_group_num", 1 }, { "hidden_act", "gelu_new" },
-            { "max_position_embeddings", kPositions }, { "type_vocab_size", 2 }, { "pad_token_id", 0 },
-            { "hidden_dropout_prob", 0.0 }, { "attention_probs_dropout_prob", 0.0 }, { "layer_norm_eps", 1e-12 } };
+        config["vocab_size"] = loadTokenizer(dir.string())->vocabSize();
+        const nlohmann::json shared { { "hidden_size", kWidth }, { "num_hidden_layers", kLayers },
+            { "num_attention_heads", kHeads }, { "intermediate_size", 4 * kWidth }, { "max_position_embeddings", kPositions },
+            { "type_vocab_size", 2 }, { "pad_token_id", 0 }, { "hidden_dropout_prob", 0.0 },
+            { "attention_probs_dropout_prob", 0.0 }, { "layer_norm_eps", 1e-12 } };
+        config.update(shared);
         writeTextAtomically(dir / "config.json", config.dump(2) + "\n");
         return createRandomModel((dir / "config.json").string(), dir.string(), seed);
+    };
+    if (spec.name == "albert") {
+        return fromConfig({ { "model_type", "albert" }, { "architectures", { "AlbertForMaskedLM" } }, { "embedding_size", 32 },
+            { "num_hidden_groups", 1 }, { "inner_group_num", 1 }, { "hidden_act", "gelu_new" } });
     }
     if (spec.name == "bert") {
-        writeDemoTokenizer(dir.string(), false);
-        const auto tokenizer = loadTokenizer(dir.string());
-        const nlohmann::json config { { "model_type", "bert" }, { "architectures", { "BertForMaskedLM" } },
-            { "vocab_size", tokenizer->vocabSize() }, { "hidden_size", kWidth }, { "num_hidden_layers", kLayers },
-            { "num_attention_heads", kHeads }, { "intermediate_size", 4 * kWidth }, { "hidden_act", "gelu" },
-            { "max_position_embeddings", kPositions }, { "type_vocab_size", 2 }, { "pad_token_id", 0 },
-            { "hidden_dropout_prob", 0.0 }, { "attention_probs_dropout_prob", 0.0 }, { "layer_norm_eps", 1e-12 } };
-        writeTextAtomically(dir / "config.json", config.dump(2) + "\n");
-        return createRandomModel((dir / "config.json").string(), dir.string(), seed);
+        return fromConfig({ { "model_type", "bert" }, { "architectures", { "BertForMaskedLM" } }, { "hidden_act", "gelu" } });
     }
     NewModelSpec m;
     m.causal = spec.causal;
@@ -154,7 +150,7 @@ double heldOutLoss(Model& model, const std::vector<std::string>& texts)
     double total = 0.0;
     int64_t targets = 0;
     ContextAblationConfig config;
-    config.distances = { 0 };
+    config.wholeTextOnly = true;
     for (const std::string& text : texts) {
         const ContextAblation a = contextAblation(model, text, config);
         total += a.fullLoss * static_cast<double>(a.targets.size());
@@ -225,14 +221,14 @@ std::vector<DemoModelReport> buildDemoModels(const DemoBuildConfig& config, cons
     if (!(config.stepScale > 0.0) || config.corpusSentences < 100) {
         throw Error(ErrorKind::InvalidInput, "the step scale must be above 0 and the corpus at least 100 sentences.");
     }
+    const std::vector<DemoModelSpec> all = demoModelSpecs();
     std::vector<DemoModelSpec> specs;
-    for (const DemoModelSpec& s : demoModelSpecs()) {
+    for (const DemoModelSpec& s : all) {
         if (config.only.empty() || std::find(config.only.begin(), config.only.end(), s.name) != config.only.end()) {
             specs.push_back(s);
         }
     }
     for (const std::string& name : config.only) {
-        const auto all = demoModelSpecs();
         if (std::none_of(all.begin(), all.end(), [&name](const DemoModelSpec& s) { return s.name == name; })) {
             throw Error(ErrorKind::InvalidInput, "\"" + name + "\" is not a demo model (they are bert, gpt, albert, lightconv, "
                                                                "wavenet and lstm).");
@@ -275,7 +271,6 @@ std::vector<DemoModelReport> buildDemoModels(const DemoBuildConfig& config, cons
         fs::remove_all(initial, ec);
         // Every model its own initial weights from the seed and its place among the six, so a
         // model is the same whichever others are built with it.
-        const auto all = demoModelSpecs();
         const auto place = static_cast<uint64_t>(std::find_if(all.begin(), all.end(), [&spec](const DemoModelSpec& s) {
             return s.name == spec.name;
         }) - all.begin());
@@ -359,7 +354,7 @@ std::vector<DemoModelReport> buildDemoModels(const DemoBuildConfig& config, cons
         }
     }
     nlohmann::json models = nlohmann::json::array();
-    for (const DemoModelSpec& s : demoModelSpecs()) {
+    for (const DemoModelSpec& s : all) {
         const auto fresh = std::find_if(manifest.begin(), manifest.end(), [&s](const nlohmann::json& m) { return m.at("name") == s.name; });
         if (fresh != manifest.end()) {
             models.push_back(*fresh);

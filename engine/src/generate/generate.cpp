@@ -164,8 +164,8 @@ private:
 /// end-of-text token and stop strings.
 class Transcript {
 public:
-    /// `continued`: the tokens the new ones continue (a decoder's prompt; empty for an
-    /// encoder-decoder, whose output starts afresh).
+    /// `continued`: the tokens the new ones continue (the end of a decoder's prompt; empty
+    /// for an encoder-decoder, whose output starts afresh).
     Transcript(GenerateResult& result, const Tokenizer* tokenizer, int64_t eos,
                const std::vector<std::string>& stopStrings,
                const std::function<void(const GenerateStep&)>& onStep, std::vector<int64_t> continued = {})
@@ -508,8 +508,14 @@ GenerateResult generateFromIds(Model& model, const std::vector<int64_t>& promptI
         source = std::make_unique<DecoderSource>(arch, device, config.useCache, control);
         prefix = result.promptIds;
     }
+    // The prompt's last few tokens are enough to decode the new ones as they continue it
+    // (the boundary space, a character split across tokens); not the whole prompt each step.
+    constexpr size_t kPromptTail = 8;
+    const size_t tail = std::min(kPromptTail, result.promptIds.size());
     Transcript transcript(result, tokenizer, eos, config.stopStrings, onStep,
-                          info.isEncoderDecoder ? std::vector<int64_t> {} : result.promptIds);
+                          info.isEncoderDecoder ? std::vector<int64_t> {}
+                                                : std::vector<int64_t>(result.promptIds.end() - static_cast<std::ptrdiff_t>(tail),
+                                                                       result.promptIds.end()));
     result.stopReason = "length";
 
     if (config.beams > 1) {

@@ -35,6 +35,9 @@ struct ContextAblationConfig {
     std::vector<int64_t> distances;
     AblationMode mode = AblationMode::Cut;
     uint64_t seed = 0; ///< the shuffles' random order
+    /// Only the whole-text loss (fullLoss, fullTargetLoss): a language model's held-out
+    /// loss, without the ablated passes (points stay empty).
+    bool wholeTextOnly = false;
 };
 
 struct ContextAblationPoint {
