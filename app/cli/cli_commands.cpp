@@ -1493,6 +1493,13 @@ Prepared prepareTrain(const ParsedArgs& args)
                         ctx.out.flush();
                     }
                 };
+                cb.snapshot = [&ctx, json](const engine::AttentionSnapshots& header, const engine::AttentionSnapshot& snap) {
+                    if (!json) {
+                        ctx.out << "  attention snapshot at step " << snap.step << " (" << header.tokens.size()
+                                << " tokens of the probe)\n";
+                        ctx.out.flush();
+                    }
+                };
                 cb.evaluated = [&ctx, json](const engine::EvalResult& r) {
                     ctx.metric("val_loss", r.step, r.loss);
                     if (!r.labels.empty()) {
@@ -1527,6 +1534,9 @@ Prepared prepareTrain(const ParsedArgs& args)
                     }
                     if (!r.modelDir.empty()) {
                         ctx.recorder->addArtifactFile("model", relative(r.modelDir + "/model.safetensors"));
+                    }
+                    if (!r.snapshotsFile.empty()) {
+                        ctx.recorder->addArtifactFile("attention-snapshots", relative(r.snapshotsFile));
                     }
                 }
                 const Json summary = Json::parse(engine::trainSummaryToJson(r));
@@ -3274,10 +3284,13 @@ const std::vector<Command>& commands()
             "--resume-run ID continues a cancelled or killed run from its newest checkpoint.\n"
             "Without a project it writes to --out DIR (--resume continues there). Ctrl-C stops\n"
             "after the current step and writes a checkpoint. The final model is a Hugging Face\n"
-            "folder (config.json with id2label, model.safetensors, the tokenizer).\n",
+            "folder (config.json with id2label, model.safetensors, the tokenizer). A job with\n"
+            "\"attention_probe\" keeps that sentence's attention at step 0, every snapshot_every\n"
+            "steps (default: about 20 over the run) and at the end, in\n"
+            "attention-snapshots.safetensors (the GUI's timeline; \"Watch attention form\").\n",
             { { "--job JOB.json", "the job (keys: model, task, train, validation, learning_rate, batch_size, "
                                   "gradient_accumulation, epochs, max_steps, max_length, overflow, stride, "
-                                  "freeze_embeddings, freeze_layers, seed, ...; see docs/training.md)" },
+                                  "freeze_embeddings, freeze_layers, seed, attention_probe, snapshot_every, ...; see docs/training.md)" },
                 { "--out DIR", "where checkpoints and the model go without a project" },
                 { "--resume", "continue the job in --out DIR from its newest checkpoint" },
                 { "--resume-run ID", "continue run ID of the project from its newest checkpoint" },

@@ -61,7 +61,7 @@ TrainJob trainJobFromJson(const std::string& text)
         "weight_decay", "beta1", "beta2", "epsilon", "schedule", "warmup_steps", "batch_size", "gradient_accumulation",
         "epochs", "max_steps", "max_length", "overflow", "stride", "freeze_embeddings", "freeze_layers", "gradient_checkpointing", "mixed_precision",
         "max_grad_norm", "seed", "device", "eval_every", "early_stopping_patience", "checkpoint_every",
-        "keep_checkpoints", "mlm_probability", "line_per_example" };
+        "keep_checkpoints", "mlm_probability", "line_per_example", "attention_probe", "snapshot_every" };
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (known.count(it.key()) == 0) {
             std::string list;
@@ -185,6 +185,8 @@ TrainJob trainJobFromJson(const std::string& text)
     job.checkpointEvery = integer("checkpoint_every", 0, 0, int64_t { 1 } << 40);
     job.keepCheckpoints = integer("keep_checkpoints", 2, 1, 1000);
     job.mlmProbability = num("mlm_probability", job.mlmProbability, 0.01, 0.99);
+    job.attentionProbe = str("attention_probe", "");
+    job.snapshotEvery = integer("snapshot_every", 0, 0, int64_t { 1 } << 40);
     return job;
 }
 
@@ -251,6 +253,10 @@ std::string trainJobToJson(const TrainJob& job)
     j["checkpoint_every"] = job.checkpointEvery;
     j["keep_checkpoints"] = job.keepCheckpoints;
     j["mlm_probability"] = job.mlmProbability;
+    if (!job.attentionProbe.empty()) {
+        j["attention_probe"] = job.attentionProbe;
+        j["snapshot_every"] = job.snapshotEvery;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -318,6 +324,9 @@ std::string trainSummaryToJson(const TrainResult& r)
     if (!r.lastEval.labels.empty()) {
         j["val_accuracy"] = r.lastEval.accuracy;
         j["val_macro_f1"] = r.lastEval.macroF1;
+    }
+    if (!r.snapshotsFile.empty()) {
+        j["attention_snapshots"] = r.snapshotsFile;
     }
     return j.dump();
 }

@@ -292,6 +292,28 @@ private:
     EvalResult evaluate(int64_t step);
     std::string saveCheckpoint(int64_t step);
     void saveFinal();
+    /// Watching attention form: encodes the probe (and on a resume takes the snapshots the
+    /// checkpoint carries, up to its step).
+    void prepareProbe(bool resume);
+    /// The probe's attention now, after `step` optimizer steps; `loss` as AttentionSnapshot's.
+    void takeSnapshot(int64_t step, double loss);
+    /// Writes the snapshots into `dir` (the run's folder or a checkpoint being written).
+    void writeSnapshots(const fs::path& dir) const;
+    bool snapshotting() const { return probeIds_.defined(); }
+    /// The mean training loss since the last snapshot (and starts the next mean).
+    double snapshotLoss()
+    {
+        const double mean = stepsSinceSnapshot_ > 0 ? lossSinceSnapshot_ / static_cast<double>(stepsSinceSnapshot_)
+                                                     : std::numeric_limits<double>::quiet_NaN();
+        lossSinceSnapshot_ = 0.0;
+        stepsSinceSnapshot_ = 0;
+        return mean;
+    }
+    /// The run's snapshot file, "" when it has none.
+    std::string snapshotsFile() const
+    {
+        return snapshots_.snapshots.empty() ? std::string() : (fs::path(out_) / attentionSnapshotsFileName()).string();
+    }
 
     TrainJob job_;
     std::string out_;
@@ -317,6 +339,11 @@ private:
     int64_t vocab_ = 0;
     torch::ScalarType autocast_ = torch::kFloat; ///< kFloat: no mixed precision
     std::unique_ptr<LossScaler> scaler_; ///< fp16 only
+    torch::Tensor probeIds_; ///< [1, seq] on the device; undefined = no snapshots
+    AttentionSnapshots snapshots_;
+    int64_t snapshotEvery_ = 0;
+    double lossSinceSnapshot_ = 0.0; ///< summed training losses since the last snapshot
+    int64_t stepsSinceSnapshot_ = 0;
 };
 
 void Trainer::prepareData()
@@ -693,6 +720,8 @@ std::string Trainer::saveCheckpoint(int64_t step)
         state["best_loss"] = bestLoss_;
     }
     std::ofstream(partial / "trainer_state.json") << state.dump(2) << '\n';
+    writeSnapshots(partial);
+    writeSnapshots(out_);
     fs::remove_all(dir, ec);
     fs::rename(partial, dir, ec);
     if (ec) {
@@ -715,6 +744,106 @@ void Trainer::saveFinal()
     saveArchitecture(ModelInternals::architecture(*model_), config_, dir.string(), tokenizerDir_);
 }
 
+void Trainer::prepareProbe(bool resume)
+{
+    if (job_.attentionProbe.empty()) {
+        return;
+    }
+    const Tokenizer& tokenizer = *model_->tokenizer();
+    EncodeOptions options;
+    options.maxLength = job_.maxLength;
+    const Encoding enc = tokenizer.encode(job_.attentionProbe, options);
+    if (enc.ids.empty()) {
+        log("the attention probe has no tokens: no attention snapshots");
+        return;
+    }
+    const ModelInfo& info = model_->info();
+    snapshots_ = {};
+    snapshots_.probe = job_.attentionProbe;
+    snapshots_.modelType = info.modelType;
+    snapshots_.tokens = enc.tokens;
+    snapshots_.offsets = enc.offsets;
+    snapshots_.special = enc.specialMask;
+    snapshots_.special.resize(enc.tokens.size(), 0);
+    snapshots_.offsets.resize(enc.tokens.size(), { 0, 0 });
+    snapshots_.causal = info.isCausal;
+    snapshots_.kernels = info.modelType == "lumen-lightconv" || info.modelType == "lumen-dynamicconv";
+    probeIds_ = torch::tensor(enc.ids, torch::kLong).view({ 1, -1 }).to(device_);
+    // About 20 snapshots over the run unless the job says how often.
+    snapshotEvery_ = job_.snapshotEvery > 0 ? job_.snapshotEvery : std::max<int64_t>(1, (totalSteps_ + 19) / 20);
+    if (resume) {
+        const fs::path earlier = fs::path(newestCheckpoint(out_)) / attentionSnapshotsFileName();
+        std::error_code ec;
+        if (fs::exists(earlier, ec)) {
+            try {
+                AttentionSnapshots before = loadAttentionSnapshots(earlier.string());
+                if (before.probe == snapshots_.probe && before.tokens == snapshots_.tokens) {
+                    for (AttentionSnapshot& snap : before.snapshots) {
+                        if (snap.step <= startStep_) {
+                            snapshots_.snapshots.push_back(std::move(snap));
+                        }
+                    }
+                } else {
+                    log("the checkpoint's attention snapshots are of another probe: starting new ones");
+                }
+            } catch (const Error& e) {
+                log(std::string("the checkpoint's attention snapshots cannot be read (") + e.what() + "): starting new ones");
+            }
+        }
+    }
+}
+
+void Trainer::takeSnapshot(int64_t step, double loss)
+{
+    if (!snapshotting() || (!snapshots_.snapshots.empty() && snapshots_.snapshots.back().step >= step)) {
+        return;
+    }
+    Architecture& arch = ModelInternals::architecture(*model_);
+    ArchOutput out;
+    try {
+        torch::NoGradGuard noGrad;
+        arch.eval();
+        ArchInput in;
+        in.inputIds = probeIds_;
+        in.attentionMask = torch::ones_like(probeIds_);
+        in.tokenTypeIds = torch::zeros_like(probeIds_);
+        TraceRequest trace;
+        trace.attentions = true;
+        out = arch.run(in, trace);
+    } catch (const c10::Error& e) {
+        if (isOutOfMemory(e)) {
+            throw;
+        }
+        log(std::string("the attention probe cannot run through this model (") + e.what_without_backtrace()
+            + "): no attention snapshots");
+        probeIds_ = torch::Tensor();
+        return;
+    }
+    if (out.attentions.empty()) {
+        log(model_->info().architecture + " has no attention maps: no attention snapshots");
+        probeIds_ = torch::Tensor();
+        return;
+    }
+    const torch::Tensor all = torch::cat(out.attentions, 0).to(torch::kCPU, torch::kFloat).contiguous(); // [layers, heads, q, k]
+    AttentionSnapshot snap;
+    snap.step = step;
+    snap.loss = loss;
+    snap.attentions.shape.assign(all.sizes().begin(), all.sizes().end());
+    snap.attentions.data.assign(all.data_ptr<float>(), all.data_ptr<float>() + all.numel());
+    snapshots_.snapshots.push_back(std::move(snap));
+    if (cb_.snapshot) {
+        cb_.snapshot(snapshots_, snapshots_.snapshots.back());
+    }
+}
+
+void Trainer::writeSnapshots(const fs::path& dir) const
+{
+    if (!snapshotting() && snapshots_.snapshots.empty()) {
+        return;
+    }
+    saveAttentionSnapshots((dir / attentionSnapshotsFileName()).string(), snapshots_);
+}
+
 TrainResult Trainer::run(bool resume)
 {
     prepareData();
@@ -731,6 +860,8 @@ TrainResult Trainer::run(bool resume)
     totalSteps_ = job_.maxSteps > 0 ? job_.maxSteps : job_.epochs * stepsPerEpoch_;
     log(std::to_string(trainSamples_.size()) + " training inputs, " + std::to_string(validSamples_.size())
         + " for validation, " + std::to_string(totalSteps_) + " steps on " + device_.str());
+    prepareProbe(resume);
+    takeSnapshot(startStep_, std::numeric_limits<double>::quiet_NaN());
 
     TrainResult result;
     result.labels = labels_;
@@ -747,8 +878,10 @@ TrainResult Trainer::run(bool resume)
             result.status = JobStatus::Cancelled;
             result.steps = step;
             if (step > startStep_) {
+                takeSnapshot(step, snapshotLoss());
                 result.lastCheckpoint = saveCheckpoint(step);
             }
+            result.snapshotsFile = snapshotsFile();
             return result;
         }
         const auto started = std::chrono::steady_clock::now();
@@ -817,6 +950,8 @@ TrainResult Trainer::run(bool resume)
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         stepSeconds += seconds;
         ++timedSteps;
+        lossSinceSnapshot_ += stepLoss;
+        ++stepsSinceSnapshot_;
         if (cb_.step) {
             TrainProgress p;
             p.step = step + 1;
@@ -832,6 +967,9 @@ TrainResult Trainer::run(bool resume)
         }
         const bool epochEnd = (step + 1) % stepsPerEpoch_ == 0;
         const bool last = step + 1 == totalSteps_;
+        if (snapshotting() && ((step + 1) % snapshotEvery_ == 0 || last)) {
+            takeSnapshot(step + 1, snapshotLoss());
+        }
         if ((job_.evalEvery > 0 ? (step + 1) % job_.evalEvery == 0 : epochEnd) || last) {
             if (!validSamples_.empty()) {
                 result.lastEval = evaluate(step + 1);
@@ -845,9 +983,11 @@ TrainResult Trainer::run(bool resume)
                     log("stopping early: no better validation loss in " + std::to_string(badEvals_) + " evaluations");
                     result.stoppedEarly = true;
                     result.steps = step + 1;
+                    takeSnapshot(step + 1, snapshotLoss());
                     result.lastCheckpoint = saveCheckpoint(step + 1);
                     saveFinal();
                     result.modelDir = (fs::path(out_) / "model").string();
+                    result.snapshotsFile = snapshotsFile();
                     return result;
                 }
             }
@@ -864,6 +1004,7 @@ TrainResult Trainer::run(bool resume)
     result.lastCheckpoint = saveCheckpoint(totalSteps_);
     saveFinal();
     result.modelDir = (fs::path(out_) / "model").string();
+    result.snapshotsFile = snapshotsFile();
     return result;
 }
 

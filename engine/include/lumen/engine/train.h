@@ -20,6 +20,7 @@
 //
 // Thread safety: one job per thread; callbacks run on the training thread.
 
+#include "lumen/engine/attention_snapshots.h"
 #include "lumen/engine/dataset.h"
 #include "lumen/engine/run_control.h"
 
@@ -73,6 +74,10 @@ struct TrainJob {
     int64_t checkpointEvery = 0; ///< optimizer steps between checkpoints; 0 = after every epoch
     int64_t keepCheckpoints = 2;
     double mlmProbability = 0.15;
+    /// Watching attention form (attention_snapshots.h): a sentence whose attention is kept at
+    /// step 0, every snapshotEvery steps and at the end; empty = none.
+    std::string attentionProbe;
+    int64_t snapshotEvery = 0; ///< optimizer steps between snapshots; 0 = about 20 over the run
 };
 
 /// Reads a job; throws lumen::Error(InvalidInput) naming the key for an unknown key, a value
@@ -117,6 +122,9 @@ struct TrainCallbacks {
     std::function<void(const EvalResult&)> evaluated;
     std::function<void(const std::string& dir, int64_t step)> checkpointed;
     std::function<void(const std::string& message)> log;
+    /// Each attention snapshot of the probe as it is taken (with the probe's tokens: the
+    /// snapshot's file is written at checkpoints and at the end).
+    std::function<void(const AttentionSnapshots& header, const AttentionSnapshot& snapshot)> snapshot;
     const std::atomic<bool>* cancel = nullptr;
     const std::atomic<bool>* pause = nullptr; ///< while set, the trainer waits between steps
 };
@@ -132,6 +140,9 @@ struct TrainResult {
     std::string device;
     double samplesPerSecond = 0.0; ///< training inputs per second over this run's steps (evaluation excluded)
     double meanStepMs = 0.0;
+    /// The attention snapshots of the job's probe (attention-snapshots.safetensors in the
+    /// output folder); "" without a probe or for a model without attention maps.
+    std::string snapshotsFile;
 };
 
 /// An evaluation as the run's evaluation.json holds it (format lumen-evaluation-1: step,
