@@ -1385,6 +1385,52 @@ Prepared prepareDemoRuns(const ParsedArgs& args)
                     std::ofstream out(data / "sentence-kinds.job.json", std::ios::binary | std::ios::trunc);
                     out << engine::trainJobToJson(job);
                 }
+                // Watching attention form: a GPT of the demo's sizes trained from scratch on plain
+                // sentences, its attention to a probe kept every 40 steps. Layer 1's head 0 learns
+                // to look from the second "to" back at "anna", whom the book goes to: it appears
+                // near step 200, comes and goes, and holds from about step 600 (seed 1, 2 cores).
+                {
+                    std::string text;
+                    for (const engine::CorpusSentence& sentence : engine::generateCorpus({ 12, 3000 })) {
+                        text += sentence.text + "\n";
+                    }
+                    std::ofstream out(data / "corpus.txt", std::ios::binary | std::ios::trunc);
+                    out << text;
+                    if (!out) {
+                        throw lumen::Error(lumen::ErrorKind::Io, "cannot write " + (data / "corpus.txt").string()
+                                                                     + " (is the disk full?)");
+                    }
+                }
+                engine::NewModelSpec scratch;
+                scratch.family = "transformer";
+                scratch.causal = true;
+                scratch.hidden = 64;
+                scratch.layers = 2;
+                scratch.heads = 4;
+                scratch.maxPositions = 64;
+                fs::remove_all(data / "gpt-from-scratch", ec);
+                engine::createModel(scratch, model("gpt"), (data / "gpt-from-scratch").string(), 1);
+                engine::TrainJob watch;
+                watch.model = (data / "gpt-from-scratch").string();
+                watch.task = engine::TrainTask::CausalLm;
+                watch.train.path = (data / "corpus.txt").string();
+                watch.train.format = engine::DataFormat::Text;
+                watch.learningRate = 3e-3;
+                watch.batchSize = 32;
+                watch.maxSteps = 800;
+                watch.warmupSteps = 50;
+                watch.evalEvery = 100;
+                watch.checkpointEvery = 800;
+                watch.keepCheckpoints = 1;
+                watch.maxLength = 64;
+                watch.seed = 1;
+                watch.device = "cpu";
+                watch.attentionProbe = "tom and anna went to the park . tom gave a book to anna .";
+                watch.snapshotEvery = 40;
+                {
+                    std::ofstream out(data / "watch-attention.job.json", std::ios::binary | std::ios::trunc);
+                    out << engine::trainJobToJson(watch);
+                }
                 const std::string agreement = "the dogs that the cat chased [MASK] today .";
                 const std::vector<std::vector<std::string>> runs {
                     { "fill-mask", model("bert"), "--text", agreement },
@@ -1398,6 +1444,7 @@ Prepared prepareDemoRuns(const ParsedArgs& args)
                     { "bench-length", model("gpt"), model("lightconv"), model("wavenet"), model("lstm"), "--lengths", "16,32,64",
                         "--repeats", "3" },
                     { "train", "--job", (data / "sentence-kinds.job.json").string() },
+                    { "train", "--job", (data / "watch-attention.job.json").string() },
                 };
                 Json done = Json::array();
                 for (const std::vector<std::string>& run : runs) {
@@ -3242,9 +3289,11 @@ const std::vector<Command>& commands()
             "Runs the demo models as a first look would and records each run in the project\n"
             "(created if missing): fill-mask (BERT, ALBERT), generation (GPT), scoring (LSTM),\n"
             "a comparison, a receptive field (WaveNet), a context ablation, speed against\n"
-            "length and a 60-step fine-tuning of BERT to tell the corpus's kinds of sentence\n"
-            "apart (its data beside the project in NAME-demo-data/). The app does this for a\n"
-            "new default project, so the run browser has something to show on first start.\n",
+            "length, a 60-step fine-tuning of BERT to tell the corpus's kinds of sentence\n"
+            "apart, and a small GPT trained from scratch for 800 steps with its attention to a\n"
+            "probe kept every 40 steps (watch attention form; about 20 s on 2 cores). Their\n"
+            "data is beside the project in NAME-demo-data/. The app does this for a new\n"
+            "default project, so the run browser has something to show on first start.\n",
             { { "--into FILE.lumen", "the project to record the runs in" },
                 { "--models DIR", "the demo models (default: the bundled ones)" } },
             &prepareDemoRuns },

@@ -78,6 +78,10 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
     const QCommandLineOption showRun(QStringLiteral("run"),
         QStringLiteral("Open the run browser on run ID (a bench-length run shows speed against length)."),
         QStringLiteral("ID"));
+    const QCommandLineOption step(QStringLiteral("step"),
+        QStringLiteral("With --run of a train run with attention snapshots: show the snapshot nearest step N "
+                       "(--layer and --head choose the map)."),
+        QStringLiteral("N"));
     const QCommandLineOption fieldCompare(QStringLiteral("field-compare"),
         QStringLiteral("In the receptive field view, add the effective context curve of the model in DIR "
                        "(repeatable)."),
@@ -121,7 +125,7 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         QStringLiteral("Load, run, save a PNG of the window to OUT and exit (headless with "
                        "QT_QPA_PLATFORM=offscreen). Exits non-zero if loading or running fails."),
         QStringLiteral("OUT"));
-    parser.addOptions({ present, slide, tour, tourStep });
+    parser.addOptions({ present, slide, tour, tourStep, step });
     parser.addOptions(
         { project, model, text, pair, target, stack, layer, head, view, log, runs, compareRuns,
             showRun, fieldCompare, ablation, imageModel, image, trainJob, demo, demoText, compareModel, screenshot });
@@ -185,6 +189,13 @@ AppOptionsParse parseAppOptions(const QStringList& arguments)
         o.showRun = parser.value(showRun).toLongLong(&ok);
         if (!ok || o.showRun <= 0) {
             error = QStringLiteral("--run expects a run id (got \"%1\").").arg(parser.value(showRun));
+        }
+    }
+    if (error.isEmpty() && parser.isSet(step)) {
+        bool ok = false;
+        o.snapshotStep = parser.value(step).toLongLong(&ok);
+        if (!ok || *o.snapshotStep < 0) {
+            error = QStringLiteral("--step expects a training step, 0 or more (got \"%1\").").arg(parser.value(step));
         }
     }
     o.runs = o.runs || !o.compareRuns.isEmpty() || o.showRun > 0;

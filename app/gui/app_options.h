@@ -6,7 +6,7 @@
 //   lumen [--project FILE.lumen] [--model DIR] [--text T] [--pair T2 | --target T2
 //         [--stack encoder|decoder|cross]] [--layer N] [--head N|mean|max]
 //         [--view heatmap|heads|model|rollout|statistics|field|cone] [--log]
-//         [--runs | --run ID | --compare-runs IDS]
+//         [--runs | --run ID [--step N] | --compare-runs IDS]
 //         [--field-compare DIR ...] [--ablation cut|shuffle]
 //         [--image-model FILE.pt [--image IMAGE]] [--train-job JOB.json]
 //         [--demo fill-mask|generate|score|similarity [--demo-text T ...]]
@@ -43,6 +43,8 @@ struct AppOptions {
     /// --compare-runs 3,5: open the run browser comparing these runs
     QList<qint64> compareRuns;
     qint64 showRun = 0; ///< --run ID: the run browser on that run (0: the newest)
+    /// --step N: a train run's attention snapshot nearest step N (--layer, --head the map)
+    std::optional<qint64> snapshotStep;
     /// --field-compare DIR (repeatable): more effective context curves in the field view
     QStringList fieldCompare;
     /// --ablation cut|shuffle: the field view's context ablation; empty = off

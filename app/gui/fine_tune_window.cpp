@@ -2,6 +2,7 @@
 // Copyright (C) 2026 The Lumen authors
 #include "fine_tune_window.h"
 
+#include "new_model_dialog.h"
 #include "train_record.h"
 
 #include "lumen/engine/dataset.h"
@@ -47,6 +48,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace lumen::app {
 
@@ -121,6 +123,10 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     model_ = new QLineEdit(dataBox);
     model_->setPlaceholderText(tr("the model folder to start from"));
     auto* chooseModel = new QPushButton(tr("…"), dataBox);
+    auto* newModel = new QPushButton(tr("New…"), dataBox);
+    newModel->setObjectName(QStringLiteral("newModelButton"));
+    newModel->setToolTip(tr("Start from scratch: a new, randomly initialised model (a Transformer, convolution or "
+                            "LSTM) with this model's tokenizer"));
     data_ = new QLineEdit(dataBox);
     data_->setPlaceholderText(tr("CSV, TSV, JSONL, CoNLL or text file"));
     auto* chooseData = new QPushButton(tr("…"), dataBox);
@@ -139,7 +145,10 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     int row = 0;
     dataForm->addWidget(new QLabel(tr("Model"), dataBox), row, 0);
     dataForm->addWidget(model_, row, 1, 1, 3);
-    dataForm->addWidget(chooseModel, row++, 4);
+    auto* modelButtons = new QHBoxLayout;
+    modelButtons->addWidget(chooseModel);
+    modelButtons->addWidget(newModel);
+    dataForm->addLayout(modelButtons, row++, 4);
     dataForm->addWidget(new QLabel(tr("Training data"), dataBox), row, 0);
     dataForm->addWidget(data_, row, 1, 1, 3);
     dataForm->addWidget(chooseData, row++, 4);
@@ -229,6 +238,24 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
         ++i;
     }
     leftLayout->addWidget(options);
+
+    auto* watch = new QGroupBox(tr("Watch attention form"), left);
+    watch->setObjectName(QStringLiteral("watchAttention"));
+    auto* watchRow = new QHBoxLayout(watch);
+    watch_ = new QCheckBox(tr("keep the attention of"), watch);
+    watch_->setObjectName(QStringLiteral("watchAttentionBox"));
+    watch_->setToolTip(tr("Run this sentence through the model at the first step, at intervals and at the end, "
+                          "and keep every layer's and head's attention: the Attention forming tab (and the run's "
+                          "page) scrubs through them"));
+    probe_ = new QLineEdit(watch);
+    probe_->setObjectName(QStringLiteral("attentionProbe"));
+    probe_->setPlaceholderText(tr("a probe sentence (at most 64 tokens)"));
+    snapshotEvery_ = spin(watch, 0, 100000000, 0, tr("Steps between snapshots"), tr("about 20 times"));
+    watchRow->addWidget(watch_);
+    watchRow->addWidget(probe_, 1);
+    watchRow->addWidget(new QLabel(tr("every"), watch));
+    watchRow->addWidget(snapshotEvery_);
+    leftLayout->addWidget(watch);
     auto* buttons = new QHBoxLayout;
     startButton_ = new QPushButton(tr("Start"), left);
     startButton_->setDefault(true);
@@ -256,6 +283,7 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     rightLayout->addWidget(progress_);
     rightLayout->addWidget(status_);
     auto* tabs = new QTabWidget(right);
+    tabs_ = tabs;
     auto* curves = new QWidget;
     auto* curvesLayout = new QVBoxLayout(curves);
     lossPlot_ = makePlot(QStringLiteral("lossPlot"), tr("step"), tr("training loss"));
@@ -283,6 +311,9 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
     tabs->addTab(curves, tr("Curves"));
     evaluation_ = new widgets::EvaluationView(nullptr, /*vertical=*/true);
     tabs->addTab(evaluation_, tr("Evaluation"));
+    timeline_ = new widgets::AttentionTimeline;
+    timeline_->setObjectName(QStringLiteral("fineTuneTimeline"));
+    tabs->addTab(timeline_, tr("Attention forming"));
     rightLayout->addWidget(tabs, 1);
     split->addWidget(right);
     split->setStretchFactor(0, 2);
@@ -294,6 +325,7 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
             setModelDir(dir);
         }
     });
+    connect(newModel, &QPushButton::clicked, this, [this] { showNewModelDialog(); });
     connect(chooseData, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Training Data"), QString(),
             tr("Data (*.csv *.tsv *.jsonl *.json *.conll *.txt);;All files (*)"));
@@ -318,6 +350,15 @@ FineTuneWindow::FineTuneWindow(ProjectController* projects, QWidget* parent)
             validation_->setText(path);
         }
     });
+    connect(watch_, &QCheckBox::toggled, this, [this](bool on) {
+        probe_->setEnabled(on);
+        snapshotEvery_->setEnabled(on);
+        if (on && probe_->text().trimmed().isEmpty()) {
+            probe_->setText(firstExampleText());
+        }
+    });
+    probe_->setEnabled(false);
+    snapshotEvery_->setEnabled(false);
     connect(task_, &QComboBox::currentIndexChanged, this, &FineTuneWindow::updateColumnBoxes);
     const auto dataChanged = [this] {
         dataCheck_->setText(tr("Reading the data…"));
@@ -351,6 +392,22 @@ void FineTuneWindow::closeEvent(QCloseEvent* event)
 void FineTuneWindow::setModelDir(const QString& dir)
 {
     model_->setText(dir);
+}
+
+NewModelDialog* FineTuneWindow::showNewModelDialog()
+{
+    auto* dialog = new NewModelDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const QString from = model_->text().trimmed();
+    if (!from.isEmpty()) {
+        dialog->setTokenizerDir(from);
+    }
+    connect(dialog, &NewModelDialog::modelCreated, this, [this](const QString& dir) {
+        setModelDir(dir);
+        status_->setText(tr("A new model in %1: choose a text file and Masked-LM or Causal-LM to train it from scratch.").arg(dir));
+    });
+    dialog->open();
+    return dialog;
 }
 
 bool FineTuneWindow::setDataFile(const QString& path)
@@ -587,7 +644,26 @@ engine::TrainJob FineTuneWindow::job() const
     j.earlyStoppingPatience = patience_->value();
     j.checkpointEvery = checkpointEvery_->value();
     j.keepCheckpoints = keep_->value();
+    if (watch_->isChecked()) {
+        j.attentionProbe = probe_->text().trimmed().toStdString();
+        j.snapshotEvery = snapshotEvery_->value();
+    }
     return j;
+}
+
+QString FineTuneWindow::firstExampleText() const
+{
+    // The text column of the preview's first row, its first 12 words.
+    const int column = std::max(0, textColumn_->currentIndex());
+    const QTableWidgetItem* item = preview_->rowCount() > 0 ? preview_->item(0, column) : nullptr;
+    if (item == nullptr) {
+        return {};
+    }
+    QStringList words = item->text().simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    if (words.size() > 12) {
+        words = words.mid(0, 12);
+    }
+    return words.join(QLatin1Char(' '));
 }
 
 void FineTuneWindow::setJob(const engine::TrainJob& j)
@@ -628,6 +704,9 @@ void FineTuneWindow::setJob(const engine::TrainJob& j)
     patience_->setValue(static_cast<int>(j.earlyStoppingPatience));
     checkpointEvery_->setValue(static_cast<int>(j.checkpointEvery));
     keep_->setValue(static_cast<int>(j.keepCheckpoints));
+    probe_->setText(q(j.attentionProbe));
+    snapshotEvery_->setValue(static_cast<int>(j.snapshotEvery));
+    watch_->setChecked(!j.attentionProbe.empty());
 }
 
 QString FineTuneWindow::copyAsCommand()
@@ -722,6 +801,7 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
         }
         plot->replot();
     }
+    timeline_->clear();
     running_ = true;
     shared_ = std::make_shared<Shared>();
     pauseButton_->setChecked(false);
@@ -759,6 +839,21 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
             QMetaObject::invokeMethod(self, [self, r] {
                 if (self) {
                     self->onEvaluated(r);
+                }
+            }, Qt::QueuedConnection);
+        };
+        bool shapeSent = false;
+        cb.snapshot = [&](const engine::AttentionSnapshots& header, const engine::AttentionSnapshot& snap) {
+            post(true);
+            // The probe's positions once, then each snapshot's weights (shared, not copied again).
+            std::optional<widgets::AttentionSet> shape;
+            if (!shapeSent) {
+                shape = snapshotShape(header);
+                shapeSent = true;
+            }
+            QMetaObject::invokeMethod(self, [self, shape, s = timelineSnapshot(snap)] {
+                if (self) {
+                    self->onSnapshot(shape, s);
                 }
             }, Qt::QueuedConnection);
         };
@@ -869,6 +964,16 @@ void FineTuneWindow::onEvaluated(const engine::EvalResult& r)
     Q_EMIT evaluated();
 }
 
+void FineTuneWindow::onSnapshot(const std::optional<widgets::AttentionSet>& shape, const widgets::TimelineSnapshot& snapshot)
+{
+    if (shape) {
+        timeline_->setData(*shape, { snapshot });
+    } else {
+        timeline_->appendSnapshot(snapshot);
+    }
+    Q_EMIT snapshotShown(snapshot.step);
+}
+
 void FineTuneWindow::onFinished(const engine::TrainResult& r, const QString& error)
 {
     running_ = false;
@@ -888,6 +993,10 @@ void FineTuneWindow::onFinished(const engine::TrainResult& r, const QString& err
         }
         if (!r.modelDir.empty()) {
             run_.project->addArtifactFile(run_.id, "model", (folder + QStringLiteral("model/model.safetensors")).toStdString());
+        }
+        if (!r.snapshotsFile.empty()) {
+            run_.project->addArtifactFile(run_.id, "attention-snapshots",
+                (folder + QString::fromLatin1(engine::attentionSnapshotsFileName())).toStdString());
         }
     } catch (const std::exception&) {
     }

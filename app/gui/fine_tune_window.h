@@ -5,7 +5,9 @@
 // mapping, the task, the job's options (engine/train.h, the same as a JSON job file; "Copy
 // as Command" writes one and the lumen-cli line that runs it), and while it runs: progress
 // with ETA, live curves of the loss, learning rate and validation metrics, Pause, Cancel and
-// Resume; afterwards the confusion matrix and the validation examples, errors first. Each job
+// Resume; afterwards the confusion matrix and the validation examples, errors first. "New…"
+// starts from a new random model instead; "Watch attention form" keeps a probe sentence's
+// attention at intervals and the Attention forming tab scrubs through it live. Each job
 // is a run of kind "train" in the project (metrics, the job, the evaluation, checkpoints and
 // the final model in the run's folder). Training runs on a worker thread; the window gets
 // its progress as queued, throttled updates, so the event loop stays free.
@@ -15,6 +17,7 @@
 
 #include "lumen/engine/dataset.h"
 #include "lumen/engine/train.h"
+#include "lumen/widgets/attention_timeline.h"
 #include "lumen/widgets/evaluation_view.h"
 
 #include <QElapsedTimer>
@@ -22,6 +25,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QCheckBox;
@@ -33,10 +37,13 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 class QTimer;
 
 namespace lumen::app {
+
+class NewModelDialog;
 
 class FineTuneWindow : public QWidget {
     Q_OBJECT
@@ -46,6 +53,9 @@ public:
     ~FineTuneWindow() override;
 
     void setModelDir(const QString& dir);
+    /// "New…" beside the model: a new random model (File > New Model's dialog, with the
+    /// current model's tokenizer) to train from scratch; once written it becomes the model.
+    NewModelDialog* showNewModelDialog();
     /// Reads the file's preview and offers its columns; false (reason in the status) when it
     /// cannot be read.
     bool setDataFile(const QString& path);
@@ -90,10 +100,16 @@ public:
     QProgressBar* progressBar() const { return progress_; }
     QPushButton* startButton() const { return startButton_; }
     QPushButton* resumeButton() const { return resumeButton_; }
+    QCheckBox* watchBox() const { return watch_; }
+    QLineEdit* probeEdit() const { return probe_; }
+    QSpinBox* snapshotEveryBox() const { return snapshotEvery_; }
+    widgets::AttentionTimeline* timeline() const { return timeline_; }
+    QTabWidget* tabs() const { return tabs_; }
 
 Q_SIGNALS:
     void finished(int status); ///< engine::JobStatus
     void evaluated();
+    void snapshotShown(qint64 step); ///< an attention snapshot reached the timeline
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -104,6 +120,9 @@ private:
     void onProgress(const std::vector<engine::TrainProgress>& steps);
     void onEvaluated(const engine::EvalResult& r);
     void onFinished(const engine::TrainResult& r, const QString& error);
+    void onSnapshot(const std::optional<widgets::AttentionSet>& shape, const widgets::TimelineSnapshot& snapshot);
+    /// The first example's text (its first 12 words), the probe a new watch starts with.
+    QString firstExampleText() const;
     void updateButtons();
     /// Reads the whole training (and validation) data off the GUI thread, shortly after the
     /// last change, and shows what it holds or where it is wrong.
@@ -168,6 +187,11 @@ private:
     QCustomPlot* lossPlot_ = nullptr;
     QCustomPlot* validPlot_ = nullptr;
     widgets::EvaluationView* evaluation_ = nullptr;
+    widgets::AttentionTimeline* timeline_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QCheckBox* watch_ = nullptr;
+    QLineEdit* probe_ = nullptr;
+    QSpinBox* snapshotEvery_ = nullptr;
 };
 
 } // namespace lumen::app

@@ -12,6 +12,7 @@
 #include "run_browser.h"
 #include "tour.h"
 
+#include "lumen/widgets/attention_timeline.h"
 #include "lumen/widgets/attention_view.h"
 
 #include <QCheckBox>
@@ -21,6 +22,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPixmap>
+#include <QTabWidget>
 
 #include <cstdio>
 
@@ -193,6 +195,7 @@ void Launcher::start()
                 browser->table()->selectIds(options_.compareRuns);
             } else if (options_.showRun > 0) {
                 browser->showRun(options_.showRun);
+                showSnapshot(browser->page()->timeline());
             } else if (const qint64 newest = browser->table()->idAtRow(0)) {
                 browser->showRun(newest);
             }
@@ -216,6 +219,31 @@ void Launcher::start()
 
     waitingForModel_ = true;
     window_->openModel(modelDir);
+}
+
+void Launcher::showSnapshot(widgets::AttentionTimeline* timeline)
+{
+    if (timeline->count() == 0) {
+        return;
+    }
+    if (options_.layer) {
+        timeline->view()->setLayer(*options_.layer);
+    }
+    if (options_.head) {
+        timeline->view()->setHead(*options_.head);
+    }
+    if (options_.snapshotStep) {
+        // The snapshot nearest the step asked for.
+        int best = 0;
+        for (int k = 0; k < timeline->count(); ++k) {
+            const qint64 step = timeline->snapshots()[static_cast<size_t>(k)].step;
+            if (std::llabs(step - *options_.snapshotStep)
+                < std::llabs(timeline->snapshots()[static_cast<size_t>(best)].step - *options_.snapshotStep)) {
+                best = k;
+            }
+        }
+        timeline->setCurrent(best);
+    }
 }
 
 void Launcher::waitForField()
@@ -258,7 +286,11 @@ void Launcher::startTrainJob()
         return;
     }
     train->setJob(job);
+    if (!job.attentionProbe.empty()) {
+        train->tabs()->setCurrentWidget(train->timeline()); // watch it form
+    }
     connect(train, &FineTuneWindow::finished, this, [this, train](int status) {
+        showSnapshot(train->timeline());
         if (status == static_cast<int>(engine::JobStatus::Failed)) {
             fail(train->statusLabel()->text());
         } else if (screenshotMode()) {

@@ -13,6 +13,10 @@
 #include <QObject>
 #include <QTimer>
 
+namespace lumen::widgets {
+class AttentionTimeline;
+}
+
 namespace lumen::app {
 
 class MainWindow;
@@ -51,6 +55,8 @@ private:
     void startCompare();
     /// Screenshot mode: saves the window once the receptive field view has measured.
     void waitForField();
+    /// --run with --step / --layer / --head: that snapshot of a train run's attention timeline.
+    void showSnapshot(widgets::AttentionTimeline* timeline);
 
     MainWindow* window_;
     AppOptions options_;

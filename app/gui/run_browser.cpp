@@ -376,6 +376,15 @@ void RunBrowser::showRun(qint64 id)
                 page_->setCurrentMetric(QStringLiteral("loss"));
             }
             page_->setEvaluation(recordedEvaluation(*project, id));
+            widgets::AttentionSet shape;
+            std::vector<widgets::TimelineSnapshot> snapshots;
+            try {
+                if (recordedSnapshots(*project, id, &shape, &snapshots)) {
+                    page_->setTimeline(shape, std::move(snapshots));
+                }
+            } catch (const std::exception& e) {
+                Q_EMIT errorOccurred(tr("Could not read the attention snapshots of run %1").arg(id), q(e.what()));
+            }
         }
     } catch (const std::exception& e) {
         Q_EMIT errorOccurred(tr("Could not read run %1").arg(id), q(e.what()));

@@ -2,6 +2,8 @@
 // Copyright (C) 2026 The Lumen authors
 #include "train_record.h"
 
+#include "attention_controller.h"
+
 #include "lumen/projects/project.h"
 
 #include <fstream>
@@ -49,6 +51,49 @@ widgets::EvaluationData recordedEvaluation(projects::Project& project, int64_t r
         return evaluationData(engine::evaluationFromJson(text.str()));
     }
     return {};
+}
+
+widgets::AttentionSet snapshotShape(const engine::AttentionSnapshots& s)
+{
+    widgets::AttentionSet set;
+    set.layers = static_cast<int>(s.layers());
+    set.heads = static_cast<int>(s.heads());
+    set.seq = static_cast<int>(s.seq());
+    const std::u32string text = QString::fromStdString(s.probe).toStdU32String();
+    for (size_t i = 0; i < s.tokens.size(); ++i) {
+        const bool special = s.special[i] != 0;
+        set.vocabTokens << q(s.tokens[i]);
+        set.tokens << tokenDisplayText(text, s.offsets[i], special, s.tokens[i]);
+    }
+    set.special = s.special;
+    set.causal = s.causal;
+    if (s.kernels) {
+        set.valueName = QObject::tr("kernel weight");
+    }
+    return set;
+}
+
+widgets::TimelineSnapshot timelineSnapshot(const engine::AttentionSnapshot& snapshot)
+{
+    return { snapshot.step, snapshot.loss, std::make_shared<const std::vector<float>>(snapshot.attentions.data) };
+}
+
+bool recordedSnapshots(projects::Project& project, int64_t runId, widgets::AttentionSet* shape,
+    std::vector<widgets::TimelineSnapshot>* snapshots)
+{
+    for (const projects::ArtifactRecord& a : project.artifacts(runId)) {
+        if (a.kind != "attention-snapshots") {
+            continue;
+        }
+        const engine::AttentionSnapshots s = engine::loadAttentionSnapshots(project.artifactPath(a));
+        *shape = snapshotShape(s);
+        snapshots->clear();
+        for (const engine::AttentionSnapshot& snap : s.snapshots) {
+            snapshots->push_back(timelineSnapshot(snap));
+        }
+        return true;
+    }
+    return false;
 }
 
 } // namespace lumen::app

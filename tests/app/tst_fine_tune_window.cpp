@@ -6,6 +6,7 @@
 // uninterrupted one would, bad data fails the run with the file and line, and the window
 // writes the same job file lumen-cli reads.
 #include "fine_tune_window.h"
+#include "new_model_dialog.h"
 #include "project_controller.h"
 #include "run_browser.h"
 
@@ -14,13 +15,17 @@
 #include "lumen/engine/model.h"
 #include "lumen/engine/train.h"
 #include "lumen/projects/project.h"
+#include "lumen/widgets/attention_timeline.h"
 #include "lumen/widgets/qcustomplot.h"
 
 #include <QApplication>
 #include <QClipboard>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QTabWidget>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -149,6 +154,92 @@ private Q_SLOTS:
     // The whole file is read in the background: the examples, the split and the label set
     // with counts; a validation label the training data lacks, a missing column and a
     // tokens/tags JSONL with its own key names.
+    // Watch attention form: a new model from scratch (New…), a text file, a probe; the
+    // timeline fills live in step order, and the run's page re-opens the same snapshots in
+    // the same order from the run's file.
+    void watchAttentionFormFromScratch()
+    {
+        ProjectController projects;
+        QVERIFY(projects.openOrCreateProject(dir_.filePath(QStringLiteral("watch.lumen"))));
+        FineTuneWindow window(&projects);
+        window.show();
+        window.setModelDir(base_);
+        lumen::app::NewModelDialog* dialog = window.showNewModelDialog();
+        QCOMPARE(dialog->tokenizerEdit()->text(), base_);
+        dialog->familyBox()->setCurrentIndex(dialog->familyBox()->findData(QStringLiteral("transformer")));
+        dialog->hiddenBox()->setValue(32);
+        dialog->layersBox()->setValue(2);
+        dialog->headsBox()->setValue(2);
+        const QString fresh = dir_.filePath(QStringLiteral("scratch"));
+        dialog->outputEdit()->setText(fresh);
+        QSignalSpy created(dialog, &lumen::app::NewModelDialog::modelCreated);
+        QVERIFY(dialog->create());
+        QVERIFY(created.wait(30000));
+        QTRY_COMPARE(window.job().model, fresh.toStdString());
+
+        const QString text = dir_.filePath(QStringLiteral("lines.txt"));
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 40; ++i) {
+            f.write(i % 2 ? "every winter the city has water\n" : "the capital city with water every morning\n");
+        }
+        f.close();
+        QVERIFY(window.setDataFile(text));
+        QCOMPARE(window.taskBox()->currentData().toInt(), static_cast<int>(lumen::engine::TrainTask::MaskedLm));
+        QVERIFY(!window.probeEdit()->isEnabled());
+        QVERIFY(window.job().attentionProbe.empty());
+        window.watchBox()->setChecked(true); // the probe starts as the first example
+        QCOMPARE(window.probeEdit()->text(), QStringLiteral("the capital city with water every morning"));
+        window.probeEdit()->setText(QStringLiteral("the city has water"));
+        window.snapshotEveryBox()->setValue(2);
+        window.maxStepsBox()->setValue(6);
+        window.batchBox()->setValue(8);
+        window.learningRateBox()->setValue(0.005);
+        QCOMPARE(window.job().attentionProbe, std::string("the city has water"));
+        QSignalSpy shown(&window, &FineTuneWindow::snapshotShown);
+        QSignalSpy finished(&window, &FineTuneWindow::finished);
+        QVERIFY(window.start());
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.front().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
+        QCoreApplication::processEvents();
+        std::vector<qint64> liveSteps;
+        for (const QList<QVariant>& args : shown) {
+            liveSteps.push_back(args.front().toLongLong());
+        }
+        QCOMPARE(liveSteps, (std::vector<qint64> { 0, 2, 4, 6 }));
+        lumen::widgets::AttentionTimeline* live = window.timeline();
+        QCOMPARE(live->count(), 4);
+        QCOMPARE(live->currentStep(), qint64 { 6 }); // it followed the newest
+        QCOMPARE(live->view()->data().tokens,
+            (QStringList { QStringLiteral("[CLS]"), QStringLiteral("the"), QStringLiteral("city"), QStringLiteral("has"),
+                QStringLiteral("water"), QStringLiteral("[SEP]") }));
+        QVERIFY(live->changeFromFirst(1, 0).back() > 0.0);
+
+        // The run's page: the same snapshots, in order, from attention-snapshots.safetensors.
+        auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("watch.lumen")).toStdString());
+        const qint64 id = window.runId();
+        bool recorded = false;
+        for (const auto& a : project->artifacts(id)) {
+            recorded = recorded || a.kind == "attention-snapshots";
+        }
+        QVERIFY(recorded);
+        RunBrowser browser(&projects);
+        browser.show();
+        browser.showRun(id);
+        lumen::widgets::AttentionTimeline* page = browser.page()->timeline();
+        QVERIFY(page->isVisibleTo(&browser));
+        QCOMPARE(browser.page()->extras()->currentWidget(), page); // a masked LM has no confusion matrix
+        QCOMPARE(page->count(), 4);
+        for (int k = 0; k < 4; ++k) {
+            QCOMPARE(page->snapshots()[static_cast<size_t>(k)].step, live->snapshots()[static_cast<size_t>(k)].step);
+            QCOMPARE(*page->snapshots()[static_cast<size_t>(k)].weights, *live->snapshots()[static_cast<size_t>(k)].weights);
+        }
+        page->setCurrent(0);
+        QCOMPARE(page->currentStep(), qint64 { 0 });
+        QVERIFY(page->stepLabel()->text().contains(QStringLiteral("initial weights")));
+        QCOMPARE(page->view()->data().tokens, live->view()->data().tokens);
+    }
+
     void dataCheck()
     {
         ProjectController projects;

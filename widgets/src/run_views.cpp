@@ -18,6 +18,7 @@
 #include <QRadioButton>
 #include <QSignalBlocker>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -169,10 +170,18 @@ RunPage::RunPage(QWidget* parent)
     metricLayout->addLayout(metricRow);
     metricLayout->addWidget(plot_, 1);
     rightLayout->addWidget(metricArea_, 1);
-    evaluation_ = new EvaluationView(right, /*vertical=*/false);
-    evaluation_->setVisible(false);
+    // A train run's extras, each a tab while it has data: the last evaluation and the
+    // attention snapshots of its probe.
+    extras_ = new QTabWidget(right);
+    extras_->setObjectName(QStringLiteral("runExtras"));
+    evaluation_ = new EvaluationView(extras_, /*vertical=*/false);
     evaluation_->setMinimumHeight(220);
-    rightLayout->addWidget(evaluation_, 1);
+    extras_->addTab(evaluation_, tr("Evaluation"));
+    timeline_ = new AttentionTimeline(extras_);
+    timeline_->setMinimumHeight(380);
+    extras_->addTab(timeline_, tr("Attention forming"));
+    extras_->setVisible(false);
+    rightLayout->addWidget(extras_, 3);
     auto* artifactsLabel = new QLabel(tr("Artifacts"), right);
     rightLayout->addWidget(artifactsLabel);
     rightLayout->addWidget(artifacts_);
@@ -273,6 +282,7 @@ void RunPage::setDetails(const RunDetails& details)
     metric_->setEnabled(!details.metricKeys.isEmpty());
     setLengthSeries({});
     setEvaluation({});
+    setTimeline({}, {});
     plot_->clearGraphs();
     plot_->replot();
     plotNote_->setText(details.id > 0 && details.metricKeys.isEmpty()
@@ -323,7 +333,27 @@ void RunPage::setLengthSeries(const std::vector<LengthSeries>& series)
 void RunPage::setEvaluation(const EvaluationData& evaluation)
 {
     evaluation_->setData(evaluation);
-    evaluation_->setVisible(!evaluation.labels.isEmpty());
+    extras_->setTabVisible(extras_->indexOf(evaluation_), !evaluation.labels.isEmpty());
+    updateExtras();
+}
+
+void RunPage::setTimeline(const AttentionSet& shape, std::vector<TimelineSnapshot> snapshots)
+{
+    timeline_->setData(shape, std::move(snapshots));
+    extras_->setTabVisible(extras_->indexOf(timeline_), timeline_->count() > 0);
+    updateExtras();
+}
+
+void RunPage::updateExtras()
+{
+    const bool evaluation = extras_->isTabVisible(extras_->indexOf(evaluation_));
+    const bool timeline = extras_->isTabVisible(extras_->indexOf(timeline_));
+    extras_->setVisible(evaluation || timeline);
+    if (timeline && !evaluation) {
+        extras_->setCurrentWidget(timeline_);
+    } else if (evaluation && !timeline) {
+        extras_->setCurrentWidget(evaluation_);
+    }
 }
 
 void RunPage::setCurve(const QString& key, const MetricCurve& curve)

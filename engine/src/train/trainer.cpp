@@ -30,6 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 constexpr int64_t kIgnore = -100;
+/// A snapshot holds layers x heads x seq^2 weights: the probe is a sentence, not a document.
+constexpr int64_t kMaxProbeTokens = 64;
 
 /// One input the model reads: a text (or pair, or window of a long text) with its targets.
 struct Sample {
@@ -751,11 +753,14 @@ void Trainer::prepareProbe(bool resume)
     }
     const Tokenizer& tokenizer = *model_->tokenizer();
     EncodeOptions options;
-    options.maxLength = job_.maxLength;
+    options.maxLength = std::min<int64_t>(job_.maxLength, kMaxProbeTokens);
     const Encoding enc = tokenizer.encode(job_.attentionProbe, options);
     if (enc.ids.empty()) {
         log("the attention probe has no tokens: no attention snapshots");
         return;
+    }
+    if (enc.truncated) {
+        log("the attention probe is cut to its first " + std::to_string(options.maxLength) + " tokens");
     }
     const ModelInfo& info = model_->info();
     snapshots_ = {};

@@ -4,7 +4,8 @@
 // Watching attention form: while a model trains, the trainer runs one fixed probe sentence
 // through it at intervals and keeps every layer's and head's attention (a lightweight or
 // dynamic convolution's kernels as band maps), so a run can be scrubbed from its first
-// snapshot (the initial weights, step 0) to its last.
+// snapshot (the initial weights, step 0) to its last. The probe is cut to its first 64
+// tokens (and the job's max_length): a snapshot holds layers x heads x tokens^2 weights.
 //
 //   TrainJob job = ...;
 //   job.attentionProbe = "the dogs that the cat chased run .";

@@ -16,6 +16,7 @@
 //
 // Thread safety: GUI thread only.
 
+#include "lumen/widgets/attention_timeline.h"
 #include "lumen/widgets/evaluation_view.h"
 #include "lumen/widgets/speed_length_chart.h"
 
@@ -36,6 +37,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QRadioButton;
 class QTableWidget;
+class QTabWidget;
 
 namespace lumen::widgets {
 
@@ -92,6 +94,12 @@ public:
     /// metric plot (hidden while empty; setDetails empties it).
     void setEvaluation(const EvaluationData& evaluation);
     EvaluationView* evaluationView() const { return evaluation_; }
+    /// A train run's attention snapshots (its probe's attention as it trained), a tab beside
+    /// the evaluation (hidden while empty; setDetails empties it).
+    void setTimeline(const AttentionSet& shape, std::vector<TimelineSnapshot> snapshots);
+    AttentionTimeline* timeline() const { return timeline_; }
+    /// The evaluation and timeline tabs (hidden while both are empty).
+    QTabWidget* extras() const { return extras_; }
 
     QCustomPlot* plot() const { return plot_; }
     QTableWidget* parameterTable() const { return parameters_; }
@@ -112,6 +120,7 @@ Q_SIGNALS:
 
 private:
     void updateSaveButton();
+    void updateExtras();
 
     RunDetails details_;
     QLabel* title_ = nullptr;
@@ -122,6 +131,8 @@ private:
     QLabel* plotNote_ = nullptr;
     SpeedLengthChart* lengthChart_ = nullptr;
     EvaluationView* evaluation_ = nullptr;
+    AttentionTimeline* timeline_ = nullptr;
+    QTabWidget* extras_ = nullptr;
     QWidget* metricArea_ = nullptr; ///< the metric chooser and its plot
     QListWidget* artifacts_ = nullptr;
     QPlainTextEdit* notes_ = nullptr;

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Copyright (C) 2026 The Lumen authors
+#pragma once
+// Watching attention form: one probe sentence's attention at snapshots taken while a model
+// trained, scrubbed with a timeline slider (or played), over the attention view's heatmap with
+// its layer and head selectors; under it, the chosen head's course over the whole run — its
+// mean entropy and how far its map has moved from the first snapshot — beside the training
+// loss, with a marker at the snapshot shown.
+//
+//   AttentionSet shape = ...;             // tokens, masks, layers, heads, seq; no weights
+//   timeline->setData(shape, {{0, NAN, w0}, {100, 2.3, w100}, ...});
+//   timeline->appendSnapshot({200, 1.9, w200});  // live: follows the newest while at the end
+//   timeline->setCurrent(0);                      // the initial weights
+//
+// Thread safety: GUI thread only.
+
+#include "lumen/widgets/attention_set.h"
+#include "lumen/widgets/attention_view.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QCustomPlot;
+class QCPItemStraightLine;
+class QLabel;
+class QSlider;
+class QTimer;
+class QToolButton;
+
+namespace lumen::widgets {
+
+struct TimelineSnapshot {
+    qint64 step = 0; ///< optimizer steps done (0 = the initial weights)
+    double loss = 0.0; ///< the training loss of the steps that led here; NaN = none
+    /// [layer][head][query][key], the shape's layers x heads x seq x seq
+    std::shared_ptr<const std::vector<float>> weights;
+};
+
+class AttentionTimeline : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit AttentionTimeline(QWidget* parent = nullptr);
+
+    /// The probe's positions (`shape`: everything of an AttentionSet but its weights) and
+    /// the snapshots in step order; shows the last. Snapshots that do not fit the shape are
+    /// left out. An empty list shows the hint.
+    void setData(const AttentionSet& shape, std::vector<TimelineSnapshot> snapshots);
+    /// One more snapshot (a later step); the slider follows it while it is at the newest.
+    void appendSnapshot(TimelineSnapshot snapshot);
+    void clear();
+    /// The text shown while there are no snapshots.
+    void setHint(const QString& text);
+
+    int count() const { return static_cast<int>(snapshots_.size()); }
+    int current() const;
+    /// Shows snapshot `index` (clamped).
+    void setCurrent(int index);
+    qint64 currentStep() const;
+    const std::vector<TimelineSnapshot>& snapshots() const { return snapshots_; }
+
+    /// Per snapshot, the chosen head's (kMeanOfHeads: the heads' mean) mean entropy in bits
+    /// over the queries that see anything, and its mean total variation distance from the
+    /// first snapshot's map (0 = the same, 1 = disjoint), averaged over queries.
+    std::vector<double> headEntropy(int layer, int head) const;
+    std::vector<double> changeFromFirst(int layer, int head) const;
+
+    AttentionView* view() const { return view_; }
+    QSlider* slider() const { return slider_; }
+    QToolButton* playButton() const { return play_; }
+    QLabel* stepLabel() const { return stepLabel_; }
+    QLabel* summaryLabel() const { return summary_; }
+    QCustomPlot* plot() const { return plot_; }
+
+Q_SIGNALS:
+    void currentChanged(int index, qint64 step);
+
+private:
+    /// The (layer, head) map of snapshot k as one [query][key] matrix (heads averaged for
+    /// kMeanOfHeads and kMaxOfHeads).
+    std::vector<float> headMap(size_t k, int layer, int head) const;
+    void showCurrent();
+    void redrawCourse();
+    void updateMarker();
+    bool fits(const TimelineSnapshot& s) const;
+
+    AttentionSet shape_;
+    std::vector<TimelineSnapshot> snapshots_;
+    AttentionView* view_ = nullptr;
+    QSlider* slider_ = nullptr;
+    QToolButton* play_ = nullptr;
+    QTimer* playTimer_ = nullptr;
+    QLabel* stepLabel_ = nullptr;
+    QLabel* summary_ = nullptr;
+    QLabel* hint_ = nullptr;
+    QWidget* body_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    QCPItemStraightLine* marker_ = nullptr;
+};
+
+} // namespace lumen::widgets
