@@ -226,6 +226,18 @@ QList<Tour> tours()
                 QObject::tr("A text longer than the model takes is cut into overlapping windows; a classifier averages "
                             "their predictions. Without it, everything past the maximum length is lost."),
                 {}, [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->slidingBox() : nullptr; }, {} },
+            { QObject::tr("Watch attention form"),
+                QObject::tr("Tick this and give a sentence: its attention is kept at the first step, at intervals and at "
+                            "the end, and the Attention forming tab scrubs through it as the loss falls (New… starts from "
+                            "a random model). The example runs hold a GPT trained from scratch this way: its layer 1, "
+                            "head 0 learns to look from \"to\" back at the person the book goes to."),
+                [fine](MainWindow& w) {
+                    if (fine(w) != nullptr && !fine(w)->watchBox()->isChecked()) {
+                        fine(w)->watchBox()->setChecked(true);
+                        fine(w)->probeEdit()->setText(QStringLiteral("tom and anna went to the park . tom gave a book to anna ."));
+                    }
+                },
+                [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->watchBox()->parentWidget() : nullptr; }, {} },
         } };
     return out;
 }

@@ -1164,6 +1164,48 @@ private Q_SLOTS:
         QVERIFY(missing.err.contains("cannot read the job file"));
     }
 
+    // A job with an attention probe prints each snapshot, names the file in its summary and
+    // records it as the run's artifact.
+    void trainWatchesAttention()
+    {
+        const QString base = dir(QStringLiteral("watch-base"));
+        const CliResult made = runCli({ QStringLiteral("new-model"), QStringLiteral("--out"), base, QStringLiteral("--family"),
+            QStringLiteral("lightconv"), QStringLiteral("--tokenizer"), bertDir(), QStringLiteral("--hidden"), QStringLiteral("32"),
+            QStringLiteral("--layers"), QStringLiteral("1") });
+        RUN_OK(made);
+        QFile text(dir(QStringLiteral("watch.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 30; ++i) {
+            text.write("the capital city with water every morning\n");
+        }
+        text.close();
+        QFile job(dir(QStringLiteral("watch.json")));
+        QVERIFY(job.open(QIODevice::WriteOnly));
+        job.write(R"({"model": "watch-base", "task": "masked-lm", "train": "watch.txt", "max_steps": 4, "batch_size": 4,
+            "attention_probe": "the city with water", "snapshot_every": 2})");
+        job.close();
+        const QString project = dir(QStringLiteral("watch.lumen"));
+        const CliResult shown = runCli({ QStringLiteral("train"), QStringLiteral("--job"), job.fileName(), QStringLiteral("--project"), project });
+        RUN_OK(shown);
+        for (const char* line : { "attention snapshot at step 0 (6 tokens of the probe)", "attention snapshot at step 2",
+                 "attention snapshot at step 4" }) {
+            QVERIFY2(shown.out.contains(line), line);
+        }
+        const auto recorded = Project::open(project.toStdString());
+        QString file;
+        for (const auto& a : recorded->artifacts(1)) {
+            if (a.kind == "attention-snapshots") {
+                file = QString::fromStdString(recorded->artifactPath(a));
+            }
+        }
+        QVERIFY(QFile::exists(file));
+        const CliResult json = runCli({ QStringLiteral("train"), QStringLiteral("--job"), job.fileName(), QStringLiteral("--out"),
+            dir(QStringLiteral("watch-out")), QStringLiteral("--json") });
+        RUN_OK(json);
+        const nlohmann::json summary = nlohmann::json::parse(json.out.toStdString());
+        QVERIFY(QFile::exists(QString::fromStdString(summary.at("attention_snapshots").get<std::string>())));
+    }
+
     // Out of memory, for real: lumen-cli under an address-space limit (ulimit -v) trains a
     // batch far too big for it. The run is recorded as failed with what to try, the
     // project's earlier run is untouched, and a batch that fits trains in the same limit.

@@ -177,6 +177,26 @@ private Q_SLOTS:
         QCOMPARE(stepsOf(atCheckpoint), (std::vector<int64_t> { 0, 4, 8 }));
     }
 
+    // Watching changes nothing in the training: the losses with and without the probe are
+    // equal (the probe runs in evaluation mode and draws no random numbers), dropout on.
+    void watchingLeavesTrainingAlone()
+    {
+        std::vector<double> with;
+        std::vector<double> without;
+        for (std::vector<double>* losses : { &with, &without }) {
+            TrainJob j = job(6, 2);
+            if (losses == &without) {
+                j.attentionProbe.clear();
+            }
+            TrainCallbacks cb;
+            cb.step = [losses](const TrainProgress& p) { losses->push_back(p.loss); };
+            const TrainResult r = runTraining(j, dir_.filePath(losses == &with ? QStringLiteral("with") : QStringLiteral("without")).toStdString(), cb);
+            QCOMPARE(r.snapshotsFile.empty(), losses == &without);
+        }
+        QCOMPARE(with.size(), size_t { 6 });
+        QCOMPARE(with, without);
+    }
+
     // Without snapshot_every: about 20 over the run.
     void defaultIntervalGivesAboutTwenty()
     {
