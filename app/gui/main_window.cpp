@@ -24,6 +24,7 @@
 #include "lumen/widgets/attention_view.h"
 #include "lumen/widgets/head_stats_table.h"
 #include "lumen/widgets/head_view.h"
+#include "lumen/widgets/qcustomplot.h"
 #include "lumen/widgets/model_panel.h"
 #include "lumen/widgets/model_view.h"
 
@@ -517,6 +518,36 @@ TourGuide* MainWindow::tourGuide()
     return tourGuide_;
 }
 
+namespace {
+
+/// Presentation mode's thick lines: while `on`, every graph of `plot` is drawn 2.5 times as
+/// wide as it was made (also graphs made later: the widths are set before each replot).
+void setThickLines(QCustomPlot* plot, bool on)
+{
+    constexpr double kFactor = 2.5;
+    plot->setProperty("lumenThickLines", on);
+    if (!plot->property("lumenThickHooked").toBool()) {
+        plot->setProperty("lumenThickHooked", true);
+        QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] {
+            const bool thick = plot->property("lumenThickLines").toBool();
+            for (int i = 0; i < plot->graphCount(); ++i) {
+                QCPGraph* g = plot->graph(i);
+                QVariant base = g->property("lumenBaseWidth");
+                if (!base.isValid()) {
+                    base = g->pen().widthF();
+                    g->setProperty("lumenBaseWidth", base);
+                }
+                QPen pen = g->pen();
+                pen.setWidthF(base.toDouble() * (thick ? kFactor : 1.0));
+                g->setPen(pen);
+            }
+        });
+    }
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+} // namespace
+
 void MainWindow::setPresentationMode(bool on)
 {
     if (on == presenting_) {
@@ -539,8 +570,9 @@ void MainWindow::setPresentationMode(bool on)
         inputRow_->hide();
         views_->tabBar()->hide();
         setFigureMode(true); // the views' own controls: the keys do their work
-        // Colour-blind-safe, high-contrast maps (cividis), whatever was chosen.
+        // Colour-blind-safe, high-contrast maps (cividis), whatever was chosen; thick lines.
         view_->heatmap()->setGradient(widgets::AttentionHeatmap::Gradient::Cividis);
+        headView_->setLineWidth(2.5);
         showFullScreen();
         views_->setFocus();
     } else {
@@ -552,7 +584,11 @@ void MainWindow::setPresentationMode(bool on)
         views_->tabBar()->show();
         setFigureMode(false);
         modelDock_->setVisible(modelDockWasVisible_);
+        headView_->setLineWidth(1.0);
         showNormal();
+    }
+    for (QCustomPlot* plot : views_->findChildren<QCustomPlot*>()) {
+        setThickLines(plot, on);
     }
     for (QShortcut* s : std::as_const(presentationKeys_)) {
         s->setEnabled(on);

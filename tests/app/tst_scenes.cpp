@@ -7,6 +7,7 @@
 #include "app_options.h"
 #include "attention_controller.h"
 #include "main_window.h"
+#include "receptive_field_page.h"
 #include "scene.h"
 
 #include "lumen/widgets/attention_view.h"
@@ -246,6 +247,11 @@ private Q_SLOTS:
         QVERIFY(plot != nullptr);
         QVERIFY(std::abs(plot->xAxis->tickLabelFont().pointSizeF() - 1.6 * normal) < 0.6);
         QVERIFY(!window.attentionView()->headSelector()->isVisibleTo(window.attentionView()));
+        // Thick lines: the head view's lines and every plot's curves (2 px -> 5 px).
+        QCOMPARE(window.headView()->lineWidth(), 2.5);
+        QCustomPlot* context = window.receptiveFieldPage()->contextPlot();
+        context->replot();
+        QCOMPARE(context->graph(0)->pen().widthF(), 5.0);
         const int view = window.views()->currentIndex();
         QTest::keyClick(&window, Qt::Key_Right);
         QCOMPARE(window.views()->currentIndex(), (view + 1) % window.views()->count());
@@ -285,6 +291,9 @@ private Q_SLOTS:
         QVERIFY(std::abs(window.font().pointSizeF() - normal) < 0.01);
         QVERIFY(std::abs(plot->xAxis->tickLabelFont().pointSizeF() - normal) < 0.6);
         QVERIFY(window.attentionView()->headSelector()->isVisibleTo(window.attentionView()));
+        QCOMPARE(window.headView()->lineWidth(), 1.0);
+        context->replot();
+        QCOMPARE(context->graph(0)->pen().widthF(), 2.0);
         const int before = window.views()->currentIndex();
         QTest::keyClick(&window, Qt::Key_Right); // not a presentation key any more
         QCOMPARE(window.views()->currentIndex(), before);

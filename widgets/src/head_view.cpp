@@ -247,7 +247,7 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
         const int head = order[i]->head;
         QColor c = colormaps::categorical(head);
         c.setAlpha(alphaOf(level));
-        p.setPen(QPen(c, 1.0, Qt::SolidLine, Qt::FlatCap));
+        p.setPen(QPen(c, v.lineWidth_, Qt::SolidLine, Qt::FlatCap));
         const int strokes = strokesOf(level);
         for (; i < order.size() && v.opacityLevel(order[i]->weight) == level
              && order[i]->head == head;
@@ -262,8 +262,8 @@ void HeadView::Canvas::paintEvent(QPaintEvent*)
             const double dx = toX - fromX;
             const double dy = y1 - y0;
             const double length = std::hypot(dx, dy);
-            const double nx = -dy / length * 0.9;
-            const double ny = dx / length * 0.9;
+            const double nx = -dy / length * 0.9 * v.lineWidth_;
+            const double ny = dx / length * 0.9 * v.lineWidth_;
             for (int s = 0; s < strokes; ++s) {
                 const double f = s - (strokes - 1) / 2.0;
                 drawClipped(QLineF(fromX + f * nx, y0 + f * ny, toX + f * nx, y1 + f * ny));
@@ -719,6 +719,12 @@ void HeadView::setControlsVisible(bool visible)
     for (QWidget* w : interactive_ + QList<QWidget*> { allButton_, noneButton_ }) {
         w->setVisible(visible);
     }
+}
+
+void HeadView::setLineWidth(double width)
+{
+    lineWidth_ = std::clamp(width, 0.5, 8.0);
+    canvas_->viewport()->update();
 }
 
 void HeadView::setLogScale(bool on)

@@ -89,6 +89,10 @@ public:
     static constexpr int kOpacityLevels = 24;
     void setLogScale(bool on);
     bool logScale() const { return log_; }
+    /// The lines' width in pixels (1 by default; presentation mode draws them thicker). A
+    /// heavier line is several strokes side by side, each this wide.
+    void setLineWidth(double width);
+    double lineWidth() const { return lineWidth_; }
     int opacityLevel(float weight) const;
 
     /// The selected query token, whose lines are shown alone while nothing is hovered; -1
@@ -174,6 +178,7 @@ private:
     int layer_ = 0;
     float threshold_ = kDefaultThreshold;
     bool log_ = false;
+    double lineWidth_ = 1.0;
     std::vector<uint8_t> headEnabled_;
     /// One column of tokens: the queries on the left, the keys on the right (the same
     /// positions for self-attention; the encoder's tokens for cross-attention).
