@@ -756,6 +756,10 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
         status_->setText(tr("Choose a model and a training data file first."));
         return false;
     }
+    if (watch_->isChecked() && j.attentionProbe.empty() && !resume) {
+        status_->setText(tr("Give the sentence whose attention to watch (Watch attention form), or untick it."));
+        return false;
+    }
     // Check the job as the file format would, so the dialog refuses what lumen-cli refuses.
     try {
         engine::trainJobFromJson(engine::trainJobToJson(j));

@@ -190,6 +190,9 @@ private Q_SLOTS:
         QVERIFY(window.job().attentionProbe.empty());
         window.watchBox()->setChecked(true); // the probe starts as the first example
         QCOMPARE(window.probeEdit()->text(), QStringLiteral("the capital city with water every morning"));
+        window.probeEdit()->clear();
+        QVERIFY(!window.start()); // watching nothing is refused by name
+        QVERIFY(window.statusLabel()->text().contains(QStringLiteral("Watch attention form")));
         window.probeEdit()->setText(QStringLiteral("the city has water"));
         window.snapshotEveryBox()->setValue(2);
         window.maxStepsBox()->setValue(6);

@@ -823,6 +823,10 @@ void Trainer::takeSnapshot(int64_t step, double loss)
             + "): no attention snapshots");
         probeIds_ = torch::Tensor();
         return;
+    } catch (const Error& e) {
+        log(std::string("the attention probe cannot run through this model (") + e.what() + "): no attention snapshots");
+        probeIds_ = torch::Tensor();
+        return;
     }
     if (out.attentions.empty()) {
         log(model_->info().architecture + " has no attention maps: no attention snapshots");
