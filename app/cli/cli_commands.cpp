@@ -1355,18 +1355,18 @@ Prepared prepareDemoRuns(const ParsedArgs& args)
                 // A small labelled set for the fine-tuning run: which kind of sentence is it?
                 const fs::path data = fs::path(project).parent_path() / (fs::path(project).stem().string() + "-demo-data");
                 fs::create_directories(data, ec);
+                const auto write = [&data](const char* name, const std::string& text) {
+                    std::ofstream out(data / name, std::ios::binary | std::ios::trunc);
+                    out << text;
+                    if (!out) {
+                        throw lumen::Error(lumen::ErrorKind::Io, "cannot write " + (data / name).string() + " (is the disk full?)");
+                    }
+                };
                 std::string csv = "text,label\n";
                 for (const engine::CorpusSentence& sentence : engine::generateCorpus({ 11, 600 })) {
                     csv += "\"" + sentence.text + "\"," + sentence.kind + "\n";
                 }
-                {
-                    std::ofstream out(data / "sentence-kinds.csv", std::ios::binary | std::ios::trunc);
-                    out << csv;
-                    if (!out) {
-                        throw lumen::Error(lumen::ErrorKind::Io, "cannot write " + (data / "sentence-kinds.csv").string()
-                                                                     + " (is the disk full?)");
-                    }
-                }
+                write("sentence-kinds.csv", csv);
                 engine::TrainJob job;
                 job.model = model("bert");
                 job.task = engine::TrainTask::SequenceClassification;
@@ -1381,26 +1381,16 @@ Prepared prepareDemoRuns(const ParsedArgs& args)
                 job.maxLength = 64;
                 job.seed = 1;
                 job.device = "cpu";
-                {
-                    std::ofstream out(data / "sentence-kinds.job.json", std::ios::binary | std::ios::trunc);
-                    out << engine::trainJobToJson(job);
-                }
+                write("sentence-kinds.job.json", engine::trainJobToJson(job));
                 // Watching attention form: a GPT of the demo's sizes trained from scratch on plain
                 // sentences, its attention to a probe kept every 40 steps. Layer 1's head 0 learns
                 // to look from the second "to" back at "anna", whom the book goes to: it appears
                 // near step 200, comes and goes, and holds from about step 600 (seed 1, 2 cores).
-                {
-                    std::string text;
-                    for (const engine::CorpusSentence& sentence : engine::generateCorpus({ 12, 3000 })) {
-                        text += sentence.text + "\n";
-                    }
-                    std::ofstream out(data / "corpus.txt", std::ios::binary | std::ios::trunc);
-                    out << text;
-                    if (!out) {
-                        throw lumen::Error(lumen::ErrorKind::Io, "cannot write " + (data / "corpus.txt").string()
-                                                                     + " (is the disk full?)");
-                    }
+                std::string corpus;
+                for (const engine::CorpusSentence& sentence : engine::generateCorpus({ 12, 3000 })) {
+                    corpus += sentence.text + "\n";
                 }
+                write("corpus.txt", corpus);
                 engine::NewModelSpec scratch;
                 scratch.family = "transformer";
                 scratch.causal = true;
@@ -1427,10 +1417,7 @@ Prepared prepareDemoRuns(const ParsedArgs& args)
                 watch.device = "cpu";
                 watch.attentionProbe = "tom and anna went to the park . tom gave a book to anna .";
                 watch.snapshotEvery = 40;
-                {
-                    std::ofstream out(data / "watch-attention.job.json", std::ios::binary | std::ios::trunc);
-                    out << engine::trainJobToJson(watch);
-                }
+                write("watch-attention.job.json", engine::trainJobToJson(watch));
                 const std::string agreement = "the dogs that the cat chased [MASK] today .";
                 const std::vector<std::vector<std::string>> runs {
                     { "fill-mask", model("bert"), "--text", agreement },

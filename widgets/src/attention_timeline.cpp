@@ -3,6 +3,7 @@
 #include "lumen/widgets/attention_timeline.h"
 
 #include "lumen/widgets/qcustomplot.h"
+#include "plot_legend.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -87,14 +88,7 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     loss->setName(tr("training loss (right)"));
     loss->setPen(QPen(kLoss, 2));
     loss->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
-    plot_->legend->setVisible(true);
-    plot_->legend->setFont(QFont(font().family(), 8));
-    // The legend in a row under the axes, so it never covers a curve.
-    auto* legendRow = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(1, 0, legendRow);
-    legendRow->addElement(0, 0, plot_->legend);
-    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+    putLegendBelow(plot_);
     marker_ = new QCPItemStraightLine(plot_);
     marker_->setPen(QPen(QColor(0x33, 0x33, 0x33), 1, Qt::DashLine));
     courseLayout->addWidget(plot_, 1);
@@ -236,6 +230,31 @@ std::vector<float> AttentionTimeline::headMap(size_t k, int layer, int head) con
     return mean;
 }
 
+namespace {
+
+/// The mean of `perRow(row)` over the rows (queries) of a [seq][keys] map that hold any
+/// weight; NaN when none does.
+template <typename PerRow>
+double meanOverQueries(const std::vector<float>& map, size_t seq, size_t keys, PerRow perRow)
+{
+    double sum = 0.0;
+    int rows = 0;
+    for (size_t q = 0; q < seq; ++q) {
+        const float* row = map.data() + q * keys;
+        double mass = 0.0;
+        for (size_t j = 0; j < keys; ++j) {
+            mass += row[j];
+        }
+        if (mass > 1e-6) {
+            sum += perRow(q, row);
+            ++rows;
+        }
+    }
+    return rows > 0 ? sum / rows : std::numeric_limits<double>::quiet_NaN();
+}
+
+} // namespace
+
 std::vector<double> AttentionTimeline::headEntropy(int layer, int head) const
 {
     std::vector<double> out;
@@ -244,23 +263,14 @@ std::vector<double> AttentionTimeline::headEntropy(int layer, int head) const
     }
     const auto keys = static_cast<size_t>(shape_.keys());
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        const std::vector<float> m = headMap(k, layer, head);
-        double sum = 0.0;
-        int rows = 0;
-        for (size_t q = 0; q < static_cast<size_t>(shape_.seq); ++q) {
-            double h = 0.0;
-            double mass = 0.0;
-            for (size_t j = 0; j < keys; ++j) {
-                const double p = m[q * keys + j];
-                mass += p;
-                h -= p > 0.0 ? p * std::log2(p) : 0.0;
-            }
-            if (mass > 1e-6) {
-                sum += h;
-                ++rows;
-            }
-        }
-        out.push_back(rows > 0 ? sum / rows : std::numeric_limits<double>::quiet_NaN());
+        out.push_back(meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
+            [keys](size_t, const float* row) {
+                double h = 0.0;
+                for (size_t j = 0; j < keys; ++j) {
+                    h -= row[j] > 0.0F ? row[j] * std::log2(static_cast<double>(row[j])) : 0.0;
+                }
+                return h;
+            }));
     }
     return out;
 }
@@ -274,22 +284,15 @@ std::vector<double> AttentionTimeline::changeFromFirst(int layer, int head) cons
     const auto keys = static_cast<size_t>(shape_.keys());
     const std::vector<float> first = headMap(0, layer, head);
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        const std::vector<float> m = headMap(k, layer, head);
-        double sum = 0.0;
-        int rows = 0;
-        for (size_t q = 0; q < static_cast<size_t>(shape_.seq); ++q) {
-            double tv = 0.0;
-            double mass = 0.0;
-            for (size_t j = 0; j < keys; ++j) {
-                tv += std::abs(m[q * keys + j] - first[q * keys + j]);
-                mass += m[q * keys + j];
-            }
-            if (mass > 1e-6) {
-                sum += 0.5 * tv;
-                ++rows;
-            }
-        }
-        out.push_back(rows > 0 ? sum / rows : 0.0);
+        const double tv = meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
+            [&first, keys](size_t q, const float* row) {
+                double sum = 0.0;
+                for (size_t j = 0; j < keys; ++j) {
+                    sum += std::abs(static_cast<double>(row[j]) - first[q * keys + j]);
+                }
+                return 0.5 * sum;
+            });
+        out.push_back(std::isfinite(tv) ? tv : 0.0);
     }
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include "lumen/widgets/color_maps.h"
 #include "lumen/widgets/qcustomplot.h"
+#include "plot_legend.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -38,15 +39,7 @@ SpeedLengthChart::SpeedLengthChart(QWidget* parent)
     plot_->xAxis->setLabel(tr("sequence length (tokens)"));
     plot_->yAxis->setLabel(tr("forward time (ms)"));
     plot_->yAxis2->setLabel(tr("GFLOPs"));
-    plot_->legend->setVisible(true);
-    plot_->legend->setFont(QFont(font().family(), 8));
-    // The legend in a row under the axes, so it never covers a curve.
-    auto* legendRow = new QCPLayoutGrid;
-    plot_->plotLayout()->addElement(1, 0, legendRow);
-    legendRow->addElement(0, 0, plot_->legend);
-    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot_->legend->setWrap(3);
-    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+    putLegendBelow(plot_, 3);
     layout->addWidget(plot_, 1);
     connect(flops_, &QCheckBox::toggled, this, &SpeedLengthChart::redraw);
 }
