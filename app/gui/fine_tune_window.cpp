@@ -9,6 +9,8 @@
 #include "lumen/projects/project.h"
 #include "lumen/widgets/qcustomplot.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QApplication>
 #include <QCoreApplication>
 #include <QCheckBox>
@@ -46,6 +48,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -747,6 +751,87 @@ bool FineTuneWindow::resume()
     return launch(lastJob_, true, lastRun_);
 }
 
+bool FineTuneWindow::openRun(qint64 runId)
+{
+    if (running_) {
+        status_->setText(tr("A run is in progress: cancel it or wait before opening another."));
+        return false;
+    }
+    projects::Project* project = projects_->project();
+    try {
+        const std::optional<projects::RunRecord> run = project != nullptr ? project->run(runId) : std::nullopt;
+        if (!run || run->kind != "train") {
+            status_->setText(tr("Run %1 is not a training run of the open project.").arg(runId));
+            return false;
+        }
+        // The job as it was run (job.json; its parameters for a run that never wrote one).
+        std::string jobText = run->parametersJson;
+        for (const projects::ArtifactRecord& a : project->artifacts(runId)) {
+            if (a.kind == "job") {
+                std::ifstream in(project->artifactPath(a));
+                std::ostringstream text;
+                text << in.rdbuf();
+                if (in) {
+                    jobText = text.str();
+                }
+            }
+        }
+        nlohmann::json params = nlohmann::json::parse(jobText, nullptr, false);
+        if (params.is_object()) {
+            params.erase("resumed_from"); // the run's record, not a job key
+        }
+        const engine::TrainJob j = engine::trainJobFromJson(params.is_discarded() ? jobText : params.dump());
+        setJob(j);
+        // Its curves, evaluation and attention snapshots, as the run left them.
+        rawSteps_.clear();
+        rawLoss_.clear();
+        rawLr_.clear();
+        const projects::MetricSeries loss = project->metricSeries(runId, "loss");
+        const projects::MetricSeries lr = project->metricSeries(runId, "learning_rate");
+        for (size_t i = 0; i < loss.steps.size(); ++i) {
+            rawSteps_.push_back(static_cast<double>(loss.steps[i]));
+            rawLoss_.push_back(loss.values[i]);
+            rawLr_.push_back(i < lr.values.size() ? lr.values[i] : 0.0);
+        }
+        replotLoss();
+        const char* validation[] = { "val_loss", "val_accuracy", "val_macro_f1" };
+        for (int g = 0; g < 3; ++g) {
+            const projects::MetricSeries series = project->metricSeries(runId, validation[g]);
+            QVector<double> x(series.steps.begin(), series.steps.end());
+            validPlot_->graph(g)->setData(x, QVector<double>(series.values.begin(), series.values.end()));
+        }
+        validPlot_->rescaleAxes();
+        validPlot_->replot();
+        evaluation_->setData(recordedEvaluation(*project, runId));
+        widgets::AttentionSet shape;
+        std::vector<widgets::TimelineSnapshot> snapshots;
+        if (recordedSnapshots(*project, runId, &shape, &snapshots)) {
+            timeline_->setData(shape, std::move(snapshots));
+        } else {
+            timeline_->clear();
+        }
+        const qint64 steps = loss.steps.empty() ? 0 : loss.steps.back();
+        progress_->setMaximum(static_cast<int>(std::max<int64_t>(1, j.maxSteps > 0 ? j.maxSteps : steps)));
+        progress_->setValue(static_cast<int>(steps));
+        lastRun_ = runId;
+        lastJob_ = j;
+        result_ = {};
+        result_.steps = steps;
+        result_.status = run->status == projects::RunStatus::Completed ? engine::JobStatus::Completed
+                                                                       : engine::JobStatus::Cancelled;
+        updateButtons();
+        status_->setText(run->status == projects::RunStatus::Completed
+                ? tr("Run %1 (%2 steps, completed): its settings, curves and evaluation. Start trains it again as a new run.")
+                      .arg(runId)
+                      .arg(steps)
+                : tr("Run %1 (stopped after step %2): Resume continues it from its newest checkpoint.").arg(runId).arg(steps));
+        return true;
+    } catch (const std::exception& e) {
+        status_->setText(tr("Could not open run %1: %2").arg(runId).arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
 bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resumedFrom)
 {
     if (running_) {
@@ -914,6 +999,13 @@ void FineTuneWindow::onProgress(const std::vector<engine::TrainProgress>& steps)
     // At most five repaints a second, however fast the steps come.
     if (!replotClock_.isValid() || replotClock_.elapsed() >= 200 || p.step == p.totalSteps) {
         replotClock_.start();
+        replotLoss();
+    }
+}
+
+void FineTuneWindow::replotLoss()
+{
+    {
         // At most ~400 points: the mean of each bucket of steps (a long run's curve is
         // smoothed as it grows, and repaints stay cheap).
         const size_t n = rawSteps_.size();

@@ -68,6 +68,11 @@ public:
     /// After a cancel (or a failed run): a new run that continues from the last run's newest
     /// checkpoint.
     bool resume();
+    /// Shows a recorded train run of the open project: its job in the widgets, its loss and
+    /// validation curves, evaluation and attention snapshots; Resume then continues it when
+    /// it was stopped, Start trains the job again. False (reason in the status) while a run
+    /// is in progress or for a run that is not a train run.
+    bool openRun(qint64 runId);
     void setPaused(bool paused);
     void cancel();
     bool isRunning() const { return running_; }
@@ -118,6 +123,8 @@ private:
     struct Shared; ///< what the worker and the window both hold
     bool launch(const engine::TrainJob& job, bool resume, qint64 resumedFrom);
     void onProgress(const std::vector<engine::TrainProgress>& steps);
+    /// The loss and learning-rate curves from rawSteps_ (at most ~400 bucket means).
+    void replotLoss();
     void onEvaluated(const engine::EvalResult& r);
     void onFinished(const engine::TrainResult& r, const QString& error);
     void onSnapshot(const std::optional<widgets::AttentionSet>& shape, const widgets::TimelineSnapshot& snapshot);

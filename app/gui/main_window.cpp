@@ -1145,6 +1145,12 @@ RunBrowser* MainWindow::showRunBrowser()
         connect(runBrowser_, &RunBrowser::comparisonRunRequested, this, [this](qint64 runId) {
             showCompareWindow()->openRun(runId);
         });
+        connect(runBrowser_, &RunBrowser::trainRunRequested, this, [this](qint64 runId) {
+            FineTuneWindow* train = showFineTuneWindow();
+            if (!train->openRun(runId)) {
+                statusBar()->showMessage(train->statusLabel()->text(), 8000);
+            }
+        });
         connect(runBrowser_, &RunBrowser::attentionRunRequested, this, [this](qint64 runId) {
             if (attention_->reopenRun(runId)) {
                 views_->setCurrentWidget(view_);

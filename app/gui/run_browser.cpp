@@ -643,6 +643,8 @@ void RunBrowser::openArtifact(qint64 runId, qint64 artifactId)
             Q_EMIT demoRunRequested(runId);
         } else if (a.kind == "comparison" || a.kind == "comparison-speed" || a.kind == "dataset-comparison") {
             Q_EMIT comparisonRunRequested(runId);
+        } else if (a.kind == "job" || a.kind == "evaluation" || a.kind == "attention-snapshots") {
+            Q_EMIT trainRunRequested(runId);
         } else {
             QDesktopServices::openUrl(QUrl::fromLocalFile(path));
         }

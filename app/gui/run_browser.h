@@ -66,7 +66,8 @@ public:
     int curvesShown() const { return curvesShown_; }
 
     /// Opens artifact `artifactId` of run `runId` as its page's list does on a double click:
-    /// an attention or demo output asks the window to show it, other files open outside.
+    /// an attention or demo output, a comparison or a train run's job asks the window to
+    /// show it, other files open outside.
     void openArtifact(qint64 runId, qint64 artifactId);
 
 Q_SIGNALS:
@@ -76,6 +77,9 @@ Q_SIGNALS:
     void demoRunRequested(qint64 runId);
     /// A "comparison" artifact (compare.json) was opened: show it in the compare window.
     void comparisonRunRequested(qint64 runId);
+    /// A train run's job, evaluation or attention snapshots were opened: show the run in the
+    /// fine-tuning window (its settings, curves, evaluation, snapshots; Resume when stopped).
+    void trainRunRequested(qint64 runId);
     void errorOccurred(const QString& title, const QString& message);
     void curvesReady();
 

@@ -237,6 +237,21 @@ private Q_SLOTS:
             QCOMPARE(page->snapshots()[static_cast<size_t>(k)].step, live->snapshots()[static_cast<size_t>(k)].step);
             QCOMPARE(*page->snapshots()[static_cast<size_t>(k)].weights, *live->snapshots()[static_cast<size_t>(k)].weights);
         }
+        // Its job artifact opens the run in the fine-tuning window, snapshots included.
+        qint64 jobArtifact = 0;
+        for (const auto& a : project->artifacts(id)) {
+            jobArtifact = a.kind == "job" ? a.id : jobArtifact;
+        }
+        QSignalSpy wanted(&browser, &RunBrowser::trainRunRequested);
+        browser.openArtifact(id, jobArtifact);
+        QCOMPARE(wanted.count(), 1);
+        FineTuneWindow reopened(&projects);
+        QVERIFY(reopened.openRun(id));
+        QCOMPARE(reopened.job().attentionProbe, std::string("the city has water"));
+        QVERIFY(reopened.watchBox()->isChecked());
+        QCOMPARE(reopened.timeline()->count(), 4);
+        QCOMPARE(reopened.lossPlot()->graph(0)->dataCount(), 6);
+        QVERIFY(!reopened.resumeButton()->isEnabled());
         page->setCurrent(0);
         QCOMPARE(page->currentStep(), qint64 { 0 });
         QVERIFY(page->stepLabel()->text().contains(QStringLiteral("initial weights")));
@@ -314,19 +329,39 @@ private Q_SLOTS:
         const int64_t stoppedAt = window.result().steps;
         QVERIFY(stoppedAt >= 5 && stoppedAt < 800);
         QVERIFY(window.resumeButton()->isEnabled());
-        window.maxStepsBox()->setValue(1); // Resume keeps the stopped job's settings
-        QVERIFY(window.resume());
-        QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
-        QCOMPARE(window.result().steps, int64_t { 800 });
+        // Opened again later (the run browser's job artifact): its settings and curve, and
+        // Resume continues it.
+        const qint64 stopped = window.runId();
+        FineTuneWindow reopened(&projects);
+        QVERIFY(!reopened.resumeButton()->isEnabled());
+        QVERIFY(reopened.openRun(stopped));
+        QCOMPARE(reopened.job().maxSteps, int64_t { 800 });
+        QCOMPARE(reopened.job().batchSize, int64_t { 2 });
+        QCOMPARE(reopened.job().train.path, data_.toStdString());
+        QCOMPARE(reopened.progressBar()->value(), static_cast<int>(stoppedAt));
+        QVERIFY(reopened.lossPlot()->graph(0)->dataCount() > 0);
+        QVERIFY(reopened.resumeButton()->isEnabled());
+        QVERIFY(!reopened.openRun(stopped + 100)); // no such run: said, nothing changes
+        QVERIFY(reopened.statusLabel()->text().contains(QStringLiteral("not a training run")));
+        QVERIFY(reopened.resumeButton()->isEnabled());
+        reopened.maxStepsBox()->setValue(1); // Resume keeps the stopped job's settings
+        QSignalSpy reopenedFinished(&reopened, &FineTuneWindow::finished);
+        QVERIFY(reopened.resume());
+        QVERIFY(reopenedFinished.wait(120000));
+        QCOMPARE(reopenedFinished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Completed));
+        QCOMPARE(reopened.result().steps, int64_t { 800 });
         auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("b.lumen")).toStdString());
-        const lumen::projects::MetricSeries second = project->metricSeries(window.runId(), "loss");
+        const lumen::projects::MetricSeries second = project->metricSeries(reopened.runId(), "loss");
         QCOMPARE(second.steps.front(), stoppedAt + 1);
         bool resumedFrom = false;
-        for (const auto& [key, value] : project->parameters(window.runId())) {
+        for (const auto& [key, value] : project->parameters(reopened.runId())) {
             resumedFrom = resumedFrom || key == "resumed_from";
         }
         QVERIFY(resumedFrom);
+        // A resumed run opens too (its parameters hold resumed_from, its job.json does not).
+        FineTuneWindow again(&projects);
+        QVERIFY(again.openRun(reopened.runId()));
+        QVERIFY(!again.resumeButton()->isEnabled()); // completed
 
         // Bad data: the run fails with the file and line; the window stays usable.
         QFile bad(dir_.filePath(QStringLiteral("bad.csv")));
