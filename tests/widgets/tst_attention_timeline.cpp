@@ -108,6 +108,12 @@ private Q_SLOTS:
         t.appendSnapshot(snapshot(15, 1.5, 0.9F));
         QCOMPARE(t.count(), 4);
         QCOMPARE(t.currentStep(), qint64 { 15 });
+        // The course grew with each snapshot: the plot holds every one, as computed afresh.
+        QCOMPARE(t.plot()->graph(0)->dataCount(), 4);
+        const std::vector<double> change = t.changeFromFirst(t.view()->layer(), t.view()->head());
+        for (int k = 0; k < 4; ++k) {
+            QVERIFY(std::abs(t.plot()->graph(0)->data()->at(k)->value - change[static_cast<size_t>(k)]) < 1e-12);
+        }
     }
 
     void playRunsToTheEnd()

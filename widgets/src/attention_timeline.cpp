@@ -141,6 +141,9 @@ void AttentionTimeline::setData(const AttentionSet& shape, std::vector<TimelineS
     shape_ = shape;
     shape_.weights.reset();
     snapshots_.clear();
+    courseLayer_ = -1;
+    courseChange_.clear();
+    courseEntropy_.clear();
     for (TimelineSnapshot& s : snapshots) {
         if (fits(s)) {
             snapshots_.push_back(std::move(s));
@@ -261,16 +264,8 @@ std::vector<double> AttentionTimeline::headEntropy(int layer, int head) const
     if (layer < 0 || layer >= shape_.layers) {
         return out;
     }
-    const auto keys = static_cast<size_t>(shape_.keys());
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        out.push_back(meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
-            [keys](size_t, const float* row) {
-                double h = 0.0;
-                for (size_t j = 0; j < keys; ++j) {
-                    h -= row[j] > 0.0F ? row[j] * std::log2(static_cast<double>(row[j])) : 0.0;
-                }
-                return h;
-            }));
+        out.push_back(entropyOf(k, layer, head));
     }
     return out;
 }
@@ -281,20 +276,57 @@ std::vector<double> AttentionTimeline::changeFromFirst(int layer, int head) cons
     if (layer < 0 || layer >= shape_.layers || snapshots_.empty()) {
         return out;
     }
-    const auto keys = static_cast<size_t>(shape_.keys());
     const std::vector<float> first = headMap(0, layer, head);
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        const double tv = meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
-            [&first, keys](size_t q, const float* row) {
-                double sum = 0.0;
-                for (size_t j = 0; j < keys; ++j) {
-                    sum += std::abs(static_cast<double>(row[j]) - first[q * keys + j]);
-                }
-                return 0.5 * sum;
-            });
-        out.push_back(std::isfinite(tv) ? tv : 0.0);
+        out.push_back(changeOf(k, layer, head, first));
     }
     return out;
+}
+
+double AttentionTimeline::entropyOf(size_t k, int layer, int head) const
+{
+    const auto keys = static_cast<size_t>(shape_.keys());
+    return meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys, [keys](size_t, const float* row) {
+        double h = 0.0;
+        for (size_t j = 0; j < keys; ++j) {
+            h -= row[j] > 0.0F ? row[j] * std::log2(static_cast<double>(row[j])) : 0.0;
+        }
+        return h;
+    });
+}
+
+double AttentionTimeline::changeOf(size_t k, int layer, int head, const std::vector<float>& first) const
+{
+    const auto keys = static_cast<size_t>(shape_.keys());
+    const double tv = meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
+        [&first, keys](size_t q, const float* row) {
+            double sum = 0.0;
+            for (size_t j = 0; j < keys; ++j) {
+                sum += std::abs(static_cast<double>(row[j]) - first[q * keys + j]);
+            }
+            return 0.5 * sum;
+        });
+    return std::isfinite(tv) ? tv : 0.0;
+}
+
+void AttentionTimeline::updateCourse()
+{
+    const int layer = view_->layer();
+    const int head = view_->head();
+    if (layer != courseLayer_ || head != courseHead_ || courseChange_.size() > snapshots_.size()) {
+        courseLayer_ = layer;
+        courseHead_ = head;
+        courseChange_.clear();
+        courseEntropy_.clear();
+    }
+    if (courseChange_.size() == snapshots_.size() || layer < 0 || layer >= shape_.layers) {
+        return;
+    }
+    const std::vector<float> first = headMap(0, layer, head);
+    for (size_t k = courseChange_.size(); k < snapshots_.size(); ++k) {
+        courseChange_.push_back(changeOf(k, layer, head, first));
+        courseEntropy_.push_back(entropyOf(k, layer, head));
+    }
 }
 
 void AttentionTimeline::showCurrent()
@@ -321,8 +353,12 @@ void AttentionTimeline::redrawCourse()
     }
     const int layer = view_->layer();
     const int head = view_->head();
-    const std::vector<double> change = changeFromFirst(layer, head);
-    const std::vector<double> entropy = headEntropy(layer, head);
+    updateCourse();
+    const std::vector<double>& change = courseChange_;
+    const std::vector<double>& entropy = courseEntropy_;
+    if (change.size() != snapshots_.size()) {
+        return;
+    }
     QVector<double> steps;
     QVector<double> changes;
     QVector<double> lossSteps;

@@ -32,6 +32,8 @@ using Json = nlohmann::json;
 constexpr int64_t kIgnore = -100;
 /// A snapshot holds layers x heads x seq^2 weights: the probe is a sentence, not a document.
 constexpr int64_t kMaxProbeTokens = 64;
+/// All of a run's snapshots together, in memory and on disk.
+constexpr int64_t kMaxSnapshotBytes = int64_t { 512 } << 20;
 
 /// One input the model reads: a text (or pair, or window of a long text) with its targets.
 struct Sample {
@@ -776,6 +778,17 @@ void Trainer::prepareProbe(bool resume)
     probeIds_ = torch::tensor(enc.ids, torch::kLong).view({ 1, -1 }).to(device_);
     // About 20 snapshots over the run unless the job says how often.
     snapshotEvery_ = job_.snapshotEvery > 0 ? job_.snapshotEvery : std::max<int64_t>(1, (totalSteps_ + 19) / 20);
+    // They are kept in memory (and rewritten at each checkpoint): refuse what would not fit.
+    const int64_t count = totalSteps_ / snapshotEvery_ + 2;
+    const auto seq = static_cast<int64_t>(enc.ids.size());
+    const int64_t each = std::max<int64_t>(1, info.numLayers) * std::max<int64_t>(1, info.numHeads) * seq * seq * 4;
+    if (count * each > kMaxSnapshotBytes) {
+        const int64_t fits = std::max<int64_t>(1, kMaxSnapshotBytes / each - 2);
+        throw Error(ErrorKind::InvalidInput, "snapshot_every " + std::to_string(snapshotEvery_) + " would keep "
+                + std::to_string(count) + " attention snapshots of " + std::to_string(each / 1024) + " KB ("
+                + std::to_string(count * each / (1024 * 1024)) + " MB): make snapshot_every at least "
+                + std::to_string((totalSteps_ + fits - 1) / fits) + ", or the probe shorter.");
+    }
     if (resume) {
         const fs::path earlier = fs::path(newestCheckpoint(out_)) / attentionSnapshotsFileName();
         std::error_code ec;

@@ -355,6 +355,15 @@ private Q_SLOTS:
 
     void jobKeys()
     {
+        // Snapshots that would not fit in memory are refused before the first step, with what to do.
+        try {
+            runTraining(job(100000000, 1), dir_.filePath(QStringLiteral("too-many")).toStdString());
+            QFAIL("a hundred million snapshots were accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("make snapshot_every at least") != std::string::npos, e.what());
+        }
+        QVERIFY(!fs::exists(fs::path(dir_.filePath(QStringLiteral("too-many")).toStdString()) / "checkpoints"));
+
         TrainJob j = job(10, 3);
         const TrainJob back = trainJobFromJson(trainJobToJson(j));
         QCOMPARE(back.attentionProbe, std::string(kProbe));

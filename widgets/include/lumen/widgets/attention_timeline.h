@@ -81,10 +81,16 @@ private:
     /// The (layer, head) map of snapshot k as one [query][key] matrix (heads averaged for
     /// kMeanOfHeads and kMaxOfHeads).
     std::vector<float> headMap(size_t k, int layer, int head) const;
+    double entropyOf(size_t k, int layer, int head) const;
+    /// Snapshot k's distance from `first` (the first snapshot's map of the same head).
+    double changeOf(size_t k, int layer, int head, const std::vector<float>& first) const;
     void showCurrent();
     void redrawCourse();
     void updateMarker();
     bool fits(const TimelineSnapshot& s) const;
+    /// The chosen head's change and entropy per snapshot, computed once per layer and head
+    /// and extended as snapshots arrive (a long live run stays cheap to append to).
+    void updateCourse();
 
     AttentionSet shape_;
     std::vector<TimelineSnapshot> snapshots_;
@@ -98,6 +104,10 @@ private:
     QWidget* body_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     QCPItemStraightLine* marker_ = nullptr;
+    int courseLayer_ = -1;
+    int courseHead_ = 0;
+    std::vector<double> courseChange_;
+    std::vector<double> courseEntropy_;
 };
 
 } // namespace lumen::widgets
