@@ -109,6 +109,8 @@ RunBrowser::RunBrowser(ProjectController* projects, QWidget* parent)
     buttons->addSpacing(12);
     buttons->addWidget(status_, 1);
     auto* split = new QSplitter(Qt::Vertical, this);
+    // A few rows of runs stay in view however tall a run's page is.
+    table_->setMinimumHeight(6 * table_->fontMetrics().height() + 40);
     split->addWidget(table_);
     split->addWidget(pages_);
     split->setStretchFactor(0, 2);

@@ -74,6 +74,11 @@ private Q_SLOTS:
         const std::vector<double> entropy = t.headEntropy(0, 0);
         QVERIFY(std::abs(entropy[0] - 1.0) < 1e-6 && std::abs(entropy[2]) < 1e-6);
         QVERIFY(std::abs(entropy[1] - (-(0.75 * std::log2(0.75) + 0.25 * std::log2(0.25)))) < 1e-6);
+        // Step by step: 0, then 0.25 and 0.25 again.
+        const std::vector<double> step = t.changeFromPrevious(0, 0);
+        QVERIFY(std::abs(step[0]) < 1e-9 && std::abs(step[1] - 0.25) < 1e-6 && std::abs(step[2] - 0.25) < 1e-6);
+        QCOMPARE(t.plot()->graph(2)->dataCount(), 3);
+        QVERIFY(std::abs(t.plot()->graph(2)->data()->at(2)->value - 0.25) < 1e-6);
         // Head 1 never changes; the mean of heads moves half as far.
         QCOMPARE(t.changeFromFirst(0, 1), (std::vector<double> { 0.0, 0.0, 0.0 }));
         QVERIFY(std::abs(t.changeFromFirst(0, AttentionView::kMeanOfHeads)[2] - 0.25) < 1e-6);

@@ -23,6 +23,7 @@ namespace {
 
 const QColor kChange(0xd5, 0x5e, 0x00); // vermillion (Okabe-Ito)
 const QColor kLoss(0x00, 0x72, 0xb2); // blue
+const QColor kStep(0xcc, 0x79, 0xa7); // reddish purple
 
 } // namespace
 
@@ -76,18 +77,22 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     plot_->setObjectName(QStringLiteral("timelinePlot"));
     plot_->setMinimumHeight(200);
     plot_->xAxis->setLabel(tr("step"));
-    plot_->yAxis->setLabel(tr("change from step 0"));
+    plot_->yAxis->setLabel(tr("head's change (total variation)"));
     plot_->yAxis->setRange(0.0, 1.0);
     plot_->yAxis2->setVisible(true);
     plot_->yAxis2->setLabel(tr("training loss"));
     QCPGraph* change = plot_->addGraph();
-    change->setName(tr("head's change from the first snapshot (left)"));
+    change->setName(tr("from step 0 (left)"));
     change->setPen(QPen(kChange, 2));
     change->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
     QCPGraph* loss = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
     loss->setName(tr("training loss (right)"));
     loss->setPen(QPen(kLoss, 2));
     loss->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    QCPGraph* step = plot_->addGraph();
+    step->setName(tr("since the snapshot before (left)"));
+    step->setPen(QPen(kStep, 1.5));
+    step->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, 5));
     putLegendBelow(plot_);
     marker_ = new QCPItemStraightLine(plot_);
     marker_->setPen(QPen(QColor(0x33, 0x33, 0x33), 1, Qt::DashLine));
@@ -144,6 +149,7 @@ void AttentionTimeline::setData(const AttentionSet& shape, std::vector<TimelineS
     courseLayer_ = -1;
     courseChange_.clear();
     courseEntropy_.clear();
+    courseStep_.clear();
     for (TimelineSnapshot& s : snapshots) {
         if (fits(s)) {
             snapshots_.push_back(std::move(s));
@@ -270,6 +276,18 @@ std::vector<double> AttentionTimeline::headEntropy(int layer, int head) const
     return out;
 }
 
+std::vector<double> AttentionTimeline::changeFromPrevious(int layer, int head) const
+{
+    std::vector<double> out;
+    if (layer < 0 || layer >= shape_.layers) {
+        return out;
+    }
+    for (size_t k = 0; k < snapshots_.size(); ++k) {
+        out.push_back(k == 0 ? 0.0 : changeOf(k, layer, head, headMap(k - 1, layer, head)));
+    }
+    return out;
+}
+
 std::vector<double> AttentionTimeline::changeFromFirst(int layer, int head) const
 {
     std::vector<double> out;
@@ -318,6 +336,7 @@ void AttentionTimeline::updateCourse()
         courseHead_ = head;
         courseChange_.clear();
         courseEntropy_.clear();
+        courseStep_.clear();
     }
     if (courseChange_.size() == snapshots_.size() || layer < 0 || layer >= shape_.layers) {
         return;
@@ -326,6 +345,7 @@ void AttentionTimeline::updateCourse()
     for (size_t k = courseChange_.size(); k < snapshots_.size(); ++k) {
         courseChange_.push_back(changeOf(k, layer, head, first));
         courseEntropy_.push_back(entropyOf(k, layer, head));
+        courseStep_.push_back(k == 0 ? 0.0 : changeOf(k, layer, head, headMap(k - 1, layer, head)));
     }
 }
 
@@ -361,12 +381,14 @@ void AttentionTimeline::redrawCourse()
     }
     QVector<double> steps;
     QVector<double> changes;
+    QVector<double> sinceBefore;
     QVector<double> lossSteps;
     QVector<double> losses;
     for (size_t k = 0; k < snapshots_.size(); ++k) {
         const auto step = static_cast<double>(snapshots_[k].step);
         steps << step;
         changes << change[k];
+        sinceBefore << courseStep_[k];
         if (std::isfinite(snapshots_[k].loss)) {
             lossSteps << step;
             losses << snapshots_[k].loss;
@@ -374,6 +396,7 @@ void AttentionTimeline::redrawCourse()
     }
     plot_->graph(0)->setData(steps, changes, true);
     plot_->graph(1)->setData(lossSteps, losses, true);
+    plot_->graph(2)->setData(steps, sinceBefore, true);
     const double last = steps.back();
     plot_->xAxis->setRange(0.0, std::max(1.0, last));
     plot_->yAxis->setRange(0.0, 1.0);

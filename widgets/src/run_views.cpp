@@ -178,7 +178,7 @@ RunPage::RunPage(QWidget* parent)
     evaluation_->setMinimumHeight(220);
     extras_->addTab(evaluation_, tr("Evaluation"));
     timeline_ = new AttentionTimeline(extras_);
-    timeline_->setMinimumHeight(380);
+    timeline_->setMinimumHeight(320);
     extras_->addTab(timeline_, tr("Attention forming"));
     extras_->setVisible(false);
     rightLayout->addWidget(extras_, 3);

@@ -3,9 +3,10 @@
 #pragma once
 // Watching attention form: one probe sentence's attention at snapshots taken while a model
 // trained, scrubbed with a timeline slider (or played), over the attention view's heatmap with
-// its layer and head selectors; under it, the chosen head's course over the whole run — its
+// its layer and head selectors; beside it, the chosen head's course over the whole run — its
 // mean entropy and how far its map has moved from the first snapshot — beside the training
-// loss, with a marker at the snapshot shown.
+// loss, with a marker at the snapshot shown (and its change since the snapshot before:
+// where a head settles, and where it lapses).
 //
 //   AttentionSet shape = ...;             // tokens, masks, layers, heads, seq; no weights
 //   timeline->setData(shape, {{0, NAN, w0}, {100, 2.3, w100}, ...});
@@ -66,6 +67,9 @@ public:
     /// first snapshot's map (0 = the same, 1 = disjoint), averaged over queries.
     std::vector<double> headEntropy(int layer, int head) const;
     std::vector<double> changeFromFirst(int layer, int head) const;
+    /// The same distance from the snapshot before (0 for the first): where a head settles,
+    /// and where it lapses.
+    std::vector<double> changeFromPrevious(int layer, int head) const;
 
     AttentionView* view() const { return view_; }
     QSlider* slider() const { return slider_; }
@@ -108,6 +112,7 @@ private:
     int courseHead_ = 0;
     std::vector<double> courseChange_;
     std::vector<double> courseEntropy_;
+    std::vector<double> courseStep_;
 };
 
 } // namespace lumen::widgets
