@@ -4,14 +4,17 @@
 
 #include "app_options.h"
 #include "attention_controller.h"
+#include "compare_window.h"
 #include "fine_tune_window.h"
 #include "main_window.h"
 #include "receptive_field_page.h"
 
 #include "lumen/widgets/attention_view.h"
+#include "lumen/widgets/candidate_bars.h"
 #include "lumen/widgets/head_view.h"
 #include "lumen/widgets/model_panel.h"
 #include "lumen/widgets/model_view.h"
+#include "lumen/widgets/qcustomplot.h"
 
 #include <QBoxLayout>
 #include <QCheckBox>
@@ -201,6 +204,53 @@ QList<Tour> tours()
                     openAndRun(QStringLiteral("bert"), kAgreement)(w);
                 },
                 [](MainWindow& w) -> QWidget* { return w.modelPanel(); }, ranOn(QStringLiteral("bert")) },
+        } };
+    const auto compare = [](MainWindow& w) -> CompareWindow* { return w.compareWindow(); };
+    const auto compared = [compare](MainWindow& w) {
+        return compare(w) != nullptr && !compare(w)->isBusy() && compare(w)->result().contexts.size() == 3;
+    };
+    out << Tour { QStringLiteral("compare"), QObject::tr("Comparing models side by side"),
+        {
+            { QObject::tr("One sentence, three models"),
+                QObject::tr("Compare > Compare Models… runs two to four models on one sentence. BERT, ALBERT and the "
+                            "lightweight convolution fill the agreement blank with different verbs (top-1 agreement 0 %), "
+                            "but all of them plural (jump, wait, sing; never jumps), past the singular \"cat\". The "
+                            "tokens line up above, each model's candidates below, and the facts say ALBERT does it with "
+                            "28 % of BERT's parameters."),
+                [compare](MainWindow& w) {
+                    CompareWindow* c = w.showCompareWindow();
+                    const QStringList wanted { demoDir(QStringLiteral("bert")), demoDir(QStringLiteral("albert")),
+                        demoDir(QStringLiteral("lightconv")) };
+                    if (c->models() != wanted || c->result().contexts.size() != 3) {
+                        c->setModels(wanted);
+                        c->setText(kAgreement);
+                        c->compare();
+                    }
+                    c->showPage(CompareWindow::Page::Predictions);
+                },
+                [compare](MainWindow& w) -> QWidget* { return compare(w) ? compare(w)->predictionBars(0)->parentWidget() : nullptr; },
+                compared },
+            { QObject::tr("Attention at the same depth"),
+                QObject::tr("Each model's attention at one relative depth, for the mean of its heads. The lightweight "
+                            "convolution has no attention: its kernels, drawn the same way, are a band a few words wide "
+                            "around each word, the same for every sentence."),
+                [compare](MainWindow& w) {
+                    if (compare(w) != nullptr) {
+                        compare(w)->showPage(CompareWindow::Page::Attention);
+                    }
+                },
+                [compare](MainWindow& w) -> QWidget* { return compare(w) ? compare(w)->attentionMap(2) : nullptr; }, compared },
+            { QObject::tr("How far each model reads"),
+                QObject::tr("The effective context: the share of the gradient at the middle word that comes from within "
+                            "each distance. On a sentence this short all three read all of it (every curve reaches 1 at "
+                            "its ends); the convolution leans most on the nearest words, ALBERT least. The slider above "
+                            "moves the word; the receptive-fields tour shows a convolution's limit on longer text."),
+                [compare](MainWindow& w) {
+                    if (compare(w) != nullptr) {
+                        compare(w)->showPage(CompareWindow::Page::EffectiveContext);
+                    }
+                },
+                [compare](MainWindow& w) -> QWidget* { return compare(w) ? compare(w)->contextPlot() : nullptr; }, compared },
         } };
     const auto fine = [](MainWindow& w) -> FineTuneWindow* { return w.fineTuneWindow(); };
     out << Tour { QStringLiteral("fine-tuning"), QObject::tr("Fine-tuning in practice"),

@@ -46,8 +46,8 @@ struct Tour {
     QList<TourStep> steps;
 };
 
-/// The five tours, in menu order: attention, masked-causal, receptive-fields, albert,
-/// fine-tuning.
+/// The six tours, in menu order: attention, masked-causal, receptive-fields, albert,
+/// compare, fine-tuning.
 QList<Tour> tours();
 
 class TourGuide : public QObject {

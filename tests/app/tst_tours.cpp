@@ -3,6 +3,7 @@
 // Guided tours, offscreen: every tour runs end to end on the bundled demo models — each
 // step's work (a load, a run, a view) is done before it shows, its widget is outlined where
 // it is on screen, the last step finishes the tour — and a tour left midway resumes there.
+#include "compare_window.h"
 #include "main_window.h"
 #include "tour.h"
 
@@ -43,7 +44,7 @@ private Q_SLOTS:
         QVERIFY(window.openProject(dir_.filePath(QStringLiteral("t.lumen"))));
         TourGuide* guide = window.tourGuide();
         const QList<lumen::app::Tour> all = lumen::app::tours();
-        QCOMPARE(all.size(), 5);
+        QCOMPARE(all.size(), 6);
         for (const lumen::app::Tour& tour : all) {
             QSignalSpy finished(guide, &TourGuide::finished);
             QVERIFY(guide->start(tour.id));
@@ -61,6 +62,17 @@ private Q_SLOTS:
                 guide->next();
             }
             QCOMPARE(finished.count(), 1);
+            if (tour.id == QStringLiteral("compare")) {
+                // What the tour says: all three fill the agreement blank with plural verbs.
+                const lumen::engine::CompareResult& r = window.compareWindow()->result();
+                QCOMPARE(r.predictions.size(), size_t { 3 });
+                for (const lumen::engine::ModelPrediction& p : r.predictions) {
+                    QVERIFY(p.top.size() >= 3);
+                    for (size_t k = 0; k < 3; ++k) {
+                        QVERIFY2(p.top[k].text.back() != 's', p.top[k].text.c_str());
+                    }
+                }
+            }
             QVERIFY(!guide->isActive());
             QVERIFY(!guide->panel()->isVisible());
         }
