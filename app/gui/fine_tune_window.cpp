@@ -891,6 +891,22 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
         plot->replot();
     }
     timeline_->clear();
+    if (resume) {
+        // The snapshots the stopped run took, from its checkpoint: the live ones follow them.
+        try {
+            const std::string earlier = engine::newestCheckpoint(folder.toStdString()) + "/" + engine::attentionSnapshotsFileName();
+            if (std::filesystem::exists(earlier)) {
+                const engine::AttentionSnapshots before = engine::loadAttentionSnapshots(earlier);
+                std::vector<widgets::TimelineSnapshot> list;
+                for (const engine::AttentionSnapshot& snap : before.snapshots) {
+                    list.push_back(timelineSnapshot(snap));
+                }
+                timeline_->setData(snapshotShape(before), std::move(list));
+            }
+        } catch (const std::exception&) {
+            // The trainer says so in its log and starts new snapshots.
+        }
+    }
     running_ = true;
     shared_ = std::make_shared<Shared>();
     pauseButton_->setChecked(false);
@@ -1062,10 +1078,10 @@ void FineTuneWindow::onEvaluated(const engine::EvalResult& r)
 
 void FineTuneWindow::onSnapshot(const std::optional<widgets::AttentionSet>& shape, const widgets::TimelineSnapshot& snapshot)
 {
-    if (shape) {
+    if (shape && timeline_->count() == 0) {
         timeline_->setData(*shape, { snapshot });
     } else {
-        timeline_->appendSnapshot(snapshot);
+        timeline_->appendSnapshot(snapshot); // after a resumed run's earlier snapshots
     }
     Q_EMIT snapshotShown(snapshot.step);
 }

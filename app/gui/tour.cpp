@@ -206,6 +206,13 @@ QList<Tour> tours()
                 [](MainWindow& w) -> QWidget* { return w.modelPanel(); }, ranOn(QStringLiteral("bert")) },
         } };
     const auto compare = [](MainWindow& w) -> CompareWindow* { return w.compareWindow(); };
+    const auto comparePage = [compare](CompareWindow::Page page) {
+        return [compare, page](MainWindow& w) {
+            if (compare(w) != nullptr) {
+                compare(w)->showPage(page);
+            }
+        };
+    };
     const auto compared = [compare](MainWindow& w) {
         return compare(w) != nullptr && !compare(w)->isBusy() && compare(w)->result().contexts.size() == 3;
     };
@@ -234,22 +241,14 @@ QList<Tour> tours()
                 QObject::tr("Each model's attention at one relative depth, for the mean of its heads. The lightweight "
                             "convolution has no attention: its kernels, drawn the same way, are a band a few words wide "
                             "around each word, the same for every sentence."),
-                [compare](MainWindow& w) {
-                    if (compare(w) != nullptr) {
-                        compare(w)->showPage(CompareWindow::Page::Attention);
-                    }
-                },
+                comparePage(CompareWindow::Page::Attention),
                 [compare](MainWindow& w) -> QWidget* { return compare(w) ? compare(w)->attentionMap(2) : nullptr; }, compared },
             { QObject::tr("How far each model reads"),
                 QObject::tr("The effective context: the share of the gradient at the middle word that comes from within "
                             "each distance. On a sentence this short all three read all of it (every curve reaches 1 at "
                             "its ends); the convolution leans most on the nearest words, ALBERT least. The slider above "
                             "moves the word; the receptive-fields tour shows a convolution's limit on longer text."),
-                [compare](MainWindow& w) {
-                    if (compare(w) != nullptr) {
-                        compare(w)->showPage(CompareWindow::Page::EffectiveContext);
-                    }
-                },
+                comparePage(CompareWindow::Page::EffectiveContext),
                 [compare](MainWindow& w) -> QWidget* { return compare(w) ? compare(w)->contextPlot() : nullptr; }, compared },
         } };
     const auto fine = [](MainWindow& w) -> FineTuneWindow* { return w.fineTuneWindow(); };

@@ -12,6 +12,7 @@
 
 #include "conformance.h"
 
+#include "lumen/engine/attention_snapshots.h"
 #include "lumen/engine/model.h"
 #include "lumen/engine/train.h"
 #include "lumen/projects/project.h"
@@ -252,6 +253,28 @@ private Q_SLOTS:
         QCOMPARE(reopened.timeline()->count(), 4);
         QCOMPARE(reopened.lossPlot()->graph(0)->dataCount(), 6);
         QVERIFY(!reopened.resumeButton()->isEnabled());
+        // Stopped and resumed: the live timeline keeps the stopped run's snapshots and goes on.
+        window.maxStepsBox()->setValue(120);
+        window.snapshotEveryBox()->setValue(10);
+        finished.clear();
+        QVERIFY(window.start());
+        QVERIFY(QTest::qWaitFor([&] { return live->count() >= 3; }, 60000));
+        window.cancel();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.takeFirst().front().toInt(), static_cast<int>(lumen::engine::JobStatus::Cancelled));
+        const int beforeResume = live->count();
+        QVERIFY(window.resume());
+        QCOMPARE(live->count(), beforeResume); // shown again at once, from the checkpoint
+        QVERIFY(finished.wait(60000));
+        QCoreApplication::processEvents();
+        const auto resumedSnapshots = lumen::engine::loadAttentionSnapshots(
+            window.result().snapshotsFile);
+        QCOMPARE(live->count(), static_cast<int>(resumedSnapshots.snapshots.size()));
+        QCOMPARE(live->snapshots().front().step, qint64 { 0 });
+        QCOMPARE(live->snapshots().back().step, qint64 { 120 });
+        for (int k = 0; k < live->count(); ++k) {
+            QCOMPARE(live->snapshots()[static_cast<size_t>(k)].step, resumedSnapshots.snapshots[static_cast<size_t>(k)].step);
+        }
         page->setCurrent(0);
         QCOMPARE(page->currentStep(), qint64 { 0 });
         QVERIFY(page->stepLabel()->text().contains(QStringLiteral("initial weights")));
