@@ -25,6 +25,7 @@
 #include "lumen/widgets/head_stats_table.h"
 #include "lumen/widgets/head_view.h"
 #include "lumen/widgets/qcustomplot.h"
+#include "lumen/widgets/slide.h"
 #include "lumen/widgets/model_panel.h"
 #include "lumen/widgets/model_view.h"
 
@@ -612,34 +613,7 @@ QString MainWindow::exportSlide(const QString& path, QSize size)
         : (attention_->hasModel() ? QFileInfo(attention_->model().dir).fileName() + QStringLiteral(": ") + textEdit_->text()
                                   : QString());
     const QString caption = caption_->isVisible() ? caption_->text() : QString();
-    const auto paint = [&](QPainter& p, const QRect& page) {
-        p.fillRect(page, Qt::white);
-        const int margin = page.height() / 20;
-        QFont title = font();
-        title.setPixelSize(page.height() / 18);
-        title.setBold(true);
-        p.setFont(title);
-        p.setPen(QColor(0x0b, 0x2a, 0x4a));
-        QRect text = page.adjusted(margin, margin, -margin, 0);
-        const QRect used = p.boundingRect(text, Qt::AlignLeft | Qt::TextWordWrap, heading);
-        p.drawText(text, Qt::AlignLeft | Qt::TextWordWrap, heading);
-        int top = used.bottom() + margin / 3;
-        if (!caption.isEmpty()) {
-            QFont body = font();
-            body.setPixelSize(page.height() / 30);
-            p.setFont(body);
-            p.setPen(QColor(0x33, 0x33, 0x33));
-            const QRect area(page.left() + margin, top, page.width() - 2 * margin, page.height());
-            const QRect c = p.boundingRect(area, Qt::AlignLeft | Qt::TextWordWrap, caption);
-            p.drawText(area, Qt::AlignLeft | Qt::TextWordWrap, caption);
-            top = c.bottom() + margin / 3;
-        }
-        const QRect room(page.left() + margin, top, page.width() - 2 * margin, page.bottom() - margin - top);
-        const QSize fitted = picture.size().scaled(room.size(), Qt::KeepAspectRatio);
-        const QRect target(room.left() + (room.width() - fitted.width()) / 2, room.top(), fitted.width(), fitted.height());
-        p.setRenderHint(QPainter::SmoothPixmapTransform);
-        p.drawPixmap(target, picture);
-    };
+    const auto paint = [&](QPainter& p, const QRect& page) { widgets::paintSlide(p, page, heading, caption, picture, font()); };
     if (path.endsWith(QStringLiteral(".pdf"), Qt::CaseInsensitive)) {
         QPdfWriter pdf(path);
         pdf.setCreator(QStringLiteral("Lumen"));

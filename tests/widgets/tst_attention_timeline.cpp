@@ -8,7 +8,11 @@
 #include "lumen/widgets/attention_timeline.h"
 #include "lumen/widgets/qcustomplot.h"
 
+#include <QFile>
+#include <QImage>
 #include <QLabel>
+#include <QSpinBox>
+#include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTest>
@@ -119,6 +123,28 @@ private Q_SLOTS:
         for (int k = 0; k < 4; ++k) {
             QVERIFY(std::abs(t.plot()->graph(0)->data()->at(k)->value - change[static_cast<size_t>(k)]) < 1e-12);
         }
+    }
+
+    void framesForATalk()
+    {
+        AttentionTimeline t;
+        t.resize(1200, 600);
+        t.setData(shape(), { snapshot(0, std::nan(""), 0.5F), snapshot(10, 1.0, 0.75F), snapshot(20, 0.5, 1.0F) });
+        t.view()->setHead(0);
+        t.setCurrent(1);
+        QTemporaryDir dir;
+        QVERIFY(t.exportFrames(dir.path()).isEmpty());
+        QCOMPARE(t.current(), 1); // restored
+        QVERIFY(t.view()->layerSelector()->isVisibleTo(&t));
+        const QImage first(dir.filePath(QStringLiteral("frame-001.png")));
+        const QImage last(dir.filePath(QStringLiteral("frame-003.png")));
+        QCOMPARE(first.size(), QSize(1920, 1080));
+        QCOMPARE(last.size(), QSize(1920, 1080));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("frame-004.png"))));
+        QVERIFY(first != last); // the maps differ
+        QVERIFY(!t.exportFrames(QStringLiteral("/proc/no-such-place")).isEmpty());
+        AttentionTimeline empty;
+        QVERIFY(!empty.exportFrames(dir.path()).isEmpty());
     }
 
     void playRunsToTheEnd()

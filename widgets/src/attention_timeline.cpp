@@ -3,7 +3,14 @@
 #include "lumen/widgets/attention_timeline.h"
 
 #include "lumen/widgets/qcustomplot.h"
+#include "lumen/widgets/slide.h"
 #include "plot_legend.h"
+
+#include <QDir>
+#include <QFileDialog>
+#include <QImage>
+#include <QMessageBox>
+#include <QPainter>
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -57,13 +64,20 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     stepLabel_ = new QLabel(body_);
     stepLabel_->setObjectName(QStringLiteral("timelineStep"));
     stepLabel_->setMinimumWidth(260);
+    export_ = new QToolButton(body_);
+    export_->setObjectName(QStringLiteral("timelineExport"));
+    export_->setText(tr("Export Frames…"));
+    export_->setToolTip(tr("Write every snapshot of this layer and head as a 1920 x 1080 slide (PNG), for a talk "
+                           "or an animation"));
     row->addWidget(play_);
     row->addWidget(slider_, 1);
     row->addWidget(stepLabel_);
+    row->addWidget(export_);
     bodyLayout->addLayout(row);
 
     // The map beside the head's course: a wide window gives both room.
     auto* split = new QSplitter(Qt::Horizontal, body_);
+    split_ = split;
     view_ = new AttentionView(split);
     view_->setObjectName(QStringLiteral("timelineAttention"));
     auto* course = new QWidget(split);
@@ -128,6 +142,18 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     connect(slider_, &QSlider::valueChanged, this, [this] {
         showCurrent();
         Q_EMIT currentChanged(current(), currentStep());
+    });
+    connect(export_, &QToolButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("A Folder for the Frames"));
+        if (folder.isEmpty()) {
+            return;
+        }
+        const QString error = exportFrames(folder);
+        if (!error.isEmpty()) {
+            QMessageBox::warning(this, tr("Could not export the frames"), error);
+        } else {
+            summary_->setText(tr("Wrote %1 frames to %2.").arg(count()).arg(folder));
+        }
     });
     connect(view_, &AttentionView::layerChanged, this, &AttentionTimeline::redrawCourse);
     connect(view_, &AttentionView::headChanged, this, &AttentionTimeline::redrawCourse);
@@ -416,6 +442,42 @@ void AttentionTimeline::redrawCourse()
                           .arg(change[k], 0, 'f', 2)
                           .arg(change.back(), 0, 'f', 2));
     updateMarker();
+}
+
+QString AttentionTimeline::exportFrames(const QString& folder, QSize size)
+{
+    if (snapshots_.empty()) {
+        return tr("There are no snapshots to export.");
+    }
+    if (!QDir().mkpath(folder)) {
+        return tr("Cannot make the folder %1.").arg(folder);
+    }
+    const int shown = current();
+    view_->setControlsVisible(false);
+    QString error;
+    const int layer = view_->layer();
+    const int head = view_->head();
+    const QString which = head >= 0 ? tr("Layer %1 · Head %2").arg(layer).arg(head) : tr("Layer %1 · mean of heads").arg(layer);
+    for (int k = 0; k < count() && error.isEmpty(); ++k) {
+        setCurrent(k);
+        plot_->replot();
+        const TimelineSnapshot& s = snapshots_[static_cast<size_t>(k)];
+        const QString heading = s.step == 0 ? tr("%1, the initial weights").arg(which) : tr("%1 at step %2").arg(which).arg(s.step);
+        const QString caption = std::isfinite(s.loss)
+            ? tr("Snapshot %1 of %2 · training loss %3 · changed %4 from step 0").arg(k + 1).arg(count()).arg(s.loss, 0, 'f', 3).arg(courseChange_[static_cast<size_t>(k)], 0, 'f', 2)
+            : tr("Snapshot %1 of %2 · before training").arg(k + 1).arg(count());
+        QImage image(size, QImage::Format_RGB32);
+        QPainter p(&image);
+        paintSlide(p, image.rect(), heading, caption, split_->grab(), font());
+        p.end();
+        const QString path = QDir(folder).filePath(QStringLiteral("frame-%1.png").arg(k + 1, 3, 10, QLatin1Char('0')));
+        if (!image.save(path, "PNG")) {
+            error = tr("Cannot write %1 (is the folder writable, the disk full?).").arg(path);
+        }
+    }
+    view_->setControlsVisible(true);
+    setCurrent(shown);
+    return error;
 }
 
 void AttentionTimeline::updateMarker()

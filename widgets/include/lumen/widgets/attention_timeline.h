@@ -18,6 +18,7 @@
 #include "lumen/widgets/attention_set.h"
 #include "lumen/widgets/attention_view.h"
 
+#include <QSize>
 #include <QWidget>
 
 #include <memory>
@@ -71,7 +72,13 @@ public:
     /// and where it lapses.
     std::vector<double> changeFromPrevious(int layer, int head) const;
 
+    /// Writes every snapshot of the chosen layer and head as a 16:9 slide (frame-001.png, ...;
+    /// the map and the head's course, titled with the step and loss) into `folder`, for a talk
+    /// or an animation; the snapshot shown is restored. "" or what went wrong.
+    QString exportFrames(const QString& folder, QSize size = QSize(1920, 1080));
+
     AttentionView* view() const { return view_; }
+    QToolButton* exportButton() const { return export_; }
     QSlider* slider() const { return slider_; }
     QToolButton* playButton() const { return play_; }
     QLabel* stepLabel() const { return stepLabel_; }
@@ -101,6 +108,8 @@ private:
     AttentionView* view_ = nullptr;
     QSlider* slider_ = nullptr;
     QToolButton* play_ = nullptr;
+    QToolButton* export_ = nullptr;
+    QWidget* split_ = nullptr; ///< the map and the course: what a frame shows
     QTimer* playTimer_ = nullptr;
     QLabel* stepLabel_ = nullptr;
     QLabel* summary_ = nullptr;
