@@ -63,7 +63,7 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     slider_->setTickPosition(QSlider::TicksBelow);
     stepLabel_ = new QLabel(body_);
     stepLabel_->setObjectName(QStringLiteral("timelineStep"));
-    stepLabel_->setMinimumWidth(260);
+    stepLabel_->setMinimumWidth(200);
     export_ = new QToolButton(body_);
     export_->setObjectName(QStringLiteral("timelineExport"));
     export_->setText(tr("Export Frames…"));
@@ -80,6 +80,8 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     split_ = split;
     view_ = new AttentionView(split);
     view_->setObjectName(QStringLiteral("timelineAttention"));
+    view_->setCompactControls(true); // layer and head: the timeline sits in narrow windows
+    view_->setMinimumWidth(320);
     auto* course = new QWidget(split);
     auto* courseLayout = new QVBoxLayout(course);
     courseLayout->setContentsMargins(0, 0, 0, 0);
@@ -90,13 +92,14 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     plot_ = new QCustomPlot(course);
     plot_->setObjectName(QStringLiteral("timelinePlot"));
     plot_->setMinimumHeight(200);
+    plot_->setMinimumWidth(280);
     plot_->xAxis->setLabel(tr("step"));
-    plot_->yAxis->setLabel(tr("head's change (total variation)"));
+    plot_->yAxis->setLabel(tr("head's change"));
     plot_->yAxis->setRange(0.0, 1.0);
     plot_->yAxis2->setVisible(true);
     plot_->yAxis2->setLabel(tr("training loss"));
     QCPGraph* change = plot_->addGraph();
-    change->setName(tr("from step 0 (left)"));
+    change->setName(tr("change from step 0"));
     change->setPen(QPen(kChange, 2));
     change->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 5));
     QCPGraph* loss = plot_->addGraph(plot_->xAxis, plot_->yAxis2);
@@ -104,10 +107,10 @@ AttentionTimeline::AttentionTimeline(QWidget* parent)
     loss->setPen(QPen(kLoss, 2));
     loss->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     QCPGraph* step = plot_->addGraph();
-    step->setName(tr("since the snapshot before (left)"));
+    step->setName(tr("since the snapshot before"));
     step->setPen(QPen(kStep, 1.5));
     step->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, 5));
-    putLegendBelow(plot_);
+    putLegendBelow(plot_, 1); // one entry a line: the course may sit in a narrow column
     marker_ = new QCPItemStraightLine(plot_);
     marker_->setPen(QPen(QColor(0x33, 0x33, 0x33), 1, Qt::DashLine));
     courseLayout->addWidget(plot_, 1);

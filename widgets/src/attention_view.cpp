@@ -88,6 +88,7 @@ AttentionView::AttentionView(QWidget* parent)
     controls->addWidget(thresholdLabel);
     controls->addWidget(thresholdSlider_);
     controls->addWidget(thresholdLabel_);
+    displayControls_ = { stretchBox_, logBox_, thresholdLabel, thresholdSlider_, thresholdLabel_ };
     controls->addSpacing(10);
     resetZoomButton_ = new QToolButton(controls_);
     resetZoomButton_->setObjectName(QStringLiteral("resetZoom"));
@@ -96,11 +97,13 @@ AttentionView::AttentionView(QWidget* parent)
         tr("Show the whole map again (mouse wheel zooms, dragging pans, a double click resets)"));
     resetZoomButton_->setEnabled(false);
     controls->addWidget(resetZoomButton_);
+    displayControls_ << resetZoomButton_;
     controls->addSpacing(12);
     countsLabel_ = new QLabel(controls_);
     countsLabel_->setObjectName(QStringLiteral("attentionCounts"));
     countsLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     controls->addWidget(countsLabel_, 1);
+    displayControls_ << countsLabel_;
 
     heatmap_ = new AttentionHeatmap(this);
     hintLabel_ = new QLabel(tr("Open a model and press Run"), this);
@@ -177,6 +180,13 @@ void AttentionView::clear()
 void AttentionView::setControlsVisible(bool visible)
 {
     controls_->setVisible(visible);
+}
+
+void AttentionView::setCompactControls(bool compact)
+{
+    for (QWidget* w : std::as_const(displayControls_)) {
+        w->setVisible(!compact);
+    }
 }
 
 void AttentionView::setLayer(int layer)

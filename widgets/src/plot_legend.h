@@ -16,8 +16,9 @@ inline void putLegendBelow(QCustomPlot* plot, int wrap = 0)
     auto* legendRow = new QCPLayoutGrid;
     plot->plotLayout()->addElement(1, 0, legendRow);
     legendRow->addElement(0, 0, plot->legend);
-    plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    // The wrap first: setFillOrder rearranges the entries already there by it.
     plot->legend->setWrap(wrap);
+    plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
     plot->plotLayout()->setRowStretchFactor(1, 0.001);
 }
 

@@ -19,6 +19,7 @@
 #include "lumen/widgets/attention_heatmap.h"
 #include "lumen/widgets/attention_set.h"
 
+#include <QList>
 #include <QStringList>
 #include <QWidget>
 
@@ -87,6 +88,9 @@ public:
     /// Off: the control bar is hidden, leaving the titled map and its colour bar (a figure:
     /// lumen-cli attention).
     void setControlsVisible(bool visible);
+    /// On: only the layer and head selectors (for a narrow place: the attention timeline); the
+    /// colour, threshold and zoom controls and the counts are hidden.
+    void setCompactControls(bool compact);
     /// Weights under thresholdAt(value) are drawn as the background.
     QSlider* thresholdSlider() const { return thresholdSlider_; }
     QToolButton* resetZoomButton() const { return resetZoomButton_; }
@@ -117,6 +121,7 @@ private:
     QLabel* countsLabel_ = nullptr;
     QStackedWidget* stack_ = nullptr;
     QWidget* controls_ = nullptr;
+    QList<QWidget*> displayControls_; ///< what setCompactControls hides
 };
 
 } // namespace lumen::widgets
