@@ -218,6 +218,8 @@ private Q_SLOTS:
             (QStringList { QStringLiteral("[CLS]"), QStringLiteral("the"), QStringLiteral("city"), QStringLiteral("has"),
                 QStringLiteral("water"), QStringLiteral("[SEP]") }));
         QVERIFY(live->changeFromFirst(1, 0).back() > 0.0);
+        // With the timeline filled the window still fits a laptop's screen (it once needed 2067 px).
+        QVERIFY2(window.minimumSizeHint().width() <= 1280, qPrintable(QString::number(window.minimumSizeHint().width())));
 
         // The run's page: the same snapshots, in order, from attention-snapshots.safetensors.
         auto project = lumen::projects::Project::open(dir_.filePath(QStringLiteral("watch.lumen")).toStdString());
@@ -234,6 +236,7 @@ private Q_SLOTS:
         QVERIFY(page->isVisibleTo(&browser));
         QCOMPARE(browser.page()->extras()->currentWidget(), page); // a masked LM has no confusion matrix
         QCOMPARE(page->count(), 4);
+        QVERIFY2(browser.minimumSizeHint().width() <= 1280, qPrintable(QString::number(browser.minimumSizeHint().width())));
         for (int k = 0; k < 4; ++k) {
             QCOMPARE(page->snapshots()[static_cast<size_t>(k)].step, live->snapshots()[static_cast<size_t>(k)].step);
             QCOMPARE(*page->snapshots()[static_cast<size_t>(k)].weights, *live->snapshots()[static_cast<size_t>(k)].weights);
