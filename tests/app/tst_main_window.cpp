@@ -1173,8 +1173,16 @@ void TestMainWindow::commandLineOptions()
     QCOMPARE(seq2seq.options.target, QStringLiteral("Das Haus."));
     QCOMPARE(seq2seq.options.stack, QStringLiteral("cross"));
 
+    const auto snapshot = lumen::app::parseAppOptions({ QStringLiteral("lumen"), QStringLiteral("--run"),
+        QStringLiteral("10"), QStringLiteral("--step"), QStringLiteral("600") });
+    QVERIFY2(snapshot.ok, qPrintable(snapshot.message));
+    QCOMPARE(snapshot.options.showRun, qint64 { 10 });
+    QCOMPARE(snapshot.options.snapshotStep.value_or(-1), qint64 { 600 });
+    QVERIFY(snapshot.options.runs);
+
     const auto bare = lumen::app::parseAppOptions({ QStringLiteral("lumen") });
     QVERIFY(bare.ok);
+    QVERIFY(!bare.options.snapshotStep.has_value());
     QVERIFY(bare.options.modelDir.isEmpty());
     QVERIFY(!bare.options.layer.has_value());
     QVERIFY(!bare.options.logScale);
@@ -1212,6 +1220,8 @@ void TestMainWindow::commandLineErrors()
         { QStringLiteral("lumen"), QStringLiteral("--head"), QStringLiteral("-1") },
         { QStringLiteral("lumen"), QStringLiteral("--text"), QStringLiteral("  ") },
         { QStringLiteral("lumen"), QStringLiteral("--bogus") },
+        { QStringLiteral("lumen"), QStringLiteral("--run"), QStringLiteral("3"), QStringLiteral("--step"), QStringLiteral("-5") },
+        { QStringLiteral("lumen"), QStringLiteral("--step"), QStringLiteral("later") },
         { QStringLiteral("lumen"), QStringLiteral("/some/model") },
         { QStringLiteral("lumen"), QStringLiteral("--target"), QStringLiteral("x"),
             QStringLiteral("--stack"), QStringLiteral("middle") },
