@@ -189,13 +189,24 @@ void Launcher::start()
                 });
             }
         }
+        bool waitingForSnapshots = false;
         if (options_.runs) {
             RunBrowser* browser = window_->showRunBrowser();
             if (options_.compareRuns.size() >= 2) {
                 browser->table()->selectIds(options_.compareRuns);
             } else if (options_.showRun > 0) {
                 browser->showRun(options_.showRun);
-                showSnapshot(browser->page()->timeline());
+                if (browser->snapshotsPending()) {
+                    // A train run's snapshots are read on a worker: choose one (and take the
+                    // screenshot) once they are on its page.
+                    waitingForSnapshots = true;
+                    connect(browser, &RunBrowser::snapshotsShown, this, [this, browser](qint64) {
+                        showSnapshot(browser->page()->timeline());
+                        if (screenshotMode()) {
+                            QTimer::singleShot(300, this, &Launcher::takeScreenshot);
+                        }
+                    }, Qt::SingleShotConnection);
+                }
             } else if (const qint64 newest = browser->table()->idAtRow(0)) {
                 browser->showRun(newest);
             }
@@ -203,6 +214,9 @@ void Launcher::start()
         if (!options_.demo.isEmpty()) {
             startDemo();
             return; // the screenshot follows the demo
+        }
+        if (waitingForSnapshots) {
+            return; // the screenshot follows the snapshots
         }
         if (screenshotMode() && (options_.view == QStringLiteral("field") || options_.view == QStringLiteral("cone"))) {
             waitForField(); // the field view measures on the worker after the run

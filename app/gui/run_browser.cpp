@@ -378,14 +378,10 @@ void RunBrowser::showRun(qint64 id)
                 page_->setCurrentMetric(QStringLiteral("loss"));
             }
             page_->setEvaluation(recordedEvaluation(*project, id));
-            widgets::AttentionSet shape;
-            std::vector<widgets::TimelineSnapshot> snapshots;
-            try {
-                if (recordedSnapshots(*project, id, &shape, &snapshots)) {
-                    page_->setTimeline(shape, std::move(snapshots));
+            for (const projects::ArtifactRecord& a : project->artifacts(id)) {
+                if (a.kind == "attention-snapshots") {
+                    loadSnapshots(id, project->artifactPath(a));
                 }
-            } catch (const std::exception& e) {
-                Q_EMIT errorOccurred(tr("Could not read the attention snapshots of run %1").arg(id), q(e.what()));
             }
         }
     } catch (const std::exception& e) {
@@ -513,6 +509,49 @@ void RunBrowser::loadCurves(const QList<qint64>& ids, const QString& key, bool f
             return { std::move(curves), QString() };
         } catch (const std::exception& e) {
             return { {}, q(e.what()) };
+        }
+    }));
+}
+
+void RunBrowser::loadSnapshots(qint64 runId, const std::string& path)
+{
+    // Up to hundreds of MB for a big model's run: read on a worker, shown if still wanted.
+    const quint64 request = ++snapshotRequest_;
+    snapshotsPending_ = true;
+    struct Result {
+        widgets::AttentionSet shape;
+        std::vector<widgets::TimelineSnapshot> snapshots;
+        QString error;
+    };
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, request, runId] {
+        watcher->deleteLater();
+        if (request != snapshotRequest_) {
+            return; // another run was chosen meanwhile
+        }
+        snapshotsPending_ = false;
+        if (page_->details().id != runId) {
+            return;
+        }
+        Result r = watcher->result();
+        if (!r.error.isEmpty()) {
+            Q_EMIT errorOccurred(tr("Could not read the attention snapshots of run %1").arg(runId), r.error);
+            return;
+        }
+        page_->setTimeline(r.shape, std::move(r.snapshots));
+        Q_EMIT snapshotsShown(runId);
+    });
+    watcher->setFuture(QtConcurrent::run([path]() -> Result {
+        try {
+            const engine::AttentionSnapshots s = engine::loadAttentionSnapshots(path);
+            Result r;
+            r.shape = snapshotShape(s);
+            for (const engine::AttentionSnapshot& snap : s.snapshots) {
+                r.snapshots.push_back(timelineSnapshot(snap));
+            }
+            return r;
+        } catch (const std::exception& e) {
+            return { {}, {}, q(e.what()) };
         }
     }));
 }

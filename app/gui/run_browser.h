@@ -13,8 +13,9 @@
 // The listing reads the project on the GUI thread (10 000 runs list in about 40 ms, see
 // bench/README.md); a metric's history (up to millions of points) is read on a worker
 // through a read-only connection of its own, and a late answer for an older choice is
-// dropped. Deleting moves runs to the project's trash: Undo brings them back while the
-// program runs; they are deleted for good when the project is closed.
+// dropped; a train run's attention snapshot file is read on a worker the same way.
+// Deleting moves runs to the project's trash: Undo brings them back while the program
+// runs; they are deleted for good when the project is closed.
 // Thread safety: GUI thread only.
 
 #include "project_controller.h"
@@ -62,6 +63,9 @@ public:
     QPushButton* deleteButton() const { return deleteButton_; }
     QPushButton* undoButton() const { return undoButton_; }
     QLabel* statusLabel() const { return status_; }
+    /// A train run's attention snapshots are being read for its page (snapshotsShown follows,
+    /// or errorOccurred).
+    bool snapshotsPending() const { return snapshotsPending_; }
     /// Increments each time a metric request's answer has been shown (tests wait on it).
     int curvesShown() const { return curvesShown_; }
 
@@ -82,6 +86,8 @@ Q_SIGNALS:
     void trainRunRequested(qint64 runId);
     void errorOccurred(const QString& title, const QString& message);
     void curvesReady();
+    /// A train run's attention snapshots reached its page (read on a worker).
+    void snapshotsShown(qint64 runId);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -90,6 +96,8 @@ protected:
 private:
     void onSelection(const QList<qint64>& ids);
     void loadCurves(const QList<qint64>& ids, const QString& key, bool forCompare);
+    /// Reads a train run's attention snapshots on a worker and puts them on its page.
+    void loadSnapshots(qint64 runId, const std::string& path);
     /// A bench-length run's per-model time and FLOPs against length.
     static std::vector<widgets::LengthSeries> lengthSeries(projects::Project& project, qint64 id);
     void saveNotes(qint64 runId, const QString& notes);
@@ -111,6 +119,8 @@ private:
     QTimer* watch_ = nullptr; ///< notices runs other programs record
     qint64 seenVersion_ = -1;
     quint64 curveRequest_ = 0;
+    quint64 snapshotRequest_ = 0;
+    bool snapshotsPending_ = false;
     int curvesShown_ = 0;
 };
 

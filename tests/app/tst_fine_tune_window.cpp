@@ -231,7 +231,10 @@ private Q_SLOTS:
         QVERIFY(recorded);
         RunBrowser browser(&projects);
         browser.show();
+        QSignalSpy read(&browser, &RunBrowser::snapshotsShown);
         browser.showRun(id);
+        QVERIFY(read.count() == 1 || read.wait(30000)); // read on a worker
+        QCOMPARE(read.front().front().toLongLong(), id);
         lumen::widgets::AttentionTimeline* page = browser.page()->timeline();
         QVERIFY(page->isVisibleTo(&browser));
         QCOMPARE(browser.page()->extras()->currentWidget(), page); // a masked LM has no confusion matrix
