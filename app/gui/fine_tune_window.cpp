@@ -896,12 +896,8 @@ bool FineTuneWindow::launch(const engine::TrainJob& j, bool resume, qint64 resum
         try {
             const std::string earlier = engine::newestCheckpoint(folder.toStdString()) + "/" + engine::attentionSnapshotsFileName();
             if (std::filesystem::exists(earlier)) {
-                const engine::AttentionSnapshots before = engine::loadAttentionSnapshots(earlier);
-                std::vector<widgets::TimelineSnapshot> list;
-                for (const engine::AttentionSnapshot& snap : before.snapshots) {
-                    list.push_back(timelineSnapshot(snap));
-                }
-                timeline_->setData(snapshotShape(before), std::move(list));
+                TimelineData before = timelineData(engine::loadAttentionSnapshots(earlier));
+                timeline_->setData(before.shape, std::move(before.snapshots));
             }
         } catch (const std::exception&) {
             // The trainer says so in its log and starts new snapshots.

@@ -518,11 +518,7 @@ void RunBrowser::loadSnapshots(qint64 runId, const std::string& path)
     // Up to hundreds of MB for a big model's run: read on a worker, shown if still wanted.
     const quint64 request = ++snapshotRequest_;
     snapshotsPending_ = true;
-    struct Result {
-        widgets::AttentionSet shape;
-        std::vector<widgets::TimelineSnapshot> snapshots;
-        QString error;
-    };
+    using Result = std::pair<TimelineData, QString>;
     auto* watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, request, runId] {
         watcher->deleteLater();
@@ -533,25 +529,19 @@ void RunBrowser::loadSnapshots(qint64 runId, const std::string& path)
         if (page_->details().id != runId) {
             return;
         }
-        Result r = watcher->result();
-        if (!r.error.isEmpty()) {
-            Q_EMIT errorOccurred(tr("Could not read the attention snapshots of run %1").arg(runId), r.error);
+        auto [data, error] = watcher->result();
+        if (!error.isEmpty()) {
+            Q_EMIT errorOccurred(tr("Could not read the attention snapshots of run %1").arg(runId), error);
             return;
         }
-        page_->setTimeline(r.shape, std::move(r.snapshots));
+        page_->setTimeline(data.shape, std::move(data.snapshots));
         Q_EMIT snapshotsShown(runId);
     });
     watcher->setFuture(QtConcurrent::run([path]() -> Result {
         try {
-            const engine::AttentionSnapshots s = engine::loadAttentionSnapshots(path);
-            Result r;
-            r.shape = snapshotShape(s);
-            for (const engine::AttentionSnapshot& snap : s.snapshots) {
-                r.snapshots.push_back(timelineSnapshot(snap));
-            }
-            return r;
+            return { timelineData(engine::loadAttentionSnapshots(path)), QString() };
         } catch (const std::exception& e) {
-            return { {}, {}, q(e.what()) };
+            return { {}, q(e.what()) };
         }
     }));
 }

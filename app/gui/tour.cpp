@@ -98,6 +98,16 @@ std::function<bool(MainWindow&)> ranOn(const QString& name)
     };
 }
 
+/// A step's target in the fine-tuning window: that widget of it, none while it is not open.
+template <typename Widget>
+std::function<QWidget*(MainWindow&)> fineTuneTarget(Widget* (FineTuneWindow::*widget)() const)
+{
+    return [widget](MainWindow& w) -> QWidget* {
+        const FineTuneWindow* fine = w.fineTuneWindow();
+        return fine != nullptr ? (fine->*widget)() : nullptr;
+    };
+}
+
 QWidget* heatmap(MainWindow& w)
 {
     return w.attentionView();
@@ -258,23 +268,23 @@ QList<Tour> tours()
                 QObject::tr("Train > Fine-Tune… teaches a model a task from a CSV, TSV or JSONL file: classify sentences, "
                             "tag words, or keep training its language model."),
                 [](MainWindow& w) { w.showFineTuneWindow(); },
-                [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->taskBox() : nullptr; }, {} },
+                fineTuneTarget(&FineTuneWindow::taskBox), {} },
             { QObject::tr("Gradient accumulation"),
                 QObject::tr("Memory limits the batch. Accumulation adds the gradients of several micro-batches before one "
                             "optimizer step: 4 × 8 trains like a batch of 32 in the memory of 8."),
-                {}, [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->accumulationBox() : nullptr; }, {} },
+                {}, fineTuneTarget(&FineTuneWindow::accumulationBox), {} },
             { QObject::tr("Freezing layers"),
                 QObject::tr("The first layers of a pretrained model hold general features: freezing them keeps their "
                             "weights, trains faster and guards a small dataset against overfitting."),
-                {}, [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->freezeLayersBox() : nullptr; }, {} },
+                {}, fineTuneTarget(&FineTuneWindow::freezeLayersBox), {} },
             { QObject::tr("Gradient checkpointing"),
                 QObject::tr("Keep no activations inside the layers for the backward pass and compute them again there: "
                             "much less memory for about a third more time."),
-                {}, [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->checkpointingBox() : nullptr; }, {} },
+                {}, fineTuneTarget(&FineTuneWindow::checkpointingBox), {} },
             { QObject::tr("Sliding windows over long text"),
                 QObject::tr("A text longer than the model takes is cut into overlapping windows; a classifier averages "
                             "their predictions. Without it, everything past the maximum length is lost."),
-                {}, [fine](MainWindow& w) -> QWidget* { return fine(w) ? fine(w)->slidingBox() : nullptr; }, {} },
+                {}, fineTuneTarget(&FineTuneWindow::slidingBox), {} },
             { QObject::tr("Watch attention form"),
                 QObject::tr("Tick this and give a sentence: its attention is kept at the first step, at intervals and at "
                             "the end, and the Attention forming tab scrubs through it as the loss falls (New… starts from "

@@ -78,20 +78,26 @@ widgets::TimelineSnapshot timelineSnapshot(const engine::AttentionSnapshot& snap
     return { snapshot.step, snapshot.loss, std::make_shared<const std::vector<float>>(snapshot.attentions.data) };
 }
 
+TimelineData timelineData(const engine::AttentionSnapshots& s)
+{
+    TimelineData d;
+    d.shape = snapshotShape(s);
+    for (const engine::AttentionSnapshot& snap : s.snapshots) {
+        d.snapshots.push_back(timelineSnapshot(snap));
+    }
+    return d;
+}
+
 bool recordedSnapshots(projects::Project& project, int64_t runId, widgets::AttentionSet* shape,
     std::vector<widgets::TimelineSnapshot>* snapshots)
 {
     for (const projects::ArtifactRecord& a : project.artifacts(runId)) {
-        if (a.kind != "attention-snapshots") {
-            continue;
+        if (a.kind == "attention-snapshots") {
+            TimelineData d = timelineData(engine::loadAttentionSnapshots(project.artifactPath(a)));
+            *shape = std::move(d.shape);
+            *snapshots = std::move(d.snapshots);
+            return true;
         }
-        const engine::AttentionSnapshots s = engine::loadAttentionSnapshots(project.artifactPath(a));
-        *shape = snapshotShape(s);
-        snapshots->clear();
-        for (const engine::AttentionSnapshot& snap : s.snapshots) {
-            snapshots->push_back(timelineSnapshot(snap));
-        }
-        return true;
     }
     return false;
 }

@@ -25,6 +25,12 @@ widgets::EvaluationData recordedEvaluation(projects::Project& project, int64_t r
 /// tokens as the probe's text, special tokens, causal, "kernel weight" for convolutions.
 widgets::AttentionSet snapshotShape(const engine::AttentionSnapshots& snapshots);
 widgets::TimelineSnapshot timelineSnapshot(const engine::AttentionSnapshot& snapshot);
+/// A whole snapshot file as the timeline takes it (AttentionTimeline::setData's arguments).
+struct TimelineData {
+    widgets::AttentionSet shape;
+    std::vector<widgets::TimelineSnapshot> snapshots;
+};
+TimelineData timelineData(const engine::AttentionSnapshots& snapshots);
 
 /// The attention snapshots a train run recorded (its artifact "attention-snapshots"); false
 /// when it has none. Throws lumen::Error for a damaged file.

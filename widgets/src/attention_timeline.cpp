@@ -197,7 +197,6 @@ void AttentionTimeline::setData(const AttentionSet& shape, std::vector<TimelineS
         return;
     }
     showCurrent();
-    redrawCourse();
 }
 
 void AttentionTimeline::appendSnapshot(TimelineSnapshot snapshot)
@@ -221,7 +220,6 @@ void AttentionTimeline::appendSnapshot(TimelineSnapshot snapshot)
         }
     }
     showCurrent();
-    redrawCourse();
 }
 
 void AttentionTimeline::clear()
@@ -300,7 +298,7 @@ std::vector<double> AttentionTimeline::headEntropy(int layer, int head) const
         return out;
     }
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        out.push_back(entropyOf(k, layer, head));
+        out.push_back(entropyOf(headMap(k, layer, head)));
     }
     return out;
 }
@@ -311,8 +309,11 @@ std::vector<double> AttentionTimeline::changeFromPrevious(int layer, int head) c
     if (layer < 0 || layer >= shape_.layers) {
         return out;
     }
+    std::vector<float> before;
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        out.push_back(k == 0 ? 0.0 : changeOf(k, layer, head, headMap(k - 1, layer, head)));
+        std::vector<float> map = headMap(k, layer, head);
+        out.push_back(k == 0 ? 0.0 : distance(map, before));
+        before = std::move(map);
     }
     return out;
 }
@@ -325,15 +326,15 @@ std::vector<double> AttentionTimeline::changeFromFirst(int layer, int head) cons
     }
     const std::vector<float> first = headMap(0, layer, head);
     for (size_t k = 0; k < snapshots_.size(); ++k) {
-        out.push_back(changeOf(k, layer, head, first));
+        out.push_back(distance(headMap(k, layer, head), first));
     }
     return out;
 }
 
-double AttentionTimeline::entropyOf(size_t k, int layer, int head) const
+double AttentionTimeline::entropyOf(const std::vector<float>& map) const
 {
     const auto keys = static_cast<size_t>(shape_.keys());
-    return meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys, [keys](size_t, const float* row) {
+    return meanOverQueries(map, static_cast<size_t>(shape_.seq), keys, [keys](size_t, const float* row) {
         double h = 0.0;
         for (size_t j = 0; j < keys; ++j) {
             h -= row[j] > 0.0F ? row[j] * std::log2(static_cast<double>(row[j])) : 0.0;
@@ -342,17 +343,16 @@ double AttentionTimeline::entropyOf(size_t k, int layer, int head) const
     });
 }
 
-double AttentionTimeline::changeOf(size_t k, int layer, int head, const std::vector<float>& first) const
+double AttentionTimeline::distance(const std::vector<float>& map, const std::vector<float>& from) const
 {
     const auto keys = static_cast<size_t>(shape_.keys());
-    const double tv = meanOverQueries(headMap(k, layer, head), static_cast<size_t>(shape_.seq), keys,
-        [&first, keys](size_t q, const float* row) {
-            double sum = 0.0;
-            for (size_t j = 0; j < keys; ++j) {
-                sum += std::abs(static_cast<double>(row[j]) - first[q * keys + j]);
-            }
-            return 0.5 * sum;
-        });
+    const double tv = meanOverQueries(map, static_cast<size_t>(shape_.seq), keys, [&from, keys](size_t q, const float* row) {
+        double sum = 0.0;
+        for (size_t j = 0; j < keys; ++j) {
+            sum += std::abs(static_cast<double>(row[j]) - from[q * keys + j]);
+        }
+        return 0.5 * sum;
+    });
     return std::isfinite(tv) ? tv : 0.0;
 }
 
@@ -370,11 +370,15 @@ void AttentionTimeline::updateCourse()
     if (courseChange_.size() == snapshots_.size() || layer < 0 || layer >= shape_.layers) {
         return;
     }
+    // Each map once: its entropy, its distance from the first and from the one before.
     const std::vector<float> first = headMap(0, layer, head);
+    std::vector<float> before = courseChange_.empty() ? first : headMap(courseChange_.size() - 1, layer, head);
     for (size_t k = courseChange_.size(); k < snapshots_.size(); ++k) {
-        courseChange_.push_back(changeOf(k, layer, head, first));
-        courseEntropy_.push_back(entropyOf(k, layer, head));
-        courseStep_.push_back(k == 0 ? 0.0 : changeOf(k, layer, head, headMap(k - 1, layer, head)));
+        std::vector<float> map = headMap(k, layer, head);
+        courseChange_.push_back(distance(map, first));
+        courseEntropy_.push_back(entropyOf(map));
+        courseStep_.push_back(k == 0 ? 0.0 : distance(map, before));
+        before = std::move(map);
     }
 }
 
@@ -391,8 +395,7 @@ void AttentionTimeline::showCurrent()
     const QString loss = std::isfinite(s.loss) ? tr(" · training loss %1").arg(s.loss, 0, 'f', 3) : QString();
     stepLabel_->setText(s.step == 0 ? tr("Step 0, the initial weights (%1 of %2)").arg(k + 1).arg(count())
                                     : tr("Step %1 (%2 of %3)%4").arg(s.step).arg(k + 1).arg(count()).arg(loss));
-    updateMarker();
-    redrawCourse();
+    redrawCourse(); // the summary at this snapshot, and the marker
 }
 
 void AttentionTimeline::redrawCourse()

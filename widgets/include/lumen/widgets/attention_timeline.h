@@ -92,9 +92,10 @@ private:
     /// The (layer, head) map of snapshot k as one [query][key] matrix (heads averaged for
     /// kMeanOfHeads and kMaxOfHeads).
     std::vector<float> headMap(size_t k, int layer, int head) const;
-    double entropyOf(size_t k, int layer, int head) const;
-    /// Snapshot k's distance from `first` (the first snapshot's map of the same head).
-    double changeOf(size_t k, int layer, int head, const std::vector<float>& first) const;
+    /// A head map's mean entropy in bits over the queries that see anything.
+    double entropyOf(const std::vector<float>& map) const;
+    /// The mean total variation per query between two maps of one head.
+    double distance(const std::vector<float>& map, const std::vector<float>& from) const;
     void showCurrent();
     void redrawCourse();
     void updateMarker();
